@@ -1,0 +1,86 @@
+/**
+ * The durable job queue port. Two adapters: embedded (tables in the SQLite store, polling) and
+ * pg-boss 10 on Postgres. One contract suite (jobQueueContract.ts) runs against both.
+ *
+ * Guarantees every adapter gives:
+ * - per-key serialization: two jobs with the same key never run at once; different keys run in parallel;
+ * - coalescing: enqueueing a key that already has a *pending* (not yet started) job of the same name
+ *   returns that job instead of adding another;
+ * - retries by error kind (see retryPolicy.ts): transient -> exponential backoff with jitter,
+ *   rate_limited -> at retryAfterSeconds, auth -> the connection is paused (onAuthFailure) and the job
+ *   waits, permanent -> dead letter at once; maxAttempts reached -> dead letter;
+ * - leases: a job whose worker died runs again once its lease expires;
+ * - dead letters land in the store's dead_letter table and can be redriven.
+ */
+import type { ErrorKind } from '../shared/upstreamError.ts';
+
+export interface JobToEnqueue<P = unknown> {
+  name: string;
+  /** Serialization key, e.g. `deal:<connectionId>:<referralId|opportunityId>`. */
+  key: string;
+  connectionId?: string;
+  payload: P;
+  runAt?: Date;
+}
+
+export interface Job<P = unknown> {
+  id: string;
+  name: string;
+  key: string;
+  connectionId: string | null;
+  payload: P;
+  /** 1 on the first run. */
+  attempt: number;
+  /** Aborted when the lease is lost or the queue stops: long handlers should check it. */
+  signal: AbortSignal;
+}
+
+export type JobHandler<P = unknown> = (job: Job<P>) => Promise<void>;
+
+export interface WorkOptions {
+  concurrency: number;
+}
+
+export interface EnqueueResult {
+  id: string;
+  coalesced: boolean;
+}
+
+export interface QueueStats {
+  pending: number;
+  running: number;
+  deadLetters: number;
+}
+
+export interface JobQueue {
+  enqueue<P>(job: JobToEnqueue<P>): Promise<EnqueueResult>;
+  /** Registers the handler for a job name and starts fetching. */
+  work<P>(name: string, handler: JobHandler<P>, options: WorkOptions): Promise<void>;
+  /** Puts a dead-lettered job back on the queue (attempts reset) and removes the dead letter. */
+  redrive(deadLetterId: string): Promise<EnqueueResult>;
+  stats(): Promise<QueueStats>;
+  /** Stops fetching, waits for running handlers (up to timeoutMs), then releases resources. */
+  stop(options?: { timeoutMs?: number }): Promise<void>;
+}
+
+export interface RetryOptions {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Lease length: a job not finished by then is considered abandoned and runs again. */
+  leaseMs: number;
+}
+
+export const DEFAULT_RETRY_OPTIONS: RetryOptions = {
+  maxAttempts: 8,
+  baseDelayMs: 1_000,
+  maxDelayMs: 10 * 60_000,
+  leaseMs: 5 * 60_000,
+};
+
+export interface QueueHooks {
+  /** Called when a handler fails with kind 'auth': pause the connection and tell a person. */
+  onAuthFailure?: (connectionId: string | null, error: Error) => Promise<void> | void;
+  /** Called when a job is dead-lettered. */
+  onDeadLetter?: (job: Job, kind: ErrorKind, error: Error) => Promise<void> | void;
+}

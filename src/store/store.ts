@@ -1,0 +1,185 @@
+/**
+ * The storage port. Two adapters implement it (SQLite via better-sqlite3, Postgres via pg),
+ * both proven by one contract suite (storeContract.ts). Every row carries a connectionId:
+ * one deployment can serve several Partner Center tenant <-> Salesforce org pairs.
+ *
+ * Row types here are distinct from wire types (PcReferral, SfOpportunity) and domain types
+ * (CoSellDeal). Only mapping and store code convert between them.
+ */
+
+export type LinkState = 'synced' | 'pending' | 'error' | 'conflict' | 'paused';
+
+export interface LinkRow {
+  /** Store-assigned id (string, stable). */
+  id: string;
+  connectionId: string;
+  /** Partner Center referral id; null until the referral has been created. */
+  referralId: string | null;
+  /** Salesforce opportunity (or lead) id; null until the record has been created. */
+  opportunityId: string | null;
+  /** 'opportunity' or 'lead' — what the Salesforce side of the link is. */
+  salesforceObject: 'opportunity' | 'lead';
+  engagementId: string | null;
+  /** The last state both sides agreed on (canonical JSON), the base of the 3-way merge. */
+  base: unknown | null;
+  pcETag: string | null;
+  sfSystemModstamp: string | null;
+  state: LinkState;
+  lastError: { code: string; message: string } | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type NewLink = Omit<LinkRow, 'id' | 'createdAt' | 'updatedAt'>;
+export type LinkPatch = Partial<Omit<LinkRow, 'id' | 'connectionId' | 'createdAt' | 'updatedAt'>>;
+
+export interface LinkRepository {
+  /** Inserts a link. Fails with StoreConflictError when referralId or opportunityId is already linked in this connection. */
+  insert(link: NewLink): Promise<LinkRow>;
+  update(id: string, patch: LinkPatch): Promise<LinkRow>;
+  get(id: string): Promise<LinkRow | null>;
+  findByReferralId(connectionId: string, referralId: string): Promise<LinkRow | null>;
+  findByOpportunityId(connectionId: string, opportunityId: string): Promise<LinkRow | null>;
+  list(query: { connectionId: string; state?: LinkState; limit?: number; afterId?: string }): Promise<LinkRow[]>;
+  countByState(connectionId: string): Promise<Record<LinkState, number>>;
+}
+
+export type AuditDirection = 'toSalesforce' | 'toPartnerCenter' | 'both' | 'none';
+export type AuditOutcome = 'ok' | 'noop' | 'error' | 'conflict' | 'dry_run' | 'skipped';
+
+export interface FieldChange {
+  field: string;
+  side: 'salesforce' | 'partnerCenter';
+  before: unknown;
+  after: unknown;
+}
+
+export interface AuditEntry {
+  id: string;
+  connectionId: string;
+  linkId: string | null;
+  referralId: string | null;
+  opportunityId: string | null;
+  at: string;
+  /** What caused this sync: webhook, poll, reconcile, backfill, retry, cli … */
+  trigger: string;
+  direction: AuditDirection;
+  outcome: AuditOutcome;
+  changes: FieldChange[];
+  error: { code: string; message: string } | null;
+  /** Free-form human summary, e.g. "Created opportunity 006… from referral …". */
+  message: string;
+}
+
+export type NewAuditEntry = Omit<AuditEntry, 'id'>;
+
+export interface AuditRepository {
+  append(entry: NewAuditEntry): Promise<AuditEntry>;
+  /** Newest first. */
+  list(query: {
+    connectionId: string;
+    linkId?: string;
+    outcome?: AuditOutcome;
+    limit?: number;
+    beforeId?: string;
+  }): Promise<AuditEntry[]>;
+}
+
+export interface InboxRow {
+  id: string;
+  connectionId: string;
+  /** sha256 of the raw body: Partner Center sends no event id. */
+  dedupKey: string;
+  receivedAt: string;
+  eventName: string;
+  resourceId: string | null;
+  body: string;
+  processedAt: string | null;
+}
+
+export interface InboxRepository {
+  /** Stores a delivery unless its dedupKey is already there (then inserted is false). */
+  insertIfNew(row: Omit<InboxRow, 'id' | 'processedAt'>): Promise<{ inserted: boolean; row: InboxRow }>;
+  listUnprocessed(connectionId: string, limit: number): Promise<InboxRow[]>;
+  markProcessed(id: string, at: string): Promise<void>;
+  /** Deletes processed rows received before the instant; returns how many. */
+  prune(receivedBefore: string): Promise<number>;
+}
+
+export interface CursorRepository {
+  get(connectionId: string, source: string): Promise<string | null>;
+  set(connectionId: string, source: string, value: string): Promise<void>;
+}
+
+export interface DeadLetterRow {
+  id: string;
+  connectionId: string | null;
+  jobName: string;
+  jobKey: string;
+  payload: unknown;
+  attempts: number;
+  errorKind: string;
+  errorMessage: string;
+  failedAt: string;
+}
+
+export interface DeadLetterRepository {
+  add(row: Omit<DeadLetterRow, 'id'>): Promise<DeadLetterRow>;
+  list(query: { connectionId?: string; limit?: number }): Promise<DeadLetterRow[]>;
+  get(id: string): Promise<DeadLetterRow | null>;
+  remove(id: string): Promise<boolean>;
+}
+
+export interface SecretRepository {
+  /** Stores an already-encrypted value (see secretBox.ts); the store never sees plaintext. */
+  put(connectionId: string, name: string, ciphertext: string): Promise<void>;
+  get(connectionId: string, name: string): Promise<string | null>;
+  delete(connectionId: string, name: string): Promise<void>;
+  listNames(connectionId: string): Promise<string[]>;
+}
+
+export type ConnectionState = 'active' | 'paused';
+
+export interface ConnectionRow {
+  id: string;
+  name: string;
+  state: ConnectionState;
+  /** Why the connection is paused, e.g. "Partner Center sign-in expired: run cosell connect partner-center". */
+  pausedReason: string | null;
+  settings: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ConnectionRepository {
+  upsert(row: Pick<ConnectionRow, 'id' | 'name'> & Partial<Pick<ConnectionRow, 'state' | 'pausedReason' | 'settings'>>): Promise<ConnectionRow>;
+  get(id: string): Promise<ConnectionRow | null>;
+  list(): Promise<ConnectionRow[]>;
+  setState(id: string, state: ConnectionState, pausedReason: string | null): Promise<void>;
+}
+
+export interface StoreRepositories {
+  links: LinkRepository;
+  audit: AuditRepository;
+  inbox: InboxRepository;
+  cursors: CursorRepository;
+  deadLetters: DeadLetterRepository;
+  secrets: SecretRepository;
+  connections: ConnectionRepository;
+}
+
+export interface Store extends StoreRepositories {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Runs fn in one transaction (SQLite: BEGIN IMMEDIATE). Commits when fn resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: StoreRepositories) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** A uniqueness rule was violated (e.g. a referral or opportunity already linked). */
+export class StoreConflictError extends Error {
+  readonly kind = 'conflict' as const;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreConflictError';
+  }
+}
