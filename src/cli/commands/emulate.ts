@@ -1,0 +1,71 @@
+import type { Command } from 'commander';
+import { startEmulators } from '../../../emulators/startEmulators.ts';
+import { createLogger, type LogLevel } from '../../shared/logger.ts';
+import type { CliIo } from '../cliIo.ts';
+import { parseIntegerOption } from '../commonOptions.ts';
+
+interface EmulateOptions {
+  pcPort: number;
+  sfPort: number;
+  identityPort: number;
+  latencyMs?: number;
+  state?: string;
+  host: string;
+  logLevel?: LogLevel;
+}
+
+export function registerEmulateCommand(program: Command, io: CliIo): void {
+  program
+    .command('emulate')
+    .description(
+      'run the Partner Center (+ Entra ID) and Salesforce emulators alone; prints one JSON line with their URLs',
+    )
+    .option(
+      '--pc-port <port>',
+      'Partner Center emulator port (0 = any free port)',
+      parseIntegerOption('--pc-port', 65535),
+      4010,
+    )
+    .option(
+      '--sf-port <port>',
+      'Salesforce emulator port (0 = any free port)',
+      parseIntegerOption('--sf-port', 65535),
+      4020,
+    )
+    .option(
+      '--identity-port <port>',
+      'Entra ID (HTTPS) emulator port (0 = any free port)',
+      parseIntegerOption('--identity-port', 65535),
+      4011,
+    )
+    .option(
+      '--latency-ms <ms>',
+      'latency added to every emulated API response',
+      parseIntegerOption('--latency-ms', 60_000),
+    )
+    .option(
+      '--state <file>',
+      'keep emulator state in <file>.partner-center.json / <file>.salesforce.json across restarts',
+    )
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
+    .action(async (options: EmulateOptions) => {
+      const logger = createLogger({
+        level: options.logLevel ?? 'warn',
+        pretty: false,
+        destination: process.stderr,
+      });
+      const emulators = await startEmulators({
+        host: options.host,
+        pcPort: options.pcPort,
+        sfPort: options.sfPort,
+        identityPort: options.identityPort,
+        logger,
+        ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }),
+        ...(options.state === undefined ? {} : { stateFile: options.state }),
+      });
+      io.out(JSON.stringify(emulators.urls));
+      await io.waitForStop();
+      await emulators.close();
+    });
+}

@@ -1,0 +1,51 @@
+/** The `cosell` command. */
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/configProblem.ts';
+import { toError } from '../shared/upstreamError.ts';
+import { type CliIo, processIo } from './cliIo.ts';
+import { registerConfigCommands } from './commands/configCheck.ts';
+import { registerEmulateCommand } from './commands/emulate.ts';
+import { CliError, EXIT } from './exitCodes.ts';
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('cosell')
+    .description(
+      'Two-way sync between Microsoft Partner Center co-sell referrals and Salesforce opportunities',
+    )
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.out(text.trimEnd()),
+      writeErr: (text) => io.err(text.trimEnd()),
+    });
+  registerConfigCommands(program, io);
+  registerEmulateCommand(program, io);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+export async function main(argv: string[], io: CliIo & { exitCode: number } = processIo()): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv);
+    return io.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with code 0; bad usage with 1 from commander, which we report as 2.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof ConfigError) {
+      io.err(error.message);
+      return EXIT.usage;
+    }
+    if (error instanceof CliError) {
+      io.err(`✖ ${error.message}`);
+      return error.exitCode;
+    }
+    const failure = toError(error);
+    io.err(`✖ ${failure.message}`);
+    if (io.env['COSELL_DEBUG']) io.err(failure.stack ?? '');
+    return EXIT.failure;
+  }
+}

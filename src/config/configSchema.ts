@@ -1,0 +1,131 @@
+/**
+ * The one configuration schema. `cosell.yaml` (or `--config FILE`) is parsed against it, then
+ * `COSELL_*` environment variables override single values (see envOverrides.ts). Secrets are written
+ * in the file as `${ENV_NAME}` references and resolved at load time; tokens obtained by
+ * `cosell connect …` are stored encrypted in the store, never in this file.
+ */
+import { z } from 'zod';
+import { LOG_LEVELS } from '../shared/logger.ts';
+
+const url = z.url({ message: 'must be an absolute URL such as https://example.com' });
+const positiveSeconds = z.number().int().positive();
+
+export const storeConfigSchema = z
+  .object({
+    kind: z.enum(['sqlite', 'postgres']).default('sqlite'),
+    /** SQLite database file (kind sqlite). */
+    path: z.string().min(1).default('./.cosell/cosell.db'),
+    /** Postgres connection URL (kind postgres), e.g. postgres://user:pass@host:5432/db. */
+    url: z.string().min(1).optional(),
+    /** Postgres schema for all tables (kind postgres). */
+    schema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/, 'use lower-case letters, digits and _')
+      .optional(),
+  })
+  .strict();
+
+export const queueConfigSchema = z
+  .object({
+    /** embedded = tables in the SQLite store; pg-boss = Postgres. Defaults to match the store. */
+    kind: z.enum(['embedded', 'pg-boss']).optional(),
+    concurrency: z.number().int().min(1).max(64).default(4),
+    maxAttempts: z.number().int().min(1).max(100).default(8),
+  })
+  .strict();
+
+export const serverConfigSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(3000),
+    /** The public HTTPS base URL Partner Center delivers webhooks to (…/webhooks/partner-center is appended). */
+    publicUrl: url.optional(),
+  })
+  .strict();
+
+export const partnerCenterConfigSchema = z
+  .object({
+    /** Referrals API base. */
+    referralsUrl: url.default('https://api.partner.microsoft.com'),
+    /** Classic API base that hosts the Webhooks API. */
+    webhooksUrl: url.default('https://api.partnercenter.microsoft.com'),
+    /** Entra ID authority host. */
+    authorityUrl: url.default('https://login.microsoftonline.com'),
+    tenantId: z.string().min(1).optional(),
+    /** The Entra ID app registration used to sign in the Referrals-admin user. */
+    clientId: z.string().min(1).optional(),
+    /** PEM file with extra CA certificates to trust for Partner Center and Entra ID (sandbox/staging only). */
+    trustedCaFile: z.string().min(1).optional(),
+    webhook: z
+      .object({
+        /** host[:port] allowed in X-MS-Certificate-Url. */
+        certificateHosts: z.array(z.string().min(1)).min(1).optional(),
+        /** PEM file with the roots webhook certificates must chain to (default: the system roots). */
+        trustedRootsFile: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export const salesforceConfigSchema = z
+  .object({
+    /** https://login.salesforce.com, https://test.salesforce.com or your My Domain URL. */
+    loginUrl: url.default('https://login.salesforce.com'),
+    auth: z
+      .object({
+        flow: z.enum(['jwt', 'refreshToken', 'clientCredentials', 'password']).default('jwt'),
+        clientId: z.string().min(1).optional(),
+        clientSecret: z.string().min(1).optional(),
+        /** Integration user (jwt, password). */
+        username: z.string().min(1).optional(),
+        /** Password (password flow: development only). */
+        password: z.string().min(1).optional(),
+        /** PEM private key for the JWT bearer flow, inline or as a file. */
+        privateKey: z.string().min(1).optional(),
+        privateKeyFile: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({ flow: 'jwt' }),
+  })
+  .strict();
+
+export const syncConfigSchema = z
+  .object({
+    /** Mapping file (YAML); the built-in defaults apply when absent. */
+    mappingFile: z.string().min(1).optional(),
+    pollIntervalSeconds: positiveSeconds.default(30),
+    reconcileIntervalSeconds: positiveSeconds.default(900),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    /** Identifies this Partner Center tenant ↔ Salesforce org pair in the store. */
+    connectionId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'use letters, digits, - and _ (at most 64)')
+      .default('default'),
+    store: storeConfigSchema.default({ kind: 'sqlite', path: './.cosell/cosell.db' }),
+    queue: queueConfigSchema.default({ concurrency: 4, maxAttempts: 8 }),
+    server: serverConfigSchema.default({ host: '127.0.0.1', port: 3000 }),
+    partnerCenter: partnerCenterConfigSchema.default({
+      referralsUrl: 'https://api.partner.microsoft.com',
+      webhooksUrl: 'https://api.partnercenter.microsoft.com',
+      authorityUrl: 'https://login.microsoftonline.com',
+      webhook: {},
+    }),
+    salesforce: salesforceConfigSchema.default({
+      loginUrl: 'https://login.salesforce.com',
+      auth: { flow: 'jwt' },
+    }),
+    sync: syncConfigSchema.default({ pollIntervalSeconds: 30, reconcileIntervalSeconds: 900 }),
+    log: z
+      .object({ level: z.enum(LOG_LEVELS).default('info') })
+      .strict()
+      .default({ level: 'info' }),
+  })
+  .strict();
+
+export type CosellConfig = z.output<typeof configSchema>;
+export type CosellConfigInput = z.input<typeof configSchema>;

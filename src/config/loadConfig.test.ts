@@ -1,0 +1,140 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatConfigProblems } from './configProblem.ts';
+import { checkConfig, loadConfig } from './loadConfig.ts';
+
+const VALID = `
+connectionId: acme
+store:
+  kind: sqlite
+  path: ./data/cosell.db
+partnerCenter:
+  tenantId: 11111111-2222-3333-4444-555555555555
+  clientId: 66666666-7777-8888-9999-000000000000
+salesforce:
+  loginUrl: https://acme.my.salesforce.com
+  auth:
+    flow: clientCredentials
+    clientId: 3MVG9
+    clientSecret: \${SF_CLIENT_SECRET}
+`;
+
+function writeConfig(text: string): { dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'cosell-config-'));
+  const file = join(dir, 'cosell.yaml');
+  writeFileSync(file, text);
+  return { dir, file };
+}
+
+describe('loadConfig', () => {
+  it('loads a valid file, resolves ${ENV} references and relative paths, and applies defaults', () => {
+    const { dir, file } = writeConfig(VALID);
+    const { config, fileName } = loadConfig({ file, env: { SF_CLIENT_SECRET: 's3cret' } });
+    expect(fileName).toBe(file);
+    expect(config.connectionId).toBe('acme');
+    expect(config.salesforce.auth.clientSecret).toBe('s3cret');
+    expect(config.store.path).toBe(join(dir, 'data/cosell.db'));
+    expect(config.sync.pollIntervalSeconds).toBe(30);
+    expect(config.queue.concurrency).toBe(4);
+  });
+
+  it('reports three independent mistakes in one report, each with its path and line', () => {
+    const { file } = writeConfig(`
+store:
+  kind: postgres
+server:
+  port: "eighty"
+partnerCenter:
+  tenantId: t
+  clientId: c
+  referalsUrl: https://typo.example.com
+salesforce:
+  auth:
+    flow: clientCredentials
+    clientId: x
+    clientSecret: y
+`);
+    const check = checkConfig({ file, env: {} });
+    expect(check.config).toBeNull();
+    const paths = check.problems.map((problem) => problem.path).sort();
+    expect(paths).toEqual(['partnerCenter.referalsUrl', 'server.port', 'store.url']);
+    const byPath = Object.fromEntries(check.problems.map((problem) => [problem.path, problem]));
+    expect(byPath['server.port']?.line).toBe(5);
+    expect(byPath['partnerCenter.referalsUrl']?.line).toBe(9);
+    expect(byPath['store.url']?.hint).toContain('DATABASE_URL');
+    const report = formatConfigProblems(check.problems, file);
+    expect(report).toContain('3 problems');
+    expect(() => loadConfig({ file, env: {} })).toThrow(/3 problems/);
+  });
+
+  it('names a missing ${ENV} reference and the variable', () => {
+    const { file } = writeConfig(VALID);
+    const check = checkConfig({ file, env: {} });
+    expect(check.problems).toEqual([
+      expect.objectContaining({
+        path: 'salesforce.auth.clientSecret',
+        line: 14,
+        message: expect.stringContaining('SF_CLIENT_SECRET'),
+      }),
+    ]);
+  });
+
+  it('applies COSELL_* overrides with types from the schema and rejects unknown ones', () => {
+    const { file } = writeConfig(VALID);
+    const { config } = loadConfig({
+      file,
+      env: {
+        SF_CLIENT_SECRET: 'x',
+        COSELL_SERVER_PORT: '8080',
+        COSELL_SYNC_POLL_INTERVAL_SECONDS: '5',
+        COSELL_SECRET_KEY: 'ignored',
+      },
+    });
+    expect(config.server.port).toBe(8080);
+    expect(config.sync.pollIntervalSeconds).toBe(5);
+    const check = checkConfig({ file, env: { SF_CLIENT_SECRET: 'x', COSELL_SERVR_PORT: '1' } });
+    expect(check.problems.map((problem) => problem.path)).toEqual(['COSELL_SERVR_PORT']);
+  });
+
+  it('says so when an explicit --config file does not exist', () => {
+    const check = checkConfig({ file: '/nonexistent/cosell.yaml', env: {} });
+    expect(check.problems[0]).toMatchObject({
+      path: '--config',
+      message: expect.stringContaining('not found'),
+    });
+  });
+
+  it('checks that referenced files exist and that the chosen Salesforce flow has what it needs', () => {
+    const { file } = writeConfig(`
+partnerCenter: { tenantId: t, clientId: c }
+salesforce:
+  auth: { flow: jwt, clientId: abc, username: integration@acme.com, privateKeyFile: ./missing.pem }
+sync: { mappingFile: ./mapping.yaml }
+`);
+    const check = checkConfig({ file, env: {} });
+    expect(check.problems.map((problem) => problem.path).sort()).toEqual([
+      'salesforce.auth.privateKeyFile',
+      'sync.mappingFile',
+    ]);
+    const jwtWithoutKey = writeConfig(
+      'partnerCenter: { tenantId: t, clientId: c }\nsalesforce: { auth: { flow: jwt } }\n',
+    );
+    const paths = checkConfig({ file: jwtWithoutKey.file, env: {} })
+      .problems.map((problem) => problem.path)
+      .sort();
+    expect(paths).toEqual([
+      'salesforce.auth.clientId',
+      'salesforce.auth.privateKeyFile',
+      'salesforce.auth.username',
+    ]);
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    const { file } = writeConfig('store:\n  kind: sqlite\n   path: [unclosed\n');
+    const check = checkConfig({ file, env: {} });
+    expect(check.problems[0]?.path).toBe('(yaml)');
+    expect(check.problems[0]?.line).toBeGreaterThan(0);
+  });
+});
