@@ -40,7 +40,12 @@ export interface LinkRepository {
   get(id: string): Promise<LinkRow | null>;
   findByReferralId(connectionId: string, referralId: string): Promise<LinkRow | null>;
   findByOpportunityId(connectionId: string, opportunityId: string): Promise<LinkRow | null>;
-  list(query: { connectionId: string; state?: LinkState; limit?: number; afterId?: string }): Promise<LinkRow[]>;
+  list(query: {
+    connectionId: string;
+    state?: LinkState;
+    limit?: number;
+    afterId?: string;
+  }): Promise<LinkRow[]>;
   countByState(connectionId: string): Promise<Record<LinkState, number>>;
 }
 
@@ -152,7 +157,10 @@ export interface ConnectionRow {
 }
 
 export interface ConnectionRepository {
-  upsert(row: Pick<ConnectionRow, 'id' | 'name'> & Partial<Pick<ConnectionRow, 'state' | 'pausedReason' | 'settings'>>): Promise<ConnectionRow>;
+  upsert(
+    row: Pick<ConnectionRow, 'id' | 'name'> &
+      Partial<Pick<ConnectionRow, 'state' | 'pausedReason' | 'settings'>>,
+  ): Promise<ConnectionRow>;
   get(id: string): Promise<ConnectionRow | null>;
   list(): Promise<ConnectionRow[]>;
   setState(id: string, state: ConnectionState, pausedReason: string | null): Promise<void>;

@@ -1,0 +1,113 @@
+import {
+  parseId,
+  readId,
+  readIdOrNull,
+  readInstant,
+  readJson,
+  readText,
+  readTextOrNull,
+  toInstant,
+  writeJson,
+} from './rowValues.ts';
+import type { SqlExecutor, SqlValue } from './sqlExecutor.ts';
+import type { AuditDirection, AuditEntry, AuditOutcome, AuditRepository, NewAuditEntry } from './store.ts';
+
+const DEFAULT_LIST_LIMIT = 50;
+
+/** Row as the audit table holds it. */
+interface AuditRecord {
+  id: unknown;
+  connection_id: unknown;
+  link_id: unknown;
+  referral_id: unknown;
+  opportunity_id: unknown;
+  at: unknown;
+  sync_trigger: unknown;
+  direction: unknown;
+  outcome: unknown;
+  changes: unknown;
+  error: unknown;
+  message: unknown;
+}
+
+function toAuditEntry(record: AuditRecord): AuditEntry {
+  return {
+    id: readId(record.id),
+    connectionId: readText(record.connection_id),
+    linkId: readIdOrNull(record.link_id),
+    referralId: readTextOrNull(record.referral_id),
+    opportunityId: readTextOrNull(record.opportunity_id),
+    at: readInstant(record.at),
+    trigger: readText(record.sync_trigger),
+    direction: readText(record.direction) as AuditDirection,
+    outcome: readText(record.outcome) as AuditOutcome,
+    changes: (readJson(record.changes) ?? []) as AuditEntry['changes'],
+    error: readJson(record.error) as AuditEntry['error'],
+    message: readText(record.message),
+  };
+}
+
+export class SqlAuditRepository implements AuditRepository {
+  constructor(private readonly db: SqlExecutor) {}
+
+  async append(entry: NewAuditEntry): Promise<AuditEntry> {
+    let linkId: number | null = null;
+    if (entry.linkId !== null) {
+      linkId = parseId(entry.linkId);
+      if (linkId === null) {
+        throw new TypeError(
+          `Audit entry names link ${JSON.stringify(entry.linkId)}, which is not a link id from this store.`,
+        );
+      }
+    }
+    const [record] = await this.db.query<AuditRecord>(
+      `INSERT INTO audit (connection_id, link_id, referral_id, opportunity_id, at, sync_trigger, direction, outcome,
+         changes, error, message)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      [
+        entry.connectionId,
+        linkId,
+        entry.referralId,
+        entry.opportunityId,
+        toInstant(entry.at),
+        entry.trigger,
+        entry.direction,
+        entry.outcome,
+        writeJson(entry.changes),
+        writeJson(entry.error),
+        entry.message,
+      ],
+    );
+    return toAuditEntry(record!);
+  }
+
+  async list(query: {
+    connectionId: string;
+    linkId?: string;
+    outcome?: AuditOutcome;
+    limit?: number;
+    beforeId?: string;
+  }): Promise<AuditEntry[]> {
+    const conditions = ['connection_id = ?'];
+    const params: SqlValue[] = [query.connectionId];
+    if (query.linkId !== undefined) {
+      conditions.push('link_id = ?');
+      params.push(parseId(query.linkId) ?? -1);
+    }
+    if (query.outcome !== undefined) {
+      conditions.push('outcome = ?');
+      params.push(query.outcome);
+    }
+    if (query.beforeId !== undefined) {
+      // Keyset paging on (at, id): stable even when entries share an instant.
+      conditions.push('(at, id) < (SELECT at, id FROM audit WHERE id = ?)');
+      params.push(parseId(query.beforeId) ?? -1);
+    }
+    params.push(query.limit ?? DEFAULT_LIST_LIMIT);
+    const records = await this.db.query<AuditRecord>(
+      `SELECT * FROM audit WHERE ${conditions.join(' AND ')} ORDER BY at DESC, id DESC LIMIT ?`,
+      params,
+    );
+    return records.map(toAuditEntry);
+  }
+}

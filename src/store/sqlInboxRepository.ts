@@ -1,0 +1,82 @@
+import {
+  parseId,
+  readId,
+  readInstant,
+  readInstantOrNull,
+  readText,
+  readTextOrNull,
+  toInstant,
+} from './rowValues.ts';
+import type { SqlExecutor } from './sqlExecutor.ts';
+import type { InboxRepository, InboxRow } from './store.ts';
+
+/** Row as the inbox table holds it. */
+interface InboxRecord {
+  id: unknown;
+  connection_id: unknown;
+  dedup_key: unknown;
+  received_at: unknown;
+  event_name: unknown;
+  resource_id: unknown;
+  body: unknown;
+  processed_at: unknown;
+}
+
+function toInboxRow(record: InboxRecord): InboxRow {
+  return {
+    id: readId(record.id),
+    connectionId: readText(record.connection_id),
+    dedupKey: readText(record.dedup_key),
+    receivedAt: readInstant(record.received_at),
+    eventName: readText(record.event_name),
+    resourceId: readTextOrNull(record.resource_id),
+    body: readText(record.body),
+    processedAt: readInstantOrNull(record.processed_at),
+  };
+}
+
+export class SqlInboxRepository implements InboxRepository {
+  constructor(private readonly db: SqlExecutor) {}
+
+  async insertIfNew(
+    row: Omit<InboxRow, 'id' | 'processedAt'>,
+  ): Promise<{ inserted: boolean; row: InboxRow }> {
+    const [inserted] = await this.db.query<InboxRecord>(
+      `INSERT INTO inbox (connection_id, dedup_key, received_at, event_name, resource_id, body)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (connection_id, dedup_key) DO NOTHING RETURNING *`,
+      [row.connectionId, row.dedupKey, toInstant(row.receivedAt), row.eventName, row.resourceId, row.body],
+    );
+    if (inserted) return { inserted: true, row: toInboxRow(inserted) };
+    const [existing] = await this.db.query<InboxRecord>(
+      'SELECT * FROM inbox WHERE connection_id = ? AND dedup_key = ?',
+      [row.connectionId, row.dedupKey],
+    );
+    if (!existing) {
+      throw new Error(
+        `Inbox delivery ${row.dedupKey} was neither inserted nor found; it was pruned meanwhile: deliver it again.`,
+      );
+    }
+    return { inserted: false, row: toInboxRow(existing) };
+  }
+
+  async listUnprocessed(connectionId: string, limit: number): Promise<InboxRow[]> {
+    const records = await this.db.query<InboxRecord>(
+      'SELECT * FROM inbox WHERE connection_id = ? AND processed_at IS NULL ORDER BY id LIMIT ?',
+      [connectionId, limit],
+    );
+    return records.map(toInboxRow);
+  }
+
+  async markProcessed(id: string, at: string): Promise<void> {
+    const numericId = parseId(id);
+    if (numericId === null) return;
+    await this.db.execute('UPDATE inbox SET processed_at = ? WHERE id = ?', [toInstant(at), numericId]);
+  }
+
+  async prune(receivedBefore: string): Promise<number> {
+    return this.db.execute('DELETE FROM inbox WHERE processed_at IS NOT NULL AND received_at < ?', [
+      toInstant(receivedBefore),
+    ]);
+  }
+}

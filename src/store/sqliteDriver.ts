@@ -1,0 +1,97 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { AsyncMutex } from './asyncMutex.ts';
+import type { SqlDriver, SqlExecutor, SqlValue } from './sqlExecutor.ts';
+import { StoreConflictError } from './store.ts';
+
+export interface SqliteDriverOptions {
+  path: string;
+  /** How long a writer waits for another process's lock before failing (default 5000). */
+  busyTimeoutMs?: number;
+}
+
+const UNIQUE_VIOLATION_CODES = new Set(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
+
+function classify(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && UNIQUE_VIOLATION_CODES.has(code)) {
+    return new StoreConflictError((error as Error).message, { cause: error });
+  }
+  return error;
+}
+
+/**
+ * better-sqlite3 behind the async SqlDriver seam. One connection: statements run synchronously,
+ * and a mutex keeps other callers out while a transaction awaits between its statements.
+ */
+export class SqliteDriver implements SqlDriver {
+  readonly dialect = 'sqlite' as const;
+  readonly migrationLock = null;
+  readonly migrationPrelude = null;
+  readonly executor: SqlExecutor;
+  private readonly db: Database.Database;
+  private readonly mutex = new AsyncMutex();
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(options: SqliteDriverOptions) {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5_000))}`);
+    this.db.pragma('foreign_keys = ON');
+    const direct = this.createExecutor();
+    this.executor = {
+      query: (sql, params, options) => this.mutex.run(() => direct.query(sql, params, options)),
+      execute: (sql, params, options) => this.mutex.run(() => direct.execute(sql, params, options)),
+      script: (sql) => this.mutex.run(() => direct.script(sql)),
+    };
+  }
+
+  transaction<T>(fn: (executor: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.mutex.run(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.createExecutor());
+        this.db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw error;
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    return this.mutex.run(() => {
+      this.db.close();
+    });
+  }
+
+  /** Runs statements directly on the connection: callers hold the mutex. */
+  private createExecutor(): SqlExecutor {
+    const prepare = (sql: string): Database.Statement => {
+      let statement = this.statements.get(sql);
+      if (!statement) {
+        statement = this.db.prepare(sql);
+        this.statements.set(sql, statement);
+      }
+      return statement;
+    };
+    const run = <T>(fn: () => T): Promise<T> => {
+      try {
+        return Promise.resolve(fn());
+      } catch (error) {
+        return Promise.reject(classify(error));
+      }
+    };
+    return {
+      query: <R extends object>(sql: string, params: readonly SqlValue[] = []) =>
+        run(() => prepare(sql).all(...params) as R[]),
+      execute: (sql: string, params: readonly SqlValue[] = []) =>
+        run(() => prepare(sql).run(...params).changes),
+      script: (sql: string) => run(() => void this.db.exec(sql)),
+    };
+  }
+}
