@@ -1,0 +1,277 @@
+import type { Connection, DescribeSObjectResult } from 'jsforce';
+import type { Result } from '../shared/result.ts';
+import { type ErrorKind, UpstreamError } from '../shared/upstreamError.ts';
+import { classifySalesforceError, kindOfSalesforceCode } from './classifySalesforceError.ts';
+import {
+  defaultSalesforceFieldNames,
+  opportunityCustomFields,
+  solutionCustomFields,
+} from './salesforceFieldNames.ts';
+import { soqlString } from './soqlLiteral.ts';
+
+/** sObject Collections accept at most 200 records per call. */
+export const SALESFORCE_COLLECTION_SIZE = 200;
+
+/** A record as sent to Salesforce: field API name → value. */
+export type SalesforceRecordInput = Record<string, unknown>;
+
+export interface SalesforceRecordError {
+  code: string;
+  message: string;
+  kind: ErrorKind;
+  fields: string[];
+}
+
+export interface SavedRecord {
+  id: string;
+  /** Upserts only: true when the record was inserted. */
+  created?: boolean;
+}
+
+export type SaveOutcome = Result<SavedRecord, SalesforceRecordError>;
+
+export interface ApiUsage {
+  used: number;
+  max: number;
+}
+
+interface WireSaveError {
+  statusCode?: string;
+  errorCode?: string;
+  message?: string;
+  fields?: string[];
+}
+
+interface WireSaveResult {
+  id?: string | null;
+  success: boolean;
+  created?: boolean;
+  errors?: WireSaveError[];
+}
+
+function toOutcome(result: WireSaveResult): SaveOutcome {
+  if (result.success && result.id) {
+    return {
+      ok: true,
+      value: { id: result.id, ...(result.created === undefined ? {} : { created: result.created }) },
+    };
+  }
+  const first = result.errors?.[0];
+  const code = first?.statusCode ?? first?.errorCode ?? 'UNKNOWN_ERROR';
+  return {
+    ok: false,
+    error: {
+      code,
+      message: first?.message ?? 'Salesforce did not save the record and gave no reason.',
+      kind: kindOfSalesforceCode(code),
+      fields: first?.fields ?? [],
+    },
+  };
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export interface SalesforceClientOptions {
+  /** Field API names in use; an INVALID_FIELD on one of them tells the user to install the package. */
+  packageFieldNames?: readonly string[];
+}
+
+/**
+ * Typed helpers over a jsforce Connection. Every failure leaves as an UpstreamError classified once here;
+ * per-record failures of collection calls are returned as values with their kind.
+ */
+export class SalesforceClient {
+  private readonly describeCache = new Map<string, Promise<DescribeSObjectResult>>();
+  private readonly packageFieldNames: readonly string[];
+
+  constructor(
+    readonly conn: Connection,
+    options: SalesforceClientOptions = {},
+  ) {
+    this.packageFieldNames = options.packageFieldNames ?? [
+      ...opportunityCustomFields(defaultSalesforceFieldNames),
+      ...solutionCustomFields(defaultSalesforceFieldNames),
+      defaultSalesforceFieldNames.solutionObject,
+    ];
+  }
+
+  /** Runs one jsforce call and classifies whatever it throws. */
+  async call<T>(operation: string, fn: (conn: Connection) => PromiseLike<T>): Promise<T> {
+    try {
+      return await fn(this.conn);
+    } catch (error) {
+      throw classifySalesforceError(error, { operation, packageFieldNames: this.packageFieldNames });
+    }
+  }
+
+  /** Creates records in collections of 200; one outcome per input record, in order. */
+  createMany(sobject: string, records: readonly SalesforceRecordInput[]): Promise<SaveOutcome[]> {
+    return this.collection(`create ${sobject} records`, records, (conn, chunk) =>
+      conn.sobject(sobject).create(chunk, { allOrNone: false }),
+    );
+  }
+
+  /** Updates records (each with `Id`) in collections of 200; one outcome per input record, in order. */
+  updateMany(sobject: string, records: readonly SalesforceRecordInput[]): Promise<SaveOutcome[]> {
+    return this.collection(`update ${sobject} records`, records, (conn, chunk) =>
+      conn
+        .sobject(sobject)
+        .update(chunk as Array<SalesforceRecordInput & { Id: string }>, { allOrNone: false }),
+    );
+  }
+
+  /** Upserts records on an external-id field in collections of 200; one outcome per input record, in order. */
+  upsertMany(
+    sobject: string,
+    externalIdField: string,
+    records: readonly SalesforceRecordInput[],
+  ): Promise<SaveOutcome[]> {
+    return this.collection(`upsert ${sobject} records on ${externalIdField}`, records, (conn, chunk) =>
+      conn.sobject(sobject).upsert(chunk, externalIdField, { allOrNone: false }),
+    );
+  }
+
+  private async collection(
+    operation: string,
+    records: readonly SalesforceRecordInput[],
+    send: (conn: Connection, chunk: SalesforceRecordInput[]) => PromiseLike<unknown>,
+  ): Promise<SaveOutcome[]> {
+    const outcomes: SaveOutcome[] = [];
+    for (const chunk of chunks(records, SALESFORCE_COLLECTION_SIZE)) {
+      const results = (await this.call(operation, (conn) => send(conn, chunk))) as WireSaveResult[];
+      outcomes.push(...results.map(toOutcome));
+    }
+    return outcomes;
+  }
+
+  /** Creates one record; a rejected record throws an UpstreamError of its kind. */
+  async create(sobject: string, record: SalesforceRecordInput): Promise<string> {
+    const operation = `create ${sobject}`;
+    const result = (await this.call(operation, (conn) =>
+      conn.sobject(sobject).create(record),
+    )) as WireSaveResult;
+    return this.single(operation, toOutcome(result)).id;
+  }
+
+  /** Updates one record (`Id` required); a rejected record throws an UpstreamError of its kind. */
+  async update(sobject: string, record: SalesforceRecordInput & { Id: string }): Promise<void> {
+    const operation = `update ${sobject} ${record.Id}`;
+    const result = (await this.call(operation, (conn) =>
+      conn.sobject(sobject).update(record),
+    )) as WireSaveResult;
+    this.single(operation, toOutcome(result));
+  }
+
+  /**
+   * Inserts or updates the one record whose external-id field holds the value in `record`.
+   * Several matching records throw a `conflict` (MULTIPLE_CHOICES).
+   */
+  async upsert(
+    sobject: string,
+    externalIdField: string,
+    record: SalesforceRecordInput,
+  ): Promise<SavedRecord> {
+    const value = record[externalIdField];
+    if (typeof value !== 'string' || value === '') {
+      throw new UpstreamError({
+        kind: 'permanent',
+        upstream: 'internal',
+        message: `upsert ${sobject} needs a value in ${externalIdField}; the record has none.`,
+      });
+    }
+    const operation = `upsert ${sobject} on ${externalIdField} = ${value}`;
+    const result = (await this.call(operation, (conn) =>
+      conn.sobject(sobject).upsert(record, externalIdField),
+    )) as WireSaveResult;
+    if (result.success && !result.id) {
+      // Pre-v46 update answers (204) carry no id: look it up so callers always get one.
+      const found = await this.call(operation, (conn) =>
+        conn.query<{ Id: string }>(
+          `SELECT Id FROM ${sobject} WHERE ${externalIdField} = ${soqlString(value)} LIMIT 1`,
+        ),
+      );
+      return { id: found.records[0]?.Id ?? '', created: false };
+    }
+    return this.single(operation, toOutcome(result));
+  }
+
+  private single(operation: string, outcome: SaveOutcome): SavedRecord {
+    if (outcome.ok) return outcome.value;
+    const error = outcome.error;
+    throw classifySalesforceError(
+      {
+        errorCode: error.code,
+        message: error.fields.length ? `${error.message} [${error.fields.join(', ')}]` : error.message,
+      },
+      { operation, packageFieldNames: this.packageFieldNames },
+    );
+  }
+
+  /** Reads one record by id (only the given fields); null when it does not exist. */
+  async retrieve<T extends Record<string, unknown>>(
+    sobject: string,
+    id: string,
+    fields: readonly string[],
+  ): Promise<T | null> {
+    try {
+      return (await this.conn.sobject(sobject).retrieve(id, { fields: [...fields] })) as unknown as T;
+    } catch (error) {
+      const classified = classifySalesforceError(error, {
+        operation: `read ${sobject} ${id}`,
+        packageFieldNames: this.packageFieldNames,
+      });
+      if (classified.code === 'NOT_FOUND' || classified.code === 'ENTITY_IS_DELETED') return null;
+      throw classified;
+    }
+  }
+
+  /** Every row of a SOQL query, page after page (each page is fetched when the previous one is used up). */
+  async *query<T extends Record<string, unknown>>(soql: string): AsyncGenerator<T> {
+    const operation = `query ${soql.length > 120 ? `${soql.slice(0, 117)}...` : soql}`;
+    let page = await this.call(operation, (conn) => conn.query<T>(soql, { autoFetch: false }));
+    for (;;) {
+      for (const record of page.records) yield record as T;
+      const next = page.nextRecordsUrl;
+      if (page.done !== false || !next) return;
+      page = await this.call(operation, (conn) => conn.queryMore<T>(next));
+    }
+  }
+
+  /** All rows of a query as an array (for small result sets). */
+  async queryAll<T extends Record<string, unknown>>(soql: string): Promise<T[]> {
+    const rows: T[] = [];
+    for await (const row of this.query<T>(soql)) rows.push(row);
+    return rows;
+  }
+
+  /** Describes an object once per client; failed describes are not cached. */
+  describe(sobject: string): Promise<DescribeSObjectResult> {
+    const cached = this.describeCache.get(sobject);
+    if (cached) return cached;
+    const pending = this.call(`describe ${sobject}`, (conn) => conn.sobject(sobject).describe());
+    this.describeCache.set(sobject, pending);
+    pending.catch(() => this.describeCache.delete(sobject));
+    return pending;
+  }
+
+  /** Forgets cached describes, e.g. after installing the package. */
+  clearDescribeCache(): void {
+    this.describeCache.clear();
+  }
+
+  /** Daily API usage as last reported by Salesforce (Sforce-Limit-Info on every response); null before any call. */
+  apiUsage(): ApiUsage | null {
+    const usage = this.conn.limitInfo?.apiUsage;
+    return usage ? { used: usage.used, max: usage.limit } : null;
+  }
+
+  /** True when the org has used at least `ratio` (0–1) of its daily API requests. Unknown usage is not exceeded. */
+  budgetExceeded(ratio: number): boolean {
+    const usage = this.apiUsage();
+    return usage !== null && usage.max > 0 && usage.used / usage.max >= ratio;
+  }
+}
