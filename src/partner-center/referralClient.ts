@@ -1,0 +1,208 @@
+/**
+ * Client for the Partner Center Referrals API (`/v1.0/engagements/referrals`). Reads are retried
+ * (bounded, with backoff); writes are sent once. Every failure is an UpstreamError classified in
+ * partnerCenterError.ts. Responses are normalised into `PcReferral` (referralWire.ts).
+ */
+import type { Dispatcher } from 'undici';
+import type { Logger } from '../shared/logger.ts';
+import { UpstreamError } from '../shared/upstreamError.ts';
+import {
+  type AccessTokenProvider,
+  PartnerCenterHttp,
+  type PartnerCenterResponse,
+} from './partnerCenterHttp.ts';
+import { type PcReferral, parseReferral, toIfMatch } from './referralWire.ts';
+
+export const PARTNER_CENTER_REFERRALS_BASE_URL = 'https://api.partner.microsoft.com/v1.0/engagements';
+
+export interface ReferralClientOptions {
+  /** Up to and including `/v1.0/engagements`. Default: Microsoft's production API. */
+  baseUrl?: string;
+  /** A token for the audience `https://api.partner.microsoft.com/.default`. */
+  getAccessToken: AccessTokenProvider;
+  timeoutMs?: number;
+  dispatcher?: Dispatcher;
+  correlationId?: string;
+  maxReadAttempts?: number;
+  retryBaseDelayMs?: number;
+  maxRetryAfterSeconds?: number;
+  logger?: Logger;
+}
+
+export interface ListReferralsQuery {
+  /** OData `$filter`, e.g. `status eq 'New' and direction eq 'Incoming'`. */
+  filter?: string;
+  /** OData `$orderby`, e.g. `updatedDateTime desc`. */
+  orderBy?: string;
+  /** OData `$top`: page size asked of the server. */
+  top?: number;
+}
+
+/** A JSON Patch operation as the Referrals API accepts it (only `replace` and `add`). */
+export interface ReferralPatchOperation {
+  op: 'replace' | 'add';
+  path: string;
+  value: unknown;
+}
+
+/** The body of a create: the referral's writable fields in wire (camelCase) form. */
+export type NewPcReferral = Record<string, unknown> & {
+  name: string;
+  type: 'Independent' | 'Shared';
+  customerProfile: Record<string, unknown>;
+  consent: Record<string, unknown>;
+  details: Record<string, unknown>;
+};
+
+export interface ReferralWithETag {
+  referral: PcReferral;
+  eTag: string | null;
+}
+
+/** Fields Partner Center owns; they are removed from a PUT body. */
+const READ_ONLY_FIELDS = ['links', 'eTag', 'createdDateTime', 'updatedDateTime'];
+
+export class ReferralClient {
+  private readonly http: PartnerCenterHttp;
+  private readonly logger: Logger | undefined;
+
+  constructor(options: ReferralClientOptions) {
+    const { baseUrl, ...rest } = options;
+    this.http = new PartnerCenterHttp({
+      ...rest,
+      baseUrl: baseUrl ?? PARTNER_CENTER_REFERRALS_BASE_URL,
+      apiName: 'Referrals API',
+    });
+    this.logger = options.logger;
+  }
+
+  /** Every referral matching the query, following `@odata.nextLink` page after page. */
+  async *list(query: ListReferralsQuery = {}): AsyncGenerator<PcReferral> {
+    let next: string | null = null;
+    do {
+      const response: PartnerCenterResponse = await this.http.send(
+        next === null
+          ? {
+              method: 'GET',
+              path: '/referrals',
+              query: { $filter: query.filter, $orderby: query.orderBy, $top: query.top },
+            }
+          : { method: 'GET', path: next },
+      );
+      const page = readPage(response.body);
+      for (const item of page.items) {
+        const parsed = parseReferral(item);
+        if (parsed.ok) yield parsed.value;
+        else
+          this.logger?.warn(
+            { error: parsed.error },
+            'skipped an unreadable referral in a Partner Center list',
+          );
+      }
+      next = page.nextLink;
+    } while (next !== null);
+  }
+
+  /** Collects `list()` into an array (for small result sets). */
+  async listAll(query: ListReferralsQuery = {}): Promise<PcReferral[]> {
+    const referrals: PcReferral[] = [];
+    for await (const referral of this.list(query)) referrals.push(referral);
+    return referrals;
+  }
+
+  async get(id: string): Promise<ReferralWithETag> {
+    const response = await this.http.send({ method: 'GET', path: `/referrals/${encodeURIComponent(id)}` });
+    const referral = this.toReferral(response, `GET referral ${id}`);
+    return { referral, eTag: referral.eTag ?? response.headers.get('etag') };
+  }
+
+  /** Creates a referral. Not idempotent: look first with `findByExternalReferenceId`. */
+  async create(referral: NewPcReferral): Promise<PcReferral> {
+    const response = await this.http.send({ method: 'POST', path: '/referrals', body: referral });
+    return this.toReferral(response, 'create referral');
+  }
+
+  /**
+   * Applies JSON Patch operations and returns the updated referral. With `ifMatch` the change is
+   * refused with a `conflict` error (HTTP 412) when the referral changed since it was read.
+   */
+  async patch(
+    id: string,
+    operations: ReferralPatchOperation[],
+    options: { ifMatch?: string } = {},
+  ): Promise<PcReferral> {
+    const response = await this.http.send({
+      method: 'PATCH',
+      path: `/referrals/${encodeURIComponent(id)}`,
+      body: operations,
+      headers: {
+        prefer: 'return=representation',
+        ...(options.ifMatch === undefined ? {} : { 'if-match': toIfMatch(options.ifMatch) }),
+      },
+    });
+    // Without a representation (204), read the result back.
+    if (response.body === null) return (await this.get(id)).referral;
+    return this.toReferral(response, `PATCH referral ${id}`);
+  }
+
+  /** Replaces the whole referral. Partner Center requires the eTag it was read with. */
+  async put(
+    id: string,
+    referral: Record<string, unknown>,
+    options: { ifMatch: string },
+  ): Promise<PcReferral> {
+    const body = Object.fromEntries(
+      Object.entries(referral).filter(([key]) => !READ_ONLY_FIELDS.includes(key)),
+    );
+    const response = await this.http.send({
+      method: 'PUT',
+      path: `/referrals/${encodeURIComponent(id)}`,
+      body,
+      headers: { 'if-match': toIfMatch(options.ifMatch) },
+    });
+    if (response.body === null) return (await this.get(id)).referral;
+    return this.toReferral(response, `PUT referral ${id}`);
+  }
+
+  /** The referral we created for a CRM record (its `externalReferenceId`), if any: makes creates idempotent. */
+  async findByExternalReferenceId(externalReferenceId: string): Promise<PcReferral | null> {
+    const matches = await this.listAll({
+      filter: `externalReferenceId eq ${odataString(externalReferenceId)}`,
+      orderBy: 'createdDateTime desc',
+    });
+    return matches.find((referral) => referral.externalReferenceId === externalReferenceId) ?? null;
+  }
+
+  /** All referrals of an engagement: ours, Microsoft's and other partners'. */
+  async listRelated(engagementId: string): Promise<PcReferral[]> {
+    const related = await this.listAll({ filter: `engagementId eq ${odataString(engagementId)}` });
+    return related.filter((referral) => referral.engagementId === engagementId);
+  }
+
+  private toReferral(response: PartnerCenterResponse, what: string): PcReferral {
+    const parsed = parseReferral(response.body);
+    if (parsed.ok) return parsed.value;
+    throw new UpstreamError({
+      kind: 'permanent',
+      upstream: 'partnerCenter',
+      status: response.status,
+      code: parsed.error.code,
+      message: `${parsed.error.message} (${what}). Report this with the payload if it persists.`,
+    });
+  }
+}
+
+/** An OData string literal: single-quoted, embedded quotes doubled. */
+export function odataString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+function readPage(body: unknown): { items: unknown[]; nextLink: string | null } {
+  const record = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  const value = record['value'] ?? record['items'];
+  const nextLink = record['@odata.nextLink'] ?? record['nextLink'];
+  return {
+    items: Array.isArray(value) ? value : [],
+    nextLink: typeof nextLink === 'string' && nextLink !== '' ? nextLink : null,
+  };
+}

@@ -1,0 +1,230 @@
+/**
+ * Client for the Partner Center Webhooks API (`https://api.partnercenter.microsoft.com/webhooks/v1`):
+ * register (POST, or PUT over an existing registration when asked to overwrite), show, remove, and a
+ * test round trip through a `test-created` validation event.
+ */
+import type { Dispatcher } from 'undici';
+import type { Logger } from '../shared/logger.ts';
+import { UpstreamError } from '../shared/upstreamError.ts';
+import { type AccessTokenProvider, PartnerCenterHttp } from './partnerCenterHttp.ts';
+
+export const PARTNER_CENTER_WEBHOOKS_BASE_URL = 'https://api.partnercenter.microsoft.com/webhooks/v1';
+
+/** The four referral events the co-sell connector needs, plus `test-created` so `test()` works. */
+export const DEFAULT_WEBHOOK_EVENTS = [
+  'referral-created',
+  'referral-updated',
+  'related-referral-created',
+  'related-referral-updated',
+  'test-created',
+] as const;
+
+export interface WebhookClientOptions {
+  /** Up to and including `/webhooks/v1`. Default: Microsoft's production API. */
+  baseUrl?: string;
+  /** A token for the audience `https://api.partnercenter.microsoft.com/.default`. */
+  getAccessToken: AccessTokenProvider;
+  timeoutMs?: number;
+  dispatcher?: Dispatcher;
+  correlationId?: string;
+  maxReadAttempts?: number;
+  retryBaseDelayMs?: number;
+  maxRetryAfterSeconds?: number;
+  logger?: Logger;
+}
+
+export interface WebhookRegistration {
+  subscriberId: string | null;
+  webhookUrl: string | null;
+  webhookEvents: string[];
+}
+
+export interface WebhookTestResult {
+  correlationId: string;
+  status: string;
+  /** True when every delivery attempt was answered with a success code. */
+  delivered: boolean;
+  results: {
+    responseCode: string | null;
+    responseMessage: string | null;
+    systemError: boolean;
+    dateTimeUtc: string | null;
+  }[];
+}
+
+export interface WebhookTestOptions {
+  /** How long to wait for Partner Center to report the delivery. Default 60 000. */
+  deadlineMs?: number;
+  /** Default 1 000. */
+  pollIntervalMs?: number;
+}
+
+export class WebhookClient {
+  private readonly http: PartnerCenterHttp;
+
+  constructor(options: WebhookClientOptions) {
+    const { baseUrl, ...rest } = options;
+    this.http = new PartnerCenterHttp({
+      ...rest,
+      baseUrl: baseUrl ?? PARTNER_CENTER_WEBHOOKS_BASE_URL,
+      apiName: 'Webhooks API',
+    });
+  }
+
+  /**
+   * Registers `webhookUrl` for `events`. Partner Center keeps one registration per tenant: when one
+   * exists, `overwrite: true` replaces it (PUT); otherwise this fails with a `conflict` error.
+   */
+  async register(
+    webhookUrl: string,
+    events: readonly string[] = DEFAULT_WEBHOOK_EVENTS,
+    options: { overwrite?: boolean } = {},
+  ): Promise<WebhookRegistration> {
+    const body = { WebhookUrl: webhookUrl, WebhookEvents: [...events] };
+    try {
+      const response = await this.http.send({ method: 'POST', path: '/registration', body });
+      return readRegistration(response.body);
+    } catch (error) {
+      if (!(error instanceof UpstreamError) || error.status !== 409) throw error;
+      if (!options.overwrite) {
+        throw new UpstreamError({
+          kind: 'conflict',
+          upstream: 'partnerCenter',
+          status: 409,
+          ...(error.code === undefined ? {} : { code: error.code }),
+          ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
+          cause: error,
+          message:
+            'A webhook is already registered for this Partner Center account; it was left unchanged. ' +
+            'Run `cosell webhooks show` to see it, and pass --overwrite (`cosell webhooks register --overwrite`) to replace it.',
+        });
+      }
+      const response = await this.http.send({ method: 'PUT', path: '/registration', body });
+      return readRegistration(response.body);
+    }
+  }
+
+  /** The current registration, or null when there is none. */
+  async show(): Promise<WebhookRegistration | null> {
+    try {
+      const response = await this.http.send({ method: 'GET', path: '/registration' });
+      const registration = readRegistration(response.body);
+      return registration.webhookUrl === null && registration.webhookEvents.length === 0
+        ? null
+        : registration;
+    } catch (error) {
+      if (error instanceof UpstreamError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  /** Removes the registration (no-op when there is none). */
+  async remove(): Promise<void> {
+    try {
+      await this.http.send({ method: 'DELETE', path: '/registration' });
+    } catch (error) {
+      if (error instanceof UpstreamError && error.status === 404) return;
+      throw error;
+    }
+  }
+
+  /** The event names Partner Center can deliver. */
+  async supportedEvents(): Promise<string[]> {
+    const response = await this.http.send({ method: 'GET', path: '/registration/events' });
+    return Array.isArray(response.body)
+      ? response.body.filter((name): name is string => typeof name === 'string')
+      : [];
+  }
+
+  /**
+   * Asks Partner Center to send a `test-created` event to the registered URL, then polls until it
+   * reports the delivery completed. Partner Center allows 2 of these per minute.
+   */
+  async test(options: WebhookTestOptions = {}): Promise<WebhookTestResult> {
+    const deadlineMs = options.deadlineMs ?? 60_000;
+    const pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    const started = await this.http.send({ method: 'POST', path: '/registration/validationEvents' });
+    const correlationId = field(started.body, 'correlationId');
+    if (correlationId === null) {
+      throw new UpstreamError({
+        kind: 'permanent',
+        upstream: 'partnerCenter',
+        message:
+          'Partner Center accepted the test event but returned no correlation id, so its delivery cannot be checked.',
+      });
+    }
+    const giveUpAtMs = Date.now() + deadlineMs;
+    for (;;) {
+      const result = await this.readValidationEvent(correlationId);
+      if (result !== null && result.status.toLowerCase() === 'completed') return result;
+      if (Date.now() + pollIntervalMs > giveUpAtMs) {
+        throw new UpstreamError({
+          kind: 'transient',
+          upstream: 'partnerCenter',
+          message:
+            `Partner Center did not report the test delivery ${correlationId} as completed within ${deadlineMs} ms ` +
+            `(last status: ${result?.status ?? 'not yet recorded'}). Check that the webhook URL is reachable from the internet and run the test again.`,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
+    }
+  }
+
+  private async readValidationEvent(correlationId: string): Promise<WebhookTestResult | null> {
+    try {
+      const response = await this.http.send({
+        method: 'GET',
+        path: `/registration/validationEvents/${encodeURIComponent(correlationId)}`,
+      });
+      const rawResults = fieldValue(response.body, 'results');
+      const results = (Array.isArray(rawResults) ? rawResults : []).map((item) => ({
+        responseCode: field(item, 'responseCode'),
+        responseMessage: field(item, 'responseMessage'),
+        systemError: fieldValue(item, 'systemError') === true,
+        dateTimeUtc: field(item, 'dateTimeUtc'),
+      }));
+      return {
+        correlationId,
+        status: field(response.body, 'status') ?? 'unknown',
+        delivered:
+          results.length > 0 &&
+          results.every((result) => isSuccessCode(result.responseCode) && !result.systemError),
+        results,
+      };
+    } catch (error) {
+      if (error instanceof UpstreamError && error.status === 404) return null;
+      throw error;
+    }
+  }
+}
+
+/** .NET HttpStatusCode names of the 2xx codes, which is how Partner Center reports delivery results. */
+const SUCCESS_CODE_NAMES = ['ok', 'created', 'accepted', 'nonauthoritativeinformation', 'nocontent', 'resetcontent'];
+
+function isSuccessCode(code: string | null): boolean {
+  if (code === null) return false;
+  return /^2\d\d$/.test(code.trim()) || SUCCESS_CODE_NAMES.includes(code.trim().toLowerCase());
+}
+
+function readRegistration(body: unknown): WebhookRegistration {
+  const events = fieldValue(body, 'webhookEvents');
+  return {
+    subscriberId: field(body, 'subscriberId'),
+    webhookUrl: field(body, 'webhookUrl'),
+    webhookEvents: Array.isArray(events)
+      ? events.filter((name): name is string => typeof name === 'string')
+      : [],
+  };
+}
+
+/** A property read case-insensitively on the first letter: the Webhooks API mixes PascalCase and camelCase. */
+function fieldValue(body: unknown, camelName: string): unknown {
+  if (body === null || typeof body !== 'object') return undefined;
+  const record = body as Record<string, unknown>;
+  return record[camelName] ?? record[camelName.charAt(0).toUpperCase() + camelName.slice(1)];
+}
+
+function field(body: unknown, camelName: string): string | null {
+  const value = fieldValue(body, camelName);
+  return typeof value === 'string' ? value : null;
+}
