@@ -40,6 +40,8 @@ export const serverConfigSchema = z
     port: z.number().int().min(0).max(65535).default(3000),
     /** The public HTTPS base URL Partner Center delivers webhooks to (…/webhooks/partner-center is appended). */
     publicUrl: url.optional(),
+    /** When set, the admin API (/api/…) and dashboard require `Authorization: Bearer <adminToken>`. */
+    adminToken: z.string().min(16, 'use at least 16 characters (e.g. `openssl rand -hex 24`)').optional(),
   })
   .strict();
 

@@ -1,0 +1,60 @@
+/** The connector's HTTP server: webhook receiver, admin API, health, metrics (and the dashboard, later). */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { JobQueue } from '../jobs/jobQueue.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { Store } from '../store/store.ts';
+import type { Metrics } from './metrics.ts';
+import { adminApi } from './routes/adminApi.ts';
+import { postPartnerCenterWebhook } from './routes/postPartnerCenterWebhook.ts';
+import type { WebhookVerifier } from './webhookVerifier.ts';
+
+export interface HttpServerDeps {
+  connectionId: string;
+  store: Store;
+  queue: JobQueue;
+  verifier: WebhookVerifier;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  adminToken?: string | undefined;
+  /** Adds readiness checks beyond the store (e.g. the connection is not paused). */
+  extraReadiness?: () => Promise<Record<string, string>>;
+}
+
+export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const checks: Record<string, string> = {};
+    try {
+      await deps.store.connections.get(deps.connectionId);
+      checks['store'] = 'ok';
+    } catch (error) {
+      checks['store'] = `failing: ${(error as Error).message}`;
+    }
+    Object.assign(checks, (await deps.extraReadiness?.()) ?? {});
+    const ready = Object.values(checks).every((value) => value === 'ok');
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+  });
+  app.get('/metrics', async (_request, reply) => {
+    const [links, queue] = await Promise.all([
+      deps.store.links.countByState(deps.connectionId),
+      deps.queue.stats(),
+    ]);
+    for (const [state, count] of Object.entries(links))
+      deps.metrics.set('cosell_links', 'Links by state', count, { state });
+    deps.metrics.set('cosell_queue_jobs', 'Jobs by state', queue.pending, { state: 'pending' });
+    deps.metrics.set('cosell_queue_jobs', 'Jobs by state', queue.running, { state: 'running' });
+    deps.metrics.set('cosell_dead_letters', 'Dead-lettered jobs', queue.deadLetters);
+    return reply.type('text/plain; version=0.0.4').send(deps.metrics.render());
+  });
+
+  await postPartnerCenterWebhook(app, deps);
+  await adminApi(app, deps);
+  return app;
+}

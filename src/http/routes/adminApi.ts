@@ -1,0 +1,124 @@
+/**
+ * The admin JSON API under /api: status, links, audit, dead letters, retry and redrive. The dashboard
+ * and `cosell status|audit|retry` read the same data. Errors are `{ error: { code, message } }` with a
+ * closed set of codes.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { JobQueue } from '../../jobs/jobQueue.ts';
+import type { LinkState, Store } from '../../store/store.ts';
+import { type DealSyncPayload, dealJobKey, JOB } from '../../sync/jobNames.ts';
+
+export type AdminErrorCode = 'invalid_request' | 'not_found' | 'unauthorized';
+
+export interface AdminApiDeps {
+  connectionId: string;
+  store: Store;
+  queue: JobQueue;
+  adminToken?: string | undefined;
+}
+
+const LINK_STATES = ['synced', 'pending', 'error', 'conflict', 'paused'] as const;
+const listQuery = z.object({
+  state: z.enum(LINK_STATES).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  after: z.string().optional(),
+});
+const auditQuery = z.object({
+  linkId: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  before: z.string().optional(),
+});
+
+const sendError = (reply: FastifyReply, status: number, code: AdminErrorCode, message: string) =>
+  reply.code(status).send({ error: { code, message } });
+
+export async function adminApi(app: FastifyInstance, deps: AdminApiDeps): Promise<void> {
+  const { connectionId, store, queue } = deps;
+  await app.register(async (scope) => {
+    if (deps.adminToken) {
+      const expected = `Bearer ${deps.adminToken}`;
+      scope.addHook('onRequest', async (request, reply) => {
+        if (request.headers.authorization !== expected) {
+          return sendError(reply, 401, 'unauthorized', 'send Authorization: Bearer <server.adminToken>');
+        }
+      });
+    }
+
+    scope.get('/api/status', async () => {
+      const [connection, links, queueStats] = await Promise.all([
+        store.connections.get(connectionId),
+        store.links.countByState(connectionId),
+        queue.stats(),
+      ]);
+      return {
+        connectionId,
+        connection: connection ? { state: connection.state, pausedReason: connection.pausedReason } : null,
+        links,
+        queue: queueStats,
+      };
+    });
+
+    scope.get('/api/links', async (request, reply) => {
+      const query = listQuery.safeParse(request.query);
+      if (!query.success) return sendError(reply, 400, 'invalid_request', z.prettifyError(query.error));
+      const links = await store.links.list({
+        connectionId,
+        limit: query.data.limit,
+        ...(query.data.state ? { state: query.data.state as LinkState } : {}),
+        ...(query.data.after ? { afterId: query.data.after } : {}),
+      });
+      return { links };
+    });
+
+    scope.get<{ Params: { id: string } }>('/api/links/:id', async (request, reply) => {
+      const link = await store.links.get(request.params.id);
+      if (!link || link.connectionId !== connectionId)
+        return sendError(reply, 404, 'not_found', 'no such link');
+      const audit = await store.audit.list({ connectionId, linkId: link.id, limit: 50 });
+      return { link, audit };
+    });
+
+    scope.post<{ Params: { id: string } }>('/api/links/:id/retry', async (request, reply) => {
+      const link = await store.links.get(request.params.id);
+      if (!link || link.connectionId !== connectionId)
+        return sendError(reply, 404, 'not_found', 'no such link');
+      const ids = { referralId: link.referralId, opportunityId: link.opportunityId };
+      const result = await queue.enqueue<DealSyncPayload>({
+        name: JOB.dealSync,
+        key: dealJobKey(connectionId, ids),
+        connectionId,
+        payload: {
+          connectionId,
+          trigger: 'retry',
+          ...(link.referralId ? { referralId: link.referralId } : {}),
+          ...(link.opportunityId ? { opportunityId: link.opportunityId } : {}),
+        },
+      });
+      return reply.code(202).send({ jobId: result.id, coalesced: result.coalesced });
+    });
+
+    scope.get('/api/audit', async (request, reply) => {
+      const query = auditQuery.safeParse(request.query);
+      if (!query.success) return sendError(reply, 400, 'invalid_request', z.prettifyError(query.error));
+      const entries = await store.audit.list({
+        connectionId,
+        limit: query.data.limit,
+        ...(query.data.linkId ? { linkId: query.data.linkId } : {}),
+        ...(query.data.before ? { beforeId: query.data.before } : {}),
+      });
+      return { entries };
+    });
+
+    scope.get('/api/dead-letters', async () => ({
+      deadLetters: await store.deadLetters.list({ connectionId, limit: 200 }),
+    }));
+
+    scope.post<{ Params: { id: string } }>('/api/dead-letters/:id/redrive', async (request, reply) => {
+      const deadLetter = await store.deadLetters.get(request.params.id);
+      if (!deadLetter) return sendError(reply, 404, 'not_found', 'no such dead letter');
+      const result = await queue.redrive(deadLetter.id);
+      return reply.code(202).send({ jobId: result.id });
+    });
+  });
+}

@@ -1,0 +1,105 @@
+/**
+ * POST /webhooks/partner-center — verify the signature over the raw body, store the delivery in the
+ * inbox (deduplicated by body hash: Partner Center sends no event id), enqueue the work, answer 202.
+ * No remote call happens here except the verifier's first (cached) certificate fetch.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { JobQueue } from '../../jobs/jobQueue.ts';
+import type { Clock } from '../../shared/clock.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { Store } from '../../store/store.ts';
+import { type DealSyncPayload, dealJobKey, JOB, type RelatedReferralPayload } from '../../sync/jobNames.ts';
+import type { Metrics } from '../metrics.ts';
+import { REFERRAL_EVENTS, type WebhookVerifier } from '../webhookVerifier.ts';
+
+export interface WebhookRouteDeps {
+  connectionId: string;
+  store: Store;
+  queue: JobQueue;
+  verifier: WebhookVerifier;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export const WEBHOOK_PATH = '/webhooks/partner-center';
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export async function postPartnerCenterWebhook(app: FastifyInstance, deps: WebhookRouteDeps): Promise<void> {
+  await app.register(async (scope) => {
+    // Keep the exact bytes: the signature covers them, and re-serialised JSON would not verify.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser(
+      '*',
+      { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES },
+      (_request, body, done) => done(null, body),
+    );
+
+    scope.post(WEBHOOK_PATH, async (request, reply) => {
+      const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const verified = await deps.verifier.verify(request.headers, rawBody);
+      if (!verified.ok) {
+        deps.metrics.increment('cosell_webhooks_total', 'Partner Center webhook deliveries', {
+          outcome: 'rejected',
+        });
+        deps.logger.warn({ code: verified.error.code, reason: verified.error.message }, 'webhook rejected');
+        return reply.code(401).send({ error: verified.error });
+      }
+      const event = verified.value;
+      if (!REFERRAL_EVENTS.has(event.eventName) || !event.resourceId) {
+        deps.metrics.increment('cosell_webhooks_total', 'Partner Center webhook deliveries', {
+          outcome: 'ignored',
+        });
+        return reply.code(202).send({ status: 'ignored', eventName: event.eventName });
+      }
+      const { inserted, row } = await deps.store.inbox.insertIfNew({
+        connectionId: deps.connectionId,
+        dedupKey: createHash('sha256').update(rawBody).digest('hex'),
+        receivedAt: deps.clock.now().toISOString(),
+        eventName: event.eventName,
+        resourceId: event.resourceId,
+        body: rawBody.toString('utf8'),
+      });
+      deps.metrics.increment('cosell_webhooks_total', 'Partner Center webhook deliveries', {
+        outcome: inserted ? 'accepted' : 'duplicate',
+      });
+      if (!inserted) return reply.code(202).send({ status: 'duplicate' });
+      try {
+        await enqueueForEvent(deps, event.eventName, event.resourceId, row.id);
+      } catch (error) {
+        // Stored in the inbox: the inbox drain picks it up, so the sender still gets its 202.
+        deps.logger.error(
+          { err: error, inboxId: row.id },
+          'could not enqueue webhook work; the inbox drain will retry',
+        );
+      }
+      return reply.code(202).send({ status: 'accepted' });
+    });
+  });
+}
+
+/** Turns one stored delivery into its job (also used by the inbox drain). */
+export async function enqueueForEvent(
+  deps: Pick<WebhookRouteDeps, 'connectionId' | 'queue'>,
+  eventName: string,
+  resourceId: string,
+  inboxId: string,
+): Promise<void> {
+  const connectionId = deps.connectionId;
+  if (eventName.startsWith('related-referral-')) {
+    await deps.queue.enqueue<RelatedReferralPayload>({
+      name: JOB.relatedReferral,
+      key: `related:${connectionId}:${resourceId}`,
+      connectionId,
+      payload: { connectionId, microsoftReferralId: resourceId, inboxId },
+    });
+    return;
+  }
+  await deps.queue.enqueue<DealSyncPayload>({
+    name: JOB.dealSync,
+    key: dealJobKey(connectionId, { referralId: resourceId }),
+    connectionId,
+    payload: { connectionId, referralId: resourceId, trigger: 'webhook', inboxId },
+  });
+}

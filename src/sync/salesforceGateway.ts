@@ -1,0 +1,319 @@
+/**
+ * SalesforcePort over the jsforce-based SalesforceClient: reads one deal (opportunity + account + contact
+ * roles + solutions + team) in one SOQL query, and writes opportunities, accounts and child records.
+ * Field names come from the mapping, so an org can keep the fields of Microsoft's old package.
+ */
+import type { Mapping } from '../domain/mapping/mappingSchema.ts';
+import type { SalesforceRecord } from '../domain/salesforceDealSnapshot.ts';
+import type { SalesforceClient } from '../salesforce/salesforceClient.ts';
+import { soqlString } from '../salesforce/soqlLiteral.ts';
+import type { SalesforceChildChanges, SalesforceDealRead, SalesforcePort } from './syncPorts.ts';
+
+type Row = Record<string, unknown>;
+
+interface SubQuery {
+  records?: Row[] | null;
+}
+
+const SALESFORCE_ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
+
+/** Collapses case and white space so "ACME Corp " and "acme  corp" match. */
+export const normaliseForMatch = (value: string | null | undefined): string =>
+  (value ?? '').normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
+
+const unique = (values: readonly (string | null | undefined)[]): string[] => [
+  ...new Set(values.filter((value): value is string => typeof value === 'string' && value !== '')),
+];
+
+export interface SalesforceGatewayOptions {
+  client: SalesforceClient;
+  mapping: Mapping;
+}
+
+export class SalesforceGateway implements SalesforcePort {
+  private readonly client: SalesforceClient;
+  private readonly mapping: Mapping;
+  private solutionRelationship: Promise<string> | undefined;
+  private teamSellingEnabled: Promise<boolean> | undefined;
+
+  constructor(options: SalesforceGatewayOptions) {
+    this.client = options.client;
+    this.mapping = options.mapping;
+  }
+
+  private get referralIdField(): string {
+    return this.mapping.fields.referralId.salesforceField ?? 'Partner_Center_Referral_Id__c';
+  }
+
+  /** Opportunity fields read for a deal: every mapped field plus the connector's bookkeeping fields. */
+  opportunityFields(): string[] {
+    const { fields, opportunity, stages } = this.mapping;
+    return unique([
+      'Id',
+      'Name',
+      'StageName',
+      'IsClosed',
+      'IsWon',
+      'AccountId',
+      'OwnerId',
+      'SystemModstamp',
+      'LastModifiedDate',
+      ...Object.values(fields).map((entry) => ('salesforceField' in entry ? entry.salesforceField : null)),
+      opportunity.syncFlagField,
+      opportunity.syncStatusField,
+      opportunity.auditField,
+      opportunity.statusTextField,
+      stages.declineReasonField,
+    ]).filter((field) => field !== 'CurrencyIsoCode' || this.mapping.currency.mode === 'multiCurrency');
+  }
+
+  private accountFields(): string[] {
+    const { account } = this.mapping;
+    return unique([
+      'Id',
+      account.nameField,
+      account.streetField,
+      account.cityField,
+      account.stateField,
+      account.postalCodeField,
+      account.countryField,
+      account.sizeField,
+      account.dunsField,
+    ]);
+  }
+
+  private contactFields(): string[] {
+    const { contacts } = this.mapping;
+    return unique([
+      'Id',
+      'AccountId',
+      contacts.firstNameField,
+      contacts.lastNameField,
+      contacts.emailField,
+      contacts.phoneField,
+      contacts.titleField,
+    ]);
+  }
+
+  private solutionFields(): string[] {
+    const { solutions } = this.mapping;
+    return unique(['Id', solutions.idField, solutions.nameField, solutions.publisherField]);
+  }
+
+  /** The child relationship name of the solution object on Opportunity (e.g. Microsoft_Solutions__r), from describe. */
+  private solutionRelationshipName(): Promise<string> {
+    this.solutionRelationship ??= this.client.describe('Opportunity').then((describe) => {
+      const { object, parentField } = this.mapping.solutions;
+      const relationship = describe.childRelationships.find(
+        (child) => child.childSObject === object && child.field === parentField,
+      );
+      if (!relationship?.relationshipName) {
+        throw new Error(
+          `Salesforce has no ${object}.${parentField} relationship on Opportunity: run \`cosell salesforce install\` (or fix solutions.object / solutions.parentField in the mapping).`,
+        );
+      }
+      return relationship.relationshipName;
+    });
+    this.solutionRelationship.catch(() => {
+      this.solutionRelationship = undefined;
+    });
+    return this.solutionRelationship;
+  }
+
+  /** Whether OpportunityTeamMember exists (Team Selling on) and the mapping wants teams synced. */
+  private teamSelling(): Promise<boolean> {
+    if (!this.mapping.team.enabled) return Promise.resolve(false);
+    this.teamSellingEnabled ??= this.client
+      .describe('Opportunity')
+      .then((describe) =>
+        describe.childRelationships.some((child) => child.childSObject === 'OpportunityTeamMember'),
+      );
+    return this.teamSellingEnabled;
+  }
+
+  async readDeal(opportunityId: string): Promise<SalesforceDealRead | null> {
+    if (!SALESFORCE_ID.test(opportunityId)) return null;
+    const [solutionRelationship, teamSelling] = await Promise.all([
+      this.solutionRelationshipName(),
+      this.teamSelling(),
+    ]);
+    const select = [
+      ...this.opportunityFields(),
+      ...this.accountFields().map((field) => `Account.${field}`),
+      `(SELECT Id, ContactId, Role, IsPrimary, ${this.contactFields()
+        .map((field) => `Contact.${field}`)
+        .join(', ')} FROM OpportunityContactRoles)`,
+      `(SELECT ${this.solutionFields().join(', ')} FROM ${solutionRelationship})`,
+      ...(teamSelling
+        ? [
+            '(SELECT Id, UserId, TeamMemberRole, User.Id, User.FirstName, User.LastName, User.Email, User.Phone FROM OpportunityTeamMembers)',
+          ]
+        : []),
+    ];
+    const rows = await this.client.queryAll<Row>(
+      `SELECT ${unique(select).join(', ')} FROM Opportunity WHERE Id = ${soqlString(opportunityId)}`,
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const roles = ((row['OpportunityContactRoles'] as SubQuery | null)?.records ?? []).filter(
+      (role) => role['Contact'],
+    );
+    const solutions = (row[solutionRelationship] as SubQuery | null)?.records ?? [];
+    const team = (row['OpportunityTeamMembers'] as SubQuery | null)?.records ?? [];
+    const opportunity: Row = {};
+    for (const [key, value] of Object.entries(row)) {
+      if (
+        key === 'attributes' ||
+        key === 'Account' ||
+        key === 'OpportunityContactRoles' ||
+        key === solutionRelationship ||
+        key === 'OpportunityTeamMembers'
+      )
+        continue;
+      opportunity[key] = value;
+    }
+    return {
+      opportunityId: String(row['Id']),
+      systemModstamp: typeof row['SystemModstamp'] === 'string' ? row['SystemModstamp'] : null,
+      lastModifiedAt: typeof row['LastModifiedDate'] === 'string' ? row['LastModifiedDate'] : null,
+      syncEnabled: row[this.mapping.opportunity.syncFlagField] === true,
+      snapshot: {
+        opportunity,
+        account: (row['Account'] as Row | null) ?? null,
+        contactRoles: roles.map((role) => ({
+          contact: { ...(role['Contact'] as Row), OpportunityContactRoleId: role['Id'] },
+          role: typeof role['Role'] === 'string' ? role['Role'] : null,
+          isPrimary: role['IsPrimary'] === true,
+        })),
+        solutions,
+        teamMembers: team.map((member) => ({
+          user: { ...(member['User'] as Row), OpportunityTeamMemberId: member['Id'] },
+          role: typeof member['TeamMemberRole'] === 'string' ? member['TeamMemberRole'] : null,
+        })),
+      },
+    };
+  }
+
+  async findOpportunityIdByReferralId(referralId: string): Promise<string | null> {
+    const rows = await this.client.queryAll<{ Id: string }>(
+      `SELECT Id FROM Opportunity WHERE ${this.referralIdField} = ${soqlString(referralId)} LIMIT 2`,
+    );
+    return rows[0]?.Id ?? null;
+  }
+
+  async upsertOpportunityByReferralId(
+    referralId: string,
+    fields: SalesforceRecord,
+  ): Promise<{ id: string; created: boolean }> {
+    const saved = await this.client.upsert('Opportunity', this.referralIdField, {
+      ...fields,
+      [this.referralIdField]: referralId,
+    });
+    return { id: saved.id, created: saved.created === true };
+  }
+
+  async updateOpportunity(opportunityId: string, fields: SalesforceRecord): Promise<void> {
+    if (Object.keys(fields).length === 0) return;
+    await this.client.update('Opportunity', { ...fields, Id: opportunityId });
+  }
+
+  async ensureAccount(
+    match: { duns: string | null; name: string | null; postalCode: string | null },
+    fields: SalesforceRecord,
+  ): Promise<string> {
+    const { account } = this.mapping;
+    if (match.duns && account.dunsField) {
+      const byDuns = await this.client.queryAll<{ Id: string }>(
+        `SELECT Id FROM Account WHERE ${account.dunsField} = ${soqlString(match.duns)} ORDER BY CreatedDate LIMIT 1`,
+      );
+      if (byDuns[0]) return byDuns[0].Id;
+    }
+    if (match.name) {
+      const postal = account.postalCodeField;
+      const candidates = await this.client.queryAll<Row>(
+        `SELECT Id, ${account.nameField}${postal ? `, ${postal}` : ''} FROM Account WHERE ${account.nameField} = ${soqlString(match.name.trim())} ORDER BY CreatedDate LIMIT 50`,
+      );
+      const wantedPostal = normaliseForMatch(match.postalCode).replace(/\s/g, '');
+      const found = candidates.find(
+        (candidate) =>
+          normaliseForMatch(String(candidate[account.nameField] ?? '')) === normaliseForMatch(match.name) &&
+          (!postal || normaliseForMatch(String(candidate[postal] ?? '')).replace(/\s/g, '') === wantedPostal),
+      );
+      if (found) return String(found['Id']);
+    }
+    return this.client.create('Account', fields);
+  }
+
+  async applyChildChanges(
+    opportunityId: string,
+    accountId: string | null,
+    changes: SalesforceChildChanges,
+  ): Promise<void> {
+    const { contacts, solutions, team } = this.mapping;
+    // Customer contacts: reuse a contact with the same email (on the account first), else create one.
+    for (const contact of changes.contactsToAdd) {
+      const email = String(contact[contacts.emailField] ?? '');
+      const existing = email
+        ? await this.client.queryAll<{ Id: string; AccountId: string | null }>(
+            `SELECT Id, AccountId FROM Contact WHERE ${contacts.emailField} = ${soqlString(email)} ORDER BY CreatedDate LIMIT 10`,
+          )
+        : [];
+      const preferred = existing.find((row) => row.AccountId === accountId) ?? existing[0];
+      const contactId =
+        preferred?.Id ??
+        (await this.client.create('Contact', { ...contact, ...(accountId ? { AccountId: accountId } : {}) }));
+      await this.client.create('OpportunityContactRole', {
+        OpportunityId: opportunityId,
+        ContactId: contactId,
+        Role: contacts.role,
+      });
+    }
+    for (const update of changes.contactsToUpdate)
+      await this.client.update('Contact', { ...update.fields, Id: update.contactId });
+    for (const roleId of changes.contactRolesToRemove)
+      await this.client.call('delete contact role', (conn) =>
+        conn.sobject('OpportunityContactRole').destroy(roleId),
+      );
+
+    if (changes.solutionsToAdd.length) {
+      await this.client
+        .createMany(
+          solutions.object,
+          changes.solutionsToAdd.map((solution) => ({ ...solution, [solutions.parentField]: opportunityId })),
+        )
+        .then((outcomes) => {
+          const failed = outcomes.find((outcome) => !outcome.ok);
+          if (failed && !failed.ok)
+            throw new Error(`Salesforce refused a Microsoft solution record: ${failed.error.message}`);
+        });
+    }
+    for (const update of changes.solutionsToUpdate)
+      await this.client.update(solutions.object, { ...update.fields, Id: update.id });
+    for (const id of changes.solutionIdsToRemove)
+      await this.client.call('delete Microsoft solution', (conn) =>
+        conn.sobject(solutions.object).destroy(id),
+      );
+
+    if (changes.teamEmailsToAdd.length && (await this.teamSelling())) {
+      const users = await this.client.queryAll<{ Id: string; Email: string }>(
+        `SELECT Id, Email FROM User WHERE IsActive = true AND Email IN (${changes.teamEmailsToAdd.map(soqlString).join(', ')})`,
+      );
+      for (const email of changes.teamEmailsToAdd) {
+        const user = users.find(
+          (candidate) => normaliseForMatch(candidate.Email) === normaliseForMatch(email),
+        );
+        if (!user) continue; // No Salesforce user with that email: the partner seller stays on the referral only.
+        await this.client.create('OpportunityTeamMember', {
+          OpportunityId: opportunityId,
+          UserId: user.Id,
+          TeamMemberRole: team.role,
+          OpportunityAccessLevel: team.accessLevel,
+        });
+      }
+    }
+    for (const id of changes.teamMemberIdsToRemove)
+      await this.client.call('delete team member', (conn) =>
+        conn.sobject('OpportunityTeamMember').destroy(id),
+      );
+  }
+}
