@@ -21,6 +21,12 @@ export interface JobToEnqueue<P = unknown> {
   connectionId?: string;
   payload: P;
   runAt?: Date;
+  /**
+   * Default true: when a job of the same name and key is pending (not started yet), return it instead of
+   * adding another (its runAt moves earlier if this one is due sooner). A running job never absorbs an
+   * enqueue: a change that arrives while a sync runs causes another run. false always adds a job.
+   */
+  coalesce?: boolean;
 }
 
 export interface Job<P = unknown> {

@@ -1,0 +1,171 @@
+/**
+ * SQL for the embedded queue (better-sqlite3). Every write that depends on what it read runs in a
+ * BEGIN IMMEDIATE transaction, so claims stay correct across processes sharing the file.
+ */
+import { randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import type { EnqueueResult, JobToEnqueue } from './jobQueue.ts';
+import type { ClaimedJob, JobStorage } from './jobRunner.ts';
+
+export interface EmbeddedClaimedJob extends ClaimedJob {
+  leaseToken: string;
+}
+
+interface JobRow {
+  id: number;
+  name: string;
+  job_key: string;
+  connection_id: string | null;
+  payload: string;
+  attempts: number;
+}
+
+export class EmbeddedJobStorage implements JobStorage<EmbeddedClaimedJob> {
+  private readonly statements;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly nowMs: () => number,
+  ) {
+    this.statements = {
+      findCandidate: db.prepare<{ name: string; now: number }, { id: number }>(`
+        SELECT j.id FROM queue_job j
+        WHERE j.name = @name
+          AND ((j.state = 'pending' AND j.run_at_ms <= @now) OR (j.state = 'running' AND j.locked_until_ms < @now))
+          AND NOT EXISTS (
+            SELECT 1 FROM queue_job r
+            WHERE r.job_key = j.job_key AND r.state = 'running' AND r.locked_until_ms >= @now AND r.id <> j.id
+          )
+        ORDER BY j.id
+        LIMIT 1`),
+      markRunning: db.prepare<{ id: number; lockedUntil: number; token: string }, JobRow>(`
+        UPDATE queue_job SET state = 'running', attempts = attempts + 1, locked_until_ms = @lockedUntil,
+          lease_token = @token
+        WHERE id = @id
+        RETURNING id, name, job_key, connection_id, payload, attempts`),
+      renew: db.prepare<{ id: number; token: string; lockedUntil: number }>(
+        `UPDATE queue_job SET locked_until_ms = @lockedUntil WHERE id = @id AND lease_token = @token AND state = 'running'`,
+      ),
+      remove: db.prepare<{ id: number; token: string }>(
+        'DELETE FROM queue_job WHERE id = @id AND lease_token = @token',
+      ),
+      reschedule: db.prepare<{ id: number; token: string; runAt: number; lastError: string | null }>(`
+        UPDATE queue_job SET state = 'pending', run_at_ms = @runAt, locked_until_ms = NULL, lease_token = NULL,
+          last_error = COALESCE(@lastError, last_error)
+        WHERE id = @id AND lease_token = @token`),
+      findPending: db.prepare<{ name: string; key: string }, { id: number; run_at_ms: number }>(`
+        SELECT id, run_at_ms FROM queue_job
+        WHERE name = @name AND job_key = @key AND state = 'pending' AND attempts = 0
+        ORDER BY id LIMIT 1`),
+      pullForward: db.prepare<{ id: number; runAt: number }>(
+        'UPDATE queue_job SET run_at_ms = MIN(run_at_ms, @runAt) WHERE id = @id',
+      ),
+      insert: db.prepare<
+        {
+          name: string;
+          key: string;
+          connectionId: string | null;
+          payload: string;
+          runAt: number;
+          createdAt: string;
+        },
+        { id: number }
+      >(`
+        INSERT INTO queue_job (name, job_key, connection_id, payload, state, attempts, run_at_ms, created_at)
+        VALUES (@name, @key, @connectionId, @payload, 'pending', 0, @runAt, @createdAt)
+        RETURNING id`),
+      stats: db.prepare<{ now: number }, { pending: number; running: number }>(`
+        SELECT
+          COALESCE(SUM(CASE WHEN state = 'pending' OR locked_until_ms < @now THEN 1 ELSE 0 END), 0) AS pending,
+          COALESCE(SUM(CASE WHEN state = 'running' AND locked_until_ms >= @now THEN 1 ELSE 0 END), 0) AS running
+        FROM queue_job`),
+    };
+  }
+
+  enqueue(job: JobToEnqueue): EnqueueResult {
+    const now = this.nowMs();
+    const runAt = job.runAt === undefined ? now : job.runAt.getTime();
+    return this.db
+      .transaction((): EnqueueResult => {
+        if (job.coalesce !== false) {
+          const existing = this.statements.findPending.get({ name: job.name, key: job.key });
+          if (existing !== undefined) {
+            this.statements.pullForward.run({ id: existing.id, runAt });
+            return { id: String(existing.id), coalesced: true };
+          }
+        }
+        const inserted = this.statements.insert.get({
+          name: job.name,
+          key: job.key,
+          connectionId: job.connectionId ?? null,
+          payload: JSON.stringify(job.payload ?? null),
+          runAt,
+          createdAt: new Date(now).toISOString(),
+        });
+        if (inserted === undefined) throw new Error('The job queue could not store the job.');
+        return { id: String(inserted.id), coalesced: false };
+      })
+      .immediate();
+  }
+
+  async claim(name: string, leaseMs: number): Promise<EmbeddedClaimedJob | null> {
+    const now = this.nowMs();
+    const token = randomUUID();
+    const row = this.db
+      .transaction((): JobRow | undefined => {
+        const candidate = this.statements.findCandidate.get({ name, now });
+        if (candidate === undefined) return undefined;
+        return this.statements.markRunning.get({ id: candidate.id, lockedUntil: now + leaseMs, token });
+      })
+      .immediate();
+    if (row === undefined) return null;
+    return {
+      id: String(row.id),
+      name: row.name,
+      key: row.job_key,
+      connectionId: row.connection_id,
+      payload: JSON.parse(row.payload) as unknown,
+      attempt: row.attempts,
+      leaseToken: token,
+    };
+  }
+
+  async renew(job: EmbeddedClaimedJob, leaseMs: number): Promise<boolean> {
+    const result = this.statements.renew.run({
+      id: Number(job.id),
+      token: job.leaseToken,
+      lockedUntil: this.nowMs() + leaseMs,
+    });
+    return result.changes === 1;
+  }
+
+  async complete(job: EmbeddedClaimedJob): Promise<void> {
+    this.statements.remove.run({ id: Number(job.id), token: job.leaseToken });
+  }
+
+  async remove(job: EmbeddedClaimedJob): Promise<void> {
+    this.statements.remove.run({ id: Number(job.id), token: job.leaseToken });
+  }
+
+  async reschedule(job: EmbeddedClaimedJob, delayMs: number, error: Error): Promise<void> {
+    this.statements.reschedule.run({
+      id: Number(job.id),
+      token: job.leaseToken,
+      runAt: this.nowMs() + delayMs,
+      lastError: error.message,
+    });
+  }
+
+  async release(job: EmbeddedClaimedJob): Promise<void> {
+    this.statements.reschedule.run({
+      id: Number(job.id),
+      token: job.leaseToken,
+      runAt: this.nowMs(),
+      lastError: null,
+    });
+  }
+
+  stats(): { pending: number; running: number } {
+    return this.statements.stats.get({ now: this.nowMs() }) ?? { pending: 0, running: 0 };
+  }
+}

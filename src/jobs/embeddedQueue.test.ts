@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { openStore } from '../store/openStore.ts';
+import { EmbeddedQueue } from './embeddedQueue.ts';
+import { EMBEDDED_QUEUE_MIGRATIONS } from './embeddedQueueMigrations.ts';
+import { describeJobQueueContract, waitFor } from './jobQueueContract.ts';
+
+async function makeEnvironment() {
+  const dir = mkdtempSync(join(tmpdir(), 'cosell-queue-'));
+  const path = join(dir, 'cosell.db');
+  const store = await openStore({ kind: 'sqlite', path });
+  return {
+    path,
+    store,
+    deadLetters: store.deadLetters,
+    childSpec: { kind: 'embedded' as const, path },
+    open: async (settings = {}) => new EmbeddedQueue({ path, deadLetters: store.deadLetters, ...settings }),
+    close: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+describeJobQueueContract('embedded (SQLite)', makeEnvironment);
+
+describe('EmbeddedQueue on the store file', () => {
+  it('keeps its own migrations table beside the store tables, and reopening applies nothing twice', async () => {
+    const env = await makeEnvironment();
+    try {
+      const first = new EmbeddedQueue({ path: env.path, deadLetters: env.deadLetters });
+      await first.enqueue({ name: 'n', key: 'k', payload: { kept: true } });
+      await first.stop();
+      const second = new EmbeddedQueue({ path: env.path, deadLetters: env.deadLetters });
+      expect(await second.stats()).toMatchObject({ pending: 1, running: 0 });
+      const seen: unknown[] = [];
+      await second.work('n', async (job) => void seen.push(job.payload), { concurrency: 1 });
+      await waitFor('the job', () => seen.length === 1);
+      expect(seen).toEqual([{ kept: true }]);
+      await second.stop();
+
+      const db = new Database(env.path, { readonly: true });
+      const versions = db.prepare('SELECT version FROM queue_migrations ORDER BY version').all();
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{
+        name: string;
+      }>;
+      db.close();
+      expect(versions).toEqual(
+        EMBEDDED_QUEUE_MIGRATIONS.map((migration) => ({ version: migration.version })),
+      );
+      const names = tables.map((table) => table.name);
+      expect(names).toEqual(expect.arrayContaining(['queue_job', 'queue_migrations', 'dead_letter']));
+      // The store still opens: its own migrations are unaffected by the queue's.
+      const reopened = await openStore({ kind: 'sqlite', path: env.path });
+      await reopened.close();
+    } finally {
+      await env.close();
+    }
+  });
+});

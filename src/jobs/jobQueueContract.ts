@@ -1,0 +1,450 @@
+/**
+ * The behaviour every JobQueue adapter must show, run against each adapter on real storage
+ * (embeddedQueue.test.ts on a temp SQLite file, pgBossQueue.test.ts on Postgres).
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UpstreamError } from '../shared/upstreamError.ts';
+import type { DeadLetterRepository } from '../store/store.ts';
+import type { EnqueueResult, Job, JobQueue } from './jobQueue.ts';
+import type { QueueSettings } from './queueSettings.ts';
+
+/** One isolated storage (a temp SQLite file, a fresh Postgres schema) shared by several queues. */
+export interface QueueTestEnvironment {
+  open(settings?: Omit<QueueSettings, 'deadLetters'>): Promise<JobQueue>;
+  deadLetters: DeadLetterRepository;
+  /** Tells queueContractChild.ts how to open a queue on the same storage. */
+  childSpec: ContractChildSpec;
+  close(): Promise<void>;
+}
+
+export type ContractChildSpec =
+  | { kind: 'embedded'; path: string }
+  | { kind: 'pgBoss'; url: string; schema: string; storeSchema: string };
+
+export const CONTRACT_CHILD_ENV = 'COSELL_QUEUE_CONTRACT_CHILD';
+export const KILL_JOB_NAME = 'contract-killed-worker';
+
+const CHILD_SCRIPT = fileURLToPath(new URL('./queueContractChild.ts', import.meta.url));
+
+/** Polls until check() is true; fails with the description after the deadline. */
+export async function waitFor(
+  description: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for: ${description}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open = () => {};
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}
+
+const yieldTurns = async (turns: number) => {
+  for (let i = 0; i < turns; i += 1) await new Promise((resolve) => setImmediate(resolve));
+};
+
+const fastRetry = { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 3 };
+
+export function describeJobQueueContract(
+  name: string,
+  makeEnvironment: () => Promise<QueueTestEnvironment>,
+): void {
+  describe(`JobQueue contract: ${name}`, () => {
+    let env: QueueTestEnvironment;
+    const queues: JobQueue[] = [];
+    const open = async (settings: Omit<QueueSettings, 'deadLetters'> = {}) => {
+      const queue = await env.open(settings);
+      queues.push(queue);
+      return queue;
+    };
+
+    beforeEach(async () => {
+      env = await makeEnvironment();
+    });
+
+    afterEach(async () => {
+      for (const queue of queues.splice(0)) await queue.stop({ timeoutMs: 2_000 });
+      await env.close();
+    });
+
+    it('runs 2,000 jobs over 50 keys exactly once each, never two runs of one key at a time, keys in parallel', async () => {
+      const jobCount = 2_000;
+      const keyCount = 50;
+      let tick = 0;
+      let runningNow = 0;
+      let maxParallel = 0;
+      const runsByJob = new Map<number, number>();
+      const intervalsByKey = new Map<string, Array<[number, number]>>();
+      const handler = async (job: Job<{ index: number }>) => {
+        const start = tick++;
+        runningNow += 1;
+        maxParallel = Math.max(maxParallel, runningNow);
+        await yieldTurns(1 + (job.payload.index % 3));
+        runningNow -= 1;
+        const end = tick++;
+        runsByJob.set(job.payload.index, (runsByJob.get(job.payload.index) ?? 0) + 1);
+        const intervals = intervalsByKey.get(job.key) ?? [];
+        intervals.push([start, end]);
+        intervalsByKey.set(job.key, intervals);
+      };
+      // Two queues on separate connections: four workers each, like two processes.
+      const first = await open({ pollIntervalMs: 20 });
+      const second = await open({ pollIntervalMs: 20 });
+      // Keys in a scrambled but repeatable order, so jobs of one key sit close together in the queue.
+      let seed = 12_345;
+      const nextKey = () => {
+        seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+        return `key-${seed % keyCount}`;
+      };
+      for (let index = 0; index < jobCount; index += 1) {
+        const queue = index % 2 === 0 ? first : second;
+        const result = await queue.enqueue({
+          name: 'contract-load',
+          key: index < keyCount ? `key-${index}` : nextKey(),
+          payload: { index },
+          coalesce: false,
+        });
+        expect(result.coalesced).toBe(false);
+      }
+      await first.work('contract-load', handler, { concurrency: 4 });
+      await second.work('contract-load', handler, { concurrency: 4 });
+      await waitFor('all jobs to complete', () => runsByJob.size === jobCount, 50_000);
+      await waitFor('the queue to be empty', async () => {
+        const stats = await first.stats();
+        return stats.pending === 0 && stats.running === 0;
+      });
+
+      expect([...runsByJob.values()].every((runs) => runs === 1)).toBe(true);
+      expect(intervalsByKey.size).toBe(keyCount);
+      for (const [key, intervals] of intervalsByKey) {
+        intervals.sort((a, b) => a[0] - b[0]);
+        for (let i = 1; i < intervals.length; i += 1) {
+          const previousEnd = intervals[i - 1]![1];
+          if (intervals[i]![0] < previousEnd) throw new Error(`two runs of ${key} overlapped`);
+        }
+      }
+      expect(maxParallel).toBeGreaterThan(1);
+    });
+
+    it('runs a job again after its lease when the worker process is killed mid-run', async () => {
+      const queue = await open({ retry: { leaseMs: 1_000 }, pollIntervalMs: 20 });
+      const enqueued = await queue.enqueue({
+        name: KILL_JOB_NAME,
+        key: 'kill-key',
+        payload: { note: 'survives' },
+      });
+      const child = spawn(process.execPath, ['--import', 'tsx', CHILD_SCRIPT], {
+        env: { ...process.env, [CONTRACT_CHILD_ENV]: JSON.stringify(env.childSpec) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let childOutput = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        childOutput += chunk.toString();
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        childOutput += chunk.toString();
+      });
+      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+        child.on('exit', (_code, signal) => resolve(signal)),
+      );
+      try {
+        await waitFor(
+          `the child to claim the job (output: ${childOutput})`,
+          () => childOutput.includes('claimed'),
+          30_000,
+        );
+      } finally {
+        child.kill('SIGKILL');
+      }
+      expect(await exited).toBe('SIGKILL');
+      expect(childOutput).toContain(`claimed ${enqueued.id} attempt 1`);
+
+      const runs: Array<{ id: string; attempt: number; payload: unknown }> = [];
+      await queue.work(
+        KILL_JOB_NAME,
+        async (job) => {
+          runs.push({ id: job.id, attempt: job.attempt, payload: job.payload });
+        },
+        { concurrency: 1 },
+      );
+      await waitFor('the abandoned job to run again', () => runs.length === 1);
+      await waitFor('the queue to be empty', async () => (await queue.stats()).pending === 0);
+      expect(runs).toEqual([{ id: enqueued.id, attempt: 2, payload: { note: 'survives' } }]);
+      expect(await env.deadLetters.list({})).toEqual([]);
+    });
+
+    it('dead-letters a permanent failure at once and tells the hook', async () => {
+      const deadHook: Array<{ jobId: string; kind: string; message: string }> = [];
+      const queue = await open({
+        retry: fastRetry,
+        hooks: {
+          onDeadLetter: (job, kind, error) =>
+            void deadHook.push({ jobId: job.id, kind, message: error.message }),
+        },
+      });
+      let attempts = 0;
+      const { id } = await queue.enqueue({
+        name: 'contract-permanent',
+        key: 'deal:c1:r1',
+        connectionId: 'c1',
+        payload: { referralId: 'r1' },
+      });
+      await queue.work(
+        'contract-permanent',
+        async () => {
+          attempts += 1;
+          throw new UpstreamError({
+            kind: 'permanent',
+            upstream: 'salesforce',
+            message: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+          });
+        },
+        { concurrency: 2 },
+      );
+      await waitFor('a dead letter', async () => (await env.deadLetters.list({})).length === 1);
+      const [deadLetter] = await env.deadLetters.list({});
+      expect(deadLetter).toMatchObject({
+        connectionId: 'c1',
+        jobName: 'contract-permanent',
+        jobKey: 'deal:c1:r1',
+        payload: { referralId: 'r1' },
+        attempts: 1,
+        errorKind: 'permanent',
+        errorMessage: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+      });
+      await waitFor('the hook', () => deadHook.length === 1);
+      expect(deadHook).toEqual([
+        { jobId: id, kind: 'permanent', message: 'FIELD_CUSTOM_VALIDATION_EXCEPTION' },
+      ]);
+      expect(attempts).toBe(1);
+      expect(await queue.stats()).toEqual({ pending: 0, running: 0, deadLetters: 1 });
+    });
+
+    it('retries a transient failure with backoff and dead-letters it after maxAttempts', async () => {
+      const queue = await open({ retry: fastRetry, pollIntervalMs: 10 });
+      const attempts: number[] = [];
+      await queue.enqueue({ name: 'contract-transient', key: 'k-transient', payload: null });
+      await queue.work(
+        'contract-transient',
+        async (job) => {
+          attempts.push(job.attempt);
+          throw new Error('socket hang up');
+        },
+        { concurrency: 1 },
+      );
+      await waitFor('a dead letter', async () => (await env.deadLetters.list({})).length === 1);
+      const [deadLetter] = await env.deadLetters.list({});
+      expect(deadLetter).toMatchObject({
+        attempts: 3,
+        errorKind: 'transient',
+        errorMessage: 'socket hang up',
+      });
+      expect(attempts).toEqual([1, 2, 3]);
+      expect((await queue.stats()).pending).toBe(0);
+    });
+
+    it('waits Retry-After before running a rate-limited job again', async () => {
+      const queue = await open({ retry: fastRetry, pollIntervalMs: 10 });
+      const runs: Array<{ attempt: number; atMs: number }> = [];
+      let failedAtMs = 0;
+      await queue.enqueue({ name: 'contract-rate-limited', key: 'k-rate', payload: null });
+      await queue.work(
+        'contract-rate-limited',
+        async (job) => {
+          runs.push({ attempt: job.attempt, atMs: Date.now() });
+          if (job.attempt === 1) {
+            failedAtMs = Date.now();
+            throw new UpstreamError({
+              kind: 'rate_limited',
+              upstream: 'partnerCenter',
+              message: 'Too many requests',
+              status: 429,
+              retryAfterSeconds: 1,
+            });
+          }
+        },
+        { concurrency: 1 },
+      );
+      await waitFor('the second run', () => runs.length === 2);
+      expect(runs.map((run) => run.attempt)).toEqual([1, 2]);
+      // The retry is due retryAfterSeconds after the failure; allow for timestamp rounding only.
+      expect(runs[1]!.atMs - failedAtMs).toBeGreaterThanOrEqual(995);
+      await waitFor('the queue to be empty', async () => (await queue.stats()).pending === 0);
+      expect(await env.deadLetters.list({})).toEqual([]);
+    });
+
+    it('calls onAuthFailure and keeps the job waiting instead of dead-lettering it', async () => {
+      const authFailures: Array<{ connectionId: string | null; message: string }> = [];
+      const queue = await open({
+        retry: { ...fastRetry, maxDelayMs: 60_000 },
+        hooks: {
+          onAuthFailure: (connectionId, error) =>
+            void authFailures.push({ connectionId, message: error.message }),
+        },
+      });
+      let runs = 0;
+      await queue.enqueue({ name: 'contract-auth', key: 'deal:c9:x', connectionId: 'c9', payload: null });
+      await queue.work(
+        'contract-auth',
+        async () => {
+          runs += 1;
+          throw new UpstreamError({
+            kind: 'auth',
+            upstream: 'identity',
+            message: 'invalid_grant',
+            status: 400,
+          });
+        },
+        { concurrency: 1 },
+      );
+      await waitFor('the auth hook', () => authFailures.length === 1);
+      expect(authFailures).toEqual([{ connectionId: 'c9', message: 'invalid_grant' }]);
+      await waitFor('the job to be rescheduled', async () => {
+        const stats = await queue.stats();
+        return stats.pending === 1 && stats.running === 0;
+      });
+      expect(runs).toBe(1);
+      expect(await env.deadLetters.list({})).toEqual([]);
+    });
+
+    it('redrives a dead-lettered job, which then runs again from attempt 1 and can succeed', async () => {
+      const queue = await open({ retry: fastRetry });
+      let healthy = false;
+      const runs: Array<{ attempt: number; ok: boolean }> = [];
+      await queue.enqueue({
+        name: 'contract-redrive',
+        key: 'k-redrive',
+        connectionId: 'c2',
+        payload: { n: 7 },
+      });
+      await queue.work(
+        'contract-redrive',
+        async (job) => {
+          runs.push({ attempt: job.attempt, ok: healthy });
+          if (!healthy)
+            throw new UpstreamError({ kind: 'permanent', upstream: 'partnerCenter', message: 'bad request' });
+        },
+        { concurrency: 1 },
+      );
+      await waitFor('a dead letter', async () => (await env.deadLetters.list({})).length === 1);
+      const [deadLetter] = await env.deadLetters.list({});
+      healthy = true;
+      const redriven = await queue.redrive(deadLetter!.id);
+      expect(redriven.coalesced).toBe(false);
+      await waitFor('the redriven run', () => runs.length === 2);
+      expect(runs).toEqual([
+        { attempt: 1, ok: false },
+        { attempt: 1, ok: true },
+      ]);
+      expect(await env.deadLetters.list({})).toEqual([]);
+      await waitFor('the queue to be empty', async () => (await queue.stats()).pending === 0);
+      await expect(queue.redrive(deadLetter!.id)).rejects.toThrow(/does not exist/);
+    });
+
+    it('coalesces enqueues while a job is pending, but not while it runs', async () => {
+      const queue = await open({ pollIntervalMs: 10 });
+      const firstRun = gate();
+      const started = gate();
+      const runs: Array<{ id: string; payload: unknown }> = [];
+      const results: EnqueueResult[] = [];
+      for (let i = 0; i < 5; i += 1) {
+        results.push(await queue.enqueue({ name: 'contract-coalesce', key: 'deal:c1:1', payload: { i } }));
+      }
+      expect(results.map((result) => result.coalesced)).toEqual([false, true, true, true, true]);
+      expect(new Set(results.map((result) => result.id)).size).toBe(1);
+      // A different key or a different name is never coalesced.
+      expect(
+        (await queue.enqueue({ name: 'contract-coalesce', key: 'deal:c1:2', payload: {} })).coalesced,
+      ).toBe(false);
+      expect((await queue.enqueue({ name: 'contract-other', key: 'deal:c1:1', payload: {} })).coalesced).toBe(
+        false,
+      );
+      expect((await queue.stats()).pending).toBe(3);
+
+      await queue.work(
+        'contract-coalesce',
+        async (job) => {
+          runs.push({ id: job.id, payload: job.payload });
+          if (job.id === results[0]!.id) {
+            started.open();
+            await firstRun.promise;
+          }
+        },
+        { concurrency: 2 },
+      );
+      await started.promise;
+      const whileRunning = await queue.enqueue({
+        name: 'contract-coalesce',
+        key: 'deal:c1:1',
+        payload: { i: 'late' },
+      });
+      expect(whileRunning.coalesced).toBe(false);
+      const again = await queue.enqueue({
+        name: 'contract-coalesce',
+        key: 'deal:c1:1',
+        payload: { i: 'later' },
+      });
+      expect(again).toEqual({ id: whileRunning.id, coalesced: true });
+      firstRun.open();
+      await waitFor('the queue to drain', async () => {
+        const stats = await queue.stats();
+        return stats.pending === 1 && stats.running === 0 && runs.length === 3;
+      });
+      const key1Runs = runs.filter((run) => run.id === results[0]!.id || run.id === whileRunning.id);
+      expect(key1Runs).toEqual([
+        { id: results[0]!.id, payload: { i: 0 } },
+        { id: whileRunning.id, payload: { i: 'late' } },
+      ]);
+    });
+
+    it('stop() waits for running handlers and does no work afterwards', async () => {
+      const queue = await open({ pollIntervalMs: 10 });
+      const release = gate();
+      const started = gate();
+      const events: string[] = [];
+      await queue.enqueue({ name: 'contract-stop', key: 'k-stop-1', payload: null });
+      await queue.work(
+        'contract-stop',
+        async (job) => {
+          events.push(`start ${job.key}`);
+          if (job.key === 'k-stop-1') {
+            started.open();
+            await release.promise;
+          }
+          events.push(`end ${job.key}`);
+        },
+        { concurrency: 2 },
+      );
+      await started.promise;
+      const stopped = queue.stop({ timeoutMs: 20_000 }).then(() => events.push('stopped'));
+      await yieldTurns(20);
+      expect(events).toEqual(['start k-stop-1']);
+      release.open();
+      await stopped;
+      expect(events).toEqual(['start k-stop-1', 'end k-stop-1', 'stopped']);
+      await expect(queue.enqueue({ name: 'contract-stop', key: 'k', payload: null })).rejects.toThrow(
+        /stopped/,
+      );
+
+      // A job enqueued after stop is left for other workers: a new queue runs it, the stopped one never does.
+      const other = await open({ pollIntervalMs: 10 });
+      await other.enqueue({ name: 'contract-stop', key: 'k-stop-2', payload: null });
+      const laterRuns: string[] = [];
+      await other.work('contract-stop', async (job) => void laterRuns.push(job.key), { concurrency: 1 });
+      await waitFor('the new queue to run the job', () => laterRuns.length === 1);
+      expect(laterRuns).toEqual(['k-stop-2']);
+      expect(events).toEqual(['start k-stop-1', 'end k-stop-1', 'stopped']);
+    });
+  });
+}

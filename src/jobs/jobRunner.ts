@@ -1,0 +1,304 @@
+/**
+ * The part both queue adapters share: fetch loops per job name, concurrency, lease renewal, and what
+ * happens after a handler returns or throws (complete, retry by kind, pause, dead letter). Storage
+ * specifics (SQL, locks) sit behind the JobStorage port each adapter implements.
+ */
+import type { Logger } from '../shared/logger.ts';
+import { type ErrorKind, errorKindOf, toError } from '../shared/upstreamError.ts';
+import type { DeadLetterRepository } from '../store/store.ts';
+import type { Job, JobHandler, QueueHooks, RetryOptions } from './jobQueue.ts';
+import { decideRetry, type RandomSource } from './retryPolicy.ts';
+
+/** A job this process has claimed and holds a lease on. */
+export interface ClaimedJob {
+  id: string;
+  name: string;
+  key: string;
+  connectionId: string | null;
+  payload: unknown;
+  /** 1 on the first run. */
+  attempt: number;
+}
+
+export interface JobStorage<C extends ClaimedJob> {
+  /** Claims the oldest due job of this name whose key is free, or returns null. */
+  claim(name: string, leaseMs: number): Promise<C | null>;
+  /** Extends the lease; false when this process no longer holds the job. */
+  renew(job: C, leaseMs: number): Promise<boolean>;
+  complete(job: C): Promise<void>;
+  /** Puts the job back to run after delayMs (attempt count kept). */
+  reschedule(job: C, delayMs: number, error: Error): Promise<void>;
+  /** Removes a job that has been dead-lettered. */
+  remove(job: C, error: Error): Promise<void>;
+  /** Gives the job back at once, e.g. when stop() times out while it runs. */
+  release(job: C): Promise<void>;
+}
+
+export interface JobRunnerOptions {
+  retry: RetryOptions;
+  deadLetters: DeadLetterRepository;
+  hooks: QueueHooks;
+  pollIntervalMs: number;
+  random: RandomSource;
+  logger: Logger;
+  now: () => Date;
+}
+
+interface Registration {
+  name: string;
+  handler: JobHandler;
+  concurrency: number;
+  running: number;
+  /** The fetch loop in progress, if any. */
+  pumping: Promise<void> | null;
+  pumpAgain: boolean;
+  timer: NodeJS.Timeout;
+}
+
+interface RunningJob<C extends ClaimedJob> {
+  claimed: C;
+  controller: AbortController;
+  leaseLost: boolean;
+  done: Promise<void>;
+}
+
+export const DEFAULT_POLL_INTERVAL_MS = 100;
+export const DEFAULT_STOP_TIMEOUT_MS = 30_000;
+
+export class JobRunner<C extends ClaimedJob> {
+  private readonly registrations = new Map<string, Registration>();
+  private readonly running = new Set<RunningJob<C>>();
+  private readonly renewTimer: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    private readonly storage: JobStorage<C>,
+    private readonly options: JobRunnerOptions,
+  ) {
+    const renewEveryMs = Math.max(10, Math.floor(options.retry.leaseMs / 3));
+    this.renewTimer = setInterval(() => void this.renewLeases(), renewEveryMs);
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  register(name: string, handler: JobHandler, concurrency: number): void {
+    if (this.stopped) throw new Error(`Cannot start work on "${name}": the queue has been stopped.`);
+    if (this.registrations.has(name)) {
+      throw new Error(
+        `A handler for job "${name}" is already registered on this queue; register each job name once.`,
+      );
+    }
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new Error(
+        `Concurrency for job "${name}" must be a whole number of at least 1 (got ${concurrency}).`,
+      );
+    }
+    const registration: Registration = {
+      name,
+      handler,
+      concurrency,
+      running: 0,
+      pumping: null,
+      pumpAgain: false,
+      timer: setInterval(() => void this.pump(registration), this.options.pollIntervalMs),
+    };
+    this.registrations.set(name, registration);
+    void this.pump(registration);
+  }
+
+  /** Looks for work now instead of at the next poll (after a local enqueue). */
+  wake(name?: string): void {
+    for (const registration of this.registrations.values()) {
+      if (name === undefined || registration.name === name) void this.pump(registration);
+    }
+  }
+
+  async stop(timeoutMs: number): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const registration of this.registrations.values()) clearInterval(registration.timer);
+    await Promise.all([...this.registrations.values()].map((registration) => registration.pumping));
+    const allDone = Promise.all([...this.running].map((run) => run.done));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      allDone.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    clearInterval(this.renewTimer);
+    if (timedOut) {
+      for (const run of this.running) {
+        run.controller.abort(new Error('The job queue is stopping.'));
+        run.leaseLost = true;
+        await this.storage.release(run.claimed).catch((error: unknown) => {
+          this.options.logger.warn({ err: error, jobId: run.claimed.id }, 'could not release job on stop');
+        });
+      }
+    }
+  }
+
+  private pump(registration: Registration): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (registration.pumping !== null) {
+      registration.pumpAgain = true;
+      return registration.pumping;
+    }
+    registration.pumping = this.fetchLoop(registration).finally(() => {
+      registration.pumping = null;
+    });
+    return registration.pumping;
+  }
+
+  private async fetchLoop(registration: Registration): Promise<void> {
+    try {
+      do {
+        registration.pumpAgain = false;
+        while (!this.stopped && registration.running < registration.concurrency) {
+          const claimed = await this.storage.claim(registration.name, this.options.retry.leaseMs);
+          if (claimed === null) break;
+          if (this.stopped) {
+            await this.storage.release(claimed);
+            break;
+          }
+          this.start(registration, claimed);
+        }
+      } while (registration.pumpAgain && !this.stopped);
+    } catch (error) {
+      this.options.logger.error({ err: error, job: registration.name }, 'job queue: fetching work failed');
+    }
+  }
+
+  private start(registration: Registration, claimed: C): void {
+    registration.running += 1;
+    const controller = new AbortController();
+    const run: RunningJob<C> = { claimed, controller, leaseLost: false, done: Promise.resolve() };
+    run.done = this.execute(registration, run).finally(() => {
+      registration.running -= 1;
+      this.running.delete(run);
+      this.wake();
+    });
+    this.running.add(run);
+  }
+
+  private async execute(registration: Registration, run: RunningJob<C>): Promise<void> {
+    const { claimed } = run;
+    const job: Job = {
+      id: claimed.id,
+      name: claimed.name,
+      key: claimed.key,
+      connectionId: claimed.connectionId,
+      payload: claimed.payload,
+      attempt: claimed.attempt,
+      signal: run.controller.signal,
+    };
+    try {
+      if (claimed.attempt > this.options.retry.maxAttempts) {
+        // Only a job whose lease expired again and again gets here: its worker keeps dying.
+        const error = new Error(
+          `The job was abandoned ${claimed.attempt - 1} times (its worker stopped before finishing); ` +
+            'check the worker logs, fix the cause, then redrive it.',
+        );
+        await this.deadLetter(run, job, 'transient', error);
+        return;
+      }
+      let failure: unknown;
+      let failed = false;
+      try {
+        await registration.handler(job);
+      } catch (thrown) {
+        failed = true;
+        failure = thrown;
+      }
+      if (run.leaseLost) return;
+      if (!failed) {
+        await this.storage.complete(claimed);
+        return;
+      }
+      await this.handleFailure(run, job, failure);
+    } catch (error) {
+      this.options.logger.error(
+        { err: error, jobId: claimed.id, job: claimed.name },
+        'job queue: could not record a job outcome',
+      );
+    }
+  }
+
+  private async handleFailure(run: RunningJob<C>, job: Job, thrown: unknown): Promise<void> {
+    const error = toError(thrown);
+    const kind = errorKindOf(thrown);
+    const retryAfterSeconds = retryAfterSecondsOf(thrown);
+    const decision = decideRetry(
+      kind,
+      job.attempt,
+      this.options.retry,
+      this.options.random,
+      retryAfterSeconds,
+    );
+    this.options.logger.warn(
+      {
+        jobId: job.id,
+        job: job.name,
+        key: job.key,
+        attempt: job.attempt,
+        kind,
+        decision: decision.action,
+        msg: error.message,
+      },
+      'job failed',
+    );
+    if (decision.action === 'dead') {
+      await this.deadLetter(run, job, kind, error);
+      return;
+    }
+    if (decision.action === 'pause')
+      await this.callHook(() => this.options.hooks.onAuthFailure?.(job.connectionId, error));
+    await this.storage.reschedule(run.claimed, decision.delayMs, error);
+  }
+
+  private async deadLetter(run: RunningJob<C>, job: Job, kind: ErrorKind, error: Error): Promise<void> {
+    await this.options.deadLetters.add({
+      connectionId: job.connectionId,
+      jobName: job.name,
+      jobKey: job.key,
+      payload: job.payload,
+      attempts: job.attempt,
+      errorKind: kind,
+      errorMessage: error.message,
+      failedAt: this.options.now().toISOString(),
+    });
+    await this.storage.remove(run.claimed, error);
+    await this.callHook(() => this.options.hooks.onDeadLetter?.(job, kind, error));
+  }
+
+  private async callHook(call: () => Promise<void> | void | undefined): Promise<void> {
+    try {
+      await call();
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'job queue: a hook failed');
+    }
+  }
+
+  private async renewLeases(): Promise<void> {
+    for (const run of this.running) {
+      if (run.leaseLost) continue;
+      try {
+        const held = await this.storage.renew(run.claimed, this.options.retry.leaseMs);
+        if (!held && !run.leaseLost) {
+          run.leaseLost = true;
+          run.controller.abort(new Error('The job lease was lost: another worker may run this job now.'));
+        }
+      } catch (error) {
+        this.options.logger.warn({ err: error, jobId: run.claimed.id }, 'job queue: lease renewal failed');
+      }
+    }
+  }
+}
+
+function retryAfterSecondsOf(thrown: unknown): number | undefined {
+  const value = (thrown as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+  return typeof value === 'number' ? value : undefined;
+}
