@@ -20,7 +20,8 @@ export type StoreOptions =
       connectTimeoutMs?: number;
     };
 
-function createDriver(options: StoreOptions): SqlDriver {
+/** The driver for a store location, not yet migrated (openStore migrates it; tests inspect with it). */
+export function createDriver(options: StoreOptions): SqlDriver {
   if (options.kind === 'sqlite') {
     return new SqliteDriver({
       path: options.path,

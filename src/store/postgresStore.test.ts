@@ -1,0 +1,55 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { postgresBackend, postgresSkipReason, testDatabaseUrl } from '../../test/support/testStores.ts';
+import { openStore } from './openStore.ts';
+import { describeStoreContract, newLinkFixture } from './storeContract.ts';
+
+// Throws when CI is set without DATABASE_URL: in CI these tests must never be skipped.
+const skipReason = postgresSkipReason();
+const url = testDatabaseUrl();
+
+if (url === undefined) {
+  describe('Postgres store', () => {
+    it('is not exercised in this run because DATABASE_URL is unset', () => {
+      console.warn(`postgresStore.test.ts: ${skipReason}`);
+      expect(process.env['CI']).toBeFalsy();
+    });
+  });
+} else {
+  const backend = postgresBackend(url);
+  afterAll(() => backend.cleanup());
+
+  describeStoreContract('postgres', ({ clock }) => backend.open({ clock }));
+
+  describe('Postgres store specifics', () => {
+    it('keeps stores in different schemas apart', async () => {
+      const first = await backend.open();
+      const second = await backend.open();
+      await first.links.insert(newLinkFixture({ referralId: 'ref-1' }));
+      await second.links.insert(newLinkFixture({ referralId: 'ref-1' }));
+      expect(await first.links.list({ connectionId: 'conn-a' })).toHaveLength(1);
+      expect(await second.links.list({ connectionId: 'conn-a' })).toHaveLength(1);
+    });
+
+    it('says which host and port it could not reach, and never the password', async () => {
+      const unreachable = 'postgres://cosell:hunter2-secret@127.0.0.1:1/cosell';
+      const attempt = openStore({
+        kind: 'postgres',
+        url: unreachable,
+        schema: 'never_created',
+        connectTimeoutMs: 2_000,
+      });
+      await expect(attempt).rejects.toThrow(
+        /Cannot reach Postgres at 127\.0\.0\.1:1\/cosell .*check that the server is running/,
+      );
+      const error = await attempt.catch((e: unknown) => e as Error);
+      expect(String(error.message)).not.toContain('hunter2-secret');
+      expect(error).toMatchObject({ kind: 'transient', upstream: 'store' });
+    });
+
+    it('refuses a schema name that is not a plain identifier', async () => {
+      await expect(openStore({ kind: 'postgres', url, schema: 'x; DROP TABLE link' })).rejects.toThrow(
+        /schema name .* is not allowed/,
+      );
+    });
+  });
+}

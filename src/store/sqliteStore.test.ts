@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { sqliteBackend } from '../../test/support/testStores.ts';
+import { openStore } from './openStore.ts';
+import { describeStoreContract } from './storeContract.ts';
+
+const backend = sqliteBackend();
+afterAll(() => backend.cleanup());
+
+describeStoreContract('sqlite', ({ clock }) => backend.open({ clock }));
+
+describe('SQLite store specifics', () => {
+  it('creates a missing directory for the database file', async () => {
+    const location = backend.newLocation();
+    if (location.kind !== 'sqlite') throw new Error('expected a sqlite location');
+    const path = join(location.path, '..', 'nested', 'deeper', 'store.db');
+    const store = await openStore({ kind: 'sqlite', path });
+    await store.links.insert({
+      connectionId: 'c',
+      referralId: 'r',
+      opportunityId: null,
+      salesforceObject: 'lead',
+      engagementId: null,
+      base: null,
+      pcETag: null,
+      sfSystemModstamp: null,
+      state: 'pending',
+      lastError: null,
+    });
+    await store.close();
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it('opens in WAL mode with synchronous=FULL, foreign keys on, and migrations recorded once', async () => {
+    const location = backend.newLocation();
+    if (location.kind !== 'sqlite') throw new Error('expected a sqlite location');
+    await (await openStore(location)).close();
+    await (await openStore(location)).close();
+    const db = new Database(location.path, { readonly: true });
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      const migrations = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
+      expect(migrations).toEqual([{ version: 1, name: 'init' }]);
+      const tables = db
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
+        .all()
+        .map((row) => (row as { name: string }).name);
+      expect(tables).toEqual([
+        'audit',
+        'connection',
+        'cursor',
+        'dead_letter',
+        'inbox',
+        'link',
+        'schema_migrations',
+        'secret',
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+});
