@@ -1,0 +1,170 @@
+import {
+  type AssistanceRequestCode,
+  assistanceRequestCodes,
+  type CoSellDeal,
+  type CustomerContact,
+  type DealCategory,
+  type DealCustomer,
+  type DealSolution,
+  emailKey,
+  type PartnerTeamMember,
+  type ReferralStatus,
+  referralDirections,
+  referralQualifications,
+  referralStatuses,
+  referralSubstatuses,
+  referralTypes,
+  statusText,
+} from '../coSellDeal.ts';
+import type { ReferralInput, ReferralMemberInput } from '../referralInput.ts';
+import { allowedSubstatuses } from '../referralStatus.ts';
+import type { Mapping } from './mappingSchema.ts';
+import { currencyOrNull, dateOnly, enumOrNull, numberOrNull, textOrNull, uniqueByKey } from './normalise.ts';
+import { toCountryCode } from './toCountryCode.ts';
+
+/** Microsoft's organization id on referrals (`inviteContext.invitedBy.organizationId`, related referrals). */
+export const microsoftOrganizationId = 'msft';
+
+/** A valid status pair from wire values; a missing or unknown substatus falls back to the status's first one. */
+function statusPairOf(referral: ReferralInput): Pick<CoSellDeal, 'status' | 'substatus'> {
+  const status: ReferralStatus = enumOrNull(referral.status, referralStatuses) ?? 'New';
+  const substatus = enumOrNull(referral.substatus, referralSubstatuses);
+  const allowed = allowedSubstatuses[status];
+  return { status, substatus: substatus !== null && allowed.includes(substatus) ? substatus : allowed[0]! };
+}
+
+/** Normalise a country to alpha-2; an unrecognised value is kept as written so validation can name it. */
+export function normaliseCountry(value: unknown): string | null {
+  const text = textOrNull(value);
+  if (text === null) return null;
+  const code = toCountryCode(text);
+  return code.ok ? code.value : text;
+}
+
+/** The spec §1.7 category of a referral. */
+export function categoryOf(referral: ReferralInput): DealCategory {
+  const type = enumOrNull(referral.type, referralTypes);
+  const qualification = enumOrNull(referral.qualification, referralQualifications);
+  const invitedBy = textOrNull(referral.inviteContext?.invitedBy?.organizationId);
+  if (
+    type === 'Independent' &&
+    qualification === 'Direct' &&
+    (invitedBy === null || invitedBy === microsoftOrganizationId)
+  ) {
+    return 'marketplaceLead';
+  }
+  if (
+    type === 'Independent' &&
+    (qualification === 'SalesQualified' || qualification === 'MarketingQualified') &&
+    invitedBy === microsoftOrganizationId
+  ) {
+    return 'lead';
+  }
+  return 'coSell';
+}
+
+const isMicrosoftReferral = (referral: ReferralInput): boolean =>
+  referral.organizationId === microsoftOrganizationId ||
+  (referral.target ?? []).some(
+    (target) => target.type === 'BusinessProfileLocation' && target.id === microsoftOrganizationId,
+  );
+
+const contactOf = (member: ReferralMemberInput): CustomerContact | null => {
+  const email = textOrNull(member.email);
+  if (email === null) return null;
+  return {
+    firstName: textOrNull(member.firstName),
+    lastName: textOrNull(member.lastName),
+    email: emailKey(email),
+    phone: textOrNull(member.phoneNumber),
+    title: textOrNull(member.title),
+  };
+};
+
+/** Build the customer from `customerProfile` (DUNS from `ids[profileType=Duns]`). */
+function customerOf(referral: ReferralInput): DealCustomer {
+  const profile = referral.customerProfile;
+  const address = profile?.address;
+  const duns = (profile?.ids ?? []).find((entry) => entry.profileType?.toLowerCase() === 'duns');
+  return {
+    name: textOrNull(profile?.name),
+    addressLine1: textOrNull(address?.addressLine1),
+    addressLine2: textOrNull(address?.addressLine2),
+    city: textOrNull(address?.city),
+    state: textOrNull(address?.state),
+    postalCode: textOrNull(address?.postalCode),
+    country: normaliseCountry(address?.country),
+    size: textOrNull(profile?.size),
+    duns: textOrNull(duns?.id),
+  };
+}
+
+/**
+ * The canonical deal for a Partner Center referral. Lenient: unknown enum values fall back to safe defaults,
+ * emails are lower-cased, collections are de-duplicated by key and sorted, the country becomes alpha-2 when
+ * recognised. `relatedReferrals` (same engagement) supplies the Microsoft-side status.
+ */
+export function dealFromReferral(
+  referral: ReferralInput,
+  _mapping: Mapping,
+  options: { relatedReferrals?: readonly ReferralInput[] } = {},
+): CoSellDeal {
+  const details = referral.details;
+  const microsoft = (options.relatedReferrals ?? []).find(
+    (related) => related.id !== referral.id && isMicrosoftReferral(related),
+  );
+  const microsoftStatus = microsoft ? statusPairOf(microsoft) : null;
+  const assistance = enumOrNull(referral.inviteContext?.assistanceRequestCode, assistanceRequestCodes);
+  const solutions = (details?.requirements?.solutions ?? []).map((solution): DealSolution | null => {
+    const id = textOrNull(solution.id);
+    return id === null
+      ? null
+      : { id, name: textOrNull(solution.name), publisher: textOrNull(solution.publisherName) };
+  });
+  const partnerTeam = (referral.team ?? []).map((member): PartnerTeamMember | null => {
+    const contact = contactOf(member);
+    return contact === null
+      ? null
+      : {
+          firstName: contact.firstName,
+          lastName: contact.lastName,
+          email: contact.email,
+          phone: contact.phone,
+        };
+  });
+  return {
+    name: textOrNull(referral.name) ?? '',
+    dealValue: numberOrNull(details?.dealValue),
+    currency: currencyOrNull(details?.currency),
+    closingDate: dateOnly(details?.closingDateTime),
+    notes: textOrNull(details?.notes),
+    ...statusPairOf(referral),
+    statusReason: textOrNull(referral.statusReason),
+    type: enumOrNull(referral.type, referralTypes) ?? 'Independent',
+    direction: enumOrNull(referral.direction, referralDirections),
+    qualification: enumOrNull(referral.qualification, referralQualifications),
+    category: categoryOf(referral),
+    assistanceRequestCode: assistance satisfies AssistanceRequestCode | null,
+    shareWithMicrosoftSellers: referral.consent?.consentToShareReferralWithMicrosoftSellers === true,
+    referralId: textOrNull(referral.id),
+    referralLink: textOrNull(referral.links?.self?.uri),
+    engagementId: textOrNull(referral.engagementId),
+    externalReferenceId: textOrNull(referral.externalReferenceId),
+    microsoftCrmId: textOrNull(referral.trackingInfo?.microsoftMsxId),
+    inviteNotes: textOrNull(referral.inviteContext?.notes),
+    microsoftStatus: microsoftStatus ? statusText(microsoftStatus.status, microsoftStatus.substatus) : null,
+    customer: customerOf(referral),
+    customerContacts: uniqueByKey(
+      (referral.customerProfile?.team ?? []).map(contactOf).filter((contact) => contact !== null),
+      (contact) => contact.email,
+    ),
+    solutions: uniqueByKey(
+      solutions.filter((solution) => solution !== null),
+      (solution) => solution.id,
+    ),
+    partnerTeam: uniqueByKey(
+      partnerTeam.filter((member) => member !== null),
+      (member) => member.email,
+    ),
+  };
+}
