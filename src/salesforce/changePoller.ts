@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto';
+import { type Clock, systemClock } from '../shared/clock.ts';
+import type { CursorRepository } from '../store/store.ts';
+import {
+  advanceCursor,
+  type ChangeCursor,
+  type ObservedRow,
+  parseChangeCursor,
+  querySince,
+  serializeChangeCursor,
+} from './changeCursor.ts';
+import type { SalesforceClient } from './salesforceClient.ts';
+import { defaultSalesforceFieldNames, type SalesforceFieldNames } from './salesforceFieldNames.ts';
+import { parseSalesforceDateTime, soqlDateTime } from './soqlLiteral.ts';
+
+/** Why an opportunity is reported: the opportunity itself changed, or one of its Microsoft solutions did. */
+export type ChangeReason = 'opportunity' | 'solution';
+
+export interface ChangedOpportunity {
+  opportunityId: string;
+  reasons: ChangeReason[];
+  /** Newest SystemModstamp among the rows that reported it (ISO-8601). */
+  systemModstamp: string;
+}
+
+export interface PollResult {
+  changes: ChangedOpportunity[];
+  /** Rows read from Salesforce, including rows of the overlap window that had been reported before. */
+  rowsRead: number;
+}
+
+export interface ChangePollerOptions {
+  client: SalesforceClient;
+  cursors: CursorRepository;
+  connectionId: string;
+  fieldNames?: SalesforceFieldNames;
+  /** How far before the cursor each poll reads again, to catch late commits within the same seconds. */
+  overlapMs?: number;
+  clock?: Clock;
+  /** Without a stored cursor, the first poll starts this long before now. */
+  initialLookbackMs?: number;
+  /** Opportunity fields whose values make two states with the same SystemModstamp second distinct. */
+  opportunityFingerprintFields?: readonly string[];
+}
+
+export const OPPORTUNITY_CURSOR_SOURCE = 'salesforce.opportunity';
+export const SOLUTION_CURSOR_SOURCE = 'salesforce.solution';
+export const DEFAULT_POLL_OVERLAP_MS = 5000;
+
+type Row = Record<string, unknown> & { Id: string; SystemModstamp: string };
+
+function fingerprint(row: Row): string {
+  const { attributes: _attributes, ...fields } = row;
+  return createHash('sha256').update(JSON.stringify(fields)).digest('base64url').slice(0, 16);
+}
+
+/**
+ * Finds opportunities changed in Salesforce since the last poll by SOQL on SystemModstamp: opportunities with
+ * Sync ticked or already linked to a referral, and the Microsoft solutions of those opportunities. Each change
+ * is reported once; the cursor is stored only after the caller has accepted the changes.
+ */
+export class ChangePoller {
+  private readonly names: SalesforceFieldNames;
+  private readonly overlapMs: number;
+  private readonly clock: Clock;
+  private readonly fingerprintFields: readonly string[];
+  private running: Promise<PollResult> | null = null;
+
+  constructor(private readonly options: ChangePollerOptions) {
+    this.names = options.fieldNames ?? defaultSalesforceFieldNames;
+    this.overlapMs = options.overlapMs ?? DEFAULT_POLL_OVERLAP_MS;
+    this.clock = options.clock ?? systemClock;
+    const n = this.names;
+    this.fingerprintFields = options.opportunityFingerprintFields ?? [
+      'Name',
+      'StageName',
+      'Amount',
+      'CloseDate',
+      'AccountId',
+      'LastModifiedById',
+      n.syncWithPartnerCenter,
+      n.referralId,
+      n.howCanMicrosoftHelp,
+      n.shareWithMicrosoftSellers,
+    ];
+  }
+
+  /**
+   * Reads the changes since the stored cursors, hands them to `onChanges` (e.g. to enqueue sync jobs) and
+   * then stores the cursors. If `onChanges` throws, the cursors stay and the same changes come again.
+   * Overlapping calls share one poll.
+   */
+  poll(onChanges?: (changes: ChangedOpportunity[]) => Promise<void>): Promise<PollResult> {
+    if (this.running) return this.running;
+    this.running = this.pollOnce(onChanges).finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async pollOnce(onChanges?: (changes: ChangedOpportunity[]) => Promise<void>): Promise<PollResult> {
+    const { cursors, connectionId } = this.options;
+    const n = this.names;
+    const linkedOrSync = (prefix: string) =>
+      `(${prefix}${n.syncWithPartnerCenter} = true OR ${prefix}${n.referralId} != null)`;
+    const parentRelationship = n.solutionOpportunity.replace(/__c$/, '__r');
+
+    const opportunities = await this.readSource(
+      OPPORTUNITY_CURSOR_SOURCE,
+      (since) =>
+        `SELECT Id, SystemModstamp, ${this.fingerprintFields.join(', ')} FROM Opportunity WHERE SystemModstamp >= ${since} AND ${linkedOrSync('')} ORDER BY SystemModstamp, Id`,
+      (row) => row.Id,
+    );
+    const solutions = await this.readSource(
+      SOLUTION_CURSOR_SOURCE,
+      (since) =>
+        `SELECT Id, SystemModstamp, ${n.solutionOpportunity}, ${n.solutionId}, ${n.solutionName}, ${n.solutionPublisher} FROM ${n.solutionObject} WHERE SystemModstamp >= ${since} AND ${linkedOrSync(`${parentRelationship}.`)} ORDER BY SystemModstamp, Id`,
+      (row) => String(row[n.solutionOpportunity] ?? ''),
+    );
+
+    const byOpportunity = new Map<string, ChangedOpportunity>();
+    const report = (opportunityId: string, reason: ChangeReason, systemModstamp: string) => {
+      if (!opportunityId) return;
+      const existing = byOpportunity.get(opportunityId);
+      if (!existing) {
+        byOpportunity.set(opportunityId, { opportunityId, reasons: [reason], systemModstamp });
+        return;
+      }
+      if (!existing.reasons.includes(reason)) existing.reasons.push(reason);
+      if (systemModstamp > existing.systemModstamp) existing.systemModstamp = systemModstamp;
+    };
+    for (const change of opportunities.fresh)
+      report(change.opportunityId, 'opportunity', change.systemModstamp);
+    for (const change of solutions.fresh) report(change.opportunityId, 'solution', change.systemModstamp);
+
+    const changes = [...byOpportunity.values()];
+    if (onChanges && changes.length > 0) await onChanges(changes);
+    await cursors.set(connectionId, OPPORTUNITY_CURSOR_SOURCE, serializeChangeCursor(opportunities.next));
+    await cursors.set(connectionId, SOLUTION_CURSOR_SOURCE, serializeChangeCursor(solutions.next));
+    return { changes, rowsRead: opportunities.rowsRead + solutions.rowsRead };
+  }
+
+  private async readSource(
+    source: string,
+    soql: (sinceLiteral: string) => string,
+    opportunityIdOf: (row: Row) => string,
+  ): Promise<{
+    fresh: Array<{ opportunityId: string; systemModstamp: string }>;
+    next: ChangeCursor;
+    rowsRead: number;
+  }> {
+    const cursor = parseChangeCursor(await this.options.cursors.get(this.options.connectionId, source));
+    const initialSince = new Date(this.clock.now().getTime() - (this.options.initialLookbackMs ?? 0));
+    const since = querySince(cursor, this.overlapMs, initialSince);
+    const observed: ObservedRow[] = [];
+    const opportunityByKey = new Map<ObservedRow, string>();
+    for await (const row of this.options.client.query<Row>(soql(soqlDateTime(since)))) {
+      const item: ObservedRow = {
+        id: row.Id,
+        systemModstamp: parseSalesforceDateTime(row.SystemModstamp).toISOString(),
+        fingerprint: fingerprint(row),
+      };
+      observed.push(item);
+      opportunityByKey.set(item, opportunityIdOf(row));
+    }
+    const { fresh, next } = advanceCursor(cursor, observed, this.overlapMs);
+    return {
+      fresh: fresh.map((row) => ({
+        opportunityId: opportunityByKey.get(row) ?? '',
+        systemModstamp: row.systemModstamp,
+      })),
+      next,
+      rowsRead: observed.length,
+    };
+  }
+}
