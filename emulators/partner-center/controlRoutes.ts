@@ -1,0 +1,185 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { EmulatorClock } from './emulatorClock.ts';
+import type { EmulatorStateData } from './emulatorState.ts';
+import { type IdentityProvider, REFERRALS_AUDIENCE, WEBHOOKS_AUDIENCE } from './identityProvider.ts';
+import type { IdGenerator } from './idGenerator.ts';
+import { sendPcError } from './pcError.ts';
+import type { JsonObject } from './referralRules.ts';
+import type { ReferralService, WriteOutcome } from './referralService.ts';
+import { deepMerge } from './referralTemplate.ts';
+import { deliveryFaultSchema, type WebhookDispatcher } from './webhookDispatcher.ts';
+
+export interface ControlDeps {
+  state: EmulatorStateData;
+  referrals: ReferralService;
+  identity: IdentityProvider;
+  dispatcher: WebhookDispatcher;
+  clock: EmulatorClock;
+  ids: IdGenerator;
+  publicClientId: string;
+  reset: () => void;
+  onChange: () => void;
+}
+
+const tokenRequestSchema = z.object({
+  username: z.string().optional(),
+  audience: z.enum([REFERRALS_AUDIENCE, WEBHOOKS_AUDIENCE]).optional(),
+});
+
+function isObject(value: unknown): value is JsonObject {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function badRequest(reply: FastifyReply, message: string): FastifyReply {
+  return sendPcError(reply, 400, 'invalidRequest', message);
+}
+
+function sendOutcome(reply: FastifyReply, outcome: WriteOutcome): FastifyReply {
+  if (!outcome.ok) {
+    return reply
+      .code(outcome.status)
+      .send({ error: { code: outcome.code, message: outcome.message, target: outcome.target } });
+  }
+  return reply.code(200).send(outcome.referral);
+}
+
+/** The test/demo control API under /__emulator/ (DESIGN §8 plus Microsoft-seller, clock and identity calls). */
+export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): void {
+  const { referrals, identity, dispatcher, clock, state } = deps;
+
+  app.post('/__emulator/token', async (request, reply) => {
+    const parsed = tokenRequestSchema.safeParse(request.body ?? {});
+    if (!parsed.success) return badRequest(reply, z.prettifyError(parsed.error));
+    const user = parsed.data.username ? identity.findUser(parsed.data.username) : identity.defaultAdmin();
+    if (!user) return badRequest(reply, `No emulator user named '${parsed.data.username}'.`);
+    const audience = parsed.data.audience ?? REFERRALS_AUDIENCE;
+    return {
+      access_token: identity.accessTokenFor(user, audience, deps.publicClientId),
+      token_type: 'Bearer',
+      audience,
+    };
+  });
+
+  app.post('/__emulator/reset', async (_request, reply) => {
+    deps.reset();
+    return reply.code(204).send();
+  });
+
+  app.get('/__emulator/referrals', async () => referrals.list());
+
+  app.post('/__emulator/referrals', async (request, reply) => {
+    if (!isObject(request.body)) return badRequest(reply, 'The body must be a referral JSON object.');
+    return reply.code(201).send(referrals.createInbound(request.body));
+  });
+
+  app.patch<{ Params: { id: string } }>('/__emulator/referrals/:id', async (request, reply) => {
+    const patch = request.body;
+    if (!isObject(patch)) return badRequest(reply, 'The body must be a JSON merge patch object.');
+    const outcome = referrals.update(
+      request.params.id,
+      (current) => ({ ok: true, document: deepMerge(current, patch) }),
+      undefined,
+      'PartnerCenterUI',
+    );
+    return sendOutcome(reply, outcome);
+  });
+
+  app.get('/__emulator/webhook-deliveries', async () => state.deliveries);
+
+  app.get('/__emulator/delivery-faults', async () => dispatcher.describeFaults());
+  app.post('/__emulator/delivery-faults', async (request, reply) => {
+    const parsed = deliveryFaultSchema.safeParse(request.body ?? {});
+    if (!parsed.success) return badRequest(reply, z.prettifyError(parsed.error));
+    return reply.code(201).send(dispatcher.setFaults(parsed.data));
+  });
+  app.delete('/__emulator/delivery-faults', async (_request, reply) => {
+    dispatcher.clearFaults();
+    return reply.code(204).send();
+  });
+
+  app.get('/__emulator/clock', async () => ({ now: clock.now().toISOString(), offsetMs: clock.offsetMs }));
+  app.post('/__emulator/clock', async (request, reply) => {
+    const parsed = z.object({ advanceMs: z.number().int().min(0) }).safeParse(request.body ?? {});
+    if (!parsed.success) return badRequest(reply, 'Send {"advanceMs": <non-negative integer>}.');
+    clock.advance(parsed.data.advanceMs);
+    deps.onChange();
+    const expired = referrals.applyExpiry();
+    return { now: clock.now().toISOString(), offsetMs: clock.offsetMs, expired };
+  });
+
+  app.get('/__emulator/device-codes', async () => identity.pendingDeviceCodes());
+  app.post('/__emulator/device-codes/approve', async (request, reply) => {
+    const parsed = z
+      .object({ userCode: z.string().min(1), username: z.string().optional() })
+      .safeParse(request.body ?? {});
+    if (!parsed.success) return badRequest(reply, 'Send {"userCode": "...", "username"?: "..."}.');
+    const outcome = identity.approveDeviceCode(parsed.data.userCode, parsed.data.username);
+    if (!outcome.ok) return sendPcError(reply, 404, 'itemNotFound', outcome.message);
+    return { approved: true };
+  });
+
+  app.post('/__emulator/refresh-tokens/revoke', async (request, reply) => {
+    const parsed = z.object({ username: z.string().optional() }).safeParse(request.body ?? {});
+    if (!parsed.success) return badRequest(reply, 'Send {"username"?: "..."}.');
+    return { revoked: identity.revokeRefreshTokens(parsed.data.username) };
+  });
+
+  registerMicrosoftSellerRoutes(app, referrals);
+}
+
+/** What the Microsoft seller does with Microsoft's related referral: accept, decline, update. */
+function registerMicrosoftSellerRoutes(app: FastifyInstance, referrals: ReferralService): void {
+  const base = '/__emulator/microsoft/referrals/:id';
+  const change = (reply: FastifyReply, id: string, patch: JsonObject) => {
+    const microsoftReferral = referrals.resolveMicrosoftReferral(id);
+    if (!microsoftReferral) {
+      return sendPcError(
+        reply,
+        404,
+        'itemNotFound',
+        `No Microsoft referral for ${id}. It exists only for Shared referrals that request Microsoft help.`,
+      );
+    }
+    const outcome = referrals.update(
+      String(microsoftReferral['id']),
+      (current) => ({ ok: true, document: deepMerge(current, patch) }),
+      undefined,
+      'Microsoft',
+    );
+    if (outcome.ok) {
+      const msxId = (outcome.referral['trackingInfo'] as JsonObject | null)?.['microsoftMsxId'];
+      if (typeof msxId === 'string') referrals.shareMsxId(outcome.referral, msxId);
+    }
+    return sendOutcome(reply, outcome);
+  };
+
+  app.post<{ Params: { id: string } }>(`${base}/accept`, async (request, reply) => {
+    const body = isObject(request.body) ? request.body : {};
+    const msxId = typeof body['microsoftMsxId'] === 'string' ? body['microsoftMsxId'] : null;
+    return change(reply, request.params.id, {
+      status: 'Active',
+      substatus: 'Accepted',
+      trackingInfo: {
+        microsoftMsxId: msxId ?? `7-${request.params.id.replace(/-/g, '').slice(0, 10).toUpperCase()}`,
+      },
+      ...(typeof body['notes'] === 'string' ? { inviteContext: { notes: body['notes'] } } : {}),
+    });
+  });
+
+  app.post<{ Params: { id: string } }>(`${base}/decline`, async (request, reply) => {
+    const body = isObject(request.body) ? request.body : {};
+    const reason =
+      typeof body['statusReason'] === 'string' ? body['statusReason'] : 'Declined by the Microsoft seller.';
+    return change(reply, request.params.id, {
+      status: 'Closed',
+      substatus: 'Declined',
+      statusReason: reason,
+    });
+  });
+
+  app.patch<{ Params: { id: string } }>(base, async (request, reply) => {
+    if (!isObject(request.body)) return badRequest(reply, 'The body must be a JSON merge patch object.');
+    return change(reply, request.params.id, request.body);
+  });
+}

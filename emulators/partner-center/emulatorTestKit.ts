@@ -1,0 +1,131 @@
+/** Helpers shared by the emulator's own tests: start it, get a token, call it over real HTTP. */
+import { fetch } from 'undici';
+import type { JsonObject } from './referralRules.ts';
+import {
+  type PartnerCenterEmulator,
+  type PartnerCenterEmulatorOptions,
+  startPartnerCenterEmulator,
+} from './startPartnerCenterEmulator.ts';
+
+export interface EmulatorClient {
+  emulator: PartnerCenterEmulator;
+  token: string;
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<CallResult>;
+  control(method: string, path: string, body?: unknown): Promise<CallResult>;
+}
+
+export interface CallResult {
+  status: number;
+  headers: Headers;
+  body: unknown;
+  /** The body as a JSON object (empty object when it is not one). */
+  json: JsonObject;
+}
+
+async function send(
+  url: string,
+  method: string,
+  body: unknown,
+  headers: Record<string, string>,
+): Promise<CallResult> {
+  const response = await fetch(url, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  const parsed: unknown = text === '' ? null : JSON.parse(text);
+  const json =
+    parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as JsonObject) : {};
+  return { status: response.status, headers: response.headers as unknown as Headers, body: parsed, json };
+}
+
+export async function startEmulatorClient(
+  options: PartnerCenterEmulatorOptions = {},
+): Promise<EmulatorClient> {
+  const emulator = await startPartnerCenterEmulator(options);
+  const tokenResult = await send(`${emulator.url}/__emulator/token`, 'POST', {}, {});
+  const token = String(tokenResult.json['access_token']);
+  return {
+    emulator,
+    token,
+    call: (method, path, body, headers = {}) =>
+      send(`${emulator.url}${path}`, method, body, { authorization: `Bearer ${token}`, ...headers }),
+    control: (method, path, body) => send(`${emulator.url}${path}`, method, body, {}),
+  };
+}
+
+/** A valid private-deal create body (spec §1.8). */
+export function privateDealBody(overrides: JsonObject = {}): JsonObject {
+  return {
+    name: 'Contoso cloud migration',
+    qualification: 'SalesQualified',
+    type: 'Independent',
+    customerProfile: {
+      name: 'Fabrikam Ltd',
+      address: {
+        addressLine1: '1 Main St',
+        city: 'Redmond',
+        state: 'WA',
+        postalCode: '98052',
+        country: 'US',
+      },
+      size: '10to50employees',
+      team: [{ firstName: 'Ana', lastName: 'Diaz', phoneNumber: '555-0100', email: 'ana@fabrikam.example' }],
+    },
+    consent: {
+      consentToToShareInfoWithOthers: true,
+      consentToContact: true,
+      consentToShareReferralWithMicrosoftSellers: false,
+    },
+    details: {
+      notes: 'First deal',
+      dealValue: 50000,
+      currency: 'USD',
+      closingDateTime: '2026-11-14T00:00:00Z',
+    },
+    team: [{ firstName: 'Sam', lastName: 'Lee', phoneNumber: '555-0101', email: 'sam@contoso.example' }],
+    target: [],
+    ...overrides,
+  };
+}
+
+/** A co-sell body: Shared, help requested, with a solution and a customer contact. */
+export function coSellBody(overrides: JsonObject = {}): JsonObject {
+  return privateDealBody({
+    type: 'Shared',
+    consent: {
+      consentToToShareInfoWithOthers: true,
+      consentToContact: true,
+      consentToShareReferralWithMicrosoftSellers: true,
+    },
+    inviteContext: { assistanceRequestCode: 'ProofOfConceptOrDemo', notes: 'Need a PoC' },
+    details: {
+      notes: 'Co-sell',
+      dealValue: 120000,
+      currency: 'USD',
+      closingDateTime: '2026-12-01T00:00:00Z',
+      requirements: {
+        solutions: [
+          { type: 'Name', id: 'SOL-34104-EBB', name: 'Contoso Analytics', publisherName: 'Contoso' },
+        ],
+      },
+    },
+    ...overrides,
+  });
+}
+
+/** Polls until `check` returns a value (not undefined) or the deadline passes. */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -1,0 +1,475 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Clock } from '../../src/shared/clock.ts';
+import type { IdGenerator } from './idGenerator.ts';
+import type { TokenIssuer } from './tokenIssuer.ts';
+
+export const REFERRALS_AUDIENCE = 'https://api.partner.microsoft.com';
+export const WEBHOOKS_AUDIENCE = 'https://api.partnercenter.microsoft.com';
+export const REFERRALS_ROLES = ['GlobalAdmin', 'ReferralsAdmin', 'ReferralsUser'] as const;
+
+export interface EmulatorUser {
+  oid: string;
+  username: string;
+  password: string;
+  displayName: string;
+  /** Partner Center roles, e.g. ReferralsAdmin. */
+  roles: string[];
+}
+
+export interface IdentityOptions {
+  tenantId: string;
+  publicClientId: string;
+  confidentialClient: { clientId: string; clientSecret: string };
+  users: EmulatorUser[];
+  accessTokenLifetimeSeconds: number;
+  refreshTokenLifetimeSeconds: number;
+  deviceCodeIntervalSeconds: number;
+  autoApproveDeviceCodes: boolean;
+  /** The identity server's base URL, known once it listens. */
+  identityUrl: () => string;
+}
+
+interface DeviceCodeGrant {
+  userCode: string;
+  clientId: string;
+  scopes: string[];
+  expiresAtMs: number;
+  approvedBy: string | null;
+}
+
+interface AuthorizationCodeGrant {
+  clientId: string;
+  redirectUri: string;
+  scopes: string[];
+  codeChallenge: string | null;
+  codeChallengeMethod: string;
+  username: string;
+  expiresAtMs: number;
+}
+
+interface RefreshTokenGrant {
+  username: string;
+  clientId: string;
+  scopes: string[];
+  expiresAtMs: number;
+  revoked: boolean;
+}
+
+/** An OAuth error as Entra ID's token endpoint returns it. */
+export interface OAuthError {
+  error: string;
+  error_description: string;
+  error_codes: number[];
+}
+
+export type TokenOutcome =
+  | { ok: true; body: Record<string, unknown> }
+  | { ok: false; status: number; body: OAuthError };
+
+function oauthError(error: string, code: number, description: string, status = 400): TokenOutcome {
+  return {
+    ok: false,
+    status,
+    body: { error, error_description: `AADSTS${code}: ${description}`, error_codes: [code] },
+  };
+}
+
+function opaque(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** The Entra ID side of the emulator: users, app registrations, device codes, auth codes and refresh tokens. */
+export class IdentityProvider {
+  private readonly deviceCodes = new Map<string, DeviceCodeGrant>();
+  private readonly authorizationCodes = new Map<string, AuthorizationCodeGrant>();
+  private readonly refreshTokens = new Map<string, RefreshTokenGrant>();
+
+  constructor(
+    private readonly options: IdentityOptions,
+    private readonly issuer: TokenIssuer,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+  ) {}
+
+  get tenantId(): string {
+    return this.options.tenantId;
+  }
+
+  issuerUrl(): string {
+    return `${this.options.identityUrl()}/${this.options.tenantId}/v2.0`;
+  }
+
+  findUser(username: string): EmulatorUser | undefined {
+    return this.options.users.find((user) => user.username.toLowerCase() === username.toLowerCase());
+  }
+
+  findUserByOid(oid: string): EmulatorUser | undefined {
+    return this.options.users.find((user) => user.oid === oid);
+  }
+
+  defaultAdmin(): EmulatorUser {
+    const admin = this.options.users.find((user) => user.roles.includes('ReferralsAdmin'));
+    if (!admin) throw new Error('The emulator has no Referrals admin user.');
+    return admin;
+  }
+
+  isKnownTenant(tenant: string): boolean {
+    return ['common', 'organizations', this.options.tenantId].includes(tenant.toLowerCase());
+  }
+
+  private nowMs(): number {
+    return this.clock.now().getTime();
+  }
+
+  /** The API audience named by the requested scopes (e.g. `https://api.partner.microsoft.com/.default`). */
+  private audienceOf(scopes: string[]): string | null {
+    const resourceScope = scopes.find((scope) => scope.startsWith('https://') || scope.startsWith('api://'));
+    if (!resourceScope) return REFERRALS_AUDIENCE;
+    const resource = resourceScope.replace(/\/[^/]*$/, '');
+    return resource === REFERRALS_AUDIENCE || resource === WEBHOOKS_AUDIENCE ? resource : null;
+  }
+
+  /** A token for the given user and API audience (used by `/__emulator/token` and all user grants). */
+  accessTokenFor(user: EmulatorUser, audience: string, clientId: string): string {
+    const nowSeconds = Math.floor(this.nowMs() / 1000);
+    return this.issuer.sign({
+      aud: audience,
+      iss: `https://sts.windows.net/${this.options.tenantId}/`,
+      iat: nowSeconds,
+      nbf: nowSeconds,
+      exp: nowSeconds + this.options.accessTokenLifetimeSeconds,
+      tid: this.options.tenantId,
+      oid: user.oid,
+      sub: user.oid,
+      upn: user.username,
+      unique_name: user.username,
+      name: user.displayName,
+      appid: clientId,
+      scp: 'user_impersonation',
+      ver: '1.0',
+    });
+  }
+
+  private userTokens(user: EmulatorUser, clientId: string, scopes: string[]): TokenOutcome {
+    const audience = this.audienceOf(scopes);
+    if (!audience) {
+      return oauthError(
+        'invalid_resource',
+        500011,
+        `The resource in scope '${scopes.join(' ')}' was not found in the tenant.`,
+      );
+    }
+    const nowSeconds = Math.floor(this.nowMs() / 1000);
+    const refreshToken = opaque();
+    this.refreshTokens.set(refreshToken, {
+      username: user.username,
+      clientId,
+      scopes,
+      expiresAtMs: this.nowMs() + this.options.refreshTokenLifetimeSeconds * 1000,
+      revoked: false,
+    });
+    const idToken = this.issuer.sign({
+      aud: clientId,
+      iss: this.issuerUrl(),
+      iat: nowSeconds,
+      nbf: nowSeconds,
+      exp: nowSeconds + this.options.accessTokenLifetimeSeconds,
+      tid: this.options.tenantId,
+      oid: user.oid,
+      sub: user.oid,
+      preferred_username: user.username,
+      name: user.displayName,
+      ver: '2.0',
+    });
+    const clientInfo = Buffer.from(JSON.stringify({ uid: user.oid, utid: this.options.tenantId })).toString(
+      'base64url',
+    );
+    const grantedScopes = [
+      `${audience}/user_impersonation`,
+      ...scopes.filter((scope) => !scope.startsWith('https://')),
+    ];
+    return {
+      ok: true,
+      body: {
+        token_type: 'Bearer',
+        scope: grantedScopes.join(' '),
+        expires_in: this.options.accessTokenLifetimeSeconds,
+        ext_expires_in: this.options.accessTokenLifetimeSeconds,
+        access_token: this.accessTokenFor(user, audience, clientId),
+        refresh_token: refreshToken,
+        id_token: idToken,
+        client_info: clientInfo,
+      },
+    };
+  }
+
+  startDeviceCode(clientId: string, scopes: string[]): TokenOutcome {
+    if (clientId !== this.options.publicClientId) {
+      return oauthError(
+        'unauthorized_client',
+        700016,
+        `Application with identifier '${clientId}' was not found in the tenant.`,
+      );
+    }
+    const deviceCode = opaque();
+    const userCode = this.ids.next().replace(/-/g, '').slice(0, 9).toUpperCase();
+    const expiresInSeconds = 900;
+    this.deviceCodes.set(deviceCode, {
+      userCode,
+      clientId,
+      scopes,
+      expiresAtMs: this.nowMs() + expiresInSeconds * 1000,
+      approvedBy: this.options.autoApproveDeviceCodes ? this.defaultAdmin().username : null,
+    });
+    const verificationUri = `${this.options.identityUrl()}/devicelogin`;
+    return {
+      ok: true,
+      body: {
+        user_code: userCode,
+        device_code: deviceCode,
+        verification_uri: verificationUri,
+        expires_in: expiresInSeconds,
+        interval: this.options.deviceCodeIntervalSeconds,
+        message: `To sign in, use a web browser to open the page ${verificationUri} and enter the code ${userCode} to authenticate.`,
+      },
+    };
+  }
+
+  /** Control call: the user signs in on the device-login page and enters the code. */
+  approveDeviceCode(
+    userCode: string,
+    username: string | undefined,
+  ): { ok: true } | { ok: false; message: string } {
+    const user = username ? this.findUser(username) : this.defaultAdmin();
+    if (!user) return { ok: false, message: `No emulator user named '${username}'.` };
+    for (const grant of this.deviceCodes.values()) {
+      if (grant.userCode.toUpperCase() === userCode.toUpperCase()) {
+        grant.approvedBy = user.username;
+        return { ok: true };
+      }
+    }
+    return {
+      ok: false,
+      message: `No pending device code with user code '${userCode}'. Start the device code flow first.`,
+    };
+  }
+
+  pendingDeviceCodes(): { userCode: string; clientId: string; approved: boolean }[] {
+    return [...this.deviceCodes.values()].map((grant) => ({
+      userCode: grant.userCode,
+      clientId: grant.clientId,
+      approved: grant.approvedBy !== null,
+    }));
+  }
+
+  redeemDeviceCode(deviceCode: string, clientId: string): TokenOutcome {
+    const grant = this.deviceCodes.get(deviceCode);
+    if (!grant || grant.clientId !== clientId) {
+      return oauthError('invalid_grant', 70000, 'The provided device code is invalid or was already used.');
+    }
+    if (grant.expiresAtMs <= this.nowMs()) {
+      this.deviceCodes.delete(deviceCode);
+      return oauthError('expired_token', 70020, 'The device code has expired. Start the sign-in again.');
+    }
+    if (!grant.approvedBy) {
+      return oauthError(
+        'authorization_pending',
+        70016,
+        'OAuth 2.0 device flow error. Authorization is pending. Continue polling.',
+      );
+    }
+    const user = this.findUser(grant.approvedBy);
+    if (!user) return oauthError('invalid_grant', 50034, 'The user account does not exist.');
+    this.deviceCodes.delete(deviceCode);
+    return this.userTokens(user, clientId, grant.scopes);
+  }
+
+  /** GET /authorize: signs in the given (or default admin) user and returns the code to redirect with. */
+  authorize(params: {
+    clientId: string;
+    redirectUri: string;
+    scopes: string[];
+    codeChallenge: string | null;
+    codeChallengeMethod: string | null;
+    loginHint: string | null;
+  }): { ok: true; code: string } | { ok: false; error: string; description: string } {
+    if (
+      params.clientId !== this.options.publicClientId &&
+      params.clientId !== this.options.confidentialClient.clientId
+    ) {
+      return {
+        ok: false,
+        error: 'unauthorized_client',
+        description: `Application '${params.clientId}' is not registered.`,
+      };
+    }
+    const user = (params.loginHint ? this.findUser(params.loginHint) : undefined) ?? this.defaultAdmin();
+    const code = opaque();
+    this.authorizationCodes.set(code, {
+      clientId: params.clientId,
+      redirectUri: params.redirectUri,
+      scopes: params.scopes,
+      codeChallenge: params.codeChallenge,
+      codeChallengeMethod: params.codeChallengeMethod ?? 'plain',
+      username: user.username,
+      expiresAtMs: this.nowMs() + 600_000,
+    });
+    return { ok: true, code };
+  }
+
+  redeemAuthorizationCode(
+    code: string,
+    clientId: string,
+    redirectUri: string,
+    codeVerifier: string | null,
+  ): TokenOutcome {
+    const grant = this.authorizationCodes.get(code);
+    this.authorizationCodes.delete(code);
+    if (!grant || grant.clientId !== clientId || grant.expiresAtMs <= this.nowMs()) {
+      return oauthError(
+        'invalid_grant',
+        70008,
+        'The provided authorization code is invalid, expired or already redeemed.',
+      );
+    }
+    if (grant.redirectUri !== redirectUri) {
+      return oauthError(
+        'invalid_grant',
+        50148,
+        'The redirect_uri does not match the one used to get the authorization code.',
+      );
+    }
+    if (grant.codeChallenge) {
+      const expected =
+        grant.codeChallengeMethod === 'S256' && codeVerifier
+          ? createHash('sha256').update(codeVerifier).digest('base64url')
+          : codeVerifier;
+      if (expected !== grant.codeChallenge) {
+        return oauthError(
+          'invalid_grant',
+          501481,
+          'The code_verifier does not match the code_challenge supplied in the authorization request.',
+        );
+      }
+    }
+    const user = this.findUser(grant.username);
+    if (!user) return oauthError('invalid_grant', 50034, 'The user account does not exist.');
+    return this.userTokens(user, clientId, grant.scopes);
+  }
+
+  redeemRefreshToken(refreshToken: string, clientId: string, scopes: string[]): TokenOutcome {
+    const grant = this.refreshTokens.get(refreshToken);
+    if (!grant || grant.clientId !== clientId) {
+      return oauthError(
+        'invalid_grant',
+        9002313,
+        'Invalid request. The refresh token is malformed or not valid.',
+      );
+    }
+    if (grant.revoked) {
+      return oauthError(
+        'invalid_grant',
+        50173,
+        'The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.',
+      );
+    }
+    if (grant.expiresAtMs <= this.nowMs()) {
+      return oauthError(
+        'invalid_grant',
+        700082,
+        'The refresh token has expired due to inactivity. The token was issued and was inactive for too long. Sign in again.',
+      );
+    }
+    const user = this.findUser(grant.username);
+    if (!user) return oauthError('invalid_grant', 50034, 'The user account does not exist.');
+    return this.userTokens(user, clientId, scopes.length > 0 ? scopes : grant.scopes);
+  }
+
+  redeemPassword(clientId: string, username: string, password: string, scopes: string[]): TokenOutcome {
+    if (clientId !== this.options.publicClientId && clientId !== this.options.confidentialClient.clientId) {
+      return oauthError(
+        'unauthorized_client',
+        700016,
+        `Application with identifier '${clientId}' was not found in the tenant.`,
+      );
+    }
+    const user = this.findUser(username);
+    if (!user || user.password !== password) {
+      return oauthError(
+        'invalid_grant',
+        50126,
+        'Error validating credentials due to invalid username or password.',
+      );
+    }
+    return this.userTokens(user, clientId, scopes);
+  }
+
+  redeemClientCredentials(clientId: string, clientSecret: string | null, scopes: string[]): TokenOutcome {
+    const client = this.options.confidentialClient;
+    if (clientId !== client.clientId) {
+      return oauthError(
+        'unauthorized_client',
+        700016,
+        `Application with identifier '${clientId}' was not found in the tenant.`,
+      );
+    }
+    if (clientSecret !== client.clientSecret) {
+      return oauthError(
+        'invalid_client',
+        7000215,
+        'Invalid client secret provided. Ensure the secret being sent is the client secret value.',
+        401,
+      );
+    }
+    const audience = this.audienceOf(scopes);
+    if (audience !== WEBHOOKS_AUDIENCE) {
+      return oauthError(
+        'invalid_scope',
+        1002012,
+        `App-only tokens are only issued for ${WEBHOOKS_AUDIENCE}/.default; the Referrals API needs a signed-in user.`,
+      );
+    }
+    const nowSeconds = Math.floor(this.nowMs() / 1000);
+    const accessToken = this.issuer.sign({
+      aud: audience,
+      iss: `https://sts.windows.net/${this.options.tenantId}/`,
+      iat: nowSeconds,
+      nbf: nowSeconds,
+      exp: nowSeconds + this.options.accessTokenLifetimeSeconds,
+      tid: this.options.tenantId,
+      oid: client.clientId,
+      sub: client.clientId,
+      appid: client.clientId,
+      idtyp: 'app',
+      roles: [],
+      ver: '1.0',
+    });
+    return {
+      ok: true,
+      body: {
+        token_type: 'Bearer',
+        expires_in: this.options.accessTokenLifetimeSeconds,
+        ext_expires_in: this.options.accessTokenLifetimeSeconds,
+        access_token: accessToken,
+      },
+    };
+  }
+
+  /** Control call: revokes the refresh tokens of one user, or of everyone. Returns how many were revoked. */
+  revokeRefreshTokens(username?: string): number {
+    let revoked = 0;
+    for (const grant of this.refreshTokens.values()) {
+      if (grant.revoked) continue;
+      if (username && grant.username.toLowerCase() !== username.toLowerCase()) continue;
+      grant.revoked = true;
+      revoked += 1;
+    }
+    return revoked;
+  }
+
+  reset(): void {
+    this.deviceCodes.clear();
+    this.authorizationCodes.clear();
+    this.refreshTokens.clear();
+  }
+}

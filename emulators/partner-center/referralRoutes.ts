@@ -1,0 +1,190 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { authenticate } from './apiAuth.ts';
+import { type IdentityProvider, REFERRALS_AUDIENCE } from './identityProvider.ts';
+import { applyJsonPatch } from './jsonPatch.ts';
+import { evaluateFilter, ODataFilterError, parseODataFilter } from './odataFilter.ts';
+import { sendPcError } from './pcError.ts';
+import type { JsonObject } from './referralRules.ts';
+import type { ReferralService, WriteOutcome } from './referralService.ts';
+import type { TokenIssuer } from './tokenIssuer.ts';
+
+export const MAX_PAGE_SIZE = 100;
+const METADATA_CONTEXT = 'https://api.partner.microsoft.com/v1.0/$metadata#Referrals';
+
+interface ListQuery {
+  $filter?: string;
+  $orderby?: string;
+  $top?: string;
+  $skip?: string;
+  $skiptoken?: string;
+}
+
+interface ListPosition {
+  filter: string | null;
+  orderBy: string | null;
+  top: number;
+  skip: number;
+}
+
+function encodeSkipToken(position: ListPosition): string {
+  return Buffer.from(JSON.stringify(position)).toString('base64url');
+}
+
+function decodeSkipToken(token: string): ListPosition | null {
+  try {
+    const position = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as ListPosition;
+    return typeof position.skip === 'number' && typeof position.top === 'number' ? position : null;
+  } catch {
+    return null;
+  }
+}
+
+function orderReferrals(referrals: JsonObject[], orderBy: string | null): JsonObject[] | string {
+  if (!orderBy) return referrals;
+  const [field = '', direction = 'asc'] = orderBy.trim().split(/\s+/);
+  if (field !== 'createdDateTime' && field !== 'updatedDateTime') {
+    return `$orderby supports createdDateTime and updatedDateTime, not '${field}'.`;
+  }
+  if (direction !== 'asc' && direction !== 'desc')
+    return `$orderby direction must be asc or desc, not '${direction}'.`;
+  const sign = direction === 'desc' ? -1 : 1;
+  return [...referrals].sort((a, b) => sign * (Date.parse(String(a[field])) - Date.parse(String(b[field]))));
+}
+
+function sendWriteFailure(reply: FastifyReply, outcome: Extract<WriteOutcome, { ok: false }>): FastifyReply {
+  return reply
+    .code(outcome.status)
+    .send({ error: { code: outcome.code, message: outcome.message, target: outcome.target } });
+}
+
+function ifMatchOf(request: FastifyRequest): string | undefined {
+  const value = request.headers['if-match'];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** The Referrals API: /v1.0/engagements/referrals (list with OData, get, create, PUT, PATCH). */
+export function registerReferralRoutes(
+  app: FastifyInstance,
+  deps: { referrals: ReferralService; issuer: TokenIssuer; identity: IdentityProvider; apiUrl: () => string },
+): void {
+  const { referrals } = deps;
+  const base = '/v1.0/engagements/referrals';
+  const guard = (request: FastifyRequest, reply: FastifyReply) =>
+    authenticate(request, reply, 'referrals', REFERRALS_AUDIENCE, deps.issuer, deps.identity);
+
+  app.get<{ Querystring: ListQuery }>(base, async (request, reply) => {
+    if (!guard(request, reply)) return reply;
+    const query = request.query;
+    let position: ListPosition;
+    if (query.$skiptoken) {
+      const decoded = decodeSkipToken(query.$skiptoken);
+      if (!decoded)
+        return sendPcError(
+          reply,
+          400,
+          'invalidRequest',
+          'The $skiptoken is not valid. Follow @odata.nextLink as given.',
+          '$skiptoken',
+        );
+      position = decoded;
+    } else {
+      const top = query.$top === undefined ? MAX_PAGE_SIZE : Number(query.$top);
+      const skip = query.$skip === undefined ? 0 : Number(query.$skip);
+      if (!Number.isInteger(top) || top < 1)
+        return sendPcError(reply, 400, 'invalidRequest', '$top must be a positive integer.', '$top');
+      if (!Number.isInteger(skip) || skip < 0)
+        return sendPcError(
+          reply,
+          400,
+          'invalidRequest',
+          '$skip must be zero or a positive integer.',
+          '$skip',
+        );
+      position = {
+        filter: query.$filter ?? null,
+        orderBy: query.$orderby ?? null,
+        top: Math.min(top, MAX_PAGE_SIZE),
+        skip,
+      };
+    }
+    let matching = referrals.list();
+    if (position.filter) {
+      try {
+        const filter = parseODataFilter(position.filter);
+        matching = matching.filter((referral) => evaluateFilter(filter, referral));
+      } catch (error) {
+        if (error instanceof ODataFilterError)
+          return sendPcError(reply, 400, 'invalidRequest', error.message, '$filter');
+        throw error;
+      }
+    }
+    const ordered = orderReferrals(matching, position.orderBy);
+    if (typeof ordered === 'string') return sendPcError(reply, 400, 'invalidRequest', ordered, '$orderby');
+    const page = ordered.slice(position.skip, position.skip + position.top);
+    const body: JsonObject = {
+      '@odata.context': METADATA_CONTEXT,
+      '@odata.count': ordered.length,
+      value: page,
+    };
+    if (position.skip + position.top < ordered.length) {
+      const next = encodeSkipToken({ ...position, skip: position.skip + position.top });
+      body['@odata.nextLink'] = `${deps.apiUrl()}${base}?$skiptoken=${next}`;
+    }
+    return body;
+  });
+
+  app.get<{ Params: { id: string } }>(`${base}/:id`, async (request, reply) => {
+    if (!guard(request, reply)) return reply;
+    const referral = referrals.get(request.params.id);
+    if (!referral) {
+      return sendPcError(
+        reply,
+        404,
+        'itemNotFound',
+        `Referral ${request.params.id} was not found. Check the id.`,
+        'id',
+      );
+    }
+    reply.header('etag', String(referral['eTag']));
+    return { '@odata.context': `${METADATA_CONTEXT}/$entity`, ...referral };
+  });
+
+  app.post(base, async (request, reply) => {
+    if (!guard(request, reply)) return reply;
+    if (!isObject(request.body))
+      return sendPcError(reply, 400, 'invalidRequest', 'The body must be a referral JSON object.', 'body');
+    const outcome = referrals.createByPartner(request.body);
+    if (!outcome.ok) return sendWriteFailure(reply, outcome);
+    reply.header('etag', String(outcome.referral['eTag']));
+    return reply.code(201).send(outcome.referral);
+  });
+
+  app.put<{ Params: { id: string } }>(`${base}/:id`, async (request, reply) => {
+    if (!guard(request, reply)) return reply;
+    if (!isObject(request.body))
+      return sendPcError(reply, 400, 'invalidRequest', 'The body must be a referral JSON object.', 'body');
+    const outcome = referrals.replace(request.params.id, request.body, ifMatchOf(request));
+    if (!outcome.ok) return sendWriteFailure(reply, outcome);
+    reply.header('etag', String(outcome.referral['eTag']));
+    return outcome.referral;
+  });
+
+  app.patch<{ Params: { id: string } }>(`${base}/:id`, async (request, reply) => {
+    if (!guard(request, reply)) return reply;
+    const operations = request.body;
+    const outcome = referrals.update(
+      request.params.id,
+      (current) => applyJsonPatch(current, operations),
+      ifMatchOf(request),
+    );
+    if (!outcome.ok) return sendWriteFailure(reply, outcome);
+    reply.header('etag', String(outcome.referral['eTag']));
+    const prefer = String(request.headers['prefer'] ?? '');
+    if (/return=representation/i.test(prefer)) return reply.code(200).send(outcome.referral);
+    return reply.code(204).send();
+  });
+}

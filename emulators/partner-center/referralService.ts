@@ -1,0 +1,402 @@
+import type { EmulatorClock } from './emulatorClock.ts';
+import type { EmulatorStateData } from './emulatorState.ts';
+import type { IdGenerator } from './idGenerator.ts';
+import { pcTimestamp } from './pcTimestamp.ts';
+import {
+  checkStatusChange,
+  helpRequested,
+  type JsonObject,
+  type RuleViolation,
+  validateNewReferral,
+} from './referralRules.ts';
+import { deepMerge, fillReferral } from './referralTemplate.ts';
+
+export type ReferralEventName =
+  | 'referral-created'
+  | 'referral-updated'
+  | 'related-referral-created'
+  | 'related-referral-updated';
+
+export interface PartnerOrganization {
+  organizationId: string;
+  organizationName: string;
+  mpnId: string;
+}
+
+export const MICROSOFT_ORGANIZATION = { organizationId: 'msft', organizationName: 'Microsoft' } as const;
+export const INBOUND_EXPIRY_MS = 14 * 86_400_000;
+
+export type WriteOutcome =
+  | { ok: true; referral: JsonObject }
+  | { ok: false; status: 400 | 404 | 412 | 428; code: string; message: string; target: string | null };
+
+/** Fields the server owns: a write may not change them. */
+const SERVER_FIELDS = [
+  'id',
+  'engagementId',
+  'organizationId',
+  'organizationName',
+  'createdDateTime',
+  'eTag',
+  'links',
+];
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+function objectAt(value: unknown): JsonObject {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : {};
+}
+
+function invalid(violation: RuleViolation): WriteOutcome {
+  return {
+    ok: false,
+    status: 400,
+    code: 'invalidRequest',
+    message: violation.message,
+    target: violation.target,
+  };
+}
+
+/**
+ * The referral book of one partner tenant plus Microsoft's side of shared engagements: creates, updates,
+ * the status table, inbound expiry and related Microsoft referrals. Every change is reported through `emit`.
+ */
+export class ReferralService {
+  constructor(
+    private readonly state: EmulatorStateData,
+    private readonly clock: EmulatorClock,
+    private readonly ids: IdGenerator,
+    private readonly partner: PartnerOrganization,
+    private readonly apiUrl: () => string,
+    private readonly emit: (eventName: ReferralEventName, referralId: string) => void,
+    private readonly onChange: () => void,
+  ) {}
+
+  private now(): string {
+    return pcTimestamp(this.clock.now());
+  }
+
+  private newETag(): string {
+    const id = this.ids.next();
+    const seconds = Math.floor(this.clock.now().getTime() / 1000)
+      .toString(16)
+      .padStart(8, '0');
+    return `"${id.slice(0, 8)}-0000-0800-0000-${seconds}0000"`;
+  }
+
+  private withLinks(referral: JsonObject): JsonObject {
+    const base = `${this.apiUrl()}/v1.0/engagements/referrals`;
+    return {
+      ...referral,
+      links: {
+        relatedReferrals: {
+          uri: `${base}?$filter=engagementId eq ${String(referral['engagementId'])}`,
+          method: 'GET',
+        },
+        self: { uri: `${base}/${String(referral['id'])}`, method: 'GET' },
+      },
+    };
+  }
+
+  private index(id: string): number {
+    return this.state.referrals.findIndex((referral) => referral['id'] === id);
+  }
+
+  private store(referral: JsonObject): JsonObject {
+    const stored = this.withLinks(referral);
+    const at = this.index(String(referral['id']));
+    if (at >= 0) this.state.referrals[at] = stored;
+    else this.state.referrals.push(stored);
+    this.onChange();
+    return structuredClone(stored);
+  }
+
+  /** Closes unanswered inbound referrals whose 14 days have passed; fires referral-updated for each. */
+  applyExpiry(): number {
+    const nowMs = this.clock.now().getTime();
+    let expired = 0;
+    for (const referral of this.state.referrals) {
+      const expiresAt = text(referral['expirationDateTime']);
+      if (referral['status'] !== 'New' || !expiresAt || Date.parse(expiresAt) > nowMs) continue;
+      const at = this.now();
+      this.store({
+        ...referral,
+        status: 'Closed',
+        substatus: 'Expired',
+        statusReason: 'Expired: no response within 14 days.',
+        closedDateTime: at,
+        updatedDateTime: at,
+        eTag: this.newETag(),
+      });
+      expired += 1;
+      this.emit('referral-updated', String(referral['id']));
+    }
+    return expired;
+  }
+
+  list(): JsonObject[] {
+    this.applyExpiry();
+    return structuredClone(this.state.referrals);
+  }
+
+  get(id: string): JsonObject | null {
+    this.applyExpiry();
+    const found = this.state.referrals[this.index(id)];
+    return found ? structuredClone(found) : null;
+  }
+
+  /** POST /referrals by the partner: an outgoing referral, Active/Accepted from the start. */
+  createByPartner(body: JsonObject): WriteOutcome {
+    const problems = validateNewReferral(body);
+    if (problems[0]) {
+      return {
+        ok: false,
+        status: 400,
+        code: 'invalidRequest',
+        message: problems.map((problem) => problem.message).join(' '),
+        target: problems[0].target,
+      };
+    }
+    const at = this.now();
+    const input = { ...body };
+    for (const field of SERVER_FIELDS) delete input[field];
+    const referral = fillReferral({
+      ...input,
+      id: this.ids.next(),
+      engagementId: text(body['engagementId']) ?? this.ids.next(),
+      organizationId: this.partner.organizationId,
+      organizationName: this.partner.organizationName,
+      mpnId: text(body['mpnId']) ?? this.partner.mpnId,
+      createdDateTime: at,
+      updatedDateTime: at,
+      acceptedDateTime: at,
+      status: 'Active',
+      substatus: 'Accepted',
+      direction: 'Outgoing',
+      createdVia: text(body['createdVia']) ?? 'Api',
+      lastModifiedVia: 'Api',
+      eTag: this.newETag(),
+      inviteContext: deepMerge(objectAt(body['inviteContext']), {
+        invitedBy: {
+          organizationId: this.partner.organizationId,
+          organizationName: this.partner.organizationName,
+        },
+      }),
+    });
+    const stored = this.store(referral);
+    this.emit('referral-created', String(stored['id']));
+    this.ensureMicrosoftReferral(stored);
+    return { ok: true, referral: stored };
+  }
+
+  /** POST /__emulator/referrals: an inbound referral as Microsoft (or another partner) sends it. */
+  createInbound(body: JsonObject): JsonObject {
+    const at = this.clock.now();
+    const input = { ...body };
+    for (const field of ['id', 'createdDateTime', 'eTag', 'links']) delete input[field];
+    const referral = fillReferral({
+      type: 'Shared',
+      qualification: 'SalesQualified',
+      ...input,
+      id: this.ids.next(),
+      engagementId: text(body['engagementId']) ?? this.ids.next(),
+      organizationId: this.partner.organizationId,
+      organizationName: this.partner.organizationName,
+      mpnId: text(body['mpnId']) ?? this.partner.mpnId,
+      status: text(body['status']) ?? 'New',
+      substatus: text(body['substatus']) ?? 'Pending',
+      direction: text(body['direction']) ?? 'Incoming',
+      createdDateTime: pcTimestamp(at),
+      updatedDateTime: pcTimestamp(at),
+      expirationDateTime:
+        text(body['expirationDateTime']) ?? pcTimestamp(new Date(at.getTime() + INBOUND_EXPIRY_MS)),
+      createdVia: text(body['createdVia']) ?? 'Microsoft',
+      eTag: this.newETag(),
+      inviteContext: deepMerge(
+        { invitedBy: { ...MICROSOFT_ORGANIZATION }, assistanceRequestCode: 'Unknown' },
+        objectAt(body['inviteContext']),
+      ),
+    });
+    const stored = this.store(referral);
+    this.emit('referral-created', String(stored['id']));
+    return stored;
+  }
+
+  /** PUT: the whole referral; If-Match is required. */
+  replace(id: string, body: JsonObject, ifMatch: string | undefined): WriteOutcome {
+    if (!ifMatch) {
+      return {
+        ok: false,
+        status: 428,
+        code: 'preconditionRequired',
+        message: 'PUT needs an If-Match header with the referral eTag. GET the referral and send its eTag.',
+        target: 'If-Match',
+      };
+    }
+    const current = this.get(id);
+    if (!current) return this.notFound(id);
+    const input = { ...body };
+    for (const field of SERVER_FIELDS) delete input[field];
+    const kept = Object.fromEntries(SERVER_FIELDS.map((field) => [field, current[field]]));
+    return this.write(current, fillReferral({ ...input, ...kept }), ifMatch, 'referral-updated');
+  }
+
+  /** PATCH with a document already patched by the caller (JSON Patch or merge patch). */
+  update(
+    id: string,
+    change: (
+      current: JsonObject,
+    ) => { ok: true; document: JsonObject } | { ok: false; message: string; target: string },
+    ifMatch: string | undefined,
+    via = 'Api',
+  ): WriteOutcome {
+    const current = this.get(id);
+    if (!current) return this.notFound(id);
+    const changed = change(current);
+    if (!changed.ok) return invalid(changed);
+    const next: JsonObject = { ...changed.document, lastModifiedVia: via };
+    for (const field of SERVER_FIELDS) next[field] = current[field];
+    return this.write(current, next, ifMatch, 'referral-updated');
+  }
+
+  private notFound(id: string): WriteOutcome {
+    return {
+      ok: false,
+      status: 404,
+      code: 'itemNotFound',
+      message: `Referral ${id} was not found. Check the id or list referrals to find it.`,
+      target: 'id',
+    };
+  }
+
+  private write(
+    current: JsonObject,
+    next: JsonObject,
+    ifMatch: string | undefined,
+    event: ReferralEventName,
+  ): WriteOutcome {
+    if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== current['eTag']) {
+      return {
+        ok: false,
+        status: 412,
+        code: 'preconditionFailed',
+        message:
+          'The referral was changed since you read it (eTag mismatch). GET it again, reapply your change and retry.',
+        target: 'If-Match',
+      };
+    }
+    if (current['status'] === 'Closed') {
+      return invalid({
+        target: 'status',
+        message: `The referral is Closed (${String(current['substatus'])}); closed referrals cannot be changed.`,
+      });
+    }
+    const violation = checkStatusChange(
+      { status: current['status'], substatus: current['substatus'] },
+      { status: next['status'], substatus: next['substatus'] },
+    );
+    if (violation) return invalid(violation);
+    const at = this.now();
+    if (next['status'] === 'Active' && current['status'] !== 'Active' && !next['acceptedDateTime'])
+      next['acceptedDateTime'] = at;
+    if (next['status'] === 'Closed' && !next['closedDateTime']) next['closedDateTime'] = at;
+    const stored = this.store({ ...next, updatedDateTime: at, eTag: this.newETag() });
+    const isMicrosoftSide = stored['organizationId'] === MICROSOFT_ORGANIZATION.organizationId;
+    this.emit(isMicrosoftSide ? 'related-referral-updated' : event, String(stored['id']));
+    if (!isMicrosoftSide) this.ensureMicrosoftReferral(stored);
+    return { ok: true, referral: stored };
+  }
+
+  /** Microsoft's referral in the same engagement, if any. */
+  microsoftReferralFor(referral: JsonObject): JsonObject | null {
+    const found = this.state.referrals.find(
+      (candidate) =>
+        candidate['engagementId'] === referral['engagementId'] &&
+        candidate['organizationId'] === MICROSOFT_ORGANIZATION.organizationId,
+    );
+    return found ? structuredClone(found) : null;
+  }
+
+  /** A Shared referral asking for help gets Microsoft's related referral (once), firing related-referral-created. */
+  private ensureMicrosoftReferral(referral: JsonObject): void {
+    if (referral['type'] !== 'Shared' || !helpRequested(referral) || referral['status'] === 'Closed') return;
+    if (referral['organizationId'] === MICROSOFT_ORGANIZATION.organizationId) return;
+    if (
+      objectAt(objectAt(referral['inviteContext'])['invitedBy'])['organizationId'] ===
+      MICROSOFT_ORGANIZATION.organizationId
+    ) {
+      return;
+    }
+    if (this.microsoftReferralFor(referral)) return;
+    const at = this.now();
+    const related = fillReferral({
+      id: this.ids.next(),
+      engagementId: referral['engagementId'],
+      name: referral['name'],
+      organizationId: MICROSOFT_ORGANIZATION.organizationId,
+      organizationName: MICROSOFT_ORGANIZATION.organizationName,
+      createdDateTime: at,
+      updatedDateTime: at,
+      status: 'New',
+      substatus: 'Pending',
+      type: 'Shared',
+      qualification: 'None',
+      direction: 'Incoming',
+      createdVia: 'Microsoft',
+      lastModifiedVia: 'Microsoft',
+      eTag: this.newETag(),
+      target: [{ type: 'BusinessProfileLocation', id: MICROSOFT_ORGANIZATION.organizationId }],
+      customerProfile: structuredClone(objectAt(referral['customerProfile'])),
+      consent: structuredClone(objectAt(referral['consent'])),
+      details: structuredClone(objectAt(referral['details'])),
+      inviteContext: {
+        notes: objectAt(referral['inviteContext'])['notes'] ?? null,
+        assistanceRequestCode: objectAt(referral['inviteContext'])['assistanceRequestCode'] ?? 'Unknown',
+        invitedMpnId: referral['mpnId'] ?? null,
+        invitedBy: { ...MICROSOFT_ORGANIZATION },
+      },
+    });
+    const stored = this.store(related);
+    this.emit('related-referral-created', String(stored['id']));
+  }
+
+  /** Resolves a Microsoft-side referral from its own id or from the partner referral in the same engagement. */
+  resolveMicrosoftReferral(id: string): JsonObject | null {
+    const referral = this.get(id);
+    if (!referral) return null;
+    if (referral['organizationId'] === MICROSOFT_ORGANIZATION.organizationId) return referral;
+    return this.microsoftReferralFor(referral);
+  }
+
+  /** The partner's referrals in the engagement of a Microsoft referral. */
+  partnerReferralsFor(microsoftReferral: JsonObject): JsonObject[] {
+    return this.state.referrals.filter(
+      (candidate) =>
+        candidate['engagementId'] === microsoftReferral['engagementId'] &&
+        candidate['organizationId'] !== MICROSOFT_ORGANIZATION.organizationId,
+    );
+  }
+
+  /** Copies Microsoft's CRM id onto the partner's referrals of the engagement (what the connector reads back). */
+  shareMsxId(microsoftReferral: JsonObject, msxId: string): void {
+    for (const partnerReferral of this.partnerReferralsFor(microsoftReferral)) {
+      if (partnerReferral['status'] === 'Closed') continue;
+      if (objectAt(partnerReferral['trackingInfo'])['microsoftMsxId'] === msxId) continue;
+      const at = this.now();
+      const stored = this.store({
+        ...partnerReferral,
+        trackingInfo: { ...objectAt(partnerReferral['trackingInfo']), microsoftMsxId: msxId },
+        updatedDateTime: at,
+        eTag: this.newETag(),
+      });
+      this.emit('referral-updated', String(stored['id']));
+    }
+  }
+
+  reset(): void {
+    this.state.referrals = [];
+    this.onChange();
+  }
+}
