@@ -41,8 +41,11 @@ if (url === undefined) {
       await expect(attempt).rejects.toThrow(
         /Cannot reach Postgres at 127\.0\.0\.1:1\/cosell .*check that the server is running/,
       );
-      const error = await attempt.catch((e: unknown) => e as Error);
-      expect(String(error.message)).not.toContain('hunter2-secret');
+      const error: unknown = await attempt.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(String((error as Error).message)).not.toContain('hunter2-secret');
       expect(error).toMatchObject({ kind: 'transient', upstream: 'store' });
     });
 

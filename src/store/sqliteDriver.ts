@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { AsyncMutex } from './asyncMutex.ts';
+import type { AsyncMutex } from './asyncMutex.ts';
 import type { SqlDriver, SqlExecutor, SqlValue } from './sqlExecutor.ts';
+import { acquireSqliteFileLock } from './sqliteFileLocks.ts';
 import { StoreConflictError } from './store.ts';
 
 export interface SqliteDriverOptions {
@@ -23,7 +24,9 @@ function classify(error: unknown): unknown {
 
 /**
  * better-sqlite3 behind the async SqlDriver seam. One connection: statements run synchronously,
- * and a mutex keeps other callers out while a transaction awaits between its statements.
+ * and a mutex (shared by every handle on the same file in this process) keeps other callers out
+ * while a transaction awaits between its statements. Transactions should await only store calls:
+ * awaiting network I/O inside one holds the write lock for that long.
  */
 export class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite' as const;
@@ -31,12 +34,16 @@ export class SqliteDriver implements SqlDriver {
   readonly migrationPrelude = null;
   readonly executor: SqlExecutor;
   private readonly db: Database.Database;
-  private readonly mutex = new AsyncMutex();
+  private readonly mutex: AsyncMutex;
+  private readonly releaseFileLock: () => void;
   private readonly statements = new Map<string, Database.Statement>();
 
   constructor(options: SqliteDriverOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.db = new Database(options.path);
+    const fileLock = acquireSqliteFileLock(options.path);
+    this.mutex = fileLock.mutex;
+    this.releaseFileLock = fileLock.release;
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5_000))}`);
@@ -66,6 +73,7 @@ export class SqliteDriver implements SqlDriver {
   close(): Promise<void> {
     return this.mutex.run(() => {
       this.db.close();
+      this.releaseFileLock();
     });
   }
 
