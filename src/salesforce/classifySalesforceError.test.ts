@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { UpstreamError } from '../shared/upstreamError.ts';
+import {
+  classifySalesforceError,
+  DAILY_LIMIT_RETRY_AFTER_SECONDS,
+  kindOfSalesforceCode,
+} from './classifySalesforceError.ts';
+
+/** The shape jsforce's HttpApiError has: name and errorCode both carry Salesforce's errorCode. */
+function apiError(errorCode: string, message: string, data?: unknown): Error {
+  const error = new Error(message) as Error & { errorCode: string; data?: unknown };
+  error.name = errorCode;
+  error.errorCode = errorCode;
+  if (data !== undefined) error.data = data;
+  return error;
+}
+
+const context = { operation: 'update Opportunity 006000000000001AAA' };
+
+describe('kindOfSalesforceCode', () => {
+  it.each([
+    ['INVALID_SESSION_ID', 'auth'],
+    ['invalid_grant', 'auth'],
+    ['INVALID_AUTH_HEADER', 'auth'],
+    ['REQUEST_LIMIT_EXCEEDED', 'rate_limited'],
+    ['UNABLE_TO_LOCK_ROW', 'transient'],
+    ['SERVER_UNAVAILABLE', 'transient'],
+    ['ERROR_HTTP_503', 'transient'],
+    ['ERROR_HTTP_429', 'rate_limited'],
+    ['ECONNREFUSED', 'transient'],
+    ['PRECONDITION_FAILED', 'conflict'],
+    ['DUPLICATE_VALUE', 'conflict'],
+    ['MULTIPLE_CHOICES', 'conflict'],
+    ['REQUIRED_FIELD_MISSING', 'permanent'],
+    ['INVALID_FIELD', 'permanent'],
+    ['FIELD_CUSTOM_VALIDATION_EXCEPTION', 'permanent'],
+    ['INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', 'permanent'],
+    ['sf:INVALID_SESSION_ID', 'auth'],
+  ])('%s is %s', (code, kind) => {
+    expect(kindOfSalesforceCode(code)).toBe(kind);
+  });
+});
+
+describe('classifySalesforceError', () => {
+  it('tells the user to install the package when a Partner Center field is unknown', () => {
+    const error = classifySalesforceError(
+      apiError('INVALID_FIELD', "No such column 'Partner_Center_Referral_Id__c' on entity 'Opportunity'."),
+      context,
+    );
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(error.kind).toBe('permanent');
+    expect(error.upstream).toBe('salesforce');
+    expect(error.code).toBe('INVALID_FIELD');
+    expect(error.message).toContain('cosell salesforce install');
+    expect(error.message.startsWith(context.operation)).toBe(true);
+  });
+
+  it('points at the mapping for other unknown fields', () => {
+    const error = classifySalesforceError(apiError('INVALID_FIELD', "No such column 'Foo__c'"), context);
+    expect(error.message).toContain('mapping');
+    expect(error.message).not.toContain('salesforce install');
+  });
+
+  it('gives the daily limit a retry delay', () => {
+    const error = classifySalesforceError(
+      apiError('REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.'),
+      context,
+    );
+    expect(error.kind).toBe('rate_limited');
+    expect(error.retryAfterSeconds).toBe(DAILY_LIMIT_RETRY_AFTER_SECONDS);
+  });
+
+  it('treats a failed session refresh as auth and asks to reconnect', () => {
+    const error = classifySalesforceError(
+      new Error('Unable to refresh session due to: authentication failure'),
+      context,
+    );
+    expect(error.kind).toBe('auth');
+    expect(error.message).toContain('cosell connect salesforce');
+  });
+
+  it('classifies an HTML error page as transient without echoing the page', () => {
+    const html = '<!DOCTYPE html><html><body>Maintenance in progress, secret-ish markup</body></html>';
+    const error = classifySalesforceError(apiError('ERROR_HTTP_503', html), context);
+    expect(error.kind).toBe('transient');
+    expect(error.message).toContain('HTML page');
+    expect(error.message).not.toContain('<html');
+  });
+
+  it('uses the first error of MULTIPLE_API_ERRORS', () => {
+    const error = classifySalesforceError(
+      apiError('MULTIPLE_API_ERRORS', 'Multiple errors returned.', [
+        { errorCode: 'UNABLE_TO_LOCK_ROW', message: 'unable to obtain exclusive access to this record' },
+        { errorCode: 'UNABLE_TO_LOCK_ROW', message: 'again' },
+      ]),
+      context,
+    );
+    expect(error.kind).toBe('transient');
+    expect(error.code).toBe('UNABLE_TO_LOCK_ROW');
+  });
+
+  it('treats network failures as transient', () => {
+    const error = Object.assign(
+      new Error('request to http://127.0.0.1:1/ failed, reason: connect ECONNREFUSED'),
+      {
+        name: 'FetchError',
+        code: 'ECONNREFUSED',
+      },
+    );
+    expect(classifySalesforceError(error, context).kind).toBe('transient');
+  });
+
+  it('never repeats tokens that appear in an error text', () => {
+    const error = classifySalesforceError(
+      apiError(
+        'INVALID_SESSION_ID',
+        'Session 00Dxx0000001gPL!AQ4AQFnUaWzK.secretpart expired; Bearer abc.def access_token=xyz',
+      ),
+      context,
+    );
+    expect(error.message).not.toMatch(/secretpart|abc\.def|xyz/);
+  });
+
+  it('keeps an UpstreamError as it is', () => {
+    const original = new UpstreamError({ kind: 'conflict', upstream: 'salesforce', message: 'x' });
+    expect(classifySalesforceError(original, context)).toBe(original);
+  });
+});
