@@ -199,7 +199,14 @@ export class WebhookClient {
 }
 
 /** .NET HttpStatusCode names of the 2xx codes, which is how Partner Center reports delivery results. */
-const SUCCESS_CODE_NAMES = ['ok', 'created', 'accepted', 'nonauthoritativeinformation', 'nocontent', 'resetcontent'];
+const SUCCESS_CODE_NAMES = [
+  'ok',
+  'created',
+  'accepted',
+  'nonauthoritativeinformation',
+  'nocontent',
+  'resetcontent',
+];
 
 function isSuccessCode(code: string | null): boolean {
   if (code === null) return false;
