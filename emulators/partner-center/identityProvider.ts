@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Clock } from '../../src/shared/clock.ts';
 import type { IdGenerator } from './idGenerator.ts';
 import type { TokenIssuer } from './tokenIssuer.ts';
@@ -146,6 +146,7 @@ export class IdentityProvider {
       name: user.displayName,
       appid: clientId,
       scp: 'user_impersonation',
+      uti: randomUUID(),
       ver: '1.0',
     });
   }
@@ -442,6 +443,7 @@ export class IdentityProvider {
       appid: client.clientId,
       idtyp: 'app',
       roles: [],
+      uti: randomUUID(),
       ver: '1.0',
     });
     return {

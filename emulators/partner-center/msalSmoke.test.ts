@@ -1,0 +1,102 @@
+import { ConfidentialClientApplication, type INetworkModule, type NetworkResponse, PublicClientApplication } from '@azure/msal-node';
+import { Agent, fetch } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EmulatorClient, startEmulatorClient } from './emulatorTestKit.ts';
+
+let client: EmulatorClient;
+let agent: Agent;
+
+/** MSAL's HTTP calls over undici, trusting the emulator's test CA (no NODE_EXTRA_CA_CERTS needed). */
+function networkClient(): INetworkModule {
+  const send = async <T>(url: string, method: string, options?: { headers?: Record<string, string>; body?: string }) => {
+    const response = await fetch(url, {
+      method,
+      dispatcher: agent,
+      ...(options?.headers ? { headers: options.headers } : {}),
+      ...(options?.body !== undefined ? { body: options.body } : {}),
+    });
+    const headers: Record<string, string> = {};
+    response.headers.forEach((value, key) => {
+      headers[key] = value;
+    });
+    return { status: response.status, headers, body: (await response.json()) as T } satisfies NetworkResponse<T>;
+  };
+  return {
+    sendGetRequestAsync: (url, options) => send(url, 'GET', options),
+    sendPostRequestAsync: (url, options) => send(url, 'POST', options),
+  };
+}
+
+beforeAll(async () => {
+  client = await startEmulatorClient();
+  agent = new Agent({ connect: { ca: client.emulator.caCertPem } });
+});
+afterAll(async () => {
+  await client.emulator.close();
+  await agent.close();
+});
+
+describe('@azure/msal-node against the identity emulator', () => {
+  const scopes = ['https://api.partner.microsoft.com/.default'];
+
+  function publicApp(): PublicClientApplication {
+    const { identityUrl, tenantId, clientId } = client.emulator;
+    return new PublicClientApplication({
+      auth: { clientId, authority: `${identityUrl}/${tenantId}`, knownAuthorities: [new URL(identityUrl).host] },
+      system: { networkClient: networkClient() },
+    });
+  }
+
+  it('signs in with the device code flow once the code is approved, then refreshes silently', async () => {
+    const app = publicApp();
+    const result = await app.acquireTokenByDeviceCode({
+      scopes,
+      deviceCodeCallback: (response) => {
+        void client.control('POST', '/__emulator/device-codes/approve', { userCode: response.userCode });
+      },
+    });
+    expect(result?.account?.username).toBe(client.emulator.users.admin.username);
+    const referrals = await fetch(`${client.emulator.url}/v1.0/engagements/referrals`, {
+      headers: { authorization: `Bearer ${result?.accessToken}` },
+    });
+    expect(referrals.status).toBe(200);
+
+    const account = result?.account;
+    if (!account) throw new Error('MSAL returned no account');
+    const refreshed = await app.acquireTokenSilent({ account, scopes, forceRefresh: true });
+    expect(refreshed.accessToken).not.toBe(result?.accessToken);
+
+    const revoked = await client.control('POST', '/__emulator/refresh-tokens/revoke', {});
+    expect(revoked.json['revoked']).toBeGreaterThan(0);
+    await expect(app.acquireTokenSilent({ account, scopes, forceRefresh: true })).rejects.toThrow(/invalid_grant|AADSTS/);
+  });
+
+  it('issues app-only tokens for the Webhooks API through client_credentials', async () => {
+    const { identityUrl, tenantId, confidentialClient } = client.emulator;
+    const app = new ConfidentialClientApplication({
+      auth: {
+        clientId: confidentialClient.clientId,
+        clientSecret: confidentialClient.clientSecret,
+        authority: `${identityUrl}/${tenantId}`,
+        knownAuthorities: [new URL(identityUrl).host],
+      },
+      system: { networkClient: networkClient() },
+    });
+    const result = await app.acquireTokenByClientCredential({ scopes: ['https://api.partnercenter.microsoft.com/.default'] });
+    const events = await fetch(`${client.emulator.url}/webhooks/v1/registration/events`, {
+      headers: { authorization: `Bearer ${result?.accessToken}` },
+    });
+    expect(events.status).toBe(200);
+    const referrals = await fetch(`${client.emulator.url}/v1.0/engagements/referrals`, {
+      headers: { authorization: `Bearer ${result?.accessToken}` },
+    });
+    expect(referrals.status).toBe(401);
+  });
+
+  it('signs the admin in with the password grant', async () => {
+    const app = publicApp();
+    const { username, password } = client.emulator.users.admin;
+    const result = await app.acquireTokenByUsernamePassword({ scopes, username, password });
+    expect(result?.accessToken).toBeTruthy();
+  });
+});
