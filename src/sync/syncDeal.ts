@@ -1,0 +1,638 @@
+/**
+ * The one use case every trigger ends in: sync one deal. It reads the current state of both sides,
+ * merges against the base (the last state both agreed on), writes what differs idempotently, and
+ * stores the new base with an audit entry in one transaction. Being state-based, duplicated,
+ * reordered or lost triggers are harmless: the next run converges.
+ *
+ * Cases:
+ * - a referral with no opportunity  → create the opportunity (upsert on the referral-id field);
+ * - an opportunity with Sync ticked and no referral → validate, then create the referral (after
+ *   looking for one whose externalReferenceId is the opportunity, so a crash never makes two);
+ * - both → 3-way merge; Sync un-ticked pauses the link, ticked again resumes it.
+ */
+import type { CoSellDeal } from '../domain/coSellDeal.ts';
+import { dealFromReferral } from '../domain/mapping/dealFromReferral.ts';
+import { dealFromSalesforce } from '../domain/mapping/dealFromSalesforce.ts';
+import { referralCreateBody } from '../domain/mapping/referralCreateBody.ts';
+import { referralPatchOps } from '../domain/mapping/referralPatchOps.ts';
+import { salesforceOpportunityFields } from '../domain/mapping/salesforceOpportunityFields.ts';
+import { mergeDeals } from '../domain/mergeDeals.ts';
+import { checkTransition } from '../domain/referralStatus.ts';
+import { validateDeal } from '../domain/validateDeal.ts';
+import type { PcReferral } from '../partner-center/referralWire.ts';
+import type { DomainError } from '../shared/result.ts';
+import type { AuditOutcome, FieldChange, LinkRow, LinkState } from '../store/store.ts';
+import { applyChildChangesFor } from './childRecordSync.ts';
+import {
+  auditChanges,
+  type DealSyncDeps,
+  type DealSyncInput,
+  type DealSyncResult,
+} from './dealSyncContext.ts';
+import { referralInputOf } from './referralInputOf.ts';
+import { auditLine, bookkeepingFields, currentSyncStatus, type SyncStatus } from './salesforceBookkeeping.ts';
+import type { SalesforceDealRead } from './syncPorts.ts';
+
+interface DealState {
+  link: LinkRow | null;
+  referral: PcReferral | null;
+  related: PcReferral[];
+  salesforce: SalesforceDealRead | null;
+}
+
+const result = (
+  input: DealSyncInput,
+  partial: Partial<DealSyncResult> & Pick<DealSyncResult, 'action' | 'message'>,
+): DealSyncResult => ({
+  linkId: null,
+  referralId: null,
+  opportunityId: null,
+  toSalesforce: [],
+  toPartnerCenter: [],
+  conflicts: [],
+  dryRun: input.dryRun === true,
+  ...partial,
+});
+
+/** Reads both sides of the deal, finding the missing side through the link or the ids each side holds. */
+async function readDeal(deps: DealSyncDeps, input: DealSyncInput): Promise<DealState> {
+  const { store, connectionId, partnerCenter, salesforce } = deps;
+  let link =
+    (input.referralId ? await store.links.findByReferralId(connectionId, input.referralId) : null) ??
+    (input.opportunityId ? await store.links.findByOpportunityId(connectionId, input.opportunityId) : null);
+  let referralId = link?.referralId ?? input.referralId ?? null;
+  let opportunityId = link?.opportunityId ?? input.opportunityId ?? null;
+
+  let referral = referralId ? await partnerCenter.getReferral(referralId) : null;
+  if (!referral && opportunityId) {
+    referral = await partnerCenter.findReferralByExternalReferenceId(opportunityId);
+    referralId = referral?.id ?? referralId;
+  }
+  if (!opportunityId && referralId)
+    opportunityId = await salesforce.findOpportunityIdByReferralId(referralId);
+  if (!opportunityId && referral?.externalReferenceId) opportunityId = referral.externalReferenceId;
+  const salesforceRead = opportunityId ? await salesforce.readDeal(opportunityId) : null;
+
+  if (!link && referral) link = await store.links.findByReferralId(connectionId, referral.id);
+  if (!link && salesforceRead)
+    link = await store.links.findByOpportunityId(connectionId, salesforceRead.opportunityId);
+  const related =
+    referral?.engagementId && referral.type === 'Shared'
+      ? await partnerCenter.listEngagementReferrals(referral.engagementId)
+      : [];
+  return { link, referral, related, salesforce: salesforceRead };
+}
+
+export async function syncDeal(deps: DealSyncDeps, input: DealSyncInput): Promise<DealSyncResult> {
+  const state = await readDeal(deps, input);
+  if (state.referral && !state.salesforce) return createOpportunity(deps, input, state, state.referral);
+  if (!state.referral && state.salesforce) return createReferral(deps, input, state, state.salesforce);
+  if (state.referral && state.salesforce)
+    return updateLinkedDeal(deps, input, state, state.referral, state.salesforce);
+  return result(input, {
+    action: 'skip',
+    linkId: state.link?.id ?? null,
+    message: 'Neither the referral nor the opportunity exists (any more); nothing to sync.',
+  });
+}
+
+// ————————————————————————————————————— Partner Center → Salesforce: new referral
+
+async function createOpportunity(
+  deps: DealSyncDeps,
+  input: DealSyncInput,
+  state: DealState,
+  referral: PcReferral,
+): Promise<DealSyncResult> {
+  const { mapping } = deps;
+  const deal = dealFromReferral(referralInputOf(referral), mapping, {
+    relatedReferrals: state.related.map(referralInputOf),
+  });
+  const base = { referralId: referral.id, linkId: state.link?.id ?? null };
+  if (deal.category !== 'coSell' && mapping.leads.handling === 'skip') {
+    return skipped(
+      deps,
+      input,
+      base,
+      `Referral ${referral.id} is a Microsoft lead; leads.handling is "skip".`,
+    );
+  }
+  if (deal.status === 'Closed' && !state.link) {
+    return skipped(
+      deps,
+      input,
+      base,
+      `Referral ${referral.id} was already closed (${deal.status}/${deal.substatus}) before it was linked.`,
+    );
+  }
+  if (state.link?.opportunityId) {
+    // We created an opportunity for it before and it is gone (deleted in Salesforce): do not recreate it.
+    return skipped(
+      deps,
+      input,
+      base,
+      `The opportunity linked to referral ${referral.id} no longer exists; delete the link to sync it again.`,
+    );
+  }
+  const fields = salesforceOpportunityFields(deal, mapping);
+  const changes = Object.entries(fields).map(
+    ([field, after]): FieldChange => ({ field, side: 'salesforce', before: null, after }),
+  );
+  if (input.dryRun) {
+    return result(input, {
+      action: 'create_opportunity',
+      referralId: referral.id,
+      toSalesforce: changes,
+      message: `Would create an opportunity for referral ${referral.id}.`,
+    });
+  }
+  const now = deps.clock.now();
+  const line = auditLine(now, true, `Created from Partner Center referral ${referral.id}`);
+  const accountId = await ensureAccountFor(deps, deal);
+  const created = await deps.salesforce.upsertOpportunityByReferralId(referral.id, {
+    ...fields,
+    [mapping.opportunity.syncFlagField]: true,
+    ...(accountId ? { AccountId: accountId } : {}),
+    ...bookkeepingFields(mapping, null, 'Synced', line, deal.name),
+  });
+  await applyChildChangesFor(deps, created.id, accountId, deal, null);
+  const after = await deps.salesforce.readDeal(created.id);
+  const saved = await saveLink(
+    deps,
+    state.link,
+    {
+      referralId: referral.id,
+      opportunityId: created.id,
+      engagementId: referral.engagementId,
+      base: deal,
+      pcETag: referral.eTag,
+      sfSystemModstamp: after?.systemModstamp ?? null,
+      state: 'synced',
+      lastError: null,
+    },
+    {
+      trigger: input.trigger,
+      direction: 'toSalesforce',
+      outcome: 'ok',
+      changes,
+      message: `${created.created ? 'Created' : 'Linked'} opportunity ${created.id} from referral ${referral.id}.`,
+    },
+  );
+  return result(input, {
+    action: 'create_opportunity',
+    linkId: saved.id,
+    referralId: referral.id,
+    opportunityId: created.id,
+    toSalesforce: changes,
+    message: `${created.created ? 'Created' : 'Linked'} opportunity ${created.id} from referral ${referral.id}.`,
+  });
+}
+
+async function ensureAccountFor(deps: DealSyncDeps, deal: CoSellDeal): Promise<string | null> {
+  const customer = deal.customer;
+  if (!customer?.name) return null;
+  const { account } = deps.mapping;
+  const street = [customer.addressLine1, customer.addressLine2].filter(Boolean).join('\n') || null;
+  const fields: Record<string, unknown> = { [account.nameField]: customer.name };
+  const put = (field: string | null, value: unknown) => {
+    if (field && value !== null && value !== undefined) fields[field] = value;
+  };
+  put(account.streetField, street);
+  put(account.cityField, customer.city);
+  put(account.stateField, customer.state);
+  put(account.postalCodeField, customer.postalCode);
+  put(account.countryField, customer.country);
+  put(account.sizeField, customer.size);
+  put(account.dunsField, customer.duns);
+  return deps.salesforce.ensureAccount(
+    { duns: customer.duns, name: customer.name, postalCode: customer.postalCode },
+    fields,
+  );
+}
+
+// ————————————————————————————————————— Salesforce → Partner Center: new opportunity
+
+async function createReferral(
+  deps: DealSyncDeps,
+  input: DealSyncInput,
+  state: DealState,
+  read: SalesforceDealRead,
+): Promise<DealSyncResult> {
+  const { mapping } = deps;
+  const base = { opportunityId: read.opportunityId, linkId: state.link?.id ?? null };
+  if (!read.syncEnabled) {
+    return result(input, {
+      action: 'skip',
+      ...base,
+      message: `Opportunity ${read.opportunityId} does not have Sync with Partner Center ticked.`,
+    });
+  }
+  if (state.link?.referralId) {
+    return skipped(
+      deps,
+      input,
+      base,
+      `The referral linked to opportunity ${read.opportunityId} (${state.link.referralId}) no longer exists in Partner Center.`,
+    );
+  }
+  const deal = dealFromSalesforce(read.snapshot, mapping);
+  const valid = validateDeal(deal, mapping);
+  if (!valid.ok) return rejectInvalid(deps, input, state, read, valid.error);
+  const body = referralCreateBody(deal, mapping, { opportunityId: read.opportunityId });
+  const changes: FieldChange[] = [
+    { field: 'referral', side: 'partnerCenter', before: null, after: body['name'] ?? deal.name },
+  ];
+  if (input.dryRun) {
+    return result(input, {
+      ...base,
+      action: 'create_referral',
+      toPartnerCenter: changes,
+      message: `Would create a referral for opportunity ${read.opportunityId}.`,
+    });
+  }
+  // Idempotence: a referral created by an earlier run that crashed before it was linked is found here.
+  const referral =
+    (await deps.partnerCenter.findReferralByExternalReferenceId(read.opportunityId)) ??
+    (await deps.partnerCenter.createReferral(body));
+  const pcDeal = dealFromReferral(referralInputOf(referral), mapping, { relatedReferrals: [] });
+  const now = deps.clock.now();
+  const line = auditLine(now, true, `Shared with Partner Center as referral ${referral.id}`);
+  const writeBack = {
+    ...salesforceOpportunityFields(pcDeal, mapping, [
+      'referralId',
+      'referralLink',
+      'status',
+      'statusReason',
+      'microsoftCrmId',
+    ]),
+    ...bookkeepingFields(mapping, read.snapshot.opportunity, 'Synced', line, deal.name),
+  };
+  await deps.salesforce.updateOpportunity(read.opportunityId, writeBack);
+  const after = await deps.salesforce.readDeal(read.opportunityId);
+  const baseDeal = after ? dealFromSalesforce(after.snapshot, mapping) : { ...deal, referralId: referral.id };
+  const saved = await saveLink(
+    deps,
+    state.link,
+    {
+      referralId: referral.id,
+      opportunityId: read.opportunityId,
+      engagementId: referral.engagementId,
+      base: { ...pcDeal, ...pickShared(baseDeal, pcDeal) },
+      pcETag: referral.eTag,
+      sfSystemModstamp: after?.systemModstamp ?? read.systemModstamp,
+      state: 'synced',
+      lastError: null,
+    },
+    {
+      trigger: input.trigger,
+      direction: 'toPartnerCenter',
+      outcome: 'ok',
+      changes,
+      message: `Created referral ${referral.id} from opportunity ${read.opportunityId}.`,
+    },
+  );
+  return result(input, {
+    action: 'create_referral',
+    linkId: saved.id,
+    referralId: referral.id,
+    opportunityId: read.opportunityId,
+    toPartnerCenter: changes,
+    message: `Created referral ${referral.id} from opportunity ${read.opportunityId}.`,
+  });
+}
+
+/** The base after a create is what Partner Center now holds, except where Salesforce keeps its own form. */
+function pickShared(salesforceDeal: CoSellDeal, partnerCenterDeal: CoSellDeal): Partial<CoSellDeal> {
+  return { name: salesforceDeal.name || partnerCenterDeal.name };
+}
+
+// ————————————————————————————————————— both sides exist
+
+async function updateLinkedDeal(
+  deps: DealSyncDeps,
+  input: DealSyncInput,
+  state: DealState,
+  referral: PcReferral,
+  read: SalesforceDealRead,
+): Promise<DealSyncResult> {
+  const { mapping } = deps;
+  const ids = { referralId: referral.id, opportunityId: read.opportunityId, linkId: state.link?.id ?? null };
+  const link = state.link;
+
+  if (!read.syncEnabled && link) {
+    if (link.state === 'paused')
+      return result(input, {
+        ...ids,
+        action: 'noop',
+        message: 'Link is paused (Sync with Partner Center is not ticked).',
+      });
+    if (input.dryRun)
+      return result(input, {
+        ...ids,
+        action: 'pause',
+        message: 'Would pause the link: Sync with Partner Center was un-ticked.',
+      });
+    await saveLink(
+      deps,
+      link,
+      { state: 'paused' },
+      {
+        trigger: input.trigger,
+        direction: 'none',
+        outcome: 'skipped',
+        changes: [],
+        message: `Paused: Sync with Partner Center was un-ticked on opportunity ${read.opportunityId}. Tick it again to resume.`,
+      },
+    );
+    return result(input, {
+      ...ids,
+      action: 'pause',
+      message: 'Paused the link: Sync with Partner Center was un-ticked.',
+    });
+  }
+
+  const pcDeal = dealFromReferral(referralInputOf(referral), mapping, {
+    relatedReferrals: state.related.map(referralInputOf),
+  });
+  const sfDeal = dealFromSalesforce(read.snapshot, mapping);
+  const base = (link?.base as CoSellDeal | null | undefined) ?? null;
+  const merge = mergeDeals({
+    base,
+    partnerCenter: pcDeal,
+    salesforce: sfDeal,
+    mapping,
+    partnerCenterChangedAt: referral.updatedDateTime,
+    salesforceChangedAt: read.lastModifiedAt,
+  });
+  const toSalesforce = auditChanges(merge.toSalesforce, 'salesforce');
+  const toPartnerCenter = auditChanges(merge.toPartnerCenter, 'partnerCenter');
+  const conflicts = merge.conflicts.map((conflict) => ({ field: conflict.field, winner: conflict.winner }));
+
+  // Changes for Partner Center must be legal before any call is made.
+  if (merge.toPartnerCenter.length) {
+    const problems: DomainError[] = [];
+    const transition = checkTransition(
+      { status: pcDeal.status, substatus: pcDeal.substatus },
+      { status: merge.merged.status, substatus: merge.merged.substatus },
+    );
+    if (!transition.ok) problems.push(transition.error);
+    const valid = validateDeal(merge.merged, mapping);
+    if (!valid.ok) problems.push(...valid.error);
+    if (problems.length) return rejectInvalid(deps, input, state, read, problems);
+  }
+
+  const resumed = link?.state === 'paused';
+  if (input.dryRun) {
+    const action = toSalesforce.length || toPartnerCenter.length ? 'update' : 'noop';
+    return result(input, {
+      ...ids,
+      action,
+      toSalesforce,
+      toPartnerCenter,
+      conflicts,
+      message: action === 'noop' ? 'In sync: nothing to write.' : 'Would update the deal.',
+    });
+  }
+
+  let referralAfter = referral;
+  if (merge.toPartnerCenter.length) {
+    const operations = referralPatchOps(merge.toPartnerCenter, merge.merged, mapping);
+    if (operations.length)
+      referralAfter = await deps.partnerCenter.patchReferral(referral.id, operations, referral.eTag);
+  }
+
+  const now = deps.clock.now();
+  const wroteSomething = toSalesforce.length > 0 || toPartnerCenter.length > 0;
+  const message = describeUpdate(toSalesforce, toPartnerCenter, resumed);
+  const statusChanged = currentSyncStatus(mapping, read.snapshot.opportunity) !== 'Synced';
+  let salesforceWritten = false;
+  if (merge.toSalesforce.length || statusChanged) {
+    const fields = merge.toSalesforce.length
+      ? salesforceOpportunityFields(
+          merge.merged,
+          mapping,
+          merge.toSalesforce.map((change) => change.field),
+        )
+      : {};
+    const line = auditLine(now, true, message, [...toSalesforce, ...toPartnerCenter]);
+    await deps.salesforce.updateOpportunity(read.opportunityId, {
+      ...fields,
+      ...bookkeepingFields(mapping, read.snapshot.opportunity, 'Synced', line, merge.merged.name),
+    });
+    salesforceWritten = true;
+    const collections = merge.toSalesforce
+      .map((change) => change.field)
+      .filter((field) => field === 'customerContacts' || field === 'solutions' || field === 'partnerTeam');
+    if (collections.length) {
+      await applyChildChangesFor(
+        deps,
+        read.opportunityId,
+        stringOrNull(read.snapshot.opportunity['AccountId']),
+        merge.merged,
+        read.snapshot,
+        collections,
+      );
+    }
+  }
+  const after = salesforceWritten ? await deps.salesforce.readDeal(read.opportunityId) : read;
+  const outcome: AuditOutcome = conflicts.length ? 'conflict' : wroteSomething ? 'ok' : 'noop';
+  const saved = await saveLink(
+    deps,
+    link,
+    {
+      referralId: referral.id,
+      opportunityId: read.opportunityId,
+      engagementId: referral.engagementId,
+      base: merge.merged,
+      pcETag: referralAfter.eTag,
+      sfSystemModstamp: after?.systemModstamp ?? read.systemModstamp,
+      state: 'synced',
+      lastError: null,
+    },
+    wroteSomething || resumed || !link || conflicts.length
+      ? {
+          trigger: input.trigger,
+          direction:
+            toSalesforce.length && toPartnerCenter.length
+              ? 'both'
+              : toSalesforce.length
+                ? 'toSalesforce'
+                : toPartnerCenter.length
+                  ? 'toPartnerCenter'
+                  : 'none',
+          outcome,
+          changes: [...toSalesforce, ...toPartnerCenter],
+          message: conflicts.length
+            ? `${message} Conflict on ${conflicts.map((conflict) => `${conflict.field} (kept ${conflict.winner})`).join(', ')}.`
+            : message,
+        }
+      : null,
+  );
+  return result(input, {
+    ...ids,
+    linkId: saved.id,
+    action: wroteSomething ? 'update' : 'noop',
+    toSalesforce,
+    toPartnerCenter,
+    conflicts,
+    message,
+  });
+}
+
+function describeUpdate(
+  toSalesforce: readonly FieldChange[],
+  toPartnerCenter: readonly FieldChange[],
+  resumed: boolean,
+): string {
+  const parts: string[] = [];
+  if (resumed) parts.push('Resumed (Sync with Partner Center ticked again).');
+  if (toPartnerCenter.length)
+    parts.push(`Sent to Partner Center: ${toPartnerCenter.map((change) => change.field).join(', ')}.`);
+  if (toSalesforce.length)
+    parts.push(`Updated from Partner Center: ${toSalesforce.map((change) => change.field).join(', ')}.`);
+  return parts.length ? parts.join(' ') : 'In sync: nothing to write.';
+}
+
+const stringOrNull = (value: unknown): string | null =>
+  typeof value === 'string' && value !== '' ? value : null;
+
+// ————————————————————————————————————— outcomes recorded in the store
+
+interface AuditDraft {
+  trigger: string;
+  direction: 'toSalesforce' | 'toPartnerCenter' | 'both' | 'none';
+  outcome: AuditOutcome;
+  changes: FieldChange[];
+  message: string;
+  error?: { code: string; message: string } | null;
+}
+
+interface LinkFields {
+  referralId?: string | null;
+  opportunityId?: string | null;
+  engagementId?: string | null;
+  base?: unknown;
+  pcETag?: string | null;
+  sfSystemModstamp?: string | null;
+  state: LinkState;
+  lastError?: { code: string; message: string } | null;
+}
+
+/** Inserts or updates the link and appends the audit entry in one transaction. */
+async function saveLink(
+  deps: DealSyncDeps,
+  existing: LinkRow | null,
+  fields: LinkFields,
+  audit: AuditDraft | null,
+): Promise<LinkRow> {
+  return deps.store.transaction(async (tx) => {
+    const link = existing
+      ? await tx.links.update(existing.id, fields)
+      : await tx.links.insert({
+          connectionId: deps.connectionId,
+          referralId: fields.referralId ?? null,
+          opportunityId: fields.opportunityId ?? null,
+          salesforceObject: 'opportunity',
+          engagementId: fields.engagementId ?? null,
+          base: fields.base ?? null,
+          pcETag: fields.pcETag ?? null,
+          sfSystemModstamp: fields.sfSystemModstamp ?? null,
+          state: fields.state,
+          lastError: fields.lastError ?? null,
+        });
+    if (audit) {
+      await tx.audit.append({
+        connectionId: deps.connectionId,
+        linkId: link.id,
+        referralId: link.referralId,
+        opportunityId: link.opportunityId,
+        at: deps.clock.now().toISOString(),
+        trigger: audit.trigger,
+        direction: audit.direction,
+        outcome: audit.outcome,
+        changes: audit.changes,
+        error: audit.error ?? null,
+        message: audit.message,
+      });
+    }
+    return link;
+  });
+}
+
+async function skipped(
+  deps: DealSyncDeps,
+  input: DealSyncInput,
+  ids: { referralId?: string; opportunityId?: string; linkId: string | null },
+  message: string,
+): Promise<DealSyncResult> {
+  if (!input.dryRun) {
+    await deps.store.audit.append({
+      connectionId: deps.connectionId,
+      linkId: ids.linkId,
+      referralId: ids.referralId ?? null,
+      opportunityId: ids.opportunityId ?? null,
+      at: deps.clock.now().toISOString(),
+      trigger: input.trigger,
+      direction: 'none',
+      outcome: 'skipped',
+      changes: [],
+      error: null,
+      message,
+    });
+  }
+  return result(input, {
+    action: 'skip',
+    linkId: ids.linkId,
+    referralId: ids.referralId ?? null,
+    opportunityId: ids.opportunityId ?? null,
+    message,
+  });
+}
+
+/**
+ * A deal that cannot be sent as it is: the reasons go to the opportunity (✖, Sync Status Error, Audit) and the
+ * store, and the job succeeds — the seller fixes the opportunity, which triggers the next sync. No retry storm.
+ */
+async function rejectInvalid(
+  deps: DealSyncDeps,
+  input: DealSyncInput,
+  state: DealState,
+  read: SalesforceDealRead,
+  problems: readonly DomainError[],
+): Promise<DealSyncResult> {
+  const { mapping } = deps;
+  const message = problems.map((problem) => problem.message).join(' ');
+  const ids = {
+    referralId: state.referral?.id ?? null,
+    opportunityId: read.opportunityId,
+    linkId: state.link?.id ?? null,
+  };
+  if (input.dryRun) return result(input, { ...ids, action: 'invalid', message });
+  const error = { code: problems[0]?.code ?? 'invalid', message };
+  const sameError = state.link?.state === 'error' && state.link.lastError?.message === message;
+  const status: SyncStatus = 'Error';
+  if (!sameError || currentSyncStatus(mapping, read.snapshot.opportunity) !== status) {
+    const line = auditLine(deps.clock.now(), false, `Not sent to Partner Center: ${message}`);
+    const name = stringOrNull(read.snapshot.opportunity[mapping.fields.name.salesforceField ?? 'Name']);
+    await deps.salesforce.updateOpportunity(
+      read.opportunityId,
+      bookkeepingFields(mapping, read.snapshot.opportunity, status, line, name),
+    );
+  }
+  const saved = await saveLink(
+    deps,
+    state.link,
+    { referralId: ids.referralId, opportunityId: read.opportunityId, state: 'error', lastError: error },
+    sameError
+      ? null
+      : {
+          trigger: input.trigger,
+          direction: 'none',
+          outcome: 'error',
+          changes: [],
+          message: `Not sent to Partner Center: ${message}`,
+          error,
+        },
+  );
+  return result(input, { ...ids, linkId: saved.id, action: 'invalid', message });
+}
