@@ -1,0 +1,262 @@
+import {
+  type CoSellDeal,
+  type DealCollection,
+  type DealCustomer,
+  type DealField,
+  dealFields,
+  emailKey,
+  type FieldChange,
+} from './coSellDeal.ts';
+import { deepEqual } from './deepEqual.ts';
+import type { ConflictPolicy, Mapping } from './mapping/mappingSchema.ts';
+import { salesforceKnows, salesforceStores } from './mapping/salesforceStores.ts';
+
+export type DealSide = 'partnerCenter' | 'salesforce';
+
+/** Both sides changed the same thing to different values since the base; `winner` is whose value was kept. */
+export interface MergeConflict {
+  field: DealField;
+  /** Where inside the field, e.g. `customer.city` or `solutions[SOL-1].name`; equals `field` for whole fields. */
+  path: string;
+  base: unknown;
+  partnerCenter: unknown;
+  salesforce: unknown;
+  winner: DealSide;
+}
+
+export interface MergeDealsInput {
+  /** The last state both sides agreed on; `null` on the first sync of a pair. */
+  base: CoSellDeal | null;
+  partnerCenter: CoSellDeal;
+  salesforce: CoSellDeal;
+  mapping: Mapping;
+  /** When each side last changed (ISO-8601 instants), for the `newest` conflict policy; ties go to Partner Center. */
+  partnerCenterChangedAt: string | null;
+  salesforceChangedAt: string | null;
+  /** First sync (base null): the side that created the deal wins where the sides differ. Default `partnerCenter`. */
+  creator?: DealSide;
+}
+
+export interface MergeDealsResult {
+  /** The agreed deal: store it as the next base after writing the changes. */
+  merged: CoSellDeal;
+  /** What to write to Salesforce: `before` is Salesforce's current value. */
+  toSalesforce: FieldChange[];
+  /** What to write to Partner Center: `before` is Partner Center's current value. */
+  toPartnerCenter: FieldChange[];
+  conflicts: MergeConflict[];
+}
+
+/** Merge units: status and substatus travel together, so `substatus` is merged as part of `status`. */
+type MergeUnit = Exclude<DealField, 'substatus'>;
+
+const keyOf: { [K in DealCollection]: (item: CoSellDeal[K][number]) => string } = {
+  customerContacts: (item) => emailKey(item.email),
+  solutions: (item) => item.id,
+  partnerTeam: (item) => emailKey(item.email),
+};
+
+const isCollection = (field: DealField): field is DealCollection =>
+  field === 'customerContacts' || field === 'solutions' || field === 'partnerTeam';
+
+interface Context {
+  policy: ConflictPolicy;
+  field: DealField;
+  /** No base at all (first sync): differences go to the creator without a conflict entry. */
+  firstSync: boolean;
+  creator: DealSide;
+  newest: DealSide;
+  conflicts: MergeConflict[];
+}
+
+/** Who wins a real conflict under a policy. */
+const winnerOf = (context: Context): DealSide =>
+  context.policy === 'newest' ? context.newest : context.policy;
+
+const absent = Symbol('absent');
+type Maybe<T> = T | typeof absent;
+
+/** 3-way merge of one value. `base === absent` means neither side had it before (added on both). */
+function mergeValue<T>(base: Maybe<T>, partnerCenter: T, salesforce: T, path: string, context: Context): T {
+  if (deepEqual(partnerCenter, salesforce)) return partnerCenter;
+  if (context.firstSync) return context.creator === 'partnerCenter' ? partnerCenter : salesforce;
+  if (base !== absent && deepEqual(partnerCenter, base)) return salesforce;
+  if (base !== absent && deepEqual(salesforce, base)) return partnerCenter;
+  const winner = winnerOf(context);
+  context.conflicts.push({
+    field: context.field,
+    path,
+    base: base === absent ? null : base,
+    partnerCenter,
+    salesforce,
+    winner,
+  });
+  return winner === 'partnerCenter' ? partnerCenter : salesforce;
+}
+
+/** Attribute-by-attribute 3-way merge of two records with the same keys. */
+function mergeRecord<T extends object>(
+  base: Maybe<T>,
+  partnerCenter: T,
+  salesforce: T,
+  path: string,
+  context: Context,
+): T {
+  const merged = { ...partnerCenter };
+  for (const attribute of Object.keys(partnerCenter) as (keyof T & string)[]) {
+    const baseValue = base === absent ? absent : base[attribute];
+    merged[attribute] = mergeValue(
+      baseValue,
+      partnerCenter[attribute],
+      salesforce[attribute],
+      `${path}.${attribute}`,
+      context,
+    );
+  }
+  return merged;
+}
+
+/**
+ * Keyed-set merge: added on either side → added; removed on one side and unchanged on the other → removed;
+ * removed on one side and changed on the other → conflict (policy decides); present on both → record merge.
+ * On the first sync the union is kept (nothing is removed without a base to compare with).
+ */
+function mergeCollection<K extends DealCollection>(
+  field: K,
+  base: CoSellDeal[K] | null,
+  partnerCenter: CoSellDeal[K],
+  salesforce: CoSellDeal[K],
+  context: Context,
+): CoSellDeal[K] {
+  type Item = CoSellDeal[K][number];
+  const key = keyOf[field] as (item: Item) => string;
+  const index = (items: readonly Item[]) => new Map(items.map((item) => [key(item), item]));
+  const baseItems = index(base ?? []);
+  const pcItems = index(partnerCenter);
+  const sfItems = index(salesforce);
+  const keys = [...new Set([...baseItems.keys(), ...pcItems.keys(), ...sfItems.keys()])].sort();
+  const merged: Item[] = [];
+  for (const itemKey of keys) {
+    const path = `${field}[${itemKey}]`;
+    const b = baseItems.get(itemKey);
+    const p = pcItems.get(itemKey);
+    const s = sfItems.get(itemKey);
+    if (p !== undefined && s !== undefined) {
+      merged.push(mergeRecord(b ?? absent, p, s, path, context));
+      continue;
+    }
+    const present = p ?? s;
+    if (present === undefined) continue;
+    if (b === undefined || context.firstSync) {
+      merged.push(present);
+      continue;
+    }
+    if (deepEqual(present, b)) continue;
+    const keeper: DealSide = p !== undefined ? 'partnerCenter' : 'salesforce';
+    const winner = winnerOf(context);
+    context.conflicts.push({
+      field,
+      path,
+      base: b,
+      partnerCenter: p ?? null,
+      salesforce: s ?? null,
+      winner,
+    });
+    if (winner === keeper) merged.push(present);
+  }
+  return merged as CoSellDeal[K];
+}
+
+function newestSide(partnerCenterChangedAt: string | null, salesforceChangedAt: string | null): DealSide {
+  const pc = partnerCenterChangedAt === null ? Number.NaN : Date.parse(partnerCenterChangedAt);
+  const sf = salesforceChangedAt === null ? Number.NaN : Date.parse(salesforceChangedAt);
+  if (Number.isNaN(sf)) return 'partnerCenter';
+  if (Number.isNaN(pc)) return 'salesforce';
+  return sf > pc ? 'salesforce' : 'partnerCenter';
+}
+
+/** Merge one unit; returns the partial deal it contributes. */
+function mergeUnit(unit: MergeUnit, input: MergeDealsInput, context: Context): Partial<CoSellDeal> {
+  const { base, partnerCenter: pc, salesforce: sf, mapping } = input;
+  const spec = mapping.fields[unit];
+  const takeFrom = (deal: CoSellDeal): Partial<CoSellDeal> =>
+    unit === 'status' ? { status: deal.status, substatus: deal.substatus } : { [unit]: deal[unit] };
+  if (!salesforceKnows(unit, sf, mapping) || spec.direction === 'toSalesforce') return takeFrom(pc);
+  if (spec.direction === 'toPartnerCenter') return takeFrom(sf);
+  if (unit === 'status') {
+    const pair = (deal: CoSellDeal) => ({ status: deal.status, substatus: deal.substatus });
+    return mergeValue(base === null ? absent : pair(base), pair(pc), pair(sf), 'status', context);
+  }
+  if (isCollection(unit)) {
+    return { [unit]: mergeCollection(unit, base?.[unit] ?? null, pc[unit], sf[unit], context) };
+  }
+  if (unit === 'customer') {
+    const pcCustomer = pc.customer;
+    const sfCustomer = sf.customer as DealCustomer;
+    if (pcCustomer === null) return { customer: sfCustomer };
+    const baseCustomer = base === null || base.customer === null ? absent : base.customer;
+    return { customer: mergeRecord(baseCustomer, pcCustomer, sfCustomer, 'customer', context) };
+  }
+  return { [unit]: mergeValue(base === null ? absent : base[unit], pc[unit], sf[unit], unit, context) };
+}
+
+/** The changes that make `current` equal to `merged` on the fields a side may receive. */
+function changesFor(
+  current: CoSellDeal,
+  merged: CoSellDeal,
+  include: (field: DealField) => boolean,
+): FieldChange[] {
+  const changes: FieldChange[] = [];
+  for (const field of dealFields) {
+    if (include(field) && !deepEqual(current[field], merged[field])) {
+      changes.push({ field, before: current[field], after: merged[field] } as FieldChange);
+    }
+  }
+  return changes;
+}
+
+/**
+ * 3-way merge of a deal's two sides against the base, field by field and per child collection.
+ * - changed on one side → copied to the other; changed on both to the same value → nothing;
+ * - changed on both differently → the field's conflict policy, recorded in `conflicts`;
+ * - a `toSalesforce` field always takes Partner Center's value (a Salesforce edit is overwritten), a
+ *   `toPartnerCenter` field always takes Salesforce's, so a one-way field never produces a change the other way;
+ * - fields Salesforce does not store (see `salesforceStores`) take Partner Center's value and produce no
+ *   Salesforce change; status and substatus merge as one value.
+ * When both sides equal the base the result has no changes (echo suppression).
+ */
+export function mergeDeals(input: MergeDealsInput): MergeDealsResult {
+  const { mapping } = input;
+  const conflicts: MergeConflict[] = [];
+  let merged = { ...input.partnerCenter };
+  for (const unit of dealFields) {
+    if (unit === 'substatus') continue;
+    const context: Context = {
+      policy: mapping.fields[unit].conflict,
+      field: unit,
+      firstSync: input.base === null,
+      creator: input.creator ?? 'partnerCenter',
+      newest: newestSide(input.partnerCenterChangedAt, input.salesforceChangedAt),
+      conflicts,
+    };
+    merged = { ...merged, ...mergeUnit(unit, input, context) };
+  }
+  const direction = (field: DealField) => mapping.fields[field === 'substatus' ? 'status' : field].direction;
+  return {
+    merged,
+    toSalesforce: changesFor(
+      input.salesforce,
+      merged,
+      (field) => salesforceStores(field, mapping) && direction(field) !== 'toPartnerCenter',
+    ),
+    toPartnerCenter: changesFor(input.partnerCenter, merged, (field) => direction(field) !== 'toSalesforce'),
+    conflicts,
+  };
+}
+
+/** The deal after writing `changes` to it: what a side looks like once the sync has written to it. */
+export function applyChanges(deal: CoSellDeal, changes: readonly FieldChange[]): CoSellDeal {
+  const next: CoSellDeal = { ...deal };
+  for (const change of changes) Object.assign(next, { [change.field]: change.after });
+  return next;
+}
