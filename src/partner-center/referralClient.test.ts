@@ -1,0 +1,395 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  coSellBody,
+  type EmulatorClient,
+  privateDealBody,
+  startEmulatorClient,
+} from '../../emulators/partner-center/emulatorTestKit.ts';
+import { UpstreamError } from '../shared/upstreamError.ts';
+import { type AccessTokenProvider, PartnerCenterHttp } from './partnerCenterHttp.ts';
+import { type NewPcReferral, ReferralClient, type ReferralClientOptions } from './referralClient.ts';
+
+let emulator: EmulatorClient;
+
+beforeAll(async () => {
+  emulator = await startEmulatorClient();
+});
+afterAll(async () => {
+  await emulator?.emulator.close();
+});
+beforeEach(async () => {
+  await emulator.control('POST', '/__emulator/reset');
+  await emulator.control('DELETE', '/__emulator/faults');
+});
+
+const tokenFor =
+  (audience?: string): AccessTokenProvider =>
+  async () => {
+    const result = await emulator.control('POST', '/__emulator/token', audience ? { audience } : {});
+    return String(result.json['access_token']);
+  };
+
+function client(options: Partial<ReferralClientOptions> = {}): ReferralClient {
+  return new ReferralClient({
+    baseUrl: `${emulator.emulator.url}/v1.0/engagements`,
+    getAccessToken: tokenFor(),
+    retryBaseDelayMs: 5,
+    ...options,
+  });
+}
+
+async function inboundReferral(overrides: Record<string, unknown> = {}): Promise<string> {
+  const created = await emulator.control('POST', '/__emulator/referrals', coSellBody(overrides));
+  expect(created.status).toBe(201);
+  return String(created.json['id']);
+}
+
+async function rejection(promise: Promise<unknown>): Promise<UpstreamError> {
+  const error = await promise.then(
+    () => null,
+    (thrown: unknown) => thrown,
+  );
+  if (!(error instanceof UpstreamError)) throw new Error(`expected an UpstreamError, got ${String(error)}`);
+  return error;
+}
+
+describe('ReferralClient against the Partner Center emulator', () => {
+  it('creates, reads and patches a referral, returning the new eTag each time', async () => {
+    const referrals = client();
+    const created = await referrals.create(
+      privateDealBody({ externalReferenceId: '006AAA' }) as NewPcReferral,
+    );
+    expect(created.status).toBe('Active');
+    expect(created.externalReferenceId).toBe('006AAA');
+
+    const { referral, eTag } = await referrals.get(created.id);
+    expect(referral.name).toBe('Contoso cloud migration');
+    expect(eTag).toBe(created.eTag);
+
+    const patched = await referrals.patch(
+      created.id,
+      [
+        { op: 'replace', path: '/details/dealValue', value: 75000 },
+        { op: 'replace', path: '/name', value: 'Contoso &amp; Fabrikam migration' },
+      ],
+      { ifMatch: eTag ?? '' },
+    );
+    expect(patched.details.dealValue).toBe(75000);
+    expect(patched.name).toBe('Contoso & Fabrikam migration');
+    expect(patched.eTag).not.toBe(eTag);
+  });
+
+  it('follows @odata.nextLink past 100 items with filter, orderby and top', async () => {
+    for (let index = 0; index < 130; index += 1) {
+      await emulator.control('POST', '/__emulator/referrals', privateDealBody({ name: `Deal ${index}` }));
+    }
+    await client().create(privateDealBody({ name: 'Ours' }) as NewPcReferral);
+    const seen: string[] = [];
+    for await (const referral of client().list({
+      filter: "direction eq 'Incoming'",
+      orderBy: 'createdDateTime desc',
+      top: 50,
+    })) {
+      seen.push(referral.name ?? '');
+    }
+    expect(seen).toHaveLength(130);
+    expect(new Set(seen).size).toBe(130);
+    expect(seen).not.toContain('Ours');
+    expect(await client().listAll()).toHaveLength(131);
+  });
+
+  it('finds a referral by externalReferenceId and lists an engagement', async () => {
+    const referrals = client();
+    const created = await referrals.create(coSellBody({ externalReferenceId: "006O'Neil" }) as NewPcReferral);
+    await referrals.create(privateDealBody({ externalReferenceId: '006OTHER' }) as NewPcReferral);
+    expect((await referrals.findByExternalReferenceId("006O'Neil"))?.id).toBe(created.id);
+    expect(await referrals.findByExternalReferenceId('006MISSING')).toBeNull();
+    const related = await referrals.listRelated(created.engagementId ?? '');
+    expect(related.map((referral) => referral.id)).toContain(created.id);
+    expect(related.every((referral) => referral.engagementId === created.engagementId)).toBe(true);
+  });
+
+  it('applies every allowed status transition', async () => {
+    const referrals = client();
+    const moves: [string, string][] = [
+      ['New', 'Received'],
+      ['Active', 'Accepted'],
+      ['Closed', 'Won'],
+    ];
+    const id = await inboundReferral();
+    for (const [status, substatus] of moves) {
+      const updated = await referrals.patch(id, [
+        { op: 'replace', path: '/status', value: status },
+        { op: 'replace', path: '/substatus', value: substatus },
+      ]);
+      expect([updated.status, updated.substatus]).toEqual([status, substatus]);
+    }
+    for (const [from, to] of [
+      [
+        ['New', 'Pending'],
+        ['Closed', 'Declined'],
+      ],
+      [
+        ['New', 'Pending'],
+        ['Closed', 'Lost'],
+      ],
+      [
+        ['New', 'Pending'],
+        ['Closed', 'Expired'],
+      ],
+      [
+        ['Active', 'Accepted'],
+        ['Closed', 'Lost'],
+      ],
+      [
+        ['Active', 'Accepted'],
+        ['Closed', 'Declined'],
+      ],
+      [
+        ['Active', 'Accepted'],
+        ['Closed', 'Expired'],
+      ],
+    ] as const) {
+      const start = await inboundReferral();
+      if (from[0] === 'Active') {
+        await referrals.patch(start, [
+          { op: 'replace', path: '/status', value: 'Active' },
+          { op: 'replace', path: '/substatus', value: 'Accepted' },
+        ]);
+      }
+      const closed = await referrals.patch(start, [
+        { op: 'replace', path: '/status', value: to[0] },
+        { op: 'replace', path: '/substatus', value: to[1] },
+        { op: 'replace', path: '/statusReason', value: 'Customer went another way' },
+      ]);
+      expect([closed.status, closed.substatus, closed.statusReason]).toEqual([
+        to[0],
+        to[1],
+        'Customer went another way',
+      ]);
+    }
+  });
+
+  it('surfaces forbidden status transitions as permanent errors with the emulator message', async () => {
+    const referrals = client();
+    const active = (await referrals.create(privateDealBody() as NewPcReferral)).id;
+    const backToNew = await rejection(
+      referrals.patch(active, [
+        { op: 'replace', path: '/status', value: 'New' },
+        { op: 'replace', path: '/substatus', value: 'Pending' },
+      ]),
+    );
+    expect(backToNew.kind).toBe('permanent');
+    expect(backToNew.status).toBe(400);
+    expect(backToNew.code).toBe('invalidRequest');
+    expect(backToNew.message).toContain('cannot move from Active to New');
+
+    const wrongPair = await rejection(
+      referrals.patch(active, [{ op: 'replace', path: '/substatus', value: 'Won' }]),
+    );
+    expect(wrongPair.kind).toBe('permanent');
+    expect(wrongPair.message).toContain("Substatus 'Won' is not allowed with status Active");
+
+    await referrals.patch(active, [
+      { op: 'replace', path: '/status', value: 'Closed' },
+      { op: 'replace', path: '/substatus', value: 'Won' },
+    ]);
+    const reopen = await rejection(
+      referrals.patch(active, [
+        { op: 'replace', path: '/status', value: 'Active' },
+        { op: 'replace', path: '/substatus', value: 'Accepted' },
+      ]),
+    );
+    expect(reopen.kind).toBe('permanent');
+    expect(reopen.message).toMatch(/closed referrals cannot be changed/i);
+    expect(reopen.message).toMatch(/client-request-id [0-9a-f-]{36}, request-id \S+/);
+  });
+
+  it('reports a stale If-Match as a conflict, then succeeds after re-reading', async () => {
+    const referrals = client();
+    const id = await inboundReferral();
+    const { eTag: staleETag } = await referrals.get(id);
+    await emulator.control('PATCH', `/__emulator/referrals/${id}`, {
+      details: { notes: 'Changed by the Microsoft seller' },
+    });
+    const stale = await rejection(
+      referrals.patch(id, [{ op: 'replace', path: '/details/dealValue', value: 1 }], {
+        ifMatch: staleETag ?? '',
+      }),
+    );
+    expect(stale.kind).toBe('conflict');
+    expect(stale.status).toBe(412);
+    expect(stale.message).toContain('re-read it');
+    const fresh = await referrals.get(id);
+    const patched = await referrals.patch(id, [{ op: 'replace', path: '/details/dealValue', value: 1 }], {
+      ifMatch: fresh.eTag ?? '',
+    });
+    expect(patched.details.dealValue).toBe(1);
+    expect(patched.details.notes).toBe('Changed by the Microsoft seller');
+  });
+
+  it('replaces a referral with PUT and If-Match', async () => {
+    const referrals = client();
+    const created = await referrals.create(privateDealBody() as NewPcReferral);
+    const { referral, eTag } = await referrals.get(created.id);
+    const replaced = await referrals.put(
+      created.id,
+      { ...referral.raw, name: 'Renamed by PUT' },
+      { ifMatch: eTag ?? '' },
+    );
+    expect(replaced.name).toBe('Renamed by PUT');
+    const stale = await rejection(
+      referrals.put(created.id, { ...referral.raw, name: 'Again' }, { ifMatch: eTag ?? '' }),
+    );
+    expect(stale.kind).toBe('conflict');
+  });
+
+  it('classifies 429 with Retry-After as rate_limited without retrying a write', async () => {
+    await emulator.control('POST', '/__emulator/faults', {
+      match: { method: 'POST', path: '/v1.0/engagements/referrals' },
+      status: 429,
+      retryAfterSeconds: 37,
+      count: 1,
+    });
+    const referrals = client();
+    const throttled = await rejection(referrals.create(privateDealBody() as NewPcReferral));
+    expect(throttled.kind).toBe('rate_limited');
+    expect(throttled.retryAfterSeconds).toBe(37);
+    expect(throttled.message).toContain('retry after 37 s');
+    // the write was not retried: nothing was created
+    expect(await referrals.listAll()).toHaveLength(0);
+  });
+
+  it('gives a long Retry-After on a read back to the caller as rate_limited', async () => {
+    await emulator.control('POST', '/__emulator/faults', {
+      match: { method: 'GET', path: '/v1.0/engagements/referrals' },
+      status: 429,
+      retryAfterSeconds: 120,
+      count: 1,
+    });
+    const throttled = await rejection(client().listAll());
+    expect(throttled).toMatchObject({ kind: 'rate_limited', retryAfterSeconds: 120 });
+  });
+
+  it('retries a GET through 5xx and a short Retry-After, then succeeds', async () => {
+    const id = await inboundReferral();
+    await emulator.control('POST', '/__emulator/faults', {
+      match: { method: 'GET', path: `/v1.0/engagements/referrals/${id}` },
+      status: 503,
+      count: 2,
+    });
+    await emulator.control('POST', '/__emulator/faults', {
+      match: { method: 'GET', path: `/v1.0/engagements/referrals/${id}` },
+      status: 429,
+      retryAfterSeconds: 0,
+      count: 1,
+    });
+    const { referral } = await client().get(id);
+    expect(referral.id).toBe(id);
+  });
+
+  it('gives up on a GET after the bounded attempts with a transient error', async () => {
+    await emulator.control('POST', '/__emulator/faults', {
+      match: { method: 'GET', path: '/v1.0/engagements/referrals' },
+      status: 500,
+      count: 3,
+    });
+    const failed = await rejection(client({ maxReadAttempts: 3 }).listAll());
+    expect(failed.kind).toBe('transient');
+    expect(failed.status).toBe(500);
+    expect(failed.message).toContain('generalException');
+    // the fault rule is used up, so exactly three attempts were made: a single-attempt read now succeeds
+    expect(await client({ maxReadAttempts: 1 }).listAll()).toHaveLength(0);
+  });
+
+  it('does not retry a failed write', async () => {
+    await emulator.control('POST', '/__emulator/faults', {
+      match: { method: 'POST', path: '/v1.0/engagements/referrals' },
+      status: 503,
+      count: 1,
+    });
+    const referrals = client();
+    const failed = await rejection(referrals.create(privateDealBody() as NewPcReferral));
+    expect(failed.kind).toBe('transient');
+    expect(await referrals.listAll()).toHaveLength(0);
+    // the rule was consumed by the single attempt, so the next create goes through
+    expect((await referrals.create(privateDealBody() as NewPcReferral)).status).toBe('Active');
+  });
+
+  it('classifies a network failure and a timeout as transient', async () => {
+    await emulator.control('POST', '/__emulator/faults', {
+      match: { method: 'POST', path: '/v1.0/engagements/referrals' },
+      drop: true,
+      count: 1,
+    });
+    const dropped = await rejection(client().create(privateDealBody() as NewPcReferral));
+    expect(dropped.kind).toBe('transient');
+    expect(dropped.message).toContain('Could not reach Partner Center');
+
+    await emulator.control('POST', '/__emulator/faults', {
+      match: { method: 'POST', path: '/v1.0/engagements/referrals' },
+      latencyMs: 2_000,
+      count: 1,
+    });
+    const slow = await rejection(client({ timeoutMs: 200 }).create(privateDealBody() as NewPcReferral));
+    expect(slow.kind).toBe('transient');
+    expect(slow.message).toContain('no answer within 200 ms');
+  });
+
+  it('maps 404 to permanent, 403 to auth with the role hint, and never puts the token in a message', async () => {
+    const missing = await rejection(client().get('00000000-0000-0000-0000-000000000000'));
+    expect(missing).toMatchObject({ kind: 'permanent', status: 404, code: 'itemNotFound' });
+
+    const noRoleToken: AccessTokenProvider = async () => {
+      const result = await emulator.control('POST', '/__emulator/token', {
+        username: emulator.emulator.users.noRole.username,
+      });
+      return String(result.json['access_token']);
+    };
+    const token = await noRoleToken({ forceRefresh: false });
+    const forbidden = await rejection(client({ getAccessToken: noRoleToken }).listAll());
+    expect(forbidden.kind).toBe('auth');
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.message).toContain('Referrals Admin role');
+    expect(forbidden.message).not.toContain(token);
+  });
+
+  it('retries a 401 once with a fresh token, and reports auth when that fails too', async () => {
+    const valid = tokenFor();
+    const calls: boolean[] = [];
+    const expiredFirst: AccessTokenProvider = async ({ forceRefresh }) => {
+      calls.push(forceRefresh);
+      return forceRefresh ? valid({ forceRefresh }) : 'not-a-valid-token';
+    };
+    const id = await inboundReferral();
+    const created = await client({ getAccessToken: expiredFirst }).patch(id, [
+      { op: 'replace', path: '/details/notes', value: 'after refresh' },
+    ]);
+    expect(created.details.notes).toBe('after refresh');
+    expect(calls).toEqual([false, true]);
+
+    const alwaysBad: AccessTokenProvider = async () => 'still-bad-token';
+    const unauthorized = await rejection(client({ getAccessToken: alwaysBad }).get(id));
+    expect(unauthorized).toMatchObject({ kind: 'auth', status: 401 });
+    expect(unauthorized.message).toContain('cosell connect partner-center');
+    expect(unauthorized.message).not.toContain('still-bad-token');
+  });
+
+  it('refuses to follow a next link to another host', async () => {
+    let tokenRequests = 0;
+    const http = new PartnerCenterHttp({
+      baseUrl: `${emulator.emulator.url}/v1.0/engagements`,
+      apiName: 'Referrals API',
+      getAccessToken: async () => {
+        tokenRequests += 1;
+        return 'token';
+      },
+    });
+    const error = await rejection(
+      http.send({ method: 'GET', path: 'https://elsewhere.example/v1.0/engagements/referrals' }),
+    );
+    expect(tokenRequests).toBe(0);
+    expect(error.kind).toBe('permanent');
+    expect(error.message).toContain('elsewhere.example');
+  });
+});
