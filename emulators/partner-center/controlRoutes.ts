@@ -70,7 +70,9 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
 
   app.post('/__emulator/referrals', async (request, reply) => {
     if (!isObject(request.body)) return badRequest(reply, 'The body must be a referral JSON object.');
-    return reply.code(201).send(referrals.createInbound(request.body));
+    const outcome = referrals.createInbound(request.body);
+    if (!outcome.ok) return sendOutcome(reply, outcome);
+    return reply.code(201).send(outcome.referral);
   });
 
   app.patch<{ Params: { id: string } }>('/__emulator/referrals/:id', async (request, reply) => {

@@ -1,4 +1,6 @@
 /** Helpers shared by the emulator's own tests: start it, get a token, call it over real HTTP. */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fetch } from 'undici';
 import type { JsonObject } from './referralRules.ts';
 import {
@@ -128,4 +130,54 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+export interface ReceivedWebhook {
+  headers: Record<string, string | string[] | undefined>;
+  /** The exact body bytes. */
+  rawBody: Buffer;
+  json: JsonObject;
+  answeredStatus: number;
+}
+
+export interface WebhookReceiver {
+  url: string;
+  received: ReceivedWebhook[];
+  /** Status codes to answer with, in order; when empty, 200. */
+  statuses: number[];
+  close(): Promise<void>;
+}
+
+/** A real HTTP server that records every webhook POST it gets. */
+export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+  const received: ReceivedWebhook[] = [];
+  const statuses: number[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const rawBody = Buffer.concat(chunks);
+      const status = statuses.shift() ?? 200;
+      received.push({
+        headers: request.headers,
+        rawBody,
+        json: JSON.parse(rawBody.toString('utf8')) as JsonObject,
+        answeredStatus: status,
+      });
+      response.statusCode = status;
+      response.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/webhooks/partner-center`,
+    received,
+    statuses,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -1,4 +1,9 @@
-import { ConfidentialClientApplication, type INetworkModule, type NetworkResponse, PublicClientApplication } from '@azure/msal-node';
+import {
+  ConfidentialClientApplication,
+  type INetworkModule,
+  type NetworkResponse,
+  PublicClientApplication,
+} from '@azure/msal-node';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmulatorClient, startEmulatorClient } from './emulatorTestKit.ts';
@@ -8,7 +13,11 @@ let agent: Agent;
 
 /** MSAL's HTTP calls over undici, trusting the emulator's test CA (no NODE_EXTRA_CA_CERTS needed). */
 function networkClient(): INetworkModule {
-  const send = async <T>(url: string, method: string, options?: { headers?: Record<string, string>; body?: string }) => {
+  const send = async <T>(
+    url: string,
+    method: string,
+    options?: { headers?: Record<string, string>; body?: string },
+  ) => {
     const response = await fetch(url, {
       method,
       dispatcher: agent,
@@ -19,7 +28,11 @@ function networkClient(): INetworkModule {
     response.headers.forEach((value, key) => {
       headers[key] = value;
     });
-    return { status: response.status, headers, body: (await response.json()) as T } satisfies NetworkResponse<T>;
+    return {
+      status: response.status,
+      headers,
+      body: (await response.json()) as T,
+    } satisfies NetworkResponse<T>;
   };
   return {
     sendGetRequestAsync: (url, options) => send(url, 'GET', options),
@@ -42,7 +55,11 @@ describe('@azure/msal-node against the identity emulator', () => {
   function publicApp(): PublicClientApplication {
     const { identityUrl, tenantId, clientId } = client.emulator;
     return new PublicClientApplication({
-      auth: { clientId, authority: `${identityUrl}/${tenantId}`, knownAuthorities: [new URL(identityUrl).host] },
+      auth: {
+        clientId,
+        authority: `${identityUrl}/${tenantId}`,
+        knownAuthorities: [new URL(identityUrl).host],
+      },
       system: { networkClient: networkClient() },
     });
   }
@@ -68,7 +85,9 @@ describe('@azure/msal-node against the identity emulator', () => {
 
     const revoked = await client.control('POST', '/__emulator/refresh-tokens/revoke', {});
     expect(revoked.json['revoked']).toBeGreaterThan(0);
-    await expect(app.acquireTokenSilent({ account, scopes, forceRefresh: true })).rejects.toThrow(/invalid_grant|AADSTS/);
+    await expect(app.acquireTokenSilent({ account, scopes, forceRefresh: true })).rejects.toThrow(
+      /invalid_grant|AADSTS/,
+    );
   });
 
   it('issues app-only tokens for the Webhooks API through client_credentials', async () => {
@@ -82,7 +101,9 @@ describe('@azure/msal-node against the identity emulator', () => {
       },
       system: { networkClient: networkClient() },
     });
-    const result = await app.acquireTokenByClientCredential({ scopes: ['https://api.partnercenter.microsoft.com/.default'] });
+    const result = await app.acquireTokenByClientCredential({
+      scopes: ['https://api.partnercenter.microsoft.com/.default'],
+    });
     const events = await fetch(`${client.emulator.url}/webhooks/v1/registration/events`, {
       headers: { authorization: `Bearer ${result?.accessToken}` },
     });

@@ -28,7 +28,7 @@ export const INBOUND_EXPIRY_MS = 14 * 86_400_000;
 
 export type WriteOutcome =
   | { ok: true; referral: JsonObject }
-  | { ok: false; status: 400 | 404 | 412 | 428; code: string; message: string; target: string | null };
+  | { ok: false; status: 400 | 403 | 404 | 412 | 428; code: string; message: string; target: string | null };
 
 /** Fields the server owns: a write may not change them. */
 const SERVER_FIELDS = [
@@ -192,8 +192,12 @@ export class ReferralService {
   }
 
   /** POST /__emulator/referrals: an inbound referral as Microsoft (or another partner) sends it. */
-  createInbound(body: JsonObject): JsonObject {
+  createInbound(body: JsonObject): WriteOutcome {
     const at = this.clock.now();
+    const status = text(body['status']) ?? 'New';
+    const substatus = text(body['substatus']) ?? 'Pending';
+    const violation = checkStatusChange(null, { status, substatus });
+    if (violation) return invalid(violation);
     const input = { ...body };
     for (const field of ['id', 'createdDateTime', 'eTag', 'links']) delete input[field];
     const referral = fillReferral({
@@ -205,13 +209,16 @@ export class ReferralService {
       organizationId: this.partner.organizationId,
       organizationName: this.partner.organizationName,
       mpnId: text(body['mpnId']) ?? this.partner.mpnId,
-      status: text(body['status']) ?? 'New',
-      substatus: text(body['substatus']) ?? 'Pending',
+      status,
+      substatus,
+      acceptedDateTime: status === 'Active' ? pcTimestamp(at) : null,
+      closedDateTime: status === 'Closed' ? pcTimestamp(at) : null,
       direction: text(body['direction']) ?? 'Incoming',
       createdDateTime: pcTimestamp(at),
       updatedDateTime: pcTimestamp(at),
       expirationDateTime:
-        text(body['expirationDateTime']) ?? pcTimestamp(new Date(at.getTime() + INBOUND_EXPIRY_MS)),
+        text(body['expirationDateTime']) ??
+        (status === 'New' ? pcTimestamp(new Date(at.getTime() + INBOUND_EXPIRY_MS)) : null),
       createdVia: text(body['createdVia']) ?? 'Microsoft',
       eTag: this.newETag(),
       inviteContext: deepMerge(
@@ -221,7 +228,7 @@ export class ReferralService {
     });
     const stored = this.store(referral);
     this.emit('referral-created', String(stored['id']));
-    return stored;
+    return { ok: true, referral: stored };
   }
 
   /** PUT: the whole referral; If-Match is required. */
@@ -237,6 +244,7 @@ export class ReferralService {
     }
     const current = this.get(id);
     if (!current) return this.notFound(id);
+    if (current['organizationId'] === MICROSOFT_ORGANIZATION.organizationId) return this.microsoftOwned(id);
     const input = { ...body };
     for (const field of SERVER_FIELDS) delete input[field];
     const kept = Object.fromEntries(SERVER_FIELDS.map((field) => [field, current[field]]));
@@ -254,11 +262,24 @@ export class ReferralService {
   ): WriteOutcome {
     const current = this.get(id);
     if (!current) return this.notFound(id);
+    if (via === 'Api' && current['organizationId'] === MICROSOFT_ORGANIZATION.organizationId) {
+      return this.microsoftOwned(id);
+    }
     const changed = change(current);
     if (!changed.ok) return invalid(changed);
     const next: JsonObject = { ...changed.document, lastModifiedVia: via };
     for (const field of SERVER_FIELDS) next[field] = current[field];
     return this.write(current, next, ifMatch, 'referral-updated');
+  }
+
+  private microsoftOwned(id: string): WriteOutcome {
+    return {
+      ok: false,
+      status: 403,
+      code: 'accessDenied',
+      message: `Referral ${id} belongs to Microsoft; only the Microsoft seller can change it. Change your own referral in the engagement instead.`,
+      target: 'id',
+    };
   }
 
   private notFound(id: string): WriteOutcome {
