@@ -9,7 +9,8 @@ import {
   toInstant,
   writeJson,
 } from './rowValues.ts';
-import type { SqlExecutor, SqlValue } from './sqlExecutor.ts';
+import type { SqlExecutor } from './sqlExecutor.ts';
+import { idFilter, sqlWhere } from './sqlWhere.ts';
 import type { AuditDirection, AuditEntry, AuditOutcome, AuditRepository, NewAuditEntry } from './store.ts';
 
 const DEFAULT_LIST_LIMIT = 50;
@@ -88,25 +89,16 @@ export class SqlAuditRepository implements AuditRepository {
     limit?: number;
     beforeId?: string;
   }): Promise<AuditEntry[]> {
-    const conditions = ['connection_id = ?'];
-    const params: SqlValue[] = [query.connectionId];
-    if (query.linkId !== undefined) {
-      conditions.push('link_id = ?');
-      params.push(parseId(query.linkId) ?? -1);
-    }
-    if (query.outcome !== undefined) {
-      conditions.push('outcome = ?');
-      params.push(query.outcome);
-    }
-    if (query.beforeId !== undefined) {
+    const { where, params } = sqlWhere([
+      ['connection_id = ?', query.connectionId],
+      ['link_id = ?', idFilter(query.linkId, parseId)],
+      ['outcome = ?', query.outcome],
       // Keyset paging on (at, id): stable even when entries share an instant.
-      conditions.push('(at, id) < (SELECT at, id FROM audit WHERE id = ?)');
-      params.push(parseId(query.beforeId) ?? -1);
-    }
-    params.push(query.limit ?? DEFAULT_LIST_LIMIT);
+      ['(at, id) < (SELECT at, id FROM audit WHERE id = ?)', idFilter(query.beforeId, parseId)],
+    ]);
     const records = await this.db.query<AuditRecord>(
-      `SELECT * FROM audit WHERE ${conditions.join(' AND ')} ORDER BY at DESC, id DESC LIMIT ?`,
-      params,
+      `SELECT * FROM audit ${where} ORDER BY at DESC, id DESC LIMIT ?`,
+      [...params, query.limit ?? DEFAULT_LIST_LIMIT],
     );
     return records.map(toAuditEntry);
   }

@@ -8,7 +8,8 @@ import {
   toInstant,
   writeJson,
 } from './rowValues.ts';
-import type { SqlExecutor, SqlValue } from './sqlExecutor.ts';
+import type { SqlExecutor } from './sqlExecutor.ts';
+import { sqlWhere } from './sqlWhere.ts';
 import type { DeadLetterRepository, DeadLetterRow } from './store.ts';
 
 const DEFAULT_LIST_LIMIT = 100;
@@ -63,16 +64,10 @@ export class SqlDeadLetterRepository implements DeadLetterRepository {
 
   /** Newest first. */
   async list(query: { connectionId?: string; limit?: number }): Promise<DeadLetterRow[]> {
-    const params: SqlValue[] = [];
-    let where = '';
-    if (query.connectionId !== undefined) {
-      where = 'WHERE connection_id = ?';
-      params.push(query.connectionId);
-    }
-    params.push(query.limit ?? DEFAULT_LIST_LIMIT);
+    const { where, params } = sqlWhere([['connection_id = ?', query.connectionId]]);
     const records = await this.db.query<DeadLetterRecord>(
       `SELECT * FROM dead_letter ${where} ORDER BY id DESC LIMIT ?`,
-      params,
+      [...params, query.limit ?? DEFAULT_LIST_LIMIT],
     );
     return records.map(toDeadLetterRow);
   }

@@ -10,6 +10,7 @@ import {
   writeJson,
 } from './rowValues.ts';
 import type { SqlExecutor, SqlValue } from './sqlExecutor.ts';
+import { sqlWhere } from './sqlWhere.ts';
 import {
   type LinkPatch,
   type LinkRepository,
@@ -183,21 +184,19 @@ export class SqlLinkRepository implements LinkRepository {
     limit?: number;
     afterId?: string;
   }): Promise<LinkRow[]> {
-    const conditions = ['connection_id = ?'];
-    const params: SqlValue[] = [query.connectionId];
-    if (query.state !== undefined) {
-      conditions.push('state = ?');
-      params.push(query.state);
-    }
-    if (query.afterId !== undefined) {
-      conditions.push('id > ?');
-      params.push(parseId(query.afterId) ?? Number.MAX_SAFE_INTEGER);
-    }
-    params.push(query.limit ?? DEFAULT_LIST_LIMIT);
-    const records = await this.db.query<LinkRecord>(
-      `SELECT * FROM link WHERE ${conditions.join(' AND ')} ORDER BY id LIMIT ?`,
-      params,
-    );
+    const { where, params } = sqlWhere([
+      ['connection_id = ?', query.connectionId],
+      ['state = ?', query.state],
+      // An id the store never assigned sorts after every real one: the page is empty.
+      [
+        'id > ?',
+        query.afterId === undefined ? undefined : (parseId(query.afterId) ?? Number.MAX_SAFE_INTEGER),
+      ],
+    ]);
+    const records = await this.db.query<LinkRecord>(`SELECT * FROM link ${where} ORDER BY id LIMIT ?`, [
+      ...params,
+      query.limit ?? DEFAULT_LIST_LIMIT,
+    ]);
     return records.map(toLinkRow);
   }
 

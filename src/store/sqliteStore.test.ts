@@ -4,7 +4,8 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sqliteBackend } from '../../test/support/testStores.ts';
 import { openStore } from './openStore.ts';
-import { describeStoreContract } from './storeContract.ts';
+import { SqliteDriver } from './sqliteDriver.ts';
+import { describeStoreContract, newLinkFixture } from './storeContract.ts';
 
 const backend = sqliteBackend();
 afterAll(() => backend.cleanup());
@@ -17,23 +18,28 @@ describe('SQLite store specifics', () => {
     if (location.kind !== 'sqlite') throw new Error('expected a sqlite location');
     const path = join(location.path, '..', 'nested', 'deeper', 'store.db');
     const store = await openStore({ kind: 'sqlite', path });
-    await store.links.insert({
-      connectionId: 'c',
-      referralId: 'r',
-      opportunityId: null,
-      salesforceObject: 'lead',
-      engagementId: null,
-      base: null,
-      pcETag: null,
-      sfSystemModstamp: null,
-      state: 'pending',
-      lastError: null,
-    });
+    await store.links.insert(newLinkFixture({ referralId: 'r', salesforceObject: 'lead' }));
     await store.close();
     expect(existsSync(path)).toBe(true);
   });
 
-  it('opens in WAL mode with synchronous=FULL, foreign keys on, and migrations recorded once', async () => {
+  it('sets WAL, synchronous=FULL, foreign keys and a busy timeout on its connection', async () => {
+    const location = backend.newLocation();
+    if (location.kind !== 'sqlite') throw new Error('expected a sqlite location');
+    const driver = new SqliteDriver({ path: location.path, busyTimeoutMs: 1234 });
+    try {
+      const pragma = async (name: string) =>
+        Object.values((await driver.executor.query(`PRAGMA ${name}`))[0] ?? {})[0];
+      expect(await pragma('journal_mode')).toBe('wal');
+      expect(await pragma('synchronous')).toBe(2); // FULL
+      expect(await pragma('foreign_keys')).toBe(1);
+      expect(await pragma('busy_timeout')).toBe(1234);
+    } finally {
+      await driver.close();
+    }
+  });
+
+  it('records each migration once across reopenings and creates every table', async () => {
     const location = backend.newLocation();
     if (location.kind !== 'sqlite') throw new Error('expected a sqlite location');
     await (await openStore(location)).close();
