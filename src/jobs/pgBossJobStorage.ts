@@ -1,0 +1,190 @@
+/**
+ * Claims and outcomes for the pg-boss adapter, as SQL on pg-boss's own job table.
+ *
+ * pg-boss's fetch cannot skip a job whose key is busy (a singleton/stately batch fails as a whole on
+ * the unique index), and an expired pg-boss job may run twice at once (issue #555). So claims are
+ * ours: the oldest due job whose key has no live active job, taken with FOR UPDATE SKIP LOCKED, and
+ * guarded by a session advisory lock on the key that the worker's connection holds for the whole run.
+ * A killed worker's connection closes, which frees the lock; its job runs again once its lease
+ * (pg-boss's expire_in, renewed while the handler runs) has passed.
+ */
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { ClaimedJob, JobStorage } from './jobRunner.ts';
+
+export interface PgBossClaimedJob extends ClaimedJob {
+  client: pg.PoolClient;
+  leaseToken: string;
+  lockName: string;
+  /** Set when the connection holding the key lock failed: the lease can no longer be guaranteed. */
+  connectionLost: boolean;
+  /** Removes the connection error listener before the connection goes back to the pool. */
+  detach: () => void;
+}
+
+/** Data pg-boss stores for each of our jobs. */
+export interface PgBossJobData {
+  payload: unknown;
+  connectionId: string | null;
+}
+
+interface ClaimedRow {
+  id: string;
+  name: string;
+  data: PgBossJobData | null;
+  singleton_key: string;
+  retry_count: number;
+}
+
+const CANDIDATE_LIMIT = 20;
+
+export class PgBossJobStorage implements JobStorage<PgBossClaimedJob> {
+  private readonly sql;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly schema: string,
+    private readonly onConnectionError: (error: Error) => void,
+  ) {
+    const live = 'started_on + expire_in >= now()';
+    const owned = `name = $1 AND id = $2 AND state = 'active' AND output->>'leaseToken' = $3`;
+    this.sql = {
+      candidates: `
+        SELECT j.id, j.singleton_key FROM ${schema}.job j
+        WHERE j.name = $1 AND j.singleton_key IS NOT NULL
+          AND ((j.state < 'active' AND j.start_after <= now()) OR (j.state = 'active' AND NOT (j.${live})))
+          AND NOT EXISTS (
+            SELECT 1 FROM ${schema}.job a
+            WHERE a.singleton_key = j.singleton_key AND a.state = 'active' AND a.${live} AND a.id <> j.id
+          )
+        ORDER BY j.created_on, j.id
+        LIMIT $2
+        FOR UPDATE OF j SKIP LOCKED`,
+      markActive: `
+        UPDATE ${schema}.job SET state = 'active', started_on = now(), expire_in = $3 * interval '1 millisecond',
+          retry_count = CASE WHEN started_on IS NULL THEN 0 ELSE retry_count + 1 END,
+          output = jsonb_build_object('leaseToken', $4::text)
+        WHERE name = $1 AND id = $2
+        RETURNING id, name, data, singleton_key, retry_count`,
+      renew: `UPDATE ${schema}.job SET expire_in = (now() - started_on) + $4 * interval '1 millisecond' WHERE ${owned}`,
+      complete: `UPDATE ${schema}.job SET state = 'completed', completed_on = now(), output = NULL WHERE ${owned}`,
+      fail: `UPDATE ${schema}.job SET state = 'failed', completed_on = now(),
+          output = jsonb_build_object('message', $4::text) WHERE ${owned}`,
+      reschedule: `UPDATE ${schema}.job SET state = 'retry', start_after = now() + $4 * interval '1 millisecond',
+          output = jsonb_build_object('message', $5::text) WHERE ${owned}`,
+      tryLock: 'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked',
+      unlock: 'SELECT pg_advisory_unlock(hashtextextended($1, 0))',
+    };
+  }
+
+  async claim(name: string, leaseMs: number): Promise<PgBossClaimedJob | null> {
+    const client = await this.pool.connect();
+    let lockName: string | null = null;
+    try {
+      await client.query('BEGIN');
+      const candidates = await client.query<{ id: string; singleton_key: string }>(this.sql.candidates, [
+        name,
+        CANDIDATE_LIMIT,
+      ]);
+      const triedKeys = new Set<string>();
+      for (const candidate of candidates.rows) {
+        if (triedKeys.has(candidate.singleton_key)) continue;
+        triedKeys.add(candidate.singleton_key);
+        const candidateLock = this.lockNameFor(candidate.singleton_key);
+        const lock = await client.query<{ locked: boolean }>(this.sql.tryLock, [candidateLock]);
+        // Someone still runs this key (e.g. a job whose lease expired while its worker lives on).
+        if (lock.rows[0]?.locked !== true) continue;
+        lockName = candidateLock;
+        const token = randomUUID();
+        const marked = await client.query<ClaimedRow>(this.sql.markActive, [
+          name,
+          candidate.id,
+          leaseMs,
+          token,
+        ]);
+        await client.query('COMMIT');
+        const row = marked.rows[0];
+        if (row === undefined) throw new Error(`Job ${candidate.id} vanished while it was being claimed.`);
+        return this.toClaimedJob(row, client, token, lockName);
+      }
+      await client.query('COMMIT');
+      client.release();
+      return null;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      // Destroying the connection also frees any advisory lock it took.
+      client.release(error instanceof Error ? error : true);
+      throw error;
+    }
+  }
+
+  async renew(job: PgBossClaimedJob, leaseMs: number): Promise<boolean> {
+    if (job.connectionLost) return false;
+    try {
+      const result = await job.client.query(this.sql.renew, [job.name, job.id, job.leaseToken, leaseMs]);
+      return result.rowCount === 1;
+    } catch {
+      return false;
+    }
+  }
+
+  async complete(job: PgBossClaimedJob): Promise<void> {
+    await this.finish(job, this.sql.complete, []);
+  }
+
+  async remove(job: PgBossClaimedJob, error: Error): Promise<void> {
+    await this.finish(job, this.sql.fail, [error.message]);
+  }
+
+  async reschedule(job: PgBossClaimedJob, delayMs: number, error: Error): Promise<void> {
+    await this.finish(job, this.sql.reschedule, [Math.max(0, Math.round(delayMs)), error.message]);
+  }
+
+  async release(job: PgBossClaimedJob): Promise<void> {
+    await this.finish(job, this.sql.reschedule, [0, 'The worker stopped before the job finished.']);
+  }
+
+  private async finish(job: PgBossClaimedJob, sql: string, extra: unknown[]): Promise<void> {
+    job.detach();
+    try {
+      await job.client.query(sql, [job.name, job.id, job.leaseToken, ...extra]);
+      await job.client.query(this.sql.unlock, [job.lockName]);
+      job.client.release();
+    } catch (error) {
+      // The lock dies with the connection; the job's lease then lets another worker take it.
+      job.client.release(error instanceof Error ? error : true);
+      throw error;
+    }
+  }
+
+  private lockNameFor(key: string): string {
+    return `cosell-job-key:${this.schema}:${key}`;
+  }
+
+  private toClaimedJob(
+    row: ClaimedRow,
+    client: pg.PoolClient,
+    leaseToken: string,
+    lockName: string,
+  ): PgBossClaimedJob {
+    const job: PgBossClaimedJob = {
+      id: row.id,
+      name: row.name,
+      key: row.singleton_key,
+      connectionId: row.data?.connectionId ?? null,
+      payload: row.data?.payload ?? null,
+      attempt: row.retry_count + 1,
+      client,
+      leaseToken,
+      lockName,
+      connectionLost: false,
+      detach: () => client.off('error', onError),
+    };
+    const onError = (error: Error) => {
+      job.connectionLost = true;
+      this.onConnectionError(error);
+    };
+    client.on('error', onError);
+    return job;
+  }
+}

@@ -1,0 +1,118 @@
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { postgresBackend, postgresSkipReason, testDatabaseUrl } from '../../test/support/testStores.ts';
+import { describeJobQueueContract, type QueueTestEnvironment, waitFor } from './jobQueueContract.ts';
+import { PgBossJobStorage } from './pgBossJobStorage.ts';
+import { PgBossQueue } from './pgBossQueue.ts';
+
+// Throws when CI is set without DATABASE_URL: in CI these tests must never be skipped.
+const skipReason = postgresSkipReason();
+const url = testDatabaseUrl();
+
+let sequence = 0;
+function uniqueSchema(prefix: string): string {
+  sequence += 1;
+  return `${prefix}_${process.pid}_${Date.now().toString(36)}_${sequence}`;
+}
+
+async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+async function makeEnvironment(databaseUrl: string): Promise<QueueTestEnvironment> {
+  const stores = postgresBackend(databaseUrl);
+  const storeLocation = stores.newLocation();
+  const store = await stores.open({ location: storeLocation });
+  const schema = uniqueSchema('test_queue');
+  const storeSchema = storeLocation.kind === 'postgres' ? storeLocation.schema : '';
+  return {
+    deadLetters: store.deadLetters,
+    childSpec: { kind: 'pgBoss', url: databaseUrl, schema, storeSchema },
+    open: (settings = {}) =>
+      PgBossQueue.start({
+        url: databaseUrl,
+        schema,
+        deadLetters: store.deadLetters,
+        maxConnections: 6,
+        ...settings,
+      }),
+    close: async () => {
+      await stores.cleanup();
+      await dropSchema(databaseUrl, schema);
+    },
+  };
+}
+
+if (url === undefined) {
+  describe('pg-boss queue', () => {
+    it('is not exercised in this run because DATABASE_URL is unset', () => {
+      console.warn(`pgBossQueue.test.ts: ${skipReason}`);
+      expect(process.env['CI']).toBeFalsy();
+    });
+  });
+} else {
+  describeJobQueueContract('pg-boss (Postgres)', () => makeEnvironment(url));
+
+  describe('PgBossQueue specifics', () => {
+    it('refuses more concurrency than its connection pool can hold, with a way out', async () => {
+      const env = await makeEnvironment(url);
+      const queue = await env.open({});
+      try {
+        await expect(queue.work('too-wide', async () => {}, { concurrency: 6 })).rejects.toThrow(
+          /raise maxConnections or lower the concurrency/,
+        );
+        await queue.work('fits', async () => {}, { concurrency: 3 });
+      } finally {
+        await queue.stop();
+        await env.close();
+      }
+    });
+
+    it("never claims a key whose run still holds its key lock, even after that run's lease has lapsed", async () => {
+      const env = await makeEnvironment(url);
+      const schema = env.childSpec.kind === 'pgBoss' ? env.childSpec.schema : '';
+      const queue = await env.open({ retry: { leaseMs: 60_000 }, pollIntervalMs: 10 });
+      const pool = new pg.Pool({ connectionString: url, max: 2 });
+      try {
+        let release = () => {};
+        const held = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        const events: string[] = [];
+        await queue.enqueue({ name: 'lock-guard', key: 'same', payload: 1, coalesce: false });
+        await queue.enqueue({ name: 'lock-guard', key: 'same', payload: 2, coalesce: false });
+        await queue.work(
+          'lock-guard',
+          async (job) => {
+            events.push(`start ${job.payload}`);
+            if (job.payload === 1) await held;
+            events.push(`end ${job.payload}`);
+          },
+          { concurrency: 1 },
+        );
+        await waitFor('the first run', () => events.length === 1);
+        // As if the worker had stalled past its lease (or pg-boss had expired it): the row says "abandoned".
+        await pool.query(
+          `UPDATE ${schema}.job SET started_on = now() - interval '1 hour' WHERE name = 'lock-guard' AND state = 'active'`,
+        );
+        expect(await queue.stats()).toMatchObject({ pending: 2, running: 0 });
+        const otherWorker = new PgBossJobStorage(pool, schema, () => {});
+        expect(await otherWorker.claim('lock-guard', 1_000)).toBeNull();
+        expect(events).toEqual(['start 1']);
+        release();
+        await waitFor('both runs', () => events.length === 4);
+        expect(events).toEqual(['start 1', 'end 1', 'start 2', 'end 2']);
+      } finally {
+        await pool.end();
+        await queue.stop();
+        await env.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,218 @@
+/**
+ * The distributed job queue: pg-boss 10 on Postgres. pg-boss owns the schema (its migrations), queue
+ * definitions, job inserts and maintenance (archiving, expiry); claims and outcomes are our SQL on its
+ * job table (see pgBossJobStorage.ts) so that per-key serialization, coalescing and retry-by-kind hold.
+ *
+ * pg-boss's own retries are neutralised: queues get a retry limit no job can reach, no delay and no
+ * backoff, so a job pg-boss expires goes back to `retry` and our retryPolicy decides everything else.
+ */
+
+import pg from 'pg';
+import PgBoss from 'pg-boss';
+import type {
+  EnqueueResult,
+  JobHandler,
+  JobQueue,
+  JobToEnqueue,
+  QueueStats,
+  WorkOptions,
+} from './jobQueue.ts';
+import { DEFAULT_STOP_TIMEOUT_MS, JobRunner, type JobRunnerOptions } from './jobRunner.ts';
+import { type PgBossClaimedJob, type PgBossJobData, PgBossJobStorage } from './pgBossJobStorage.ts';
+import {
+  countDeadLetters,
+  type QueueSettings,
+  redriveDeadLetter,
+  resolveRunnerOptions,
+} from './queueSettings.ts';
+
+export interface PgBossQueueOptions extends QueueSettings {
+  url: string;
+  /** Schema for pg-boss's tables (default `pgboss`); tests use one schema each. */
+  schema?: string;
+  /** Pool size for claims, enqueues and running jobs; each running job holds one connection (default 10). */
+  maxConnections?: number;
+  /** Run pg-boss maintenance (archiving, expiry) from this process (default true). */
+  supervise?: boolean;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+/** Higher than any attempt count retryPolicy allows: pg-boss never fails a job on its own. */
+const PG_BOSS_RETRY_LIMIT = 1_000_000;
+const INTERNAL_QUEUE_PREFIX = '__pgboss__';
+
+export class PgBossQueue implements JobQueue {
+  private readonly createdQueues = new Set<string>();
+  private readonly runner: JobRunner<PgBossClaimedJob>;
+  private totalConcurrency = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly boss: PgBoss,
+    private readonly pool: pg.Pool,
+    private readonly schema: string,
+    private readonly maxConnections: number,
+    private readonly settings: QueueSettings,
+    private readonly runnerOptions: JobRunnerOptions,
+  ) {
+    const storage = new PgBossJobStorage(pool, schema, (error) =>
+      runnerOptions.logger.error({ err: error }, 'job queue: a Postgres connection holding a job failed'),
+    );
+    this.runner = new JobRunner(storage, runnerOptions);
+  }
+
+  /** Connects, lets pg-boss create or migrate its schema, and returns a queue ready to use. */
+  static async start(options: PgBossQueueOptions): Promise<PgBossQueue> {
+    const schema = options.schema ?? 'pgboss';
+    if (!SCHEMA_NAME.test(schema)) {
+      throw new Error(
+        `Queue schema name ${JSON.stringify(schema)} is not allowed: use lower-case letters, digits and underscores, starting with a letter or underscore.`,
+      );
+    }
+    const runnerOptions = resolveRunnerOptions(options);
+    const { logger } = runnerOptions;
+    const boss = new PgBoss({
+      connectionString: options.url,
+      schema,
+      max: 2,
+      supervise: options.supervise ?? true,
+      schedule: false,
+      migrate: true,
+    });
+    boss.on('error', (error) => logger.error({ err: error }, 'pg-boss reported an error'));
+    const maxConnections = options.maxConnections ?? 10;
+    const pool = new pg.Pool({ connectionString: options.url, max: maxConnections });
+    pool.on('error', (error) => logger.warn({ err: error }, 'job queue: an idle Postgres connection failed'));
+    try {
+      await boss.start();
+      await pool.query(
+        `CREATE INDEX IF NOT EXISTS job_cosell_live_key ON ${schema}.job (singleton_key) WHERE state = 'active'`,
+      );
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      await boss.stop({ graceful: false }).catch(() => undefined);
+      throw new Error(
+        `Could not start the pg-boss job queue in schema "${schema}": ${(error as Error).message}. Check the Postgres URL and that the user may create schemas.`,
+        { cause: error },
+      );
+    }
+    return new PgBossQueue(boss, pool, schema, maxConnections, options, runnerOptions);
+  }
+
+  async enqueue<P>(job: JobToEnqueue<P>): Promise<EnqueueResult> {
+    this.assertOpen('enqueue');
+    await this.ensureQueue(job.name);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await this.enqueueIn(client, job);
+      await client.query('COMMIT');
+      client.release();
+      this.runner.wake(job.name);
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release(error instanceof Error ? error : true);
+      throw error;
+    }
+  }
+
+  async work<P>(name: string, handler: JobHandler<P>, options: WorkOptions): Promise<void> {
+    this.assertOpen('work');
+    // Each running job holds a connection; keep some for claims and enqueues.
+    if (this.totalConcurrency + options.concurrency >= this.maxConnections) {
+      throw new Error(
+        `Concurrency ${this.totalConcurrency + options.concurrency} needs more than the pool's ${this.maxConnections} connections: raise maxConnections or lower the concurrency.`,
+      );
+    }
+    await this.ensureQueue(name);
+    this.runner.register(name, handler as JobHandler, options.concurrency);
+    this.totalConcurrency += options.concurrency;
+  }
+
+  async redrive(deadLetterId: string): Promise<EnqueueResult> {
+    this.assertOpen('redrive');
+    return redriveDeadLetter(this.settings.deadLetters, deadLetterId, (job) => this.enqueue(job));
+  }
+
+  async stats(): Promise<QueueStats> {
+    this.assertOpen('stats');
+    const { rows } = await this.pool.query<{ pending: string; running: string }>(
+      `SELECT
+         count(*) FILTER (WHERE state < 'active' OR (state = 'active' AND started_on + expire_in < now())) AS pending,
+         count(*) FILTER (WHERE state = 'active' AND started_on + expire_in >= now()) AS running
+       FROM ${this.schema}.job
+       WHERE state <= 'active' AND singleton_key IS NOT NULL AND left(name, $1) <> $2`,
+      [INTERNAL_QUEUE_PREFIX.length, INTERNAL_QUEUE_PREFIX],
+    );
+    return {
+      pending: Number(rows[0]?.pending ?? 0),
+      running: Number(rows[0]?.running ?? 0),
+      deadLetters: await countDeadLetters(this.settings.deadLetters),
+    };
+  }
+
+  async stop(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.closed) return;
+    await this.runner.stop(options.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS);
+    this.closed = true;
+    await this.pool.end();
+    await this.boss.stop({ graceful: false });
+  }
+
+  private async enqueueIn(client: pg.PoolClient, job: JobToEnqueue): Promise<EnqueueResult> {
+    const runAt = job.runAt ?? this.runnerOptions.now();
+    if (job.coalesce !== false) {
+      // Serializes enqueues of one name+key; a claim that takes the pending job first makes it non-pending.
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+        `cosell-enqueue:${this.schema}:${job.name}:${job.key}`,
+      ]);
+      const pending = await client.query<{ id: string }>(
+        `SELECT id FROM ${this.schema}.job
+         WHERE name = $1 AND singleton_key = $2 AND state = 'created'
+         ORDER BY created_on, id LIMIT 1 FOR UPDATE`,
+        [job.name, job.key],
+      );
+      const existing = pending.rows[0];
+      if (existing !== undefined) {
+        await client.query(
+          `UPDATE ${this.schema}.job SET start_after = LEAST(start_after, $3) WHERE name = $1 AND id = $2`,
+          [job.name, existing.id, runAt],
+        );
+        return { id: existing.id, coalesced: true };
+      }
+    }
+    const data: PgBossJobData = { payload: job.payload ?? null, connectionId: job.connectionId ?? null };
+    const id = await this.boss.send(job.name, data as object, {
+      singletonKey: job.key,
+      startAfter: runAt,
+      db: { executeSql: (text, values) => client.query(text, values) },
+    });
+    if (id === null) throw new Error(`pg-boss did not accept job "${job.name}" for key ${job.key}.`);
+    return { id, coalesced: false };
+  }
+
+  private async ensureQueue(name: string): Promise<void> {
+    if (this.createdQueues.has(name)) return;
+    if (name.startsWith(INTERNAL_QUEUE_PREFIX) || !/^[\w.-]+$/.test(name)) {
+      throw new Error(
+        `Job name ${JSON.stringify(name)} is not allowed: use letters, digits, dots, underscores and hyphens, not starting with ${INTERNAL_QUEUE_PREFIX}.`,
+      );
+    }
+    await this.boss.createQueue(name, {
+      name,
+      policy: 'standard',
+      retryLimit: PG_BOSS_RETRY_LIMIT,
+      retryDelay: 0,
+      retryBackoff: false,
+      expireInSeconds: Math.max(1, Math.ceil(this.runnerOptions.retry.leaseMs / 1000)),
+    });
+    this.createdQueues.add(name);
+  }
+
+  private assertOpen(operation: string): void {
+    if (this.closed || this.runner.isStopped) {
+      throw new Error(`Cannot ${operation}: the job queue has been stopped. Open a new queue to continue.`);
+    }
+  }
+}
