@@ -1,0 +1,200 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Connection } from 'jsforce';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UpstreamError } from '../shared/upstreamError.ts';
+import { installSalesforcePackage } from './packageInstaller.ts';
+import { SalesforceClient } from './salesforceClient.ts';
+import { defaultSalesforceFieldNames as n } from './salesforceFieldNames.ts';
+import { type SalesforceTestOrg, startSalesforceTestOrg } from './testing/salesforceTestOrg.ts';
+
+const opportunity = (name: string, extra: Record<string, unknown> = {}) => ({
+  Name: name,
+  StageName: 'Prospecting',
+  CloseDate: '2026-12-31',
+  ...extra,
+});
+
+async function rejection(promise: Promise<unknown>): Promise<UpstreamError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(UpstreamError);
+  return error as UpstreamError;
+}
+
+/** A one-field SFDX package: an external id that is NOT unique, so an upsert can match several records. */
+async function nonUniqueExternalIdPackage(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'cosell-sfdx-'));
+  const fields = join(dir, 'objects', 'Opportunity', 'fields');
+  await mkdir(fields, { recursive: true });
+  await writeFile(
+    join(fields, 'Legacy_Deal_Key__c.field-meta.xml'),
+    `<?xml version="1.0" encoding="UTF-8"?>
+<CustomField xmlns="http://soap.sforce.com/2006/04/metadata">
+    <fullName>Legacy_Deal_Key__c</fullName>
+    <externalId>true</externalId>
+    <label>Legacy Deal Key</label>
+    <length>50</length>
+    <type>Text</type>
+    <unique>false</unique>
+</CustomField>`,
+  );
+  return dir;
+}
+
+describe('SalesforceClient against the emulator', () => {
+  let org: SalesforceTestOrg;
+  let admin: Connection;
+  let client: SalesforceClient;
+  let extraPackageDir: string;
+
+  beforeAll(async () => {
+    org = await startSalesforceTestOrg();
+    admin = await org.connectAsAdmin();
+    client = new SalesforceClient(admin);
+    const installed = await installSalesforcePackage({ conn: admin, pollIntervalMs: 50 });
+    expect(installed.ok).toBe(true);
+    extraPackageDir = await nonUniqueExternalIdPackage();
+    const extra = await installSalesforcePackage({
+      conn: admin,
+      pollIntervalMs: 50,
+      sourceDir: extraPackageDir,
+    });
+    expect(extra.ok).toBe(true);
+  });
+  afterAll(async () => {
+    await org?.close();
+    if (extraPackageDir) await rm(extraPackageDir, { recursive: true, force: true });
+  });
+
+  it('creates and updates more than 200 records in collections, with one outcome per record', async () => {
+    const records = Array.from({ length: 450 }, (_, i) =>
+      // Every 100th record lacks its required close date: Salesforce rejects just that one.
+      i % 100 === 7 ? { Name: `Batch ${i}`, StageName: 'Prospecting' } : opportunity(`Batch ${i}`),
+    );
+    const created = await client.createMany('Opportunity', records);
+    expect(created).toHaveLength(450);
+    const failed = created.flatMap((outcome, i) => (outcome.ok ? [] : [{ i, ...outcome.error }]));
+    expect(failed.map((f) => f.i)).toEqual([7, 107, 207, 307, 407]);
+    for (const failure of failed) {
+      expect(failure.code).toBe('REQUIRED_FIELD_MISSING');
+      expect(failure.kind).toBe('permanent');
+    }
+    const ids = created.flatMap((outcome) => (outcome.ok ? [outcome.value.id] : []));
+    expect(new Set(ids).size).toBe(445);
+    const stored = await client.queryAll<{ Id: string }>(
+      "SELECT Id FROM Opportunity WHERE Name LIKE 'Batch %'",
+    );
+    expect(stored).toHaveLength(445);
+
+    const updates = ids.map((Id, i) =>
+      i === 3 ? { Id, [n.howCanMicrosoftHelp]: 'Not a listed value' } : { Id, Amount: i },
+    );
+    const updated = await client.updateMany('Opportunity', updates);
+    expect(updated).toHaveLength(445);
+    expect(updated.filter((outcome) => !outcome.ok)).toHaveLength(1);
+    expect(updated[3]).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', kind: 'permanent' },
+    });
+    const amounts = await client.queryAll<{ Amount: number }>(
+      `SELECT Amount FROM Opportunity WHERE Id = '${ids[444]}'`,
+    );
+    expect(amounts[0]?.Amount).toBe(444);
+  });
+
+  it('upserts by the referral id: creates, then updates the same record', async () => {
+    const first = await client.upsert(
+      'Opportunity',
+      n.referralId,
+      opportunity('Upserted', { [n.referralId]: 'ref-1' }),
+    );
+    expect(first.created).toBe(true);
+    const second = await client.upsert(
+      'Opportunity',
+      n.referralId,
+      opportunity('Upserted again', { [n.referralId]: 'ref-1' }),
+    );
+    expect(second).toEqual({ id: first.id, created: false });
+    const rows = await client.queryAll<{ Name: string }>(
+      `SELECT Name FROM Opportunity WHERE ${n.referralId} = 'ref-1'`,
+    );
+    expect(rows.map((r) => r.Name)).toEqual(['Upserted again']);
+
+    const many = await client.upsertMany('Opportunity', n.referralId, [
+      opportunity('Upsert many 1', { [n.referralId]: 'ref-1' }),
+      opportunity('Upsert many 2', { [n.referralId]: 'ref-2' }),
+    ]);
+    expect(many.map((o) => o.ok && o.value.created)).toEqual([false, true]);
+  });
+
+  it('classifies an upsert that matches several records as a conflict', async () => {
+    await client.createMany('Opportunity', [
+      opportunity('Twin A', { Legacy_Deal_Key__c: 'twin' }),
+      opportunity('Twin B', { Legacy_Deal_Key__c: 'twin' }),
+    ]);
+    const error = await rejection(
+      client.upsert(
+        'Opportunity',
+        'Legacy_Deal_Key__c',
+        opportunity('Twin C', { Legacy_Deal_Key__c: 'twin' }),
+      ),
+    );
+    expect(error.kind).toBe('conflict');
+    expect(error.code).toBe('MULTIPLE_CHOICES');
+  });
+
+  it('rejects a single invalid record with a permanent error saying what to fix', async () => {
+    const error = await rejection(client.create('Opportunity', { Name: 'No stage' }));
+    expect(error.kind).toBe('permanent');
+    expect(error.code).toBe('REQUIRED_FIELD_MISSING');
+    expect(error.message).toContain('create Opportunity');
+  });
+
+  it('iterates a query across pages (2,000+ rows)', async () => {
+    const records = Array.from({ length: 2100 }, (_, i) =>
+      opportunity(`Paged ${String(i).padStart(4, '0')}`),
+    );
+    const created = await client.createMany('Opportunity', records);
+    expect(created.every((o) => o.ok)).toBe(true);
+    const seen = new Set<string>();
+    let rows = 0;
+    for await (const row of client.query<{ Id: string; Name: string }>(
+      "SELECT Id, Name FROM Opportunity WHERE Name LIKE 'Paged %' ORDER BY Name",
+    )) {
+      rows += 1;
+      seen.add(row.Id);
+    }
+    expect(rows).toBe(2100);
+    expect(seen.size).toBe(2100);
+    const firstPage = await admin.query("SELECT Id FROM Opportunity WHERE Name LIKE 'Paged %'");
+    expect(firstPage.done).toBe(false);
+  });
+
+  it('caches describes and reports the field list', async () => {
+    const first = await client.describe('Opportunity');
+    const second = await client.describe('Opportunity');
+    expect(second).toBe(first);
+    expect(first.fields.map((f) => f.name)).toContain(n.referralId);
+  });
+
+  it('tracks API usage and turns daily limit exhaustion into rate_limited', async () => {
+    await org.control('/__emulator/limits', { used: 900, max: 1000 });
+    await client.queryAll('SELECT Id FROM Opportunity LIMIT 1');
+    const usage = client.apiUsage();
+    expect(usage?.max).toBe(1000);
+    expect(usage?.used).toBeGreaterThanOrEqual(900);
+    expect(client.budgetExceeded(0.8)).toBe(true);
+    expect(client.budgetExceeded(0.99)).toBe(false);
+
+    await org.control('/__emulator/limits', { used: 1000, max: 1000 });
+    const error = await rejection(client.queryAll('SELECT Id FROM Opportunity LIMIT 1'));
+    expect(error.kind).toBe('rate_limited');
+    expect(error.code).toBe('REQUEST_LIMIT_EXCEEDED');
+    expect(error.retryAfterSeconds).toBeGreaterThan(0);
+    await org.control('/__emulator/limits', { used: 0, max: 1000 });
+  });
+});

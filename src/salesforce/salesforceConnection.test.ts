@@ -1,0 +1,227 @@
+import { webcrypto } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../shared/logger.ts';
+import { UpstreamError } from '../shared/upstreamError.ts';
+import {
+  exchangeSalesforceAuthorizationCode,
+  salesforceAuthorizationRequest,
+} from './salesforceAuthorization.ts';
+import {
+  jwtAudienceFor,
+  openSalesforceConnection,
+  resolveLoginUrl,
+  SALESFORCE_API_VERSION,
+} from './salesforceConnection.ts';
+import { type SalesforceTestOrg, startSalesforceTestOrg } from './testing/salesforceTestOrg.ts';
+
+const rsa = {
+  name: 'RSASSA-PKCS1-v1_5',
+  hash: 'SHA-256',
+  publicExponent: new Uint8Array([1, 0, 1]),
+  modulusLength: 2048,
+};
+
+/** A real RSA key pair and a self-signed certificate, as an admin would upload to the connected app. */
+async function keyAndCertificate(): Promise<{ privateKeyPem: string; certificatePem: string }> {
+  x509.cryptoProvider.set(webcrypto as never);
+  const keys = (await webcrypto.subtle.generateKey(rsa, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01',
+    name: 'CN=cosell-connector test',
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + 86_400_000),
+    signingAlgorithm: rsa,
+    keys,
+  });
+  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
+  const privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.match(/.{1,64}/g)?.join('\n')}\n-----END PRIVATE KEY-----\n`;
+  return { privateKeyPem, certificatePem: certificate.toString('pem') };
+}
+
+async function expectUpstream(promise: Promise<unknown>): Promise<UpstreamError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(UpstreamError);
+  return error as UpstreamError;
+}
+
+describe('login URLs and JWT audience', () => {
+  it('resolves production, sandbox, My Domain and emulator URLs', () => {
+    expect(resolveLoginUrl('production')).toBe('https://login.salesforce.com');
+    expect(resolveLoginUrl('sandbox')).toBe('https://test.salesforce.com');
+    expect(resolveLoginUrl('https://acme.my.salesforce.com/')).toBe('https://acme.my.salesforce.com');
+    expect(jwtAudienceFor('https://acme.my.salesforce.com')).toBe('https://login.salesforce.com');
+    expect(jwtAudienceFor('https://acme--uat.sandbox.my.salesforce.com')).toBe('https://test.salesforce.com');
+    expect(jwtAudienceFor('http://127.0.0.1:4020')).toBe('http://127.0.0.1:4020');
+  });
+});
+
+describe('openSalesforceConnection against the emulator', () => {
+  let org: SalesforceTestOrg;
+  beforeAll(async () => {
+    org = await startSalesforceTestOrg();
+  });
+  afterAll(async () => {
+    await org?.close();
+  });
+
+  const whoAmI = async (conn: Awaited<ReturnType<typeof org.connectAsAdmin>>) => {
+    const result = await conn.query<{ Username: string }>(
+      `SELECT Username FROM User WHERE Id = '${conn.userInfo?.id}'`,
+    );
+    return result.records[0]?.Username;
+  };
+
+  it('signs in with the JWT bearer flow and re-runs the grant when the session expires', async () => {
+    const { privateKeyPem, certificatePem } = await keyAndCertificate();
+    await org.control('/__emulator/connected-app', { certificatePem });
+    const conn = await openSalesforceConnection({
+      loginUrl: org.url,
+      auth: {
+        flow: 'jwt',
+        clientId: org.emulator.connectedApp.clientId,
+        username: org.emulator.users.integration.username,
+        privateKeyPem,
+      },
+    });
+    expect(conn.version).toBe(SALESFORCE_API_VERSION);
+    expect(conn.refreshToken).toBeFalsy();
+    expect(await whoAmI(conn)).toBe(org.emulator.users.integration.username);
+
+    const tokenBefore = conn.accessToken;
+    let refreshes = 0;
+    conn.on('refresh', () => {
+      refreshes += 1;
+    });
+    await org.control('/__emulator/sessions/expire');
+    expect(await whoAmI(conn)).toBe(org.emulator.users.integration.username);
+    expect(refreshes).toBe(1);
+    expect(conn.accessToken).not.toBe(tokenBefore);
+  });
+
+  it('refuses a JWT signed with a key the connected app does not know, as auth', async () => {
+    const registered = await keyAndCertificate();
+    const other = await keyAndCertificate();
+    await org.control('/__emulator/connected-app', { certificatePem: registered.certificatePem });
+    const error = await expectUpstream(
+      openSalesforceConnection({
+        loginUrl: org.url,
+        auth: {
+          flow: 'jwt',
+          clientId: org.emulator.connectedApp.clientId,
+          username: org.emulator.users.integration.username,
+          privateKeyPem: other.privateKeyPem,
+        },
+      }),
+    );
+    expect(error.kind).toBe('auth');
+    expect(error.message).toContain('cosell connect salesforce');
+    expect(error.message).not.toContain(other.privateKeyPem.slice(40, 80));
+  });
+
+  it('signs in with client credentials as the run-as user and renews by re-running the grant', async () => {
+    const conn = await openSalesforceConnection({
+      loginUrl: org.url,
+      auth: {
+        flow: 'clientCredentials',
+        clientId: org.emulator.connectedApp.clientId,
+        clientSecret: org.emulator.connectedApp.clientSecret,
+      },
+    });
+    expect(await whoAmI(conn)).toBe(org.emulator.users.integration.username);
+    let refreshes = 0;
+    conn.on('refresh', () => {
+      refreshes += 1;
+    });
+    await org.control('/__emulator/sessions/expire');
+    expect(await whoAmI(conn)).toBe(org.emulator.users.integration.username);
+    expect(refreshes).toBe(1);
+  });
+
+  it('gets a refresh token through the authorization-code flow and refreshes with it', async () => {
+    const client = {
+      loginUrl: org.url,
+      clientId: org.emulator.connectedApp.clientId,
+      clientSecret: org.emulator.connectedApp.clientSecret,
+      redirectUri: 'http://127.0.0.1:1/callback',
+    };
+    const request = salesforceAuthorizationRequest(client);
+    const redirect = await fetch(request.url, { redirect: 'manual' });
+    const location = new URL(String(redirect.headers.get('location')));
+    expect(location.searchParams.get('state')).toBe(request.state);
+    const grant = await exchangeSalesforceAuthorizationCode(
+      client,
+      String(location.searchParams.get('code')),
+      request.codeVerifier,
+    );
+    expect(grant.refreshToken).toBeTruthy();
+
+    const conn = await openSalesforceConnection({
+      loginUrl: org.url,
+      auth: {
+        flow: 'refreshToken',
+        clientId: client.clientId,
+        clientSecret: client.clientSecret,
+        refreshToken: grant.refreshToken,
+      },
+    });
+    expect(await whoAmI(conn)).toBe(org.emulator.users.admin.username);
+    let refreshes = 0;
+    conn.on('refresh', () => {
+      refreshes += 1;
+    });
+    await org.control('/__emulator/sessions/expire');
+    expect(await whoAmI(conn)).toBe(org.emulator.users.admin.username);
+    expect(refreshes).toBe(1);
+
+    const revoked = await expectUpstream(
+      openSalesforceConnection({
+        loginUrl: org.url,
+        auth: { flow: 'refreshToken', clientId: client.clientId, refreshToken: 'not-a-refresh-token' },
+      }),
+    );
+    expect(revoked.kind).toBe('auth');
+  });
+
+  it('signs in with username and password, warning that it is for development only', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: 'warn',
+      destination: { write: (line: string) => lines.push(line) },
+    });
+    const conn = await openSalesforceConnection({
+      loginUrl: org.url,
+      logger,
+      auth: {
+        flow: 'password',
+        clientId: org.emulator.connectedApp.clientId,
+        clientSecret: org.emulator.connectedApp.clientSecret,
+        username: org.emulator.users.admin.username,
+        password: org.emulator.users.admin.password,
+      },
+    });
+    expect(await whoAmI(conn)).toBe(org.emulator.users.admin.username);
+    expect(lines.join('')).toMatch(/development only/);
+    expect(lines.join('')).not.toContain(org.emulator.users.admin.password);
+
+    const wrong = await expectUpstream(
+      openSalesforceConnection({
+        loginUrl: org.url,
+        logger,
+        auth: {
+          flow: 'password',
+          clientId: org.emulator.connectedApp.clientId,
+          clientSecret: org.emulator.connectedApp.clientSecret,
+          username: org.emulator.users.admin.username,
+          password: 'wrong-password',
+        },
+      }),
+    );
+    expect(wrong.kind).toBe('auth');
+    expect(wrong.code).toBe('invalid_grant');
+    expect(wrong.message).not.toContain('wrong-password');
+  });
+});
