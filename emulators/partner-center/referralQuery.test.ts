@@ -18,6 +18,10 @@ async function list(query: string): Promise<ListPage> {
   return result.json as unknown as ListPage;
 }
 
+function listWhere(filter: string): Promise<ListPage> {
+  return list(`$filter=${encodeURIComponent(filter)}`);
+}
+
 beforeAll(async () => {
   client = await startEmulatorClient();
 });
@@ -76,7 +80,7 @@ describe('listing referrals over HTTP', () => {
   });
 
   it('pages past 100 items with @odata.count and an opaque nextLink', async () => {
-    const first = await list('$filter=' + encodeURIComponent("status eq 'Active'"));
+    const first = await listWhere("status eq 'Active'");
     expect(first['@odata.count']).toBe(105);
     expect(first.value).toHaveLength(100);
     expect(first['@odata.context']).toContain('$metadata#Referrals');
@@ -106,18 +110,18 @@ describe('listing referrals over HTTP', () => {
   });
 
   it('filters by country, lambda and external reference id', async () => {
-    const german = await list('$filter=' + encodeURIComponent("customerProfile/address/country eq 'DE'"));
+    const german = await listWhere("customerProfile/address/country eq 'DE'");
     expect(german['@odata.count']).toBe(21);
-    const kim = await list('$filter=' + encodeURIComponent("team/any(t: t/email eq 'kim@contoso.example')"));
+    const kim = await listWhere("team/any(t: t/email eq 'kim@contoso.example')");
     expect(kim.value.map((referral) => referral['id'])).toEqual([createdIds[7]]);
-    const byExternal = await list('$filter=' + encodeURIComponent("externalReferenceId eq 'opp-42'"));
+    const byExternal = await listWhere("externalReferenceId eq 'opp-42'");
     expect(byExternal.value.map((referral) => referral['id'])).toEqual([createdIds[42]]);
   });
 
   it('filters on datetimes and orders by createdDateTime', async () => {
     const all = await list('$orderby=createdDateTime asc');
     const pivot = String(all.value[53]?.['createdDateTime']);
-    const later = await list('$filter=' + encodeURIComponent(`createdDateTime ge ${pivot}`));
+    const later = await listWhere(`createdDateTime ge ${pivot}`);
     expect(later['@odata.count']).toBe(52);
     const newestFirst = await list('$orderby=createdDateTime desc&$top=1');
     expect(newestFirst.value[0]?.['id']).toBe(createdIds[104]);

@@ -1,0 +1,282 @@
+import { verify, X509Certificate } from 'node:crypto';
+import { Agent, fetch } from 'undici';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { DeliveryRecord } from './emulatorState.ts';
+import {
+  type EmulatorClient,
+  privateDealBody,
+  startEmulatorClient,
+  startWebhookReceiver,
+  type WebhookReceiver,
+  waitFor,
+} from './emulatorTestKit.ts';
+
+const REGISTRATION = '/webhooks/v1/registration';
+const ALL_EVENTS = [
+  'referral-created',
+  'referral-updated',
+  'related-referral-created',
+  'related-referral-updated',
+  'test-created',
+];
+let client: EmulatorClient;
+let receiver: WebhookReceiver;
+let webhooksAuth: Record<string, string>;
+
+beforeAll(async () => {
+  client = await startEmulatorClient({ webhookRetryBaseMs: 5, webhookMaxRetryDelayMs: 20 });
+  receiver = await startWebhookReceiver();
+  const token = await client.control('POST', '/__emulator/token', {
+    audience: 'https://api.partnercenter.microsoft.com',
+  });
+  webhooksAuth = { authorization: `Bearer ${String(token.json['access_token'])}` };
+});
+afterAll(async () => {
+  await client.emulator.close();
+  await receiver.close();
+});
+beforeEach(async () => {
+  await client.control('POST', '/__emulator/reset');
+  receiver.received.length = 0;
+  receiver.statuses.length = 0;
+});
+
+async function register(
+  body: Record<string, unknown> = { WebhookUrl: receiver.url, WebhookEvents: ALL_EVENTS },
+) {
+  const result = await client.call('POST', REGISTRATION, body, webhooksAuth);
+  expect(result.status).toBe(200);
+  return result;
+}
+
+async function deliveries(): Promise<DeliveryRecord[]> {
+  return (await client.control('GET', '/__emulator/webhook-deliveries')).body as DeliveryRecord[];
+}
+
+async function createReferral(name = 'Webhook deal'): Promise<string> {
+  const created = await client.call('POST', '/v1.0/engagements/referrals', privateDealBody({ name }));
+  expect(created.status).toBe(201);
+  return String(created.json['id']);
+}
+
+function receivedCount(count: number) {
+  return waitFor(
+    async () => (receiver.received.length >= count ? receiver.received.slice() : undefined),
+    `${count} webhook(s)`,
+  );
+}
+
+describe('registration', () => {
+  it('lists the supported events', async () => {
+    const events = await client.call('GET', `${REGISTRATION}/events`, undefined, webhooksAuth);
+    expect(events.body).toEqual(expect.arrayContaining(ALL_EVENTS));
+  });
+
+  it('answers 409 to a second POST and overwrites with PUT (camelCase accepted)', async () => {
+    const first = await register();
+    expect(first.json).toMatchObject({ WebhookUrl: receiver.url, WebhookEvents: ALL_EVENTS });
+    const second = await client.call(
+      'POST',
+      REGISTRATION,
+      { WebhookUrl: 'http://127.0.0.1:1/other', WebhookEvents: ALL_EVENTS },
+      webhooksAuth,
+    );
+    expect(second.status).toBe(409);
+    expect(String((second.json['error'] as Record<string, unknown>)['message'])).toMatch(/PUT/);
+
+    const replaced = await client.call(
+      'PUT',
+      REGISTRATION,
+      { webhookUrl: 'http://127.0.0.1:1/other', webhookEvents: ['referral-created'] },
+      webhooksAuth,
+    );
+    expect(replaced.status).toBe(200);
+    expect(replaced.json['SubscriberId']).toBe(first.json['SubscriberId']);
+    const shown = await client.call('GET', REGISTRATION, undefined, webhooksAuth);
+    expect(shown.json).toMatchObject({
+      WebhookUrl: 'http://127.0.0.1:1/other',
+      WebhookEvents: ['referral-created'],
+    });
+
+    expect((await client.call('DELETE', REGISTRATION, undefined, webhooksAuth)).status).toBe(204);
+    expect((await client.call('GET', REGISTRATION, undefined, webhooksAuth)).status).toBe(404);
+  });
+
+  it('refuses unknown events and a missing URL', async () => {
+    const result = await client.call(
+      'POST',
+      REGISTRATION,
+      { WebhookUrl: receiver.url, WebhookEvents: ['nope'] },
+      webhooksAuth,
+    );
+    expect(result.status).toBe(400);
+    const noUrl = await client.call('POST', REGISTRATION, { WebhookEvents: ALL_EVENTS }, webhooksAuth);
+    expect(noUrl.status).toBe(400);
+  });
+});
+
+describe('deliveries', () => {
+  it('signs the exact body with a leaf that chains to the test CA and says O=Microsoft Corporation', async () => {
+    await register();
+    const id = await createReferral();
+    const [webhook] = await receivedCount(1);
+    if (!webhook) throw new Error('no webhook');
+    expect(Object.keys(webhook.json)).toEqual([
+      'EventName',
+      'ResourceUri',
+      'ResourceName',
+      'AuditUri',
+      'ResourceChangeUtcDate',
+    ]);
+    expect(webhook.json).toMatchObject({
+      EventName: 'referral-created',
+      ResourceUri: `https://api.partnercenter.microsoft.com/engagements/v1/referrals/${id}`,
+      ResourceName: 'referral',
+      AuditUri: null,
+    });
+    expect(String(webhook.json['ResourceChangeUtcDate'])).toMatch(/\.\d{7}\+00:00$/);
+    expect(webhook.headers['x-ms-signature-algorithm']).toBe('rsa-sha256');
+    const certificateUrl = String(webhook.headers['x-ms-certificate-url']);
+    expect(certificateUrl).toBe(client.emulator.certificateUrl);
+    const authorization = String(webhook.headers['authorization']);
+    expect(authorization).toMatch(/^Signature /);
+
+    const agent = new Agent({ connect: { ca: client.emulator.caCertPem } });
+    const certificateResponse = await fetch(certificateUrl, { dispatcher: agent });
+    const leaf = new X509Certificate(Buffer.from(await certificateResponse.arrayBuffer()));
+    await agent.close();
+    const ca = new X509Certificate(client.emulator.caCertPem);
+    expect(leaf.checkIssued(ca)).toBe(true);
+    expect(leaf.verify(ca.publicKey)).toBe(true);
+    expect(leaf.subject).toMatch(/O=Microsoft Corporation/);
+    const signature = Buffer.from(authorization.slice('Signature '.length), 'base64');
+    expect(verify('sha256', webhook.rawBody, leaf.publicKey, signature)).toBe(true);
+    const tampered = Buffer.from(
+      webhook.rawBody.toString('utf8').replace('referral-created', 'referral-updated'),
+    );
+    expect(verify('sha256', tampered, leaf.publicKey, signature)).toBe(false);
+  });
+
+  it('puts the signature in x-ms-signature when the registration asks for it', async () => {
+    await register({
+      WebhookUrl: receiver.url,
+      WebhookEvents: ALL_EVENTS,
+      SignatureTokenToMsSignatureHeader: true,
+    });
+    await createReferral();
+    const [webhook] = await receivedCount(1);
+    expect(webhook?.headers['authorization']).toBeUndefined();
+    expect(String(webhook?.headers['x-ms-signature'])).toMatch(/^[A-Za-z0-9+/]+=*$/);
+  });
+
+  it('retries a receiver answering 500 until it succeeds', async () => {
+    await register();
+    receiver.statuses.push(500, 500, 503);
+    await createReferral();
+    const received = await receivedCount(4);
+    expect(received.map((webhook) => webhook.answeredStatus)).toEqual([500, 500, 503, 200]);
+    expect(new Set(received.map((webhook) => webhook.rawBody.toString('utf8'))).size).toBe(1);
+    const [delivery] = await waitFor(async () => {
+      const all = await deliveries();
+      return all[0]?.status === 'delivered' ? all : undefined;
+    }, 'delivered status');
+    expect(delivery?.attempts.map((attempt) => attempt.statusCode)).toEqual([500, 500, 503, 200]);
+  });
+
+  it('gives up after 10 attempts', async () => {
+    await register();
+    receiver.statuses.push(...Array.from({ length: 12 }, () => 500));
+    await createReferral();
+    const [delivery] = await waitFor(async () => {
+      const all = await deliveries();
+      return all[0]?.status === 'failed' ? all : undefined;
+    }, 'failed delivery');
+    expect(delivery?.attempts).toHaveLength(10);
+    expect(receiver.received).toHaveLength(10);
+  });
+
+  it('only sends registered events', async () => {
+    await register({ WebhookUrl: receiver.url, WebhookEvents: ['referral-updated'] });
+    const id = await createReferral();
+    await client.call('PATCH', `/v1.0/engagements/referrals/${id}`, [
+      { op: 'replace', path: '/name', value: 'x' },
+    ]);
+    const [webhook] = await receivedCount(1);
+    expect(webhook?.json['EventName']).toBe('referral-updated');
+    expect((await deliveries()).map((delivery) => delivery.eventName)).toEqual(['referral-updated']);
+  });
+
+  it('sends a test-created validation event and reports its result', async () => {
+    await register();
+    const sent = await client.call('POST', `${REGISTRATION}/validationEvents`, undefined, webhooksAuth);
+    expect(sent.status).toBe(200);
+    const correlationId = String(sent.json['correlationId']);
+    const [webhook] = await receivedCount(1);
+    expect(webhook?.json).toMatchObject({
+      EventName: 'test-created',
+      ResourceName: 'test',
+      ResourceUri: `https://api.partnercenter.microsoft.com/webhooks/v1/registration/validationEvents/${correlationId}`,
+    });
+    const status = await waitFor(async () => {
+      const result = await client.call(
+        'GET',
+        `${REGISTRATION}/validationEvents/${correlationId}`,
+        undefined,
+        webhooksAuth,
+      );
+      return result.json['status'] === 'completed' ? result.json : undefined;
+    }, 'completed validation');
+    expect(status).toMatchObject({
+      correlationId,
+      callbackUrl: receiver.url,
+      results: [{ responseCode: 'OK', systemError: false }],
+    });
+  });
+});
+
+describe('delivery faults', () => {
+  it('drops the next event', async () => {
+    await register();
+    await client.control('POST', '/__emulator/delivery-faults', { drop: 1 });
+    await createReferral('dropped');
+    await createReferral('kept');
+    await receivedCount(1);
+    const all = await deliveries();
+    expect(all.map((delivery) => delivery.status)).toEqual(['dropped', 'delivered']);
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it('duplicates the next event', async () => {
+    await register();
+    await client.control('POST', '/__emulator/delivery-faults', { duplicate: 1 });
+    await createReferral();
+    const received = await receivedCount(2);
+    expect(received[0]?.rawBody.equals(received[1]?.rawBody ?? Buffer.alloc(0))).toBe(true);
+    const all = await deliveries();
+    expect(all[1]?.duplicateOf).toBe(all[0]?.id);
+  });
+
+  it('reorders the next two events', async () => {
+    await register();
+    await client.control('POST', '/__emulator/delivery-faults', { reorder: true });
+    const first = await createReferral('first');
+    const second = await createReferral('second');
+    const received = await receivedCount(2);
+    expect(received.map((webhook) => String(webhook.json['ResourceUri']).split('/').pop())).toEqual([
+      second,
+      first,
+    ]);
+  });
+
+  it('fails the next attempts with an injected status, then retries', async () => {
+    await register();
+    await client.control('POST', '/__emulator/delivery-faults', { status: 503, count: 2 });
+    await createReferral();
+    await receivedCount(1);
+    const [delivery] = await waitFor(async () => {
+      const all = await deliveries();
+      return all[0]?.status === 'delivered' ? all : undefined;
+    }, 'delivered after injected failures');
+    expect(delivery?.attempts.map((attempt) => attempt.statusCode)).toEqual([503, 503, 200]);
+  });
+});
