@@ -3,13 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UpstreamError } from '../shared/upstreamError.ts';
 import { checkPrerequisites, formatPrerequisites } from './checkPrerequisites.ts';
 import { formatInstallProgress, formatInstallResult } from './formatInstallResult.ts';
 import { type InstallProgress, installSalesforcePackage } from './packageInstaller.ts';
 import { SalesforceClient } from './salesforceClient.ts';
 import { defaultSalesforceFieldNames as n, opportunityCustomFields } from './salesforceFieldNames.ts';
-import { type SalesforceTestOrg, startSalesforceTestOrg } from './testing/salesforceTestOrg.ts';
+import {
+  type SalesforceTestOrg,
+  startSalesforceTestOrg,
+  upstreamRejection,
+} from './testing/salesforceTestOrg.ts';
 
 const fieldNamesOf = async (conn: Connection, sobject: string) =>
   (await new SalesforceClient(conn).describe(sobject)).fields.map((f) => f.name);
@@ -42,16 +45,12 @@ describe('installSalesforcePackage against the emulator', () => {
   });
 
   it('before install: the fields are unknown and the error says to install', async () => {
-    const error = await new SalesforceClient(integration)
-      .queryAll(`SELECT Id, ${n.referralId} FROM Opportunity`)
-      .then(
-        () => null,
-        (e: unknown) => e,
-      );
-    expect(error).toBeInstanceOf(UpstreamError);
-    expect((error as UpstreamError).code).toBe('INVALID_FIELD');
-    expect((error as UpstreamError).kind).toBe('permanent');
-    expect((error as UpstreamError).message).toContain('cosell salesforce install');
+    const error = await upstreamRejection(
+      new SalesforceClient(integration).queryAll(`SELECT Id, ${n.referralId} FROM Opportunity`),
+    );
+    expect(error.code).toBe('INVALID_FIELD');
+    expect(error.kind).toBe('permanent');
+    expect(error.message).toContain('cosell salesforce install');
 
     const checks = await checkPrerequisites(integration);
     const fields = checks.find((c) => c.check === 'Opportunity: fields present and readable');

@@ -3,11 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UpstreamError } from '../shared/upstreamError.ts';
 import { installSalesforcePackage } from './packageInstaller.ts';
 import { SalesforceClient } from './salesforceClient.ts';
 import { defaultSalesforceFieldNames as n } from './salesforceFieldNames.ts';
-import { type SalesforceTestOrg, startSalesforceTestOrg } from './testing/salesforceTestOrg.ts';
+import {
+  type SalesforceTestOrg,
+  startSalesforceTestOrg,
+  upstreamRejection,
+} from './testing/salesforceTestOrg.ts';
 
 const opportunity = (name: string, extra: Record<string, unknown> = {}) => ({
   Name: name,
@@ -15,15 +18,6 @@ const opportunity = (name: string, extra: Record<string, unknown> = {}) => ({
   CloseDate: '2026-12-31',
   ...extra,
 });
-
-async function rejection(promise: Promise<unknown>): Promise<UpstreamError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UpstreamError);
-  return error as UpstreamError;
-}
 
 /** A one-field SFDX package: an external id that is NOT unique, so an upsert can match several records. */
 async function nonUniqueExternalIdPackage(): Promise<string> {
@@ -136,7 +130,7 @@ describe('SalesforceClient against the emulator', () => {
       opportunity('Twin A', { Legacy_Deal_Key__c: 'twin' }),
       opportunity('Twin B', { Legacy_Deal_Key__c: 'twin' }),
     ]);
-    const error = await rejection(
+    const error = await upstreamRejection(
       client.upsert(
         'Opportunity',
         'Legacy_Deal_Key__c',
@@ -148,7 +142,7 @@ describe('SalesforceClient against the emulator', () => {
   });
 
   it('rejects a single invalid record with a permanent error saying what to fix', async () => {
-    const error = await rejection(client.create('Opportunity', { Name: 'No stage' }));
+    const error = await upstreamRejection(client.create('Opportunity', { Name: 'No stage' }));
     expect(error.kind).toBe('permanent');
     expect(error.code).toBe('REQUIRED_FIELD_MISSING');
     expect(error.message).toContain('create Opportunity');
@@ -191,7 +185,7 @@ describe('SalesforceClient against the emulator', () => {
     expect(client.budgetExceeded(0.99)).toBe(false);
 
     await org.control('/__emulator/limits', { used: 1000, max: 1000 });
-    const error = await rejection(client.queryAll('SELECT Id FROM Opportunity LIMIT 1'));
+    const error = await upstreamRejection(client.queryAll('SELECT Id FROM Opportunity LIMIT 1'));
     expect(error.kind).toBe('rate_limited');
     expect(error.code).toBe('REQUEST_LIMIT_EXCEEDED');
     expect(error.retryAfterSeconds).toBeGreaterThan(0);

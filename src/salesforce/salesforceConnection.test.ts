@@ -1,8 +1,8 @@
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
+import type { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../shared/logger.ts';
-import { UpstreamError } from '../shared/upstreamError.ts';
 import {
   exchangeSalesforceAuthorizationCode,
   salesforceAuthorizationRequest,
@@ -13,7 +13,11 @@ import {
   resolveLoginUrl,
   SALESFORCE_API_VERSION,
 } from './salesforceConnection.ts';
-import { type SalesforceTestOrg, startSalesforceTestOrg } from './testing/salesforceTestOrg.ts';
+import {
+  type SalesforceTestOrg,
+  startSalesforceTestOrg,
+  upstreamRejection,
+} from './testing/salesforceTestOrg.ts';
 
 const rsa = {
   name: 'RSASSA-PKCS1-v1_5',
@@ -39,15 +43,6 @@ async function keyAndCertificate(): Promise<{ privateKeyPem: string; certificate
   return { privateKeyPem, certificatePem: certificate.toString('pem') };
 }
 
-async function expectUpstream(promise: Promise<unknown>): Promise<UpstreamError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UpstreamError);
-  return error as UpstreamError;
-}
-
 describe('login URLs and JWT audience', () => {
   it('resolves production, sandbox, My Domain and emulator URLs', () => {
     expect(resolveLoginUrl('production')).toBe('https://login.salesforce.com');
@@ -68,11 +63,25 @@ describe('openSalesforceConnection against the emulator', () => {
     await org?.close();
   });
 
-  const whoAmI = async (conn: Awaited<ReturnType<typeof org.connectAsAdmin>>) => {
+  const whoAmI = async (conn: Connection) => {
     const result = await conn.query<{ Username: string }>(
       `SELECT Username FROM User WHERE Id = '${conn.userInfo?.id}'`,
     );
     return result.records[0]?.Username;
+  };
+
+  /** Signed in as `username`; after the emulator expires every session, the next call renews it exactly once. */
+  const expectRenewedAfterExpiry = async (conn: Connection, username: string) => {
+    expect(await whoAmI(conn)).toBe(username);
+    const tokenBefore = conn.accessToken;
+    let refreshes = 0;
+    conn.on('refresh', () => {
+      refreshes += 1;
+    });
+    await org.control('/__emulator/sessions/expire');
+    expect(await whoAmI(conn)).toBe(username);
+    expect(refreshes).toBe(1);
+    expect(conn.accessToken).not.toBe(tokenBefore);
   };
 
   it('signs in with the JWT bearer flow and re-runs the grant when the session expires', async () => {
@@ -89,24 +98,14 @@ describe('openSalesforceConnection against the emulator', () => {
     });
     expect(conn.version).toBe(SALESFORCE_API_VERSION);
     expect(conn.refreshToken).toBeFalsy();
-    expect(await whoAmI(conn)).toBe(org.emulator.users.integration.username);
-
-    const tokenBefore = conn.accessToken;
-    let refreshes = 0;
-    conn.on('refresh', () => {
-      refreshes += 1;
-    });
-    await org.control('/__emulator/sessions/expire');
-    expect(await whoAmI(conn)).toBe(org.emulator.users.integration.username);
-    expect(refreshes).toBe(1);
-    expect(conn.accessToken).not.toBe(tokenBefore);
+    await expectRenewedAfterExpiry(conn, org.emulator.users.integration.username);
   });
 
   it('refuses a JWT signed with a key the connected app does not know, as auth', async () => {
     const registered = await keyAndCertificate();
     const other = await keyAndCertificate();
     await org.control('/__emulator/connected-app', { certificatePem: registered.certificatePem });
-    const error = await expectUpstream(
+    const error = await upstreamRejection(
       openSalesforceConnection({
         loginUrl: org.url,
         auth: {
@@ -131,14 +130,7 @@ describe('openSalesforceConnection against the emulator', () => {
         clientSecret: org.emulator.connectedApp.clientSecret,
       },
     });
-    expect(await whoAmI(conn)).toBe(org.emulator.users.integration.username);
-    let refreshes = 0;
-    conn.on('refresh', () => {
-      refreshes += 1;
-    });
-    await org.control('/__emulator/sessions/expire');
-    expect(await whoAmI(conn)).toBe(org.emulator.users.integration.username);
-    expect(refreshes).toBe(1);
+    await expectRenewedAfterExpiry(conn, org.emulator.users.integration.username);
   });
 
   it('gets a refresh token through the authorization-code flow and refreshes with it', async () => {
@@ -168,16 +160,9 @@ describe('openSalesforceConnection against the emulator', () => {
         refreshToken: grant.refreshToken,
       },
     });
-    expect(await whoAmI(conn)).toBe(org.emulator.users.admin.username);
-    let refreshes = 0;
-    conn.on('refresh', () => {
-      refreshes += 1;
-    });
-    await org.control('/__emulator/sessions/expire');
-    expect(await whoAmI(conn)).toBe(org.emulator.users.admin.username);
-    expect(refreshes).toBe(1);
+    await expectRenewedAfterExpiry(conn, org.emulator.users.admin.username);
 
-    const revoked = await expectUpstream(
+    const revoked = await upstreamRejection(
       openSalesforceConnection({
         loginUrl: org.url,
         auth: { flow: 'refreshToken', clientId: client.clientId, refreshToken: 'not-a-refresh-token' },
@@ -207,7 +192,7 @@ describe('openSalesforceConnection against the emulator', () => {
     expect(lines.join('')).toMatch(/development only/);
     expect(lines.join('')).not.toContain(org.emulator.users.admin.password);
 
-    const wrong = await expectUpstream(
+    const wrong = await upstreamRejection(
       openSalesforceConnection({
         loginUrl: org.url,
         logger,

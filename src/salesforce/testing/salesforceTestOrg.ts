@@ -4,6 +4,7 @@
  */
 import type { Connection } from 'jsforce';
 import { startSalesforceEmulator } from '../../../emulators/salesforce/startSalesforceEmulator.ts';
+import { UpstreamError } from '../../shared/upstreamError.ts';
 import { openSalesforceConnection, type SalesforceAuth } from '../salesforceConnection.ts';
 
 export type SalesforceEmulator = Awaited<ReturnType<typeof startSalesforceEmulator>>;
@@ -49,16 +50,13 @@ export async function startSalesforceTestOrg(): Promise<SalesforceTestOrg> {
   };
 }
 
-/** Polls `condition` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(
-  condition: () => Promise<T | undefined | false>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await condition();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`Condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+/** The UpstreamError a promise rejects with; fails the test when it resolves or rejects with anything else. */
+export async function upstreamRejection(promise: Promise<unknown>): Promise<UpstreamError> {
+  const outcome = await promise.then(
+    (value) => ({ resolved: value }),
+    (error: unknown) => ({ error }),
+  );
+  if (!('error' in outcome)) throw new Error(`Expected a rejection, got ${JSON.stringify(outcome.resolved)}`);
+  if (!(outcome.error instanceof UpstreamError)) throw outcome.error;
+  return outcome.error;
 }
