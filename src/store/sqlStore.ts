@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Clock } from '../shared/clock.ts';
 import { SqlAuditRepository } from './sqlAuditRepository.ts';
 import { SqlConnectionRepository } from './sqlConnectionRepository.ts';
@@ -21,7 +22,35 @@ function createRepositories(db: SqlExecutor, clock: Clock): StoreRepositories {
   };
 }
 
-/** The Store over any SqlDriver: one copy of the repository logic for every dialect. */
+const MISUSE =
+  'inside store.transaction(fn), use the repositories fn receives (tx.links, tx.audit …), not the store itself: the store runs outside the transaction';
+
+/** Refuses statements from the store's own repositories while the caller is inside one of its transactions. */
+function outsideTransactionsOnly(db: SqlExecutor, active: AsyncLocalStorage<true>): SqlExecutor {
+  const check = () => {
+    if (active.getStore()) throw new Error(`Store misuse: ${MISUSE}.`);
+  };
+  return {
+    query: async (sql, params, options) => {
+      check();
+      return db.query(sql, params, options);
+    },
+    execute: async (sql, params, options) => {
+      check();
+      return db.execute(sql, params, options);
+    },
+    script: async (sql) => {
+      check();
+      return db.script(sql);
+    },
+  };
+}
+
+/**
+ * The Store over any SqlDriver: one copy of the repository logic for every dialect.
+ * Using the store (rather than the tx repositories) inside a transaction, or nesting
+ * transactions, fails at once instead of deadlocking (SQLite) or escaping the transaction (Postgres).
+ */
 export class SqlStore implements Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly links: StoreRepositories['links'];
@@ -32,13 +61,17 @@ export class SqlStore implements Store {
   readonly secrets: StoreRepositories['secrets'];
   readonly connections: StoreRepositories['connections'];
   private closing: Promise<void> | null = null;
+  private readonly activeTransaction = new AsyncLocalStorage<true>();
 
   constructor(
     private readonly driver: SqlDriver,
     private readonly clock: Clock,
   ) {
     this.dialect = driver.dialect;
-    const repositories = createRepositories(driver.executor, clock);
+    const repositories = createRepositories(
+      outsideTransactionsOnly(driver.executor, this.activeTransaction),
+      clock,
+    );
     this.links = repositories.links;
     this.audit = repositories.audit;
     this.inbox = repositories.inbox;
@@ -48,8 +81,13 @@ export class SqlStore implements Store {
     this.connections = repositories.connections;
   }
 
-  transaction<T>(fn: (tx: StoreRepositories) => Promise<T>): Promise<T> {
-    return this.driver.transaction((executor) => fn(createRepositories(executor, this.clock)));
+  async transaction<T>(fn: (tx: StoreRepositories) => Promise<T>): Promise<T> {
+    if (this.activeTransaction.getStore()) {
+      throw new Error(`Store misuse: transactions do not nest; ${MISUSE}.`);
+    }
+    return this.driver.transaction((executor) =>
+      this.activeTransaction.run(true, () => fn(createRepositories(executor, this.clock))),
+    );
   }
 
   /** Closes the database; calling it again is harmless. */

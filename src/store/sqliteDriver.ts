@@ -22,6 +22,27 @@ function classify(error: unknown): unknown {
   return error;
 }
 
+/** Opens the file (creating its directory) with the durability settings; failures say what to check. */
+function openDatabase(path: string, busyTimeoutMs: number): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
+    db.pragma('foreign_keys = ON');
+    return db;
+  } catch (error) {
+    db?.close();
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `Cannot open the SQLite store at ${path} (${reason}): check that its directory is writable by this user and that the file is a cosell store, or point the store path at a new file.`,
+      { cause: error },
+    );
+  }
+}
+
 /**
  * better-sqlite3 behind the async SqlDriver seam. One connection: statements run synchronously,
  * and a mutex (shared by every handle on the same file in this process) keeps other callers out
@@ -39,15 +60,10 @@ export class SqliteDriver implements SqlDriver {
   private readonly statements = new Map<string, Database.Statement>();
 
   constructor(options: SqliteDriverOptions) {
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-    this.db = new Database(options.path);
+    this.db = openDatabase(options.path, options.busyTimeoutMs ?? 5_000);
     const fileLock = acquireSqliteFileLock(options.path);
     this.mutex = fileLock.mutex;
     this.releaseFileLock = fileLock.release;
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5_000))}`);
-    this.db.pragma('foreign_keys = ON');
     const direct = this.createExecutor();
     this.executor = {
       query: (sql, params, options) => this.mutex.run(() => direct.query(sql, params, options)),

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,15 @@ describe('SQLite store specifics', () => {
     await store.links.insert(newLinkFixture({ referralId: 'r', salesforceObject: 'lead' }));
     await store.close();
     expect(existsSync(path)).toBe(true);
+  });
+
+  it('says what to check when the file cannot be opened as a store', async () => {
+    const location = backend.newLocation();
+    if (location.kind !== 'sqlite') throw new Error('expected a sqlite location');
+    writeFileSync(location.path, 'this is not a database, just some text that is long enough '.repeat(20));
+    await expect(openStore(location)).rejects.toThrow(
+      /Cannot open the SQLite store at .*store\.db .*check that its directory is writable/,
+    );
   });
 
   it('sets WAL, synchronous=FULL, foreign keys and a busy timeout on its connection', async () => {

@@ -559,6 +559,18 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         expect(await store.cursors.get('conn-a', 'inside')).toBeNull();
       });
 
+      it('refuses the store itself and nested transactions inside a transaction, and rolls back', async () => {
+        const viaStore = store.transaction(async (tx) => {
+          await tx.cursors.set('conn-a', 'sf', 'inside');
+          await store.cursors.set('conn-a', 'other', 'outside');
+        });
+        await expect(viaStore).rejects.toThrow(/use the repositories fn receives/);
+        const nested = store.transaction(async () => store.transaction(async () => 'never'));
+        await expect(nested).rejects.toThrow(/transactions do not nest/);
+        expect(await store.cursors.get('conn-a', 'sf')).toBeNull();
+        expect(await store.cursors.get('conn-a', 'other')).toBeNull();
+      });
+
       it('runs concurrent transactions without losing any of them', async () => {
         await Promise.all(
           Array.from({ length: 10 }, (_, i) =>
