@@ -1,0 +1,89 @@
+/** Access and refresh tokens. Access tokens expire after the session TTL on the emulator clock. */
+import { randomBytes } from 'node:crypto';
+import { SalesforceApiError } from './salesforceApiError.ts';
+import type { SalesforceOrg } from './salesforceOrg.ts';
+
+export interface Session {
+  userId: string;
+  token: string;
+}
+
+export class SessionRegistry {
+  constructor(
+    private readonly org: SalesforceOrg,
+    private readonly sessionTtlSeconds: number,
+  ) {}
+
+  /** Real tokens look like `00D…!AQ…`: never three dot-separated parts, so jsforce's SOAP path accepts them. */
+  private newToken(marker: string): string {
+    return `${this.org.state.orgId.slice(0, 15)}!${marker}${randomBytes(48).toString('base64url')}`;
+  }
+
+  issueAccessToken(userId: string, refreshToken: string | null): string {
+    const token = this.newToken('AQ');
+    this.org.state.sessions[token] = {
+      userId,
+      issuedAtMs: this.org.now().getTime(),
+      expired: false,
+      refreshToken,
+    };
+    this.org.changed();
+    return token;
+  }
+
+  issueRefreshToken(userId: string, clientId: string): string {
+    const token = `5Aep861${randomBytes(40).toString('base64url')}`;
+    this.org.state.refreshTokens[token] = { userId, clientId };
+    this.org.changed();
+    return token;
+  }
+
+  /** The session for a token, or a 401 INVALID_SESSION_ID (what makes jsforce refresh). */
+  authenticate(token: string | undefined): Session {
+    const row = token ? this.org.state.sessions[token] : undefined;
+    const expiredByTime = row
+      ? this.org.now().getTime() >= row.issuedAtMs + this.sessionTtlSeconds * 1000
+      : true;
+    if (!token || !row || row.expired || expiredByTime) {
+      throw new SalesforceApiError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+    }
+    return { userId: row.userId, token };
+  }
+
+  expireAll(): number {
+    const rows = Object.values(this.org.state.sessions);
+    for (const row of rows) row.expired = true;
+    this.org.changed();
+    return rows.length;
+  }
+
+  /** Revokes an access token, or a refresh token together with the access tokens minted from it. */
+  revoke(token: string): boolean {
+    const { sessions, refreshTokens } = this.org.state;
+    let revoked = false;
+    if (sessions[token]) {
+      delete sessions[token];
+      revoked = true;
+    }
+    if (refreshTokens[token]) {
+      delete refreshTokens[token];
+      for (const [accessToken, row] of Object.entries(sessions)) {
+        if (row.refreshToken === token) delete sessions[accessToken];
+      }
+      revoked = true;
+    }
+    if (revoked) this.org.changed();
+    return revoked;
+  }
+}
+
+/** The bearer token of a request: `Authorization: Bearer|OAuth <token>`, else `?oauth_token=`. */
+export function bearerToken(authorization: string | undefined, query: unknown): string | undefined {
+  const match = authorization ? /^(?:Bearer|OAuth)\s+(.+)$/i.exec(authorization.trim()) : null;
+  if (match?.[1]) return match[1];
+  if (query && typeof query === 'object' && 'oauth_token' in query) {
+    const value = (query as Record<string, unknown>)['oauth_token'];
+    if (typeof value === 'string') return value;
+  }
+  return undefined;
+}

@@ -1,0 +1,50 @@
+/** Helpers for the emulator's own tests: a started emulator and jsforce connections to it. */
+import { Connection } from 'jsforce';
+import {
+  type SalesforceEmulator,
+  type SalesforceEmulatorOptions,
+  startSalesforceEmulator,
+} from './startSalesforceEmulator.ts';
+
+export const TEST_API_VERSION = '62.0';
+
+export async function startTestEmulator(
+  options: SalesforceEmulatorOptions = {},
+): Promise<SalesforceEmulator> {
+  return startSalesforceEmulator(options);
+}
+
+/** A jsforce connection logged in with the OAuth password flow (jsforce re-runs it on 401). */
+export async function loginAs(
+  emulator: SalesforceEmulator,
+  who: 'admin' | 'integration',
+  version = TEST_API_VERSION,
+): Promise<Connection> {
+  const connection = new Connection({
+    loginUrl: emulator.url,
+    version,
+    oauth2: {
+      loginUrl: emulator.url,
+      clientId: emulator.connectedApp.clientId,
+      clientSecret: emulator.connectedApp.clientSecret,
+    },
+  });
+  const user = emulator.users[who];
+  await connection.login(user.username, user.password);
+  return connection;
+}
+
+export async function control(
+  emulator: SalesforceEmulator,
+  path: string,
+  body: unknown = {},
+  method = 'POST',
+): Promise<unknown> {
+  const response = await fetch(`${emulator.url}/__emulator/${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`control ${path} answered ${response.status}: ${await response.text()}`);
+  return response.status === 204 ? null : response.json();
+}
