@@ -11,6 +11,7 @@ import {
 
 export interface EmulatorClient {
   emulator: PartnerCenterEmulator;
+  /** The Referrals API token `call` sends; replace it after advancing the clock past its expiry. */
   token: string;
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<CallResult>;
   control(method: string, path: string, body?: unknown): Promise<CallResult>;
@@ -47,14 +48,14 @@ export async function startEmulatorClient(
 ): Promise<EmulatorClient> {
   const emulator = await startPartnerCenterEmulator(options);
   const tokenResult = await send(`${emulator.url}/__emulator/token`, 'POST', {}, {});
-  const token = String(tokenResult.json['access_token']);
-  return {
+  const client: EmulatorClient = {
     emulator,
-    token,
+    token: String(tokenResult.json['access_token']),
     call: (method, path, body, headers = {}) =>
-      send(`${emulator.url}${path}`, method, body, { authorization: `Bearer ${token}`, ...headers }),
+      send(`${emulator.url}${path}`, method, body, { authorization: `Bearer ${client.token}`, ...headers }),
     control: (method, path, body) => send(`${emulator.url}${path}`, method, body, {}),
   };
+  return client;
 }
 
 /** A valid private-deal create body (spec §1.8). */
