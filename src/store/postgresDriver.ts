@@ -25,6 +25,16 @@ const UNREACHABLE_CODES = new Set([
 /** SQLSTATEs that mean the URL points at the wrong place or the wrong credentials. */
 const CONFIG_CODES = new Set(['28P01', '28000', '3D000']);
 
+const JSON_TYPE_OIDS = new Set<number>([pg.types.builtins.JSON, pg.types.builtins.JSONB]);
+
+/** json/jsonb columns arrive as text, as in SQLite, so one decoder reads both (a jsonb string stays a string). */
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    JSON_TYPE_OIDS.has(oid)
+      ? (value: string) => value
+      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
 /** Where the URL points, for messages: host, port and database, never the user's password. */
 export function describePostgresUrl(url: string): string {
   try {
@@ -60,6 +70,7 @@ export class PostgresDriver implements SqlDriver {
       connectionString: options.url,
       max: options.maxConnections ?? 10,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+      types,
       ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
     });
     // An idle client losing its connection must not crash the process; the next query reports it.

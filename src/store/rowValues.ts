@@ -25,7 +25,7 @@ export function writeJson(value: unknown): SqlValue {
   return value === null || value === undefined ? null : JSON.stringify(value);
 }
 
-/** Reads a JSON column: SQLite gives text, Postgres jsonb gives the parsed value. */
+/** Reads a JSON column (both drivers hand JSON over as text; see postgresDriver types). */
 export function readJson(value: unknown): unknown {
   if (value === null || value === undefined) return null;
   return typeof value === 'string' ? JSON.parse(value) : value;

@@ -67,6 +67,11 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
       await store.close();
     });
 
+    it('can be closed more than once', async () => {
+      await store.close();
+      await expect(store.close()).resolves.toBeUndefined();
+    });
+
     describe('links', () => {
       it('inserts a link and reads it back with a store-assigned id and timestamps from the clock', async () => {
         const inserted = await store.links.insert(
@@ -113,6 +118,13 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         const cleared = await store.links.update(inserted.id, { base: null, lastError: null });
         expect(cleared.base).toBeNull();
         expect(cleared.lastError).toBeNull();
+      });
+
+      it('round-trips a base that is a bare JSON string, number or array', async () => {
+        for (const [index, base] of ['just text', '{"looks":"like json"}', 42, [1, 'two'], true].entries()) {
+          const link = await store.links.insert(newLinkFixture({ referralId: `ref-${index}`, base }));
+          expect((await store.links.get(link.id))?.base).toEqual(base);
+        }
       });
 
       it('returns null for ids it never assigned', async () => {
@@ -401,6 +413,13 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         expect(await store.deadLetters.remove('nonsense')).toBe(false);
         expect(await store.deadLetters.get(third.id)).toBeNull();
         expect((await store.deadLetters.list({})).map((row) => row.jobKey)).toEqual(['k2', 'k1']);
+      });
+
+      it('keeps payloads of any JSON shape', async () => {
+        for (const payload of ['a plain string', 7, null, ['x', { y: 1 }]]) {
+          const row = await store.deadLetters.add({ ...deadLetter('shape'), payload });
+          expect((await store.deadLetters.get(row.id))?.payload).toEqual(payload);
+        }
       });
     });
 
