@@ -6,21 +6,10 @@
 import Database from 'better-sqlite3';
 import { type EmbeddedClaimedJob, EmbeddedJobStorage } from './embeddedJobStorage.ts';
 import { migrateEmbeddedQueue } from './embeddedQueueMigrations.ts';
-import type {
-  EnqueueResult,
-  JobHandler,
-  JobQueue,
-  JobToEnqueue,
-  QueueStats,
-  WorkOptions,
-} from './jobQueue.ts';
-import { DEFAULT_STOP_TIMEOUT_MS, JobRunner } from './jobRunner.ts';
-import {
-  countDeadLetters,
-  type QueueSettings,
-  redriveDeadLetter,
-  resolveRunnerOptions,
-} from './queueSettings.ts';
+import type { EnqueueResult, JobToEnqueue } from './jobQueue.ts';
+import { JobRunner } from './jobRunner.ts';
+import { type QueueSettings, resolveRunnerOptions } from './queueSettings.ts';
+import { RunnerQueue } from './runnerQueue.ts';
 
 export interface EmbeddedQueueOptions extends QueueSettings {
   /** The SQLite store's database file. */
@@ -29,28 +18,31 @@ export interface EmbeddedQueueOptions extends QueueSettings {
   busyTimeoutMs?: number;
 }
 
-export class EmbeddedQueue implements JobQueue {
+function openDatabase(options: EmbeddedQueueOptions, nowIso: string): Database.Database {
+  const db = new Database(options.path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5_000))}`);
+    db.pragma('synchronous = NORMAL');
+    migrateEmbeddedQueue(db, nowIso);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+export class EmbeddedQueue extends RunnerQueue<EmbeddedClaimedJob> {
   private readonly db: Database.Database;
   private readonly storage: EmbeddedJobStorage;
-  private readonly runner: JobRunner<EmbeddedClaimedJob>;
-  private readonly settings: QueueSettings;
-  private closed = false;
 
   constructor(options: EmbeddedQueueOptions) {
     const runnerOptions = resolveRunnerOptions(options);
-    this.settings = options;
-    this.db = new Database(options.path);
-    try {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5_000))}`);
-      this.db.pragma('synchronous = NORMAL');
-      migrateEmbeddedQueue(this.db, runnerOptions.now().toISOString());
-    } catch (error) {
-      this.db.close();
-      throw error;
-    }
-    this.storage = new EmbeddedJobStorage(this.db, () => runnerOptions.now().getTime());
-    this.runner = new JobRunner(this.storage, runnerOptions);
+    const db = openDatabase(options, runnerOptions.now().toISOString());
+    const storage = new EmbeddedJobStorage(db, () => runnerOptions.now().getTime());
+    super(new JobRunner(storage, runnerOptions), options.deadLetters);
+    this.db = db;
+    this.storage = storage;
   }
 
   async enqueue<P>(job: JobToEnqueue<P>): Promise<EnqueueResult> {
@@ -60,32 +52,11 @@ export class EmbeddedQueue implements JobQueue {
     return result;
   }
 
-  async work<P>(name: string, handler: JobHandler<P>, options: WorkOptions): Promise<void> {
-    this.assertOpen('work');
-    this.runner.register(name, handler as JobHandler, options.concurrency);
+  protected async countJobs(): Promise<{ pending: number; running: number }> {
+    return this.storage.stats();
   }
 
-  async redrive(deadLetterId: string): Promise<EnqueueResult> {
-    this.assertOpen('redrive');
-    return redriveDeadLetter(this.settings.deadLetters, deadLetterId, (job) => this.enqueue(job));
-  }
-
-  async stats(): Promise<QueueStats> {
-    this.assertOpen('stats');
-    const { pending, running } = this.storage.stats();
-    return { pending, running, deadLetters: await countDeadLetters(this.settings.deadLetters) };
-  }
-
-  async stop(options: { timeoutMs?: number } = {}): Promise<void> {
-    if (this.closed) return;
-    await this.runner.stop(options.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS);
-    this.closed = true;
+  protected async close(): Promise<void> {
     this.db.close();
-  }
-
-  private assertOpen(operation: string): void {
-    if (this.closed || this.runner.isStopped) {
-      throw new Error(`Cannot ${operation}: the job queue has been stopped. Open a new queue to continue.`);
-    }
   }
 }

@@ -408,6 +408,61 @@ export function describeJobQueueContract(
       ]);
     });
 
+    it('keeps renewing the lease of a long run, so no other worker starts it meanwhile', async () => {
+      const leaseMs = 90;
+      const holder = await open({ retry: { leaseMs }, pollIntervalMs: 10 });
+      const watcher = await open({ retry: { leaseMs }, pollIntervalMs: 10 });
+      const release = gate();
+      const runs: Array<{ id: string; attempt: number }> = [];
+      const handler = async (job: Job) => {
+        runs.push({ id: job.id, attempt: job.attempt });
+        await release.promise;
+      };
+      const { id } = await holder.enqueue({ name: 'contract-long', key: 'k-long', payload: null });
+      await holder.work('contract-long', handler, { concurrency: 1 });
+      await waitFor('the run to start', () => runs.length === 1);
+      await watcher.work('contract-long', handler, { concurrency: 1 });
+      // The run outlives several leases while another worker polls for the same job.
+      const startedAtMs = Date.now();
+      await waitFor('five lease lengths to pass with the job still running once', async () => {
+        const stats = await watcher.stats();
+        if (stats.running !== 1 || runs.length !== 1)
+          throw new Error(`lease lost: ${JSON.stringify({ stats, runs })}`);
+        return Date.now() - startedAtMs > 5 * leaseMs;
+      });
+      release.open();
+      await waitFor('the queue to be empty', async () => {
+        const stats = await watcher.stats();
+        return stats.pending === 0 && stats.running === 0;
+      });
+      expect(runs).toEqual([{ id, attempt: 1 }]);
+    });
+
+    it('stop() that times out aborts the running handler and hands its job back for another worker', async () => {
+      const queue = await open({ pollIntervalMs: 10 });
+      const aborted: string[] = [];
+      await queue.enqueue({ name: 'contract-stuck', key: 'k-stuck', payload: null });
+      await queue.work(
+        'contract-stuck',
+        (job) =>
+          new Promise<void>((resolve) => {
+            job.signal.addEventListener('abort', () => {
+              aborted.push(job.id);
+              resolve();
+            });
+          }),
+        { concurrency: 1 },
+      );
+      await waitFor('the run to start', async () => (await queue.stats()).running === 1);
+      await queue.stop({ timeoutMs: 50 });
+      expect(aborted).toHaveLength(1);
+      const next = await open({ pollIntervalMs: 10 });
+      const reruns: string[] = [];
+      await next.work('contract-stuck', async (job) => void reruns.push(job.id), { concurrency: 1 });
+      await waitFor('another worker to run the job', () => reruns.length === 1);
+      expect(reruns).toEqual(aborted);
+    });
+
     it('stop() waits for running handlers and does no work afterwards', async () => {
       const queue = await open({ pollIntervalMs: 10 });
       const release = gate();

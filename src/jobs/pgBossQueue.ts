@@ -9,22 +9,11 @@
 
 import pg from 'pg';
 import PgBoss from 'pg-boss';
-import type {
-  EnqueueResult,
-  JobHandler,
-  JobQueue,
-  JobToEnqueue,
-  QueueStats,
-  WorkOptions,
-} from './jobQueue.ts';
-import { DEFAULT_STOP_TIMEOUT_MS, JobRunner, type JobRunnerOptions } from './jobRunner.ts';
+import type { EnqueueResult, JobToEnqueue } from './jobQueue.ts';
+import { JobRunner, type JobRunnerOptions } from './jobRunner.ts';
 import { type PgBossClaimedJob, type PgBossJobData, PgBossJobStorage } from './pgBossJobStorage.ts';
-import {
-  countDeadLetters,
-  type QueueSettings,
-  redriveDeadLetter,
-  resolveRunnerOptions,
-} from './queueSettings.ts';
+import { type QueueSettings, resolveRunnerOptions } from './queueSettings.ts';
+import { RunnerQueue } from './runnerQueue.ts';
 
 export interface PgBossQueueOptions extends QueueSettings {
   url: string;
@@ -41,24 +30,22 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const PG_BOSS_RETRY_LIMIT = 1_000_000;
 const INTERNAL_QUEUE_PREFIX = '__pgboss__';
 
-export class PgBossQueue implements JobQueue {
+export class PgBossQueue extends RunnerQueue<PgBossClaimedJob> {
   private readonly createdQueues = new Set<string>();
-  private readonly runner: JobRunner<PgBossClaimedJob>;
   private totalConcurrency = 0;
-  private closed = false;
 
   private constructor(
     private readonly boss: PgBoss,
     private readonly pool: pg.Pool,
     private readonly schema: string,
     private readonly maxConnections: number,
-    private readonly settings: QueueSettings,
+    settings: QueueSettings,
     private readonly runnerOptions: JobRunnerOptions,
   ) {
     const storage = new PgBossJobStorage(pool, schema, (error) =>
       runnerOptions.logger.error({ err: error }, 'job queue: a Postgres connection holding a job failed'),
     );
-    this.runner = new JobRunner(storage, runnerOptions);
+    super(new JobRunner(storage, runnerOptions), settings.deadLetters);
   }
 
   /** Connects, lets pg-boss create or migrate its schema, and returns a queue ready to use. */
@@ -117,26 +104,18 @@ export class PgBossQueue implements JobQueue {
     }
   }
 
-  async work<P>(name: string, handler: JobHandler<P>, options: WorkOptions): Promise<void> {
-    this.assertOpen('work');
+  protected override async prepareWork(name: string, concurrency: number): Promise<void> {
     // Each running job holds a connection; keep some for claims and enqueues.
-    if (this.totalConcurrency + options.concurrency >= this.maxConnections) {
+    if (this.totalConcurrency + concurrency >= this.maxConnections) {
       throw new Error(
-        `Concurrency ${this.totalConcurrency + options.concurrency} needs more than the pool's ${this.maxConnections} connections: raise maxConnections or lower the concurrency.`,
+        `Concurrency ${this.totalConcurrency + concurrency} needs more than the pool's ${this.maxConnections} connections: raise maxConnections or lower the concurrency.`,
       );
     }
     await this.ensureQueue(name);
-    this.runner.register(name, handler as JobHandler, options.concurrency);
-    this.totalConcurrency += options.concurrency;
+    this.totalConcurrency += concurrency;
   }
 
-  async redrive(deadLetterId: string): Promise<EnqueueResult> {
-    this.assertOpen('redrive');
-    return redriveDeadLetter(this.settings.deadLetters, deadLetterId, (job) => this.enqueue(job));
-  }
-
-  async stats(): Promise<QueueStats> {
-    this.assertOpen('stats');
+  protected async countJobs(): Promise<{ pending: number; running: number }> {
     const { rows } = await this.pool.query<{ pending: string; running: string }>(
       `SELECT
          count(*) FILTER (WHERE state < 'active' OR (state = 'active' AND started_on + expire_in < now())) AS pending,
@@ -145,17 +124,10 @@ export class PgBossQueue implements JobQueue {
        WHERE state <= 'active' AND singleton_key IS NOT NULL AND left(name, $1) <> $2`,
       [INTERNAL_QUEUE_PREFIX.length, INTERNAL_QUEUE_PREFIX],
     );
-    return {
-      pending: Number(rows[0]?.pending ?? 0),
-      running: Number(rows[0]?.running ?? 0),
-      deadLetters: await countDeadLetters(this.settings.deadLetters),
-    };
+    return { pending: Number(rows[0]?.pending ?? 0), running: Number(rows[0]?.running ?? 0) };
   }
 
-  async stop(options: { timeoutMs?: number } = {}): Promise<void> {
-    if (this.closed) return;
-    await this.runner.stop(options.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS);
-    this.closed = true;
+  protected async close(): Promise<void> {
     await this.pool.end();
     await this.boss.stop({ graceful: false });
   }
@@ -208,11 +180,5 @@ export class PgBossQueue implements JobQueue {
       expireInSeconds: Math.max(1, Math.ceil(this.runnerOptions.retry.leaseMs / 1000)),
     });
     this.createdQueues.add(name);
-  }
-
-  private assertOpen(operation: string): void {
-    if (this.closed || this.runner.isStopped) {
-      throw new Error(`Cannot ${operation}: the job queue has been stopped. Open a new queue to continue.`);
-    }
   }
 }

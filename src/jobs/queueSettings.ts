@@ -1,13 +1,10 @@
-/**
- * Options every queue adapter accepts, their defaults, and the pieces of JobQueue behaviour that do
- * not depend on storage (redrive, dead-letter counting).
- */
+/** Options every queue adapter accepts, and their defaults. */
 import type { Clock } from '../shared/clock.ts';
 import { systemClock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
 import { silentLogger } from '../shared/logger.ts';
 import type { DeadLetterRepository } from '../store/store.ts';
-import type { EnqueueResult, JobToEnqueue, QueueHooks, RetryOptions } from './jobQueue.ts';
+import type { QueueHooks, RetryOptions } from './jobQueue.ts';
 import { DEFAULT_RETRY_OPTIONS } from './jobQueue.ts';
 import { DEFAULT_POLL_INTERVAL_MS, type JobRunnerOptions } from './jobRunner.ts';
 import type { RandomSource } from './retryPolicy.ts';
@@ -25,9 +22,6 @@ export interface QueueSettings {
   logger?: Logger;
 }
 
-/** Upper bound on dead letters counted by stats(). */
-export const DEAD_LETTER_COUNT_LIMIT = 100_000;
-
 export function resolveRunnerOptions(settings: QueueSettings): JobRunnerOptions {
   const retry = { ...DEFAULT_RETRY_OPTIONS, ...settings.retry };
   if (retry.maxAttempts < 1)
@@ -43,27 +37,4 @@ export function resolveRunnerOptions(settings: QueueSettings): JobRunnerOptions 
     logger: settings.logger ?? silentLogger,
     now: () => clock.now(),
   };
-}
-
-/** Re-enqueues a dead-lettered job as a new job (attempts start again at 1) and removes the dead letter. */
-export async function redriveDeadLetter(
-  deadLetters: DeadLetterRepository,
-  deadLetterId: string,
-  enqueue: (job: JobToEnqueue) => Promise<EnqueueResult>,
-): Promise<EnqueueResult> {
-  const deadLetter = await deadLetters.get(deadLetterId);
-  if (deadLetter === null) {
-    throw new Error(
-      `Dead letter ${deadLetterId} does not exist; it may have been redriven already. List them with cosell status.`,
-    );
-  }
-  const job: JobToEnqueue = { name: deadLetter.jobName, key: deadLetter.jobKey, payload: deadLetter.payload };
-  if (deadLetter.connectionId !== null) job.connectionId = deadLetter.connectionId;
-  const result = await enqueue(job);
-  await deadLetters.remove(deadLetterId);
-  return result;
-}
-
-export async function countDeadLetters(deadLetters: DeadLetterRepository): Promise<number> {
-  return (await deadLetters.list({ limit: DEAD_LETTER_COUNT_LIMIT })).length;
 }
