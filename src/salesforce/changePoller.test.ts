@@ -145,7 +145,7 @@ describe('ChangePoller against the emulator and a real SQLite store', () => {
     const poller = newPoller();
     await poller.poll();
     const parent = synced[42] as string;
-    await adminClient.create(n.solutionObject, {
+    const solutionId = await adminClient.create(n.solutionObject, {
       [n.solutionOpportunity]: parent,
       [n.solutionId]: 'sol-42',
       [n.solutionName]: 'Azure OpenAI',
@@ -156,6 +156,12 @@ describe('ChangePoller against the emulator and a real SQLite store', () => {
     });
     const result = await poller.poll();
     expect(result.changes).toEqual([
+      expect.objectContaining({ opportunityId: parent, reasons: ['solution'] }),
+    ]);
+
+    await admin.sobject(n.solutionObject).destroy(solutionId);
+    const afterDelete = await poller.poll();
+    expect(afterDelete.changes).toEqual([
       expect.objectContaining({ opportunityId: parent, reasons: ['solution'] }),
     ]);
   });

@@ -9,7 +9,7 @@ import {
   querySince,
   serializeChangeCursor,
 } from './changeCursor.ts';
-import type { SalesforceClient } from './salesforceClient.ts';
+import type { QueryOptions, SalesforceClient } from './salesforceClient.ts';
 import { defaultSalesforceFieldNames, type SalesforceFieldNames } from './salesforceFieldNames.ts';
 import { parseSalesforceDateTime, soqlDateTime } from './soqlLiteral.ts';
 
@@ -114,8 +114,10 @@ export class ChangePoller {
     const solutions = await this.readSource(
       SOLUTION_CURSOR_SOURCE,
       (since) =>
-        `SELECT Id, SystemModstamp, ${n.solutionOpportunity}, ${n.solutionId}, ${n.solutionName}, ${n.solutionPublisher} FROM ${n.solutionObject} WHERE SystemModstamp >= ${since} AND ${linkedOrSync(`${parentRelationship}.`)} ORDER BY SystemModstamp, Id`,
+        `SELECT Id, IsDeleted, SystemModstamp, ${n.solutionOpportunity}, ${n.solutionId}, ${n.solutionName}, ${n.solutionPublisher} FROM ${n.solutionObject} WHERE SystemModstamp >= ${since} AND ${linkedOrSync(`${parentRelationship}.`)} ORDER BY SystemModstamp, Id`,
       (row) => String(row[n.solutionOpportunity] ?? ''),
+      // Deleted solutions must reach Partner Center too: read the recycle bin as well.
+      { includeDeleted: true },
     );
 
     const byOpportunity = new Map<string, ChangedOpportunity>();
@@ -144,6 +146,7 @@ export class ChangePoller {
     source: string,
     soql: (sinceLiteral: string) => string,
     opportunityIdOf: (row: Row) => string,
+    queryOptions: QueryOptions = {},
   ): Promise<{
     fresh: Array<{ opportunityId: string; systemModstamp: string }>;
     next: ChangeCursor;
@@ -154,7 +157,7 @@ export class ChangePoller {
     const since = querySince(cursor, this.overlapMs, initialSince);
     const observed: ObservedRow[] = [];
     const opportunityByKey = new Map<ObservedRow, string>();
-    for await (const row of this.options.client.query<Row>(soql(soqlDateTime(since)))) {
+    for await (const row of this.options.client.query<Row>(soql(soqlDateTime(since)), queryOptions)) {
       const item: ObservedRow = {
         id: row.Id,
         systemModstamp: parseSalesforceDateTime(row.SystemModstamp).toISOString(),

@@ -1,7 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import jsforce from 'jsforce';
 import { classifySalesforceError } from './classifySalesforceError.ts';
-import { resolveLoginUrl, type SalesforceConnectionOptions } from './salesforceConnection.ts';
+import {
+  resolveLoginUrl,
+  type SalesforceConnectionOptions,
+  userInfoFromIdentityUrl,
+} from './salesforceConnection.ts';
 
 /**
  * The web-server (authorization code + PKCE) flow that yields the refresh token the `refreshToken` auth flow
@@ -64,7 +68,7 @@ export async function exchangeSalesforceAuthorizationCode(
         'Salesforce issued no refresh token: add the "refresh_token, offline_access" scope to the connected app',
       );
     }
-    const [organizationId = '', userId = ''] = res.id.split('/').slice(-2);
+    const { id: userId, organizationId } = userInfoFromIdentityUrl(res.id);
     return { refreshToken: res.refresh_token, instanceUrl: res.instance_url, userId, organizationId };
   } catch (error) {
     throw classifySalesforceError(error, {

@@ -75,6 +75,11 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+export interface QueryOptions {
+  /** Also return deleted (recycle bin) rows, through /queryAll; they carry IsDeleted = true. */
+  includeDeleted?: boolean;
+}
+
 export interface SalesforceClientOptions {
   /** Field API names in use; an INVALID_FIELD on one of them tells the user to install the package. */
   packageFieldNames?: readonly string[];
@@ -230,9 +235,14 @@ export class SalesforceClient {
   }
 
   /** Every row of a SOQL query, page after page (each page is fetched when the previous one is used up). */
-  async *query<T extends Record<string, unknown>>(soql: string): AsyncGenerator<T> {
+  async *query<T extends Record<string, unknown>>(
+    soql: string,
+    options: QueryOptions = {},
+  ): AsyncGenerator<T> {
     const operation = `query ${soql.length > 120 ? `${soql.slice(0, 117)}...` : soql}`;
-    let page = await this.call(operation, (conn) => conn.query<T>(soql, { autoFetch: false }));
+    let page = await this.call(operation, (conn) =>
+      conn.query<T>(soql, { autoFetch: false, scanAll: options.includeDeleted === true }),
+    );
     for (;;) {
       for (const record of page.records) yield record as T;
       const next = page.nextRecordsUrl;
@@ -242,9 +252,9 @@ export class SalesforceClient {
   }
 
   /** All rows of a query as an array (for small result sets). */
-  async queryAll<T extends Record<string, unknown>>(soql: string): Promise<T[]> {
+  async queryAll<T extends Record<string, unknown>>(soql: string, options: QueryOptions = {}): Promise<T[]> {
     const rows: T[] = [];
-    for await (const row of this.query<T>(soql)) rows.push(row);
+    for await (const row of this.query<T>(soql, options)) rows.push(row);
     return rows;
   }
 

@@ -1,5 +1,4 @@
 import { webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
 import type { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../shared/logger.ts';
@@ -28,6 +27,9 @@ const rsa = {
 
 /** A real RSA key pair and a self-signed certificate, as an admin would upload to the connected app. */
 async function keyAndCertificate(): Promise<{ privateKeyPem: string; certificatePem: string }> {
+  // @peculiar/x509 needs a Reflect metadata API before it loads.
+  await import('../../emulators/shared/reflectMetadata.ts');
+  const x509 = await import('@peculiar/x509');
   x509.cryptoProvider.set(webcrypto as never);
   const keys = (await webcrypto.subtle.generateKey(rsa, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({

@@ -58,6 +58,12 @@ export function jwtAudienceFor(loginUrl: string): string {
   return loginUrl;
 }
 
+/** The identity URL of a token response ends in /<orgId>/<userId>. */
+export function userInfoFromIdentityUrl(url: string): { id: string; organizationId: string; url: string } {
+  const [organizationId = '', id = ''] = url.split('/').slice(-2);
+  return { id, organizationId, url };
+}
+
 const base64Url = (input: string | Buffer): string => Buffer.from(input).toString('base64url');
 
 /** An RS256-signed JWT bearer assertion (iss = consumer key, sub = username, exp a few minutes ahead). */
@@ -161,13 +167,15 @@ export async function openSalesforceConnection(options: SalesforceConnectionOpti
           ...(auth.clientSecret === undefined ? {} : { clientSecret: auth.clientSecret }),
         });
         const res = await oauth2.refreshToken(auth.refreshToken);
-        return new jsforce.Connection({
+        const conn = new jsforce.Connection({
           ...common,
           oauth2,
           instanceUrl: res.instance_url,
           accessToken: res.access_token,
           refreshToken: res.refresh_token ?? auth.refreshToken,
         });
+        conn.userInfo = userInfoFromIdentityUrl(res.id);
+        return conn;
       }
       case 'password': {
         logger.warn(
