@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type EmulatorClient, startEmulatorClient } from '../../emulators/partner-center/emulatorTestKit.ts';
 import { sqliteBackend } from '../../test/support/testStores.ts';
-import { UpstreamError } from '../shared/upstreamError.ts';
 import { SecretBox, SecretVault } from '../store/secretBox.ts';
 import type { Store } from '../store/store.ts';
 import {
@@ -14,6 +13,7 @@ import {
   WEBHOOKS_SCOPE,
 } from './partnerCenterAuth.ts';
 import { ReferralClient } from './referralClient.ts';
+import { rejectionOf } from './rejectionOf.ts';
 import { WebhookClient } from './webhookClient.ts';
 
 const backend = sqliteBackend();
@@ -79,15 +79,6 @@ function referralClient(signer: PartnerCenterAuth): ReferralClient {
   });
 }
 
-async function rejection(promise: Promise<unknown>): Promise<UpstreamError> {
-  const error = await promise.then(
-    () => null,
-    (thrown: unknown) => thrown,
-  );
-  if (!(error instanceof UpstreamError)) throw new Error(`expected an UpstreamError, got ${String(error)}`);
-  return error;
-}
-
 describe('PartnerCenterAuth (msal-node) against the Entra ID emulator', () => {
   it('signs in with a device code and keeps the token cache encrypted in the store', async () => {
     const { user, prompts } = await signIn(auth());
@@ -133,13 +124,13 @@ describe('PartnerCenterAuth (msal-node) against the Entra ID emulator', () => {
     await signIn(signer);
     const revoked = await emulator.control('POST', '/__emulator/refresh-tokens/revoke', {});
     expect(revoked.json['revoked']).toBeGreaterThan(0);
-    const error = await rejection(signer.getAccessToken(REFERRALS_SCOPE, { forceRefresh: true }));
+    const error = await rejectionOf(signer.getAccessToken(REFERRALS_SCOPE, { forceRefresh: true }));
     expect(error.kind).toBe('auth');
     expect(error.message).toBe(SIGN_IN_AGAIN_MESSAGE);
 
     // through the client: the expired access token leads to the same sign-in-again error
     await emulator.control('POST', '/__emulator/clock', { advanceMs: 2 * 3_600_000 });
-    const throughClient = await rejection(referralClient(signer).listAll());
+    const throughClient = await rejectionOf(referralClient(signer).listAll());
     expect(throughClient).toMatchObject({ kind: 'auth', message: SIGN_IN_AGAIN_MESSAGE });
   });
 
@@ -147,12 +138,12 @@ describe('PartnerCenterAuth (msal-node) against the Entra ID emulator', () => {
     const signer = auth();
     await signIn(signer);
     await emulator.control('POST', '/__emulator/clock', { advanceMs: 91 * 86_400_000 });
-    const error = await rejection(signer.getAccessToken(WEBHOOKS_SCOPE, { forceRefresh: true }));
+    const error = await rejectionOf(signer.getAccessToken(WEBHOOKS_SCOPE, { forceRefresh: true }));
     expect(error).toMatchObject({ kind: 'auth', message: SIGN_IN_AGAIN_MESSAGE });
   });
 
   it('asks for a sign-in before anyone has signed in', async () => {
-    const error = await rejection(auth().getAccessToken(REFERRALS_SCOPE));
+    const error = await rejectionOf(auth().getAccessToken(REFERRALS_SCOPE));
     expect(error.kind).toBe('auth');
     expect(error.message).toContain('cosell connect partner-center');
   });
@@ -161,7 +152,7 @@ describe('PartnerCenterAuth (msal-node) against the Entra ID emulator', () => {
     const signer = auth();
     const { user } = await signIn(signer, emulator.emulator.users.noRole.username);
     expect(user.username).toBe(emulator.emulator.users.noRole.username);
-    const error = await rejection(referralClient(signer).listAll());
+    const error = await rejectionOf(referralClient(signer).listAll());
     expect(error).toMatchObject({ kind: 'auth', status: 403 });
     expect(error.message).toContain('Referrals Admin role');
   });
@@ -185,7 +176,7 @@ describe('PartnerCenterAuth (msal-node) against the Entra ID emulator', () => {
       clientSecret: 'not-the-secret',
     });
     opened.push(wrongSecret);
-    const error = await rejection(wrongSecret.getAccessToken());
+    const error = await rejectionOf(wrongSecret.getAccessToken());
     expect(error.kind).toBe('auth');
     expect(error.message).not.toContain('not-the-secret');
   });

@@ -130,7 +130,8 @@ export class PartnerCenterHttp {
         headers: {
           authorization: `Bearer ${token}`,
           accept: 'application/json',
-          'content-type': 'application/json',
+          // Only with a body: a bodiless POST (validationEvents) with a JSON content type is refused by some servers.
+          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
           'client-request-id': clientRequestId,
           'ms-correlationid': this.correlationId,
           'ms-requestid': clientRequestId,

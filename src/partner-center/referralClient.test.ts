@@ -5,9 +5,9 @@ import {
   privateDealBody,
   startEmulatorClient,
 } from '../../emulators/partner-center/emulatorTestKit.ts';
-import { UpstreamError } from '../shared/upstreamError.ts';
 import { type AccessTokenProvider, PartnerCenterHttp } from './partnerCenterHttp.ts';
 import { type NewPcReferral, ReferralClient, type ReferralClientOptions } from './referralClient.ts';
+import { rejectionOf } from './rejectionOf.ts';
 
 let emulator: EmulatorClient;
 
@@ -42,15 +42,6 @@ async function inboundReferral(overrides: Record<string, unknown> = {}): Promise
   const created = await emulator.control('POST', '/__emulator/referrals', coSellBody(overrides));
   expect(created.status).toBe(201);
   return String(created.json['id']);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<UpstreamError> {
-  const error = await promise.then(
-    () => null,
-    (thrown: unknown) => thrown,
-  );
-  if (!(error instanceof UpstreamError)) throw new Error(`expected an UpstreamError, got ${String(error)}`);
-  return error;
 }
 
 describe('ReferralClient against the Partner Center emulator', () => {
@@ -173,7 +164,7 @@ describe('ReferralClient against the Partner Center emulator', () => {
   it('surfaces forbidden status transitions as permanent errors with the emulator message', async () => {
     const referrals = client();
     const active = (await referrals.create(privateDealBody() as NewPcReferral)).id;
-    const backToNew = await rejection(
+    const backToNew = await rejectionOf(
       referrals.patch(active, [
         { op: 'replace', path: '/status', value: 'New' },
         { op: 'replace', path: '/substatus', value: 'Pending' },
@@ -184,7 +175,7 @@ describe('ReferralClient against the Partner Center emulator', () => {
     expect(backToNew.code).toBe('invalidRequest');
     expect(backToNew.message).toContain('cannot move from Active to New');
 
-    const wrongPair = await rejection(
+    const wrongPair = await rejectionOf(
       referrals.patch(active, [{ op: 'replace', path: '/substatus', value: 'Won' }]),
     );
     expect(wrongPair.kind).toBe('permanent');
@@ -194,7 +185,7 @@ describe('ReferralClient against the Partner Center emulator', () => {
       { op: 'replace', path: '/status', value: 'Closed' },
       { op: 'replace', path: '/substatus', value: 'Won' },
     ]);
-    const reopen = await rejection(
+    const reopen = await rejectionOf(
       referrals.patch(active, [
         { op: 'replace', path: '/status', value: 'Active' },
         { op: 'replace', path: '/substatus', value: 'Accepted' },
@@ -212,7 +203,7 @@ describe('ReferralClient against the Partner Center emulator', () => {
     await emulator.control('PATCH', `/__emulator/referrals/${id}`, {
       details: { notes: 'Changed by the Microsoft seller' },
     });
-    const stale = await rejection(
+    const stale = await rejectionOf(
       referrals.patch(id, [{ op: 'replace', path: '/details/dealValue', value: 1 }], {
         ifMatch: staleETag ?? '',
       }),
@@ -238,7 +229,7 @@ describe('ReferralClient against the Partner Center emulator', () => {
       { ifMatch: eTag ?? '' },
     );
     expect(replaced.name).toBe('Renamed by PUT');
-    const stale = await rejection(
+    const stale = await rejectionOf(
       referrals.put(created.id, { ...referral.raw, name: 'Again' }, { ifMatch: eTag ?? '' }),
     );
     expect(stale.kind).toBe('conflict');
@@ -252,7 +243,7 @@ describe('ReferralClient against the Partner Center emulator', () => {
       count: 1,
     });
     const referrals = client();
-    const throttled = await rejection(referrals.create(privateDealBody() as NewPcReferral));
+    const throttled = await rejectionOf(referrals.create(privateDealBody() as NewPcReferral));
     expect(throttled.kind).toBe('rate_limited');
     expect(throttled.retryAfterSeconds).toBe(37);
     expect(throttled.message).toContain('retry after 37 s');
@@ -267,7 +258,7 @@ describe('ReferralClient against the Partner Center emulator', () => {
       retryAfterSeconds: 120,
       count: 1,
     });
-    const throttled = await rejection(client().listAll());
+    const throttled = await rejectionOf(client().listAll());
     expect(throttled).toMatchObject({ kind: 'rate_limited', retryAfterSeconds: 120 });
   });
 
@@ -294,7 +285,7 @@ describe('ReferralClient against the Partner Center emulator', () => {
       status: 500,
       count: 3,
     });
-    const failed = await rejection(client({ maxReadAttempts: 3 }).listAll());
+    const failed = await rejectionOf(client({ maxReadAttempts: 3 }).listAll());
     expect(failed.kind).toBe('transient');
     expect(failed.status).toBe(500);
     expect(failed.message).toContain('generalException');
@@ -309,7 +300,7 @@ describe('ReferralClient against the Partner Center emulator', () => {
       count: 1,
     });
     const referrals = client();
-    const failed = await rejection(referrals.create(privateDealBody() as NewPcReferral));
+    const failed = await rejectionOf(referrals.create(privateDealBody() as NewPcReferral));
     expect(failed.kind).toBe('transient');
     expect(await referrals.listAll()).toHaveLength(0);
     // the rule was consumed by the single attempt, so the next create goes through
@@ -322,7 +313,7 @@ describe('ReferralClient against the Partner Center emulator', () => {
       drop: true,
       count: 1,
     });
-    const dropped = await rejection(client().create(privateDealBody() as NewPcReferral));
+    const dropped = await rejectionOf(client().create(privateDealBody() as NewPcReferral));
     expect(dropped.kind).toBe('transient');
     expect(dropped.message).toContain('Could not reach Partner Center');
 
@@ -331,13 +322,13 @@ describe('ReferralClient against the Partner Center emulator', () => {
       latencyMs: 2_000,
       count: 1,
     });
-    const slow = await rejection(client({ timeoutMs: 200 }).create(privateDealBody() as NewPcReferral));
+    const slow = await rejectionOf(client({ timeoutMs: 200 }).create(privateDealBody() as NewPcReferral));
     expect(slow.kind).toBe('transient');
     expect(slow.message).toContain('no answer within 200 ms');
   });
 
   it('maps 404 to permanent, 403 to auth with the role hint, and never puts the token in a message', async () => {
-    const missing = await rejection(client().get('00000000-0000-0000-0000-000000000000'));
+    const missing = await rejectionOf(client().get('00000000-0000-0000-0000-000000000000'));
     expect(missing).toMatchObject({ kind: 'permanent', status: 404, code: 'itemNotFound' });
 
     const noRoleToken: AccessTokenProvider = async () => {
@@ -347,7 +338,7 @@ describe('ReferralClient against the Partner Center emulator', () => {
       return String(result.json['access_token']);
     };
     const token = await noRoleToken({ forceRefresh: false });
-    const forbidden = await rejection(client({ getAccessToken: noRoleToken }).listAll());
+    const forbidden = await rejectionOf(client({ getAccessToken: noRoleToken }).listAll());
     expect(forbidden.kind).toBe('auth');
     expect(forbidden.status).toBe(403);
     expect(forbidden.message).toContain('Referrals Admin role');
@@ -369,7 +360,7 @@ describe('ReferralClient against the Partner Center emulator', () => {
     expect(calls).toEqual([false, true]);
 
     const alwaysBad: AccessTokenProvider = async () => 'still-bad-token';
-    const unauthorized = await rejection(client({ getAccessToken: alwaysBad }).get(id));
+    const unauthorized = await rejectionOf(client({ getAccessToken: alwaysBad }).get(id));
     expect(unauthorized).toMatchObject({ kind: 'auth', status: 401 });
     expect(unauthorized.message).toContain('cosell connect partner-center');
     expect(unauthorized.message).not.toContain('still-bad-token');
@@ -385,7 +376,7 @@ describe('ReferralClient against the Partner Center emulator', () => {
         return 'token';
       },
     });
-    const error = await rejection(
+    const error = await rejectionOf(
       http.send({ method: 'GET', path: 'https://elsewhere.example/v1.0/engagements/referrals' }),
     );
     expect(tokenRequests).toBe(0);

@@ -78,9 +78,19 @@ export class WebhookClient {
   async register(
     webhookUrl: string,
     events: readonly string[] = DEFAULT_WEBHOOK_EVENTS,
-    options: { overwrite?: boolean } = {},
+    options: {
+      overwrite?: boolean;
+      /** Ask Partner Center to send the signature in `x-ms-signature` instead of Authorization. */
+      signatureInMsHeader?: boolean;
+    } = {},
   ): Promise<WebhookRegistration> {
-    const body = { WebhookUrl: webhookUrl, WebhookEvents: [...events] };
+    const body = {
+      WebhookUrl: webhookUrl,
+      WebhookEvents: [...events],
+      ...(options.signatureInMsHeader === undefined
+        ? {}
+        : { SignatureTokenToMsSignatureHeader: options.signatureInMsHeader }),
+    };
     try {
       const response = await this.http.send({ method: 'POST', path: '/registration', body });
       return readRegistration(response.body);
