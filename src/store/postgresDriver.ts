@@ -65,6 +65,12 @@ export class PostgresDriver implements SqlDriver {
         `Postgres schema name ${JSON.stringify(options.schema)} is not allowed: use lower-case letters, digits and underscores, starting with a letter or underscore.`,
       );
     }
+    if (/^postgres(ql)?:\/\//i.test(options.url) && !URL.canParse(options.url)) {
+      // Deliberately no cause: URL errors carry the whole input, password included.
+      throw new Error(
+        'The Postgres store URL is not a valid URL: write it as postgres://user:password@host:5432/database (percent-encode special characters in the password).',
+      );
+    }
     this.where = describePostgresUrl(options.url);
     this.pool = new pg.Pool({
       connectionString: options.url,

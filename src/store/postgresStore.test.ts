@@ -49,6 +49,16 @@ if (url === undefined) {
       expect(error).toMatchObject({ kind: 'transient', upstream: 'store' });
     });
 
+    it('rejects a malformed URL without repeating it', async () => {
+      const malformed = 'postgres://user:p@ss:word@[bad-host/db';
+      const error: unknown = await openStore({ kind: 'postgres', url: malformed }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(String((error as Error).message)).toMatch(/not a valid URL: write it as postgres:\/\//);
+      expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain('p@ss:word');
+    });
+
     it('refuses a schema name that is not a plain identifier', async () => {
       await expect(openStore({ kind: 'postgres', url, schema: 'x; DROP TABLE link' })).rejects.toThrow(
         /schema name .* is not allowed/,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { errorKindOf } from '../shared/upstreamError.ts';
 import { SecretBox, SecretBoxError } from './secretBox.ts';
 
 const KEY_BASE64 = randomBytes(32).toString('base64');
@@ -117,6 +118,7 @@ describe('SecretBox', () => {
     for (const env of [{}, { COSELL_SECRET_KEY: '  ' }]) {
       const error = errorOf(() => SecretBox.fromEnv(env));
       expect(error.code).toBe('missing_key');
+      expect(errorKindOf(error)).toBe('auth');
       expect(error.message).toContain('COSELL_SECRET_KEY is not set');
       expect(error.message).toContain('openssl rand -base64 32');
     }

@@ -22,7 +22,12 @@ const GENERATE_HINT = 'Generate one with `openssl rand -base64 32`';
 
 export type SecretBoxErrorCode = 'missing_key' | 'invalid_key' | 'unknown_key' | 'tampered' | 'malformed';
 
+/**
+ * A stored credential cannot be used until a person acts (set the key, or connect again). Its kind
+ * is 'auth', so the job runner pauses the connection with this message instead of retrying.
+ */
 export class SecretBoxError extends Error {
+  readonly kind = 'auth' as const;
   readonly code: SecretBoxErrorCode;
   constructor(code: SecretBoxErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
