@@ -74,6 +74,18 @@ function oauthError(error: string, code: number, description: string, status = 4
   };
 }
 
+function invalidGrant(code: number, description: string): TokenOutcome {
+  return oauthError('invalid_grant', code, description);
+}
+
+function unknownClient(clientId: string): TokenOutcome {
+  return oauthError(
+    'unauthorized_client',
+    700016,
+    `Application with identifier '${clientId}' was not found in the tenant.`,
+  );
+}
+
 function opaque(): string {
   return randomBytes(32).toString('base64url');
 }
@@ -131,6 +143,21 @@ export class IdentityProvider {
 
   /** A token for the given user and API audience (used by `/__emulator/token` and all user grants). */
   accessTokenFor(user: EmulatorUser, audience: string, clientId: string): string {
+    return this.signAccessToken(audience, user.oid, clientId, {
+      upn: user.username,
+      unique_name: user.username,
+      name: user.displayName,
+      scp: 'user_impersonation',
+    });
+  }
+
+  /** The claims every access token carries (v1.0 shape, as Partner Center's APIs receive them). */
+  private signAccessToken(
+    audience: string,
+    subject: string,
+    clientId: string,
+    extra: Record<string, unknown>,
+  ): string {
     const nowSeconds = Math.floor(this.nowMs() / 1000);
     return this.issuer.sign({
       aud: audience,
@@ -139,15 +166,12 @@ export class IdentityProvider {
       nbf: nowSeconds,
       exp: nowSeconds + this.options.accessTokenLifetimeSeconds,
       tid: this.options.tenantId,
-      oid: user.oid,
-      sub: user.oid,
-      upn: user.username,
-      unique_name: user.username,
-      name: user.displayName,
+      oid: subject,
+      sub: subject,
       appid: clientId,
-      scp: 'user_impersonation',
       uti: randomUUID(),
       ver: '1.0',
+      ...extra,
     });
   }
 
@@ -206,11 +230,7 @@ export class IdentityProvider {
 
   startDeviceCode(clientId: string, scopes: string[]): TokenOutcome {
     if (clientId !== this.options.publicClientId) {
-      return oauthError(
-        'unauthorized_client',
-        700016,
-        `Application with identifier '${clientId}' was not found in the tenant.`,
-      );
+      return unknownClient(clientId);
     }
     const deviceCode = opaque();
     const userCode = this.ids.next().replace(/-/g, '').slice(0, 9).toUpperCase();
@@ -266,7 +286,7 @@ export class IdentityProvider {
   redeemDeviceCode(deviceCode: string, clientId: string): TokenOutcome {
     const grant = this.deviceCodes.get(deviceCode);
     if (!grant || grant.clientId !== clientId) {
-      return oauthError('invalid_grant', 70000, 'The provided device code is invalid or was already used.');
+      return invalidGrant(70000, 'The provided device code is invalid or was already used.');
     }
     if (grant.expiresAtMs <= this.nowMs()) {
       this.deviceCodes.delete(deviceCode);
@@ -280,7 +300,7 @@ export class IdentityProvider {
       );
     }
     const user = this.findUser(grant.approvedBy);
-    if (!user) return oauthError('invalid_grant', 50034, 'The user account does not exist.');
+    if (!user) return invalidGrant(50034, 'The user account does not exist.');
     this.deviceCodes.delete(deviceCode);
     return this.userTokens(user, clientId, grant.scopes);
   }
@@ -327,15 +347,10 @@ export class IdentityProvider {
     const grant = this.authorizationCodes.get(code);
     this.authorizationCodes.delete(code);
     if (!grant || grant.clientId !== clientId || grant.expiresAtMs <= this.nowMs()) {
-      return oauthError(
-        'invalid_grant',
-        70008,
-        'The provided authorization code is invalid, expired or already redeemed.',
-      );
+      return invalidGrant(70008, 'The provided authorization code is invalid, expired or already redeemed.');
     }
     if (grant.redirectUri !== redirectUri) {
-      return oauthError(
-        'invalid_grant',
+      return invalidGrant(
         50148,
         'The redirect_uri does not match the one used to get the authorization code.',
       );
@@ -346,61 +361,46 @@ export class IdentityProvider {
           ? createHash('sha256').update(codeVerifier).digest('base64url')
           : codeVerifier;
       if (expected !== grant.codeChallenge) {
-        return oauthError(
-          'invalid_grant',
+        return invalidGrant(
           501481,
           'The code_verifier does not match the code_challenge supplied in the authorization request.',
         );
       }
     }
     const user = this.findUser(grant.username);
-    if (!user) return oauthError('invalid_grant', 50034, 'The user account does not exist.');
+    if (!user) return invalidGrant(50034, 'The user account does not exist.');
     return this.userTokens(user, clientId, grant.scopes);
   }
 
   redeemRefreshToken(refreshToken: string, clientId: string, scopes: string[]): TokenOutcome {
     const grant = this.refreshTokens.get(refreshToken);
     if (!grant || grant.clientId !== clientId) {
-      return oauthError(
-        'invalid_grant',
-        9002313,
-        'Invalid request. The refresh token is malformed or not valid.',
-      );
+      return invalidGrant(9002313, 'Invalid request. The refresh token is malformed or not valid.');
     }
     if (grant.revoked) {
-      return oauthError(
-        'invalid_grant',
+      return invalidGrant(
         50173,
         'The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.',
       );
     }
     if (grant.expiresAtMs <= this.nowMs()) {
-      return oauthError(
-        'invalid_grant',
+      return invalidGrant(
         700082,
         'The refresh token has expired due to inactivity. The token was issued and was inactive for too long. Sign in again.',
       );
     }
     const user = this.findUser(grant.username);
-    if (!user) return oauthError('invalid_grant', 50034, 'The user account does not exist.');
+    if (!user) return invalidGrant(50034, 'The user account does not exist.');
     return this.userTokens(user, clientId, scopes.length > 0 ? scopes : grant.scopes);
   }
 
   redeemPassword(clientId: string, username: string, password: string, scopes: string[]): TokenOutcome {
     if (clientId !== this.options.publicClientId && clientId !== this.options.confidentialClient.clientId) {
-      return oauthError(
-        'unauthorized_client',
-        700016,
-        `Application with identifier '${clientId}' was not found in the tenant.`,
-      );
+      return unknownClient(clientId);
     }
     const user = this.findUser(username);
     if (!user || user.password !== password) {
-      return oauthError(
-        'invalid_grant',
-        50126,
-        'Error validating credentials due to invalid username or password.',
-      );
+      return invalidGrant(50126, 'Error validating credentials due to invalid username or password.');
     }
     return this.userTokens(user, clientId, scopes);
   }
@@ -408,11 +408,7 @@ export class IdentityProvider {
   redeemClientCredentials(clientId: string, clientSecret: string | null, scopes: string[]): TokenOutcome {
     const client = this.options.confidentialClient;
     if (clientId !== client.clientId) {
-      return oauthError(
-        'unauthorized_client',
-        700016,
-        `Application with identifier '${clientId}' was not found in the tenant.`,
-      );
+      return unknownClient(clientId);
     }
     if (clientSecret !== client.clientSecret) {
       return oauthError(
@@ -430,21 +426,9 @@ export class IdentityProvider {
         `App-only tokens are only issued for ${WEBHOOKS_AUDIENCE}/.default; the Referrals API needs a signed-in user.`,
       );
     }
-    const nowSeconds = Math.floor(this.nowMs() / 1000);
-    const accessToken = this.issuer.sign({
-      aud: audience,
-      iss: `https://sts.windows.net/${this.options.tenantId}/`,
-      iat: nowSeconds,
-      nbf: nowSeconds,
-      exp: nowSeconds + this.options.accessTokenLifetimeSeconds,
-      tid: this.options.tenantId,
-      oid: client.clientId,
-      sub: client.clientId,
-      appid: client.clientId,
+    const accessToken = this.signAccessToken(audience, client.clientId, client.clientId, {
       idtyp: 'app',
       roles: [],
-      uti: randomUUID(),
-      ver: '1.0',
     });
     return {
       ok: true,

@@ -147,6 +147,17 @@ export class ReferralService {
     return found ? structuredClone(found) : null;
   }
 
+  /** Ids and ownership of a new referral in the partner's book (the engagement may be given to join one). */
+  private newPartnerReferralIds(body: JsonObject): JsonObject {
+    return {
+      id: this.ids.next(),
+      engagementId: text(body['engagementId']) ?? this.ids.next(),
+      organizationId: this.partner.organizationId,
+      organizationName: this.partner.organizationName,
+      mpnId: text(body['mpnId']) ?? this.partner.mpnId,
+    };
+  }
+
   /** POST /referrals by the partner: an outgoing referral, Active/Accepted from the start. */
   createByPartner(body: JsonObject): WriteOutcome {
     const problems = validateNewReferral(body);
@@ -164,11 +175,7 @@ export class ReferralService {
     for (const field of SERVER_FIELDS) delete input[field];
     const referral = fillReferral({
       ...input,
-      id: this.ids.next(),
-      engagementId: text(body['engagementId']) ?? this.ids.next(),
-      organizationId: this.partner.organizationId,
-      organizationName: this.partner.organizationName,
-      mpnId: text(body['mpnId']) ?? this.partner.mpnId,
+      ...this.newPartnerReferralIds(body),
       createdDateTime: at,
       updatedDateTime: at,
       acceptedDateTime: at,
@@ -204,11 +211,7 @@ export class ReferralService {
       type: 'Shared',
       qualification: 'SalesQualified',
       ...input,
-      id: this.ids.next(),
-      engagementId: text(body['engagementId']) ?? this.ids.next(),
-      organizationId: this.partner.organizationId,
-      organizationName: this.partner.organizationName,
-      mpnId: text(body['mpnId']) ?? this.partner.mpnId,
+      ...this.newPartnerReferralIds(body),
       status,
       substatus,
       acceptedDateTime: status === 'Active' ? pcTimestamp(at) : null,
