@@ -1,0 +1,80 @@
+import type { CoSellDeal, DealField } from '../coSellDeal.ts';
+import { statusText } from '../coSellDeal.ts';
+import { nameWithStatusMark } from '../nameWithStatusMark.ts';
+import { stageFromStatus } from '../referralStatus.ts';
+import type { Mapping, ScalarMappedField } from './mappingSchema.ts';
+import { salesforceStores } from './salesforceStores.ts';
+
+export interface SalesforceFieldOptions {
+  /** The opportunity's current stage, so an accepted referral keeps its open stage. */
+  currentStage?: string | null;
+  /** Outcome of this sync for the ✔/✖ name mark (applied only when the mapping's `nameStatusMark` is on). */
+  syncOk?: boolean;
+}
+
+/** Scalar deal fields written as-is (text, number, boolean) to their mapped opportunity field. */
+const plainFields = [
+  'dealValue',
+  'closingDate',
+  'statusReason',
+  'shareWithMicrosoftSellers',
+  'referralId',
+  'referralLink',
+  'engagementId',
+  'microsoftCrmId',
+  'inviteNotes',
+  'microsoftStatus',
+  'type',
+  'direction',
+  'qualification',
+  'category',
+] as const satisfies readonly ScalarMappedField[];
+
+/**
+ * Opportunity fields (API name → value) for a deal: name, amount, currency (multi-currency orgs), close date,
+ * notes (when stored in a field), stage from the status table plus the status text (`Active/Accepted`) and reason,
+ * "How can Microsoft help?" label, visibility, referral id/link, Microsoft CRM id. Fields flowing only to Partner
+ * Center (e.g. externalReferenceId ⇐ Id) and fields without an API name are never written.
+ * A full write (no `changedFields`) also ticks the sync flag, as for opportunities created from referrals.
+ * `changedFields`: only these deal fields (e.g. the fields of the merge's `toSalesforce` changes); all when omitted.
+ */
+export function salesforceOpportunityFields(
+  deal: CoSellDeal,
+  mapping: Mapping,
+  changedFields?: readonly DealField[] | null,
+  options: SalesforceFieldOptions = {},
+): Record<string, unknown> {
+  const { currentStage = null, syncOk } = options;
+  const wanted = (field: DealField): boolean =>
+    (changedFields === undefined || changedFields === null || changedFields.includes(field)) &&
+    salesforceStores(field, mapping) &&
+    mapping.fields[field === 'substatus' ? 'status' : field].direction !== 'toPartnerCenter';
+  const apiName = (field: ScalarMappedField) => mapping.fields[field].salesforceField;
+  const out: Record<string, unknown> = {};
+  const put = (name: string | null, value: unknown) => {
+    if (name !== null) out[name] = value;
+  };
+
+  if (wanted('name') || (syncOk !== undefined && mapping.nameStatusMark)) {
+    put(apiName('name'), syncOk === undefined ? deal.name : nameWithStatusMark(deal.name, syncOk, mapping));
+  }
+  if (wanted('currency')) put(apiName('currency'), deal.currency);
+  if (wanted('notes') && mapping.notes.target === 'description') put(apiName('notes'), deal.notes);
+  if (wanted('assistanceRequestCode')) {
+    const code = deal.assistanceRequestCode;
+    put(
+      apiName('assistanceRequestCode'),
+      code === null ? null : mapping.valueMaps.assistanceRequestCode[code],
+    );
+  }
+  for (const field of plainFields) {
+    if (wanted(field)) put(apiName(field), deal[field]);
+  }
+  if (wanted('status') || wanted('substatus')) {
+    put(apiName('status'), stageFromStatus(deal.status, deal.substatus, mapping, currentStage));
+    put(mapping.opportunity.statusTextField, statusText(deal.status, deal.substatus));
+    if (deal.substatus === 'Declined') put(mapping.stages.declineReasonField, deal.statusReason);
+  }
+  if (changedFields === undefined || changedFields === null) put(mapping.opportunity.syncFlagField, true);
+  return out;
+}
