@@ -165,6 +165,10 @@ export class EmbeddedJobStorage implements JobStorage<EmbeddedClaimedJob> {
     });
   }
 
+  async abandon(_job: EmbeddedClaimedJob): Promise<void> {
+    // Nothing is held outside the row: its lease simply runs out.
+  }
+
   stats(): { pending: number; running: number } {
     return this.statements.stats.get({ now: this.nowMs() }) ?? { pending: 0, running: 0 };
   }

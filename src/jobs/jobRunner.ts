@@ -32,6 +32,8 @@ export interface JobStorage<C extends ClaimedJob> {
   remove(job: C, error: Error): Promise<void>;
   /** Gives the job back at once, e.g. when stop() times out while it runs. */
   release(job: C): Promise<void>;
+  /** Frees what this process holds for the job without touching it (lease lost, or its outcome could not be saved). */
+  abandon(job: C): Promise<void>;
 }
 
 export interface JobRunnerOptions {
@@ -59,6 +61,8 @@ interface RunningJob<C extends ClaimedJob> {
   claimed: C;
   controller: AbortController;
   leaseLost: boolean;
+  /** stop() gave the job back while the handler still ran. */
+  handedBack: boolean;
   done: Promise<void>;
 }
 
@@ -132,8 +136,8 @@ export class JobRunner<C extends ClaimedJob> {
     clearInterval(this.renewTimer);
     if (timedOut) {
       for (const run of this.running) {
+        run.handedBack = true;
         run.controller.abort(new Error('The job queue is stopping.'));
-        run.leaseLost = true;
         await this.storage.release(run.claimed).catch((error: unknown) => {
           this.options.logger.warn({ err: error, jobId: run.claimed.id }, 'could not release job on stop');
         });
@@ -175,7 +179,13 @@ export class JobRunner<C extends ClaimedJob> {
   private start(registration: Registration, claimed: C): void {
     registration.running += 1;
     const controller = new AbortController();
-    const run: RunningJob<C> = { claimed, controller, leaseLost: false, done: Promise.resolve() };
+    const run: RunningJob<C> = {
+      claimed,
+      controller,
+      leaseLost: false,
+      handedBack: false,
+      done: Promise.resolve(),
+    };
     run.done = this.execute(registration, run).finally(() => {
       registration.running -= 1;
       this.running.delete(run);
@@ -213,7 +223,11 @@ export class JobRunner<C extends ClaimedJob> {
         failed = true;
         failure = thrown;
       }
-      if (run.leaseLost) return;
+      if (run.handedBack) return;
+      if (run.leaseLost) {
+        await this.storage.abandon(claimed);
+        return;
+      }
       if (!failed) {
         await this.storage.complete(claimed);
         return;
@@ -222,8 +236,9 @@ export class JobRunner<C extends ClaimedJob> {
     } catch (error) {
       this.options.logger.error(
         { err: error, jobId: claimed.id, job: claimed.name },
-        'job queue: could not record a job outcome',
+        'job queue: could not record a job outcome; the job runs again when its lease expires',
       );
+      if (!run.handedBack) await this.storage.abandon(claimed).catch(() => undefined);
     }
   }
 

@@ -18,6 +18,8 @@ export interface PgBossClaimedJob extends ClaimedJob {
   lockName: string;
   /** Set when the connection holding the key lock failed: the lease can no longer be guaranteed. */
   connectionLost: boolean;
+  /** Set once the connection has gone back to the pool (or been destroyed). */
+  released: boolean;
   /** Removes the connection error listener before the connection goes back to the pool. */
   detach: () => void;
 }
@@ -144,17 +146,28 @@ export class PgBossJobStorage implements JobStorage<PgBossClaimedJob> {
     await this.finish(job, this.sql.reschedule, [0, 'The worker stopped before the job finished.']);
   }
 
+  async abandon(job: PgBossClaimedJob): Promise<void> {
+    // Closing the connection frees the key lock; the row's lease then lets another worker take the job.
+    this.releaseClient(job, true);
+  }
+
   private async finish(job: PgBossClaimedJob, sql: string, extra: unknown[]): Promise<void> {
-    job.detach();
+    if (job.released) return;
     try {
       await job.client.query(sql, [job.name, job.id, job.leaseToken, ...extra]);
       await job.client.query(this.sql.unlock, [job.lockName]);
-      job.client.release();
+      this.releaseClient(job, false);
     } catch (error) {
-      // The lock dies with the connection; the job's lease then lets another worker take it.
-      job.client.release(error instanceof Error ? error : true);
+      this.releaseClient(job, true);
       throw error;
     }
+  }
+
+  private releaseClient(job: PgBossClaimedJob, destroy: boolean): void {
+    if (job.released) return;
+    job.released = true;
+    job.detach();
+    job.client.release(destroy);
   }
 
   private lockNameFor(key: string): string {
@@ -178,6 +191,7 @@ export class PgBossJobStorage implements JobStorage<PgBossClaimedJob> {
       leaseToken,
       lockName,
       connectionLost: false,
+      released: false,
       detach: () => client.off('error', onError),
     };
     const onError = (error: Error) => {
