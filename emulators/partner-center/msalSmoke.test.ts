@@ -1,5 +1,6 @@
 import {
   ConfidentialClientApplication,
+  CryptoProvider,
   type INetworkModule,
   type NetworkResponse,
   PublicClientApplication,
@@ -112,6 +113,38 @@ describe('@azure/msal-node against the identity emulator', () => {
       headers: { authorization: `Bearer ${result?.accessToken}` },
     });
     expect(referrals.status).toBe(401);
+  });
+
+  it('signs in with the authorization code flow and PKCE', async () => {
+    const app = publicApp();
+    const { verifier, challenge } = await new CryptoProvider().generatePkceCodes();
+    const redirectUri = 'http://localhost:53682/callback';
+    const authorizeUrl = await app.getAuthCodeUrl({
+      scopes,
+      redirectUri,
+      codeChallenge: challenge,
+      codeChallengeMethod: 'S256',
+      state: 'state-123',
+    });
+    const redirect = await fetch(authorizeUrl, { dispatcher: agent, redirect: 'manual' });
+    expect(redirect.status).toBe(302);
+    const location = new URL(String(redirect.headers.get('location')));
+    expect(`${location.origin}${location.pathname}`).toBe(redirectUri);
+    expect(location.searchParams.get('state')).toBe('state-123');
+    const code = String(location.searchParams.get('code'));
+
+    await expect(
+      app.acquireTokenByCode({ code, scopes, redirectUri, codeVerifier: 'wrong-verifier' }),
+    ).rejects.toThrow(/invalid_grant|AADSTS/);
+    const again = await fetch(authorizeUrl, { dispatcher: agent, redirect: 'manual' });
+    const freshCode = String(new URL(String(again.headers.get('location'))).searchParams.get('code'));
+    const result = await app.acquireTokenByCode({
+      code: freshCode,
+      scopes,
+      redirectUri,
+      codeVerifier: verifier,
+    });
+    expect(result.account?.username).toBe(client.emulator.users.admin.username);
   });
 
   it('signs the admin in with the password grant', async () => {
