@@ -5,6 +5,7 @@ import { toError } from '../shared/upstreamError.ts';
 import { type CliIo, processIo } from './cliIo.ts';
 import { registerConfigCommands } from './commands/configCheck.ts';
 import { registerEmulateCommand } from './commands/emulate.ts';
+import { registerSandboxCommand } from './commands/sandbox.ts';
 import { CliError, EXIT } from './exitCodes.ts';
 
 export function buildProgram(io: CliIo): Command {
@@ -21,6 +22,7 @@ export function buildProgram(io: CliIo): Command {
     });
   registerConfigCommands(program, io);
   registerEmulateCommand(program, io);
+  registerSandboxCommand(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -1,19 +1,18 @@
-import type { Result } from '../shared/result.ts';
-
-/** A verified Partner Center webhook event (body fields normalised from PascalCase or camelCase). */
+/** The port the webhook route needs: verify signature + certificate over the raw body (WebhookSignatureVerifier fits it). */
 export interface VerifiedWebhookEvent {
   eventName: string;
   /** Trailing id of ResourceUri (a referral id for referral events); never followed as a URL. */
   resourceId: string | null;
-  resourceChangedAt: string | null;
 }
 
-/** The port the webhook route needs: verify signature + certificate over the raw body. */
 export interface WebhookVerifier {
-  verify(
-    headers: Readonly<Record<string, string | string[] | undefined>>,
-    rawBody: Buffer,
-  ): Promise<Result<VerifiedWebhookEvent>>;
+  verify(delivery: {
+    headers: Record<string, string | string[] | undefined>;
+    rawBody: Buffer;
+  }): Promise<
+    | { ok: true; event: VerifiedWebhookEvent }
+    | { ok: false; error: { code: string; message: string; httpStatus: 400 | 401 | 503 } }
+  >;
 }
 
 /** Events the connector acts on; anything else is acknowledged and ignored. */

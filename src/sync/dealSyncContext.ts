@@ -1,4 +1,4 @@
-import type { CoSellDeal, FieldChange as DealFieldChange } from '../domain/coSellDeal.ts';
+import type { FieldChange as DealFieldChange } from '../domain/coSellDeal.ts';
 import type { Mapping } from '../domain/mapping/mappingSchema.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -53,13 +53,6 @@ export function auditChanges(
   side: AuditFieldChange['side'],
 ): AuditFieldChange[] {
   return changes.map((change) => ({ field: change.field, side, before: change.before, after: change.after }));
-}
-
-/** A deal with its changes applied (the state both sides hold after the writes). */
-export function applyChanges(deal: CoSellDeal, changes: readonly DealFieldChange[]): CoSellDeal {
-  const next = { ...deal } as Record<string, unknown>;
-  for (const change of changes) next[change.field] = change.after;
-  return next as unknown as CoSellDeal;
 }
 
 export type { Mapping };

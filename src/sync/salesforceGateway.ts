@@ -3,6 +3,7 @@
  * roles + solutions + team) in one SOQL query, and writes opportunities, accounts and child records.
  * Field names come from the mapping, so an org can keep the fields of Microsoft's old package.
  */
+import { type AccountMatchKey, normaliseCompanyName, normalisePostalCode } from '../domain/mapping/accountMatchKey.ts';
 import type { Mapping } from '../domain/mapping/mappingSchema.ts';
 import type { SalesforceRecord } from '../domain/salesforceDealSnapshot.ts';
 import type { SalesforceClient } from '../salesforce/salesforceClient.ts';
@@ -17,9 +18,8 @@ interface SubQuery {
 
 const SALESFORCE_ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
 
-/** Collapses case and white space so "ACME Corp " and "acme  corp" match. */
-export const normaliseForMatch = (value: string | null | undefined): string =>
-  (value ?? '').normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
+const sameEmail = (a: unknown, b: unknown): boolean =>
+  typeof a === 'string' && typeof b === 'string' && a.trim().toLowerCase() === b.trim().toLowerCase();
 
 const unique = (values: readonly (string | null | undefined)[]): string[] => [
   ...new Set(values.filter((value): value is string => typeof value === 'string' && value !== '')),
@@ -217,27 +217,27 @@ export class SalesforceGateway implements SalesforcePort {
     await this.client.update('Opportunity', { ...fields, Id: opportunityId });
   }
 
-  async ensureAccount(
-    match: { duns: string | null; name: string | null; postalCode: string | null },
-    fields: SalesforceRecord,
-  ): Promise<string> {
+  async ensureAccount(match: AccountMatchKey | null, fields: SalesforceRecord): Promise<string> {
     const { account } = this.mapping;
-    if (match.duns && account.dunsField) {
+    if (match?.kind === 'duns' && account.dunsField) {
       const byDuns = await this.client.queryAll<{ Id: string }>(
         `SELECT Id FROM Account WHERE ${account.dunsField} = ${soqlString(match.duns)} ORDER BY CreatedDate LIMIT 1`,
       );
       if (byDuns[0]) return byDuns[0].Id;
     }
-    if (match.name) {
-      const postal = account.postalCodeField;
+    const name = match?.kind === 'namePostalCode' ? match.name : normaliseCompanyName(String(fields[account.nameField] ?? ''));
+    const postalField = account.postalCodeField;
+    const postal = match?.kind === 'namePostalCode' ? match.postalCode : null;
+    const firstWord = name.split(' ')[0];
+    if (firstWord && postal && postalField) {
+      // SOQL cannot normalise: narrow by the first word (LIKE is case-insensitive), compare normalised here.
       const candidates = await this.client.queryAll<Row>(
-        `SELECT Id, ${account.nameField}${postal ? `, ${postal}` : ''} FROM Account WHERE ${account.nameField} = ${soqlString(match.name.trim())} ORDER BY CreatedDate LIMIT 50`,
+        `SELECT Id, ${account.nameField}, ${postalField} FROM Account WHERE ${account.nameField} LIKE ${soqlString(`%${firstWord}%`)} ORDER BY CreatedDate LIMIT 200`,
       );
-      const wantedPostal = normaliseForMatch(match.postalCode).replace(/\s/g, '');
       const found = candidates.find(
         (candidate) =>
-          normaliseForMatch(String(candidate[account.nameField] ?? '')) === normaliseForMatch(match.name) &&
-          (!postal || normaliseForMatch(String(candidate[postal] ?? '')).replace(/\s/g, '') === wantedPostal),
+          normaliseCompanyName(String(candidate[account.nameField] ?? '')) === name &&
+          normalisePostalCode(String(candidate[postalField] ?? '')) === postal,
       );
       if (found) return String(found['Id']);
     }
@@ -299,9 +299,7 @@ export class SalesforceGateway implements SalesforcePort {
         `SELECT Id, Email FROM User WHERE IsActive = true AND Email IN (${changes.teamEmailsToAdd.map(soqlString).join(', ')})`,
       );
       for (const email of changes.teamEmailsToAdd) {
-        const user = users.find(
-          (candidate) => normaliseForMatch(candidate.Email) === normaliseForMatch(email),
-        );
+        const user = users.find((candidate) => sameEmail(candidate.Email, email));
         if (!user) continue; // No Salesforce user with that email: the partner seller stays on the referral only.
         await this.client.create('OpportunityTeamMember', {
           OpportunityId: opportunityId,

@@ -11,13 +11,14 @@
  * - both → 3-way merge; Sync un-ticked pauses the link, ticked again resumes it.
  */
 import type { CoSellDeal } from '../domain/coSellDeal.ts';
+import { accountFields } from '../domain/mapping/accountFields.ts';
+import { accountMatchKey } from '../domain/mapping/accountMatchKey.ts';
 import { dealFromReferral } from '../domain/mapping/dealFromReferral.ts';
 import { dealFromSalesforce } from '../domain/mapping/dealFromSalesforce.ts';
 import { referralCreateBody } from '../domain/mapping/referralCreateBody.ts';
-import { referralPatchOps } from '../domain/mapping/referralPatchOps.ts';
+import { type JsonPatchOperation, referralPatchOps } from '../domain/mapping/referralPatchOps.ts';
 import { salesforceOpportunityFields } from '../domain/mapping/salesforceOpportunityFields.ts';
 import { mergeDeals } from '../domain/mergeDeals.ts';
-import { checkTransition } from '../domain/referralStatus.ts';
 import { validateDeal } from '../domain/validateDeal.ts';
 import type { PcReferral } from '../partner-center/referralWire.ts';
 import type { DomainError } from '../shared/result.ts';
@@ -189,25 +190,8 @@ async function createOpportunity(
 }
 
 async function ensureAccountFor(deps: DealSyncDeps, deal: CoSellDeal): Promise<string | null> {
-  const customer = deal.customer;
-  if (!customer?.name) return null;
-  const { account } = deps.mapping;
-  const street = [customer.addressLine1, customer.addressLine2].filter(Boolean).join('\n') || null;
-  const fields: Record<string, unknown> = { [account.nameField]: customer.name };
-  const put = (field: string | null, value: unknown) => {
-    if (field && value !== null && value !== undefined) fields[field] = value;
-  };
-  put(account.streetField, street);
-  put(account.cityField, customer.city);
-  put(account.stateField, customer.state);
-  put(account.postalCodeField, customer.postalCode);
-  put(account.countryField, customer.country);
-  put(account.sizeField, customer.size);
-  put(account.dunsField, customer.duns);
-  return deps.salesforce.ensureAccount(
-    { duns: customer.duns, name: customer.name, postalCode: customer.postalCode },
-    fields,
-  );
+  if (!deal.customer?.name || deps.mapping.fields.customer.direction === 'toPartnerCenter') return null;
+  return deps.salesforce.ensureAccount(accountMatchKey(deal.customer), accountFields(deal.customer, deps.mapping));
 }
 
 // ————————————————————————————————————— Salesforce → Partner Center: new opportunity
@@ -236,11 +220,11 @@ async function createReferral(
     );
   }
   const deal = dealFromSalesforce(read.snapshot, mapping);
-  const valid = validateDeal(deal, mapping);
+  const valid = validateDeal(deal);
   if (!valid.ok) return rejectInvalid(deps, input, state, read, valid.error);
   const body = referralCreateBody(deal, mapping, { opportunityId: read.opportunityId });
   const changes: FieldChange[] = [
-    { field: 'referral', side: 'partnerCenter', before: null, after: body['name'] ?? deal.name },
+    { field: 'referral', side: 'partnerCenter', before: null, after: body.name ?? deal.name },
   ];
   if (input.dryRun) {
     return result(input, {
@@ -253,7 +237,7 @@ async function createReferral(
   // Idempotence: a referral created by an earlier run that crashed before it was linked is found here.
   const referral =
     (await deps.partnerCenter.findReferralByExternalReferenceId(read.opportunityId)) ??
-    (await deps.partnerCenter.createReferral(body));
+    (await deps.partnerCenter.createReferral({ ...body }));
   const pcDeal = dealFromReferral(referralInputOf(referral), mapping, { relatedReferrals: [] });
   const now = deps.clock.now();
   const line = auditLine(now, true, `Shared with Partner Center as referral ${referral.id}`);
@@ -369,15 +353,14 @@ async function updateLinkedDeal(
   const conflicts = merge.conflicts.map((conflict) => ({ field: conflict.field, winner: conflict.winner }));
 
   // Changes for Partner Center must be legal before any call is made.
+  let operations: JsonPatchOperation[] = [];
   if (merge.toPartnerCenter.length) {
     const problems: DomainError[] = [];
-    const transition = checkTransition(
-      { status: pcDeal.status, substatus: pcDeal.substatus },
-      { status: merge.merged.status, substatus: merge.merged.substatus },
-    );
-    if (!transition.ok) problems.push(transition.error);
-    const valid = validateDeal(merge.merged, mapping);
+    const valid = validateDeal(merge.merged, { current: { status: pcDeal.status, substatus: pcDeal.substatus } });
     if (!valid.ok) problems.push(...valid.error);
+    const patch = referralPatchOps(merge.toPartnerCenter, merge.merged, mapping);
+    if (patch.ok) operations = patch.value;
+    else problems.push(patch.error);
     if (problems.length) return rejectInvalid(deps, input, state, read, problems);
   }
 
@@ -394,12 +377,9 @@ async function updateLinkedDeal(
     });
   }
 
-  let referralAfter = referral;
-  if (merge.toPartnerCenter.length) {
-    const operations = referralPatchOps(merge.toPartnerCenter, merge.merged, mapping);
-    if (operations.length)
-      referralAfter = await deps.partnerCenter.patchReferral(referral.id, operations, referral.eTag);
-  }
+  const referralAfter = operations.length
+    ? await deps.partnerCenter.patchReferral(referral.id, operations, referral.eTag)
+    : referral;
 
   const now = deps.clock.now();
   const wroteSomething = toSalesforce.length > 0 || toPartnerCenter.length > 0;

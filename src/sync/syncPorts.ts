@@ -2,14 +2,11 @@
  * What the sync use cases need from each side, as narrow ports. The adapters over the real clients live
  * beside them (partnerCenterGateway.ts, salesforceGateway.ts); app.ts wires them.
  */
+import type { AccountMatchKey } from '../domain/mapping/accountMatchKey.ts';
+import type { JsonPatchOperation } from '../domain/mapping/referralPatchOps.ts';
 import type { SalesforceDealSnapshot, SalesforceRecord } from '../domain/salesforceDealSnapshot.ts';
 import type { PcReferral } from '../partner-center/referralWire.ts';
 
-export interface JsonPatchOperation {
-  op: 'add' | 'replace';
-  path: string;
-  value: unknown;
-}
 
 export interface PartnerCenterPort {
   getReferral(id: string): Promise<PcReferral | null>;
@@ -61,11 +58,8 @@ export interface SalesforcePort {
     fields: SalesforceRecord,
   ): Promise<{ id: string; created: boolean }>;
   updateOpportunity(opportunityId: string, fields: SalesforceRecord): Promise<void>;
-  /** Finds the customer's account (DUNS, else name + postal code) or creates it; returns its id. */
-  ensureAccount(
-    match: { duns: string | null; name: string | null; postalCode: string | null },
-    fields: SalesforceRecord,
-  ): Promise<string>;
+  /** Finds the customer's account by its match key (DUNS, else normalised name + postal code) or creates it; returns its id. */
+  ensureAccount(match: AccountMatchKey | null, fields: SalesforceRecord): Promise<string>;
   applyChildChanges(
     opportunityId: string,
     accountId: string | null,

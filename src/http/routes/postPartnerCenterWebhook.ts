@@ -38,15 +38,16 @@ export async function postPartnerCenterWebhook(app: FastifyInstance, deps: Webho
 
     scope.post(WEBHOOK_PATH, async (request, reply) => {
       const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const verified = await deps.verifier.verify(request.headers, rawBody);
+      const verified = await deps.verifier.verify({ headers: request.headers, rawBody });
       if (!verified.ok) {
         deps.metrics.increment('cosell_webhooks_total', 'Partner Center webhook deliveries', {
           outcome: 'rejected',
         });
         deps.logger.warn({ code: verified.error.code, reason: verified.error.message }, 'webhook rejected');
-        return reply.code(401).send({ error: verified.error });
+        const { code, message } = verified.error;
+        return reply.code(verified.error.httpStatus).send({ error: { code, message } });
       }
-      const event = verified.value;
+      const event = verified.event;
       if (!REFERRAL_EVENTS.has(event.eventName) || !event.resourceId) {
         deps.metrics.increment('cosell_webhooks_total', 'Partner Center webhook deliveries', {
           outcome: 'ignored',

@@ -1,0 +1,273 @@
+/**
+ * Composition root: the only place adapters are constructed and wired. `cosell serve`, `cosell worker`,
+ * `cosell sync` and the sandbox all start the connector through here.
+ */
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { Connection } from 'jsforce';
+import { Agent, type Dispatcher } from 'undici';
+import { ConfigError, type ConfigProblem } from './config/configProblem.ts';
+import type { CosellConfig } from './config/configSchema.ts';
+import { defaultMapping } from './domain/mapping/defaultMapping.ts';
+import type { Mapping } from './domain/mapping/mappingSchema.ts';
+import { parseMappingFile } from './domain/mapping/parseMappingFile.ts';
+import { createHttpServer } from './http/createHttpServer.ts';
+import { Metrics } from './http/metrics.ts';
+import { EmbeddedQueue } from './jobs/embeddedQueue.ts';
+import type { JobQueue, QueueHooks } from './jobs/jobQueue.ts';
+import { PgBossQueue } from './jobs/pgBossQueue.ts';
+import { PartnerCenterAuth, REFERRALS_SCOPE, WEBHOOKS_SCOPE } from './partner-center/partnerCenterAuth.ts';
+import { ReferralClient } from './partner-center/referralClient.ts';
+import { WebhookClient } from './partner-center/webhookClient.ts';
+import { WebhookSignatureVerifier } from './partner-center/webhookSignatureVerifier.ts';
+import { ChangePoller } from './salesforce/changePoller.ts';
+import { SalesforceClient } from './salesforce/salesforceClient.ts';
+import { type SalesforceAuth, openSalesforceConnection } from './salesforce/salesforceConnection.ts';
+import { salesforceFieldNamesFrom } from './sync/salesforceFieldNamesFrom.ts';
+import { type Clock, systemClock } from './shared/clock.ts';
+import type { Logger } from './shared/logger.ts';
+import { UpstreamError } from './shared/upstreamError.ts';
+import { openStore } from './store/openStore.ts';
+import { SecretBox, SecretVault } from './store/secretBox.ts';
+import type { Store } from './store/store.ts';
+import type { DealSyncDeps, DealSyncResult } from './sync/dealSyncContext.ts';
+import { PartnerCenterGateway } from './sync/partnerCenterGateway.ts';
+import { SalesforceGateway } from './sync/salesforceGateway.ts';
+import { startSyncWorker } from './sync/syncWorker.ts';
+
+/** Secret names in the store. */
+export const SECRETS = {
+  partnerCenterTokenCache: 'partner-center.msal-cache',
+  salesforceRefreshToken: 'salesforce.refresh-token',
+} as const;
+
+export interface ConnectorOptions {
+  config: CosellConfig;
+  logger: Logger;
+  env?: NodeJS.ProcessEnv;
+  clock?: Clock;
+  onDealSynced?: (result: DealSyncResult) => void;
+}
+
+export interface StartOptions {
+  /** Serve HTTP (webhooks, API, health). */
+  http: boolean;
+  /** Run the in-process worker (sync jobs, poller, reconciler). */
+  worker: boolean;
+}
+
+export interface Connector {
+  config: CosellConfig;
+  mapping: Mapping;
+  store: Store;
+  queue: JobQueue;
+  vault: SecretVault;
+  partnerCenterAuth: PartnerCenterAuth;
+  referrals: ReferralClient;
+  webhooks: WebhookClient;
+  salesforce: { conn: Connection; client: SalesforceClient; gateway: SalesforceGateway };
+  deps: DealSyncDeps;
+  metrics: Metrics;
+  http: FastifyInstance | null;
+  /** Base URL the HTTP server listens on, once started with http. */
+  url: string | null;
+  /** Starts the HTTP server and/or the worker. */
+  start(options: StartOptions): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Reads the mapping file (or the defaults); every problem is reported as a config problem with its line. */
+export function loadMapping(config: CosellConfig): Mapping {
+  const file = config.sync.mappingFile;
+  if (!file) return defaultMapping;
+  const parsed = parseMappingFile(readFileSync(file, 'utf8'), file);
+  if (parsed.ok) return parsed.value;
+  const problems: ConfigProblem[] = parsed.error.map((problem) => ({
+    path: `mapping ${problem.path}`,
+    message: problem.message,
+    ...(problem.line === undefined ? {} : { line: problem.line }),
+  }));
+  throw new ConfigError(problems, file);
+}
+
+/** An undici dispatcher that also trusts the CA in `file` (sandbox and staging only). */
+export function dispatcherTrusting(file: string | undefined): Dispatcher | undefined {
+  if (!file) return undefined;
+  return new Agent({ connect: { ca: readFileSync(file, 'utf8') } });
+}
+
+export async function salesforceAuthFrom(config: CosellConfig, vault: SecretVault): Promise<SalesforceAuth> {
+  const auth = config.salesforce.auth;
+  const need = (value: string | undefined, name: string): string => {
+    if (value) return value;
+    throw new ConfigError([{ path: `salesforce.auth.${name}`, message: 'is missing' }], null);
+  };
+  switch (auth.flow) {
+    case 'jwt':
+      return {
+        flow: 'jwt',
+        clientId: need(auth.clientId, 'clientId'),
+        username: need(auth.username, 'username'),
+        privateKeyPem: auth.privateKey ?? readFileSync(need(auth.privateKeyFile, 'privateKeyFile'), 'utf8'),
+      };
+    case 'clientCredentials':
+      return { flow: 'clientCredentials', clientId: need(auth.clientId, 'clientId'), clientSecret: need(auth.clientSecret, 'clientSecret') };
+    case 'password':
+      return {
+        flow: 'password',
+        clientId: need(auth.clientId, 'clientId'),
+        clientSecret: need(auth.clientSecret, 'clientSecret'),
+        username: need(auth.username, 'username'),
+        password: need(auth.password, 'password'),
+      };
+    case 'refreshToken': {
+      const refreshToken = await vault.get(config.connectionId, SECRETS.salesforceRefreshToken);
+      if (!refreshToken) {
+        throw new UpstreamError({
+          kind: 'auth',
+          upstream: 'salesforce',
+          message: 'No Salesforce refresh token is stored for this connection: run `cosell connect salesforce` first.',
+        });
+      }
+      return { flow: 'refreshToken', clientId: need(auth.clientId, 'clientId'), ...(auth.clientSecret ? { clientSecret: auth.clientSecret } : {}), refreshToken };
+    }
+  }
+}
+
+export async function openConnectorStore(config: CosellConfig): Promise<Store> {
+  if (config.store.kind === 'postgres') {
+    return openStore({ kind: 'postgres', url: config.store.url ?? '', ...(config.store.schema ? { schema: config.store.schema } : {}) });
+  }
+  return openStore({ kind: 'sqlite', path: config.store.path });
+}
+
+export async function openQueue(config: CosellConfig, store: Store, logger: Logger, clock: Clock, hooks: QueueHooks): Promise<JobQueue> {
+  const settings = { deadLetters: store.deadLetters, hooks, logger: logger.child({ component: 'queue' }), clock, retry: { maxAttempts: config.queue.maxAttempts } };
+  const kind = config.queue.kind ?? (config.store.kind === 'postgres' ? 'pg-boss' : 'embedded');
+  if (kind === 'pg-boss') {
+    return PgBossQueue.start({ ...settings, url: config.store.url ?? '', ...(config.store.schema ? { schema: `${config.store.schema}_queue` } : {}) });
+  }
+  return new EmbeddedQueue({ ...settings, path: config.store.path });
+}
+
+/** Builds every part of the connector (store, queue, clients) without serving or working yet. */
+export async function openConnector(options: ConnectorOptions): Promise<Connector> {
+  const { config, logger } = options;
+  const env = options.env ?? process.env;
+  const clock = options.clock ?? systemClock;
+  const connectionId = config.connectionId;
+  const mapping = loadMapping(config);
+  const closers: (() => Promise<unknown>)[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer().catch((error: unknown) => logger.warn({ err: error }, 'error while stopping'));
+  };
+  try {
+    const store = await openConnectorStore(config);
+    closers.push(() => store.close());
+    await store.connections.upsert({ id: connectionId, name: connectionId });
+    const vault = new SecretVault(store.secrets, () => SecretBox.fromEnv(env));
+
+    const queue = await openQueue(config, store, logger, clock, {
+      onAuthFailure: async (jobConnectionId, error) => {
+        await store.connections.setState(jobConnectionId ?? connectionId, 'paused', error.message);
+        logger.error({ reason: error.message }, 'connection paused: sign-in needed');
+      },
+      onDeadLetter: (job, kind, error) => {
+        logger.error({ job: job.name, key: job.key, kind, reason: error.message }, 'job moved to dead letters');
+      },
+    });
+    closers.push(() => queue.stop({ timeoutMs: 10_000 }));
+
+    const pcDispatcher = dispatcherTrusting(config.partnerCenter.trustedCaFile);
+    const partnerCenterAuth = new PartnerCenterAuth({
+      identityUrl: config.partnerCenter.authorityUrl,
+      tenantId: config.partnerCenter.tenantId ?? '',
+      clientId: config.partnerCenter.clientId ?? '',
+      tokenCache: vault.entry(connectionId, SECRETS.partnerCenterTokenCache),
+      ...(config.partnerCenter.trustedCaFile ? { caCertPem: readFileSync(config.partnerCenter.trustedCaFile, 'utf8') } : {}),
+      logger: logger.child({ component: 'partner-center-auth' }),
+    });
+    closers.push(() => partnerCenterAuth.close());
+    const referrals = new ReferralClient({
+      baseUrl: `${config.partnerCenter.referralsUrl.replace(/\/+$/, '')}/v1.0/engagements`,
+      getAccessToken: partnerCenterAuth.tokenProvider(REFERRALS_SCOPE),
+      logger: logger.child({ component: 'referrals' }),
+      ...(pcDispatcher ? { dispatcher: pcDispatcher } : {}),
+    });
+    const webhooks = new WebhookClient({
+      baseUrl: `${config.partnerCenter.webhooksUrl.replace(/\/+$/, '')}/webhooks/v1`,
+      getAccessToken: partnerCenterAuth.tokenProvider(WEBHOOKS_SCOPE),
+      logger: logger.child({ component: 'webhooks' }),
+      ...(pcDispatcher ? { dispatcher: pcDispatcher } : {}),
+    });
+
+    const conn = await openSalesforceConnection({
+      loginUrl: config.salesforce.loginUrl,
+      auth: await salesforceAuthFrom(config, vault),
+      logger: logger.child({ component: 'salesforce' }),
+    });
+    const client = new SalesforceClient(conn);
+    const gateway = new SalesforceGateway({ client, mapping });
+    const deps: DealSyncDeps = {
+      connectionId,
+      store,
+      partnerCenter: new PartnerCenterGateway(referrals),
+      salesforce: gateway,
+      mapping,
+      clock,
+      logger: logger.child({ component: 'sync' }),
+    };
+    const metrics = new Metrics();
+
+    const connector: Connector = {
+      config,
+      mapping,
+      store,
+      queue,
+      vault,
+      partnerCenterAuth,
+      referrals,
+      webhooks,
+      salesforce: { conn, client, gateway },
+      deps,
+      metrics,
+      http: null,
+      url: null,
+      close,
+      async start(start: StartOptions) {
+        if (start.http) {
+          const trustedRoots = config.partnerCenter.webhook.trustedRootsFile;
+          const verifier = new WebhookSignatureVerifier({
+            ...(config.partnerCenter.webhook.certificateHosts ? { allowedCertificateHosts: config.partnerCenter.webhook.certificateHosts } : {}),
+            ...(trustedRoots ? { trustedRootsPem: [readFileSync(trustedRoots, 'utf8')] } : {}),
+            ...(pcDispatcher ? { dispatcher: pcDispatcher } : {}),
+            clock,
+          });
+          const http = await createHttpServer({ connectionId, store, queue, verifier, clock, logger, metrics, adminToken: config.server.adminToken });
+          closers.push(() => http.close());
+          connector.http = http;
+          connector.url = await http.listen({ host: config.server.host, port: config.server.port });
+        }
+        if (start.worker) {
+          const poller = new ChangePoller({ client, cursors: store.cursors, connectionId, fieldNames: salesforceFieldNamesFrom(mapping), clock });
+          await startSyncWorker({
+            deps,
+            queue,
+            poller,
+            concurrency: config.queue.concurrency,
+            pollIntervalMs: config.sync.pollIntervalSeconds * 1000,
+            reconcileIntervalMs: config.sync.reconcileIntervalSeconds * 1000,
+            onDealSynced: (result) => {
+              metrics.increment('cosell_deal_syncs_total', 'Deal syncs by action', { action: result.action });
+              options.onDealSynced?.(result);
+            },
+          });
+        }
+      },
+    };
+    return connector;
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * `cosell sandbox` (and `npm start`): both emulators, the connector and its HTTP server in one process,
+ * embedded store in ./.cosell-sandbox/, demo data seeded, sync live. Nothing leaves this machine.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Connection } from 'jsforce';
+import { type Emulators, startEmulators } from '../../emulators/startEmulators.ts';
+import { type Connector, openConnector } from '../app.ts';
+import { type CosellConfig, configSchema } from '../config/configSchema.ts';
+import { installSalesforcePackage } from '../salesforce/packageInstaller.ts';
+import { SALESFORCE_API_VERSION } from '../salesforce/salesforceConnection.ts';
+import type { Logger } from '../shared/logger.ts';
+import { SECRET_KEY_ENV } from '../store/secretBox.ts';
+import type { DealSyncResult } from '../sync/dealSyncContext.ts';
+import { WEBHOOK_PATH } from '../http/routes/postPartnerCenterWebhook.ts';
+import { seedDemoData, type SeedSummary } from './seedDemoData.ts';
+
+export interface SandboxOptions {
+  dir: string;
+  port: number;
+  pcPort: number;
+  sfPort: number;
+  identityPort: number;
+  seed: boolean;
+  fresh: boolean;
+  host: string;
+  pollIntervalSeconds: number;
+  logger: Logger;
+  env: NodeJS.ProcessEnv;
+  onDealSynced?: (result: DealSyncResult) => void;
+  /** Progress lines for the person at the terminal. */
+  say: (line: string) => void;
+}
+
+export interface Sandbox {
+  emulators: Emulators;
+  connector: Connector;
+  config: CosellConfig;
+  seeded: SeedSummary | null;
+  urls: { connector: string; partnerCenter: string; salesforce: string; identity: string };
+  close(): Promise<void>;
+}
+
+/** The sandbox's encryption key: generated once, kept beside its database (sandbox only, never production). */
+function sandboxSecretKey(dir: string): string {
+  const file = join(dir, 'secret.key');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const dir = resolve(options.dir);
+  if (options.fresh) rmSync(dir, { recursive: true, force: true });
+  const firstRun = !existsSync(join(dir, 'cosell.db'));
+  mkdirSync(dir, { recursive: true });
+  const env = { ...options.env, [SECRET_KEY_ENV]: options.env[SECRET_KEY_ENV] ?? sandboxSecretKey(dir) };
+
+  options.say('Starting the Partner Center and Salesforce emulators…');
+  const emulators = await startEmulators({
+    host: options.host,
+    pcPort: options.pcPort,
+    sfPort: options.sfPort,
+    identityPort: options.identityPort,
+    stateFile: join(dir, 'emulators.json'),
+    autoApproveDeviceCodes: true,
+    logger: options.logger.child({ component: 'emulators' }),
+  });
+  try {
+    const { partnerCenter: pc, salesforce: sf } = emulators;
+    const caFile = join(dir, 'emulator-ca.pem');
+    writeFileSync(caFile, pc.caCertPem);
+    const identityHost = new URL(pc.identityUrl).host;
+    const config = configSchema.parse({
+      connectionId: 'sandbox',
+      store: { kind: 'sqlite', path: join(dir, 'cosell.db') },
+      server: { host: options.host, port: options.port },
+      partnerCenter: {
+        referralsUrl: pc.url,
+        webhooksUrl: pc.url,
+        authorityUrl: pc.identityUrl,
+        tenantId: pc.tenantId,
+        clientId: pc.clientId,
+        trustedCaFile: caFile,
+        webhook: { certificateHosts: [identityHost], trustedRootsFile: caFile },
+      },
+      salesforce: {
+        loginUrl: sf.url,
+        auth: {
+          flow: 'password',
+          clientId: sf.connectedApp.clientId,
+          clientSecret: sf.connectedApp.clientSecret,
+          username: sf.users.integration.username,
+          password: sf.users.integration.password,
+        },
+      },
+      sync: { pollIntervalSeconds: options.pollIntervalSeconds, reconcileIntervalSeconds: 60 },
+    });
+
+    options.say('Installing the Partner Center fields into the Salesforce emulator…');
+    const admin = new Connection({
+      oauth2: { loginUrl: sf.url, clientId: sf.connectedApp.clientId, clientSecret: sf.connectedApp.clientSecret },
+      version: SALESFORCE_API_VERSION,
+    });
+    await admin.login(sf.users.admin.username, sf.users.admin.password);
+    const installed = await installSalesforcePackage({ conn: admin, integrationUsername: sf.users.integration.username, pollIntervalMs: 100 });
+    if (!installed.ok) throw new Error(installed.error.message);
+
+    const connector = await openConnector({
+      config,
+      logger: options.logger,
+      env,
+      ...(options.onDealSynced ? { onDealSynced: options.onDealSynced } : {}),
+    });
+    try {
+      if (!(await connector.partnerCenterAuth.signedInUser())) {
+        options.say('Signing in to the Partner Center emulator (device code, approved automatically)…');
+        await connector.partnerCenterAuth.signInWithDeviceCode({ onPrompt: () => undefined, timeoutSeconds: 60 });
+      }
+      await connector.start({ http: true, worker: false });
+      const connectorUrl = connector.url ?? `http://${options.host}:${options.port}`;
+      await connector.webhooks.register(`${connectorUrl}${WEBHOOK_PATH}`, undefined, { overwrite: true });
+      let seeded: SeedSummary | null = null;
+      if (options.seed && firstRun) {
+        options.say('Seeding demo data (Microsoft referrals and Salesforce opportunities)…');
+        seeded = await seedDemoData({ partnerCenterUrl: pc.url, salesforceUrl: sf.url, mapping: connector.mapping, now: new Date() });
+      }
+      await connector.start({ http: false, worker: true });
+      return {
+        emulators,
+        connector,
+        config,
+        seeded,
+        urls: { connector: connectorUrl, partnerCenter: pc.url, salesforce: sf.url, identity: pc.identityUrl },
+        async close() {
+          await connector.close();
+          await emulators.close();
+        },
+      };
+    } catch (error) {
+      await connector.close();
+      throw error;
+    }
+  } catch (error) {
+    await emulators.close();
+    throw error;
+  }
+}
