@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { UpstreamError } from '../shared/upstreamError.ts';
 import type { AsyncMutex } from './asyncMutex.ts';
 import type { SqlDriver, SqlExecutor, SqlValue } from './sqlExecutor.ts';
 import { acquireSqliteFileLock } from './sqliteFileLocks.ts';
@@ -14,10 +15,20 @@ export interface SqliteDriverOptions {
 
 const UNIQUE_VIOLATION_CODES = new Set(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
 
-function classify(error: unknown): unknown {
+/** Unique violations become StoreConflictError; a lock held too long by another process says what to do. */
+function classify(error: unknown, path: string, busyTimeoutMs: number): unknown {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && UNIQUE_VIOLATION_CODES.has(code)) {
     return new StoreConflictError((error as Error).message, { cause: error });
+  }
+  if (code === 'SQLITE_BUSY') {
+    return new UpstreamError({
+      kind: 'transient',
+      upstream: 'store',
+      code,
+      message: `The SQLite store at ${path} stayed locked by another process for over ${busyTimeoutMs} ms: run one cosell process per SQLite file (use the Postgres store for several), or raise busyTimeoutMs.`,
+      cause: error,
+    });
   }
   return error;
 }
@@ -30,7 +41,7 @@ function openDatabase(path: string, busyTimeoutMs: number): Database.Database {
     db = new Database(path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
-    db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     db.pragma('foreign_keys = ON');
     return db;
   } catch (error) {
@@ -58,9 +69,13 @@ export class SqliteDriver implements SqlDriver {
   private readonly mutex: AsyncMutex;
   private readonly releaseFileLock: () => void;
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly path: string;
+  private readonly busyTimeoutMs: number;
 
   constructor(options: SqliteDriverOptions) {
-    this.db = openDatabase(options.path, options.busyTimeoutMs ?? 5_000);
+    this.path = options.path;
+    this.busyTimeoutMs = Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5_000));
+    this.db = openDatabase(this.path, this.busyTimeoutMs);
     const fileLock = acquireSqliteFileLock(options.path);
     this.mutex = fileLock.mutex;
     this.releaseFileLock = fileLock.release;
@@ -74,7 +89,11 @@ export class SqliteDriver implements SqlDriver {
 
   transaction<T>(fn: (executor: SqlExecutor) => Promise<T>): Promise<T> {
     return this.mutex.run(async () => {
-      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        this.db.exec('BEGIN IMMEDIATE');
+      } catch (error) {
+        throw classify(error, this.path, this.busyTimeoutMs);
+      }
       try {
         const result = await fn(this.createExecutor());
         this.db.exec('COMMIT');
@@ -107,7 +126,7 @@ export class SqliteDriver implements SqlDriver {
       try {
         return Promise.resolve(fn());
       } catch (error) {
-        return Promise.reject(classify(error));
+        return Promise.reject(classify(error, this.path, this.busyTimeoutMs));
       }
     };
     return {

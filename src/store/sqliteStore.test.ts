@@ -23,6 +23,27 @@ describe('SQLite store specifics', () => {
     expect(existsSync(path)).toBe(true);
   });
 
+  it('says what to do when another process holds the write lock past the busy timeout', async () => {
+    const location = backend.newLocation();
+    if (location.kind !== 'sqlite') throw new Error('expected a sqlite location');
+    const store = await openStore({ ...location, busyTimeoutMs: 50 });
+    // A second connection, as another process would hold it (its own handle, outside our per-file mutex).
+    const other = new Database(location.path);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const attempt = store.transaction(async (tx) => tx.cursors.set('c', 's', 'v'));
+      await expect(attempt).rejects.toMatchObject({ kind: 'transient', upstream: 'store' });
+      await expect(attempt).rejects.toThrow(
+        /stayed locked by another process for over 50 ms: run one cosell process/,
+      );
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    await store.transaction(async (tx) => tx.cursors.set('c', 's', 'v'));
+    expect(await store.cursors.get('c', 's')).toBe('v');
+  });
+
   it('says what to check when the file cannot be opened as a store', async () => {
     const location = backend.newLocation();
     if (location.kind !== 'sqlite') throw new Error('expected a sqlite location');
