@@ -1,5 +1,6 @@
 /** Helpers for the emulator's own tests: a started emulator and jsforce connections to it. */
 import { Connection } from 'jsforce';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import {
   type SalesforceEmulator,
   type SalesforceEmulatorOptions,
@@ -47,4 +48,24 @@ export async function control(
   });
   if (!response.ok) throw new Error(`control ${path} answered ${response.status}: ${await response.text()}`);
   return response.status === 204 ? null : response.json();
+}
+
+export interface EmulatorSuite {
+  emulator: SalesforceEmulator;
+  /** A connection logged in as the admin. */
+  conn: Connection;
+}
+
+/** Starts one emulator for a test file, logs in as the admin, and resets the org before each test. */
+export function useEmulatorSuite(options: SalesforceEmulatorOptions = {}): EmulatorSuite {
+  const suite = {} as EmulatorSuite;
+  beforeAll(async () => {
+    suite.emulator = await startTestEmulator(options);
+    suite.conn = await loginAs(suite.emulator, 'admin');
+  });
+  afterAll(async () => suite.emulator.close());
+  beforeEach(async () => {
+    await control(suite.emulator, 'reset');
+  });
+  return suite;
 }

@@ -1,19 +1,7 @@
-import type { Connection } from 'jsforce';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { control, loginAs, startTestEmulator } from './sfTestSupport.ts';
-import type { SalesforceEmulator } from './startSalesforceEmulator.ts';
+import { describe, expect, it } from 'vitest';
+import { useEmulatorSuite } from './sfTestSupport.ts';
 
-let emulator: SalesforceEmulator;
-let conn: Connection;
-
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-  conn = await loginAs(emulator, 'admin');
-});
-afterAll(async () => emulator.close());
-beforeEach(async () => {
-  await control(emulator, 'reset');
-});
+const suite = useEmulatorSuite();
 
 const newOpportunity = { Name: 'Contoso expansion', StageName: 'Prospecting', CloseDate: '2026-06-30' };
 
@@ -30,10 +18,10 @@ async function errorOf(
 
 describe('record CRUD', () => {
   it('creates, reads, updates and deletes an opportunity with system fields and derived stage fields', async () => {
-    const created = await conn.sobject('Opportunity').create({ ...newOpportunity, Amount: 1200 });
+    const created = await suite.conn.sobject('Opportunity').create({ ...newOpportunity, Amount: 1200 });
     expect(created.success).toBe(true);
     expect(created.id).toMatch(/^006[a-zA-Z0-9]{15}$/);
-    const record = await conn.sobject('Opportunity').retrieve(created.id!);
+    const record = await suite.conn.sobject('Opportunity').retrieve(created.id!);
     expect(record).toMatchObject({
       attributes: { type: 'Opportunity' },
       Name: 'Contoso expansion',
@@ -41,71 +29,73 @@ describe('record CRUD', () => {
       IsClosed: false,
       Probability: 10,
       ForecastCategoryName: 'Pipeline',
-      OwnerId: emulator.users.admin.id,
-      LastModifiedById: emulator.users.admin.id,
+      OwnerId: suite.emulator.users.admin.id,
+      LastModifiedById: suite.emulator.users.admin.id,
     });
     expect(record['CreatedDate']).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000\+0000$/);
-    await conn.sobject('Opportunity').update({ Id: created.id!, StageName: 'Closed Won' });
-    const won = await conn
+    await suite.conn.sobject('Opportunity').update({ Id: created.id!, StageName: 'Closed Won' });
+    const won = await suite.conn
       .sobject('Opportunity')
       .retrieve(created.id!, { fields: ['IsWon', 'IsClosed', 'Probability'] });
     expect(won).toMatchObject({ IsWon: true, IsClosed: true, Probability: 100 });
     expect(Object.keys(won)).toEqual(['attributes', 'IsWon', 'IsClosed', 'Probability']);
-    await conn.sobject('Opportunity').destroy(created.id!);
-    const gone = await errorOf(conn.sobject('Opportunity').retrieve(created.id!));
+    await suite.conn.sobject('Opportunity').destroy(created.id!);
+    const gone = await errorOf(suite.conn.sobject('Opportunity').retrieve(created.id!));
     expect(gone.errorCode).toBe('ENTITY_IS_DELETED');
   });
 
   it('reports validation errors in Salesforce shapes', async () => {
-    const missing = await errorOf(conn.sobject('Opportunity').create({ Name: 'No stage' }));
+    const missing = await errorOf(suite.conn.sobject('Opportunity').create({ Name: 'No stage' }));
     expect(missing.errorCode).toBe('REQUIRED_FIELD_MISSING');
     expect(missing.message).toContain('StageName');
     const badStage = await errorOf(
-      conn.sobject('Opportunity').create({ ...newOpportunity, StageName: 'Dreaming' }),
+      suite.conn.sobject('Opportunity').create({ ...newOpportunity, StageName: 'Dreaming' }),
     );
     expect(badStage.errorCode).toBe('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST');
     const unknownField = await errorOf(
-      conn.sobject('Opportunity').create({ ...newOpportunity, Nope__c: 'x' }),
+      suite.conn.sobject('Opportunity').create({ ...newOpportunity, Nope__c: 'x' }),
     );
     expect(unknownField.errorCode).toBe('INVALID_FIELD');
     const currency = await errorOf(
-      conn.sobject('Opportunity').create({ ...newOpportunity, CurrencyIsoCode: 'EUR' }),
+      suite.conn.sobject('Opportunity').create({ ...newOpportunity, CurrencyIsoCode: 'EUR' }),
     );
     expect(currency.errorCode).toBe('INVALID_FIELD');
     const tooLong = await errorOf(
-      conn.sobject('Opportunity').create({ ...newOpportunity, Name: 'x'.repeat(121) }),
+      suite.conn.sobject('Opportunity').create({ ...newOpportunity, Name: 'x'.repeat(121) }),
     );
     expect(tooLong.errorCode).toBe('STRING_TOO_LONG');
     const badId = await errorOf(
-      conn.sobject('Opportunity').create({ ...newOpportunity, AccountId: 'not-an-id' }),
+      suite.conn.sobject('Opportunity').create({ ...newOpportunity, AccountId: 'not-an-id' }),
     );
     expect(badId.errorCode).toBe('MALFORMED_ID');
-    const contact = await conn.sobject('Contact').create({ LastName: 'Wong' });
+    const contact = await suite.conn.sobject('Contact').create({ LastName: 'Wong' });
     const wrongType = await errorOf(
-      conn.sobject('Opportunity').create({ ...newOpportunity, AccountId: contact.id }),
+      suite.conn.sobject('Opportunity').create({ ...newOpportunity, AccountId: contact.id }),
     );
     expect(wrongType.errorCode).toBe('FIELD_INTEGRITY_EXCEPTION');
-    const readOnly = await errorOf(conn.sobject('Opportunity').create({ ...newOpportunity, IsWon: true }));
+    const readOnly = await errorOf(
+      suite.conn.sobject('Opportunity').create({ ...newOpportunity, IsWon: true }),
+    );
     expect(readOnly.errorCode).toBe('INVALID_FIELD_FOR_INSERT_UPDATE');
-    const unknownType = await errorOf(conn.sobject('Nope__c').create({ Name: 'x' }));
+    const unknownType = await errorOf(suite.conn.sobject('Nope__c').create({ Name: 'x' }));
     expect(unknownType.errorCode).toBe('NOT_FOUND');
   });
 
   it('answers If-Modified-Since with 304 and If-Unmodified-Since with 412 once the record changed', async () => {
-    const created = await conn.sobject('Account').create({ Name: 'Fabrikam' });
+    const created = await suite.conn.sobject('Account').create({ Name: 'Fabrikam' });
     const before = new Date(Date.now() - 60_000).toUTCString();
     const after = new Date(Date.now() + 60_000).toUTCString();
-    const unchanged = await conn
+    const unchanged = await suite.conn
       .sobject('Account')
       .retrieve(created.id!, { headers: { 'If-Modified-Since': after } });
     expect(unchanged).toBe('');
     const stale = await errorOf(
-      conn
+      suite.conn
         .sobject('Account')
         .update({ Id: created.id!, Name: 'Fabrikam 2' }, { headers: { 'If-Unmodified-Since': before } }),
     );
     expect(stale.errorCode).toBe('PRECONDITION_FAILED');
-    const fresh = await conn
+    const fresh = await suite.conn
       .sobject('Account')
       .update({ Id: created.id!, Name: 'Fabrikam 3' }, { headers: { 'If-Unmodified-Since': after } });
     expect(fresh.success).toBe(true);
@@ -114,35 +104,37 @@ describe('record CRUD', () => {
 
 describe('upsert by external id', () => {
   it('creates (201) and updates (200 with created:false) by a unique lookup field', async () => {
-    const first = await conn
+    const first = await suite.conn
       .sobject('User')
       .upsert(
         { Username: 'seller@example.com', Email: 'seller@example.com', LastName: 'Seller' },
         'Username',
       );
     expect(first).toMatchObject({ success: true, created: true });
-    const again = await conn
+    const again = await suite.conn
       .sobject('User')
       .upsert({ Username: 'seller@example.com', FirstName: 'Sam' }, 'Username');
     expect(again).toMatchObject({ id: first.id, success: true, created: false });
-    const user = await conn.sobject('User').retrieve(first.id!);
+    const user = await suite.conn.sobject('User').retrieve(first.id!);
     expect(user['Name']).toBe('Sam Seller');
   });
 
   it('answers 404 NOT_FOUND for a field that is not an external id', async () => {
-    const error = await errorOf(conn.sobject('Opportunity').upsert({ ...newOpportunity, Name: 'x' }, 'Name'));
+    const error = await errorOf(
+      suite.conn.sobject('Opportunity').upsert({ ...newOpportunity, Name: 'x' }, 'Name'),
+    );
     expect(error.errorCode).toBe('NOT_FOUND');
   });
 });
 
 describe('describe', () => {
   it('lists objects and describes fields, picklists and child relationships', async () => {
-    const global = await conn.describeGlobal();
+    const global = await suite.conn.describeGlobal();
     const names = global.sobjects.map((object) => object.name);
     expect(names).toEqual(
       expect.arrayContaining(['Account', 'Contact', 'Opportunity', 'OpportunityContactRole', 'Lead', 'User']),
     );
-    const opportunity = await conn.describe('Opportunity');
+    const opportunity = await suite.conn.describe('Opportunity');
     const stage = opportunity.fields.find((candidate) => candidate.name === 'StageName');
     expect(stage).toMatchObject({
       type: 'picklist',

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { describeGlobal, describeSObject } from './describeResult.ts';
 import type { EmulatorContext } from './emulatorContext.ts';
+import { ExternalIdUpsert } from './externalIdUpsert.ts';
 import { identityOf } from './oauthRoutes.ts';
 import type { FieldDef, ObjectDef, SfRecord } from './objectSchema.ts';
 import { recordUrl, toWire } from './recordWire.ts';
@@ -50,6 +51,7 @@ function modifiedAt(record: SfRecord): Date {
 
 export function registerSObjectRoutes(scope: FastifyInstance, context: EmulatorContext): void {
   const { org, writer } = context;
+  const upserts = new ExternalIdUpsert(org, writer);
   const base = '/services/data/:version';
 
   const userAccess = (request: FastifyRequest) => org.accessFor(sessionOf(request).userId);
@@ -204,33 +206,6 @@ export function registerSObjectRoutes(scope: FastifyInstance, context: EmulatorC
     return reply.code(204).send();
   });
 
-  /** The external-id field named in an upsert/lookup route (404 NOT_FOUND when unusable). */
-  const externalIdField = (request: FastifyRequest, object: ObjectDef, name: string): FieldDef => {
-    const def = org.schema().field(object, name, userAccess(request));
-    if (!def || !(def.externalId || def.unique || def.name === 'Id')) {
-      throw new SalesforceApiError(
-        404,
-        'NOT_FOUND',
-        `Provided external ID field does not exist or is not accessible: ${name}`,
-      );
-    }
-    return def;
-  };
-
-  const matching = (object: ObjectDef, def: FieldDef, value: string): SfRecord[] => {
-    if (def.name === 'Id') {
-      const id = normalizeId(value);
-      return org.liveRecords(object.name).filter((record) => record['Id'] === id);
-    }
-    const wanted = def.caseSensitive ? value : value.toLowerCase();
-    return org.liveRecords(object.name).filter((record) => {
-      const candidate = record[def.name];
-      if (candidate === null || candidate === undefined) return false;
-      const text = String(candidate);
-      return (def.caseSensitive ? text : text.toLowerCase()) === wanted;
-    });
-  };
-
   const multipleChoices = (reply: FastifyReply, version: string, object: ObjectDef, records: SfRecord[]) =>
     reply.code(300).send(records.map((record) => recordUrl(version, object.name, record['Id'])));
 
@@ -243,8 +218,8 @@ export function registerSObjectRoutes(scope: FastifyInstance, context: EmulatorC
       if (def?.type !== 'base64' || typeof record[def.name] !== 'string') throw notFound();
       return reply.type('application/octet-stream').send(Buffer.from(String(record[def.name]), 'base64'));
     }
-    const def = externalIdField(request, object, request.params.field);
-    const records = matching(object, def, request.params.value);
+    const def = upserts.field(object, request.params.field, sessionOf(request).userId);
+    const records = upserts.matching(object, def, request.params.value);
     if (records.length > 1) return multipleChoices(reply, request.params.version, object, records);
     const [record] = records;
     if (!record) throw notFound();
@@ -254,30 +229,16 @@ export function registerSObjectRoutes(scope: FastifyInstance, context: EmulatorC
   scope.patch<{ Params: ExternalParams }>(`${base}/sobjects/:type/:field/:value`, async (request, reply) => {
     const { version, field, value } = request.params;
     const object = writer.object(request.params.type);
-    const def = externalIdField(request, object, field);
-    const input = { ...bodyObject(request) };
-    const sentValue = Object.entries(input).find(([key]) => key.toLowerCase() === def.name.toLowerCase());
-    if (sentValue && sentValue[1] !== value) {
-      throw new SalesforceApiError(
-        400,
-        'INVALID_FIELD',
-        `The external ID field ${def.name} in the body must match the value in the URL.`,
-        [def.name],
-      );
-    }
-    const records = matching(object, def, value);
-    if (records.length > 1) return multipleChoices(reply, version, object, records);
     const userId = sessionOf(request).userId;
-    const [record] = records;
-    if (!record) {
-      if ((request.query as { updateOnly?: string }).updateOnly === 'true' || def.name === 'Id')
-        throw notFound();
-      const id = writer.create(object.name, { ...input, [def.name]: value }, userId);
-      return reply.code(201).send({ id, success: true, errors: [], created: true });
-    }
-    checkUnmodifiedSince(request, record);
-    writer.update(object.name, String(record['Id']), input, userId);
+    const def = upserts.field(object, field, userId);
+    const outcome = upserts.upsert(object, def, value, bodyObject(request), userId, {
+      updateOnly: (request.query as { updateOnly?: string }).updateOnly === 'true',
+      beforeUpdate: (record) => checkUnmodifiedSince(request, record),
+    });
+    if (outcome.kind === 'multiple') return multipleChoices(reply, version, object, outcome.records);
+    if (outcome.kind === 'created')
+      return reply.code(201).send({ id: outcome.id, success: true, errors: [], created: true });
     if (versionNumber(version) < 46) return reply.code(204).send();
-    return reply.code(200).send({ id: record['Id'], success: true, errors: [], created: false });
+    return reply.code(200).send({ id: outcome.id, success: true, errors: [], created: false });
   });
 }
