@@ -144,7 +144,7 @@ export interface ReceivedWebhook {
 export interface WebhookReceiver {
   url: string;
   received: ReceivedWebhook[];
-  /** Status codes to answer with, in order; when empty, 200. */
+  /** Status codes to answer with, in order (0 = never answer); when empty, 200. */
   statuses: number[];
   close(): Promise<void>;
 }
@@ -159,6 +159,15 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     request.on('end', () => {
       const rawBody = Buffer.concat(chunks);
       const status = statuses.shift() ?? 200;
+      if (status === 0) {
+        received.push({
+          headers: request.headers,
+          rawBody,
+          json: JSON.parse(rawBody.toString('utf8')) as JsonObject,
+          answeredStatus: 0,
+        });
+        return;
+      }
       received.push({
         headers: request.headers,
         rawBody,

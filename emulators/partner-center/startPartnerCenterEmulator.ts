@@ -215,7 +215,8 @@ export async function startPartnerCenterEmulator(
     if (typeof clientRequestId === 'string') reply.header('client-request-id', clientRequestId);
     reply.header('timestamp', clock.now().toISOString());
   });
-  new FaultInjector({ errorBody: pcErrorForStatus }).install(app);
+  const faults = new FaultInjector({ errorBody: pcErrorForStatus });
+  faults.install(app);
 
   registerReferralRoutes(app, { referrals, issuer, identity, apiUrl: () => apiUrl });
   registerWebhookRoutes(app, { state, dispatcher, issuer, identity, ids, clock, onChange });
@@ -229,6 +230,7 @@ export async function startPartnerCenterEmulator(
     publicClientId: clientId,
     onChange,
     reset: () => {
+      faults.clear();
       dispatcher.reset();
       referrals.reset();
       state.registration = null;

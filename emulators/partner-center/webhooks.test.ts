@@ -24,7 +24,11 @@ let receiver: WebhookReceiver;
 let webhooksAuth: Record<string, string>;
 
 beforeAll(async () => {
-  client = await startEmulatorClient({ webhookRetryBaseMs: 5, webhookMaxRetryDelayMs: 20 });
+  client = await startEmulatorClient({
+    webhookRetryBaseMs: 5,
+    webhookMaxRetryDelayMs: 20,
+    webhookTimeoutMs: 500,
+  });
   receiver = await startWebhookReceiver();
   const token = await client.control('POST', '/__emulator/token', {
     audience: 'https://api.partnercenter.microsoft.com',
@@ -181,6 +185,22 @@ describe('deliveries', () => {
       return all[0]?.status === 'delivered' ? all : undefined;
     }, 'delivered status');
     expect(delivery?.attempts.map((attempt) => attempt.statusCode)).toEqual([500, 500, 503, 200]);
+  });
+
+  it('retries when the receiver does not answer in time', async () => {
+    await register();
+    receiver.statuses.push(0);
+    await createReferral();
+    const [delivery] = await waitFor(async () => {
+      const all = await deliveries();
+      return all[0]?.status === 'delivered' ? all : undefined;
+    }, 'delivery after a timeout');
+    expect(delivery?.attempts).toHaveLength(2);
+    expect(delivery?.attempts[0]).toMatchObject({
+      statusCode: null,
+      error: expect.stringMatching(/timeout|abort/i),
+    });
+    expect(delivery?.attempts[1]?.statusCode).toBe(200);
   });
 
   it('gives up after 10 attempts', async () => {
