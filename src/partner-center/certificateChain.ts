@@ -6,7 +6,14 @@
  */
 import type { X509Certificate } from 'node:crypto';
 
-export type ChainCheck = { ok: true } | { ok: false; error: { code: string; message: string } };
+export type ChainCheck =
+  | { ok: true }
+  | {
+      ok: false;
+      error: { code: string; message: string };
+      /** When no issuer was found: the certificate whose issuer is missing (fetch it via AIA and retry). */
+      missingIssuerOf?: X509Certificate;
+    };
 
 const MAX_CHAIN_LENGTH = 6;
 
@@ -32,6 +39,7 @@ export function verifyCertificateChain(
   }
   return {
     ok: false,
+    missingIssuerOf: current,
     error: {
       code: 'untrusted_certificate',
       message:
@@ -88,4 +96,12 @@ export function nameAttribute(
 
 function commonName(certificate: X509Certificate, part: 'subject' | 'issuer' = 'subject'): string {
   return nameAttribute(certificate, part, 'CN')[0] ?? certificate[part].replace(/\n/g, ', ');
+}
+
+/** The caIssuers URLs of a certificate's Authority Information Access extension. */
+export function caIssuersUrls(certificate: X509Certificate): string[] {
+  return (certificate.infoAccess ?? '')
+    .split('\n')
+    .map((line) => /^CA Issuers - URI:(\S+)$/i.exec(line.trim())?.[1])
+    .filter((url): url is string => url !== undefined);
 }

@@ -81,25 +81,15 @@ export class PartnerCenterHttp {
   /** Sends the request; resolves with a 2xx response or throws a classified UpstreamError. */
   async send(request: PartnerCenterRequest): Promise<PartnerCenterResponse> {
     const url = this.resolve(request);
-    const attempts = request.method === 'GET' ? this.maxReadAttempts : 1;
-    let forceRefresh = false;
-    let refreshedAfter401 = false;
+    const maxAttempts = request.method === 'GET' ? this.maxReadAttempts : 1;
     for (let attempt = 1; ; attempt += 1) {
-      const token = await this.options.getAccessToken({ forceRefresh });
-      forceRefresh = false;
-      const outcome = await this.attempt(request, url, token);
+      const outcome = await this.attemptWithFreshTokenOn401(request, url);
       if ('response' in outcome) return outcome.response;
       const { error, retryAfterSeconds } = outcome;
-      if (error.status === 401 && !refreshedAfter401) {
-        refreshedAfter401 = true;
-        forceRefresh = true;
-        attempt -= 1;
-        continue;
-      }
       const retryable =
         error.kind === 'transient' ||
         (error.kind === 'rate_limited' && (retryAfterSeconds ?? 0) <= this.maxRetryAfterSeconds);
-      if (!retryable || attempt >= attempts) throw error;
+      if (!retryable || attempt >= maxAttempts) throw error;
       const delayMs =
         retryAfterSeconds !== null
           ? retryAfterSeconds * 1000
@@ -110,6 +100,17 @@ export class PartnerCenterHttp {
       );
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
+  }
+
+  /** A 401 means the request was not processed: it is safe to repeat once, even a write, with a new token. */
+  private async attemptWithFreshTokenOn401(request: PartnerCenterRequest, url: URL): Promise<AttemptOutcome> {
+    const outcome = await this.attempt(
+      request,
+      url,
+      await this.options.getAccessToken({ forceRefresh: false }),
+    );
+    if ('response' in outcome || outcome.error.status !== 401) return outcome;
+    return this.attempt(request, url, await this.options.getAccessToken({ forceRefresh: true }));
   }
 
   private async attempt(request: PartnerCenterRequest, url: URL, token: string): Promise<AttemptOutcome> {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeHtmlEntities } from './decodeHtmlEntities.ts';
 import { type PcReferral, parseReferral, toIfMatch } from './referralWire.ts';
@@ -112,6 +113,65 @@ describe('parseReferral', () => {
     if (!result.ok) expect(result.error.message).toContain('no id');
     expect(parseReferral(null).ok).toBe(false);
     expect(parseReferral([{ id: 'a' }]).ok).toBe(false);
+  });
+});
+
+describe('parseReferral on arbitrary payloads', () => {
+  const anyValue = fc.oneof(
+    fc.constant(null),
+    fc.string(),
+    fc.integer(),
+    fc.double(),
+    fc.boolean(),
+    fc.array(fc.anything(), { maxLength: 3 }),
+    fc.object({ maxDepth: 2 }),
+  );
+  const fieldNames = [
+    'name',
+    'status',
+    'substatus',
+    'eTag',
+    'createdDateTime',
+    'updatedDateTime',
+    'team',
+    'customerProfile',
+    'details',
+    'consent',
+    'inviteContext',
+    'links',
+    'target',
+    'tags',
+    'trackingInfo',
+  ];
+
+  it('never throws, and reads every payload that has an id', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 1 }),
+        fc.dictionary(fc.constantFrom(...fieldNames), anyValue),
+        fc.object({ maxDepth: 1 }),
+        (id, fields, extra) => {
+          const result = parseReferral({ ...extra, ...fields, id });
+          expect(result.ok).toBe(true);
+          if (result.ok) {
+            expect(result.value.id).toBe(id);
+            expect(Array.isArray(result.value.team)).toBe(true);
+            expect(Array.isArray(result.value.details.requirements.solutions)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never throws on payloads of any shape', () => {
+    fc.assert(
+      fc.property(fc.anything(), (payload) => {
+        const result = parseReferral(payload);
+        expect(typeof result.ok).toBe('boolean');
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -57,6 +57,7 @@ beforeAll(async () => {
   };
   server = createServer({ key: pki.tls.keyPem, cert: pki.tls.certPem }, (request, response) => {
     requestedPaths.push(request.url ?? '');
+    if (request.url === '/cert/never-answers.cer') return;
     const file = files.get(request.url ?? '');
     if (!file) {
       response.writeHead(404).end();
@@ -73,6 +74,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await dispatcher?.close();
+  server?.closeAllConnections();
   await new Promise<void>((resolve) => server?.close(() => resolve()));
 });
 
@@ -168,6 +170,35 @@ describe('WebhookSignatureVerifier', () => {
       rawBody: body,
     });
     expect(configured.ok).toBe(true);
+  });
+
+  it('fetches a missing intermediate from its AIA caIssuers URL, only on an allow-listed issuer host', async () => {
+    serve('/ca/issuing-07.cer', pki.intermediate.certDer);
+    const aiaLeaf = await issueCertificate(pki.intermediate, {
+      subject: MICROSOFT_LEAF,
+      caIssuersUrl: `${origin}/ca/issuing-07.cer`,
+    });
+    const url = serve('/cert/aia-leaf.cer', aiaLeaf.certDer);
+    const notAllowed = await verifier().verify({ headers: signedHeaders(aiaLeaf, url), rawBody: body });
+    expect(notAllowed).toMatchObject({ ok: false, error: { code: 'untrusted_certificate' } });
+    expect(requestedPaths).toEqual(['/cert/aia-leaf.cer']);
+
+    const allowed = await verifier({ issuerCertificateHosts: [new URL(origin).host] }).verify({
+      headers: signedHeaders(aiaLeaf, url),
+      rawBody: body,
+    });
+    expect(allowed.ok).toBe(true);
+    expect(requestedPaths).toContain('/ca/issuing-07.cer');
+  });
+
+  it('gives up on a certificate server that does not answer in time', async () => {
+    const url = `${origin}/cert/never-answers.cer`;
+    const result = await verifier({ certificateFetchTimeoutMs: 300 }).verify({
+      headers: signedHeaders(pki.leaf, url),
+      rawBody: body,
+    });
+    expect(result).toMatchObject({ ok: false, error: { code: 'certificate_fetch_failed', httpStatus: 503 } });
+    if (!result.ok) expect(result.error.message).toContain('no answer within 300 ms');
   });
 
   it('rejects a tampered body', async () => {

@@ -11,9 +11,13 @@ import { rootCertificates } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../shared/clock.ts';
 import { systemClock } from '../shared/clock.ts';
-import { nameAttribute, verifyCertificateChain } from './certificateChain.ts';
+import { type ChainCheck, caIssuersUrls, nameAttribute, verifyCertificateChain } from './certificateChain.ts';
 import { CertificateFetcher, parseCertificates } from './certificateFetcher.ts';
-import { checkCertificateUrl, DEFAULT_CERTIFICATE_HOSTS } from './certificateUrlPolicy.ts';
+import {
+  checkCertificateUrl,
+  DEFAULT_CERTIFICATE_HOSTS,
+  DEFAULT_ISSUER_CERTIFICATE_HOSTS,
+} from './certificateUrlPolicy.ts';
 import { type PcWebhookEvent, parseWebhookEvent } from './webhookEvent.ts';
 
 export interface WebhookSignatureVerifierOptions {
@@ -23,6 +27,12 @@ export interface WebhookSignatureVerifierOptions {
   trustedRootsPem?: readonly string[];
   /** PEM intermediates to use when the downloaded certificate comes without them. */
   intermediatesPem?: readonly string[];
+  /**
+   * Hosts from which a missing intermediate may be fetched through the certificate's AIA caIssuers URL
+   * (HTTP allowed: the fetched certificate must itself chain to a trusted root). Default: Microsoft's
+   * and DigiCert's CA hosts. An empty list turns AIA fetching off.
+   */
+  issuerCertificateHosts?: readonly string[];
   /**
    * The organisation (O=) the signing certificate's subject must name (its issuer's, when the subject names
    * none). Default `Microsoft Corporation`.
@@ -47,6 +57,8 @@ export type WebhookVerificationResult =
   | { ok: true; event: PcWebhookEvent; certificateUrl: string }
   | { ok: false; error: WebhookVerificationError };
 
+const MAX_ISSUER_FETCHES = 3;
+
 export type WebhookHeaders = Record<string, string | string[] | undefined>;
 
 export interface WebhookDelivery {
@@ -57,6 +69,7 @@ export interface WebhookDelivery {
 
 export class WebhookSignatureVerifier {
   private readonly allowedHosts: readonly string[];
+  private readonly issuerHosts: readonly string[];
   private readonly roots: X509Certificate[];
   private readonly intermediates: X509Certificate[];
   private readonly requiredOrganization: string;
@@ -65,6 +78,7 @@ export class WebhookSignatureVerifier {
 
   constructor(options: WebhookSignatureVerifierOptions = {}) {
     this.allowedHosts = options.allowedCertificateHosts ?? DEFAULT_CERTIFICATE_HOSTS;
+    this.issuerHosts = options.issuerCertificateHosts ?? DEFAULT_ISSUER_CERTIFICATE_HOSTS;
     this.roots = (options.trustedRootsPem ?? rootCertificates).flatMap((pem) =>
       parseCertificates(Buffer.from(pem)),
     );
@@ -120,12 +134,7 @@ export class WebhookSignatureVerifier {
     const [leaf, ...bundled] = fetched.certificates;
     if (!leaf) return reject(401, 'certificate_invalid', 'The signing certificate download was empty.');
 
-    const chain = verifyCertificateChain(
-      leaf,
-      [...bundled, ...this.intermediates],
-      this.roots,
-      this.clock.now(),
-    );
+    const chain = await this.verifyChain(leaf, [...bundled, ...this.intermediates]);
     if (!chain.ok) return reject(401, chain.error.code, chain.error.message);
     // The subject's organisation decides; a leaf naming none (domain-validated) counts when its issuer is that organisation.
     const subjectOrganizations = nameAttribute(leaf, 'subject', 'O');
@@ -167,6 +176,26 @@ export class WebhookSignatureVerifier {
     const event = parseWebhookEvent(delivery.rawBody);
     if (!event.ok) return reject(400, event.error.code, event.error.message);
     return { ok: true, event: event.value, certificateUrl: decision.url.href };
+  }
+
+  /** Extends the chain through AIA caIssuers URLs on allow-listed hosts when an issuer is missing. */
+  private async verifyChain(leaf: X509Certificate, pool: X509Certificate[]): Promise<ChainCheck> {
+    for (let fetches = 0; ; fetches += 1) {
+      const check = verifyCertificateChain(leaf, pool, this.roots, this.clock.now());
+      if (check.ok || !check.missingIssuerOf || fetches >= MAX_ISSUER_FETCHES) return check;
+      const issuerUrl = caIssuersUrls(check.missingIssuerOf)
+        .map((url) => checkCertificateUrl(url, this.issuerHosts, { allowHttp: true }))
+        .find((decision) => decision.ok);
+      if (!issuerUrl?.ok) return check;
+      const fetched = await this.fetcher.get(issuerUrl.url);
+      const fresh = fetched.ok
+        ? fetched.certificates.filter(
+            (candidate) => !pool.some((known) => known.fingerprint256 === candidate.fingerprint256),
+          )
+        : [];
+      if (fresh.length === 0) return check;
+      pool.push(...fresh);
+    }
   }
 }
 

@@ -32,6 +32,8 @@ export interface IssueOptions {
   notAfter?: Date;
   /** IP subject alternative names (for a TLS server certificate). */
   ipAddresses?: string[];
+  /** An Authority Information Access caIssuers URL (where the issuer's certificate can be fetched). */
+  caIssuersUrl?: string;
 }
 
 async function finish(cert: x509.X509Certificate, keys: webcrypto.CryptoKeyPair): Promise<TestCertificate> {
@@ -95,6 +97,11 @@ export async function issueCertificate(
         options.ipAddresses.map((value) => ({ type: 'ip' as const, value })),
       ),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+    );
+  }
+  if (options.caIssuersUrl) {
+    extensions.push(
+      new x509.AuthorityInfoAccessExtension({ caIssuers: new x509.GeneralName('url', options.caIssuersUrl) }),
     );
   }
   const cert = await x509.X509CertificateGenerator.create({
