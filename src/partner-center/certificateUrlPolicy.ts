@@ -56,7 +56,7 @@ export function checkCertificateUrl(
     return refuse(
       'certificate_url_not_allowed',
       `The certificate host ${url.host} is not on the allow list; the delivery was rejected without fetching it. ` +
-        'If Partner Center moved its certificate, add the host to the webhook certificate host list in the config.',
+        'If Partner Center moved its certificate, add the host to partnerCenter.webhook.certificateHosts in the config.',
     );
   }
   return { ok: true, url };
