@@ -10,6 +10,7 @@ import {
 import { deepEqual } from './deepEqual.ts';
 import type { ConflictPolicy, Mapping } from './mapping/mappingSchema.ts';
 import { salesforceKnows, salesforceStores } from './mapping/salesforceStores.ts';
+import { salesforceView } from './mapping/salesforceView.ts';
 
 export type DealSide = 'partnerCenter' | 'salesforce';
 
@@ -222,11 +223,16 @@ function changesFor(
  * - a `toSalesforce` field always takes Partner Center's value (a Salesforce edit is overwritten), a
  *   `toPartnerCenter` field always takes Salesforce's, so a one-way field never produces a change the other way;
  * - fields Salesforce does not store (see `salesforceStores`) take Partner Center's value and produce no
- *   Salesforce change; status and substatus merge as one value.
+ *   Salesforce change, and so do attributes it does not store (e.g. account size without a size field);
+ *   status and substatus merge as one value.
  * When both sides equal the base the result has no changes (echo suppression).
  */
-export function mergeDeals(input: MergeDealsInput): MergeDealsResult {
-  const { mapping } = input;
+export function mergeDeals(request: MergeDealsInput): MergeDealsResult {
+  const { mapping } = request;
+  const input: MergeDealsInput = {
+    ...request,
+    salesforce: salesforceView(request.salesforce, request.partnerCenter, request.base, mapping),
+  };
   const conflicts: MergeConflict[] = [];
   let merged = { ...input.partnerCenter };
   for (const unit of dealFields) {
