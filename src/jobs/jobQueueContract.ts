@@ -7,6 +7,15 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../shared/upstreamError.ts';
 import type { DeadLetterRepository } from '../store/store.ts';
+import {
+  CONTRACT_CHILD_ENV,
+  CONTRACT_CHILD_MODE_ENV,
+  type ContractChildMode,
+  type ContractChildSpec,
+  CROSS_PROCESS_JOB_NAME,
+  crossProcessWork,
+  KILL_JOB_NAME,
+} from './contractChildSpec.ts';
 import type { EnqueueResult, Job, JobQueue } from './jobQueue.ts';
 import type { QueueSettings } from './queueSettings.ts';
 
@@ -18,13 +27,6 @@ export interface QueueTestEnvironment {
   childSpec: ContractChildSpec;
   close(): Promise<void>;
 }
-
-export type ContractChildSpec =
-  | { kind: 'embedded'; path: string }
-  | { kind: 'pgBoss'; url: string; schema: string; storeSchema: string };
-
-export const CONTRACT_CHILD_ENV = 'COSELL_QUEUE_CONTRACT_CHILD';
-export const KILL_JOB_NAME = 'contract-killed-worker';
 
 const CHILD_SCRIPT = fileURLToPath(new URL('./queueContractChild.ts', import.meta.url));
 
@@ -54,6 +56,58 @@ const yieldTurns = async (turns: number) => {
   for (let i = 0; i < turns; i += 1) await new Promise((resolve) => setImmediate(resolve));
 };
 
+/** A queue process started from queueContractChild.ts, with its stdout and stderr collected. */
+function startContractChild(spec: ContractChildSpec, mode: ContractChildMode) {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD_SCRIPT], {
+    env: { ...process.env, [CONTRACT_CHILD_ENV]: JSON.stringify(spec), [CONTRACT_CHILD_MODE_ENV]: mode },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.on('exit', (_code, signal) => resolve(signal)),
+  );
+  return {
+    output: () => output,
+    lines: () => output.split('\n').filter((line) => line.length > 0),
+    waitForOutput: (text: string) =>
+      waitFor(`the child to print "${text}"`, () => output.includes(text), 30_000).catch((error: Error) => {
+        throw new Error(`${error.message}; child output so far: ${output}`);
+      }),
+    kill: () => {
+      child.kill('SIGKILL');
+      return exited;
+    },
+  };
+}
+
+/** Keys in a scrambled but repeatable order, so jobs of one key sit close together in the queue. */
+function scrambledKeys(count: number, keyCount: number): string[] {
+  let seed = 12_345;
+  const keys: string[] = [];
+  for (let index = 0; index < count; index += 1) {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    keys.push(`key-${index < keyCount ? index : seed % keyCount}`);
+  }
+  return keys;
+}
+
+/** Throws when two runs of one key overlap in time. */
+function assertNoOverlapPerKey(runs: ReadonlyArray<{ key: string; start: bigint; end: bigint }>): void {
+  const byKey = new Map<string, Array<{ start: bigint; end: bigint }>>();
+  for (const run of runs) byKey.set(run.key, [...(byKey.get(run.key) ?? []), run]);
+  for (const [key, intervals] of byKey) {
+    intervals.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    for (let i = 1; i < intervals.length; i += 1) {
+      if (intervals[i]!.start < intervals[i - 1]!.end) throw new Error(`two runs of ${key} overlapped`);
+    }
+  }
+}
+
 const fastRetry = { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 3 };
 
 export function describeJobQueueContract(
@@ -81,37 +135,28 @@ export function describeJobQueueContract(
     it('runs 2,000 jobs over 50 keys exactly once each, never two runs of one key at a time, keys in parallel', async () => {
       const jobCount = 2_000;
       const keyCount = 50;
-      let tick = 0;
       let runningNow = 0;
       let maxParallel = 0;
       const runsByJob = new Map<number, number>();
-      const intervalsByKey = new Map<string, Array<[number, number]>>();
+      const runs: Array<{ key: string; start: bigint; end: bigint }> = [];
       const handler = async (job: Job<{ index: number }>) => {
-        const start = tick++;
+        const start = process.hrtime.bigint();
         runningNow += 1;
         maxParallel = Math.max(maxParallel, runningNow);
         await yieldTurns(1 + (job.payload.index % 3));
         runningNow -= 1;
-        const end = tick++;
         runsByJob.set(job.payload.index, (runsByJob.get(job.payload.index) ?? 0) + 1);
-        const intervals = intervalsByKey.get(job.key) ?? [];
-        intervals.push([start, end]);
-        intervalsByKey.set(job.key, intervals);
+        runs.push({ key: job.key, start, end: process.hrtime.bigint() });
       };
       // Two queues on separate connections: four workers each, like two processes.
       const first = await open({ pollIntervalMs: 20 });
       const second = await open({ pollIntervalMs: 20 });
-      // Keys in a scrambled but repeatable order, so jobs of one key sit close together in the queue.
-      let seed = 12_345;
-      const nextKey = () => {
-        seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-        return `key-${seed % keyCount}`;
-      };
-      for (let index = 0; index < jobCount; index += 1) {
+      const keys = scrambledKeys(jobCount, keyCount);
+      for (const [index, key] of keys.entries()) {
         const queue = index % 2 === 0 ? first : second;
         const result = await queue.enqueue({
           name: 'contract-load',
-          key: index < keyCount ? `key-${index}` : nextKey(),
+          key,
           payload: { index },
           coalesce: false,
         });
@@ -125,16 +170,56 @@ export function describeJobQueueContract(
         return stats.pending === 0 && stats.running === 0;
       });
 
-      expect([...runsByJob.values()].every((runs) => runs === 1)).toBe(true);
-      expect(intervalsByKey.size).toBe(keyCount);
-      for (const [key, intervals] of intervalsByKey) {
-        intervals.sort((a, b) => a[0] - b[0]);
-        for (let i = 1; i < intervals.length; i += 1) {
-          const previousEnd = intervals[i - 1]![1];
-          if (intervals[i]![0] < previousEnd) throw new Error(`two runs of ${key} overlapped`);
-        }
-      }
+      expect([...runsByJob.values()].every((count) => count === 1)).toBe(true);
+      expect(runs).toHaveLength(jobCount);
+      expect(new Set(runs.map((run) => run.key)).size).toBe(keyCount);
+      assertNoOverlapPerKey(runs);
       expect(maxParallel).toBeGreaterThan(1);
+    });
+
+    it('keeps one run per key at a time across processes sharing the storage', async () => {
+      const jobCount = 300;
+      const keys = scrambledKeys(jobCount, 15);
+      const queue = await open({ pollIntervalMs: 10 });
+      for (const [index, key] of keys.entries()) {
+        await queue.enqueue({ name: CROSS_PROCESS_JOB_NAME, key, payload: { index }, coalesce: false });
+      }
+      const child = startContractChild(env.childSpec, 'load');
+      const runs: Array<{ index: number; key: string; start: bigint; end: bigint; by: string }> = [];
+      const childRuns = () =>
+        child
+          .lines()
+          .filter((line) => line.startsWith('run '))
+          .map((line) => {
+            const [, index, key, start, end] = line.split(' ');
+            return { index: Number(index), key: key!, start: BigInt(start!), end: BigInt(end!), by: 'child' };
+          });
+      try {
+        await child.waitForOutput('ready');
+        await queue.work(
+          CROSS_PROCESS_JOB_NAME,
+          async (job: Job<{ index: number }>) => {
+            const start = process.hrtime.bigint();
+            await crossProcessWork();
+            runs.push({
+              index: job.payload.index,
+              key: job.key,
+              start,
+              end: process.hrtime.bigint(),
+              by: 'parent',
+            });
+          },
+          { concurrency: 4 },
+        );
+        await waitFor('every job to run', () => runs.length + childRuns().length >= jobCount, 40_000);
+      } finally {
+        await child.kill();
+      }
+      const all = [...runs, ...childRuns()];
+      expect(all.map((run) => run.index).sort((a, b) => a - b)).toEqual(keys.map((_key, index) => index));
+      expect(runs.length).toBeGreaterThan(0);
+      expect(all.length - runs.length).toBeGreaterThan(0);
+      assertNoOverlapPerKey(all);
     });
 
     it('runs a job again after its lease when the worker process is killed mid-run', async () => {
@@ -144,31 +229,13 @@ export function describeJobQueueContract(
         key: 'kill-key',
         payload: { note: 'survives' },
       });
-      const child = spawn(process.execPath, ['--import', 'tsx', CHILD_SCRIPT], {
-        env: { ...process.env, [CONTRACT_CHILD_ENV]: JSON.stringify(env.childSpec) },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let childOutput = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        childOutput += chunk.toString();
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        childOutput += chunk.toString();
-      });
-      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-        child.on('exit', (_code, signal) => resolve(signal)),
-      );
+      const child = startContractChild(env.childSpec, 'kill');
       try {
-        await waitFor(
-          `the child to claim the job (output: ${childOutput})`,
-          () => childOutput.includes('claimed'),
-          30_000,
-        );
+        await child.waitForOutput('claimed');
       } finally {
-        child.kill('SIGKILL');
+        expect(await child.kill()).toBe('SIGKILL');
       }
-      expect(await exited).toBe('SIGKILL');
-      expect(childOutput).toContain(`claimed ${enqueued.id} attempt 1`);
+      expect(child.output()).toContain(`claimed ${enqueued.id} attempt 1`);
 
       const runs: Array<{ id: string; attempt: number; payload: unknown }> = [];
       await queue.work(

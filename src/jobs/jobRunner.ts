@@ -261,7 +261,7 @@ export class JobRunner<C extends ClaimedJob> {
         attempt: job.attempt,
         kind,
         decision: decision.action,
-        msg: error.message,
+        error: error.message,
       },
       'job failed',
     );

@@ -72,7 +72,9 @@ export class PgBossJobStorage implements JobStorage<PgBossClaimedJob> {
       complete: `UPDATE ${schema}.job SET state = 'completed', completed_on = now(), output = NULL WHERE ${owned}`,
       fail: `UPDATE ${schema}.job SET state = 'failed', completed_on = now(),
           output = jsonb_build_object('message', $4::text) WHERE ${owned}`,
+      // keep_until moves too: pg-boss archives jobs still waiting after it.
       reschedule: `UPDATE ${schema}.job SET state = 'retry', start_after = now() + $4 * interval '1 millisecond',
+          keep_until = GREATEST(keep_until, now() + $4 * interval '1 millisecond' + interval '14 days'),
           output = jsonb_build_object('message', $5::text) WHERE ${owned}`,
       tryLock: 'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked',
       unlock: 'SELECT pg_advisory_unlock(hashtextextended($1, 0))',

@@ -133,7 +133,8 @@ export class PgBossQueue extends RunnerQueue<PgBossClaimedJob> {
   }
 
   private async enqueueIn(client: pg.PoolClient, job: JobToEnqueue): Promise<EnqueueResult> {
-    const runAt = job.runAt ?? this.runnerOptions.now();
+    // Without runAt the database's clock decides when the job is due.
+    const runAt = job.runAt ?? null;
     if (job.coalesce !== false) {
       // Serializes enqueues of one name+key; a claim that takes the pending job first makes it non-pending.
       await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
@@ -148,7 +149,7 @@ export class PgBossQueue extends RunnerQueue<PgBossClaimedJob> {
       const existing = pending.rows[0];
       if (existing !== undefined) {
         await client.query(
-          `UPDATE ${this.schema}.job SET start_after = LEAST(start_after, $3) WHERE name = $1 AND id = $2`,
+          `UPDATE ${this.schema}.job SET start_after = LEAST(start_after, COALESCE($3, now())) WHERE name = $1 AND id = $2`,
           [job.name, existing.id, runAt],
         );
         return { id: existing.id, coalesced: true };
@@ -157,7 +158,7 @@ export class PgBossQueue extends RunnerQueue<PgBossClaimedJob> {
     const data: PgBossJobData = { payload: job.payload ?? null, connectionId: job.connectionId ?? null };
     const id = await this.boss.send(job.name, data as object, {
       singletonKey: job.key,
-      startAfter: runAt,
+      ...(runAt === null ? {} : { startAfter: runAt }),
       db: { executeSql: (text, values) => client.query(text, values) },
     });
     if (id === null) throw new Error(`pg-boss did not accept job "${job.name}" for key ${job.key}.`);

@@ -1,12 +1,20 @@
 /**
- * Child process for the contract suite's "worker killed mid-run" test: opens a queue on the storage
- * the parent names, claims the job, reports it on stdout, and then hangs until it is SIGKILLed.
+ * Child process for the contract suite. Opens a queue on the storage the parent names, then either
+ * claims the job, reports it on stdout and hangs until it is SIGKILLed (mode `kill`), or works the
+ * cross-process load and prints one `run <index> <key> <startNs> <endNs>` line per run (mode `load`).
  * Run as `node --import tsx src/jobs/queueContractChild.ts` with COSELL_QUEUE_CONTRACT_CHILD set.
  */
 import { openStore } from '../store/openStore.ts';
-import { EmbeddedQueue } from './embeddedQueue.ts';
-import type { JobQueue } from './jobQueue.ts';
-import { CONTRACT_CHILD_ENV, type ContractChildSpec, KILL_JOB_NAME } from './jobQueueContract.ts';
+import {
+  CONTRACT_CHILD_ENV,
+  CONTRACT_CHILD_MODE_ENV,
+  type ContractChildSpec,
+  CROSS_PROCESS_JOB_NAME,
+  crossProcessWork,
+  KILL_JOB_NAME,
+} from './contractChildSpec.ts';
+import type { Job, JobQueue } from './jobQueue.ts';
+import { openJobQueue } from './openJobQueue.ts';
 
 const CHILD_LEASE_MS = 1_000;
 
@@ -19,16 +27,30 @@ async function main(): Promise<void> {
   let queue: JobQueue;
   if (spec.kind === 'embedded') {
     const store = await openStore({ kind: 'sqlite', path: spec.path });
-    queue = new EmbeddedQueue({ path: spec.path, deadLetters: store.deadLetters, ...settings });
-  } else {
-    const store = await openStore({ kind: 'postgres', url: spec.url, schema: spec.storeSchema });
-    const { PgBossQueue } = await import('./pgBossQueue.ts');
-    queue = await PgBossQueue.start({
-      url: spec.url,
-      schema: spec.schema,
+    queue = await openJobQueue({
+      kind: 'embedded',
+      path: spec.path,
       deadLetters: store.deadLetters,
       ...settings,
     });
+  } else {
+    const store = await openStore({ kind: 'postgres', url: spec.url, schema: spec.storeSchema });
+    const location = { url: spec.url, schema: spec.schema };
+    queue = await openJobQueue({ kind: 'pg-boss', ...location, deadLetters: store.deadLetters, ...settings });
+  }
+  if (process.env[CONTRACT_CHILD_MODE_ENV] === 'load') {
+    await queue.work(
+      CROSS_PROCESS_JOB_NAME,
+      async (job: Job<{ index: number }>) => {
+        const start = process.hrtime.bigint();
+        await crossProcessWork();
+        const end = process.hrtime.bigint();
+        process.stdout.write(`run ${job.payload.index} ${job.key} ${start} ${end}\n`);
+      },
+      { concurrency: 4 },
+    );
+    process.stdout.write('ready\n');
+    return;
   }
   await queue.work(
     KILL_JOB_NAME,
