@@ -1,6 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Clock } from '../../src/shared/clock.ts';
-import type { IdGenerator } from './idGenerator.ts';
 import type { TokenIssuer } from './tokenIssuer.ts';
 
 export const REFERRALS_AUDIENCE = 'https://api.partner.microsoft.com';
@@ -100,7 +99,6 @@ export class IdentityProvider {
     private readonly options: IdentityOptions,
     private readonly issuer: TokenIssuer,
     private readonly clock: Clock,
-    private readonly ids: IdGenerator,
   ) {}
 
   get tenantId(): string {
@@ -233,7 +231,7 @@ export class IdentityProvider {
       return unknownClient(clientId);
     }
     const deviceCode = opaque();
-    const userCode = this.ids.next().replace(/-/g, '').slice(0, 9).toUpperCase();
+    const userCode = randomBytes(6).toString('hex').slice(0, 9).toUpperCase();
     const expiresInSeconds = 900;
     this.deviceCodes.set(deviceCode, {
       userCode,

@@ -1,5 +1,5 @@
 import { parse as parseQuery } from 'node:querystring';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { IdentityProvider, TokenOutcome } from './identityProvider.ts';
 import type { TokenIssuer } from './tokenIssuer.ts';
 
@@ -152,50 +152,59 @@ export function createIdentityServer(options: IdentityServerOptions): FastifyIns
     },
   );
 
-  app.post<{ Params: { tenant: string } }>('/:tenant/oauth2/v2.0/token', async (request, reply) => {
-    if (!identity.isKnownTenant(request.params.tenant)) return unknownTenant(reply, request.params.tenant);
-    const form = (request.body ?? {}) as Form;
-    const { clientId, clientSecret } = clientCredentials(form, request.headers.authorization);
-    const grantType = field(form, 'grant_type');
-    switch (grantType) {
-      case 'urn:ietf:params:oauth:grant-type:device_code':
-      case 'device_code':
-        return sendOutcome(reply, identity.redeemDeviceCode(field(form, 'device_code') ?? '', clientId));
-      case 'authorization_code':
-        return sendOutcome(
-          reply,
-          identity.redeemAuthorizationCode(
-            field(form, 'code') ?? '',
-            clientId,
-            field(form, 'redirect_uri') ?? '',
-            field(form, 'code_verifier'),
-          ),
-        );
-      case 'refresh_token':
-        return sendOutcome(
-          reply,
-          identity.redeemRefreshToken(field(form, 'refresh_token') ?? '', clientId, scopesOf(form)),
-        );
-      case 'password':
-        return sendOutcome(
-          reply,
-          identity.redeemPassword(
-            clientId,
-            field(form, 'username') ?? '',
-            field(form, 'password') ?? '',
-            scopesOf(form),
-          ),
-        );
-      case 'client_credentials':
-        return sendOutcome(reply, identity.redeemClientCredentials(clientId, clientSecret, scopesOf(form)));
-      default:
-        return reply.code(400).send({
-          error: 'unsupported_grant_type',
-          error_description: `AADSTS70003: The grant type '${grantType ?? ''}' is not supported.`,
-          error_codes: [70003],
-        });
-    }
-  });
+  const tokenEndpoint =
+    (version: 'v1' | 'v2') =>
+    async (request: FastifyRequest<{ Params: { tenant: string } }>, reply: FastifyReply) => {
+      if (!identity.isKnownTenant(request.params.tenant)) return unknownTenant(reply, request.params.tenant);
+      const body = (request.body ?? {}) as Form;
+      // The v1 endpoint names the API with `resource=` (Microsoft's documented ROPC call); map it to a v2 scope.
+      const resource = version === 'v1' ? field(body, 'resource') : null;
+      const form: Form = resource
+        ? { ...body, scope: `${resource}/.default ${field(body, 'scope') ?? ''}`.trim() }
+        : body;
+      const { clientId, clientSecret } = clientCredentials(form, request.headers.authorization);
+      const grantType = field(form, 'grant_type');
+      switch (grantType) {
+        case 'urn:ietf:params:oauth:grant-type:device_code':
+        case 'device_code':
+          return sendOutcome(reply, identity.redeemDeviceCode(field(form, 'device_code') ?? '', clientId));
+        case 'authorization_code':
+          return sendOutcome(
+            reply,
+            identity.redeemAuthorizationCode(
+              field(form, 'code') ?? '',
+              clientId,
+              field(form, 'redirect_uri') ?? '',
+              field(form, 'code_verifier'),
+            ),
+          );
+        case 'refresh_token':
+          return sendOutcome(
+            reply,
+            identity.redeemRefreshToken(field(form, 'refresh_token') ?? '', clientId, scopesOf(form)),
+          );
+        case 'password':
+          return sendOutcome(
+            reply,
+            identity.redeemPassword(
+              clientId,
+              field(form, 'username') ?? '',
+              field(form, 'password') ?? '',
+              scopesOf(form),
+            ),
+          );
+        case 'client_credentials':
+          return sendOutcome(reply, identity.redeemClientCredentials(clientId, clientSecret, scopesOf(form)));
+        default:
+          return reply.code(400).send({
+            error: 'unsupported_grant_type',
+            error_description: `AADSTS70003: The grant type '${grantType ?? ''}' is not supported.`,
+            error_codes: [70003],
+          });
+      }
+    };
+  app.post('/:tenant/oauth2/v2.0/token', tokenEndpoint('v2'));
+  app.post('/:tenant/oauth2/token', tokenEndpoint('v1'));
 
   app.get('/devicelogin', async (_request, reply) =>
     reply

@@ -153,4 +153,41 @@ describe('@azure/msal-node against the identity emulator', () => {
     const result = await app.acquireTokenByUsernamePassword({ scopes, username, password });
     expect(result?.accessToken).toBeTruthy();
   });
+
+  it('answers the documented v1 ROPC call that names the API with resource=', async () => {
+    const { identityUrl, clientId, users, url } = client.emulator;
+    const response = await fetch(`${identityUrl}/common/oauth2/token`, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        resource: 'https://api.partner.microsoft.com',
+        grant_type: 'password',
+        scope: 'openid',
+        client_id: clientId,
+        username: users.admin.username,
+        password: users.admin.password,
+      }).toString(),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { access_token: string };
+    const referrals = await fetch(`${url}/v1.0/engagements/referrals`, {
+      headers: { authorization: `Bearer ${body.access_token}` },
+    });
+    expect(referrals.status).toBe(200);
+
+    const wrongPassword = await fetch(`${identityUrl}/common/oauth2/token`, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'password',
+        client_id: clientId,
+        username: users.admin.username,
+        password: 'nope',
+      }).toString(),
+    });
+    expect(wrongPassword.status).toBe(400);
+    expect(await wrongPassword.json()).toMatchObject({ error: 'invalid_grant' });
+  });
 });

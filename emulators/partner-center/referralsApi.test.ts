@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmulatorClient, privateDealBody, startEmulatorClient } from './emulatorTestKit.ts';
+import { startPartnerCenterEmulator } from './startPartnerCenterEmulator.ts';
 
 const REFERRALS = '/v1.0/engagements/referrals';
 let client: EmulatorClient;
@@ -58,5 +59,27 @@ describe('Referrals API basics', () => {
     const result = await client.call('GET', `${REFERRALS}/00000000-0000-0000-0000-000000000000`);
     expect(result.status).toBe(404);
     expect(result.json).toMatchObject({ error: { code: 'itemNotFound' } });
+  });
+});
+
+describe('determinism', () => {
+  it('gives a fresh emulator the same tenant, clients and first referral id', async () => {
+    await client.control('POST', '/__emulator/reset');
+    const first = await client.call('POST', REFERRALS, privateDealBody());
+    const other = await startEmulatorClient();
+    try {
+      expect(other.emulator.tenantId).toBe(client.emulator.tenantId);
+      expect(other.emulator.clientId).toBe(client.emulator.clientId);
+      const second = await other.call('POST', REFERRALS, privateDealBody());
+      expect(second.json['id']).toBe(first.json['id']);
+      expect(second.json['engagementId']).toBe(first.json['engagementId']);
+    } finally {
+      await other.emulator.close();
+    }
+  });
+
+  it('refuses to start on a port already in use', async () => {
+    const port = Number(new URL(client.emulator.url).port);
+    await expect(startPartnerCenterEmulator({ port })).rejects.toThrow(/EADDRINUSE|address already in use/);
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { type Clock, systemClock } from '../../src/shared/clock.ts';
@@ -138,7 +139,6 @@ export async function startPartnerCenterEmulator(
     },
     issuer,
     clock,
-    ids,
   );
 
   const identityApp = createIdentityServer({
@@ -211,7 +211,7 @@ export async function startPartnerCenterEmulator(
     if (!request.url.startsWith('/v1.0/')) return;
     const requestId = request.headers['request-id'];
     const clientRequestId = request.headers['client-request-id'];
-    reply.header('request-id', typeof requestId === 'string' ? requestId : ids.next());
+    reply.header('request-id', typeof requestId === 'string' ? requestId : randomUUID());
     if (typeof clientRequestId === 'string') reply.header('client-request-id', clientRequestId);
     reply.header('timestamp', clock.now().toISOString());
   });

@@ -10,6 +10,8 @@ import { pcOffsetTimestamp, pcTimestamp } from './pcTimestamp.ts';
 /** The classic host Partner Center puts in ResourceUri (spec §5.2), whatever URL the emulator listens on. */
 export const CLASSIC_HOST = 'https://api.partnercenter.microsoft.com';
 export const MAX_DELIVERY_ATTEMPTS = 10;
+/** The delivery log keeps this many entries; older finished ones are forgotten. */
+export const MAX_DELIVERY_LOG = 1000;
 
 export const deliveryFaultSchema = z.object({
   /** The next N events are lost: recorded as `dropped`, never sent. */
@@ -171,6 +173,12 @@ export class WebhookDispatcher {
       correlationId,
     };
     this.state.deliveries.push(delivery);
+    if (this.state.deliveries.length > MAX_DELIVERY_LOG) {
+      const oldestFinished = this.state.deliveries.findIndex(
+        (entry) => entry.status !== 'pending' && entry.status !== 'held',
+      );
+      if (oldestFinished >= 0) this.state.deliveries.splice(oldestFinished, 1);
+    }
     this.onChange();
     return delivery;
   }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate } from './apiAuth.ts';
 import type { EmulatorClock } from './emulatorClock.ts';
@@ -96,8 +97,8 @@ export function registerWebhookRoutes(
     if (!request.url.startsWith('/webhooks/')) return;
     const correlationId = request.headers['ms-correlationid'];
     const requestId = request.headers['ms-requestid'];
-    reply.header('ms-correlationid', typeof correlationId === 'string' ? correlationId : deps.ids.next());
-    reply.header('ms-requestid', typeof requestId === 'string' ? requestId : deps.ids.next());
+    reply.header('ms-correlationid', typeof correlationId === 'string' ? correlationId : randomUUID());
+    reply.header('ms-requestid', typeof requestId === 'string' ? requestId : randomUUID());
   });
 
   const save = (reply: FastifyReply, body: unknown, subscriberId: string) => {
