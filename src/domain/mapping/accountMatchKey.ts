@@ -34,12 +34,13 @@ const legalForms = new Set([
   'as',
 ]);
 
-/** Lower-case, accents and punctuation removed, legal-form words dropped, single spaces. */
+/** Lower-case, accents and punctuation removed (dots joined: "S.A." → "sa"), legal-form words dropped, single spaces. */
 export function normaliseCompanyName(name: string): string {
   const words = name
     .normalize('NFD')
     .replace(/\p{Diacritic}/gu, '')
     .toLowerCase()
+    .replace(/\./g, '')
     .replace(/&/g, ' and ')
     .replace(/[^a-z0-9]+/g, ' ')
     .trim()
