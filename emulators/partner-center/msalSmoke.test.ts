@@ -156,18 +156,22 @@ describe('@azure/msal-node against the identity emulator', () => {
 
   it('answers the documented v1 ROPC call that names the API with resource=', async () => {
     const { identityUrl, clientId, users, url } = client.emulator;
-    const response = await fetch(`${identityUrl}/common/oauth2/token`, {
-      method: 'POST',
-      dispatcher: agent,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        resource: 'https://api.partner.microsoft.com',
-        grant_type: 'password',
-        scope: 'openid',
-        client_id: clientId,
-        username: users.admin.username,
-        password: users.admin.password,
-      }).toString(),
+    const postV1Token = (form: Record<string, string>) =>
+      fetch(`${identityUrl}/common/oauth2/token`, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'password',
+          client_id: clientId,
+          username: users.admin.username,
+          ...form,
+        }).toString(),
+      });
+    const response = await postV1Token({
+      resource: 'https://api.partner.microsoft.com',
+      scope: 'openid',
+      password: users.admin.password,
     });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { access_token: string };
@@ -176,17 +180,7 @@ describe('@azure/msal-node against the identity emulator', () => {
     });
     expect(referrals.status).toBe(200);
 
-    const wrongPassword = await fetch(`${identityUrl}/common/oauth2/token`, {
-      method: 'POST',
-      dispatcher: agent,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'password',
-        client_id: clientId,
-        username: users.admin.username,
-        password: 'nope',
-      }).toString(),
-    });
+    const wrongPassword = await postV1Token({ password: 'nope' });
     expect(wrongPassword.status).toBe(400);
     expect(await wrongPassword.json()).toMatchObject({ error: 'invalid_grant' });
   });
