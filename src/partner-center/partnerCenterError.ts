@@ -34,7 +34,7 @@ export function readPartnerCenterErrorBody(
 ): { code: string | null; message: string | null } {
   const record = asRecord(body);
   const nested = asRecord(record?.['error']);
-  const code = stringField(nested, 'code') ?? stringField(record, 'code') ?? stringField(record, 'error');
+  const code = codeField(nested) ?? codeField(record) ?? stringField(record, 'error');
   const message =
     stringField(nested, 'message') ??
     stringField(record, 'description') ??
@@ -141,6 +141,12 @@ function asRecord(value: unknown): Record<string, unknown> | null {
 function stringField(record: Record<string, unknown> | null, key: string): string | null {
   const value = record?.[key];
   return typeof value === 'string' && value.trim() !== '' ? value : null;
+}
+
+/** `code` as a string: the Referrals API uses names, the classic API numbers. */
+function codeField(record: Record<string, unknown> | null): string | null {
+  const value = record?.['code'];
+  return typeof value === 'number' && Number.isFinite(value) ? String(value) : stringField(record, 'code');
 }
 
 function truncate(text: string): string {
