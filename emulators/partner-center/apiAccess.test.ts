@@ -2,7 +2,13 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmulatorClient, privateDealBody, startEmulatorClient } from './emulatorTestKit.ts';
+import {
+  type EmulatorClient,
+  privateDealBody,
+  startEmulatorClient,
+  startWebhookReceiver,
+  waitFor,
+} from './emulatorTestKit.ts';
 import type { JsonObject } from './referralRules.ts';
 
 const REFERRALS = '/v1.0/engagements/referrals';
@@ -142,6 +148,43 @@ describe('state file', () => {
       expect(another.json['id']).not.toBe(created.json['id']);
     } finally {
       await second.emulator.close();
+    }
+  });
+});
+
+describe('state file deliveries', () => {
+  it('sends deliveries that were still held when the emulator stopped after a restart', async () => {
+    const stateFile = join(mkdtempSync(join(tmpdir(), 'pc-emulator-')), 'state.json');
+    const receiver = await startWebhookReceiver();
+    const first = await startEmulatorClient({ stateFile });
+    try {
+      const webhooksToken = String(
+        (
+          await first.control('POST', '/__emulator/token', {
+            audience: 'https://api.partnercenter.microsoft.com',
+          })
+        ).json['access_token'],
+      );
+      await first.call(
+        'POST',
+        '/webhooks/v1/registration',
+        { WebhookUrl: receiver.url, WebhookEvents: ['referral-created'] },
+        { authorization: `Bearer ${webhooksToken}` },
+      );
+      await first.control('POST', '/__emulator/delivery-faults', { reorder: 2 });
+      await first.call('POST', REFERRALS, privateDealBody({ name: 'Held' }));
+      await first.emulator.close();
+      expect(receiver.received).toHaveLength(0);
+
+      const second = await startEmulatorClient({ stateFile });
+      try {
+        await waitFor(async () => (receiver.received.length === 1 ? true : undefined), 'resumed delivery');
+        expect(receiver.received[0]?.json['EventName']).toBe('referral-created');
+      } finally {
+        await second.emulator.close();
+      }
+    } finally {
+      await receiver.close();
     }
   });
 });

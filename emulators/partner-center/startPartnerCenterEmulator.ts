@@ -247,6 +247,7 @@ export async function startPartnerCenterEmulator(
     throw error;
   }
   apiUrl = listeningUrl(app, 'http', host);
+  dispatcher.resumePending();
   logger.info({ url: apiUrl, identityUrl }, 'partner center emulator listening');
 
   return {

@@ -151,6 +151,15 @@ export class WebhookDispatcher {
     return delivery;
   }
 
+  /** After loading saved state: sends again what was still pending or held when the emulator stopped. */
+  resumePending(): number {
+    const unfinished = this.state.deliveries.filter(
+      (delivery) => delivery.status === 'pending' || delivery.status === 'held',
+    );
+    for (const delivery of unfinished) this.attempt(delivery);
+    return unfinished.length;
+  }
+
   private record(
     eventName: string,
     resourceUri: string,
