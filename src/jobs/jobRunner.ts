@@ -63,6 +63,8 @@ interface RunningJob<C extends ClaimedJob> {
   leaseLost: boolean;
   /** stop() gave the job back while the handler still ran. */
   handedBack: boolean;
+  /** The handler has returned and its outcome is being recorded. */
+  settling: boolean;
   done: Promise<void>;
 }
 
@@ -74,6 +76,7 @@ export class JobRunner<C extends ClaimedJob> {
   private readonly running = new Set<RunningJob<C>>();
   private readonly renewTimer: NodeJS.Timeout;
   private stopped = false;
+  private renewing = false;
 
   constructor(
     private readonly storage: JobStorage<C>,
@@ -135,13 +138,20 @@ export class JobRunner<C extends ClaimedJob> {
     clearTimeout(timer);
     clearInterval(this.renewTimer);
     if (timedOut) {
+      const settling: Array<Promise<void>> = [];
       for (const run of this.running) {
+        if (run.settling) {
+          settling.push(run.done);
+          continue;
+        }
         run.handedBack = true;
         run.controller.abort(new Error('The job queue is stopping.'));
         await this.storage.release(run.claimed).catch((error: unknown) => {
           this.options.logger.warn({ err: error, jobId: run.claimed.id }, 'could not release job on stop');
         });
       }
+      // Outcomes already being written finish before storage closes.
+      await Promise.all(settling);
     }
   }
 
@@ -184,6 +194,7 @@ export class JobRunner<C extends ClaimedJob> {
       controller,
       leaseLost: false,
       handedBack: false,
+      settling: false,
       done: Promise.resolve(),
     };
     run.done = this.execute(registration, run).finally(() => {
@@ -224,6 +235,7 @@ export class JobRunner<C extends ClaimedJob> {
         failure = thrown;
       }
       if (run.handedBack) return;
+      run.settling = true;
       if (run.leaseLost) {
         await this.storage.abandon(claimed);
         return;
@@ -298,8 +310,18 @@ export class JobRunner<C extends ClaimedJob> {
   }
 
   private async renewLeases(): Promise<void> {
-    for (const run of this.running) {
-      if (run.leaseLost) continue;
+    if (this.renewing) return;
+    this.renewing = true;
+    try {
+      await this.renewEach();
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  private async renewEach(): Promise<void> {
+    for (const run of [...this.running]) {
+      if (run.leaseLost || run.settling || run.handedBack) continue;
       try {
         const held = await this.storage.renew(run.claimed, this.options.retry.leaseMs);
         if (!held && !run.leaseLost) {

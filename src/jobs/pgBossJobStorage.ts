@@ -123,7 +123,7 @@ export class PgBossJobStorage implements JobStorage<PgBossClaimedJob> {
   }
 
   async renew(job: PgBossClaimedJob, leaseMs: number): Promise<boolean> {
-    if (job.connectionLost) return false;
+    if (job.connectionLost || job.released) return false;
     try {
       const result = await job.client.query(this.sql.renew, [job.name, job.id, job.leaseToken, leaseMs]);
       return result.rowCount === 1;
