@@ -1,0 +1,192 @@
+import { describe, expect, it } from 'vitest';
+import type { FieldChange } from '../coSellDeal.ts';
+import { sampleDeal } from '../testing/sampleDeal.ts';
+import { defaultMapping } from './defaultMapping.ts';
+import { referralCreateBody } from './referralCreateBody.ts';
+import { referralPatchOps } from './referralPatchOps.ts';
+
+describe('referralCreateBody', () => {
+  it('builds a shared co-sell referral with consent, help code, CRM id, customer, solutions and team', () => {
+    const body = referralCreateBody(sampleDeal({ shareWithMicrosoftSellers: false }), defaultMapping, {
+      opportunityId: '006XYZ',
+    });
+    expect(body).toEqual({
+      name: 'Contoso cloud migration',
+      type: 'Shared',
+      qualification: 'SalesQualified',
+      externalReferenceId: '006XYZ',
+      customerProfile: {
+        name: 'Contoso Ltd',
+        size: '51to250employees',
+        address: {
+          addressLine1: '1 Microsoft Way',
+          addressLine2: null,
+          city: 'Redmond',
+          state: 'WA',
+          postalCode: '98052',
+          country: 'US',
+        },
+        team: [
+          {
+            firstName: 'Ada',
+            lastName: 'Lovelace',
+            email: 'ada@contoso.com',
+            phoneNumber: '+1 425 555 0100',
+            title: 'CTO',
+          },
+        ],
+        ids: [],
+      },
+      consent: {
+        consentToToShareInfoWithOthers: true,
+        consentToContact: true,
+        consentToShareReferralWithMicrosoftSellers: true,
+      },
+      details: {
+        notes: 'Migrate 40 VMs to Azure',
+        dealValue: 250000,
+        currency: 'USD',
+        closingDateTime: '2026-12-31T00:00:00Z',
+        requirements: {
+          solutions: [
+            { type: 'Name', id: 'SOL-34104-EBB', name: 'Contoso Migrate', publisherName: 'Fabrikam' },
+          ],
+        },
+      },
+      team: [{ firstName: 'Sam', lastName: 'Seller', email: 'sam@fabrikam.com', phoneNumber: null }],
+      inviteContext: { assistanceRequestCode: 'CustomerTechnicalArchitecture' },
+      target: [],
+    });
+  });
+
+  it('builds a private deal when no help is requested and the deal is not shared', () => {
+    const body = referralCreateBody(
+      sampleDeal({ assistanceRequestCode: null, shareWithMicrosoftSellers: false }),
+      defaultMapping,
+      { opportunityId: '006XYZ' },
+    );
+    expect(body.type).toBe('Independent');
+    expect(body.consent.consentToShareReferralWithMicrosoftSellers).toBe(false);
+    expect(body.inviteContext.assistanceRequestCode).toBe('Unknown');
+  });
+
+  it('builds a partner-led deal when shared without help', () => {
+    const body = referralCreateBody(sampleDeal({ assistanceRequestCode: null }), defaultMapping, {
+      opportunityId: '006XYZ',
+    });
+    expect(body.type).toBe('Shared');
+    expect(body.consent.consentToShareReferralWithMicrosoftSellers).toBe(true);
+  });
+});
+
+describe('referralPatchOps', () => {
+  const change = <C extends FieldChange>(value: C) => value;
+
+  it('replaces changed detail fields at their referral paths', () => {
+    const deal = sampleDeal({ dealValue: 300000, closingDate: '2027-01-31', notes: 'new' });
+    const result = referralPatchOps(
+      [
+        change({ field: 'dealValue', before: 250000, after: 300000 }),
+        change({ field: 'closingDate', before: '2026-12-31', after: '2027-01-31' }),
+        change({ field: 'notes', before: null, after: 'new' }),
+      ],
+      deal,
+      defaultMapping,
+    );
+    expect(result).toEqual({
+      ok: true,
+      value: [
+        { op: 'replace', path: '/details/dealValue', value: 300000 },
+        { op: 'replace', path: '/details/closingDateTime', value: '2027-01-31T00:00:00Z' },
+        { op: 'add', path: '/details/notes', value: 'new' },
+      ],
+    });
+  });
+
+  it('sends status, substatus and status reason together', () => {
+    const deal = sampleDeal({ status: 'Closed', substatus: 'Lost', statusReason: 'Budget cut' });
+    const result = referralPatchOps(
+      [
+        change({ field: 'status', before: 'Active', after: 'Closed' }),
+        change({ field: 'substatus', before: 'Accepted', after: 'Lost' }),
+      ],
+      deal,
+      defaultMapping,
+    );
+    expect(result).toEqual({
+      ok: true,
+      value: [
+        { op: 'replace', path: '/status', value: 'Closed' },
+        { op: 'replace', path: '/substatus', value: 'Lost' },
+        { op: 'replace', path: '/statusReason', value: 'Budget cut' },
+      ],
+    });
+  });
+
+  it('refuses a move the status table forbids before any call', () => {
+    const deal = sampleDeal({ status: 'New', substatus: 'Pending' });
+    const result = referralPatchOps(
+      [
+        change({ field: 'status', before: 'Active', after: 'New' }),
+        change({ field: 'substatus', before: 'Accepted', after: 'Pending' }),
+      ],
+      deal,
+      defaultMapping,
+    );
+    expect(result).toMatchObject({ ok: false, error: { code: 'invalid_transition' } });
+  });
+
+  it('refuses any change to a closed referral', () => {
+    const deal = sampleDeal({ status: 'Closed', substatus: 'Won', dealValue: 1 });
+    const result = referralPatchOps(
+      [change({ field: 'dealValue', before: 250000, after: 1 })],
+      deal,
+      defaultMapping,
+    );
+    expect(result).toMatchObject({ ok: false, error: { code: 'closed_referral' } });
+  });
+
+  it('turns a private deal into co-sell when help is requested: code, consent and type', () => {
+    const deal = sampleDeal({ type: 'Independent', shareWithMicrosoftSellers: false });
+    const result = referralPatchOps(
+      [change({ field: 'assistanceRequestCode', before: null, after: 'CustomerTechnicalArchitecture' })],
+      deal,
+      defaultMapping,
+    );
+    expect(result).toEqual({
+      ok: true,
+      value: [
+        {
+          op: 'replace',
+          path: '/inviteContext/assistanceRequestCode',
+          value: 'CustomerTechnicalArchitecture',
+        },
+        { op: 'replace', path: '/consent/consentToShareReferralWithMicrosoftSellers', value: true },
+        { op: 'replace', path: '/type', value: 'Shared' },
+      ],
+    });
+  });
+
+  it('replaces whole child collections and sets the CRM id', () => {
+    const deal = sampleDeal();
+    const result = referralPatchOps(
+      [
+        change({ field: 'solutions', before: [], after: deal.solutions }),
+        change({ field: 'externalReferenceId', before: null, after: deal.externalReferenceId }),
+      ],
+      deal,
+      defaultMapping,
+    );
+    expect(result).toEqual({
+      ok: true,
+      value: [
+        {
+          op: 'replace',
+          path: '/details/requirements/solutions',
+          value: [{ type: 'Name', id: 'SOL-34104-EBB', name: 'Contoso Migrate', publisherName: 'Fabrikam' }],
+        },
+        { op: 'add', path: '/externalReferenceId', value: deal.externalReferenceId },
+      ],
+    });
+  });
+});

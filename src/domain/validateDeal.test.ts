@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { sampleDeal } from './testing/sampleDeal.ts';
+import { validateDeal } from './validateDeal.ts';
+
+describe('validateDeal', () => {
+  it('accepts a complete co-sell deal', () => {
+    expect(validateDeal(sampleDeal())).toEqual({ ok: true, value: sampleDeal() });
+  });
+
+  it('reports every missing piece of a co-sell request at once, each with a fix', () => {
+    const result = validateDeal(
+      sampleDeal({
+        name: ' ',
+        closingDate: null,
+        dealValue: 0,
+        solutions: [],
+        customerContacts: [],
+        customer: { ...sampleDeal().customer!, country: 'Atlantis' },
+      }),
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.map((problem) => problem.code).sort()).toEqual([
+      'close_date_missing',
+      'contact_missing',
+      'country_invalid',
+      'deal_value_not_positive',
+      'name_missing',
+      'solution_missing',
+    ]);
+    const byCode = Object.fromEntries(result.error.map((problem) => [problem.code, problem]));
+    expect(byCode['solution_missing']?.message).toBe(
+      'Add at least one Microsoft solution to the opportunity before sharing it as co-sell',
+    );
+    expect(byCode['country_invalid']?.message).toContain('"Atlantis"');
+    expect(byCode['country_invalid']?.path).toBe('customer.country');
+  });
+
+  it('does not require solutions or contacts when no help is requested', () => {
+    const result = validateDeal(
+      sampleDeal({ assistanceRequestCode: null, solutions: [], customerContacts: [] }),
+    );
+    expect(result.ok).toBe(true);
+  });
+
+  it('requires a customer with a country even for private deals', () => {
+    const result = validateDeal(sampleDeal({ assistanceRequestCode: null, customer: null }));
+    expect(result).toMatchObject({
+      ok: false,
+      error: [{ code: 'customer_missing' }, { code: 'country_missing' }],
+    });
+  });
+
+  it('refuses changes to a closed referral', () => {
+    const result = validateDeal(sampleDeal({ status: 'Active', substatus: 'Accepted' }), {
+      current: { status: 'Closed', substatus: 'Won' },
+    });
+    expect(result).toMatchObject({ ok: false, error: [{ code: 'closed_referral', path: 'status' }] });
+  });
+});
