@@ -22,8 +22,7 @@ import { WebhookClient } from './partner-center/webhookClient.ts';
 import { WebhookSignatureVerifier } from './partner-center/webhookSignatureVerifier.ts';
 import { ChangePoller } from './salesforce/changePoller.ts';
 import { SalesforceClient } from './salesforce/salesforceClient.ts';
-import { type SalesforceAuth, openSalesforceConnection } from './salesforce/salesforceConnection.ts';
-import { salesforceFieldNamesFrom } from './sync/salesforceFieldNamesFrom.ts';
+import { openSalesforceConnection, type SalesforceAuth } from './salesforce/salesforceConnection.ts';
 import { type Clock, systemClock } from './shared/clock.ts';
 import type { Logger } from './shared/logger.ts';
 import { UpstreamError } from './shared/upstreamError.ts';
@@ -32,6 +31,7 @@ import { SecretBox, SecretVault } from './store/secretBox.ts';
 import type { Store } from './store/store.ts';
 import type { DealSyncDeps, DealSyncResult } from './sync/dealSyncContext.ts';
 import { PartnerCenterGateway } from './sync/partnerCenterGateway.ts';
+import { salesforceFieldNamesFrom } from './sync/salesforceFieldNamesFrom.ts';
 import { SalesforceGateway } from './sync/salesforceGateway.ts';
 import { startSyncWorker } from './sync/syncWorker.ts';
 
@@ -111,7 +111,11 @@ export async function salesforceAuthFrom(config: CosellConfig, vault: SecretVaul
         privateKeyPem: auth.privateKey ?? readFileSync(need(auth.privateKeyFile, 'privateKeyFile'), 'utf8'),
       };
     case 'clientCredentials':
-      return { flow: 'clientCredentials', clientId: need(auth.clientId, 'clientId'), clientSecret: need(auth.clientSecret, 'clientSecret') };
+      return {
+        flow: 'clientCredentials',
+        clientId: need(auth.clientId, 'clientId'),
+        clientSecret: need(auth.clientSecret, 'clientSecret'),
+      };
     case 'password':
       return {
         flow: 'password',
@@ -126,28 +130,97 @@ export async function salesforceAuthFrom(config: CosellConfig, vault: SecretVaul
         throw new UpstreamError({
           kind: 'auth',
           upstream: 'salesforce',
-          message: 'No Salesforce refresh token is stored for this connection: run `cosell connect salesforce` first.',
+          message:
+            'No Salesforce refresh token is stored for this connection: run `cosell connect salesforce` first.',
         });
       }
-      return { flow: 'refreshToken', clientId: need(auth.clientId, 'clientId'), ...(auth.clientSecret ? { clientSecret: auth.clientSecret } : {}), refreshToken };
+      return {
+        flow: 'refreshToken',
+        clientId: need(auth.clientId, 'clientId'),
+        ...(auth.clientSecret ? { clientSecret: auth.clientSecret } : {}),
+        refreshToken,
+      };
     }
   }
 }
 
 export async function openConnectorStore(config: CosellConfig): Promise<Store> {
   if (config.store.kind === 'postgres') {
-    return openStore({ kind: 'postgres', url: config.store.url ?? '', ...(config.store.schema ? { schema: config.store.schema } : {}) });
+    return openStore({
+      kind: 'postgres',
+      url: config.store.url ?? '',
+      ...(config.store.schema ? { schema: config.store.schema } : {}),
+    });
   }
   return openStore({ kind: 'sqlite', path: config.store.path });
 }
 
-export async function openQueue(config: CosellConfig, store: Store, logger: Logger, clock: Clock, hooks: QueueHooks): Promise<JobQueue> {
-  const settings = { deadLetters: store.deadLetters, hooks, logger: logger.child({ component: 'queue' }), clock, retry: { maxAttempts: config.queue.maxAttempts } };
+export async function openQueue(
+  config: CosellConfig,
+  store: Store,
+  logger: Logger,
+  clock: Clock,
+  hooks: QueueHooks,
+): Promise<JobQueue> {
+  const settings = {
+    deadLetters: store.deadLetters,
+    hooks,
+    logger: logger.child({ component: 'queue' }),
+    clock,
+    retry: { maxAttempts: config.queue.maxAttempts },
+  };
   const kind = config.queue.kind ?? (config.store.kind === 'postgres' ? 'pg-boss' : 'embedded');
   if (kind === 'pg-boss') {
-    return PgBossQueue.start({ ...settings, url: config.store.url ?? '', ...(config.store.schema ? { schema: `${config.store.schema}_queue` } : {}) });
+    return PgBossQueue.start({
+      ...settings,
+      url: config.store.url ?? '',
+      ...(config.store.schema ? { schema: `${config.store.schema}_queue` } : {}),
+    });
   }
   return new EmbeddedQueue({ ...settings, path: config.store.path });
+}
+
+export interface PartnerCenterClients {
+  auth: PartnerCenterAuth;
+  referrals: ReferralClient;
+  webhooks: WebhookClient;
+  dispatcher: Dispatcher | undefined;
+}
+
+/** The Partner Center side alone: sign-in (token cache encrypted in the store), Referrals and Webhooks clients. */
+export function openPartnerCenter(
+  config: CosellConfig,
+  vault: SecretVault,
+  logger: Logger,
+): PartnerCenterClients {
+  const dispatcher = dispatcherTrusting(config.partnerCenter.trustedCaFile);
+  const auth = new PartnerCenterAuth({
+    identityUrl: config.partnerCenter.authorityUrl,
+    tenantId: config.partnerCenter.tenantId ?? '',
+    clientId: config.partnerCenter.clientId ?? '',
+    tokenCache: vault.entry(config.connectionId, SECRETS.partnerCenterTokenCache),
+    ...(config.partnerCenter.trustedCaFile
+      ? { caCertPem: readFileSync(config.partnerCenter.trustedCaFile, 'utf8') }
+      : {}),
+    logger: logger.child({ component: 'partner-center-auth' }),
+  });
+  const referrals = new ReferralClient({
+    baseUrl: `${config.partnerCenter.referralsUrl.replace(/\/+$/, '')}/v1.0/engagements`,
+    getAccessToken: auth.tokenProvider(REFERRALS_SCOPE),
+    logger: logger.child({ component: 'referrals' }),
+    ...(dispatcher ? { dispatcher } : {}),
+  });
+  const webhooks = new WebhookClient({
+    baseUrl: `${config.partnerCenter.webhooksUrl.replace(/\/+$/, '')}/webhooks/v1`,
+    getAccessToken: auth.tokenProvider(WEBHOOKS_SCOPE),
+    logger: logger.child({ component: 'webhooks' }),
+    ...(dispatcher ? { dispatcher } : {}),
+  });
+  return { auth, referrals, webhooks, dispatcher };
+}
+
+export function openVault(store: Store, env: NodeJS.ProcessEnv): SecretVault {
+  return new SecretVault(store.secrets, () => SecretBox.fromEnv(env));
 }
 
 /** Builds every part of the connector (store, queue, clients) without serving or working yet. */
@@ -159,13 +232,14 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
   const mapping = loadMapping(config);
   const closers: (() => Promise<unknown>)[] = [];
   const close = async () => {
-    for (const closer of closers.reverse()) await closer().catch((error: unknown) => logger.warn({ err: error }, 'error while stopping'));
+    for (const closer of closers.reverse())
+      await closer().catch((error: unknown) => logger.warn({ err: error }, 'error while stopping'));
   };
   try {
     const store = await openConnectorStore(config);
     closers.push(() => store.close());
     await store.connections.upsert({ id: connectionId, name: connectionId });
-    const vault = new SecretVault(store.secrets, () => SecretBox.fromEnv(env));
+    const vault = openVault(store, env);
 
     const queue = await openQueue(config, store, logger, clock, {
       onAuthFailure: async (jobConnectionId, error) => {
@@ -173,33 +247,21 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
         logger.error({ reason: error.message }, 'connection paused: sign-in needed');
       },
       onDeadLetter: (job, kind, error) => {
-        logger.error({ job: job.name, key: job.key, kind, reason: error.message }, 'job moved to dead letters');
+        logger.error(
+          { job: job.name, key: job.key, kind, reason: error.message },
+          'job moved to dead letters',
+        );
       },
     });
     closers.push(() => queue.stop({ timeoutMs: 10_000 }));
 
-    const pcDispatcher = dispatcherTrusting(config.partnerCenter.trustedCaFile);
-    const partnerCenterAuth = new PartnerCenterAuth({
-      identityUrl: config.partnerCenter.authorityUrl,
-      tenantId: config.partnerCenter.tenantId ?? '',
-      clientId: config.partnerCenter.clientId ?? '',
-      tokenCache: vault.entry(connectionId, SECRETS.partnerCenterTokenCache),
-      ...(config.partnerCenter.trustedCaFile ? { caCertPem: readFileSync(config.partnerCenter.trustedCaFile, 'utf8') } : {}),
-      logger: logger.child({ component: 'partner-center-auth' }),
-    });
+    const {
+      auth: partnerCenterAuth,
+      referrals,
+      webhooks,
+      dispatcher: pcDispatcher,
+    } = openPartnerCenter(config, vault, logger);
     closers.push(() => partnerCenterAuth.close());
-    const referrals = new ReferralClient({
-      baseUrl: `${config.partnerCenter.referralsUrl.replace(/\/+$/, '')}/v1.0/engagements`,
-      getAccessToken: partnerCenterAuth.tokenProvider(REFERRALS_SCOPE),
-      logger: logger.child({ component: 'referrals' }),
-      ...(pcDispatcher ? { dispatcher: pcDispatcher } : {}),
-    });
-    const webhooks = new WebhookClient({
-      baseUrl: `${config.partnerCenter.webhooksUrl.replace(/\/+$/, '')}/webhooks/v1`,
-      getAccessToken: partnerCenterAuth.tokenProvider(WEBHOOKS_SCOPE),
-      logger: logger.child({ component: 'webhooks' }),
-      ...(pcDispatcher ? { dispatcher: pcDispatcher } : {}),
-    });
 
     const conn = await openSalesforceConnection({
       loginUrl: config.salesforce.loginUrl,
@@ -238,18 +300,35 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
         if (start.http) {
           const trustedRoots = config.partnerCenter.webhook.trustedRootsFile;
           const verifier = new WebhookSignatureVerifier({
-            ...(config.partnerCenter.webhook.certificateHosts ? { allowedCertificateHosts: config.partnerCenter.webhook.certificateHosts } : {}),
+            ...(config.partnerCenter.webhook.certificateHosts
+              ? { allowedCertificateHosts: config.partnerCenter.webhook.certificateHosts }
+              : {}),
             ...(trustedRoots ? { trustedRootsPem: [readFileSync(trustedRoots, 'utf8')] } : {}),
             ...(pcDispatcher ? { dispatcher: pcDispatcher } : {}),
             clock,
           });
-          const http = await createHttpServer({ connectionId, store, queue, verifier, clock, logger, metrics, adminToken: config.server.adminToken });
+          const http = await createHttpServer({
+            connectionId,
+            store,
+            queue,
+            verifier,
+            clock,
+            logger,
+            metrics,
+            adminToken: config.server.adminToken,
+          });
           closers.push(() => http.close());
           connector.http = http;
           connector.url = await http.listen({ host: config.server.host, port: config.server.port });
         }
         if (start.worker) {
-          const poller = new ChangePoller({ client, cursors: store.cursors, connectionId, fieldNames: salesforceFieldNamesFrom(mapping), clock });
+          const poller = new ChangePoller({
+            client,
+            cursors: store.cursors,
+            connectionId,
+            fieldNames: salesforceFieldNamesFrom(mapping),
+            clock,
+          });
           await startSyncWorker({
             deps,
             queue,

@@ -4,8 +4,16 @@ import { ConfigError } from '../config/configProblem.ts';
 import { toError } from '../shared/upstreamError.ts';
 import { type CliIo, processIo } from './cliIo.ts';
 import { registerConfigCommands } from './commands/configCheck.ts';
+import { registerConnectCommands } from './commands/connect.ts';
+import { registerDoctorCommand } from './commands/doctor.ts';
 import { registerEmulateCommand } from './commands/emulate.ts';
+import { registerInitCommands } from './commands/init.ts';
+import { registerSalesforceCommands } from './commands/salesforceInstall.ts';
 import { registerSandboxCommand } from './commands/sandbox.ts';
+import { registerServeCommands } from './commands/serve.ts';
+import { registerStatusCommands } from './commands/status.ts';
+import { registerSyncCommand } from './commands/sync.ts';
+import { registerWebhookCommands } from './commands/webhooks.ts';
 import { CliError, EXIT } from './exitCodes.ts';
 
 export function buildProgram(io: CliIo): Command {
@@ -20,9 +28,17 @@ export function buildProgram(io: CliIo): Command {
       writeOut: (text) => io.out(text.trimEnd()),
       writeErr: (text) => io.err(text.trimEnd()),
     });
-  registerConfigCommands(program, io);
-  registerEmulateCommand(program, io);
   registerSandboxCommand(program, io);
+  registerServeCommands(program, io);
+  registerInitCommands(program, io);
+  registerConfigCommands(program, io);
+  registerConnectCommands(program, io);
+  registerDoctorCommand(program, io);
+  registerSalesforceCommands(program, io);
+  registerWebhookCommands(program, io);
+  registerSyncCommand(program, io);
+  registerStatusCommands(program, io);
+  registerEmulateCommand(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -78,7 +78,7 @@ function lineLookup(doc: Document | null, counter: LineCounter): LineLookup {
   return (path) => {
     if (!doc) return {};
     // Walk up the path until a node with a source range is found (a missing key points at its parent).
-    for (let depth = path.length; depth >= 0; depth -= 1) {
+    for (let depth = path.length; depth >= 1; depth -= 1) {
       const node = doc.getIn(path.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
       if (node?.range) return { line: counter.linePos(node.range[0]).line };
       if (depth > 0) {

@@ -19,9 +19,15 @@ export interface SeedSummary {
   opportunities: string[];
 }
 
-const isoDay = (now: Date, days: number): string => new Date(now.getTime() + days * 86_400_000).toISOString().slice(0, 10);
+const isoDay = (now: Date, days: number): string =>
+  new Date(now.getTime() + days * 86_400_000).toISOString().slice(0, 10);
 
-async function control(base: string, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+async function control(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Record<string, unknown>> {
   const response = await fetch(`${base}${path}`, {
     method,
     headers: { 'content-type': 'application/json' },
@@ -55,16 +61,28 @@ function inboundReferral(input: {
     customerProfile: {
       name: input.customer,
       size: '251to1000employees',
-      address: { addressLine1: '1 Harbor Way', city: input.city, state: input.state, postalCode: input.postalCode, country: input.country },
+      address: {
+        addressLine1: '1 Harbor Way',
+        city: input.city,
+        state: input.state,
+        postalCode: input.postalCode,
+        country: input.country,
+      },
       team: [{ ...input.contact, phoneNumber: '+1 206 555 0142' }],
     },
-    consent: { consentToToShareInfoWithOthers: true, consentToContact: true, consentToShareReferralWithMicrosoftSellers: true },
+    consent: {
+      consentToToShareInfoWithOthers: true,
+      consentToContact: true,
+      consentToShareReferralWithMicrosoftSellers: true,
+    },
     details: {
       notes: input.notes,
       dealValue: input.dealValue,
       currency: input.currency,
       closingDateTime: `${input.closing}T00:00:00Z`,
-      requirements: { solutions: [{ type: 'Name', ...input.solution, publisherName: input.solution.publisher }] },
+      requirements: {
+        solutions: [{ type: 'Name', ...input.solution, publisherName: input.solution.publisher }],
+      },
     },
     inviteContext: { notes: input.notes, assistanceRequestCode: 'Unknown' },
   };
@@ -74,56 +92,92 @@ export async function seedDemoData(targets: SeedTargets): Promise<SeedSummary> {
   const { partnerCenterUrl: pc, now, mapping } = targets;
   const referrals: string[] = [];
 
-  const contoso = await control(pc, 'POST', '/__emulator/referrals', inboundReferral({
-    name: 'Contoso Retail – Azure migration',
-    customer: 'Contoso Retail',
-    city: 'Seattle',
-    state: 'WA',
-    postalCode: '98101',
-    country: 'US',
-    contact: { firstName: 'Avery', lastName: 'Lee', email: 'avery.lee@contoso-retail.example', title: 'CIO' },
-    dealValue: 120_000,
-    currency: 'USD',
-    closing: isoDay(now, 90),
-    notes: 'Customer wants to move 200 VMs to Azure before the fiscal year ends.',
-    solution: { id: 'SOL-34104-EBB', name: 'Cloud Migration Factory', publisher: 'Contoso Partner Services' },
-  }));
+  const contoso = await control(
+    pc,
+    'POST',
+    '/__emulator/referrals',
+    inboundReferral({
+      name: 'Contoso Retail – Azure migration',
+      customer: 'Contoso Retail',
+      city: 'Seattle',
+      state: 'WA',
+      postalCode: '98101',
+      country: 'US',
+      contact: {
+        firstName: 'Avery',
+        lastName: 'Lee',
+        email: 'avery.lee@contoso-retail.example',
+        title: 'CIO',
+      },
+      dealValue: 120_000,
+      currency: 'USD',
+      closing: isoDay(now, 90),
+      notes: 'Customer wants to move 200 VMs to Azure before the fiscal year ends.',
+      solution: {
+        id: 'SOL-34104-EBB',
+        name: 'Cloud Migration Factory',
+        publisher: 'Contoso Partner Services',
+      },
+    }),
+  );
   referrals.push(String(contoso['id']));
 
-  const fabrikam = await control(pc, 'POST', '/__emulator/referrals', inboundReferral({
-    name: 'Fabrikam – Data platform modernisation',
-    customer: 'Fabrikam Ltd',
-    city: 'London',
-    state: 'London',
-    postalCode: 'EC1A 1BB',
-    country: 'GB',
-    contact: { firstName: 'Morgan', lastName: 'Price', email: 'morgan.price@fabrikam.example', title: 'Head of Data' },
-    dealValue: 85_000,
-    currency: 'GBP',
-    closing: isoDay(now, 60),
-    notes: 'Fabric proof of concept requested by the customer’s data team.',
-    solution: { id: 'SOL-6115380-IPC', name: 'Analytics Accelerator', publisher: 'Contoso Partner Services' },
-  }));
+  const fabrikam = await control(
+    pc,
+    'POST',
+    '/__emulator/referrals',
+    inboundReferral({
+      name: 'Fabrikam – Data platform modernisation',
+      customer: 'Fabrikam Ltd',
+      city: 'London',
+      state: 'London',
+      postalCode: 'EC1A 1BB',
+      country: 'GB',
+      contact: {
+        firstName: 'Morgan',
+        lastName: 'Price',
+        email: 'morgan.price@fabrikam.example',
+        title: 'Head of Data',
+      },
+      dealValue: 85_000,
+      currency: 'GBP',
+      closing: isoDay(now, 60),
+      notes: 'Fabric proof of concept requested by the customer’s data team.',
+      solution: {
+        id: 'SOL-6115380-IPC',
+        name: 'Analytics Accelerator',
+        publisher: 'Contoso Partner Services',
+      },
+    }),
+  );
   referrals.push(String(fabrikam['id']));
   // Already accepted in the Partner Center UI before the connector saw it.
-  await control(pc, 'PATCH', `/__emulator/referrals/${String(fabrikam['id'])}`, { status: 'Active', substatus: 'Accepted' });
+  await control(pc, 'PATCH', `/__emulator/referrals/${String(fabrikam['id'])}`, {
+    status: 'Active',
+    substatus: 'Accepted',
+  });
 
-  const northwind = await control(pc, 'POST', '/__emulator/referrals', inboundReferral({
-    name: 'Northwind Traders – Security assessment',
-    customer: 'Northwind Traders',
-    city: 'Toronto',
-    state: 'ON',
-    postalCode: 'M5H 2N2',
-    country: 'CA',
-    contact: { firstName: 'Sam', lastName: 'Okafor', email: 'sam.okafor@northwind.example', title: 'CISO' },
-    dealValue: 40_000,
-    currency: 'CAD',
-    closing: isoDay(now, 45),
-    notes: 'Lead from a Microsoft security workshop.',
-    solution: { id: 'SOL-77812-SEC', name: 'Zero Trust Assessment', publisher: 'Contoso Partner Services' },
-    type: 'Independent',
-    qualification: 'MarketingQualified',
-  }));
+  const northwind = await control(
+    pc,
+    'POST',
+    '/__emulator/referrals',
+    inboundReferral({
+      name: 'Northwind Traders – Security assessment',
+      customer: 'Northwind Traders',
+      city: 'Toronto',
+      state: 'ON',
+      postalCode: 'M5H 2N2',
+      country: 'CA',
+      contact: { firstName: 'Sam', lastName: 'Okafor', email: 'sam.okafor@northwind.example', title: 'CISO' },
+      dealValue: 40_000,
+      currency: 'CAD',
+      closing: isoDay(now, 45),
+      notes: 'Lead from a Microsoft security workshop.',
+      solution: { id: 'SOL-77812-SEC', name: 'Zero Trust Assessment', publisher: 'Contoso Partner Services' },
+      type: 'Independent',
+      qualification: 'MarketingQualified',
+    }),
+  );
   referrals.push(String(northwind['id']));
 
   // Salesforce side, as a seller working in Salesforce.
@@ -137,8 +191,13 @@ export async function seedDemoData(targets: SeedTargets): Promise<SeedSummary> {
   const helpField = mapping.fields.assistanceRequestCode.salesforceField ?? 'How_can_Microsoft_help__c';
   const opportunities: string[] = [];
   const create = async (sobject: string, record: Record<string, unknown>): Promise<string> => {
-    const saved = (await conn.sobject(sobject).create(record)) as { id?: string; success?: boolean; errors?: unknown };
-    if (!saved.success || !saved.id) throw new Error(`Could not create demo ${sobject}: ${JSON.stringify(saved.errors)}`);
+    const saved = (await conn.sobject(sobject).create(record)) as {
+      id?: string;
+      success?: boolean;
+      errors?: unknown;
+    };
+    if (!saved.success || !saved.id)
+      throw new Error(`Could not create demo ${sobject}: ${JSON.stringify(saved.errors)}`);
     return saved.id;
   };
 
@@ -167,7 +226,12 @@ export async function seedDemoData(targets: SeedTargets): Promise<SeedSummary> {
     [opportunity.syncFlagField]: true,
     [helpField]: mapping.valueMaps.assistanceRequestCode.ProofOfConceptOrDemo,
   });
-  await create('OpportunityContactRole', { OpportunityId: coSell, ContactId: buyer, Role: contacts.role, IsPrimary: true });
+  await create('OpportunityContactRole', {
+    OpportunityId: coSell,
+    ContactId: buyer,
+    Role: contacts.role,
+    IsPrimary: true,
+  });
   await create(solutions.object, {
     [solutions.parentField]: coSell,
     [solutions.idField]: 'SOL-34104-EBB',
@@ -176,7 +240,11 @@ export async function seedDemoData(targets: SeedTargets): Promise<SeedSummary> {
   });
   opportunities.push(coSell);
 
-  const wingtip = await create('Account', { Name: 'Wingtip Toys', BillingCity: 'Austin', BillingCountry: 'US' });
+  const wingtip = await create('Account', {
+    Name: 'Wingtip Toys',
+    BillingCity: 'Austin',
+    BillingCountry: 'US',
+  });
   opportunities.push(
     await create('Opportunity', {
       Name: 'Wingtip Toys – Analytics rollout',

@@ -9,13 +9,13 @@ import { Connection } from 'jsforce';
 import { type Emulators, startEmulators } from '../../emulators/startEmulators.ts';
 import { type Connector, openConnector } from '../app.ts';
 import { type CosellConfig, configSchema } from '../config/configSchema.ts';
+import { WEBHOOK_PATH } from '../http/routes/postPartnerCenterWebhook.ts';
 import { installSalesforcePackage } from '../salesforce/packageInstaller.ts';
 import { SALESFORCE_API_VERSION } from '../salesforce/salesforceConnection.ts';
 import type { Logger } from '../shared/logger.ts';
 import { SECRET_KEY_ENV } from '../store/secretBox.ts';
 import type { DealSyncResult } from '../sync/dealSyncContext.ts';
-import { WEBHOOK_PATH } from '../http/routes/postPartnerCenterWebhook.ts';
-import { seedDemoData, type SeedSummary } from './seedDemoData.ts';
+import { type SeedSummary, seedDemoData } from './seedDemoData.ts';
 
 export interface SandboxOptions {
   dir: string;
@@ -100,11 +100,19 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
     options.say('Installing the Partner Center fields into the Salesforce emulator…');
     const admin = new Connection({
-      oauth2: { loginUrl: sf.url, clientId: sf.connectedApp.clientId, clientSecret: sf.connectedApp.clientSecret },
+      oauth2: {
+        loginUrl: sf.url,
+        clientId: sf.connectedApp.clientId,
+        clientSecret: sf.connectedApp.clientSecret,
+      },
       version: SALESFORCE_API_VERSION,
     });
     await admin.login(sf.users.admin.username, sf.users.admin.password);
-    const installed = await installSalesforcePackage({ conn: admin, integrationUsername: sf.users.integration.username, pollIntervalMs: 100 });
+    const installed = await installSalesforcePackage({
+      conn: admin,
+      integrationUsername: sf.users.integration.username,
+      pollIntervalMs: 100,
+    });
     if (!installed.ok) throw new Error(installed.error.message);
 
     const connector = await openConnector({
@@ -116,7 +124,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     try {
       if (!(await connector.partnerCenterAuth.signedInUser())) {
         options.say('Signing in to the Partner Center emulator (device code, approved automatically)…');
-        await connector.partnerCenterAuth.signInWithDeviceCode({ onPrompt: () => undefined, timeoutSeconds: 60 });
+        await connector.partnerCenterAuth.signInWithDeviceCode({
+          onPrompt: () => undefined,
+          timeoutSeconds: 60,
+        });
       }
       await connector.start({ http: true, worker: false });
       const connectorUrl = connector.url ?? `http://${options.host}:${options.port}`;
@@ -124,7 +135,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       let seeded: SeedSummary | null = null;
       if (options.seed && firstRun) {
         options.say('Seeding demo data (Microsoft referrals and Salesforce opportunities)…');
-        seeded = await seedDemoData({ partnerCenterUrl: pc.url, salesforceUrl: sf.url, mapping: connector.mapping, now: new Date() });
+        seeded = await seedDemoData({
+          partnerCenterUrl: pc.url,
+          salesforceUrl: sf.url,
+          mapping: connector.mapping,
+          now: new Date(),
+        });
       }
       await connector.start({ http: false, worker: true });
       return {
@@ -132,7 +148,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         connector,
         config,
         seeded,
-        urls: { connector: connectorUrl, partnerCenter: pc.url, salesforce: sf.url, identity: pc.identityUrl },
+        urls: {
+          connector: connectorUrl,
+          partnerCenter: pc.url,
+          salesforce: sf.url,
+          identity: pc.identityUrl,
+        },
         async close() {
           await connector.close();
           await emulators.close();

@@ -47,7 +47,9 @@ export function childChanges(
         return contactId ? { contactId, fields: item.fields } : null;
       })
       .filter(present);
-    changes.contactRolesToRemove = diff.delete.map((role) => idOf(role.contact, 'OpportunityContactRoleId')).filter(present);
+    changes.contactRolesToRemove = diff.delete
+      .map((role) => idOf(role.contact, 'OpportunityContactRoleId'))
+      .filter(present);
   }
   if (collections.includes('solutions')) {
     const diff = solutionChanges(desired.solutions, existing?.solutions ?? [], mapping);
@@ -63,12 +65,15 @@ export function childChanges(
   if (collections.includes('partnerTeam')) {
     const diff = teamChanges(desired.partnerTeam, existing?.teamMembers ?? [], mapping);
     changes.teamEmailsToAdd = diff.create.map((item) => item.desired.email);
-    changes.teamMemberIdsToRemove = diff.delete.map((member) => idOf(member.user, 'OpportunityTeamMemberId')).filter(present);
+    changes.teamMemberIdsToRemove = diff.delete
+      .map((member) => idOf(member.user, 'OpportunityTeamMemberId'))
+      .filter(present);
   }
   return changes;
 }
 
-const isEmpty = (changes: SalesforceChildChanges): boolean => Object.values(changes).every((list) => list.length === 0);
+const isEmpty = (changes: SalesforceChildChanges): boolean =>
+  Object.values(changes).every((list) => list.length === 0);
 
 /** Applies the child-record difference for the collections that flow to Salesforce. */
 export async function applyChildChangesFor(
@@ -79,7 +84,9 @@ export async function applyChildChangesFor(
   existing: SalesforceDealSnapshot | null,
   collections: readonly ChildCollection[] = CHILD_COLLECTIONS,
 ): Promise<SalesforceChildChanges> {
-  const wanted = collections.filter((collection) => deps.mapping.fields[collection].direction !== 'toPartnerCenter');
+  const wanted = collections.filter(
+    (collection) => deps.mapping.fields[collection].direction !== 'toPartnerCenter',
+  );
   const changes = childChanges(deps, desired, existing, wanted);
   if (!isEmpty(changes)) await deps.salesforce.applyChildChanges(opportunityId, accountId, changes);
   return changes;

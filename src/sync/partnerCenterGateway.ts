@@ -1,9 +1,9 @@
 /** PartnerCenterPort over the Referrals API client. */
 
+import type { JsonPatchOperation } from '../domain/mapping/referralPatchOps.ts';
 import type { NewPcReferral, ReferralClient } from '../partner-center/referralClient.ts';
 import type { PcReferral } from '../partner-center/referralWire.ts';
 import { UpstreamError } from '../shared/upstreamError.ts';
-import type { JsonPatchOperation } from '../domain/mapping/referralPatchOps.ts';
 import type { PartnerCenterPort } from './syncPorts.ts';
 
 export class PartnerCenterGateway implements PartnerCenterPort {

@@ -1,5 +1,8 @@
 import type { Mapping } from '../domain/mapping/mappingSchema.ts';
-import { defaultSalesforceFieldNames, type SalesforceFieldNames } from '../salesforce/salesforceFieldNames.ts';
+import {
+  defaultSalesforceFieldNames,
+  type SalesforceFieldNames,
+} from '../salesforce/salesforceFieldNames.ts';
 
 /** The Salesforce field names the poller and installer use, taken from the mapping (so overrides apply everywhere). */
 export function salesforceFieldNamesFrom(mapping: Mapping): SalesforceFieldNames {
@@ -10,7 +13,8 @@ export function salesforceFieldNamesFrom(mapping: Mapping): SalesforceFieldNames
     referralId: fields.referralId.salesforceField ?? d.referralId,
     referralLink: fields.referralLink.salesforceField ?? d.referralLink,
     howCanMicrosoftHelp: fields.assistanceRequestCode.salesforceField ?? d.howCanMicrosoftHelp,
-    shareWithMicrosoftSellers: fields.shareWithMicrosoftSellers.salesforceField ?? d.shareWithMicrosoftSellers,
+    shareWithMicrosoftSellers:
+      fields.shareWithMicrosoftSellers.salesforceField ?? d.shareWithMicrosoftSellers,
     partnerCenterStatus: opportunity.statusTextField ?? d.partnerCenterStatus,
     partnerCenterStatusReason: fields.statusReason.salesforceField ?? d.partnerCenterStatusReason,
     syncStatus: opportunity.syncStatusField ?? d.syncStatus,

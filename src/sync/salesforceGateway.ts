@@ -3,7 +3,11 @@
  * roles + solutions + team) in one SOQL query, and writes opportunities, accounts and child records.
  * Field names come from the mapping, so an org can keep the fields of Microsoft's old package.
  */
-import { type AccountMatchKey, normaliseCompanyName, normalisePostalCode } from '../domain/mapping/accountMatchKey.ts';
+import {
+  type AccountMatchKey,
+  normaliseCompanyName,
+  normalisePostalCode,
+} from '../domain/mapping/accountMatchKey.ts';
 import type { Mapping } from '../domain/mapping/mappingSchema.ts';
 import type { SalesforceRecord } from '../domain/salesforceDealSnapshot.ts';
 import type { SalesforceClient } from '../salesforce/salesforceClient.ts';
@@ -225,7 +229,10 @@ export class SalesforceGateway implements SalesforcePort {
       );
       if (byDuns[0]) return byDuns[0].Id;
     }
-    const name = match?.kind === 'namePostalCode' ? match.name : normaliseCompanyName(String(fields[account.nameField] ?? ''));
+    const name =
+      match?.kind === 'namePostalCode'
+        ? match.name
+        : normaliseCompanyName(String(fields[account.nameField] ?? ''));
     const postalField = account.postalCodeField;
     const postal = match?.kind === 'namePostalCode' ? match.postalCode : null;
     const firstWord = name.split(' ')[0];

@@ -191,7 +191,10 @@ async function createOpportunity(
 
 async function ensureAccountFor(deps: DealSyncDeps, deal: CoSellDeal): Promise<string | null> {
   if (!deal.customer?.name || deps.mapping.fields.customer.direction === 'toPartnerCenter') return null;
-  return deps.salesforce.ensureAccount(accountMatchKey(deal.customer), accountFields(deal.customer, deps.mapping));
+  return deps.salesforce.ensureAccount(
+    accountMatchKey(deal.customer),
+    accountFields(deal.customer, deps.mapping),
+  );
 }
 
 // ————————————————————————————————————— Salesforce → Partner Center: new opportunity
@@ -356,7 +359,9 @@ async function updateLinkedDeal(
   let operations: JsonPatchOperation[] = [];
   if (merge.toPartnerCenter.length) {
     const problems: DomainError[] = [];
-    const valid = validateDeal(merge.merged, { current: { status: pcDeal.status, substatus: pcDeal.substatus } });
+    const valid = validateDeal(merge.merged, {
+      current: { status: pcDeal.status, substatus: pcDeal.substatus },
+    });
     if (!valid.ok) problems.push(...valid.error);
     const patch = referralPatchOps(merge.toPartnerCenter, merge.merged, mapping);
     if (patch.ok) operations = patch.value;

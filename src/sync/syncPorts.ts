@@ -7,7 +7,6 @@ import type { JsonPatchOperation } from '../domain/mapping/referralPatchOps.ts';
 import type { SalesforceDealSnapshot, SalesforceRecord } from '../domain/salesforceDealSnapshot.ts';
 import type { PcReferral } from '../partner-center/referralWire.ts';
 
-
 export interface PartnerCenterPort {
   getReferral(id: string): Promise<PcReferral | null>;
   /** The referral whose externalReferenceId is this opportunity id (idempotent creates). */

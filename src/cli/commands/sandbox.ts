@@ -30,7 +30,10 @@ const ICON: Record<DealSyncResult['action'], string> = {
 /** One readable line per deal sync for the live activity log. */
 export function activityLine(result: DealSyncResult, at: Date): string {
   const time = at.toISOString().slice(11, 19);
-  const ids = [result.opportunityId && `opp ${result.opportunityId}`, result.referralId && `ref ${result.referralId.slice(0, 8)}…`]
+  const ids = [
+    result.opportunityId && `opp ${result.opportunityId}`,
+    result.referralId && `ref ${result.referralId.slice(0, 8)}…`,
+  ]
     .filter(Boolean)
     .join(' · ');
   return `${time} ${ICON[result.action]} ${result.message}${ids ? `  (${ids})` : ''}`;
@@ -39,11 +42,23 @@ export function activityLine(result: DealSyncResult, at: Date): string {
 export function registerSandboxCommand(program: Command, io: CliIo): void {
   program
     .command('sandbox')
-    .description('run both emulators, the connector and its API in one process with demo data (what `npm start` runs)')
-    .option('--port <port>', 'connector HTTP port (API, webhooks, health)', parseIntegerOption('--port', 65535), 3000)
+    .description(
+      'run both emulators, the connector and its API in one process with demo data (what `npm start` runs)',
+    )
+    .option(
+      '--port <port>',
+      'connector HTTP port (API, webhooks, health)',
+      parseIntegerOption('--port', 65535),
+      3000,
+    )
     .option('--pc-port <port>', 'Partner Center emulator port', parseIntegerOption('--pc-port', 65535), 4010)
     .option('--sf-port <port>', 'Salesforce emulator port', parseIntegerOption('--sf-port', 65535), 4020)
-    .option('--identity-port <port>', 'Entra ID emulator (HTTPS) port', parseIntegerOption('--identity-port', 65535), 4011)
+    .option(
+      '--identity-port <port>',
+      'Entra ID emulator (HTTPS) port',
+      parseIntegerOption('--identity-port', 65535),
+      4011,
+    )
     .option('--no-seed', 'do not create demo data on first start')
     .option('--fresh', 'wipe the sandbox state (database and emulator data) before starting')
     .option('--dir <dir>', 'where the sandbox keeps its state', '.cosell-sandbox')
@@ -70,12 +85,16 @@ export function registerSandboxCommand(program: Command, io: CliIo): void {
       });
       io.out('');
       io.out('cosell sandbox is running:');
-      io.out(`  connector API        ${sandbox.urls.connector}  (status: ${sandbox.urls.connector}/api/status)`);
+      io.out(
+        `  connector API        ${sandbox.urls.connector}  (status: ${sandbox.urls.connector}/api/status)`,
+      );
       io.out(`  Partner Center emu   ${sandbox.urls.partnerCenter}  (control API: /__emulator/…)`);
       io.out(`  Salesforce emu       ${sandbox.urls.salesforce}  (token: POST /__emulator/token)`);
       io.out(`  Entra ID emu         ${sandbox.urls.identity}`);
       if (sandbox.seeded) {
-        io.out(`  demo data            ${sandbox.seeded.referrals.length} Microsoft referrals, ${sandbox.seeded.opportunities.length} opportunities`);
+        io.out(
+          `  demo data            ${sandbox.seeded.referrals.length} Microsoft referrals, ${sandbox.seeded.opportunities.length} opportunities`,
+        );
       }
       io.out('Live activity (Ctrl+C to stop):');
       const signal = await io.waitForStop();

@@ -1,0 +1,204 @@
+import type { Command } from 'commander';
+import {
+  loadMapping,
+  openConnectorStore,
+  openPartnerCenter,
+  openVault,
+  salesforceAuthFrom,
+} from '../../app.ts';
+import { checkConfig } from '../../config/loadConfig.ts';
+import { WEBHOOK_PATH } from '../../http/routes/postPartnerCenterWebhook.ts';
+import { checkPrerequisites } from '../../salesforce/checkPrerequisites.ts';
+import { openSalesforceConnection } from '../../salesforce/salesforceConnection.ts';
+import { createLogger } from '../../shared/logger.ts';
+import { toError } from '../../shared/upstreamError.ts';
+import { SECRET_KEY_ENV, SecretBox } from '../../store/secretBox.ts';
+import { salesforceFieldNamesFrom } from '../../sync/salesforceFieldNamesFrom.ts';
+import type { CliIo } from '../cliIo.ts';
+import { type CommonOptions, withCommonOptions } from '../commonOptions.ts';
+import { EXIT } from '../exitCodes.ts';
+
+export interface DoctorCheck {
+  check: string;
+  ok: boolean;
+  severity: 'error' | 'warning' | 'info';
+  detail: string;
+  fix: string | null;
+}
+
+/** Pre-flight: config, mapping, encryption key, store, Partner Center sign-in and webhook, Salesforce org. */
+export async function runDoctor(io: CliIo, options: CommonOptions): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  const add = (check: DoctorCheck) => checks.push(check);
+  const failed = (check: string, error: unknown, fix: string) =>
+    add({ check, ok: false, severity: 'error', detail: toError(error).message, fix });
+
+  const configCheck = checkConfig({ file: options.config, env: io.env, cwd: io.cwd });
+  if (!configCheck.config) {
+    add({
+      check: 'Configuration',
+      ok: false,
+      severity: 'error',
+      detail: `${configCheck.problems.length} problem(s)`,
+      fix: 'run `cosell config check` and fix what it lists',
+    });
+    return checks;
+  }
+  const config = configCheck.config;
+  add({
+    check: 'Configuration',
+    ok: true,
+    severity: 'error',
+    detail: configCheck.fileName ?? 'defaults',
+    fix: null,
+  });
+  try {
+    loadMapping(config);
+    add({
+      check: 'Mapping',
+      ok: true,
+      severity: 'error',
+      detail: config.sync.mappingFile ?? 'built-in defaults',
+      fix: null,
+    });
+  } catch (error) {
+    failed('Mapping', error, 'run `cosell mapping test` and fix the lines it names');
+  }
+  try {
+    SecretBox.fromEnv(io.env);
+    add({
+      check: 'Encryption key',
+      ok: true,
+      severity: 'error',
+      detail: `${SECRET_KEY_ENV} is set`,
+      fix: null,
+    });
+  } catch (error) {
+    failed('Encryption key', error, `export ${SECRET_KEY_ENV}=$(openssl rand -base64 32) and keep it safe`);
+  }
+  const logger = createLogger({ level: 'silent', pretty: false, destination: process.stderr });
+  let store: Awaited<ReturnType<typeof openConnectorStore>> | null = null;
+  try {
+    store = await openConnectorStore(config);
+    add({
+      check: 'Store',
+      ok: true,
+      severity: 'error',
+      detail: config.store.kind === 'sqlite' ? config.store.path : 'postgres',
+      fix: null,
+    });
+  } catch (error) {
+    failed('Store', error, 'check store.path (SQLite) or store.url (Postgres)');
+  }
+  if (store) {
+    const partnerCenter = openPartnerCenter(config, openVault(store, io.env), logger);
+    try {
+      const user = await partnerCenter.auth.signedInUser();
+      if (!user) throw new Error('nobody is signed in');
+      for await (const _referral of partnerCenter.referrals.list({ top: 1 })) break;
+      add({
+        check: 'Partner Center sign-in',
+        ok: true,
+        severity: 'error',
+        detail: `${user.username}; Referrals API answers`,
+        fix: null,
+      });
+      const registration = await partnerCenter.webhooks.show();
+      const expected = config.server.publicUrl
+        ? `${config.server.publicUrl.replace(/\/+$/, '')}${WEBHOOK_PATH}`
+        : null;
+      add(
+        registration && (!expected || registration.webhookUrl === expected)
+          ? {
+              check: 'Webhook registration',
+              ok: true,
+              severity: 'warning',
+              detail: `${registration.webhookUrl}`,
+              fix: null,
+            }
+          : {
+              check: 'Webhook registration',
+              ok: false,
+              severity: 'warning',
+              detail: registration
+                ? `registered for ${registration.webhookUrl}, not ${expected}`
+                : 'none registered (changes arrive only through the periodic reconcile)',
+              fix: 'run `cosell webhooks register --overwrite`',
+            },
+      );
+    } catch (error) {
+      failed('Partner Center sign-in', error, 'run `cosell connect partner-center` as a Referrals admin');
+    } finally {
+      await partnerCenter.auth.close();
+    }
+    try {
+      const conn = await openSalesforceConnection({
+        loginUrl: config.salesforce.loginUrl,
+        auth: await salesforceAuthFrom(config, openVault(store, io.env)),
+        logger,
+      });
+      add({
+        check: 'Salesforce sign-in',
+        ok: true,
+        severity: 'error',
+        detail: `${config.salesforce.auth.flow} at ${conn.instanceUrl}`,
+        fix: null,
+      });
+      const mapping = loadMapping(config);
+      for (const check of await checkPrerequisites(conn, { fieldNames: salesforceFieldNamesFrom(mapping) })) {
+        add({
+          check: check.check,
+          ok: check.ok,
+          severity: check.severity,
+          detail: check.detail,
+          fix: check.fix,
+        });
+        if (check.check === 'Opportunity Teams enabled' && !check.ok) {
+          add({
+            check: 'Partner team sync',
+            ok: true,
+            severity: 'info',
+            detail:
+              'Team Selling is off: the referral’s partner team is not mirrored as opportunity team members.',
+            fix: null,
+          });
+        }
+      }
+    } catch (error) {
+      failed(
+        'Salesforce sign-in',
+        error,
+        'check salesforce.* in the config, then run `cosell connect salesforce`',
+      );
+    }
+    await store.close();
+  }
+  return checks;
+}
+
+export function registerDoctorCommand(program: Command, io: CliIo): void {
+  withCommonOptions(
+    program
+      .command('doctor')
+      .description(
+        'pre-flight check of config, key, store, Partner Center and Salesforce, with a fix for each failure',
+      ),
+  ).action(async (options: CommonOptions) => {
+    const checks = await runDoctor(io, options);
+    if (options.json) io.out(JSON.stringify({ checks }));
+    else {
+      for (const check of checks) {
+        const icon = check.ok
+          ? '✔'
+          : check.severity === 'error'
+            ? '✖'
+            : check.severity === 'warning'
+              ? '⚠'
+              : 'ℹ';
+        io.out(`${icon} ${check.check}: ${check.detail}`);
+        if (!check.ok && check.fix) io.out(`    → ${check.fix}`);
+      }
+    }
+    io.setExitCode(checks.some((check) => !check.ok && check.severity === 'error') ? EXIT.failure : EXIT.ok);
+  });
+}

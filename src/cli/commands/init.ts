@@ -1,0 +1,124 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import { loadConfig } from '../../config/loadConfig.ts';
+import { defaultMapping } from '../../domain/mapping/defaultMapping.ts';
+import { parseMappingFile } from '../../domain/mapping/parseMappingFile.ts';
+import type { CliIo } from '../cliIo.ts';
+import { type CommonOptions, withCommonOptions } from '../commonOptions.ts';
+import { CliError, EXIT } from '../exitCodes.ts';
+
+export const CONFIG_TEMPLATE = `# cosell-connector configuration. Every key is documented in README.md ("Configuration").
+# Secrets are never written here: reference environment variables as \${NAME}.
+connectionId: default
+
+store:
+  kind: sqlite                 # sqlite (one process) or postgres (many processes)
+  path: ./.cosell/cosell.db
+  # kind: postgres
+  # url: \${DATABASE_URL}
+
+server:
+  host: 0.0.0.0
+  port: 3000
+  publicUrl: https://cosell.example.com   # the HTTPS address Partner Center posts webhooks to
+
+partnerCenter:
+  tenantId: 00000000-0000-0000-0000-000000000000   # your Partner Center (Entra ID) tenant
+  clientId: 00000000-0000-0000-0000-000000000000   # Entra ID app used to sign in the Referrals admin
+
+salesforce:
+  loginUrl: https://your-domain.my.salesforce.com
+  auth:
+    flow: jwt                  # jwt (recommended), refreshToken, clientCredentials, password (dev only)
+    clientId: \${SALESFORCE_CLIENT_ID}
+    username: integration@your-company.com
+    privateKeyFile: ./salesforce-jwt.key
+
+sync:
+  # mappingFile: ./mapping.yaml   # optional; \`cosell init --mapping\` writes the defaults to edit
+  pollIntervalSeconds: 30
+  reconcileIntervalSeconds: 900
+`;
+
+interface InitOptions extends CommonOptions {
+  mapping?: boolean;
+  force?: boolean;
+}
+
+interface MappingTestOptions extends CommonOptions {
+  file?: string;
+}
+
+export function registerInitCommands(program: Command, io: CliIo): void {
+  withCommonOptions(
+    program
+      .command('init')
+      .description(
+        'write a commented cosell.yaml to start from (and, with --mapping, mapping.yaml with every default)',
+      )
+      .option('--mapping', 'also write mapping.yaml with the built-in default mapping')
+      .option('--force', 'overwrite existing files'),
+    { json: false },
+  ).action((options: InitOptions) => {
+    const written: string[] = [];
+    const write = (file: string, text: string) => {
+      const path = resolve(io.cwd, file);
+      if (existsSync(path) && !options.force)
+        throw new CliError(`${path} exists; pass --force to overwrite it.`, EXIT.usage);
+      writeFileSync(path, text);
+      written.push(path);
+    };
+    write(options.config ?? 'cosell.yaml', CONFIG_TEMPLATE);
+    if (options.mapping) {
+      write(
+        'mapping.yaml',
+        `# The field mapping. Delete what you do not change: missing keys take the defaults.\n${stringify(defaultMapping)}`,
+      );
+    }
+    for (const path of written) io.out(`✔ wrote ${path}`);
+    io.out(
+      'Next: edit it, then run `cosell config check`, `cosell salesforce install`, `cosell connect partner-center` and `cosell doctor`.',
+    );
+  });
+
+  const mapping = program.command('mapping').description('the field mapping');
+  withCommonOptions(
+    mapping
+      .command('test')
+      .description(
+        'validate the mapping file: every problem with its line; prints the effective mapping with --json',
+      )
+      .option('--file <file>', 'mapping file (default: sync.mappingFile of the config)'),
+  ).action((options: MappingTestOptions) => {
+    const file =
+      options.file ?? loadConfig({ file: options.config, env: io.env, cwd: io.cwd }).config.sync.mappingFile;
+    if (!file) {
+      io.out(
+        options.json
+          ? JSON.stringify({ ok: true, file: null, mapping: defaultMapping })
+          : '✔ No mapping file configured: the built-in defaults apply.',
+      );
+      return;
+    }
+    const path = resolve(io.cwd, file);
+    if (!existsSync(path)) throw new CliError(`mapping file not found: ${path}`, EXIT.usage);
+    const parsed = parseMappingFile(readFileSync(path, 'utf8'), path);
+    if (options.json)
+      io.out(
+        JSON.stringify(
+          parsed.ok
+            ? { ok: true, file: path, mapping: parsed.value }
+            : { ok: false, file: path, problems: parsed.error },
+        ),
+      );
+    else if (parsed.ok) io.out(`✔ ${path}: the mapping is valid`);
+    else {
+      io.err(`${path}: ${parsed.error.length} problem${parsed.error.length === 1 ? '' : 's'}`);
+      for (const problem of parsed.error)
+        io.err(`  ✖ ${problem.path}${problem.line ? ` (line ${problem.line})` : ''}: ${problem.message}`);
+    }
+    io.setExitCode(parsed.ok ? EXIT.ok : EXIT.usage);
+  });
+}

@@ -1,0 +1,183 @@
+import type { Command } from 'commander';
+import { openQueue } from '../../app.ts';
+import { systemClock } from '../../shared/clock.ts';
+import type { AuditEntry, LinkState } from '../../store/store.ts';
+import { type DealSyncPayload, dealJobKey, JOB } from '../../sync/jobNames.ts';
+import type { CliIo } from '../cliIo.ts';
+import { withStore } from '../commandContext.ts';
+import { type CommonOptions, parseIntegerOption, withCommonOptions } from '../commonOptions.ts';
+import { CliError, EXIT } from '../exitCodes.ts';
+
+interface AuditOptions extends CommonOptions {
+  link?: string;
+  limit: number;
+  errors?: boolean;
+}
+
+interface RetryOptions extends CommonOptions {
+  deadLetters?: boolean;
+  errors?: boolean;
+}
+
+const STATES: LinkState[] = ['synced', 'pending', 'error', 'conflict', 'paused'];
+
+export function formatAuditEntry(entry: AuditEntry): string {
+  const icon =
+    entry.outcome === 'error'
+      ? '✖'
+      : entry.outcome === 'conflict'
+        ? '⚠'
+        : entry.outcome === 'noop'
+          ? '·'
+          : '✔';
+  const ids = [
+    entry.opportunityId && `opp ${entry.opportunityId}`,
+    entry.referralId && `ref ${entry.referralId}`,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  const lines = [
+    `${entry.at.replace('T', ' ').slice(0, 19)} ${icon} [${entry.trigger}] ${entry.message}${ids ? `  (${ids})` : ''}`,
+  ];
+  for (const change of entry.changes) {
+    const show = (value: unknown) =>
+      value === null || value === undefined
+        ? '∅'
+        : typeof value === 'object'
+          ? JSON.stringify(value)
+          : String(value);
+    lines.push(
+      `      ${change.side === 'salesforce' ? '→ Salesforce    ' : '→ Partner Center'} ${change.field}: ${show(change.before)} → ${show(change.after)}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function registerStatusCommands(program: Command, io: CliIo): void {
+  withCommonOptions(
+    program.command('status').description('links by state, queue, dead letters and the connection state'),
+  ).action(async (options: CommonOptions) => {
+    await withStore(options, io, async (store, { config, logger }) => {
+      const queue = await openQueue(config, store, logger, systemClock, {});
+      try {
+        const [connection, links, queueStats, deadLetters, recentErrors] = await Promise.all([
+          store.connections.get(config.connectionId),
+          store.links.countByState(config.connectionId),
+          queue.stats(),
+          store.deadLetters.list({ connectionId: config.connectionId, limit: 20 }),
+          store.audit.list({ connectionId: config.connectionId, outcome: 'error', limit: 5 }),
+        ]);
+        if (options.json) {
+          io.out(
+            JSON.stringify({
+              connectionId: config.connectionId,
+              connection,
+              links,
+              queue: queueStats,
+              deadLetters,
+              recentErrors,
+            }),
+          );
+          return;
+        }
+        io.out(
+          `Connection ${config.connectionId}: ${connection?.state ?? 'not started yet'}${connection?.pausedReason ? ` — ${connection.pausedReason}` : ''}`,
+        );
+        io.out(`Links: ${STATES.map((state) => `${state} ${links[state]}`).join(', ')}`);
+        io.out(
+          `Queue: ${queueStats.pending} pending, ${queueStats.running} running, ${queueStats.deadLetters} dead letters`,
+        );
+        for (const dead of deadLetters)
+          io.out(
+            `  dead letter ${dead.id}: ${dead.jobName} ${dead.jobKey} — ${dead.errorKind}: ${dead.errorMessage}  (cosell retry --dead-letters)`,
+          );
+        if (recentErrors.length) {
+          io.out('Recent errors:');
+          for (const entry of recentErrors) io.out(formatAuditEntry(entry));
+        }
+      } finally {
+        await queue.stop({ timeoutMs: 1000 });
+      }
+    });
+  });
+
+  withCommonOptions(
+    program
+      .command('audit')
+      .description(
+        'the audit trail, newest first: what synced, which fields, before → after, and every error',
+      )
+      .option('--link <id>', 'only this link')
+      .option('--limit <n>', 'how many entries', parseIntegerOption('--limit', 10_000), 50)
+      .option('--errors', 'only errors'),
+  ).action(async (options: AuditOptions) => {
+    await withStore(options, io, async (store, { config }) => {
+      const entries = await store.audit.list({
+        connectionId: config.connectionId,
+        limit: options.limit,
+        ...(options.link ? { linkId: options.link } : {}),
+        ...(options.errors ? { outcome: 'error' as const } : {}),
+      });
+      if (options.json) io.out(JSON.stringify({ entries }));
+      else if (entries.length === 0) io.out('No audit entries yet.');
+      else for (const entry of entries) io.out(formatAuditEntry(entry));
+    });
+  });
+
+  withCommonOptions(
+    program
+      .command('retry [linkId...]')
+      .description(
+        'sync the given links again now; --errors for every link in error; --dead-letters to redrive dead-lettered jobs',
+      )
+      .option('--errors', 'every link in state error or conflict')
+      .option('--dead-letters', 'redrive every dead-lettered job'),
+  ).action(async (linkIds: string[], options: RetryOptions) => {
+    await withStore(options, io, async (store, { config, logger }) => {
+      const { connectionId } = config;
+      const queue = await openQueue(config, store, logger, systemClock, {});
+      try {
+        const done: string[] = [];
+        if (options.deadLetters) {
+          for (const dead of await store.deadLetters.list({ connectionId, limit: 1000 })) {
+            await queue.redrive(dead.id);
+            done.push(`redrove ${dead.jobName} ${dead.jobKey}`);
+          }
+        }
+        const links = [...linkIds.map((id) => ({ id }))];
+        if (options.errors) {
+          for (const state of ['error', 'conflict'] as const)
+            links.push(...(await store.links.list({ connectionId, state, limit: 1000 })));
+        }
+        for (const { id } of links) {
+          const link = await store.links.get(id);
+          if (!link || link.connectionId !== connectionId)
+            throw new CliError(
+              `No link ${id} in connection ${connectionId}; list them with \`cosell status\` or the API /api/links.`,
+              EXIT.usage,
+            );
+          await queue.enqueue<DealSyncPayload>({
+            name: JOB.dealSync,
+            key: dealJobKey(connectionId, link),
+            connectionId,
+            payload: {
+              connectionId,
+              trigger: 'retry',
+              ...(link.referralId ? { referralId: link.referralId } : {}),
+              ...(link.opportunityId ? { opportunityId: link.opportunityId } : {}),
+            },
+          });
+          done.push(`queued link ${link.id}`);
+        }
+        if (!options.deadLetters && !options.errors && linkIds.length === 0) {
+          throw new CliError('Say what to retry: link ids, --errors, or --dead-letters.', EXIT.usage);
+        }
+        if (options.json) io.out(JSON.stringify({ done }));
+        else io.out(done.length ? done.map((line) => `✔ ${line}`).join('\n') : 'Nothing to retry.');
+        if (done.length) io.out('A running `cosell serve` or `cosell worker` picks them up.');
+      } finally {
+        await queue.stop({ timeoutMs: 1000 });
+      }
+    });
+  });
+}
