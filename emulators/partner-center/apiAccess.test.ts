@@ -111,19 +111,10 @@ describe('state file', () => {
     const first = await startEmulatorClient({ stateFile });
     const created = await first.call('POST', REFERRALS, privateDealBody({ name: 'Persisted' }));
     await first.control('POST', '/__emulator/clock', { advanceMs: 5000 });
-    const webhooksToken = String(
-      (
-        await first.control('POST', '/__emulator/token', {
-          audience: 'https://api.partnercenter.microsoft.com',
-        })
-      ).json['access_token'],
-    );
-    await first.call(
-      'POST',
-      '/webhooks/v1/registration',
-      { WebhookUrl: 'http://127.0.0.1:9/hook', WebhookEvents: ['referral-updated'] },
-      { authorization: `Bearer ${webhooksToken}` },
-    );
+    await first.callWebhooks('POST', '/webhooks/v1/registration', {
+      WebhookUrl: 'http://127.0.0.1:9/hook',
+      WebhookEvents: ['referral-updated'],
+    });
     await first.emulator.close();
     const saved = JSON.parse(readFileSync(stateFile, 'utf8')) as JsonObject;
     expect(saved['clockOffsetMs']).toBe(5000);
@@ -133,16 +124,7 @@ describe('state file', () => {
       const fetched = await second.call('GET', `${REFERRALS}/${String(created.json['id'])}`);
       expect(fetched.json).toMatchObject({ name: 'Persisted', eTag: created.json['eTag'] });
       expect((await second.control('GET', '/__emulator/clock')).json['offsetMs']).toBe(5000);
-      const secondWebhooksToken = String(
-        (
-          await second.control('POST', '/__emulator/token', {
-            audience: 'https://api.partnercenter.microsoft.com',
-          })
-        ).json['access_token'],
-      );
-      const registration = await second.call('GET', '/webhooks/v1/registration', undefined, {
-        authorization: `Bearer ${secondWebhooksToken}`,
-      });
+      const registration = await second.callWebhooks('GET', '/webhooks/v1/registration');
       expect(registration.json).toMatchObject({ WebhookUrl: 'http://127.0.0.1:9/hook' });
       const another = await second.call('POST', REFERRALS, privateDealBody());
       expect(another.json['id']).not.toBe(created.json['id']);
@@ -158,19 +140,10 @@ describe('state file deliveries', () => {
     const receiver = await startWebhookReceiver();
     const first = await startEmulatorClient({ stateFile });
     try {
-      const webhooksToken = String(
-        (
-          await first.control('POST', '/__emulator/token', {
-            audience: 'https://api.partnercenter.microsoft.com',
-          })
-        ).json['access_token'],
-      );
-      await first.call(
-        'POST',
-        '/webhooks/v1/registration',
-        { WebhookUrl: receiver.url, WebhookEvents: ['referral-created'] },
-        { authorization: `Bearer ${webhooksToken}` },
-      );
+      await first.callWebhooks('POST', '/webhooks/v1/registration', {
+        WebhookUrl: receiver.url,
+        WebhookEvents: ['referral-created'],
+      });
       await first.control('POST', '/__emulator/delivery-faults', { reorder: 2 });
       await first.call('POST', REFERRALS, privateDealBody({ name: 'Held' }));
       await first.emulator.close();

@@ -9,12 +9,16 @@ import {
   startPartnerCenterEmulator,
 } from './startPartnerCenterEmulator.ts';
 
+const WEBHOOKS_AUDIENCE = 'https://api.partnercenter.microsoft.com';
+
 export interface EmulatorClient {
   emulator: PartnerCenterEmulator;
   /** The Referrals API token `call` sends; replace it after advancing the clock past its expiry. */
   token: string;
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<CallResult>;
   control(method: string, path: string, body?: unknown): Promise<CallResult>;
+  /** Calls the Webhooks API with a fresh token for its audience (api.partnercenter.microsoft.com). */
+  callWebhooks(method: string, path: string, body?: unknown): Promise<CallResult>;
 }
 
 export interface CallResult {
@@ -54,6 +58,17 @@ export async function startEmulatorClient(
     call: (method, path, body, headers = {}) =>
       send(`${emulator.url}${path}`, method, body, { authorization: `Bearer ${client.token}`, ...headers }),
     control: (method, path, body) => send(`${emulator.url}${path}`, method, body, {}),
+    callWebhooks: async (method, path, body) => {
+      const webhooksToken = await send(
+        `${emulator.url}/__emulator/token`,
+        'POST',
+        { audience: WEBHOOKS_AUDIENCE },
+        {},
+      );
+      return send(`${emulator.url}${path}`, method, body, {
+        authorization: `Bearer ${String(webhooksToken.json['access_token'])}`,
+      });
+    },
   };
   return client;
 }

@@ -27,23 +27,15 @@ afterAll(async () => {
 beforeEach(async () => {
   await client.control('POST', '/__emulator/reset');
   receiver.received.length = 0;
-  const token = await client.control('POST', '/__emulator/token', {
-    audience: 'https://api.partnercenter.microsoft.com',
+  const registered = await client.callWebhooks('POST', '/webhooks/v1/registration', {
+    WebhookUrl: receiver.url,
+    WebhookEvents: [
+      'referral-created',
+      'referral-updated',
+      'related-referral-created',
+      'related-referral-updated',
+    ],
   });
-  const registered = await client.call(
-    'POST',
-    '/webhooks/v1/registration',
-    {
-      WebhookUrl: receiver.url,
-      WebhookEvents: [
-        'referral-created',
-        'referral-updated',
-        'related-referral-created',
-        'related-referral-updated',
-      ],
-    },
-    { authorization: `Bearer ${String(token.json['access_token'])}` },
-  );
   expect(registered.status).toBe(200);
 });
 

@@ -21,7 +21,6 @@ const ALL_EVENTS = [
 ];
 let client: EmulatorClient;
 let receiver: WebhookReceiver;
-let webhooksAuth: Record<string, string>;
 
 beforeAll(async () => {
   client = await startEmulatorClient({
@@ -30,10 +29,6 @@ beforeAll(async () => {
     webhookTimeoutMs: 500,
   });
   receiver = await startWebhookReceiver();
-  const token = await client.control('POST', '/__emulator/token', {
-    audience: 'https://api.partnercenter.microsoft.com',
-  });
-  webhooksAuth = { authorization: `Bearer ${String(token.json['access_token'])}` };
 });
 afterAll(async () => {
   await client.emulator.close();
@@ -48,7 +43,7 @@ beforeEach(async () => {
 async function register(
   body: Record<string, unknown> = { WebhookUrl: receiver.url, WebhookEvents: ALL_EVENTS },
 ) {
-  const result = await client.call('POST', REGISTRATION, body, webhooksAuth);
+  const result = await client.callWebhooks('POST', REGISTRATION, body);
   expect(result.status).toBe(200);
   return result;
 }
@@ -72,49 +67,43 @@ function receivedCount(count: number) {
 
 describe('registration', () => {
   it('lists the supported events', async () => {
-    const events = await client.call('GET', `${REGISTRATION}/events`, undefined, webhooksAuth);
+    const events = await client.callWebhooks('GET', `${REGISTRATION}/events`);
     expect(events.body).toEqual(expect.arrayContaining(ALL_EVENTS));
   });
 
   it('answers 409 to a second POST and overwrites with PUT (camelCase accepted)', async () => {
     const first = await register();
     expect(first.json).toMatchObject({ WebhookUrl: receiver.url, WebhookEvents: ALL_EVENTS });
-    const second = await client.call(
-      'POST',
-      REGISTRATION,
-      { WebhookUrl: 'http://127.0.0.1:1/other', WebhookEvents: ALL_EVENTS },
-      webhooksAuth,
-    );
+    const second = await client.callWebhooks('POST', REGISTRATION, {
+      WebhookUrl: 'http://127.0.0.1:1/other',
+      WebhookEvents: ALL_EVENTS,
+    });
     expect(second.status).toBe(409);
     expect(String((second.json['error'] as Record<string, unknown>)['message'])).toMatch(/PUT/);
 
-    const replaced = await client.call(
-      'PUT',
-      REGISTRATION,
-      { webhookUrl: 'http://127.0.0.1:1/other', webhookEvents: ['referral-created'] },
-      webhooksAuth,
-    );
+    const replaced = await client.callWebhooks('PUT', REGISTRATION, {
+      webhookUrl: 'http://127.0.0.1:1/other',
+      webhookEvents: ['referral-created'],
+    });
     expect(replaced.status).toBe(200);
     expect(replaced.json['SubscriberId']).toBe(first.json['SubscriberId']);
-    const shown = await client.call('GET', REGISTRATION, undefined, webhooksAuth);
+    const shown = await client.callWebhooks('GET', REGISTRATION);
     expect(shown.json).toMatchObject({
       WebhookUrl: 'http://127.0.0.1:1/other',
       WebhookEvents: ['referral-created'],
     });
 
-    expect((await client.call('DELETE', REGISTRATION, undefined, webhooksAuth)).status).toBe(204);
-    expect((await client.call('GET', REGISTRATION, undefined, webhooksAuth)).status).toBe(404);
+    expect((await client.callWebhooks('DELETE', REGISTRATION)).status).toBe(204);
+    expect((await client.callWebhooks('GET', REGISTRATION)).status).toBe(404);
   });
 
   it('refuses unknown events and a missing URL', async () => {
-    const result = await client.call(
-      'POST',
-      REGISTRATION,
-      { WebhookUrl: receiver.url, WebhookEvents: ['nope'] },
-      webhooksAuth,
-    );
+    const result = await client.callWebhooks('POST', REGISTRATION, {
+      WebhookUrl: receiver.url,
+      WebhookEvents: ['nope'],
+    });
     expect(result.status).toBe(400);
-    const noUrl = await client.call('POST', REGISTRATION, { WebhookEvents: ALL_EVENTS }, webhooksAuth);
+    const noUrl = await client.callWebhooks('POST', REGISTRATION, { WebhookEvents: ALL_EVENTS });
     expect(noUrl.status).toBe(400);
   });
 });
@@ -228,7 +217,7 @@ describe('deliveries', () => {
 
   it('sends a test-created validation event and reports its result', async () => {
     await register();
-    const sent = await client.call('POST', `${REGISTRATION}/validationEvents`, undefined, webhooksAuth);
+    const sent = await client.callWebhooks('POST', `${REGISTRATION}/validationEvents`);
     expect(sent.status).toBe(200);
     const correlationId = String(sent.json['correlationId']);
     const [webhook] = await receivedCount(1);
@@ -238,12 +227,7 @@ describe('deliveries', () => {
       ResourceUri: `https://api.partnercenter.microsoft.com/webhooks/v1/registration/validationEvents/${correlationId}`,
     });
     const status = await waitFor(async () => {
-      const result = await client.call(
-        'GET',
-        `${REGISTRATION}/validationEvents/${correlationId}`,
-        undefined,
-        webhooksAuth,
-      );
+      const result = await client.callWebhooks('GET', `${REGISTRATION}/validationEvents/${correlationId}`);
       return result.json['status'] === 'completed' ? result.json : undefined;
     }, 'completed validation');
     expect(status).toMatchObject({
