@@ -39,6 +39,12 @@ export interface PartnerCenterHttpOptions {
   logger?: Logger;
 }
 
+/** What the Referrals and Webhooks clients take: the HTTP options, with a default base URL per API. */
+export type PartnerCenterClientOptions = Omit<PartnerCenterHttpOptions, 'baseUrl' | 'apiName'> & {
+  /** Default: Microsoft's production API for that client. */
+  baseUrl?: string;
+};
+
 export interface PartnerCenterRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Relative to baseUrl (`/referrals/1`), or an absolute URL on the same host (an @odata.nextLink). */

@@ -3,11 +3,10 @@
  * (bounded, with backoff); writes are sent once. Every failure is an UpstreamError classified in
  * partnerCenterError.ts. Responses are normalised into `PcReferral` (referralWire.ts).
  */
-import type { Dispatcher } from 'undici';
 import type { Logger } from '../shared/logger.ts';
 import { UpstreamError } from '../shared/upstreamError.ts';
 import {
-  type AccessTokenProvider,
+  type PartnerCenterClientOptions,
   PartnerCenterHttp,
   type PartnerCenterResponse,
 } from './partnerCenterHttp.ts';
@@ -15,19 +14,8 @@ import { type PcReferral, parseReferral, toIfMatch } from './referralWire.ts';
 
 export const PARTNER_CENTER_REFERRALS_BASE_URL = 'https://api.partner.microsoft.com/v1.0/engagements';
 
-export interface ReferralClientOptions {
-  /** Up to and including `/v1.0/engagements`. Default: Microsoft's production API. */
-  baseUrl?: string;
-  /** A token for the audience `https://api.partner.microsoft.com/.default`. */
-  getAccessToken: AccessTokenProvider;
-  timeoutMs?: number;
-  dispatcher?: Dispatcher;
-  correlationId?: string;
-  maxReadAttempts?: number;
-  retryBaseDelayMs?: number;
-  maxRetryAfterSeconds?: number;
-  logger?: Logger;
-}
+/** `baseUrl` goes up to and including `/v1.0/engagements`; tokens are for `https://api.partner.microsoft.com/.default`. */
+export type ReferralClientOptions = PartnerCenterClientOptions;
 
 export interface ListReferralsQuery {
   /** OData `$filter`, e.g. `status eq 'New' and direction eq 'Incoming'`. */

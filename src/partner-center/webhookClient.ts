@@ -3,10 +3,8 @@
  * register (POST, or PUT over an existing registration when asked to overwrite), show, remove, and a
  * test round trip through a `test-created` validation event.
  */
-import type { Dispatcher } from 'undici';
-import type { Logger } from '../shared/logger.ts';
 import { UpstreamError } from '../shared/upstreamError.ts';
-import { type AccessTokenProvider, PartnerCenterHttp } from './partnerCenterHttp.ts';
+import { type PartnerCenterClientOptions, PartnerCenterHttp } from './partnerCenterHttp.ts';
 
 export const PARTNER_CENTER_WEBHOOKS_BASE_URL = 'https://api.partnercenter.microsoft.com/webhooks/v1';
 
@@ -19,19 +17,8 @@ export const DEFAULT_WEBHOOK_EVENTS = [
   'test-created',
 ] as const;
 
-export interface WebhookClientOptions {
-  /** Up to and including `/webhooks/v1`. Default: Microsoft's production API. */
-  baseUrl?: string;
-  /** A token for the audience `https://api.partnercenter.microsoft.com/.default`. */
-  getAccessToken: AccessTokenProvider;
-  timeoutMs?: number;
-  dispatcher?: Dispatcher;
-  correlationId?: string;
-  maxReadAttempts?: number;
-  retryBaseDelayMs?: number;
-  maxRetryAfterSeconds?: number;
-  logger?: Logger;
-}
+/** `baseUrl` goes up to and including `/webhooks/v1`; tokens are for `https://api.partnercenter.microsoft.com/.default`. */
+export type WebhookClientOptions = PartnerCenterClientOptions;
 
 export interface WebhookRegistration {
   subscriberId: string | null;
