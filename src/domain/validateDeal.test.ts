@@ -58,3 +58,34 @@ describe('validateDeal', () => {
     expect(result).toMatchObject({ ok: false, error: [{ code: 'closed_referral', path: 'status' }] });
   });
 });
+
+describe('validateDeal for an update', () => {
+  const gaps = sampleDeal({ dealValue: null, closingDate: null, solutions: [], customer: null });
+
+  it('checks only the rules about the fields being sent', () => {
+    expect(
+      validateDeal(gaps, { current: { status: 'Active', substatus: 'Accepted' }, changedFields: ['notes'] }),
+    ).toEqual({
+      ok: true,
+      value: gaps,
+    });
+    expect(
+      validateDeal(gaps, {
+        current: { status: 'Active', substatus: 'Accepted' },
+        changedFields: ['solutions'],
+      }),
+    ).toMatchObject({ ok: false, error: [{ code: 'solution_missing' }] });
+  });
+
+  it('requires a close date and a deal value to accept a referral', () => {
+    const accepting = { ...gaps, status: 'Active' as const, substatus: 'Accepted' as const };
+    const result = validateDeal(accepting, {
+      current: { status: 'New', substatus: 'Pending' },
+      changedFields: ['status', 'substatus'],
+    });
+    expect(result).toMatchObject({
+      ok: false,
+      error: [{ code: 'close_date_missing' }, { code: 'deal_value_not_positive' }],
+    });
+  });
+});

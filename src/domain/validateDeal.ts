@@ -1,12 +1,18 @@
 import type { DomainError, Result } from '../shared/result.ts';
 import { fail, ok } from '../shared/result.ts';
-import type { CoSellDeal } from './coSellDeal.ts';
+import type { CoSellDeal, DealField } from './coSellDeal.ts';
 import { isCountryCode } from './mapping/toCountryCode.ts';
 import { checkTransition, type StatusPair } from './referralStatus.ts';
 
 export interface ValidateDealContext {
   /** Partner Center's current status of the referral; omit when creating it. */
   current?: StatusPair | null;
+  /**
+   * For an update: the fields being sent (the merge's `toPartnerCenter` fields). Only the rules about those fields
+   * are checked, plus what accepting a referral needs (name, close date, deal value) when it moves New → Active.
+   * Omit for a create: every rule is checked.
+   */
+  changedFields?: readonly DealField[];
 }
 
 /** A problem with `path` always set (the deal field it concerns). */
@@ -16,7 +22,8 @@ export type DealProblem = DomainError & { path: string };
  * Check a deal before sending it to Partner Center. Returns every problem at once, each saying what to fix:
  * a name, a close date, a currency and a positive deal value; a customer with a name and a 2-letter country;
  * for co-sell (help requested) at least one Microsoft solution and a customer contact with an email;
- * and no change of a closed referral or move the status table forbids.
+ * and no change of a closed referral or move the status table forbids. With `changedFields` (an update) only the
+ * rules touching those fields run, so an unrelated gap on an existing referral does not block other changes.
  */
 export function validateDeal(
   deal: CoSellDeal,
@@ -24,23 +31,31 @@ export function validateDeal(
 ): Result<CoSellDeal, DealProblem[]> {
   const problems: DealProblem[] = [];
   const add = (code: string, path: string, message: string) => problems.push({ code, path, message });
+  const accepting = context.current?.status === 'New' && deal.status === 'Active';
+  const checks = (...fields: DealField[]): boolean =>
+    context.changedFields === undefined ||
+    fields.some((field) => context.changedFields?.includes(field)) ||
+    (accepting &&
+      fields.some((field) => field === 'name' || field === 'closingDate' || field === 'dealValue'));
 
-  if (deal.name.trim() === '') add('name_missing', 'name', 'Give the opportunity a name before syncing it');
-  if (deal.closingDate === null)
+  if (checks('name') && deal.name.trim() === '')
+    add('name_missing', 'name', 'Give the opportunity a name before syncing it');
+  if (checks('closingDate') && deal.closingDate === null)
     add('close_date_missing', 'closingDate', 'Set a Close Date on the opportunity');
-  if (deal.dealValue === null || deal.dealValue <= 0) {
+  if (checks('dealValue') && (deal.dealValue === null || deal.dealValue <= 0)) {
     add(
       'deal_value_not_positive',
       'dealValue',
       'Enter an Amount greater than 0 on the opportunity; Partner Center needs a deal value',
     );
   }
-  if (deal.currency === null) {
+  if (checks('currency') && deal.currency === null) {
     add('currency_missing', 'currency', 'Set the opportunity currency (a 3-letter code such as USD)');
   }
 
   const customer = deal.customer;
-  if (customer === null || customer.name === null) {
+  const checkCustomer = checks('customer');
+  if (checkCustomer && (customer === null || customer.name === null)) {
     add(
       'customer_missing',
       'customer.name',
@@ -48,7 +63,9 @@ export function validateDeal(
     );
   }
   const country = customer?.country ?? null;
-  if (country === null) {
+  if (!checkCustomer) {
+    // Customer unchanged in this update.
+  } else if (country === null) {
     add(
       'country_missing',
       'customer.country',
@@ -63,14 +80,14 @@ export function validateDeal(
   }
 
   if (deal.assistanceRequestCode !== null) {
-    if (deal.solutions.length === 0) {
+    if (checks('assistanceRequestCode', 'solutions') && deal.solutions.length === 0) {
       add(
         'solution_missing',
         'solutions',
         'Add at least one Microsoft solution to the opportunity before sharing it as co-sell',
       );
     }
-    if (deal.customerContacts.length === 0) {
+    if (checks('assistanceRequestCode', 'customerContacts') && deal.customerContacts.length === 0) {
       add(
         'contact_missing',
         'customerContacts',
