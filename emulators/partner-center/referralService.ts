@@ -1,10 +1,10 @@
 import type { EmulatorClock } from './emulatorClock.ts';
 import type { EmulatorStateData } from './emulatorState.ts';
 import type { IdGenerator } from './idGenerator.ts';
+import { MICROSOFT_ORGANIZATION, microsoftReferralFor, needsMicrosoftReferral } from './microsoftReferral.ts';
 import { pcTimestamp } from './pcTimestamp.ts';
 import {
   checkStatusChange,
-  helpRequested,
   type JsonObject,
   type RuleViolation,
   validateNewReferral,
@@ -23,7 +23,6 @@ export interface PartnerOrganization {
   mpnId: string;
 }
 
-export const MICROSOFT_ORGANIZATION = { organizationId: 'msft', organizationName: 'Microsoft' } as const;
 export const INBOUND_EXPIRY_MS = 14 * 86_400_000;
 
 export type WriteOutcome =
@@ -345,44 +344,10 @@ export class ReferralService {
 
   /** A Shared referral asking for help gets Microsoft's related referral (once), firing related-referral-created. */
   private ensureMicrosoftReferral(referral: JsonObject): void {
-    if (referral['type'] !== 'Shared' || !helpRequested(referral) || referral['status'] === 'Closed') return;
-    if (referral['organizationId'] === MICROSOFT_ORGANIZATION.organizationId) return;
-    if (
-      objectAt(objectAt(referral['inviteContext'])['invitedBy'])['organizationId'] ===
-      MICROSOFT_ORGANIZATION.organizationId
-    ) {
-      return;
-    }
-    if (this.microsoftReferralFor(referral)) return;
-    const at = this.now();
-    const related = fillReferral({
-      id: this.ids.next(),
-      engagementId: referral['engagementId'],
-      name: referral['name'],
-      organizationId: MICROSOFT_ORGANIZATION.organizationId,
-      organizationName: MICROSOFT_ORGANIZATION.organizationName,
-      createdDateTime: at,
-      updatedDateTime: at,
-      status: 'New',
-      substatus: 'Pending',
-      type: 'Shared',
-      qualification: 'None',
-      direction: 'Incoming',
-      createdVia: 'Microsoft',
-      lastModifiedVia: 'Microsoft',
-      eTag: this.newETag(),
-      target: [{ type: 'BusinessProfileLocation', id: MICROSOFT_ORGANIZATION.organizationId }],
-      customerProfile: structuredClone(objectAt(referral['customerProfile'])),
-      consent: structuredClone(objectAt(referral['consent'])),
-      details: structuredClone(objectAt(referral['details'])),
-      inviteContext: {
-        notes: objectAt(referral['inviteContext'])['notes'] ?? null,
-        assistanceRequestCode: objectAt(referral['inviteContext'])['assistanceRequestCode'] ?? 'Unknown',
-        invitedMpnId: referral['mpnId'] ?? null,
-        invitedBy: { ...MICROSOFT_ORGANIZATION },
-      },
-    });
-    const stored = this.store(related);
+    if (!needsMicrosoftReferral(referral) || this.microsoftReferralFor(referral)) return;
+    const stored = this.store(
+      microsoftReferralFor(referral, { id: this.ids.next(), eTag: this.newETag(), at: this.now() }),
+    );
     this.emit('related-referral-created', String(stored['id']));
   }
 
