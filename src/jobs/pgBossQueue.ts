@@ -30,6 +30,20 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const PG_BOSS_RETRY_LIMIT = 1_000_000;
 const INTERNAL_QUEUE_PREFIX = '__pgboss__';
 
+/** Duplicate-object SQLSTATEs: another process created the index at the same moment. */
+const ALREADY_CREATED_CODES = new Set(['42P07', '23505']);
+
+/** Speeds up the "does this key have a live run?" check of every claim. */
+async function createLiveKeyIndex(pool: pg.Pool, schema: string): Promise<void> {
+  try {
+    await pool.query(
+      `CREATE INDEX IF NOT EXISTS job_cosell_live_key ON ${schema}.job (singleton_key) WHERE state = 'active'`,
+    );
+  } catch (error) {
+    if (!ALREADY_CREATED_CODES.has(String((error as { code?: unknown }).code))) throw error;
+  }
+}
+
 export class PgBossQueue extends RunnerQueue<PgBossClaimedJob> {
   private readonly createdQueues = new Set<string>();
   private totalConcurrency = 0;
@@ -72,9 +86,7 @@ export class PgBossQueue extends RunnerQueue<PgBossClaimedJob> {
     pool.on('error', (error) => logger.warn({ err: error }, 'job queue: an idle Postgres connection failed'));
     try {
       await boss.start();
-      await pool.query(
-        `CREATE INDEX IF NOT EXISTS job_cosell_live_key ON ${schema}.job (singleton_key) WHERE state = 'active'`,
-      );
+      await createLiveKeyIndex(pool, schema);
     } catch (error) {
       await pool.end().catch(() => undefined);
       await boss.stop({ graceful: false }).catch(() => undefined);
