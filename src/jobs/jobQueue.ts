@@ -23,7 +23,8 @@ export interface JobToEnqueue<P = unknown> {
   runAt?: Date;
   /**
    * Default true: when a job of the same name and key is pending (not started yet), return it instead of
-   * adding another (its runAt moves earlier if this one is due sooner). A running job never absorbs an
+   * adding another (its runAt moves earlier if this one is due sooner; it keeps its own payload, so do not
+   * rely on per-enqueue payload fields such as an inbox id being seen). A running job never absorbs an
    * enqueue: a change that arrives while a sync runs causes another run. false always adds a job.
    */
   coalesce?: boolean;
