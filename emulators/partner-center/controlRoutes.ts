@@ -5,7 +5,7 @@ import type { EmulatorStateData } from './emulatorState.ts';
 import { type IdentityProvider, REFERRALS_AUDIENCE, WEBHOOKS_AUDIENCE } from './identityProvider.ts';
 import type { IdGenerator } from './idGenerator.ts';
 import { sendPcError } from './pcError.ts';
-import type { JsonObject } from './referralRules.ts';
+import { isJsonObject, type JsonObject } from './referralRules.ts';
 import type { ReferralService, WriteOutcome } from './referralService.ts';
 import { deepMerge } from './referralTemplate.ts';
 import { deliveryFaultSchema, type WebhookDispatcher } from './webhookDispatcher.ts';
@@ -26,10 +26,6 @@ const tokenRequestSchema = z.object({
   username: z.string().optional(),
   audience: z.enum([REFERRALS_AUDIENCE, WEBHOOKS_AUDIENCE]).optional(),
 });
-
-function isObject(value: unknown): value is JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function badRequest(reply: FastifyReply, message: string): FastifyReply {
   return sendPcError(reply, 400, 'invalidRequest', message);
@@ -69,7 +65,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
   app.get('/__emulator/referrals', async () => referrals.list());
 
   app.post('/__emulator/referrals', async (request, reply) => {
-    if (!isObject(request.body)) return badRequest(reply, 'The body must be a referral JSON object.');
+    if (!isJsonObject(request.body)) return badRequest(reply, 'The body must be a referral JSON object.');
     const outcome = referrals.createInbound(request.body);
     if (!outcome.ok) return sendOutcome(reply, outcome);
     return reply.code(201).send(outcome.referral);
@@ -77,7 +73,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
 
   app.patch<{ Params: { id: string } }>('/__emulator/referrals/:id', async (request, reply) => {
     const patch = request.body;
-    if (!isObject(patch)) return badRequest(reply, 'The body must be a JSON merge patch object.');
+    if (!isJsonObject(patch)) return badRequest(reply, 'The body must be a JSON merge patch object.');
     const outcome = referrals.update(
       request.params.id,
       (current) => ({ ok: true, document: deepMerge(current, patch) }),
@@ -157,7 +153,7 @@ function registerMicrosoftSellerRoutes(app: FastifyInstance, referrals: Referral
   };
 
   app.post<{ Params: { id: string } }>(`${base}/accept`, async (request, reply) => {
-    const body = isObject(request.body) ? request.body : {};
+    const body = isJsonObject(request.body) ? request.body : {};
     const msxId = typeof body['microsoftMsxId'] === 'string' ? body['microsoftMsxId'] : null;
     return change(reply, request.params.id, {
       status: 'Active',
@@ -170,7 +166,7 @@ function registerMicrosoftSellerRoutes(app: FastifyInstance, referrals: Referral
   });
 
   app.post<{ Params: { id: string } }>(`${base}/decline`, async (request, reply) => {
-    const body = isObject(request.body) ? request.body : {};
+    const body = isJsonObject(request.body) ? request.body : {};
     const reason =
       typeof body['statusReason'] === 'string' ? body['statusReason'] : 'Declined by the Microsoft seller.';
     return change(reply, request.params.id, {
@@ -181,7 +177,7 @@ function registerMicrosoftSellerRoutes(app: FastifyInstance, referrals: Referral
   });
 
   app.patch<{ Params: { id: string } }>(base, async (request, reply) => {
-    if (!isObject(request.body)) return badRequest(reply, 'The body must be a JSON merge patch object.');
+    if (!isJsonObject(request.body)) return badRequest(reply, 'The body must be a JSON merge patch object.');
     return change(reply, request.params.id, request.body);
   });
 }

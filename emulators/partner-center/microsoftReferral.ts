@@ -1,19 +1,15 @@
-import { helpRequested, type JsonObject } from './referralRules.ts';
+import { asJsonObject, helpRequested, type JsonObject } from './referralRules.ts';
 import { fillReferral } from './referralTemplate.ts';
 
 /** Microsoft's organization as it appears on referrals (`invitedBy`, owner, target). */
 export const MICROSOFT_ORGANIZATION = { organizationId: 'msft', organizationName: 'Microsoft' } as const;
-
-function objectAt(value: unknown): JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : {};
-}
 
 /** A partner's Shared referral that asks Microsoft for help (and did not come from Microsoft) gets Microsoft's side. */
 export function needsMicrosoftReferral(referral: JsonObject): boolean {
   if (referral['type'] !== 'Shared' || !helpRequested(referral) || referral['status'] === 'Closed')
     return false;
   if (referral['organizationId'] === MICROSOFT_ORGANIZATION.organizationId) return false;
-  const invitedBy = objectAt(objectAt(referral['inviteContext'])['invitedBy'])['organizationId'];
+  const invitedBy = asJsonObject(asJsonObject(referral['inviteContext'])['invitedBy'])['organizationId'];
   return invitedBy !== MICROSOFT_ORGANIZATION.organizationId;
 }
 
@@ -25,7 +21,7 @@ export function microsoftReferralFor(
   partnerReferral: JsonObject,
   fresh: { id: string; eTag: string; at: string },
 ): JsonObject {
-  const inviteContext = objectAt(partnerReferral['inviteContext']);
+  const inviteContext = asJsonObject(partnerReferral['inviteContext']);
   return fillReferral({
     id: fresh.id,
     engagementId: partnerReferral['engagementId'],
@@ -43,9 +39,9 @@ export function microsoftReferralFor(
     lastModifiedVia: 'Microsoft',
     eTag: fresh.eTag,
     target: [{ type: 'BusinessProfileLocation', id: MICROSOFT_ORGANIZATION.organizationId }],
-    customerProfile: structuredClone(objectAt(partnerReferral['customerProfile'])),
-    consent: structuredClone(objectAt(partnerReferral['consent'])),
-    details: structuredClone(objectAt(partnerReferral['details'])),
+    customerProfile: structuredClone(asJsonObject(partnerReferral['customerProfile'])),
+    consent: structuredClone(asJsonObject(partnerReferral['consent'])),
+    details: structuredClone(asJsonObject(partnerReferral['details'])),
     inviteContext: {
       notes: inviteContext['notes'] ?? null,
       assistanceRequestCode: inviteContext['assistanceRequestCode'] ?? 'Unknown',

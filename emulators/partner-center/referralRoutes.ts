@@ -4,7 +4,7 @@ import { type IdentityProvider, REFERRALS_AUDIENCE } from './identityProvider.ts
 import { applyJsonPatch } from './jsonPatch.ts';
 import { evaluateFilter, ODataFilterError, parseODataFilter } from './odataFilter.ts';
 import { sendPcError } from './pcError.ts';
-import type { JsonObject } from './referralRules.ts';
+import { isJsonObject, type JsonObject } from './referralRules.ts';
 import type { ReferralService, WriteOutcome } from './referralService.ts';
 import type { TokenIssuer } from './tokenIssuer.ts';
 
@@ -60,10 +60,6 @@ function sendWriteFailure(reply: FastifyReply, outcome: Extract<WriteOutcome, { 
 function ifMatchOf(request: FastifyRequest): string | undefined {
   const value = request.headers['if-match'];
   return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** The Referrals API: /v1.0/engagements/referrals (list with OData, get, create, PUT, PATCH). */
@@ -155,7 +151,7 @@ export function registerReferralRoutes(
 
   app.post(base, async (request, reply) => {
     if (!guard(request, reply)) return reply;
-    if (!isObject(request.body))
+    if (!isJsonObject(request.body))
       return sendPcError(reply, 400, 'invalidRequest', 'The body must be a referral JSON object.', 'body');
     const outcome = referrals.createByPartner(request.body);
     if (!outcome.ok) return sendWriteFailure(reply, outcome);
@@ -165,7 +161,7 @@ export function registerReferralRoutes(
 
   app.put<{ Params: { id: string } }>(`${base}/:id`, async (request, reply) => {
     if (!guard(request, reply)) return reply;
-    if (!isObject(request.body))
+    if (!isJsonObject(request.body))
       return sendPcError(reply, 400, 'invalidRequest', 'The body must be a referral JSON object.', 'body');
     const outcome = referrals.replace(request.params.id, request.body, ifMatchOf(request));
     if (!outcome.ok) return sendWriteFailure(reply, outcome);

@@ -2,6 +2,20 @@
 
 export type JsonObject = { [key: string]: unknown };
 
+export function isJsonObject(value: unknown): value is JsonObject {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** The value as an object, or null when it is not one. */
+function objectAt(value: unknown): JsonObject | null {
+  return isJsonObject(value) ? value : null;
+}
+
+/** The value as an object, or an empty one when it is not one (for reading nested optional fields). */
+export function asJsonObject(value: unknown): JsonObject {
+  return isJsonObject(value) ? value : {};
+}
+
 export const REFERRAL_STATUSES = ['New', 'Active', 'Closed'] as const;
 export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
 
@@ -70,10 +84,6 @@ export function checkStatusChange(
     };
   }
   return null;
-}
-
-function objectAt(value: unknown): JsonObject | null {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : null;
 }
 
 export function helpRequested(referral: JsonObject): boolean {

@@ -4,6 +4,7 @@ import type { IdGenerator } from './idGenerator.ts';
 import { MICROSOFT_ORGANIZATION, microsoftReferralFor, needsMicrosoftReferral } from './microsoftReferral.ts';
 import { pcTimestamp } from './pcTimestamp.ts';
 import {
+  asJsonObject,
   checkStatusChange,
   type JsonObject,
   type RuleViolation,
@@ -42,10 +43,6 @@ const SERVER_FIELDS = [
 
 function text(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
-}
-
-function objectAt(value: unknown): JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : {};
 }
 
 function invalid(violation: RuleViolation): WriteOutcome {
@@ -184,7 +181,7 @@ export class ReferralService {
       createdVia: text(body['createdVia']) ?? 'Api',
       lastModifiedVia: 'Api',
       eTag: this.newETag(),
-      inviteContext: deepMerge(objectAt(body['inviteContext']), {
+      inviteContext: deepMerge(asJsonObject(body['inviteContext']), {
         invitedBy: {
           organizationId: this.partner.organizationId,
           organizationName: this.partner.organizationName,
@@ -225,7 +222,7 @@ export class ReferralService {
       eTag: this.newETag(),
       inviteContext: deepMerge(
         { invitedBy: { ...MICROSOFT_ORGANIZATION }, assistanceRequestCode: 'Unknown' },
-        objectAt(body['inviteContext']),
+        asJsonObject(body['inviteContext']),
       ),
     });
     const stored = this.store(referral);
@@ -372,11 +369,11 @@ export class ReferralService {
   shareMsxId(microsoftReferral: JsonObject, msxId: string): void {
     for (const partnerReferral of this.partnerReferralsFor(microsoftReferral)) {
       if (partnerReferral['status'] === 'Closed') continue;
-      if (objectAt(partnerReferral['trackingInfo'])['microsoftMsxId'] === msxId) continue;
+      if (asJsonObject(partnerReferral['trackingInfo'])['microsoftMsxId'] === msxId) continue;
       const at = this.now();
       const stored = this.store({
         ...partnerReferral,
-        trackingInfo: { ...objectAt(partnerReferral['trackingInfo']), microsoftMsxId: msxId },
+        trackingInfo: { ...asJsonObject(partnerReferral['trackingInfo']), microsoftMsxId: msxId },
         updatedDateTime: at,
         eTag: this.newETag(),
       });

@@ -1,4 +1,4 @@
-import type { JsonObject } from './referralRules.ts';
+import { isJsonObject, type JsonObject } from './referralRules.ts';
 
 /** Every field a real referral carries (spec §1.5, §7), with explicit nulls, so responses look like production. */
 function emptyReferral(): JsonObject {
@@ -108,17 +108,13 @@ function emptyReferral(): JsonObject {
   };
 }
 
-function isPlainObject(value: unknown): value is JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 /** Deep-merges `overlay` onto `base`: objects merge key by key, everything else (arrays included) replaces. */
 export function deepMerge(base: JsonObject, overlay: JsonObject): JsonObject {
   const merged: JsonObject = { ...base };
   for (const [key, value] of Object.entries(overlay)) {
     const current = merged[key];
     merged[key] =
-      isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : structuredClone(value);
+      isJsonObject(current) && isJsonObject(value) ? deepMerge(current, value) : structuredClone(value);
   }
   return merged;
 }
