@@ -47,6 +47,9 @@ export interface ReferralDetailsInput {
   requirements?: Opt<{ solutions?: Opt<readonly ReferralSolutionInput[]> }>;
 }
 
+/** A link as on the wire (`{ uri, method }`) or already reduced to its URI. */
+export type ReferralLinkInput = string | { uri?: Opt<string> };
+
 export interface ReferralInput {
   id?: Opt<string>;
   engagementId?: Opt<string>;
@@ -74,6 +77,7 @@ export interface ReferralInput {
     assistanceRequestCode?: Opt<string>;
     invitedBy?: Opt<{ organizationId?: Opt<string>; organizationName?: Opt<string> }>;
   }>;
-  links?: Opt<{ self?: Opt<{ uri?: Opt<string> }>; relatedReferrals?: Opt<{ uri?: Opt<string> }> }>;
+  /** Wire form `{ self: { uri, method } }`; a client that already flattened links may pass the URI strings. */
+  links?: Opt<{ self?: Opt<ReferralLinkInput>; relatedReferrals?: Opt<ReferralLinkInput> }>;
   trackingInfo?: Opt<{ microsoftMsxId?: Opt<string> }>;
 }

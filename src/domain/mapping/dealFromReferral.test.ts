@@ -99,6 +99,11 @@ describe('dealFromReferral', () => {
     expect(odd.customer?.country).toBe('Atlantis');
   });
 
+  it('accepts links already reduced to their URI', () => {
+    const deal = dealFromReferral({ id: 'r1', links: { self: 'https://example.test/r1' } }, defaultMapping);
+    expect(deal.referralLink).toBe('https://example.test/r1');
+  });
+
   it('survives an almost empty referral', () => {
     const deal = dealFromReferral({ id: 'r1' }, defaultMapping);
     expect(deal).toMatchObject({

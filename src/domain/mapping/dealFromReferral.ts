@@ -16,7 +16,7 @@ import {
   referralTypes,
   statusText,
 } from '../coSellDeal.ts';
-import type { ReferralInput, ReferralMemberInput } from '../referralInput.ts';
+import type { ReferralInput, ReferralLinkInput, ReferralMemberInput } from '../referralInput.ts';
 import { allowedSubstatuses } from '../referralStatus.ts';
 import type { Mapping } from './mappingSchema.ts';
 import { currencyOrNull, dateOnly, enumOrNull, numberOrNull, textOrNull, uniqueByKey } from './normalise.ts';
@@ -32,6 +32,9 @@ function statusPairOf(referral: ReferralInput): Pick<CoSellDeal, 'status' | 'sub
   const allowed = allowedSubstatuses[status];
   return { status, substatus: substatus !== null && allowed.includes(substatus) ? substatus : allowed[0]! };
 }
+
+const linkUri = (link: ReferralLinkInput | null | undefined): string | null =>
+  textOrNull(typeof link === 'string' ? link : link?.uri);
 
 /** Normalise a country to alpha-2; an unrecognised value is kept as written so validation can name it. */
 export function normaliseCountry(value: unknown): string | null {
@@ -147,7 +150,7 @@ export function dealFromReferral(
     assistanceRequestCode: assistance satisfies AssistanceRequestCode | null,
     shareWithMicrosoftSellers: referral.consent?.consentToShareReferralWithMicrosoftSellers === true,
     referralId: textOrNull(referral.id),
-    referralLink: textOrNull(referral.links?.self?.uri),
+    referralLink: linkUri(referral.links?.self),
     engagementId: textOrNull(referral.engagementId),
     externalReferenceId: textOrNull(referral.externalReferenceId),
     microsoftCrmId: textOrNull(referral.trackingInfo?.microsoftMsxId),
