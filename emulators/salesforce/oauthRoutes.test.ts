@@ -4,7 +4,7 @@ import * as x509 from '@peculiar/x509';
 import { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/shared/clock.ts';
-import { control, loginAs, startTestEmulator, TEST_API_VERSION } from './sfTestSupport.ts';
+import { control, errorOf, loginAs, startTestEmulator, TEST_API_VERSION } from './sfTestSupport.ts';
 import type { SalesforceEmulator } from './startSalesforceEmulator.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -33,17 +33,6 @@ function oauthConnection(extra: Record<string, unknown> = {}): Connection {
 }
 
 const expireSessions = () => control(emulator, 'clock', { advanceMs: 601_000 });
-
-async function errorOf(
-  promise: PromiseLike<unknown>,
-): Promise<{ name?: string; errorCode?: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { name?: string; errorCode?: string; message: string };
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('password flow', () => {
   it('logs in, exposes identity, and logs in again by itself when the session expires', async () => {

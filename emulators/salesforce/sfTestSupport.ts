@@ -69,3 +69,20 @@ export function useEmulatorSuite(options: SalesforceEmulatorOptions = {}): Emula
   });
   return suite;
 }
+
+export interface CaughtError {
+  name?: string;
+  errorCode?: string;
+  message: string;
+  data?: unknown;
+}
+
+/** The error a call fails with (the test fails if it succeeds). */
+export async function errorOf(promise: PromiseLike<unknown>): Promise<CaughtError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as CaughtError;
+  }
+  throw new Error('expected the call to fail');
+}

@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { useEmulatorSuite } from './sfTestSupport.ts';
+import { errorOf, useEmulatorSuite } from './sfTestSupport.ts';
 
 const suite = useEmulatorSuite();
 
 const newOpportunity = { Name: 'Contoso expansion', StageName: 'Prospecting', CloseDate: '2026-06-30' };
-
-async function errorOf(
-  promise: Promise<unknown>,
-): Promise<{ errorCode?: string; name?: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { errorCode?: string; name?: string; message: string };
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('record CRUD', () => {
   it('creates, reads, updates and deletes an opportunity with system fields and derived stage fields', async () => {
