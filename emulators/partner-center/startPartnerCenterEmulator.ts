@@ -115,12 +115,21 @@ export async function startPartnerCenterEmulator(
     state.clockOffsetMs = clock.offsetMs;
     saveState(path, state);
   };
+  let closed = false;
   const onChange = () => {
-    if (!options.stateFile || saveScheduled) return;
+    if (!options.stateFile || saveScheduled || closed) return;
     saveScheduled = true;
     setImmediate(() => {
       saveScheduled = false;
-      save();
+      if (closed) return;
+      try {
+        save();
+      } catch (error) {
+        logger.error(
+          { err: error, stateFile: options.stateFile },
+          'could not save the emulator state file; check the path is writable',
+        );
+      }
     });
   };
 
@@ -263,6 +272,8 @@ export async function startPartnerCenterEmulator(
       noRole: { username: noRole.username, password: noRole.password },
     },
     async close() {
+      if (closed) return;
+      closed = true;
       await dispatcher.close();
       await Promise.all([app.close(), identityApp.close()]);
       save();
