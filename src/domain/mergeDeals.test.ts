@@ -176,6 +176,17 @@ describe('mergeDeals', () => {
     expect(merge({ ...input, creator: 'partnerCenter' }).merged.name).toBe('From PC');
   });
 
+  it('treats a field missing from an older base like a first sync of that field', () => {
+    const { microsoftCrmId: _dropped, notes: _alsoDropped, ...olderBase } = sampleDeal();
+    const result = merge({
+      base: olderBase as CoSellDeal,
+      partnerCenter: sampleDeal({ notes: 'PC notes' }),
+      salesforce: sampleDeal({ notes: 'SF notes' }),
+    });
+    expect(result.conflicts).toEqual([]);
+    expect(result.merged.notes).toBe('PC notes');
+  });
+
   describe('child collections', () => {
     const solution = (id: string, name = id) => ({ id, name, publisher: 'Fabrikam' });
     const base = sampleDeal({ solutions: [solution('S1'), solution('S2')] });

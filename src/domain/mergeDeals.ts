@@ -240,7 +240,8 @@ export function mergeDeals(request: MergeDealsInput): MergeDealsResult {
     const context: Context = {
       policy: mapping.fields[unit].conflict,
       field: unit,
-      firstSync: input.base === null,
+      // A base written before this field existed has no value for it: treat it like a first sync of that field.
+      firstSync: input.base === null || input.base[unit] === undefined,
       creator: input.creator ?? 'partnerCenter',
       newest: newestSide(input.partnerCenterChangedAt, input.salesforceChangedAt),
       conflicts,
