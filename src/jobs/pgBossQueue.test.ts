@@ -1,4 +1,5 @@
 import pg from 'pg';
+import PgBoss from 'pg-boss';
 import { describe, expect, it } from 'vitest';
 import { postgresBackend, postgresSkipReason, testDatabaseUrl } from '../../test/support/testStores.ts';
 import { describeJobQueueContract, type QueueTestEnvironment, waitFor } from './jobQueueContract.ts';
@@ -69,6 +70,45 @@ if (url === undefined) {
         );
         await queue.work('fits', async () => {}, { concurrency: 3 });
       } finally {
+        await queue.stop();
+        await env.close();
+      }
+    });
+
+    it('lets pg-boss expire an abandoned job only back to retry, never to failed, so it runs again', async () => {
+      const env = await makeEnvironment(url);
+      const schema = env.childSpec.kind === 'pgBoss' ? env.childSpec.schema : '';
+      const queue = await env.open({ pollIntervalMs: 10 });
+      const pool = new pg.Pool({ connectionString: url, max: 2 });
+      const maintenance = new PgBoss({
+        connectionString: url,
+        schema,
+        supervise: false,
+        schedule: false,
+        max: 1,
+      });
+      try {
+        const { id } = await queue.enqueue({ name: 'expiring', key: 'k-expire', payload: { n: 1 } });
+        // A worker claims it with a short lease and dies (its connection, and so its key lock, goes away).
+        const dyingWorker = new PgBossJobStorage(pool, schema, () => {});
+        const claimed = await dyingWorker.claim('expiring', 50);
+        expect(claimed).toMatchObject({ id, attempt: 1 });
+        await dyingWorker.abandon(claimed!);
+        await waitFor('the lease to lapse', async () => (await queue.stats()).running === 0);
+        await maintenance.start();
+        await maintenance.maintain();
+        const { rows } = await pool.query(`SELECT state FROM ${schema}.job WHERE id = $1`, [id]);
+        expect(rows).toEqual([{ state: 'retry' }]);
+
+        const runs: Array<{ id: string; attempt: number }> = [];
+        await queue.work('expiring', async (job) => void runs.push({ id: job.id, attempt: job.attempt }), {
+          concurrency: 1,
+        });
+        await waitFor('the job to run again', () => runs.length === 1);
+        expect(runs).toEqual([{ id, attempt: 2 }]);
+      } finally {
+        await maintenance.stop({ graceful: false });
+        await pool.end();
         await queue.stop();
         await env.close();
       }
