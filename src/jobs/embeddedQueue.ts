@@ -3,6 +3,8 @@
  * handle (WAL, busy_timeout), polled by each worker. Claims are BEGIN IMMEDIATE transactions, so
  * per-key serialization holds across processes that share the file.
  */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { type EmbeddedClaimedJob, EmbeddedJobStorage } from './embeddedJobStorage.ts';
 import { migrateEmbeddedQueue } from './embeddedQueueMigrations.ts';
@@ -19,6 +21,7 @@ export interface EmbeddedQueueOptions extends QueueSettings {
 }
 
 function openDatabase(options: EmbeddedQueueOptions, nowIso: string): Database.Database {
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const db = new Database(options.path);
   try {
     db.pragma('journal_mode = WAL');

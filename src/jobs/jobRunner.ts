@@ -55,6 +55,8 @@ interface Registration {
   pumping: Promise<void> | null;
   pumpAgain: boolean;
   timer: NodeJS.Timeout;
+  /** When fetching last failed and was logged: an outage is logged every FETCH_ERROR_LOG_INTERVAL_MS, not every poll. */
+  fetchErrorLoggedAtMs: number;
 }
 
 interface RunningJob<C extends ClaimedJob> {
@@ -70,6 +72,7 @@ interface RunningJob<C extends ClaimedJob> {
 
 export const DEFAULT_POLL_INTERVAL_MS = 100;
 export const DEFAULT_STOP_TIMEOUT_MS = 30_000;
+const FETCH_ERROR_LOG_INTERVAL_MS = 30_000;
 
 export class JobRunner<C extends ClaimedJob> {
   private readonly registrations = new Map<string, Registration>();
@@ -109,6 +112,7 @@ export class JobRunner<C extends ClaimedJob> {
       running: 0,
       pumping: null,
       pumpAgain: false,
+      fetchErrorLoggedAtMs: Number.NEGATIVE_INFINITY,
       timer: setInterval(() => void this.pump(registration), this.options.pollIntervalMs),
     };
     this.registrations.set(name, registration);
@@ -182,7 +186,14 @@ export class JobRunner<C extends ClaimedJob> {
         }
       } while (registration.pumpAgain && !this.stopped);
     } catch (error) {
-      this.options.logger.error({ err: error, job: registration.name }, 'job queue: fetching work failed');
+      const nowMs = Date.now();
+      if (nowMs - registration.fetchErrorLoggedAtMs >= FETCH_ERROR_LOG_INTERVAL_MS) {
+        registration.fetchErrorLoggedAtMs = nowMs;
+        this.options.logger.error(
+          { err: error, job: registration.name },
+          'job queue: fetching work failed; retrying at every poll (check the database)',
+        );
+      }
     }
   }
 
