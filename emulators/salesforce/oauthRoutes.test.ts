@@ -82,6 +82,23 @@ describe('password flow', () => {
   });
 });
 
+describe('SOAP login', () => {
+  it('logs in without a client secret through the partner SOAP API', async () => {
+    const conn = new Connection({ loginUrl: emulator.url, version: TEST_API_VERSION });
+    const userInfo = await conn.login(emulator.users.admin.username, emulator.users.admin.password);
+    expect(userInfo).toMatchObject({ id: emulator.users.admin.id, organizationId: emulator.orgId });
+    expect(conn.instanceUrl).toBe(emulator.url);
+    expect((await conn.query('SELECT Id FROM Organization')).totalSize).toBe(1);
+    const refused = await errorOf(
+      new Connection({ loginUrl: emulator.url, version: TEST_API_VERSION }).login(
+        emulator.users.admin.username,
+        'nope',
+      ),
+    );
+    expect(refused.message).toContain('INVALID_LOGIN');
+  });
+});
+
 describe('authorization code flow', () => {
   it('auto-approves as the admin, returns a refresh token, and jsforce refreshes with it after expiry', async () => {
     const conn = oauthConnection();

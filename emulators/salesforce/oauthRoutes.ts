@@ -2,13 +2,13 @@
  * OAuth 2.0 endpoints: token (password, refresh_token, client_credentials, authorization_code, JWT bearer),
  * authorize (auto-approves as the admin), revoke, and the identity URL.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { EmulatorContext } from './emulatorContext.ts';
 import { verifyJwtAssertion } from './jwtAssertion.ts';
-import { ADMIN_PASSWORD, INTEGRATION_PASSWORD } from './orgState.ts';
 import { SalesforceApiError } from './salesforceApiError.ts';
 import { bearerToken } from './sessionRegistry.ts';
+import { activeUserByUsername, checkPassword, secretsEqual } from './userCredentials.ts';
 
 type Form = Record<string, string | undefined>;
 const JWT_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -21,12 +21,6 @@ class OAuthError extends Error {
   ) {
     super(description);
   }
-}
-
-function secretsEqual(left: string, right: string): boolean {
-  const a = Buffer.from(left);
-  const b = Buffer.from(right);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 export function registerOAuthRoutes(app: FastifyInstance, context: EmulatorContext): void {
@@ -42,21 +36,6 @@ export function registerOAuthRoutes(app: FastifyInstance, context: EmulatorConte
     }
     return connectedApp.clientId;
   };
-
-  const userByUsername = (username: string | undefined) =>
-    org
-      .liveRecords('User')
-      .find(
-        (user) =>
-          String(user['Username']).toLowerCase() === username?.toLowerCase() && user['IsActive'] === true,
-      );
-
-  const passwordOf = (userId: string): string =>
-    userId === org.state.adminUserId
-      ? ADMIN_PASSWORD
-      : userId === org.state.integrationUserId
-        ? INTEGRATION_PASSWORD
-        : '';
 
   /** `refresh`: issue a new refresh token, or bind the access token to the one being used. */
   const tokenResponse = (
@@ -87,11 +66,8 @@ export function registerOAuthRoutes(app: FastifyInstance, context: EmulatorConte
     switch (form['grant_type']) {
       case 'password': {
         const clientId = checkClient(form, true);
-        const user = userByUsername(form['username']);
-        const userId = user ? String(user['Id']) : '';
-        if (!user || !form['password'] || !secretsEqual(form['password'], passwordOf(userId))) {
-          throw new OAuthError('invalid_grant', 'authentication failure');
-        }
+        const userId = checkPassword(org, form['username'], form['password']);
+        if (userId === null) throw new OAuthError('invalid_grant', 'authentication failure');
         return tokenResponse(userId, { refresh: false, scope: 'api', clientId });
       }
       case 'refresh_token': {
@@ -133,7 +109,7 @@ export function registerOAuthRoutes(app: FastifyInstance, context: EmulatorConte
           nowMs: org.now().getTime(),
         });
         if (!verified.ok) throw new OAuthError(verified.error.code, verified.error.message);
-        const user = userByUsername(verified.value.username);
+        const user = activeUserByUsername(org, verified.value.username);
         if (!user) throw new OAuthError('invalid_grant', "user hasn't approved this consumer");
         return tokenResponse(String(user['Id']), {
           refresh: false,

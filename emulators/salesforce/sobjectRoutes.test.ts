@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorOf, useEmulatorSuite } from './sfTestSupport.ts';
+import { errorOf, loginAs, useEmulatorSuite } from './sfTestSupport.ts';
 
 const suite = useEmulatorSuite();
 
@@ -106,6 +106,19 @@ describe('upsert by external id', () => {
     expect(again).toMatchObject({ id: first.id, success: true, created: false });
     const user = await suite.conn.sobject('User').retrieve(first.id!);
     expect(user['Name']).toBe('Sam Seller');
+  });
+
+  it('answers an update with 204 (no body) before API version 46', async () => {
+    const old = await loginAs(suite.emulator, 'admin', '45.0');
+    await old
+      .sobject('User')
+      .create({ Username: 'old@example.com', Email: 'old@example.com', LastName: 'Old' });
+    const result = await old
+      .sobject('User')
+      .upsert({ Username: 'old@example.com', Title: 'Manager' }, 'Username');
+    expect(result).toEqual({ success: true, errors: [] });
+    const [user] = (await old.query("SELECT Title FROM User WHERE Username = 'old@example.com'")).records;
+    expect(user?.['Title']).toBe('Manager');
   });
 
   it('answers 404 NOT_FOUND for a field that is not an external id', async () => {

@@ -18,6 +18,7 @@ import { installRestGuard } from './restGuard.ts';
 import { SalesforceApiError } from './salesforceApiError.ts';
 import { SalesforceOrg } from './salesforceOrg.ts';
 import { SessionRegistry } from './sessionRegistry.ts';
+import { registerSoapLoginRoute } from './soapLoginRoute.ts';
 import { registerSObjectRoutes } from './sobjectRoutes.ts';
 import { StateFile } from './stateFile.ts';
 
@@ -171,6 +172,7 @@ export async function startSalesforceEmulator(
   registerOAuthRoutes(app, context);
   registerControlRoutes(app, context);
   registerMetadataRoutes(app, context);
+  registerSoapLoginRoute(app, context);
   await app.register(async (scope) => {
     installRestGuard(scope, context);
     registerSObjectRoutes(scope, context);
