@@ -168,8 +168,14 @@ export const mappingSchema = z.strictObject({
       onHold: nonEmpty.default('Prospecting'),
       /** Stage written when a referral becomes Active/Accepted from outside Salesforce. */
       accept: nonEmpty.default('Qualification'),
-      wonStages: z.array(nonEmpty).min(1).default(['Closed Won']),
-      lostStages: z.array(nonEmpty).min(1).default(['Closed Lost']),
+      wonStages: z
+        .array(nonEmpty)
+        .min(1, 'List at least one won stage, e.g. Closed Won')
+        .default(['Closed Won']),
+      lostStages: z
+        .array(nonEmpty)
+        .min(1, 'List at least one lost stage, e.g. Closed Lost')
+        .default(['Closed Lost']),
       declined: nonEmpty.default('Closed Lost'),
       expired: nonEmpty.default('Closed Lost'),
       /** A non-empty value here when the opportunity is closed lost from the on-hold stage declines the referral. */

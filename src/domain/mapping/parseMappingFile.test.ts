@@ -60,12 +60,23 @@ describe('parseMappingFile', () => {
       reason: 'invalid_value',
     });
     expect(byPath['fields.nmae']).toMatchObject({ line: 4, column: 3, reason: 'unknown_key' });
-    expect(byPath['fields.nmae']?.message).toMatch(/^map\.yaml:4:3 Unknown key "nmae".*fix its spelling/);
+    expect(byPath['fields.nmae']?.message).toBe(
+      'map.yaml:4:3 Unknown key "nmae" at fields.nmae: did you mean "name"?',
+    );
     expect(byPath['stages.onHold']).toMatchObject({ line: 7, column: 11 });
     expect(byPath['stages.onHold']?.message).toContain('choose an open stage');
     expect(byPath['transforms.salesforce.Region__c']).toMatchObject({ line: 10 });
     expect(byPath['transforms.salesforce.Region__c']?.message).toContain('JSONata');
     expect(result.error).toHaveLength(4);
+    expect(result.error.map((problem) => problem.line)).toEqual([3, 4, 7, 10]);
+  });
+
+  it('suggests nothing when an unknown key is not close to a known one', () => {
+    const result = parseMappingFile('webhooks:\n  url: x\n', 'map.yaml');
+    expect(result).toMatchObject({
+      ok: false,
+      error: [{ message: 'map.yaml:1:1 Unknown key "webhooks" at webhooks: remove it or fix its spelling' }],
+    });
   });
 
   it('points at YAML syntax errors', () => {

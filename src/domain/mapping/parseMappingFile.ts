@@ -78,12 +78,16 @@ export function parseMappingFile(yamlText: string, fileName: string): Result<Map
   }
   const merged = mergeWithDefaults(content);
   if (merged.ok) return merged;
+  const byPosition = (a: MappingProblem, b: MappingProblem) =>
+    (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
   return fail(
-    merged.error.map((problem): MappingProblem => {
-      const found = locate(document.contents, problem.path, problem.reason === 'unknown_key');
-      if (!found?.node.range) return { ...problem, message: `${fileName}: ${problem.message}` };
-      const { line, col } = at(found.node.range[0]);
-      return { ...problem, line, column: col, message: `${fileName}:${line}:${col} ${problem.message}` };
-    }),
+    merged.error
+      .map((problem): MappingProblem => {
+        const found = locate(document.contents, problem.path, problem.reason === 'unknown_key');
+        if (!found?.node.range) return { ...problem, message: `${fileName}: ${problem.message}` };
+        const { line, col } = at(found.node.range[0]);
+        return { ...problem, line, column: col, message: `${fileName}:${line}:${col} ${problem.message}` };
+      })
+      .sort(byPosition),
   );
 }
