@@ -175,6 +175,40 @@ describe('SalesforceClient against the emulator', () => {
     expect(first.fields.map((f) => f.name)).toContain(n.referralId);
   });
 
+  it('classifies outages as transient: a 503, an HTML error page, a dropped connection', async () => {
+    const [target] = await client.queryAll<{ Id: string }>(
+      "SELECT Id FROM Opportunity WHERE Name LIKE 'Batch %' LIMIT 1",
+    );
+    const update = () => client.update('Opportunity', { Id: String(target?.Id), Amount: 5 });
+    const inject = (rule: Record<string, unknown>) =>
+      org.control('/__emulator/faults', {
+        match: { method: 'PATCH', path: '/services/data/' },
+        count: 1,
+        ...rule,
+      });
+
+    await inject({ status: 503 });
+    const unavailable = await upstreamRejection(update());
+    expect(unavailable.kind).toBe('transient');
+    expect(unavailable.message).toContain('will be retried');
+
+    await inject({ status: 502, html: true });
+    const html = await upstreamRejection(update());
+    expect(html.kind).toBe('transient');
+    expect(html.message).toContain('HTML page');
+    expect(html.message).not.toContain('<html');
+
+    await inject({ drop: true });
+    const dropped = await upstreamRejection(update());
+    expect(dropped.kind).toBe('transient');
+
+    await update();
+    const [row] = await client.queryAll<{ Amount: number }>(
+      `SELECT Amount FROM Opportunity WHERE Id = '${target?.Id}'`,
+    );
+    expect(row?.Amount).toBe(5);
+  });
+
   it('tracks API usage and turns daily limit exhaustion into rate_limited', async () => {
     await org.control('/__emulator/limits', { used: 900, max: 1000 });
     await client.queryAll('SELECT Id FROM Opportunity LIMIT 1');
