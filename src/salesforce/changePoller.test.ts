@@ -166,6 +166,25 @@ describe('ChangePoller against the emulator and a real SQLite store', () => {
     ]);
   });
 
+  it('runs overlapping polls one after the other, each with its own handler', async () => {
+    const poller = newPoller();
+    await poller.poll();
+    const id = synced[9] as string;
+    await admin.sobject('Opportunity').update({ Id: id, Amount: 9 });
+    const handled: string[][] = [[], []];
+    const [first, second] = await Promise.all([
+      poller.poll(async (changes) => {
+        handled[0]?.push(...changes.map((c) => c.opportunityId));
+      }),
+      poller.poll(async (changes) => {
+        handled[1]?.push(...changes.map((c) => c.opportunityId));
+      }),
+    ]);
+    expect(first.changes.map((c) => c.opportunityId)).toEqual([id]);
+    expect(second.changes).toEqual([]);
+    expect(handled).toEqual([[id], []]);
+  });
+
   it('keeps the cursor when the changes could not be handed on, so they come again', async () => {
     const poller = newPoller();
     await poller.poll();

@@ -64,7 +64,7 @@ export class ChangePoller {
   private readonly overlapMs: number;
   private readonly clock: Clock;
   private readonly fingerprintFields: readonly string[];
-  private running: Promise<PollResult> | null = null;
+  private tail: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ChangePollerOptions) {
     this.names = options.fieldNames ?? defaultSalesforceFieldNames;
@@ -88,14 +88,15 @@ export class ChangePoller {
   /**
    * Reads the changes since the stored cursors, hands them to `onChanges` (e.g. to enqueue sync jobs) and
    * then stores the cursors. If `onChanges` throws, the cursors stay and the same changes come again.
-   * Overlapping calls share one poll.
+   * Calls made while a poll runs wait for it, then poll themselves: one poller never reads twice at once.
    */
   poll(onChanges?: (changes: ChangedOpportunity[]) => Promise<void>): Promise<PollResult> {
-    if (this.running) return this.running;
-    this.running = this.pollOnce(onChanges).finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    const run = this.tail.then(() => this.pollOnce(onChanges));
+    this.tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   private async pollOnce(onChanges?: (changes: ChangedOpportunity[]) => Promise<void>): Promise<PollResult> {
