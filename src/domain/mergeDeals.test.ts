@@ -100,7 +100,8 @@ describe('mergeDeals', () => {
     expect(result.toPartnerCenter).toEqual([
       { field: 'status', before: 'Active', after: 'Closed' },
       { field: 'substatus', before: 'Accepted', after: 'Won' },
-    ]);
+    ]); // The opportunity's status text must learn the new Partner Center status too.
+    expect(result.toSalesforce).toEqual([{ field: 'status', before: 'Closed', after: 'Closed' }]);
   });
 
   it('never sends a Partner Center-owned field back: a Salesforce edit of the referral id is overwritten', () => {

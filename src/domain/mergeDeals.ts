@@ -225,6 +225,8 @@ function changesFor(
  * - fields Salesforce does not store (see `salesforceStores`) take Partner Center's value and produce no
  *   Salesforce change, and so do attributes it does not store (e.g. account size without a size field);
  *   status and substatus merge as one value.
+ * When a stage move sends a new status to Partner Center, `toSalesforce` also carries a `status` change (often with
+ * `before` equal to `after`) so the opportunity's status text records the new Partner Center status.
  * When both sides equal the base the result has no changes (echo suppression).
  */
 export function mergeDeals(request: MergeDealsInput): MergeDealsResult {
@@ -249,16 +251,27 @@ export function mergeDeals(request: MergeDealsInput): MergeDealsResult {
     merged = { ...merged, ...mergeUnit(unit, input, context) };
   }
   const direction = (field: DealField) => mapping.fields[field === 'substatus' ? 'status' : field].direction;
-  return {
+  const toSalesforce = changesFor(
+    input.salesforce,
     merged,
-    toSalesforce: changesFor(
-      input.salesforce,
-      merged,
-      (field) => salesforceStores(field, mapping) && direction(field) !== 'toPartnerCenter',
-    ),
-    toPartnerCenter: changesFor(input.partnerCenter, merged, (field) => direction(field) !== 'toSalesforce'),
-    conflicts,
-  };
+    (field) => salesforceStores(field, mapping) && direction(field) !== 'toPartnerCenter',
+  );
+  const toPartnerCenter = changesFor(
+    input.partnerCenter,
+    merged,
+    (field) => direction(field) !== 'toSalesforce',
+  );
+  const statusSent = toPartnerCenter.some(
+    (change) => change.field === 'status' || change.field === 'substatus',
+  );
+  const statusWritten = toSalesforce.some(
+    (change) => change.field === 'status' || change.field === 'substatus',
+  );
+  if (statusSent && !statusWritten && salesforceStores('status', mapping)) {
+    // The stage already says it; the status text field must learn what Partner Center now holds.
+    toSalesforce.push({ field: 'status', before: input.salesforce.status, after: merged.status });
+  }
+  return { merged, toSalesforce, toPartnerCenter, conflicts };
 }
 
 /** The deal after writing `changes` to it: what a side looks like once the sync has written to it. */

@@ -41,6 +41,15 @@ describe('salesforceOpportunityFields', () => {
     expect(fields['StageName']).toBe('Negotiation/Review');
   });
 
+  it('leaves the stage of an active referral alone on an update that does not say the current stage', () => {
+    expect(salesforceOpportunityFields(sampleDeal(), defaultMapping, ['status'])).toEqual({
+      Partner_Center_Status__c: 'Active/Accepted',
+    });
+    expect(
+      salesforceOpportunityFields(sampleDeal(), defaultMapping, ['status'], { currentStage: 'Prospecting' }),
+    ).toEqual({ StageName: 'Qualification', Partner_Center_Status__c: 'Active/Accepted' });
+  });
+
   it('writes the decline reason with a declined status', () => {
     const deal = sampleDeal({ status: 'Closed', substatus: 'Declined', statusReason: 'No capacity' });
     expect(salesforceOpportunityFields(deal, defaultMapping, ['status', 'statusReason'])).toEqual({

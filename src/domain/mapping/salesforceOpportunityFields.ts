@@ -6,7 +6,11 @@ import type { Mapping, ScalarMappedField } from './mappingSchema.ts';
 import { salesforceStores } from './salesforceStores.ts';
 
 export interface SalesforceFieldOptions {
-  /** The opportunity's current stage, so an accepted referral keeps its open stage. */
+  /**
+   * The opportunity's current stage, so an accepted referral keeps its open stage. Pass it on every update: when it
+   * is not given, an update for an Active referral writes the status text but leaves the stage alone (it cannot tell
+   * the seller's open stage from the on-hold one). `null` means the opportunity has no stage yet.
+   */
   currentStage?: string | null;
   /** Outcome of this sync for the ✔/✖ name mark (applied only when the mapping's `nameStatusMark` is on). */
   syncOk?: boolean;
@@ -44,9 +48,10 @@ export function salesforceOpportunityFields(
   changedFields?: readonly DealField[] | null,
   options: SalesforceFieldOptions = {},
 ): Record<string, unknown> {
-  const { currentStage = null, syncOk } = options;
+  const { currentStage, syncOk } = options;
+  const isUpdate = changedFields !== undefined && changedFields !== null;
   const wanted = (field: DealField): boolean =>
-    (changedFields === undefined || changedFields === null || changedFields.includes(field)) &&
+    (!isUpdate || changedFields.includes(field)) &&
     salesforceStores(field, mapping) &&
     mapping.fields[field === 'substatus' ? 'status' : field].direction !== 'toPartnerCenter';
   const apiName = (field: ScalarMappedField) => mapping.fields[field].salesforceField;
@@ -71,10 +76,12 @@ export function salesforceOpportunityFields(
     if (wanted(field)) put(apiName(field), deal[field]);
   }
   if (wanted('status') || wanted('substatus')) {
-    put(apiName('status'), stageFromStatus(deal.status, deal.substatus, mapping, currentStage));
+    if (!(isUpdate && currentStage === undefined && deal.status === 'Active')) {
+      put(apiName('status'), stageFromStatus(deal.status, deal.substatus, mapping, currentStage ?? null));
+    }
     put(mapping.opportunity.statusTextField, statusText(deal.status, deal.substatus));
     if (deal.substatus === 'Declined') put(mapping.stages.declineReasonField, deal.statusReason);
   }
-  if (changedFields === undefined || changedFields === null) put(mapping.opportunity.syncFlagField, true);
+  if (!isUpdate) put(mapping.opportunity.syncFlagField, true);
   return out;
 }
