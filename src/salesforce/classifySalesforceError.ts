@@ -1,9 +1,5 @@
 import { type ErrorKind, UpstreamError } from '../shared/upstreamError.ts';
-import {
-  defaultSalesforceFieldNames,
-  opportunityCustomFields,
-  solutionCustomFields,
-} from './salesforceFieldNames.ts';
+import { packageApiNames } from './salesforceFieldNames.ts';
 
 /** Salesforce answers REQUEST_LIMIT_EXCEEDED without Retry-After; the daily budget is rolling, so back off a while. */
 export const DAILY_LIMIT_RETRY_AFTER_SECONDS = 15 * 60;
@@ -179,18 +175,19 @@ export function classifySalesforceError(error: unknown, context: SalesforceError
         `${op} failed for now (${code || 'network error'}: ${text}); it will be retried.`,
       );
     case 'conflict':
-      return init('conflict', `${op} conflicted with data in Salesforce (${code}: ${text}).`);
+      return init(
+        'conflict',
+        code === 'MULTIPLE_CHOICES'
+          ? `${op} matched several Salesforce records (${text}); only one may hold this external id. Merge or clear the duplicates, then retry.`
+          : `${op} conflicted with a change made in Salesforce at the same time (${code}: ${text}); the record will be read again and merged.`,
+      );
     default:
       return init('permanent', permanentMessage(op, code, text, context));
   }
 }
 
 function permanentMessage(op: string, code: string, text: string, context: SalesforceErrorContext): string {
-  const packageFields = context.packageFieldNames ?? [
-    ...opportunityCustomFields(defaultSalesforceFieldNames),
-    ...solutionCustomFields(defaultSalesforceFieldNames),
-    defaultSalesforceFieldNames.solutionObject,
-  ];
+  const packageFields = context.packageFieldNames ?? packageApiNames();
   const mentionsPackage = packageFields.some((name) => text.includes(name));
   if ((code === 'INVALID_FIELD' || code === 'INVALID_TYPE' || code === 'NOT_FOUND') && mentionsPackage) {
     return `${op} failed: the Partner Center fields are missing or not visible to the integration user (${code}: ${text}). Run \`cosell salesforce install\`.`;

@@ -2,11 +2,7 @@ import type { Connection, DescribeSObjectResult } from 'jsforce';
 import type { Result } from '../shared/result.ts';
 import { type ErrorKind, UpstreamError } from '../shared/upstreamError.ts';
 import { classifySalesforceError, kindOfSalesforceCode } from './classifySalesforceError.ts';
-import {
-  defaultSalesforceFieldNames,
-  opportunityCustomFields,
-  solutionCustomFields,
-} from './salesforceFieldNames.ts';
+import { packageApiNames } from './salesforceFieldNames.ts';
 import { soqlString } from './soqlLiteral.ts';
 
 /** sObject Collections accept at most 200 records per call. */
@@ -97,11 +93,7 @@ export class SalesforceClient {
     readonly conn: Connection,
     options: SalesforceClientOptions = {},
   ) {
-    this.packageFieldNames = options.packageFieldNames ?? [
-      ...opportunityCustomFields(defaultSalesforceFieldNames),
-      ...solutionCustomFields(defaultSalesforceFieldNames),
-      defaultSalesforceFieldNames.solutionObject,
-    ];
+    this.packageFieldNames = options.packageFieldNames ?? packageApiNames();
   }
 
   /** Runs one jsforce call and classifies whatever it throws. */

@@ -63,3 +63,8 @@ export function opportunityCustomFields(names: SalesforceFieldNames): string[] {
 export function solutionCustomFields(names: SalesforceFieldNames): string[] {
   return [names.solutionOpportunity, names.solutionId, names.solutionName, names.solutionPublisher];
 }
+
+/** Every API name the package creates (fields and the solution object): an unknown one means "install". */
+export function packageApiNames(names: SalesforceFieldNames = defaultSalesforceFieldNames): string[] {
+  return [...opportunityCustomFields(names), ...solutionCustomFields(names), names.solutionObject];
+}
