@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { control, errorOf, loginAs, startTestEmulator, useEmulatorSuite } from './sfTestSupport.ts';
 
 const suite = useEmulatorSuite();
@@ -66,16 +66,6 @@ describe('faults', () => {
 });
 
 describe('org settings', () => {
-  afterAll(async () => {
-    await control(suite.emulator, 'org-settings', {
-      multiCurrency: false,
-      teamSelling: true,
-      notesEnabled: true,
-      currencies: ['USD'],
-      defaultCurrency: 'USD',
-    });
-  });
-
   it('adds CurrencyIsoCode and CurrencyType with multi-currency', async () => {
     await control(suite.emulator, 'org-settings', {
       multiCurrency: true,
@@ -155,6 +145,8 @@ describe('org settings', () => {
     expect(await body.text()).toBe('<p>Customer wants Azure</p>');
     await control(suite.emulator, 'org-settings', { notesEnabled: false });
     expect((await errorOf(suite.conn.query('SELECT Id FROM ContentNote'))).errorCode).toBe('INVALID_TYPE');
+    await control(suite.emulator, 'reset');
+    expect((await suite.conn.query('SELECT Id FROM ContentNote')).totalSize).toBe(0);
   });
 });
 

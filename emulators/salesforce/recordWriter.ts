@@ -102,6 +102,9 @@ export class RecordWriter {
     const object = this.object(objectName);
     const existing = this.existing(object, rawId);
     requireOperation(object, object.updateable, 'update');
+    if (object.name === 'Lead' && existing['IsConverted'] === true) {
+      throw new SalesforceApiError(400, 'CANNOT_UPDATE_CONVERTED_LEAD', 'cannot reference converted lead');
+    }
     const values = this.coerce(object, input, 'update', userId);
     const record: SfRecord = { ...existing, ...values };
     const nulled = object.fields.filter(

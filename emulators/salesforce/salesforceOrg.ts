@@ -154,7 +154,7 @@ export class SalesforceOrg {
     this.schemaChanged();
   }
 
-  /** Clears records and deployed metadata; keeps users, the connected app and org settings. */
+  /** Clears records, deployed metadata and API usage, restores default org settings; keeps users, sessions and the connected app. */
   reset(): void {
     const users = this.state.records['User'] ?? {};
     const fresh = initialOrgState(this.state.apiUsage.max);
@@ -165,7 +165,6 @@ export class SalesforceOrg {
       integrationUserId: this.state.integrationUserId,
       sequences: { ...fresh.sequences, '005': this.state.sequences['005'] ?? 3 },
       records: { User: users },
-      settings: this.state.settings,
       connectedApp: this.state.connectedApp,
       sessions: this.state.sessions,
       refreshTokens: this.state.refreshTokens,

@@ -151,6 +151,29 @@ describe('query semantics', () => {
     expect(aggregate[0]).toMatchObject({ total: 3 });
   });
 
+  it('aggregates with MIN, MAX, SUM, AVG and COUNT_DISTINCT, grouped or not', async () => {
+    const [totals] = await query(
+      'SELECT SUM(Amount) total, MAX(Amount), MIN(CloseDate), AVG(Amount) FROM Opportunity',
+    );
+    expect(totals).toMatchObject({
+      attributes: { type: 'AggregateResult' },
+      total: 600,
+      expr0: 300,
+      expr1: '2026-01-15',
+      expr2: 200,
+    });
+    const byStage = await query(
+      'SELECT IsClosed, COUNT(Id) n, COUNT_DISTINCT(StageName) stages FROM Opportunity GROUP BY IsClosed ORDER BY IsClosed',
+    );
+    expect(byStage.map((row) => [row['IsClosed'], row['n'], row['stages']])).toEqual([
+      [false, 2, 2],
+      [true, 2, 2],
+    ]);
+    await expect(conn.query('SELECT Name, COUNT(Id) FROM Opportunity')).rejects.toMatchObject({
+      errorCode: 'MALFORMED_QUERY',
+    });
+  });
+
   it('returns parent fields as nested records, null when the lookup is empty', async () => {
     const records = await query(
       'SELECT Name, Account.Name, Account.BillingCountry, Owner.Email FROM Opportunity ORDER BY Name',

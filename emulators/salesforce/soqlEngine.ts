@@ -1,8 +1,9 @@
 /**
  * Executes SOQL against the org's records: field lists with parent paths and child sub-queries, WHERE,
- * ORDER BY, LIMIT/OFFSET, COUNT(), semi-joins, field-level security and deleted rows for queryAll.
+ * ORDER BY, LIMIT/OFFSET, aggregates with GROUP BY, semi-joins, field-level security and deleted rows for queryAll.
  */
 import {
+  type GroupByClause,
   type OrderByClause,
   parseQuery,
   type Query,
@@ -14,6 +15,12 @@ import type { FieldAccess, OrgSchema } from './orgSchema.ts';
 import { attributesOf, type WireRecord, wireValue } from './recordWire.ts';
 import { SalesforceApiError } from './salesforceApiError.ts';
 import type { SalesforceOrg } from './salesforceOrg.ts';
+import {
+  type AggregateColumn,
+  type AggregateFunction,
+  aggregateRows,
+  isAggregateFunction,
+} from './soqlAggregate.ts';
 import { type ConditionTree, conditionTree, leafMatches } from './soqlCondition.ts';
 
 export interface QueryOptions {
@@ -38,7 +45,7 @@ interface CompiledPath {
 type Projection =
   | { kind: 'path'; path: CompiledPath }
   | { kind: 'child'; relationshipName: string; childObject: ObjectDef; field: string; query: Subquery }
-  | { kind: 'count'; alias: string; argument: CompiledPath | null };
+  | { kind: 'aggregate'; fn: AggregateFunction; alias: string; argument: CompiledPath | null };
 
 const noSuchColumn = (name: string, object: ObjectDef) =>
   new SalesforceApiError(
@@ -68,38 +75,84 @@ export class SoqlEngine {
       throw new SalesforceApiError(400, 'MALFORMED_QUERY', `unexpected token in query: ${detail}`);
     }
     const object = this.objectNamed(query.sObject ?? '');
-    if (query.groupBy || query.having) {
-      throw new SalesforceApiError(
-        400,
-        'MALFORMED_QUERY',
-        'GROUP BY and HAVING are not supported by the emulator',
-      );
+    if (query.having) {
+      throw new SalesforceApiError(400, 'MALFORMED_QUERY', 'HAVING is not supported by the emulator');
     }
     const projections = this.compileFields(object, query.fields ?? []);
+    const groupBy = query.groupBy ? (Array.isArray(query.groupBy) ? query.groupBy : [query.groupBy]) : [];
+    const [only] = projections;
+    const countOnly =
+      projections.length === 1 &&
+      only?.kind === 'aggregate' &&
+      only.fn === 'COUNT' &&
+      only.argument === null &&
+      only.alias === '';
+    if (countOnly && groupBy.length === 0) {
+      return { totalSize: this.select(object, query, this.candidates(object)).length, records: [] };
+    }
+    if (groupBy.length > 0 || projections.some((projection) => projection.kind === 'aggregate')) {
+      return this.aggregate(object, query, projections, groupBy);
+    }
     const rows = this.select(object, query, this.candidates(object));
-    const counts = projections.filter((projection) => projection.kind === 'count');
-    if (counts.length > 0) {
-      if (counts.length !== projections.length) {
+    return { totalSize: rows.length, records: rows.map((row) => this.project(object, row, projections)) };
+  }
+
+  /** Aggregate queries: filter, group, aggregate, then ORDER BY grouped columns, OFFSET and LIMIT on groups. */
+  private aggregate(
+    object: ObjectDef,
+    query: Query,
+    projections: Projection[],
+    groupBy: GroupByClause[],
+  ): QueryOutcome {
+    const groupPaths = groupBy.map((clause) => {
+      if (!('field' in clause) || !clause.field) {
         throw new SalesforceApiError(
           400,
           'MALFORMED_QUERY',
-          'Field must be grouped or aggregated when COUNT is used',
+          'GROUP BY functions are not supported by the emulator',
         );
       }
-      const [first] = counts;
-      if (first?.kind === 'count' && first.alias === '' && first.argument === null)
-        return { totalSize: rows.length, records: [] };
-      const record: WireRecord = { attributes: { type: 'AggregateResult' } };
-      counts.forEach((projection, index) => {
-        if (projection.kind !== 'count') return;
-        const value = projection.argument
-          ? rows.filter((row) => this.pathValue(row, projection.argument as CompiledPath) !== null).length
-          : rows.length;
-        record[projection.alias || `expr${index}`] = value;
-      });
-      return { totalSize: 1, records: [record] };
-    }
-    return { totalSize: rows.length, records: rows.map((row) => this.project(object, row, projections)) };
+      return this.compilePath(object, clause.field);
+    });
+    const columns = projections.map((projection): AggregateColumn => {
+      if (projection.kind === 'child') {
+        throw new SalesforceApiError(
+          400,
+          'MALFORMED_QUERY',
+          'Sub-queries cannot be combined with aggregate functions',
+        );
+      }
+      if (projection.kind === 'aggregate') {
+        const { argument } = projection;
+        return {
+          kind: 'aggregate',
+          fn: projection.fn,
+          alias: projection.alias,
+          value: argument ? (row) => this.pathValue(row as SfRecord, argument) : null,
+        };
+      }
+      const { path } = projection;
+      const grouped = groupPaths.some(
+        (candidate) =>
+          candidate.fieldName === path.fieldName &&
+          candidate.relationships.length === path.relationships.length,
+      );
+      if (!grouped) {
+        throw new SalesforceApiError(
+          400,
+          'MALFORMED_QUERY',
+          `Field must be grouped or aggregated: ${path.fieldName}`,
+        );
+      }
+      return { kind: 'group', name: path.fieldName, value: (row) => this.pathValue(row as SfRecord, path) };
+    });
+    const { limit, offset, orderBy, ...filter } = query;
+    const ordered = orderBy ? { ...filter, orderBy } : filter;
+    const rows = this.select(object, ordered, this.candidates(object));
+    let records = aggregateRows(rows, columns, groupBy.length > 0);
+    if (offset !== undefined) records = records.slice(offset);
+    if (limit !== undefined) records = records.slice(0, limit);
+    return { totalSize: records.length, records };
   }
 
   private objectNamed(name: string): ObjectDef {
@@ -197,16 +250,18 @@ export class SoqlEngine {
           };
         }
         case 'FieldFunctionExpression': {
-          if (selected.functionName.toUpperCase() !== 'COUNT') {
+          const fn = selected.functionName.toUpperCase();
+          if (!isAggregateFunction(fn)) {
             throw new SalesforceApiError(
               400,
               'MALFORMED_QUERY',
-              `The emulator supports COUNT() only, not ${selected.functionName}()`,
+              `The emulator does not support the function ${selected.functionName}() in SELECT`,
             );
           }
           const [argument] = selected.parameters;
           return {
-            kind: 'count',
+            kind: 'aggregate',
+            fn,
             alias: selected.alias ?? '',
             argument: typeof argument === 'string' ? this.compilePath(object, argument) : null,
           };
@@ -331,7 +386,7 @@ export class SoqlEngine {
     const { version } = this.options;
     const wire: WireRecord = { attributes: attributesOf(version, object.name, row['Id']) };
     for (const projection of projections) {
-      if (projection.kind === 'count') continue;
+      if (projection.kind === 'aggregate') continue;
       if (projection.kind === 'child') {
         const children = this.candidates(projection.childObject).filter(
           (child) => child[projection.field] === row['Id'],
