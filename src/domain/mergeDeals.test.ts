@@ -313,6 +313,34 @@ describe('mergeDeals', () => {
       );
     });
 
+    it('direction: a one-way field never produces a change towards its source, whatever the mapping', () => {
+      const mapped = Object.keys(defaultMapping.fields) as (keyof Mapping['fields'])[];
+      const directions = fc.record(
+        Object.fromEntries(
+          mapped.map((field) => [field, fc.constantFrom('both', 'toSalesforce', 'toPartnerCenter')]),
+        ) as {
+          [K in keyof Mapping['fields']]: fc.Arbitrary<'both' | 'toSalesforce' | 'toPartnerCenter'>;
+        },
+      );
+      fc.assert(
+        fc.property(sideInput, directions, (generated, chosen) => {
+          const mapping = mappingWith({
+            fields: Object.fromEntries(mapped.map((field) => [field, { direction: chosen[field] }])),
+          });
+          const result = mergeDeals({ ...build(generated), mapping });
+          const unitOf = (field: DealField) => (field === 'substatus' ? 'status' : field);
+          for (const change of result.toPartnerCenter)
+            expect(chosen[unitOf(change.field)]).not.toBe('toSalesforce');
+          for (const change of result.toSalesforce) {
+            // The status text echo for a status sent to Partner Center is the one allowed exception.
+            if (change.field !== 'status' || !deepEqual(change.before, change.after)) {
+              expect(chosen[unitOf(change.field)]).not.toBe('toPartnerCenter');
+            }
+          }
+        }),
+      );
+    });
+
     it('no lost update: a one-sided change always survives; both-sided ones follow the policy and are reported', () => {
       fc.assert(
         fc.property(sideInput, (generated) => {

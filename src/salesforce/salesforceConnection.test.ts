@@ -11,7 +11,9 @@ import {
   openSalesforceConnection,
   resolveLoginUrl,
   SALESFORCE_API_VERSION,
+  SALESFORCE_CALL_CLIENT,
 } from './salesforceConnection.ts';
+import { startRecordingProxy } from './testing/recordingProxy.ts';
 import {
   type SalesforceTestOrg,
   startSalesforceTestOrg,
@@ -171,6 +173,32 @@ describe('openSalesforceConnection against the emulator', () => {
       }),
     );
     expect(revoked.kind).toBe('auth');
+  });
+
+  it('sends every REST call with the fixed API version and Sforce-Call-Options: client=cosell-connector', async () => {
+    const proxy = await startRecordingProxy(org.url);
+    try {
+      const conn = await openSalesforceConnection({
+        loginUrl: proxy.url,
+        auth: {
+          flow: 'clientCredentials',
+          clientId: org.emulator.connectedApp.clientId,
+          clientSecret: org.emulator.connectedApp.clientSecret,
+        },
+      });
+      await whoAmI(conn);
+      await conn
+        .sobject('Opportunity')
+        .create({ Name: 'Call options', StageName: 'Prospecting', CloseDate: '2026-12-31' });
+      const rest = proxy.requests.filter((r) => r.path.startsWith('/services/data/'));
+      expect(rest.map((r) => r.method)).toEqual(['GET', 'POST']);
+      for (const request of rest) {
+        expect(request.path.startsWith(`/services/data/v${SALESFORCE_API_VERSION}/`)).toBe(true);
+        expect(request.headers['sforce-call-options']).toBe(`client=${SALESFORCE_CALL_CLIENT}`);
+      }
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('signs in with username and password, warning that it is for development only', async () => {
