@@ -1,10 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { defaultMapping } from './defaultMapping.ts';
 import { parseMappingFile } from './parseMappingFile.ts';
 
 describe('parseMappingFile', () => {
   it('gives the default mapping for an empty file', () => {
     expect(parseMappingFile('', 'cosell-mapping.yaml')).toEqual({ ok: true, value: defaultMapping });
+  });
+
+  it('reads back the default mapping written out in full', () => {
+    expect(parseMappingFile(stringify(defaultMapping), 'full.yaml')).toEqual({
+      ok: true,
+      value: defaultMapping,
+    });
   });
 
   it('merges a partial file over the defaults', () => {
