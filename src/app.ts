@@ -13,9 +13,8 @@ import type { Mapping } from './domain/mapping/mappingSchema.ts';
 import { parseMappingFile } from './domain/mapping/parseMappingFile.ts';
 import { createHttpServer } from './http/createHttpServer.ts';
 import { Metrics } from './http/metrics.ts';
-import { EmbeddedQueue } from './jobs/embeddedQueue.ts';
 import type { JobQueue, QueueHooks } from './jobs/jobQueue.ts';
-import { PgBossQueue } from './jobs/pgBossQueue.ts';
+import { openJobQueue } from './jobs/openJobQueue.ts';
 import { PartnerCenterAuth, REFERRALS_SCOPE, WEBHOOKS_SCOPE } from './partner-center/partnerCenterAuth.ts';
 import { ReferralClient } from './partner-center/referralClient.ts';
 import { WebhookClient } from './partner-center/webhookClient.ts';
@@ -29,6 +28,7 @@ import { UpstreamError } from './shared/upstreamError.ts';
 import { openStore } from './store/openStore.ts';
 import { SecretBox, SecretVault } from './store/secretBox.ts';
 import type { Store } from './store/store.ts';
+import { adaptMappingToOrg, readOrgFacts } from './sync/adaptMappingToOrg.ts';
 import type { DealSyncDeps, DealSyncResult } from './sync/dealSyncContext.ts';
 import { PartnerCenterGateway } from './sync/partnerCenterGateway.ts';
 import { salesforceFieldNamesFrom } from './sync/salesforceFieldNamesFrom.ts';
@@ -170,14 +170,14 @@ export async function openQueue(
     retry: { maxAttempts: config.queue.maxAttempts },
   };
   const kind = config.queue.kind ?? (config.store.kind === 'postgres' ? 'pg-boss' : 'embedded');
-  if (kind === 'pg-boss') {
-    return PgBossQueue.start({
-      ...settings,
-      url: config.store.url ?? '',
-      ...(config.store.schema ? { schema: `${config.store.schema}_queue` } : {}),
-    });
-  }
-  return new EmbeddedQueue({ ...settings, path: config.store.path });
+  return kind === 'pg-boss'
+    ? openJobQueue({
+        kind,
+        ...settings,
+        url: config.store.url ?? '',
+        ...(config.store.schema ? { schema: `${config.store.schema}_queue` } : {}),
+      })
+    : openJobQueue({ kind, ...settings, path: config.store.path });
 }
 
 export interface PartnerCenterClients {
@@ -229,7 +229,7 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
   const env = options.env ?? process.env;
   const clock = options.clock ?? systemClock;
   const connectionId = config.connectionId;
-  const mapping = loadMapping(config);
+  const configuredMapping = loadMapping(config);
   const closers: (() => Promise<unknown>)[] = [];
   const close = async () => {
     for (const closer of closers.reverse())
@@ -269,6 +269,9 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
       logger: logger.child({ component: 'salesforce' }),
     });
     const client = new SalesforceClient(conn);
+    const adapted = adaptMappingToOrg(configuredMapping, await readOrgFacts(client));
+    for (const note of adapted.notes) logger.warn(note);
+    const mapping = adapted.mapping;
     const gateway = new SalesforceGateway({ client, mapping });
     const deps: DealSyncDeps = {
       connectionId,

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { deepMerge } from '../shared/deepMerge.ts';
 import { ConfigError, type ConfigProblem } from './configProblem.ts';
 import { type CosellConfig, configSchema } from './configSchema.ts';
 import { applyEnvOverrides } from './envOverrides.ts';
@@ -253,7 +254,7 @@ export function checkConfig(options: LoadConfigOptions = {}): ConfigCheck {
 
   raw = interpolate(raw, [], env, problems, lineOf) as Record<string, unknown>;
   problems.push(...applyEnvOverrides(raw, env));
-  if (options.overrides) deepAssign(raw, options.overrides);
+  if (options.overrides) raw = deepMerge(raw, options.overrides);
 
   const result = configSchema.safeParse(raw);
   if (!result.success)
@@ -285,22 +286,4 @@ function resolvePaths(config: CosellConfig, baseDir: string): CosellConfig {
   assign(copy.partnerCenter.webhook, 'trustedRootsFile', abs(copy.partnerCenter.webhook.trustedRootsFile));
   assign(copy.sync, 'mappingFile', abs(copy.sync.mappingFile));
   return Object.freeze(copy) as CosellConfig;
-}
-
-function deepAssign(target: Record<string, unknown>, source: Record<string, unknown>): void {
-  for (const [key, value] of Object.entries(source)) {
-    const existing = target[key];
-    if (
-      value &&
-      typeof value === 'object' &&
-      !Array.isArray(value) &&
-      existing &&
-      typeof existing === 'object' &&
-      !Array.isArray(existing)
-    ) {
-      deepAssign(existing as Record<string, unknown>, value as Record<string, unknown>);
-    } else {
-      target[key] = value;
-    }
-  }
 }

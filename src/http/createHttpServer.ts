@@ -23,9 +23,9 @@ export interface HttpServerDeps {
 }
 
 export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyInstance> {
+  // Request lines are info-level: the server's logger keeps warnings and errors only.
   const app = Fastify({
-    loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    loggerInstance: deps.logger.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -6,6 +6,7 @@
 import { Connection } from 'jsforce';
 import type { Mapping } from '../domain/mapping/mappingSchema.ts';
 import { SALESFORCE_API_VERSION } from '../salesforce/salesforceConnection.ts';
+import { emulatorControl } from './emulatorControl.ts';
 
 export interface SeedTargets {
   partnerCenterUrl: string;
@@ -21,22 +22,6 @@ export interface SeedSummary {
 
 const isoDay = (now: Date, days: number): string =>
   new Date(now.getTime() + days * 86_400_000).toISOString().slice(0, 10);
-
-async function control(
-  base: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<Record<string, unknown>> {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 300)}`);
-  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
-}
 
 function inboundReferral(input: {
   name: string;
@@ -92,7 +77,7 @@ export async function seedDemoData(targets: SeedTargets): Promise<SeedSummary> {
   const { partnerCenterUrl: pc, now, mapping } = targets;
   const referrals: string[] = [];
 
-  const contoso = await control(
+  const contoso = await emulatorControl(
     pc,
     'POST',
     '/__emulator/referrals',
@@ -122,7 +107,7 @@ export async function seedDemoData(targets: SeedTargets): Promise<SeedSummary> {
   );
   referrals.push(String(contoso['id']));
 
-  const fabrikam = await control(
+  const fabrikam = await emulatorControl(
     pc,
     'POST',
     '/__emulator/referrals',
@@ -152,12 +137,12 @@ export async function seedDemoData(targets: SeedTargets): Promise<SeedSummary> {
   );
   referrals.push(String(fabrikam['id']));
   // Already accepted in the Partner Center UI before the connector saw it.
-  await control(pc, 'PATCH', `/__emulator/referrals/${String(fabrikam['id'])}`, {
+  await emulatorControl(pc, 'PATCH', `/__emulator/referrals/${String(fabrikam['id'])}`, {
     status: 'Active',
     substatus: 'Accepted',
   });
 
-  const northwind = await control(
+  const northwind = await emulatorControl(
     pc,
     'POST',
     '/__emulator/referrals',
@@ -181,7 +166,7 @@ export async function seedDemoData(targets: SeedTargets): Promise<SeedSummary> {
   referrals.push(String(northwind['id']));
 
   // Salesforce side, as a seller working in Salesforce.
-  const token = await control(targets.salesforceUrl, 'POST', '/__emulator/token');
+  const token = await emulatorControl(targets.salesforceUrl, 'POST', '/__emulator/token');
   const conn = new Connection({
     instanceUrl: String(token['instance_url'] ?? targets.salesforceUrl),
     accessToken: String(token['access_token']),

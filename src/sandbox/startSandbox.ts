@@ -12,9 +12,11 @@ import { type CosellConfig, configSchema } from '../config/configSchema.ts';
 import { WEBHOOK_PATH } from '../http/routes/postPartnerCenterWebhook.ts';
 import { installSalesforcePackage } from '../salesforce/packageInstaller.ts';
 import { SALESFORCE_API_VERSION } from '../salesforce/salesforceConnection.ts';
+import { deepMerge } from '../shared/deepMerge.ts';
 import type { Logger } from '../shared/logger.ts';
 import { SECRET_KEY_ENV } from '../store/secretBox.ts';
 import type { DealSyncResult } from '../sync/dealSyncContext.ts';
+import { emulatorControl } from './emulatorControl.ts';
 import { type SeedSummary, seedDemoData } from './seedDemoData.ts';
 
 export interface SandboxOptions {
@@ -27,6 +29,8 @@ export interface SandboxOptions {
   fresh: boolean;
   host: string;
   pollIntervalSeconds: number;
+  /** Deep-merged over the sandbox config (tests: mapping file, store on Postgres, intervals). */
+  configOverrides?: Record<string, unknown>;
   logger: Logger;
   env: NodeJS.ProcessEnv;
   onDealSynced?: (result: DealSyncResult) => void;
@@ -72,32 +76,45 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const caFile = join(dir, 'emulator-ca.pem');
     writeFileSync(caFile, pc.caCertPem);
     const identityHost = new URL(pc.identityUrl).host;
-    const config = configSchema.parse({
-      connectionId: 'sandbox',
-      store: { kind: 'sqlite', path: join(dir, 'cosell.db') },
-      server: { host: options.host, port: options.port },
-      partnerCenter: {
-        referralsUrl: pc.url,
-        webhooksUrl: pc.url,
-        authorityUrl: pc.identityUrl,
-        tenantId: pc.tenantId,
-        clientId: pc.clientId,
-        trustedCaFile: caFile,
-        webhook: { certificateHosts: [identityHost], trustedRootsFile: caFile },
-      },
-      salesforce: {
-        loginUrl: sf.url,
-        auth: {
-          flow: 'password',
-          clientId: sf.connectedApp.clientId,
-          clientSecret: sf.connectedApp.clientSecret,
-          username: sf.users.integration.username,
-          password: sf.users.integration.password,
+    const config = configSchema.parse(
+      deepMerge(
+        {
+          connectionId: 'sandbox',
+          store: { kind: 'sqlite', path: join(dir, 'cosell.db') },
+          server: { host: options.host, port: options.port },
+          partnerCenter: {
+            referralsUrl: pc.url,
+            webhooksUrl: pc.url,
+            authorityUrl: pc.identityUrl,
+            tenantId: pc.tenantId,
+            clientId: pc.clientId,
+            trustedCaFile: caFile,
+            webhook: { certificateHosts: [identityHost], trustedRootsFile: caFile },
+          },
+          salesforce: {
+            loginUrl: sf.url,
+            auth: {
+              flow: 'password',
+              clientId: sf.connectedApp.clientId,
+              clientSecret: sf.connectedApp.clientSecret,
+              username: sf.users.integration.username,
+              password: sf.users.integration.password,
+            },
+          },
+          sync: { pollIntervalSeconds: options.pollIntervalSeconds, reconcileIntervalSeconds: 60 },
         },
-      },
-      sync: { pollIntervalSeconds: options.pollIntervalSeconds, reconcileIntervalSeconds: 60 },
-    });
+        options.configOverrides ?? {},
+      ),
+    );
 
+    // A typical co-sell partner org: several currencies, Opportunity Teams and Notes on.
+    await emulatorControl(sf.url, 'POST', '/__emulator/org-settings', {
+      multiCurrency: true,
+      currencies: ['USD', 'EUR', 'GBP', 'CAD'],
+      defaultCurrency: 'USD',
+      teamSelling: true,
+      notesEnabled: true,
+    });
     options.say('Installing the Partner Center fields into the Salesforce emulator…');
     const admin = new Connection({
       oauth2: {

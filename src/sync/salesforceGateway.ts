@@ -150,7 +150,7 @@ export class SalesforceGateway implements SalesforcePort {
       `(SELECT ${this.solutionFields().join(', ')} FROM ${solutionRelationship})`,
       ...(teamSelling
         ? [
-            '(SELECT Id, UserId, TeamMemberRole, User.Id, User.FirstName, User.LastName, User.Email, User.Phone FROM OpportunityTeamMembers)',
+            '(SELECT Id, UserId, TeamMemberRole, User.Id, User.FirstName, User.LastName, User.Email FROM OpportunityTeamMembers)',
           ]
         : []),
     ];

@@ -86,10 +86,31 @@ async function readDeal(deps: DealSyncDeps, input: DealSyncInput): Promise<DealS
 
 export async function syncDeal(deps: DealSyncDeps, input: DealSyncInput): Promise<DealSyncResult> {
   const state = await readDeal(deps, input);
-  if (state.referral && !state.salesforce) return createOpportunity(deps, input, state, state.referral);
-  if (!state.referral && state.salesforce) return createReferral(deps, input, state, state.salesforce);
   if (state.referral && state.salesforce)
     return updateLinkedDeal(deps, input, state, state.referral, state.salesforce);
+  const created = state.referral
+    ? await createOpportunity(deps, input, state, state.referral)
+    : state.salesforce
+      ? await createReferral(deps, input, state, state.salesforce)
+      : null;
+  if (created) {
+    if (input.dryRun || (created.action !== 'create_opportunity' && created.action !== 'create_referral'))
+      return created;
+    // The new side may differ from the base (ids, the CRM id, values the other side normalised): one merge settles it.
+    const after = await readDeal(deps, {
+      ...input,
+      referralId: created.referralId ?? undefined,
+      opportunityId: created.opportunityId ?? undefined,
+    });
+    if (!after.referral || !after.salesforce) return created;
+    const settled = await updateLinkedDeal(deps, input, after, after.referral, after.salesforce);
+    return {
+      ...created,
+      toSalesforce: [...created.toSalesforce, ...settled.toSalesforce],
+      toPartnerCenter: [...created.toPartnerCenter, ...settled.toPartnerCenter],
+      conflicts: settled.conflicts,
+    };
+  }
   return result(input, {
     action: 'skip',
     linkId: state.link?.id ?? null,
@@ -241,22 +262,6 @@ async function createReferral(
   const referral =
     (await deps.partnerCenter.findReferralByExternalReferenceId(read.opportunityId)) ??
     (await deps.partnerCenter.createReferral({ ...body }));
-  const pcDeal = dealFromReferral(referralInputOf(referral), mapping, { relatedReferrals: [] });
-  const now = deps.clock.now();
-  const line = auditLine(now, true, `Shared with Partner Center as referral ${referral.id}`);
-  const writeBack = {
-    ...salesforceOpportunityFields(pcDeal, mapping, [
-      'referralId',
-      'referralLink',
-      'status',
-      'statusReason',
-      'microsoftCrmId',
-    ]),
-    ...bookkeepingFields(mapping, read.snapshot.opportunity, 'Synced', line, deal.name),
-  };
-  await deps.salesforce.updateOpportunity(read.opportunityId, writeBack);
-  const after = await deps.salesforce.readDeal(read.opportunityId);
-  const baseDeal = after ? dealFromSalesforce(after.snapshot, mapping) : { ...deal, referralId: referral.id };
   const saved = await saveLink(
     deps,
     state.link,
@@ -264,9 +269,10 @@ async function createReferral(
       referralId: referral.id,
       opportunityId: read.opportunityId,
       engagementId: referral.engagementId,
-      base: { ...pcDeal, ...pickShared(baseDeal, pcDeal) },
+      // The base is what Salesforce sent: the follow-up merge then brings back what Partner Center added.
+      base: deal,
       pcETag: referral.eTag,
-      sfSystemModstamp: after?.systemModstamp ?? read.systemModstamp,
+      sfSystemModstamp: read.systemModstamp,
       state: 'synced',
       lastError: null,
     },
@@ -286,11 +292,6 @@ async function createReferral(
     toPartnerCenter: changes,
     message: `Created referral ${referral.id} from opportunity ${read.opportunityId}.`,
   });
-}
-
-/** The base after a create is what Partner Center now holds, except where Salesforce keeps its own form. */
-function pickShared(salesforceDeal: CoSellDeal, partnerCenterDeal: CoSellDeal): Partial<CoSellDeal> {
-  return { name: salesforceDeal.name || partnerCenterDeal.name };
 }
 
 // ————————————————————————————————————— both sides exist

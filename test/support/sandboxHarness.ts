@@ -1,0 +1,174 @@
+/**
+ * End-to-end harness: the real sandbox (both emulators over HTTP, the package installed through the Metadata
+ * API, MSAL sign-in, webhook registration, the connector's HTTP server and worker) on free ports, in a temp
+ * directory. Tests act as the seller (Salesforce REST as the admin user) and as Microsoft (the Partner Center
+ * emulator's control API), then wait for the connector to converge.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Connection } from 'jsforce';
+import { SALESFORCE_API_VERSION } from '../../src/salesforce/salesforceConnection.ts';
+import { emulatorControl } from '../../src/sandbox/emulatorControl.ts';
+import { type Sandbox, startSandbox } from '../../src/sandbox/startSandbox.ts';
+import { silentLogger } from '../../src/shared/logger.ts';
+import type { DealSyncResult } from '../../src/sync/dealSyncContext.ts';
+
+export interface TestSandbox extends Sandbox {
+  dir: string;
+  /** Salesforce REST as the admin user (the seller). */
+  seller: Connection;
+  /** Every deal sync the worker finished, in order. */
+  syncs: DealSyncResult[];
+  pc(method: string, path: string, body?: unknown): Promise<Record<string, unknown>>;
+  sf(method: string, path: string, body?: unknown): Promise<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+export async function startTestSandbox(
+  options: { configOverrides?: Record<string, unknown>; pollIntervalSeconds?: number } = {},
+): Promise<TestSandbox> {
+  const dir = mkdtempSync(join(tmpdir(), 'cosell-e2e-'));
+  const syncs: DealSyncResult[] = [];
+  const sandbox = await startSandbox({
+    dir,
+    port: 0,
+    pcPort: 0,
+    sfPort: 0,
+    identityPort: 0,
+    seed: false,
+    fresh: false,
+    host: '127.0.0.1',
+    pollIntervalSeconds: options.pollIntervalSeconds ?? 1,
+    ...(options.configOverrides ? { configOverrides: options.configOverrides } : {}),
+    logger: silentLogger,
+    env: { ...process.env, COSELL_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') },
+    say: () => undefined,
+    onDealSynced: (result) => syncs.push(result),
+  });
+  const token = await emulatorControl(sandbox.urls.salesforce, 'POST', '/__emulator/token');
+  const seller = new Connection({
+    instanceUrl: String(token['instance_url'] ?? sandbox.urls.salesforce),
+    accessToken: String(token['access_token']),
+    version: SALESFORCE_API_VERSION,
+  });
+  return {
+    ...sandbox,
+    dir,
+    seller,
+    syncs,
+    pc: (method, path, body) => emulatorControl(sandbox.urls.partnerCenter, method, path, body),
+    sf: (method, path, body) => emulatorControl(sandbox.urls.salesforce, method, path, body),
+    async stop() {
+      await sandbox.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value other than undefined/false, or fails with the last state seen. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  { timeoutMs = 20_000, intervalMs = 100 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+      last = value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `Timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Waits until the worker has been idle (no new deal sync) for `quietMs`, after at least `minSyncs` syncs. */
+export async function waitForQuiet(
+  sandbox: TestSandbox,
+  { quietMs = 2_500, minSyncs = 0, timeoutMs = 30_000 } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let count = sandbox.syncs.length;
+  let since = Date.now();
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (sandbox.syncs.length !== count) {
+      count = sandbox.syncs.length;
+      since = Date.now();
+    }
+    const stats = await sandbox.connector.queue.stats();
+    if (count >= minSyncs && stats.running === 0 && Date.now() - since >= quietMs) return;
+    if (Date.now() > deadline)
+      throw new Error(`The connector did not settle (${count} syncs, queue ${JSON.stringify(stats)})`);
+  }
+}
+
+/** A referral as Microsoft sends it to the partner (POST /__emulator/referrals body). */
+export function inboundReferral(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'Contoso – Azure landing zone',
+    type: 'Shared',
+    qualification: 'SalesQualified',
+    customerProfile: {
+      name: 'Contoso Pharma',
+      size: '1001to5000employees',
+      address: {
+        addressLine1: '10 Market St',
+        city: 'Seattle',
+        state: 'WA',
+        postalCode: '98101',
+        country: 'US',
+      },
+      team: [
+        {
+          firstName: 'Avery',
+          lastName: 'Lee',
+          email: 'avery.lee@contoso.example',
+          phoneNumber: '+1 206 555 0100',
+          title: 'CIO',
+        },
+      ],
+      ids: [],
+    },
+    consent: {
+      consentToToShareInfoWithOthers: true,
+      consentToContact: true,
+      consentToShareReferralWithMicrosoftSellers: true,
+    },
+    details: {
+      notes: 'Customer is moving 200 VMs to Azure.',
+      dealValue: 120000,
+      currency: 'USD',
+      closingDateTime: '2027-03-31T00:00:00Z',
+      requirements: {
+        solutions: [
+          { type: 'Name', id: 'SOL-34104-EBB', name: 'Migration Factory', publisherName: 'Fabrikam Partner' },
+        ],
+      },
+    },
+    inviteContext: {
+      notes: 'Microsoft seller: please call the CIO this week.',
+      assistanceRequestCode: 'Unknown',
+    },
+    ...overrides,
+  };
+}
+
+/** A referral exactly as the Partner Center emulator stores it (control API, no auth). */
+export async function referralById(sandbox: TestSandbox, id: string): Promise<Record<string, unknown>> {
+  const all = (await sandbox.pc('GET', '/__emulator/referrals')) as unknown as
+    | Record<string, unknown>[]
+    | { value?: Record<string, unknown>[] };
+  const list = Array.isArray(all) ? all : (all.value ?? []);
+  const found = list.find((referral) => referral['id'] === id);
+  if (!found) throw new Error(`no referral ${id} in the emulator`);
+  return found;
+}
