@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { EmulatorContext } from './emulatorContext.ts';
+import { LeadConverter } from './leadConverter.ts';
 import type { OrgSettings } from './orgSettings.ts';
 import { SalesforceApiError } from './salesforceApiError.ts';
 
@@ -109,6 +110,6 @@ export function registerControlRoutes(app: FastifyInstance, context: EmulatorCon
 
   app.post<{ Params: { id: string } }>('/__emulator/leads/:id/convert', async (request) => {
     const input = parse(convertSchema, request.body);
-    return writer.convertLead(request.params.id, defined(input), org.state.adminUserId);
+    return new LeadConverter(org, writer).convert(request.params.id, defined(input), org.state.adminUserId);
   });
 }

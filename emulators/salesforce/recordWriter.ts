@@ -13,7 +13,7 @@ import { stageNamed } from './opportunityStages.ts';
 import { notFound, SalesforceApiError } from './salesforceApiError.ts';
 import { normalizeId } from './salesforceId.ts';
 import type { SalesforceOrg } from './salesforceOrg.ts';
-import { formatDate, formatDateTime, parseDate, parseDateTime } from './sfDateTime.ts';
+import { formatDateTime, parseDate, parseDateTime } from './sfDateTime.ts';
 
 export type WriteInput = Record<string, unknown>;
 const IGNORED_INPUT_KEYS = new Set(['attributes']);
@@ -405,66 +405,5 @@ export class RecordWriter {
         }
       }
     }
-  }
-
-  /** Converts a lead: creates (or reuses) account, contact and optional opportunity and marks the lead converted. */
-  convertLead(
-    rawId: string,
-    options: {
-      accountId?: string;
-      contactId?: string;
-      opportunityName?: string;
-      doNotCreateOpportunity?: boolean;
-    },
-    userId: string,
-  ): { leadId: string; accountId: string; contactId: string; opportunityId: string | null } {
-    const lead = this.existing(this.object('Lead'), rawId);
-    if (lead['IsConverted'] === true) {
-      throw new SalesforceApiError(400, 'CANNOT_UPDATE_CONVERTED_LEAD', 'cannot reference converted lead');
-    }
-    const accountId = options.accountId ?? this.create('Account', { Name: lead['Company'] }, userId);
-    const contactId =
-      options.contactId ??
-      this.create(
-        'Contact',
-        {
-          FirstName: lead['FirstName'],
-          LastName: lead['LastName'],
-          Email: lead['Email'],
-          Phone: lead['Phone'],
-          Title: lead['Title'],
-          MailingCountry: lead['Country'],
-          AccountId: accountId,
-        },
-        userId,
-      );
-    const opportunityId = options.doNotCreateOpportunity
-      ? null
-      : this.create(
-          'Opportunity',
-          {
-            Name: options.opportunityName ?? `${String(lead['Company'])}-`,
-            StageName: 'Prospecting',
-            CloseDate: formatDate(new Date(this.org.now().getTime() + 30 * 86_400_000)),
-            AccountId: accountId,
-            LeadSource: lead['LeadSource'],
-          },
-          userId,
-        );
-    const now = this.org.nowText();
-    this.org.put('Lead', {
-      ...lead,
-      IsConverted: true,
-      Status: 'Closed - Converted',
-      ConvertedDate: formatDate(this.org.now()),
-      ConvertedAccountId: accountId,
-      ConvertedContactId: contactId,
-      ConvertedOpportunityId: opportunityId,
-      LastModifiedDate: now,
-      LastModifiedById: userId,
-      SystemModstamp: now,
-    });
-    this.org.changed();
-    return { leadId: String(lead['Id']), accountId, contactId, opportunityId };
   }
 }

@@ -157,6 +157,13 @@ export async function startSalesforceEmulator(
   app.setNotFoundHandler((_request, reply) =>
     reply.code(404).send([{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]),
   );
+  app.addHook('onResponse', async (request, reply) => {
+    // Path only: query strings can carry oauth_token.
+    logger.debug(
+      { method: request.method, path: request.url.split('?')[0], status: reply.statusCode },
+      'salesforce emulator request',
+    );
+  });
   new FaultInjector({ errorBody: faultBody }).install(app);
   if (options.latencyMs) {
     const latencyMs = options.latencyMs;
