@@ -89,10 +89,9 @@ describe('org settings', () => {
       ['EUR', true],
       ['USD', false],
     ]);
-    const [organization] = (
-      await suite.conn.query('SELECT DefaultCurrencyIsoCode, IsMultiCurrencyOrganization FROM Organization')
-    ).records;
-    expect(organization).toMatchObject({ DefaultCurrencyIsoCode: 'EUR', IsMultiCurrencyOrganization: true });
+    const [organization] = (await suite.conn.query('SELECT DefaultCurrencyIsoCode FROM Organization'))
+      .records;
+    expect(organization).toMatchObject({ DefaultCurrencyIsoCode: 'EUR' });
   });
 
   it('has OpportunityTeamMember only while team selling is enabled', async () => {

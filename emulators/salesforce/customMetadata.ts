@@ -123,12 +123,14 @@ export function customFieldDef(meta: CustomFieldMeta): FieldDef {
   const isAutoNumber = meta.type === 'AutoNumber';
   let defaultValue: FieldDef['defaultValue'] = null;
   if (isCheckbox) defaultValue = meta.defaultValue === 'true';
+  const isPicklist = meta.type === 'Picklist' && meta.defaultValue !== undefined;
+  if (isPicklist) defaultValue = meta.defaultValue ?? null;
   return field(fieldName, meta.label, type, {
     length: defaultLength(meta),
     nillable: !(isRequired || isCheckbox),
     createable: !isAutoNumber,
     updateable: !isAutoNumber && !isMasterDetail,
-    defaultedOnCreate: isCheckbox || isAutoNumber,
+    defaultedOnCreate: isCheckbox || isAutoNumber || isPicklist,
     defaultValue,
     custom: true,
     externalId: meta.externalId === true,

@@ -24,6 +24,7 @@ const OPPORTUNITY_FIELDS = `<?xml version="1.0" encoding="UTF-8"?>
     <label>Partner Center Sync Status</label>
     <type>Picklist</type>
     <valueSet><restricted>true</restricted><valueSetDefinition><sorted>false</sorted>
+      <value><fullName>Pending</fullName><default>true</default><label>Pending</label></value>
       <value><fullName>Synced</fullName><default>false</default><label>Synced</label></value>
       <value><fullName>Error</fullName><default>false</default><label>Error</label></value>
     </valueSetDefinition></valueSet>
@@ -126,6 +127,10 @@ describe('deploy', () => {
     await suite.conn
       .sobject('Microsoft_Solution__c')
       .create({ Name: 'Azure', Opportunity__c: opportunity.id, Solution_Id__c: 'S-1' });
+    const defaulted = await suite.conn
+      .sobject('Opportunity')
+      .retrieve(opportunity.id as string, { fields: ['Partner_Center_Sync_Status__c'] });
+    expect(defaulted['Partner_Center_Sync_Status__c']).toBe('Pending');
 
     const integration = await loginAs(suite.emulator, 'integration');
     await expect(

@@ -60,9 +60,11 @@ export function customFieldFromXml(objectName: string, node: XmlNode): CustomFie
   const fullName = rawName.includes('.') ? rawName : `${objectName}.${rawName}`;
   const valueSet = node['valueSet'] as XmlNode | undefined;
   const definition = valueSet?.['valueSetDefinition'] as XmlNode | undefined;
-  const values = asArray(definition?.['value'])
+  const valueNodes = asArray(definition?.['value']);
+  const values = valueNodes
     .map((value) => text(value, 'fullName'))
     .filter((value): value is string => value !== undefined);
+  const picklistDefault = valueNodes.find((value) => text(value, 'default') === 'true');
   return compact<CustomFieldMeta>({
     fullName,
     label: text(node, 'label') ?? '',
@@ -75,7 +77,8 @@ export function customFieldFromXml(objectName: string, node: XmlNode): CustomFie
     externalId: bool(node, 'externalId'),
     unique: bool(node, 'unique'),
     caseSensitive: bool(node, 'caseSensitive'),
-    defaultValue: text(node, 'defaultValue'),
+    defaultValue:
+      text(node, 'defaultValue') ?? (picklistDefault ? text(picklistDefault, 'fullName') : undefined),
     description: text(node, 'description'),
     inlineHelpText: text(node, 'inlineHelpText'),
     picklistValues: valueSet ? values : undefined,
@@ -150,7 +153,7 @@ export function customFieldToXml(meta: CustomFieldMeta): XmlValue {
   return {
     fullName: meta.fullName,
     caseSensitive: meta.caseSensitive,
-    defaultValue: meta.defaultValue,
+    defaultValue: meta.picklistValues ? undefined : meta.defaultValue,
     deleteConstraint: meta.deleteConstraint,
     description: meta.description,
     externalId: meta.externalId ?? false,
@@ -170,7 +173,11 @@ export function customFieldToXml(meta: CustomFieldMeta): XmlValue {
           restricted: meta.restricted ?? false,
           valueSetDefinition: {
             sorted: false,
-            value: meta.picklistValues.map((value) => ({ fullName: value, default: false, label: value })),
+            value: meta.picklistValues.map((value) => ({
+              fullName: value,
+              default: value === meta.defaultValue,
+              label: value,
+            })),
           },
         }
       : undefined,

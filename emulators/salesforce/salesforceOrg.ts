@@ -222,7 +222,6 @@ export class SalesforceOrg {
         DefaultLocaleSidKey: 'en_US',
         TimeZoneSidKey: 'GMT',
         DefaultCurrencyIsoCode: settings.defaultCurrency,
-        IsMultiCurrencyOrganization: settings.multiCurrency,
       }),
     };
     const stages: Record<string, SfRecord> = {};

@@ -259,7 +259,6 @@ export function standardObjects(settings: OrgSettings): ObjectDef[] {
         readOnly('DefaultLocaleSidKey', 'Locale', 'picklist', { length: 40 }),
         readOnly('TimeZoneSidKey', 'Default Time Zone', 'picklist', { length: 40 }),
         readOnly('DefaultCurrencyIsoCode', 'Currency Locale', 'picklist', { length: 3 }),
-        readOnly('IsMultiCurrencyOrganization', 'Multiple Currencies Enabled', 'boolean'),
       ],
       readOnlyObject,
     ),
