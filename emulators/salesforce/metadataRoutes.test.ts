@@ -276,6 +276,25 @@ describe('CRUD metadata calls', () => {
     expect(record['Share_with_Microsoft_Sellers__c']).toBe(false);
   });
 
+  it('creates a custom object with its fields', async () => {
+    const result = await suite.conn.metadata.create('CustomObject', {
+      fullName: 'Co_Sell_Note__c',
+      label: 'Co-sell Note',
+      pluralLabel: 'Co-sell Notes',
+      nameField: { label: 'Note Name', type: 'Text' },
+      deploymentStatus: 'Deployed',
+      sharingModel: 'ReadWrite',
+      fields: [{ fullName: 'Body__c', label: 'Body', type: 'LongTextArea', length: 32768, visibleLines: 5 }],
+    });
+    expect(result).toMatchObject({ success: true });
+    const created = await suite.conn.sobject('Co_Sell_Note__c').create({ Body__c: 'hello' });
+    const [row] = (
+      await suite.conn.query(`SELECT Id, Name, Body__c FROM Co_Sell_Note__c WHERE Id = '${created.id}'`)
+    ).records;
+    expect(row).toMatchObject({ Name: created.id, Body__c: 'hello' });
+    expect(created.id).toMatch(/^a01/);
+  });
+
   it('refuses an expired session with a SOAP INVALID_SESSION_ID fault that jsforce recovers from by logging in again', async () => {
     await control(suite.emulator, 'sessions/expire');
     const result = await suite.conn.metadata.upsert('CustomField', {

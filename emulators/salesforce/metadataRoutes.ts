@@ -108,6 +108,37 @@ function deployResult(job: DeployJob, includeDetails: boolean): XmlValue {
   };
 }
 
+/** One metadata component of a CRUD call; a CustomObject may carry its fields. */
+function applyOne(
+  applier: MetadataApplier,
+  type: string,
+  fullName: string,
+  node: XmlNode,
+  mode: 'create' | 'update' | 'upsert',
+  operation: string,
+): ApplyOutcome {
+  switch (type) {
+    case 'CustomField':
+      return applier.customField(customFieldFromXml('', node), mode);
+    case 'PermissionSet':
+      return applier.permissionSet(permissionSetFromXml(fullName, node), mode);
+    case 'CustomObject': {
+      const outcome = applier.customObject(customObjectFromXml(fullName, node, ''), mode);
+      if (!outcome.ok) return outcome;
+      for (const field of asArray(node['fields'])) {
+        const fieldOutcome = applier.customField(customFieldFromXml(fullName, field as XmlNode), 'upsert');
+        if (!fieldOutcome.ok) return fieldOutcome;
+      }
+      return outcome;
+    }
+    default:
+      return {
+        ok: false,
+        problem: `The emulator does not support ${operation} for metadata type ${type || '(none)'}`,
+      };
+  }
+}
+
 export function registerMetadataRoutes(app: FastifyInstance, context: EmulatorContext): void {
   const { org } = context;
   const pending = new Map<string, Awaited<ReturnType<typeof componentsOf>>>();
@@ -121,18 +152,7 @@ export function registerMetadataRoutes(app: FastifyInstance, context: EmulatorCo
       const node = raw as XmlNode;
       const type = String(node['@_type'] ?? '').replace(/^.*:/, '');
       const fullName = text(node, 'fullName') ?? '';
-      let outcome: ApplyOutcome;
-      if (type === 'CustomField') outcome = applier.customField(customFieldFromXml('', node), mode);
-      else if (type === 'CustomObject')
-        outcome = applier.customObject(customObjectFromXml(fullName, node, ''), mode);
-      else if (type === 'PermissionSet')
-        outcome = applier.permissionSet(permissionSetFromXml(fullName, node), mode);
-      else
-        outcome = {
-          ok: false,
-          problem: `The emulator does not support ${operation} for metadata type ${type || '(none)'}`,
-        };
-      return saveResult(fullName, outcome, withCreated);
+      return saveResult(fullName, applyOne(applier, type, fullName, node, mode, operation), withCreated);
     });
   };
 

@@ -131,7 +131,13 @@ export async function startSalesforceEmulator(
     baseUrl: () => baseUrl,
   };
 
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 * 1024, forceCloseConnections: true });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 64 * 1024 * 1024,
+    forceCloseConnections: true,
+    // External-id values and query locators travel in the path; accept `/services/data/v62.0/` too.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2000 },
+  });
   installParsers(app);
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof SalesforceApiError) return reply.code(error.status).send(error.toBody());
