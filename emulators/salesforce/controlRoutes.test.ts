@@ -195,6 +195,30 @@ describe('lead conversion and change feeds', () => {
     expect(deleted.deletedRecords.map((entry) => entry.id)).toEqual([removed.id]);
   });
 
+  it('deleting an account cascades to its contacts, opportunities and their contact roles', async () => {
+    const account = await suite.conn.sobject('Account').create({ Name: 'Parent' });
+    const contact = await suite.conn.sobject('Contact').create({ LastName: 'Child', AccountId: account.id });
+    const deal = await suite.conn
+      .sobject('Opportunity')
+      .create({
+        Name: 'Child deal',
+        StageName: 'Prospecting',
+        CloseDate: '2026-06-30',
+        AccountId: account.id,
+      });
+    await suite.conn
+      .sobject('OpportunityContactRole')
+      .create({ OpportunityId: deal.id, ContactId: contact.id });
+    await suite.conn.sobject('Account').destroy(account.id as string);
+    for (const object of ['Contact', 'Opportunity', 'OpportunityContactRole']) {
+      expect((await suite.conn.query(`SELECT COUNT() FROM ${object}`)).totalSize).toBe(0);
+      expect(
+        (await suite.conn.query(`SELECT COUNT() FROM ${object} WHERE IsDeleted = true`, { scanAll: true }))
+          .totalSize,
+      ).toBe(1);
+    }
+  });
+
   it('reset clears records but keeps users and the session', async () => {
     await suite.conn.sobject('Account').create({ Name: 'Before reset' });
     await control(suite.emulator, 'reset');

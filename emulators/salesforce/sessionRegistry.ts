@@ -20,6 +20,7 @@ export class SessionRegistry {
   }
 
   issueAccessToken(userId: string, refreshToken: string | null): string {
+    this.forgetExpired();
     const token = this.newToken('AQ');
     this.org.state.sessions[token] = {
       userId,
@@ -41,13 +42,21 @@ export class SessionRegistry {
   /** The session for a token, or a 401 INVALID_SESSION_ID (what makes jsforce refresh). */
   authenticate(token: string | undefined): Session {
     const row = token ? this.org.state.sessions[token] : undefined;
-    const expiredByTime = row
-      ? this.org.now().getTime() >= row.issuedAtMs + this.sessionTtlSeconds * 1000
-      : true;
-    if (!token || !row || row.expired || expiredByTime) {
+    if (!token || !row || this.isExpired(row)) {
       throw new SalesforceApiError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
     }
     return { userId: row.userId, token };
+  }
+
+  private isExpired(row: { issuedAtMs: number; expired: boolean }): boolean {
+    return row.expired || this.org.now().getTime() >= row.issuedAtMs + this.sessionTtlSeconds * 1000;
+  }
+
+  /** Drops expired sessions so a long-running sandbox's state file does not grow without bound. */
+  private forgetExpired(): void {
+    for (const [token, row] of Object.entries(this.org.state.sessions)) {
+      if (this.isExpired(row)) delete this.org.state.sessions[token];
+    }
   }
 
   expireAll(): number {

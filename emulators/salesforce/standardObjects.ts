@@ -158,7 +158,10 @@ export function standardObjects(settings: OrgSettings): ObjectDef[] {
       ...personFields(),
       field('MailingCountry', 'Mailing Country', 'string', { length: 80 }),
       field('Description', 'Contact Description', 'textarea', { length: 32000 }),
-      lookup('AccountId', 'Account ID', ['Account'], 'Account', { childRelationshipName: 'Contacts' }),
+      lookup('AccountId', 'Account ID', ['Account'], 'Account', {
+        childRelationshipName: 'Contacts',
+        cascadeDelete: true,
+      }),
       ownerField(),
       ...currency,
     ]),
@@ -192,7 +195,10 @@ export function standardObjects(settings: OrgSettings): ObjectDef[] {
         },
       ),
       readOnly('ForecastCategory', 'Forecast Category', 'picklist', { length: 40 }),
-      lookup('AccountId', 'Account ID', ['Account'], 'Account', { childRelationshipName: 'Opportunities' }),
+      lookup('AccountId', 'Account ID', ['Account'], 'Account', {
+        childRelationshipName: 'Opportunities',
+        cascadeDelete: true,
+      }),
       ownerField(),
       ...currency,
     ]),
