@@ -70,13 +70,20 @@ it('upserts a collection by external id, creating and updating, and rolls back w
   ]);
   const rolledBack = await suite.conn.sobject('User').upsert(
     [
+      { Username: 'u1@example.com', Title: 'Rolled back' },
       { Username: 'u3@example.com', Email: 'u3@example.com', LastName: 'Three' },
       { Username: 'u4@example.com', Email: 'not-an-email', LastName: 'Four' },
     ],
     'Username',
     { allOrNone: true },
   );
-  expect(rolledBack.every((result) => !result.success && result.created)).toBe(true);
+  expect(rolledBack.map((result) => [result.success, result.created])).toEqual([
+    [false, false],
+    [false, true],
+    [false, true],
+  ]);
+  const [u1] = (await suite.conn.query("SELECT Title FROM User WHERE Username = 'u1@example.com'")).records;
+  expect(u1?.['Title']).toBeNull();
   const users = await suite.conn.query(
     "SELECT Username FROM User WHERE Username LIKE 'u%@example.com' ORDER BY Username",
   );

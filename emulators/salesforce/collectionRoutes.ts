@@ -135,9 +135,10 @@ export function registerCollectionRoutes(scope: FastifyInstance, context: Emulat
       const userId = sessionOf(request).userId;
       const object = writer.object(request.params.type);
       const def = upserts.field(object, request.params.field, userId);
-      return runAll(records, allOrNone, (record) => {
-        const entry = Object.entries(record).find(([key]) => key.toLowerCase() === def.name.toLowerCase());
-        const value = entry?.[1];
+      const keyOf = (record: WriteInput): unknown =>
+        Object.entries(record).find(([key]) => key.toLowerCase() === def.name.toLowerCase())?.[1];
+      const results = runAll(records, allOrNone, (record) => {
+        const value = keyOf(record);
         if (typeof value !== 'string' || value === '') {
           throw new SalesforceApiError(400, 'MISSING_ARGUMENT', `${def.name} not specified`, [def.name]);
         }
@@ -152,7 +153,15 @@ export function registerCollectionRoutes(scope: FastifyInstance, context: Emulat
           );
         }
         return { id: outcome.id, success: true, errors: [], created: outcome.kind === 'created' };
-      }).map((result) => ({ created: true, ...result }));
+      });
+      // A failed or rolled-back record reports whether it would have been created (no record has its key now).
+      return results.map((result, index) => {
+        if (result.created !== undefined && result.success) return result;
+        const value = keyOf(records[index] ?? {});
+        const exists =
+          typeof value === 'string' && value !== '' && upserts.matching(object, def, value).length > 0;
+        return { ...result, created: !exists };
+      });
     },
   );
 

@@ -198,14 +198,12 @@ describe('lead conversion and change feeds', () => {
   it('deleting an account cascades to its contacts, opportunities and their contact roles', async () => {
     const account = await suite.conn.sobject('Account').create({ Name: 'Parent' });
     const contact = await suite.conn.sobject('Contact').create({ LastName: 'Child', AccountId: account.id });
-    const deal = await suite.conn
-      .sobject('Opportunity')
-      .create({
-        Name: 'Child deal',
-        StageName: 'Prospecting',
-        CloseDate: '2026-06-30',
-        AccountId: account.id,
-      });
+    const deal = await suite.conn.sobject('Opportunity').create({
+      Name: 'Child deal',
+      StageName: 'Prospecting',
+      CloseDate: '2026-06-30',
+      AccountId: account.id,
+    });
     await suite.conn
       .sobject('OpportunityContactRole')
       .create({ OpportunityId: deal.id, ContactId: contact.id });
