@@ -196,7 +196,11 @@ export async function startSalesforceEmulator(
   await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
-  baseUrl = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  const host = options.host ?? '127.0.0.1';
+  // A wildcard bind address is not something a client can call: advertise loopback instead.
+  const advertisedHost =
+    host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  baseUrl = `http://${advertisedHost}:${port}`;
   const users = (state: OrgState) => {
     const user = (id: string, password: string): EmulatorUser => ({
       id,
