@@ -34,6 +34,23 @@ describe('faults', () => {
     const error = await errorOf(suite.conn.sobject('Account').create({ Name: 'Faulted' }));
     expect(error.errorCode).toBe('SERVER_UNAVAILABLE');
     expect((await suite.conn.sobject('Account').create({ Name: 'Recovered' })).success).toBe(true);
+    await control(suite.emulator, 'faults', {
+      match: { method: 'POST' },
+      status: 400,
+      count: 1,
+      body: [
+        {
+          errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+          message: 'Close date cannot be in the past',
+          fields: [],
+        },
+      ],
+    });
+    const validation = await errorOf(suite.conn.sobject('Account').create({ Name: 'Validated' }));
+    expect(validation).toMatchObject({
+      errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+      message: 'Close date cannot be in the past',
+    });
   });
 
   it('answers an HTML error page when asked to', async () => {
