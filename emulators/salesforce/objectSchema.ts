@@ -170,3 +170,11 @@ export function ownerField(): FieldDef {
 export function isRequiredOnCreate(def: FieldDef): boolean {
   return !def.nillable && def.createable && !def.defaultedOnCreate && def.type !== 'boolean';
 }
+
+/**
+ * The value of a field a stored record predates (deployed later, or multi-currency turned on later):
+ * checkboxes read as their default and CurrencyIsoCode as the corporate currency; everything else is null.
+ */
+export function valueForMissingField(def: FieldDef): FieldValue {
+  return def.type === 'boolean' || def.name === 'CurrencyIsoCode' ? def.defaultValue : null;
+}

@@ -1,5 +1,11 @@
 /** Stored records → REST JSON: `attributes` first, then fields in describe order. */
-import type { FieldDef, FieldValue, ObjectDef, SfRecord } from './objectSchema.ts';
+import {
+  type FieldDef,
+  type FieldValue,
+  type ObjectDef,
+  type SfRecord,
+  valueForMissingField,
+} from './objectSchema.ts';
 import type { FieldAccess, OrgSchema } from './orgSchema.ts';
 
 export type WireRecord = Record<string, unknown>;
@@ -19,7 +25,7 @@ export function attributesOf(
 /** The value as the API reports it (base64 fields are served as a blob URL). */
 export function wireValue(version: string, objectName: string, record: SfRecord, def: FieldDef): FieldValue {
   const value = record[def.name];
-  if (value === undefined) return def.defaultValue;
+  if (value === undefined) return valueForMissingField(def);
   if (def.type === 'base64' && value !== null)
     return `${recordUrl(version, objectName, record['Id'])}/${def.name}`;
   return value;
