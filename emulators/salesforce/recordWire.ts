@@ -23,9 +23,14 @@ export function attributesOf(
 }
 
 /** The value as the API reports it (base64 fields are served as a blob URL). */
-export function wireValue(version: string, objectName: string, record: SfRecord, def: FieldDef): FieldValue {
+/** A record's stored value for a field, or what a record older than the field reads as. */
+export function storedValue(record: SfRecord, def: FieldDef): FieldValue {
   const value = record[def.name];
-  if (value === undefined) return valueForMissingField(def);
+  return value === undefined ? valueForMissingField(def) : value;
+}
+
+export function wireValue(version: string, objectName: string, record: SfRecord, def: FieldDef): FieldValue {
+  const value = storedValue(record, def);
   if (def.type === 'base64' && value !== null)
     return `${recordUrl(version, objectName, record['Id'])}/${def.name}`;
   return value;

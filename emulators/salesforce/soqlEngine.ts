@@ -10,15 +10,9 @@ import {
   type FieldType as SelectField,
   type Subquery,
 } from '@jetstreamapp/soql-parser-js';
-import {
-  type FieldDef,
-  type FieldValue,
-  type ObjectDef,
-  type SfRecord,
-  valueForMissingField,
-} from './objectSchema.ts';
+import type { FieldDef, FieldValue, ObjectDef, SfRecord } from './objectSchema.ts';
 import type { FieldAccess, OrgSchema } from './orgSchema.ts';
-import { attributesOf, type WireRecord, wireValue } from './recordWire.ts';
+import { attributesOf, storedValue, type WireRecord, wireValue } from './recordWire.ts';
 import { SalesforceApiError } from './salesforceApiError.ts';
 import type { SalesforceOrg } from './salesforceOrg.ts';
 import {
@@ -342,16 +336,12 @@ export class SoqlEngine {
   }
 
   private pathValue(row: SfRecord, path: CompiledPath): FieldValue {
-    if (path.relationships.length === 0) {
-      const value = row[path.fieldName];
-      return value !== undefined ? value : path.def ? valueForMissingField(path.def) : null;
-    }
+    if (path.relationships.length === 0)
+      return path.def ? storedValue(row, path.def) : (row[path.fieldName] ?? null);
     const target = this.follow(row, path.relationships);
     if (!target) return null;
     const def = path.def ?? this.schema.field(target.object, path.fieldName, this.access);
-    if (!def) return null;
-    const value = target.record[def.name];
-    return value !== undefined ? value : valueForMissingField(def);
+    return def ? storedValue(target.record, def) : null;
   }
 
   private sort(object: ObjectDef, rows: SfRecord[], orderBy: OrderByClause[]): SfRecord[] {
