@@ -167,7 +167,15 @@ export class ChangePoller {
       observed.push(item);
       opportunityByKey.set(item, opportunityIdOf(row));
     }
-    const { fresh, next } = advanceCursor(cursor, observed, this.overlapMs);
+    const advanced = advanceCursor(cursor, observed, this.overlapMs);
+    const { fresh } = advanced;
+    // Nothing seen yet: keep the window anchored where this poll started (not at the next poll's "now"),
+    // so changes made between two empty polls are still found. Whole seconds, as SOQL compares them.
+    const sinceSecondMs = Math.floor(since.getTime() / 1000) * 1000;
+    const next =
+      advanced.next.at === null
+        ? { at: new Date(sinceSecondMs + this.overlapMs).toISOString(), seen: [] }
+        : advanced.next;
     return {
       fresh: fresh.map((row) => ({
         opportunityId: opportunityByKey.get(row) ?? '',

@@ -44,6 +44,8 @@ export interface DealSyncResult {
   toPartnerCenter: AuditFieldChange[];
   conflicts: { field: string; winner: string }[];
   message: string;
+  /** What caused this sync (webhook, poll, reconcile, …). */
+  trigger: DealSyncInput['trigger'];
   dryRun: boolean;
 }
 

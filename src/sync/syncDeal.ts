@@ -10,7 +10,7 @@
  *   looking for one whose externalReferenceId is the opportunity, so a crash never makes two);
  * - both → 3-way merge; Sync un-ticked pauses the link, ticked again resumes it.
  */
-import type { CoSellDeal } from '../domain/coSellDeal.ts';
+import { type CoSellDeal, type DealField, statusText } from '../domain/coSellDeal.ts';
 import { accountFields } from '../domain/mapping/accountFields.ts';
 import { accountMatchKey } from '../domain/mapping/accountMatchKey.ts';
 import { dealFromReferral } from '../domain/mapping/dealFromReferral.ts';
@@ -51,6 +51,7 @@ const result = (
   toSalesforce: [],
   toPartnerCenter: [],
   conflicts: [],
+  trigger: input.trigger,
   dryRun: input.dryRun === true,
   ...partial,
 });
@@ -362,6 +363,7 @@ async function updateLinkedDeal(
     const problems: DomainError[] = [];
     const valid = validateDeal(merge.merged, {
       current: { status: pcDeal.status, substatus: pcDeal.substatus },
+      changedFields: merge.toPartnerCenter.map((change) => change.field),
     });
     if (!valid.ok) problems.push(...valid.error);
     const patch = referralPatchOps(merge.toPartnerCenter, merge.merged, mapping);
@@ -390,15 +392,21 @@ async function updateLinkedDeal(
   const now = deps.clock.now();
   const wroteSomething = toSalesforce.length > 0 || toPartnerCenter.length > 0;
   const message = describeUpdate(toSalesforce, toPartnerCenter, resumed);
-  const statusChanged = currentSyncStatus(mapping, read.snapshot.opportunity) !== 'Synced';
+  const opportunity = read.snapshot.opportunity;
+  const statusChanged = currentSyncStatus(mapping, opportunity) !== 'Synced';
+  // The status text on the opportunity is how the next read knows Partner Center's status: keep it current.
+  const statusTextField = mapping.opportunity.statusTextField;
+  const statusTextStale =
+    statusTextField !== null &&
+    opportunity[statusTextField] !== statusText(merge.merged.status, merge.merged.substatus);
+  const salesforceFields: DealField[] = merge.toSalesforce.map((change) => change.field);
+  if (statusTextStale && !salesforceFields.includes('status')) salesforceFields.push('status');
   let salesforceWritten = false;
-  if (merge.toSalesforce.length || statusChanged) {
-    const fields = merge.toSalesforce.length
-      ? salesforceOpportunityFields(
-          merge.merged,
-          mapping,
-          merge.toSalesforce.map((change) => change.field),
-        )
+  if (salesforceFields.length || statusChanged) {
+    const fields = salesforceFields.length
+      ? salesforceOpportunityFields(merge.merged, mapping, salesforceFields, {
+          currentStage: stringOrNull(opportunity['StageName']),
+        })
       : {};
     const line = auditLine(now, true, message, [...toSalesforce, ...toPartnerCenter]);
     await deps.salesforce.updateOpportunity(read.opportunityId, {
@@ -587,7 +595,7 @@ async function rejectInvalid(
   problems: readonly DomainError[],
 ): Promise<DealSyncResult> {
   const { mapping } = deps;
-  const message = problems.map((problem) => problem.message).join(' ');
+  const message = problems.map((problem) => problem.message.replace(/[.;\s]+$/, '')).join('; ');
   const ids = {
     referralId: state.referral?.id ?? null,
     opportunityId: read.opportunityId,

@@ -112,6 +112,7 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<void>
     async () => {
       try {
         await poller.poll(async (changes) => {
+          logger.debug({ changes }, 'Salesforce changes found');
           for (const change of changes)
             await enqueueDealSync(deps, queue, { opportunityId: change.opportunityId, trigger: 'poll' });
         });

@@ -11,7 +11,7 @@ import { Connection } from 'jsforce';
 import { SALESFORCE_API_VERSION } from '../../src/salesforce/salesforceConnection.ts';
 import { emulatorControl } from '../../src/sandbox/emulatorControl.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/startSandbox.ts';
-import { silentLogger } from '../../src/shared/logger.ts';
+import { createLogger, silentLogger } from '../../src/shared/logger.ts';
 import type { DealSyncResult } from '../../src/sync/dealSyncContext.ts';
 
 export interface TestSandbox extends Sandbox {
@@ -41,7 +41,9 @@ export async function startTestSandbox(
     host: '127.0.0.1',
     pollIntervalSeconds: options.pollIntervalSeconds ?? 1,
     ...(options.configOverrides ? { configOverrides: options.configOverrides } : {}),
-    logger: silentLogger,
+    logger: process.env['COSELL_TEST_LOG']
+      ? createLogger({ level: 'debug', pretty: false, destination: process.stderr })
+      : silentLogger,
     env: { ...process.env, COSELL_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') },
     say: () => undefined,
     onDealSynced: (result) => syncs.push(result),
