@@ -1,4 +1,4 @@
-import { sign, webcrypto } from 'node:crypto';
+import { createHash, sign, webcrypto } from 'node:crypto';
 import '../shared/reflectMetadata.ts';
 import * as x509 from '@peculiar/x509';
 import { Connection } from 'jsforce';
@@ -117,6 +117,25 @@ describe('authorization code flow', () => {
     conn.on('refresh', (token: string) => refreshed.push(token));
     expect((await conn.query('SELECT Id FROM Organization')).totalSize).toBe(1);
     expect(refreshed).toHaveLength(1);
+  });
+
+  it('checks the PKCE code verifier', async () => {
+    const verifier = 'a-verifier-that-is-long-enough-for-pkce-0123456789';
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const authorize = async () => {
+      const url = oauthConnection().oauth2.getAuthorizationUrl({
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      });
+      const redirect = await fetch(url, { redirect: 'manual' });
+      return new URL(redirect.headers.get('location') ?? '').searchParams.get('code') ?? '';
+    };
+    const wrong = await errorOf(
+      oauthConnection().authorize(await authorize(), { code_verifier: 'something-else' }),
+    );
+    expect(wrong.name).toBe('invalid_grant');
+    const right = await oauthConnection().authorize(await authorize(), { code_verifier: verifier });
+    expect(right.id).toBe(emulator.users.admin.id);
   });
 
   it('revokes a refresh token together with its access tokens', async () => {

@@ -129,6 +129,50 @@ describe('upsert by external id', () => {
   });
 });
 
+describe('related records', () => {
+  it('keeps one primary contact role per opportunity', async () => {
+    const deal = await suite.conn.sobject('Opportunity').create(newOpportunity);
+    const [first, second] = await suite.conn
+      .sobject('Contact')
+      .create([{ LastName: 'First' }, { LastName: 'Second' }]);
+    await suite.conn
+      .sobject('OpportunityContactRole')
+      .create({ OpportunityId: deal.id, ContactId: first?.id, IsPrimary: true });
+    await suite.conn
+      .sobject('OpportunityContactRole')
+      .create({ OpportunityId: deal.id, ContactId: second?.id, IsPrimary: true });
+    const roles = await suite.conn.query(
+      'SELECT Contact.LastName, IsPrimary FROM OpportunityContactRole ORDER BY Contact.LastName',
+    );
+    expect(
+      roles.records.map((role) => [(role['Contact'] as { LastName: string }).LastName, role['IsPrimary']]),
+    ).toEqual([
+      ['First', false],
+      ['Second', true],
+    ]);
+  });
+});
+
+describe('version resources', () => {
+  it('lists versions without a session and serves the version root with the identity URL', async () => {
+    const versions = (await (await fetch(`${suite.emulator.url}/services/data`)).json()) as Array<{
+      version: string;
+    }>;
+    expect(versions.map((entry) => entry.version)).toContain('62.0');
+    const root = await fetch(`${suite.emulator.url}/services/data/v62.0`, {
+      headers: { authorization: `Bearer ${suite.conn.accessToken}` },
+    });
+    expect(root.headers.get('sforce-limit-info')).toMatch(/^api-usage=\d+\/15000$/);
+    expect(await root.json()).toMatchObject({
+      identity: `${suite.emulator.url}/id/${suite.emulator.orgId}/${suite.emulator.users.admin.id}`,
+    });
+    const unknown = await fetch(`${suite.emulator.url}/services/data/latest/sobjects`, {
+      headers: { authorization: `Bearer ${suite.conn.accessToken}` },
+    });
+    expect(unknown.status).toBe(404);
+  });
+});
+
 describe('describe', () => {
   it('lists objects and describes fields, picklists and child relationships', async () => {
     const global = await suite.conn.describeGlobal();
