@@ -132,7 +132,7 @@ export class RecordWriter {
       (expectedObject && found.object.name.toLowerCase() !== expectedObject.toLowerCase())
     ) {
       if (id === null) throw new SalesforceApiError(400, 'MALFORMED_ID', `malformed id ${rawId}`);
-      throw new SalesforceApiError(404, 'ENTITY_IS_DELETED', 'entity is deleted');
+      throw notFound();
     }
     if (found.record['IsDeleted'] === true)
       throw new SalesforceApiError(404, 'ENTITY_IS_DELETED', 'entity is deleted');
