@@ -166,6 +166,26 @@ describe('org settings', () => {
   });
 });
 
+describe('connected app', () => {
+  it('changes the client credentials, which the emulator handle reports', async () => {
+    const original = { ...suite.emulator.connectedApp };
+    try {
+      await control(suite.emulator, 'connected-app', {
+        clientId: 'rotated-client',
+        clientSecret: 'rotated-secret',
+      });
+      expect(suite.emulator.connectedApp).toEqual({
+        clientId: 'rotated-client',
+        clientSecret: 'rotated-secret',
+      });
+      const conn = await loginAs(suite.emulator, 'integration');
+      expect(conn.userInfo?.id).toBe(suite.emulator.users.integration.id);
+    } finally {
+      await control(suite.emulator, 'connected-app', original);
+    }
+  });
+});
+
 describe('lead conversion and change feeds', () => {
   it('converts a lead into account, contact and opportunity', async () => {
     const lead = await suite.conn.sobject('Lead').create({

@@ -217,9 +217,14 @@ export async function startSalesforceEmulator(
     url: baseUrl,
     orgId: createdOrg.state.orgId,
     users: users(createdOrg.state),
+    // Live: `POST /__emulator/connected-app` may change the credentials.
     connectedApp: {
-      clientId: createdOrg.state.connectedApp.clientId,
-      clientSecret: createdOrg.state.connectedApp.clientSecret,
+      get clientId() {
+        return createdOrg.state.connectedApp.clientId;
+      },
+      get clientSecret() {
+        return createdOrg.state.connectedApp.clientSecret;
+      },
     },
     close: async () => {
       await app.close();
