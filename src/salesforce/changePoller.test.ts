@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../shared/clock.ts';
 import { openStore } from '../store/openStore.ts';
 import type { Store } from '../store/store.ts';
 import { type ChangedOpportunity, ChangePoller, OPPORTUNITY_CURSOR_SOURCE } from './changePoller.ts';
@@ -198,5 +199,34 @@ describe('ChangePoller against the emulator and a real SQLite store', () => {
     const retried = await poller.poll();
     expect(retried.changes.map((c) => c.opportunityId)).toEqual([id]);
     expect((await poller.poll()).changes).toEqual([]);
+  });
+  it('reports a change found after empty polls exactly once, including a solution older than the poll window', async () => {
+    // Time moves on between polls (a poll interval), as it does in the worker.
+    const clock = new ManualClock(new Date());
+    const poller = new ChangePoller({ client, cursors: store.cursors, connectionId: 'conn-anchor', clock });
+    const created = await adminClient.createMany('Opportunity', [
+      { StageName: 'Prospecting', CloseDate: '2026-12-31', Name: 'Anchor' },
+    ]);
+    const id = created[0]?.ok ? created[0].value.id : '';
+    await admin
+      .sobject(n.solutionObject)
+      .create({ [n.solutionOpportunity]: id, [n.solutionId]: 'SOL-ANCHOR', [n.solutionName]: 'Anchor' });
+    const reports: string[] = [];
+    const record = async (changes: ChangedOpportunity[]) => {
+      reports.push(
+        ...changes
+          .filter((change) => change.opportunityId === id)
+          .map((change) => change.reasons.sort().join('+')),
+      );
+    };
+    await poller.poll(record);
+    clock.advance(2_000);
+    await poller.poll(record);
+    await admin.sobject('Opportunity').update({ Id: id, [n.syncWithPartnerCenter]: true });
+    for (let i = 0; i < 3; i++) {
+      clock.advance(2_000);
+      await poller.poll(record);
+    }
+    expect(reports).toEqual(['opportunity+solution']);
   });
 });
