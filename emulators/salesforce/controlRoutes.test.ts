@@ -166,6 +166,31 @@ describe('org settings', () => {
   });
 });
 
+describe('control tokens', () => {
+  it('issues a session for the admin by default and for another active user by username', async () => {
+    const admin = (await control(suite.emulator, 'token')) as { access_token: string; instance_url: string };
+    expect(admin.instance_url).toBe(suite.emulator.url);
+    const integration = (await control(suite.emulator, 'token', {
+      username: suite.emulator.users.integration.username,
+    })) as {
+      access_token: string;
+    };
+    const whoAmI = async (token: string) =>
+      (
+        (await (
+          await fetch(`${suite.emulator.url}/services/oauth2/userinfo`, {
+            headers: { authorization: `Bearer ${token}` },
+          })
+        ).json()) as {
+          user_id: string;
+        }
+      ).user_id;
+    expect(await whoAmI(admin.access_token)).toBe(suite.emulator.users.admin.id);
+    expect(await whoAmI(integration.access_token)).toBe(suite.emulator.users.integration.id);
+    await expect(control(suite.emulator, 'token', { username: 'nobody@example.com' })).rejects.toThrow(/404/);
+  });
+});
+
 describe('connected app', () => {
   it('changes the client credentials, which the emulator handle reports', async () => {
     const original = { ...suite.emulator.connectedApp };

@@ -5,7 +5,9 @@ import type { EmulatorContext } from './emulatorContext.ts';
 import { LeadConverter } from './leadConverter.ts';
 import type { OrgSettings } from './orgSettings.ts';
 import { SalesforceApiError } from './salesforceApiError.ts';
+import { activeUserByUsername } from './userCredentials.ts';
 
+const tokenSchema = z.object({ username: z.string().optional() });
 const orgSettingsSchema = z.object({
   teamSelling: z.boolean().optional(),
   multiCurrency: z.boolean().optional(),
@@ -52,10 +54,19 @@ function defined<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], u
 export function registerControlRoutes(app: FastifyInstance, context: EmulatorContext): void {
   const { org, sessions, writer } = context;
 
-  app.post('/__emulator/token', async () => ({
-    access_token: sessions.issueAccessToken(org.state.adminUserId, null),
-    instance_url: context.baseUrl(),
-  }));
+  app.post('/__emulator/token', async (request) => {
+    const { username } = parse(tokenSchema, request.body);
+    const user = username === undefined ? undefined : activeUserByUsername(org, username);
+    if (username !== undefined && !user) {
+      throw new SalesforceApiError(
+        404,
+        'NOT_FOUND',
+        `No active user has the username ${username}; create the user first.`,
+      );
+    }
+    const userId = user ? String(user['Id']) : org.state.adminUserId;
+    return { access_token: sessions.issueAccessToken(userId, null), instance_url: context.baseUrl() };
+  });
 
   app.post('/__emulator/reset', async () => {
     org.reset();
