@@ -121,7 +121,16 @@ export async function componentsOf(base64: string, options: DeployOptions): Prom
     for (const field of asArray(node['fields']))
       components.push(fieldComponent(objectName, field as XmlNode));
   }
-  for (const member of expand('CustomField', 'objects', '.object', () => true)) {
+  const customFieldMembers = (members.get('CustomField') ?? []).flatMap((member) =>
+    member === '*'
+      ? filesIn('objects', '.object').flatMap((objectName) =>
+          asArray(objectNode(objectName)?.['fields']).map(
+            (field) => `${objectName}.${text(field, 'fullName') ?? ''}`,
+          ),
+        )
+      : [member],
+  );
+  for (const member of customFieldMembers) {
     const [objectName = '', fieldName = ''] = member.split('.');
     if (customObjects.includes(objectName)) continue;
     const field = asArray(objectNode(objectName)?.['fields']).find(

@@ -222,6 +222,23 @@ describe('deploy', () => {
     expect(fields).not.toContain('Partner_Center_Referral_Id__c');
   });
 
+  it('deploys every field of the object files for a CustomField wildcard', async () => {
+    const files = {
+      'package.xml': manifest({ CustomField: ['*'] }),
+      'objects/Opportunity.object': OPPORTUNITY_FIELDS,
+    };
+    const result = await deploy(suite.conn, await packageZip(files));
+    expect(result).toMatchObject({ success: true, numberComponentsDeployed: 3 });
+    const fields = (await suite.conn.describe('Opportunity')).fields.map((field) => field.name);
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'Partner_Center_Referral_Id__c',
+        'Microsoft_CRM_Id__c',
+        'Partner_Center_Sync_Status__c',
+      ]),
+    );
+  });
+
   it('reports components named in package.xml but missing from a folder-based zip', async () => {
     const files = {
       'package.xml': manifest({ CustomObject: ['Opportunity'], Layout: ['Opportunity-Opportunity Layout'] }),
