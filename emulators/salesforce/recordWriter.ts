@@ -17,6 +17,8 @@ import { formatDateTime, parseDate, parseDateTime } from './sfDateTime.ts';
 
 export type WriteInput = Record<string, unknown>;
 const IGNORED_INPUT_KEYS = new Set(['attributes']);
+/** Objects whose read-only Name is composed from FirstName and LastName. */
+const PERSON_OBJECTS = new Set(['Contact', 'Lead', 'User']);
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const FORECAST_CATEGORY: Record<string, string> = {
   Pipeline: 'Pipeline',
@@ -293,8 +295,7 @@ export class RecordWriter {
 
   /** Fields the platform computes from others. */
   private derive(object: ObjectDef, record: SfRecord, values: SfRecord, isCreate: boolean): void {
-    const hasName = object.fields.some((def) => def.name === 'Name' && !def.createable && def.length === 121);
-    if (hasName && object.fields.some((def) => def.name === 'LastName')) {
+    if (PERSON_OBJECTS.has(object.name)) {
       record['Name'] = [record['FirstName'], record['LastName']]
         .filter((part) => part !== null && part !== '')
         .join(' ');
