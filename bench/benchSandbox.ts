@@ -1,0 +1,68 @@
+/**
+ * The sandbox the end-to-end benchmarks drive: the real one (both emulators over loopback HTTP, the
+ * Salesforce package deployed, MSAL sign-in, webhook registered, connector HTTP server and worker on the
+ * embedded SQLite store and queue) on free ports in a temp directory, with nothing seeded.
+ */
+import { performance } from 'node:perf_hooks';
+import {
+  inboundReferral,
+  startTestSandbox,
+  type TestSandbox,
+  waitFor,
+} from '../test/support/sandboxHarness.ts';
+
+/** What `cosell sandbox` (npm start) uses; the e2e benchmarks report it with their figures. */
+export const SANDBOX_POLL_INTERVAL_SECONDS = 2;
+/** How often the benchmarks look for a result: the resolution of every end-to-end figure. */
+export const PROBE_INTERVAL_MS = 20;
+
+export function startBenchSandbox(): Promise<TestSandbox> {
+  return startTestSandbox({ pollIntervalSeconds: SANDBOX_POLL_INTERVAL_SECONDS });
+}
+
+/** A Microsoft referral for a customer of its own (so each sync creates its account and contact). */
+export function benchReferral(tag: string, index: number): Record<string, unknown> {
+  const template = inboundReferral();
+  const profile = template['customerProfile'] as Record<string, unknown>;
+  const customer = `Bench ${tag} Customer ${index}`;
+  return inboundReferral({
+    name: `Bench ${tag} deal ${index}`,
+    customerProfile: {
+      ...profile,
+      name: customer,
+      team: [
+        {
+          firstName: 'Casey',
+          lastName: `Buyer${index}`,
+          email: `casey.${tag}.${index}@customer.example`,
+          phoneNumber: '+1 206 555 0100',
+          title: 'CIO',
+        },
+      ],
+    },
+  });
+}
+
+/** POST /__emulator/referrals: Microsoft creates a referral; the emulator fires `referral-created`. */
+export async function createReferral(sandbox: TestSandbox, body: Record<string, unknown>): Promise<string> {
+  const created = await sandbox.pc('POST', '/__emulator/referrals', body);
+  const id = created['id'];
+  if (typeof id !== 'string')
+    throw new Error(
+      `The Partner Center emulator returned no referral id: ${JSON.stringify(created).slice(0, 200)}`,
+    );
+  return id;
+}
+
+/** Milliseconds from just before `act` starts until `probe` first returns a value (polled every PROBE_INTERVAL_MS). */
+export async function timeUntil<T>(
+  what: string,
+  act: () => Promise<unknown>,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+): Promise<number> {
+  const startedAt = performance.now();
+  await act();
+  await waitFor(what, probe, { timeoutMs, intervalMs: PROBE_INTERVAL_MS });
+  return performance.now() - startedAt;
+}
