@@ -10,14 +10,32 @@ import {
   type TestSandbox,
   waitFor,
 } from '../test/support/sandboxHarness.ts';
+import type { BenchContext, Benchmark, BenchRow } from './benchmark.ts';
+import { runConcurrently } from './runConcurrently.ts';
 
 /** What `cosell sandbox` (npm start) uses; the e2e benchmarks report it with their figures. */
 export const SANDBOX_POLL_INTERVAL_SECONDS = 2;
 /** How often the benchmarks look for a result: the resolution of every end-to-end figure. */
 export const PROBE_INTERVAL_MS = 20;
 
-export function startBenchSandbox(): Promise<TestSandbox> {
-  return startTestSandbox({ pollIntervalSeconds: SANDBOX_POLL_INTERVAL_SECONDS });
+/** A benchmark that runs `measure` on a fresh sandbox and always stops the sandbox afterwards. */
+export function sandboxBenchmark(
+  name: string,
+  description: string,
+  measure: (sandbox: TestSandbox, context: BenchContext) => Promise<BenchRow[]>,
+): Benchmark {
+  return {
+    name,
+    description,
+    async run(context) {
+      const sandbox = await startTestSandbox({ pollIntervalSeconds: SANDBOX_POLL_INTERVAL_SECONDS });
+      try {
+        return await measure(sandbox, context);
+      } finally {
+        await sandbox.stop();
+      }
+    },
+  };
 }
 
 /** A Microsoft referral for a customer of its own (so each sync creates its account and contact). */
@@ -52,6 +70,16 @@ export async function createReferral(sandbox: TestSandbox, body: Record<string, 
       `The Partner Center emulator returned no referral id: ${JSON.stringify(created).slice(0, 200)}`,
     );
   return id;
+}
+
+/** Referrals being created at once when a benchmark creates many (so about as many webhook deliveries in flight). */
+export const CREATE_CONCURRENCY = 8;
+
+/** Creates `count` referrals for distinct customers, CREATE_CONCURRENCY at a time. */
+export function createReferrals(sandbox: TestSandbox, tag: string, count: number): Promise<void> {
+  return runConcurrently(count, CREATE_CONCURRENCY, (index) =>
+    createReferral(sandbox, benchReferral(tag, index)),
+  );
 }
 
 /** Milliseconds from just before `act` starts until `probe` first returns a value (polled every PROBE_INTERVAL_MS). */

@@ -7,6 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { sampleDeal } from '../src/domain/testing/sampleDeal.ts';
 import type { NewAuditEntry, Store } from '../src/store/store.ts';
 import { postgresBackend, type StoreBackend, sqliteBackend } from '../test/support/testStores.ts';
 import { type BenchContext, type Benchmark, type BenchRow, scaled } from './benchmark.ts';
@@ -22,7 +23,7 @@ function auditEntry(index: number): NewAuditEntry {
     connectionId: CONNECTION_ID,
     linkId: null,
     referralId: `ref-${index}`,
-    opportunityId: `006BENCH${String(index).padStart(10, '0')}`,
+    opportunityId: opportunityIdFor(index),
     at: new Date().toISOString(),
     trigger: 'webhook',
     direction: 'toSalesforce',
@@ -37,34 +38,17 @@ function auditEntry(index: number): NewAuditEntry {
   };
 }
 
-/** A base snapshot about the size of a real deal's canonical JSON (~1.5 KB). */
+/** A base snapshot: the canonical deal the sync stores after each merge (about 1.3 KB of JSON). */
 function baseSnapshot(index: number, revision: number): unknown {
-  return {
+  return sampleDeal({
     name: `Bench deal ${index}`,
-    status: 'Active',
-    substatus: revision === 0 ? 'Pending' : 'Accepted',
-    details: {
-      dealValue: 120_000 + revision,
-      currency: 'USD',
-      closingDateTime: '2027-03-31T00:00:00Z',
-      notes: 'Customer is moving 200 VMs to Azure. '.repeat(8),
-      solutions: [{ id: 'SOL-34104-EBB', name: 'Migration Factory', publisherName: 'Fabrikam Partner' }],
-    },
-    customer: {
-      name: `Bench Customer ${index}`,
-      address: {
-        addressLine1: '10 Market St',
-        city: 'Seattle',
-        state: 'WA',
-        postalCode: '98101',
-        country: 'US',
-      },
-      contacts: [{ firstName: 'Casey', lastName: 'Buyer', email: `casey.${index}@customer.example` }],
-    },
-    assistanceRequestCode: 'ProofOfConceptOrDemo',
-    shareWithMicrosoftSellers: true,
-  };
+    dealValue: 120_000 + revision,
+    referralId: `ref-${index}`,
+    externalReferenceId: opportunityIdFor(index),
+  });
 }
+
+const opportunityIdFor = (index: number): string => `006BENCH${String(index).padStart(10, '0')}`;
 
 async function upsertLink(store: Store, index: number, revision: number): Promise<void> {
   const referralId = `ref-${index}`;
@@ -81,7 +65,7 @@ async function upsertLink(store: Store, index: number, revision: number): Promis
       await tx.links.insert({
         connectionId: CONNECTION_ID,
         referralId,
-        opportunityId: `006BENCH${String(index).padStart(10, '0')}`,
+        opportunityId: opportunityIdFor(index),
         salesforceObject: 'opportunity',
         engagementId: null,
         lastError: null,

@@ -10,25 +10,21 @@
 import { performance } from 'node:perf_hooks';
 import { WEBHOOK_PATH } from '../src/http/routes/postPartnerCenterWebhook.ts';
 import { waitFor } from '../test/support/sandboxHarness.ts';
-import { type Benchmark, scaled } from './benchmark.ts';
-import { benchReferral, createReferral, PROBE_INTERVAL_MS, startBenchSandbox } from './benchSandbox.ts';
+import { scaled } from './benchmark.ts';
+import { CREATE_CONCURRENCY, createReferrals, PROBE_INTERVAL_MS, sandboxBenchmark } from './benchSandbox.ts';
 import { ratePerSecond, summariseLatency } from './latencySummary.ts';
-import { runConcurrently } from './runConcurrently.ts';
 import { TimingProxy } from './timingProxy.ts';
 
 const DELIVERIES = 2_000;
 /** Excluded from the figures: the first delivery fetches and checks the signing certificate chain. */
 const WARM_UP_DELIVERIES = 20;
-/** Referrals being created at once, hence roughly how many deliveries are in flight. */
-const CREATE_CONCURRENCY = 8;
 const TARGET_P99_MS = 250;
 
-export const webhookAckLatency: Benchmark = {
-  name: 'webhook',
-  description: 'connector answer time for signed Partner Center webhook deliveries (SQLite inbox)',
-  async run(context) {
+export const webhookAckLatency = sandboxBenchmark(
+  'webhook',
+  'connector answer time for signed Partner Center webhook deliveries (SQLite inbox)',
+  async (sandbox, context) => {
     const count = scaled(context, DELIVERIES, 20);
-    const sandbox = await startBenchSandbox();
     const relay = await TimingProxy.start(sandbox.urls.connector);
     try {
       await sandbox.connector.webhooks.register(`${relay.url}${WEBHOOK_PATH}`, undefined, {
@@ -37,9 +33,7 @@ export const webhookAckLatency: Benchmark = {
       const created = () => relay.timings.filter((timing) => timing.eventName === 'referral-created');
       const deliver = async (tag: string, total: number) => {
         const before = created().length;
-        await runConcurrently(total, CREATE_CONCURRENCY, (index) =>
-          createReferral(sandbox, benchReferral(tag, index)),
-        );
+        await createReferrals(sandbox, tag, total);
         await waitFor(
           `${total} webhook deliveries through the relay`,
           () => created().length >= before + total,
@@ -77,8 +71,7 @@ export const webhookAckLatency: Benchmark = {
         },
       ];
     } finally {
-      await sandbox.stop();
       await relay.close();
     }
   },
-};
+);
