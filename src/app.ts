@@ -330,6 +330,7 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
             cursors: store.cursors,
             connectionId,
             fieldNames: salesforceFieldNamesFrom(mapping),
+            watchLeads: mapping.leads.handling === 'lead',
             clock,
           });
           await startSyncWorker({

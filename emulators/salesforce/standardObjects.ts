@@ -112,6 +112,8 @@ export function standardObjects(settings: OrgSettings): ObjectDef[] {
         required('LastName', 'Last Name', 'string', { length: 80 }),
         nameFromParts(),
         field('Title', 'Title', 'string', { length: 80 }),
+        field('Phone', 'Phone', 'phone', { length: 40 }),
+        field('MobilePhone', 'Mobile', 'phone', { length: 40 }),
         field('IsActive', 'Active', 'boolean', {
           nillable: false,
           defaultedOnCreate: true,
@@ -147,6 +149,8 @@ export function standardObjects(settings: OrgSettings): ObjectDef[] {
       field('BillingCountry', 'Billing Country', 'string', { length: 80 }),
       field('Website', 'Website', 'url', { length: 255 }),
       field('Phone', 'Account Phone', 'phone', { length: 40 }),
+      field('AccountNumber', 'Account Number', 'string', { length: 40 }),
+      field('Site', 'Account Site', 'string', { length: 80 }),
       field('NumberOfEmployees', 'Employees', 'int', { precision: 8 }),
       field('AnnualRevenue', 'Annual Revenue', 'currency', { precision: 18 }),
       field('Description', 'Account Description', 'textarea', { length: 32000 }),

@@ -14,7 +14,7 @@ import { defaultSalesforceFieldNames, type SalesforceFieldNames } from './salesf
 import { parseSalesforceDateTime, soqlDateTime } from './soqlLiteral.ts';
 
 /** Why an opportunity is reported: the opportunity itself changed, or one of its Microsoft solutions did. */
-export type ChangeReason = 'opportunity' | 'solution';
+export type ChangeReason = 'opportunity' | 'solution' | 'lead';
 
 export interface ChangedOpportunity {
   opportunityId: string;
@@ -39,12 +39,16 @@ export interface ChangePollerOptions {
   clock?: Clock;
   /** Without a stored cursor, the first poll starts this long before now. */
   initialLookbackMs?: number;
+  /** Also watch Leads carrying a Partner Center referral id (leads.handling: lead); reported by lead id. */
+  watchLeads?: boolean;
   /** Opportunity fields whose values make two states with the same SystemModstamp second distinct. */
   opportunityFingerprintFields?: readonly string[];
 }
 
 export const OPPORTUNITY_CURSOR_SOURCE = 'salesforce.opportunity';
 export const SOLUTION_CURSOR_SOURCE = 'salesforce.solution';
+export const LEAD_CURSOR_SOURCE = 'salesforce.lead';
+const LEAD_REFERRAL_ID_FIELD = 'Partner_Center_Referral_Id__c';
 export const DEFAULT_POLL_OVERLAP_MS = 5000;
 
 type Row = Record<string, unknown> & { Id: string; SystemModstamp: string };
@@ -121,6 +125,15 @@ export class ChangePoller {
       { includeDeleted: true },
     );
 
+    const leads = this.options.watchLeads
+      ? await this.readSource(
+          LEAD_CURSOR_SOURCE,
+          (since) =>
+            `SELECT Id, SystemModstamp, IsConverted, ConvertedOpportunityId, Status FROM Lead WHERE SystemModstamp >= ${since} AND ${LEAD_REFERRAL_ID_FIELD} != null ORDER BY SystemModstamp, Id`,
+          (row) => row.Id,
+        )
+      : null;
+
     const byOpportunity = new Map<string, ChangedOpportunity>();
     const report = (opportunityId: string, reason: ChangeReason, systemModstamp: string) => {
       if (!opportunityId) return;
@@ -135,12 +148,14 @@ export class ChangePoller {
     for (const change of opportunities.fresh)
       report(change.opportunityId, 'opportunity', change.systemModstamp);
     for (const change of solutions.fresh) report(change.opportunityId, 'solution', change.systemModstamp);
+    for (const change of leads?.fresh ?? []) report(change.opportunityId, 'lead', change.systemModstamp);
 
     const changes = [...byOpportunity.values()];
     if (onChanges && changes.length > 0) await onChanges(changes);
     await cursors.set(connectionId, OPPORTUNITY_CURSOR_SOURCE, serializeChangeCursor(opportunities.next));
     await cursors.set(connectionId, SOLUTION_CURSOR_SOURCE, serializeChangeCursor(solutions.next));
-    return { changes, rowsRead: opportunities.rowsRead + solutions.rowsRead };
+    if (leads) await cursors.set(connectionId, LEAD_CURSOR_SOURCE, serializeChangeCursor(leads.next));
+    return { changes, rowsRead: opportunities.rowsRead + solutions.rowsRead + (leads?.rowsRead ?? 0) };
   }
 
   private async readSource(

@@ -28,6 +28,7 @@ export interface DealSyncInput {
 export type DealSyncAction =
   | 'create_opportunity'
   | 'create_referral'
+  | 'create_lead'
   | 'update'
   | 'noop'
   | 'pause'

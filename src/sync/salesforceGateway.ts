@@ -12,7 +12,15 @@ import type { Mapping } from '../domain/mapping/mappingSchema.ts';
 import type { SalesforceRecord } from '../domain/salesforceDealSnapshot.ts';
 import type { SalesforceClient } from '../salesforce/salesforceClient.ts';
 import { soqlString } from '../salesforce/soqlLiteral.ts';
-import type { SalesforceChildChanges, SalesforceDealRead, SalesforcePort } from './syncPorts.ts';
+import type {
+  SalesforceChildChanges,
+  SalesforceDealRead,
+  SalesforceLeadRead,
+  SalesforcePort,
+} from './syncPorts.ts';
+
+/** Referral id on Lead (salesforce-package/): makes lead creation idempotent. */
+export const LEAD_REFERRAL_ID_FIELD = 'Partner_Center_Referral_Id__c';
 
 type Row = Record<string, unknown>;
 
@@ -144,13 +152,18 @@ export class SalesforceGateway implements SalesforcePort {
     const select = [
       ...this.opportunityFields(),
       ...this.accountFields().map((field) => `Account.${field}`),
+      'Owner.Id',
+      'Owner.Email',
+      'Owner.FirstName',
+      'Owner.LastName',
+      'Owner.Phone',
       `(SELECT Id, ContactId, Role, IsPrimary, ${this.contactFields()
         .map((field) => `Contact.${field}`)
         .join(', ')} FROM OpportunityContactRoles)`,
       `(SELECT ${this.solutionFields().join(', ')} FROM ${solutionRelationship})`,
       ...(teamSelling
         ? [
-            '(SELECT Id, UserId, TeamMemberRole, User.Id, User.FirstName, User.LastName, User.Email FROM OpportunityTeamMembers)',
+            '(SELECT Id, UserId, TeamMemberRole, User.Id, User.FirstName, User.LastName, User.Email, User.Phone FROM OpportunityTeamMembers)',
           ]
         : []),
     ];
@@ -169,6 +182,7 @@ export class SalesforceGateway implements SalesforcePort {
       if (
         key === 'attributes' ||
         key === 'Account' ||
+        key === 'Owner' ||
         key === 'OpportunityContactRoles' ||
         key === solutionRelationship ||
         key === 'OpportunityTeamMembers'
@@ -190,11 +204,44 @@ export class SalesforceGateway implements SalesforcePort {
           isPrimary: role['IsPrimary'] === true,
         })),
         solutions,
-        teamMembers: team.map((member) => ({
-          user: { ...(member['User'] as Row), OpportunityTeamMemberId: member['Id'] },
-          role: typeof member['TeamMemberRole'] === 'string' ? member['TeamMemberRole'] : null,
-        })),
+        // Without Team Selling the opportunity owner is the partner team (as Microsoft's connector does).
+        teamMembers: teamSelling
+          ? team.map((member) => ({
+              user: { ...(member['User'] as Row), OpportunityTeamMemberId: member['Id'] },
+              role: typeof member['TeamMemberRole'] === 'string' ? member['TeamMemberRole'] : null,
+            }))
+          : row['Owner']
+            ? [{ user: row['Owner'] as Row, role: 'Opportunity Owner' }]
+            : [],
       },
+    };
+  }
+
+  async upsertLeadByReferralId(
+    referralId: string,
+    fields: SalesforceRecord,
+  ): Promise<{ id: string; created: boolean }> {
+    const saved = await this.client.upsert('Lead', LEAD_REFERRAL_ID_FIELD, {
+      ...fields,
+      [LEAD_REFERRAL_ID_FIELD]: referralId,
+    });
+    return { id: saved.id, created: saved.created === true };
+  }
+
+  async readLead(leadId: string): Promise<SalesforceLeadRead | null> {
+    if (!SALESFORCE_ID.test(leadId)) return null;
+    const rows = await this.client.queryAll<Row>(
+      `SELECT Id, IsConverted, ConvertedOpportunityId, Status, SystemModstamp FROM Lead WHERE Id = ${soqlString(leadId)}`,
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null);
+    return {
+      leadId: String(row['Id']),
+      isConverted: row['IsConverted'] === true,
+      convertedOpportunityId: text(row['ConvertedOpportunityId']),
+      status: text(row['Status']),
+      systemModstamp: text(row['SystemModstamp']),
     };
   }
 

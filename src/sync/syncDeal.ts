@@ -15,9 +15,12 @@ import { accountFields } from '../domain/mapping/accountFields.ts';
 import { accountMatchKey } from '../domain/mapping/accountMatchKey.ts';
 import { dealFromReferral } from '../domain/mapping/dealFromReferral.ts';
 import { dealFromSalesforce } from '../domain/mapping/dealFromSalesforce.ts';
+import { leadFields } from '../domain/mapping/leadFields.ts';
+import type { Mapping } from '../domain/mapping/mappingSchema.ts';
 import { referralCreateBody } from '../domain/mapping/referralCreateBody.ts';
 import { type JsonPatchOperation, referralPatchOps } from '../domain/mapping/referralPatchOps.ts';
 import { salesforceOpportunityFields } from '../domain/mapping/salesforceOpportunityFields.ts';
+import { salesforceTargetFor } from '../domain/mapping/salesforceTargetFor.ts';
 import { mergeDeals } from '../domain/mergeDeals.ts';
 import { validateDeal } from '../domain/validateDeal.ts';
 import type { PcReferral } from '../partner-center/referralWire.ts';
@@ -73,7 +76,8 @@ async function readDeal(deps: DealSyncDeps, input: DealSyncInput): Promise<DealS
   if (!opportunityId && referralId)
     opportunityId = await salesforce.findOpportunityIdByReferralId(referralId);
   if (!opportunityId && referral?.externalReferenceId) opportunityId = referral.externalReferenceId;
-  const salesforceRead = opportunityId ? await salesforce.readDeal(opportunityId) : null;
+  const isLead = link?.salesforceObject === 'lead';
+  const salesforceRead = opportunityId && !isLead ? await salesforce.readDeal(opportunityId) : null;
 
   if (!link && referral) link = await store.links.findByReferralId(connectionId, referral.id);
   if (!link && salesforceRead)
@@ -87,6 +91,11 @@ async function readDeal(deps: DealSyncDeps, input: DealSyncInput): Promise<DealS
 
 export async function syncDeal(deps: DealSyncDeps, input: DealSyncInput): Promise<DealSyncResult> {
   const state = await readDeal(deps, input);
+  if (state.link?.salesforceObject === 'lead' && state.referral) {
+    const outcome = await syncLead(deps, input, state.link, state.referral);
+    // A converted lead is an opportunity now: carry on as one.
+    return outcome.converted ? syncDeal(deps, { ...input, referralId: state.referral.id }) : outcome.result;
+  }
   if (state.referral && state.salesforce)
     return updateLinkedDeal(deps, input, state, state.referral, state.salesforce);
   const created = state.referral
@@ -132,7 +141,8 @@ async function createOpportunity(
     relatedReferrals: state.related.map(referralInputOf),
   });
   const base = { referralId: referral.id, linkId: state.link?.id ?? null };
-  if (deal.category !== 'coSell' && mapping.leads.handling === 'skip') {
+  const target = salesforceTargetFor(deal, mapping);
+  if (target === 'skip') {
     return skipped(
       deps,
       input,
@@ -140,6 +150,9 @@ async function createOpportunity(
       `Referral ${referral.id} is a Microsoft lead; leads.handling is "skip".`,
     );
   }
+  const currency = currencyProblem(mapping, deal);
+  if (currency) return refuseReferral(deps, input, state, referral, currency);
+  if (target === 'lead' && !state.link) return createLead(deps, input, state, referral, deal);
   if (deal.status === 'Closed' && !state.link) {
     return skipped(
       deps,
@@ -503,6 +516,7 @@ interface AuditDraft {
 
 interface LinkFields {
   referralId?: string | null;
+  salesforceObject?: 'opportunity' | 'lead';
   opportunityId?: string | null;
   engagementId?: string | null;
   base?: unknown;
@@ -526,7 +540,7 @@ async function saveLink(
           connectionId: deps.connectionId,
           referralId: fields.referralId ?? null,
           opportunityId: fields.opportunityId ?? null,
-          salesforceObject: 'opportunity',
+          salesforceObject: fields.salesforceObject ?? 'opportunity',
           engagementId: fields.engagementId ?? null,
           base: fields.base ?? null,
           pcETag: fields.pcETag ?? null,
@@ -629,4 +643,233 @@ async function rejectInvalid(
         },
   );
   return result(input, { ...ids, linkId: saved.id, action: 'invalid', message });
+}
+
+// ————————————————————————————————————— currency and leads
+
+/** Single-currency orgs cannot hold another currency's amount: refuse it rather than write a wrong number. */
+function currencyProblem(mapping: Mapping, deal: CoSellDeal): DomainError | null {
+  if (
+    mapping.currency.mode !== 'orgCurrency' ||
+    !deal.currency ||
+    deal.currency === mapping.currency.orgCurrency
+  )
+    return null;
+  return {
+    code: 'currency_mismatch',
+    path: 'currency',
+    message: `The referral's deal value is in ${deal.currency} but Salesforce is a single-currency org in ${mapping.currency.orgCurrency}; it was not synced so no amount is silently wrong. Ask for the referral in ${mapping.currency.orgCurrency}, or enable multi-currency in Salesforce (currency.mode: multiCurrency).`,
+  };
+}
+
+/** A referral that cannot be brought into Salesforce: recorded on the link and in the audit, no write, no retry. */
+async function refuseReferral(
+  deps: DealSyncDeps,
+  input: DealSyncInput,
+  state: DealState,
+  referral: PcReferral,
+  problem: DomainError,
+): Promise<DealSyncResult> {
+  const ids = { referralId: referral.id, opportunityId: state.link?.opportunityId ?? null };
+  if (input.dryRun)
+    return result(input, {
+      ...ids,
+      linkId: state.link?.id ?? null,
+      action: 'invalid',
+      message: problem.message,
+    });
+  const error = { code: problem.code, message: problem.message };
+  const same = state.link?.state === 'error' && state.link.lastError?.message === problem.message;
+  const saved = await saveLink(
+    deps,
+    state.link,
+    { referralId: referral.id, engagementId: referral.engagementId, state: 'error', lastError: error },
+    same
+      ? null
+      : {
+          trigger: input.trigger,
+          direction: 'none',
+          outcome: 'error',
+          changes: [],
+          message: `Not synced to Salesforce: ${problem.message}`,
+          error,
+        },
+  );
+  return result(input, { ...ids, linkId: saved.id, action: 'invalid', message: problem.message });
+}
+
+/** leads.handling "lead": an unaccepted Microsoft lead becomes a Salesforce Lead (idempotent on its referral id). */
+async function createLead(
+  deps: DealSyncDeps,
+  input: DealSyncInput,
+  state: DealState,
+  referral: PcReferral,
+  deal: CoSellDeal,
+): Promise<DealSyncResult> {
+  const fields = leadFields(deal, deps.mapping);
+  const changes = Object.entries(fields).map(
+    ([field, after]): FieldChange => ({ field: `Lead.${field}`, side: 'salesforce', before: null, after }),
+  );
+  if (input.dryRun) {
+    return result(input, {
+      action: 'create_lead',
+      referralId: referral.id,
+      toSalesforce: changes,
+      message: `Would create a lead for referral ${referral.id}.`,
+    });
+  }
+  const lead = await deps.salesforce.upsertLeadByReferralId(referral.id, fields);
+  const message = `${lead.created ? 'Created' : 'Linked'} lead ${lead.id} from Microsoft lead ${referral.id}.`;
+  const saved = await saveLink(
+    deps,
+    state.link,
+    {
+      referralId: referral.id,
+      opportunityId: lead.id,
+      salesforceObject: 'lead',
+      engagementId: referral.engagementId,
+      base: deal,
+      pcETag: referral.eTag,
+      state: 'synced',
+      lastError: null,
+    },
+    { trigger: input.trigger, direction: 'toSalesforce', outcome: 'ok', changes, message },
+  );
+  return result(input, {
+    action: 'create_lead',
+    linkId: saved.id,
+    referralId: referral.id,
+    opportunityId: lead.id,
+    toSalesforce: changes,
+    message,
+  });
+}
+
+/**
+ * A linked lead: converting it in Salesforce accepts the referral and links the new opportunity; closing it
+ * unconverted declines the referral. Returns `converted` when the link now points at an opportunity.
+ */
+async function syncLead(
+  deps: DealSyncDeps,
+  input: DealSyncInput,
+  link: LinkRow,
+  referral: PcReferral,
+): Promise<{ converted: boolean; result: DealSyncResult }> {
+  const { mapping } = deps;
+  const ids = { referralId: referral.id, opportunityId: link.opportunityId, linkId: link.id };
+  const lead = link.opportunityId ? await deps.salesforce.readLead(link.opportunityId) : null;
+  if (!lead)
+    return {
+      converted: false,
+      result: result(input, {
+        ...ids,
+        action: 'skip',
+        message: `The lead linked to referral ${referral.id} no longer exists.`,
+      }),
+    };
+  const pcDeal = dealFromReferral(referralInputOf(referral), mapping, { relatedReferrals: [] });
+  const patchStatus = async (
+    status: CoSellDeal['status'],
+    substatus: CoSellDeal['substatus'],
+    statusReason: string | null,
+  ) => {
+    const target = { ...pcDeal, status, substatus, statusReason };
+    const changes = [
+      { field: 'status' as const, before: pcDeal.status, after: status },
+      { field: 'substatus' as const, before: pcDeal.substatus, after: substatus },
+      ...(statusReason
+        ? [{ field: 'statusReason' as const, before: pcDeal.statusReason, after: statusReason }]
+        : []),
+    ];
+    const operations = referralPatchOps(changes, target, mapping);
+    if (!operations.ok) throw new Error(operations.error.message);
+    return deps.partnerCenter.patchReferral(referral.id, operations.value, referral.eTag);
+  };
+
+  if (lead.isConverted && lead.convertedOpportunityId) {
+    const opportunityId = lead.convertedOpportunityId;
+    if (input.dryRun) {
+      return {
+        converted: false,
+        result: result(input, {
+          ...ids,
+          action: 'update',
+          message: `Would link converted opportunity ${opportunityId} and accept the referral.`,
+        }),
+      };
+    }
+    if (pcDeal.status === 'New') await patchStatus('Active', 'Accepted', null);
+    const referralIdField = mapping.fields.referralId.salesforceField ?? 'Partner_Center_Referral_Id__c';
+    await deps.salesforce.updateOpportunity(opportunityId, {
+      [referralIdField]: referral.id,
+      [mapping.opportunity.syncFlagField]: true,
+    });
+    const read = await deps.salesforce.readDeal(opportunityId);
+    await saveLink(
+      deps,
+      link,
+      {
+        opportunityId,
+        salesforceObject: 'opportunity',
+        // Partner Center holds the deal's details: the merge that follows fills the new opportunity from it.
+        base: read
+          ? { ...dealFromSalesforce(read.snapshot, mapping), status: 'Active', substatus: 'Accepted' }
+          : null,
+        sfSystemModstamp: read?.systemModstamp ?? null,
+        state: 'synced',
+        lastError: null,
+      },
+      {
+        trigger: input.trigger,
+        direction: 'both',
+        outcome: 'ok',
+        changes: [
+          {
+            field: 'status',
+            side: 'partnerCenter',
+            before: `${pcDeal.status}/${pcDeal.substatus}`,
+            after: 'Active/Accepted',
+          },
+        ],
+        message: `Lead ${lead.leadId} was converted: linked opportunity ${opportunityId} and accepted the referral.`,
+      },
+    );
+    return {
+      converted: true,
+      result: result(input, { ...ids, opportunityId, action: 'update', message: 'Lead converted.' }),
+    };
+  }
+  if (lead.status?.toLowerCase().startsWith('closed') && pcDeal.status === 'New') {
+    const reason = `Lead closed in Salesforce (${lead.status})`;
+    if (!input.dryRun) {
+      await patchStatus('Closed', 'Declined', reason);
+      await saveLink(
+        deps,
+        link,
+        { state: 'synced', lastError: null },
+        {
+          trigger: input.trigger,
+          direction: 'toPartnerCenter',
+          outcome: 'ok',
+          changes: [
+            {
+              field: 'status',
+              side: 'partnerCenter',
+              before: `${pcDeal.status}/${pcDeal.substatus}`,
+              after: 'Closed/Declined',
+            },
+          ],
+          message: `Declined Microsoft lead ${referral.id}: ${reason}.`,
+        },
+      );
+    }
+    return {
+      converted: false,
+      result: result(input, { ...ids, action: 'update', message: `Declined the Microsoft lead: ${reason}.` }),
+    };
+  }
+  return {
+    converted: false,
+    result: result(input, { ...ids, action: 'noop', message: 'Lead not converted yet: nothing to sync.' }),
+  };
 }

@@ -48,7 +48,22 @@ export interface SalesforceChildChanges {
   teamMemberIdsToRemove: string[];
 }
 
+/** A Salesforce Lead created for a Microsoft lead (leads.handling: lead). */
+export interface SalesforceLeadRead {
+  leadId: string;
+  isConverted: boolean;
+  convertedOpportunityId: string | null;
+  status: string | null;
+  systemModstamp: string | null;
+}
+
 export interface SalesforcePort {
+  /** Creates or updates the Lead whose referral-id field holds referralId. */
+  upsertLeadByReferralId(
+    referralId: string,
+    fields: SalesforceRecord,
+  ): Promise<{ id: string; created: boolean }>;
+  readLead(leadId: string): Promise<SalesforceLeadRead | null>;
   readDeal(opportunityId: string): Promise<SalesforceDealRead | null>;
   findOpportunityIdByReferralId(referralId: string): Promise<string | null>;
   /** Creates or updates the opportunity whose referral-id field holds referralId. */

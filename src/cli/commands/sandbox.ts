@@ -20,6 +20,7 @@ interface SandboxCommandOptions {
 const ICON: Record<DealSyncResult['action'], string> = {
   create_opportunity: '＋',
   create_referral: '＋',
+  create_lead: '＋',
   update: '✔',
   noop: '·',
   pause: '⏸',
