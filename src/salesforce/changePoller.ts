@@ -48,7 +48,6 @@ export interface ChangePollerOptions {
 export const OPPORTUNITY_CURSOR_SOURCE = 'salesforce.opportunity';
 export const SOLUTION_CURSOR_SOURCE = 'salesforce.solution';
 export const LEAD_CURSOR_SOURCE = 'salesforce.lead';
-const LEAD_REFERRAL_ID_FIELD = 'Partner_Center_Referral_Id__c';
 export const DEFAULT_POLL_OVERLAP_MS = 5000;
 
 type Row = Record<string, unknown> & { Id: string; SystemModstamp: string };
@@ -129,7 +128,7 @@ export class ChangePoller {
       ? await this.readSource(
           LEAD_CURSOR_SOURCE,
           (since) =>
-            `SELECT Id, SystemModstamp, IsConverted, ConvertedOpportunityId, Status FROM Lead WHERE SystemModstamp >= ${since} AND ${LEAD_REFERRAL_ID_FIELD} != null ORDER BY SystemModstamp, Id`,
+            `SELECT Id, SystemModstamp, IsConverted, ConvertedOpportunityId, Status FROM Lead WHERE SystemModstamp >= ${since} AND ${n.leadReferralId} != null ORDER BY SystemModstamp, Id`,
           (row) => row.Id,
         )
       : null;

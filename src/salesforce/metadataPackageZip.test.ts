@@ -54,11 +54,12 @@ describe('buildMetadataPackage', () => {
       [
         ...opportunityCustomFields(n).map((f) => `Opportunity.${f}`),
         ...solutionCustomFields(n).map((f) => `${n.solutionObject}.${f}`),
+        `Lead.${n.leadReferralId}`,
       ].sort(),
     );
     expect(byType.PermissionSet).toEqual(['Cosell_Connector_Integration']);
     expect(byType.Layout).toContain('Opportunity-Microsoft Partner Center Layout');
-    expect(pkg.componentCount).toBe(18);
+    expect(pkg.componentCount).toBe(19);
   });
 
   it('carries exactly the DESIGN §8 fields with their types, lengths and picklist values', async () => {
@@ -116,6 +117,7 @@ describe('buildMetadataPackage', () => {
         ...solutionCustomFields(n)
           .filter((f) => f !== n.solutionOpportunity)
           .map((f) => `${n.solutionObject}.${f}`),
+        `Lead.${n.leadReferralId}`,
       ].sort(),
     );
     expect(set.objectPermissions.map((p: { object: string }) => p.object).sort()).toEqual([

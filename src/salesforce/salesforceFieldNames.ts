@@ -23,6 +23,8 @@ export interface SalesforceFieldNames {
   solutionId: string;
   solutionName: string;
   solutionPublisher: string;
+  /** Lead text, external id: the Microsoft lead (referral) a Salesforce Lead came from. */
+  leadReferralId: string;
 }
 
 export const defaultSalesforceFieldNames: Readonly<SalesforceFieldNames> = Object.freeze({
@@ -41,6 +43,7 @@ export const defaultSalesforceFieldNames: Readonly<SalesforceFieldNames> = Objec
   solutionId: 'Solution_Id__c',
   solutionName: 'Solution_Name__c',
   solutionPublisher: 'Publisher__c',
+  leadReferralId: 'Partner_Center_Referral_Id__c',
 });
 
 /** The Opportunity custom fields of the package, in the order they appear in DESIGN §8. */
@@ -66,5 +69,10 @@ export function solutionCustomFields(names: SalesforceFieldNames): string[] {
 
 /** Every API name the package creates (fields and the solution object): an unknown one means "install". */
 export function packageApiNames(names: SalesforceFieldNames = defaultSalesforceFieldNames): string[] {
-  return [...opportunityCustomFields(names), ...solutionCustomFields(names), names.solutionObject];
+  return [
+    ...opportunityCustomFields(names),
+    ...solutionCustomFields(names),
+    names.solutionObject,
+    names.leadReferralId,
+  ];
 }

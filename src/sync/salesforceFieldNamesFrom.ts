@@ -25,5 +25,6 @@ export function salesforceFieldNamesFrom(mapping: Mapping): SalesforceFieldNames
     solutionId: solutions.idField,
     solutionName: solutions.nameField,
     solutionPublisher: solutions.publisherField ?? d.solutionPublisher,
+    leadReferralId: d.leadReferralId,
   };
 }

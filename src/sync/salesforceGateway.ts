@@ -11,6 +11,7 @@ import {
 import type { Mapping } from '../domain/mapping/mappingSchema.ts';
 import type { SalesforceRecord } from '../domain/salesforceDealSnapshot.ts';
 import type { SalesforceClient } from '../salesforce/salesforceClient.ts';
+import { defaultSalesforceFieldNames } from '../salesforce/salesforceFieldNames.ts';
 import { soqlString } from '../salesforce/soqlLiteral.ts';
 import type {
   SalesforceChildChanges,
@@ -18,9 +19,6 @@ import type {
   SalesforceLeadRead,
   SalesforcePort,
 } from './syncPorts.ts';
-
-/** Referral id on Lead (salesforce-package/): makes lead creation idempotent. */
-export const LEAD_REFERRAL_ID_FIELD = 'Partner_Center_Referral_Id__c';
 
 type Row = Record<string, unknown>;
 
@@ -221,9 +219,9 @@ export class SalesforceGateway implements SalesforcePort {
     referralId: string,
     fields: SalesforceRecord,
   ): Promise<{ id: string; created: boolean }> {
-    const saved = await this.client.upsert('Lead', LEAD_REFERRAL_ID_FIELD, {
+    const saved = await this.client.upsert('Lead', defaultSalesforceFieldNames.leadReferralId, {
       ...fields,
-      [LEAD_REFERRAL_ID_FIELD]: referralId,
+      [defaultSalesforceFieldNames.leadReferralId]: referralId,
     });
     return { id: saved.id, created: saved.created === true };
   }
