@@ -75,11 +75,13 @@ export async function createReferral(sandbox: TestSandbox, body: Record<string, 
 /** Referrals being created at once when a benchmark creates many (so about as many webhook deliveries in flight). */
 export const CREATE_CONCURRENCY = 8;
 
-/** Creates `count` referrals for distinct customers, CREATE_CONCURRENCY at a time. */
-export function createReferrals(sandbox: TestSandbox, tag: string, count: number): Promise<void> {
-  return runConcurrently(count, CREATE_CONCURRENCY, (index) =>
-    createReferral(sandbox, benchReferral(tag, index)),
-  );
+/** Creates `count` referrals for distinct customers, CREATE_CONCURRENCY at a time; returns their ids in order. */
+export async function createReferrals(sandbox: TestSandbox, tag: string, count: number): Promise<string[]> {
+  const ids: string[] = new Array(count);
+  await runConcurrently(count, CREATE_CONCURRENCY, async (index) => {
+    ids[index] = await createReferral(sandbox, benchReferral(tag, index));
+  });
+  return ids;
 }
 
 /** Milliseconds from just before `act` starts until `probe` first returns a value (polled every PROBE_INTERVAL_MS). */

@@ -6,6 +6,8 @@
  */
 import { parseArgs } from 'node:util';
 import type { BenchContext, Benchmark, BenchRow } from './benchmark.ts';
+import { describeMachine, machineInfo } from './machineInfo.ts';
+import { formatResultTable } from './resultTable.ts';
 
 // Everything here talks to 127.0.0.1; a proxy configured in the environment must not get in the way
 // (jsforce reads these when it loads, so this runs before any benchmark module is imported).
@@ -31,14 +33,15 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+const OPTIONS = {
+  only: { type: 'string', multiple: true },
+  scale: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 async function main(): Promise<number> {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>;
-  const OPTIONS = {
-    only: { type: 'string', multiple: true },
-    scale: { type: 'string' },
-    json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  } as const;
   try {
     parsed = parseArgs({ options: OPTIONS, strict: true });
   } catch (error) {
@@ -65,6 +68,7 @@ async function main(): Promise<number> {
   const rows: BenchRow[] = [];
   const failures: string[] = [];
   const startedAt = Date.now();
+  const machineAtStart = machineInfo();
   for (const entry of selected) {
     const benchStartedAt = Date.now();
     try {
@@ -78,10 +82,13 @@ async function main(): Promise<number> {
       context.say(`✖ ${entry.name} failed: ${message}`);
     }
   }
+  const machineAtEnd = machineInfo();
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ rows, failures }, null, 2)}\n`);
+    const machine = { start: machineAtStart, end: machineAtEnd };
+    process.stdout.write(`${JSON.stringify({ machine, rows, failures }, null, 2)}\n`);
   } else {
-    const { formatResultTable } = await import('./resultTable.ts');
+    process.stdout.write(`start: ${describeMachine(machineAtStart)}\n`);
+    process.stdout.write(`end:   ${describeMachine(machineAtEnd)}\n\n`);
     process.stdout.write(`${formatResultTable(rows)}\n`);
     if (!databaseUrl)
       process.stdout.write(
