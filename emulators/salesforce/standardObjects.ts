@@ -228,6 +228,10 @@ export function standardObjects(settings: OrgSettings): ObjectDef[] {
     standard('Lead', '00Q', 'Leads', [
       ...personFields(),
       required('Company', 'Company', 'string', { length: 255 }),
+      field('Street', 'Street', 'textarea', { length: 255 }),
+      field('City', 'City', 'string', { length: 40 }),
+      field('State', 'State/Province', 'string', { length: 80 }),
+      field('PostalCode', 'Zip/Postal Code', 'string', { length: 20 }),
       field('Country', 'Country', 'string', { length: 80 }),
       field('Description', 'Description', 'textarea', { length: 32000 }),
       picklist('Status', 'Status', LEAD_STATUSES, {

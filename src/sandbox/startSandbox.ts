@@ -31,6 +31,8 @@ export interface SandboxOptions {
   pollIntervalSeconds: number;
   /** Deep-merged over the sandbox config (tests: mapping file, store on Postgres, intervals). */
   configOverrides?: Record<string, unknown>;
+  /** Salesforce emulator org settings (default: multi-currency USD/EUR/GBP/CAD, Team Selling and Notes on). */
+  orgSettings?: Record<string, unknown>;
   logger: Logger;
   env: NodeJS.ProcessEnv;
   onDealSynced?: (result: DealSyncResult) => void;
@@ -108,13 +110,18 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     );
 
     // A typical co-sell partner org: several currencies, Opportunity Teams and Notes on.
-    await emulatorControl(sf.url, 'POST', '/__emulator/org-settings', {
-      multiCurrency: true,
-      currencies: ['USD', 'EUR', 'GBP', 'CAD'],
-      defaultCurrency: 'USD',
-      teamSelling: true,
-      notesEnabled: true,
-    });
+    await emulatorControl(
+      sf.url,
+      'POST',
+      '/__emulator/org-settings',
+      options.orgSettings ?? {
+        multiCurrency: true,
+        currencies: ['USD', 'EUR', 'GBP', 'CAD'],
+        defaultCurrency: 'USD',
+        teamSelling: true,
+        notesEnabled: true,
+      },
+    );
     options.say('Installing the Partner Center fields into the Salesforce emulator…');
     const admin = new Connection({
       oauth2: {

@@ -269,8 +269,10 @@ export class SalesforceGateway implements SalesforcePort {
   async ensureAccount(match: AccountMatchKey | null, fields: SalesforceRecord): Promise<string> {
     const { account } = this.mapping;
     if (match?.kind === 'duns' && account.dunsField) {
+      // The DUNS as digits, and as the customer wrote it (e.g. 12-345-6789): SOQL cannot strip the dashes.
+      const forms = [...new Set([match.duns, String(fields[account.dunsField] ?? match.duns)])];
       const byDuns = await this.client.queryAll<{ Id: string }>(
-        `SELECT Id FROM Account WHERE ${account.dunsField} = ${soqlString(match.duns)} ORDER BY CreatedDate LIMIT 1`,
+        `SELECT Id FROM Account WHERE ${account.dunsField} IN (${forms.map(soqlString).join(', ')}) ORDER BY CreatedDate LIMIT 1`,
       );
       if (byDuns[0]) return byDuns[0].Id;
     }

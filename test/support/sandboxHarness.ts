@@ -26,7 +26,11 @@ export interface TestSandbox extends Sandbox {
 }
 
 export async function startTestSandbox(
-  options: { configOverrides?: Record<string, unknown>; pollIntervalSeconds?: number } = {},
+  options: {
+    configOverrides?: Record<string, unknown>;
+    orgSettings?: Record<string, unknown>;
+    pollIntervalSeconds?: number;
+  } = {},
 ): Promise<TestSandbox> {
   const dir = mkdtempSync(join(tmpdir(), 'cosell-e2e-'));
   const syncs: DealSyncResult[] = [];
@@ -41,6 +45,7 @@ export async function startTestSandbox(
     host: '127.0.0.1',
     pollIntervalSeconds: options.pollIntervalSeconds ?? 1,
     ...(options.configOverrides ? { configOverrides: options.configOverrides } : {}),
+    ...(options.orgSettings ? { orgSettings: options.orgSettings } : {}),
     logger: process.env['COSELL_TEST_LOG']
       ? createLogger({ level: 'debug', pretty: false, destination: process.stderr })
       : silentLogger,

@@ -150,11 +150,10 @@ export function dealFromSalesforce(snapshot: SalesforceDealSnapshot, mapping: Ma
       solutions.filter((solution) => solution !== null),
       (solution) => solution.id,
     ),
-    partnerTeam: mapping.team.enabled
-      ? uniqueByKey(
-          team.filter((member) => member !== null),
-          (member) => member.email,
-        )
-      : [],
+    // Without team sync the snapshot carries the opportunity owner: it is the partner team sent on create.
+    partnerTeam: uniqueByKey(
+      team.filter((member) => member !== null),
+      (member) => member.email,
+    ),
   };
 }
