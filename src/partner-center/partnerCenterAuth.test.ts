@@ -103,6 +103,16 @@ describe('PartnerCenterAuth (msal-node) against the Entra ID emulator', () => {
     expect(await webhooks.show()).toBeNull();
   });
 
+  it('answers from the token cache while the access token is valid (no refresh per call)', async () => {
+    const signer = auth();
+    await signIn(signer);
+    const first = await signer.getAccessToken(REFERRALS_SCOPE);
+    expect(await signer.getAccessToken(REFERRALS_SCOPE)).toBe(first);
+    const webhooks = await signer.getAccessToken(WEBHOOKS_SCOPE);
+    expect(await signer.getAccessToken(WEBHOOKS_SCOPE)).toBe(webhooks);
+    expect(webhooks).not.toBe(first);
+  });
+
   it('refreshes silently when the access token has expired on the server', async () => {
     const signer = auth();
     await signIn(signer);

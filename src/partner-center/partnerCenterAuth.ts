@@ -21,10 +21,16 @@ import { UpstreamError } from '../shared/upstreamError.ts';
 import { createMsalNetworkClient } from './msalNetworkClient.ts';
 import type { AccessTokenProvider } from './partnerCenterHttp.ts';
 
-/** Audience of the Referrals API (api.partner.microsoft.com). */
-export const REFERRALS_SCOPE = 'https://api.partner.microsoft.com/.default';
-/** Audience of the classic Partner Center API, which hosts the Webhooks API. */
-export const WEBHOOKS_SCOPE = 'https://api.partnercenter.microsoft.com/.default';
+/**
+ * Delegated scope of the Referrals API (api.partner.microsoft.com). The named `user_impersonation` scope, not
+ * `/.default`: Entra answers with the granted scope names, and MSAL only finds a cached token again when the
+ * requested scope is among them — with `/.default` every call would refresh the token.
+ */
+export const REFERRALS_SCOPE = 'https://api.partner.microsoft.com/user_impersonation';
+/** Delegated scope of the classic Partner Center API, which hosts the Webhooks API. */
+export const WEBHOOKS_SCOPE = 'https://api.partnercenter.microsoft.com/user_impersonation';
+/** App-only (client credentials) tokens must ask for the resource's `/.default`. */
+export const WEBHOOKS_APP_SCOPE = 'https://api.partnercenter.microsoft.com/.default';
 export const DEFAULT_IDENTITY_URL = 'https://login.microsoftonline.com';
 
 export const SIGN_IN_AGAIN_MESSAGE =
@@ -176,7 +182,7 @@ export class PartnerCenterAppAuth {
   }
 
   async getAccessToken(
-    scope: string = WEBHOOKS_SCOPE,
+    scope: string = WEBHOOKS_APP_SCOPE,
     options: { forceRefresh?: boolean } = {},
   ): Promise<string> {
     try {
@@ -191,7 +197,7 @@ export class PartnerCenterAppAuth {
     }
   }
 
-  tokenProvider(scope: string = WEBHOOKS_SCOPE): AccessTokenProvider {
+  tokenProvider(scope: string = WEBHOOKS_APP_SCOPE): AccessTokenProvider {
     return ({ forceRefresh }) => this.getAccessToken(scope, { forceRefresh });
   }
 
