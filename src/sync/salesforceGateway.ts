@@ -45,6 +45,7 @@ export class SalesforceGateway implements SalesforcePort {
   private readonly mapping: Mapping;
   private solutionRelationship: Promise<string> | undefined;
   private teamSellingEnabled: Promise<boolean> | undefined;
+  private notesEnabled: Promise<boolean> | undefined;
 
   constructor(options: SalesforceGatewayOptions) {
     this.client = options.client;
@@ -194,6 +195,9 @@ export class SalesforceGateway implements SalesforcePort {
       lastModifiedAt: typeof row['LastModifiedDate'] === 'string' ? row['LastModifiedDate'] : null,
       syncEnabled: row[this.mapping.opportunity.syncFlagField] === true,
       snapshot: {
+        ...(this.mapping.notes.target === 'contentNote'
+          ? { notes: await this.readNote(String(row['Id']), this.mapping.notes.noteTitle) }
+          : {}),
         opportunity,
         account: (row['Account'] as Row | null) ?? null,
         contactRoles: roles.map((role) => ({
@@ -213,6 +217,54 @@ export class SalesforceGateway implements SalesforcePort {
             : [],
       },
     };
+  }
+
+  async notesAvailable(): Promise<boolean> {
+    this.notesEnabled ??= this.client.describe('ContentNote').then(
+      () => true,
+      () => false,
+    );
+    return this.notesEnabled;
+  }
+
+  private async noteFor(
+    opportunityId: string,
+    title: string,
+  ): Promise<{ id: string; content: string | null } | null> {
+    const links = await this.client.queryAll<{ ContentDocumentId: string }>(
+      `SELECT ContentDocumentId FROM ContentDocumentLink WHERE LinkedEntityId = ${soqlString(opportunityId)}`,
+    );
+    if (links.length === 0) return null;
+    const notes = await this.client.queryAll<{ Id: string; Content: string | null }>(
+      `SELECT Id, Content FROM ContentNote WHERE Id IN (${links.map((link) => soqlString(link.ContentDocumentId)).join(', ')}) AND Title = ${soqlString(title)} ORDER BY CreatedDate LIMIT 1`,
+    );
+    const note = notes[0];
+    return note ? { id: note.Id, content: note.Content } : null;
+  }
+
+  async readNote(opportunityId: string, title: string): Promise<string | null> {
+    const note = await this.noteFor(opportunityId, title);
+    if (!note?.content) return null;
+    // Blob fields come back as a URL to the body; the body is the note's HTML-escaped text.
+    const body = await this.client.call(`read note ${note.id}`, (conn) =>
+      conn.request<string>(note.content ?? ''),
+    );
+    return unescapeNoteText(typeof body === 'string' ? body : String(body));
+  }
+
+  async writeNote(opportunityId: string, title: string, text: string): Promise<void> {
+    const content = Buffer.from(escapeNoteText(text), 'utf8').toString('base64');
+    const existing = await this.noteFor(opportunityId, title);
+    if (existing) {
+      await this.client.update('ContentNote', { Id: existing.id, Content: content });
+      return;
+    }
+    const noteId = await this.client.create('ContentNote', { Title: title, Content: content });
+    await this.client.create('ContentDocumentLink', {
+      ContentDocumentId: noteId,
+      LinkedEntityId: opportunityId,
+      ShareType: 'V',
+    });
   }
 
   async upsertLeadByReferralId(
@@ -368,4 +420,21 @@ export class SalesforceGateway implements SalesforcePort {
         conn.sobject('OpportunityTeamMember').destroy(id),
       );
   }
+}
+
+/** ContentNote bodies are HTML: plain text is stored escaped (Salesforce strips unsafe markup). */
+export function escapeNoteText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, '<br>');
+}
+
+export function unescapeNoteText(html: string): string {
+  return html
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<\/p>\s*<p>/gi, '\n')
+    .replace(/<[^>]+>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 }

@@ -192,6 +192,7 @@ async function createOpportunity(
     ...bookkeepingFields(mapping, null, 'Synced', line, deal.name),
   });
   await applyChildChangesFor(deps, created.id, accountId, deal, null);
+  await writeNotes(deps, created.id, deal, null, ['notes']);
   const after = await deps.salesforce.readDeal(created.id);
   const saved = await saveLink(
     deps,
@@ -427,6 +428,7 @@ async function updateLinkedDeal(
       ...bookkeepingFields(mapping, read.snapshot.opportunity, 'Synced', line, merge.merged.name),
     });
     salesforceWritten = true;
+    await writeNotes(deps, read.opportunityId, merge.merged, base, salesforceFields);
     const collections = merge.toSalesforce
       .map((change) => change.field)
       .filter((field) => field === 'customerContacts' || field === 'solutions' || field === 'partnerTeam');
@@ -872,4 +874,30 @@ async function syncLead(
     converted: false,
     result: result(input, { ...ids, action: 'noop', message: 'Lead not converted yet: nothing to sync.' }),
   };
+}
+
+/** Title of the note that shows Microsoft's own notes (inviteContext.notes) on the opportunity. */
+export const MICROSOFT_NOTE_TITLE = 'Note from Microsoft';
+
+/**
+ * Notes that live in ContentNotes rather than fields: the deal notes when the mapping keeps them in a note,
+ * and Microsoft's invitation notes, shown on the opportunity whenever they are new or changed.
+ */
+async function writeNotes(
+  deps: DealSyncDeps,
+  opportunityId: string,
+  deal: CoSellDeal,
+  base: CoSellDeal | null,
+  changedFields: readonly string[],
+): Promise<void> {
+  const { mapping } = deps;
+  const wantsDealNote =
+    mapping.notes.target === 'contentNote' && changedFields.includes('notes') && deal.notes;
+  const wantsInviteNote = deal.inviteNotes && deal.inviteNotes !== base?.inviteNotes;
+  if (!wantsDealNote && !wantsInviteNote) return;
+  if (!(await deps.salesforce.notesAvailable())) return;
+  if (wantsDealNote && deal.notes)
+    await deps.salesforce.writeNote(opportunityId, mapping.notes.noteTitle, deal.notes);
+  if (wantsInviteNote && deal.inviteNotes)
+    await deps.salesforce.writeNote(opportunityId, MICROSOFT_NOTE_TITLE, deal.inviteNotes);
 }

@@ -58,6 +58,12 @@ export interface SalesforceLeadRead {
 }
 
 export interface SalesforcePort {
+  /** Whether the org has Notes (ContentNote) enabled. */
+  notesAvailable(): Promise<boolean>;
+  /** The text of the opportunity's note with this title, or null. */
+  readNote(opportunityId: string, title: string): Promise<string | null>;
+  /** Creates or replaces the opportunity's note with this title. */
+  writeNote(opportunityId: string, title: string, text: string): Promise<void>;
   /** Creates or updates the Lead whose referral-id field holds referralId. */
   upsertLeadByReferralId(
     referralId: string,

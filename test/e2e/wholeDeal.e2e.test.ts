@@ -51,8 +51,11 @@ describe('the whole deal: account, contacts, solutions, team, leads', () => {
   beforeAll(async () => {
     const dir = (await import('node:os')).tmpdir();
     const mappingFile = join(dir, `cosell-mapping-${process.pid}-${Date.now()}.yaml`);
-    // Keep the DUNS in Account.AccountNumber, and send unaccepted Microsoft leads to Salesforce Leads.
-    writeFileSync(mappingFile, 'account:\n  dunsField: AccountNumber\nleads:\n  handling: lead\n');
+    // Keep the DUNS in Account.AccountNumber, send unaccepted Microsoft leads to Salesforce Leads, notes in a Note.
+    writeFileSync(
+      mappingFile,
+      'account:\n  dunsField: AccountNumber\nleads:\n  handling: lead\nnotes:\n  target: contentNote\n',
+    );
     sandbox = await startTestSandbox({ configOverrides: { sync: { mappingFile } } });
   });
   afterAll(async () => {
@@ -119,6 +122,12 @@ describe('the whole deal: account, contacts, solutions, team, leads', () => {
       `SELECT UserId FROM OpportunityTeamMember WHERE OpportunityId = '${opportunityId}'`,
     );
     expect(team.records.map((member) => member['UserId'])).toEqual([admin.id]);
+    // The deal notes live in a Note (notes.target: contentNote), and Microsoft's invitation notes are shown too.
+    const gateway = sandbox.connector.salesforce.gateway;
+    expect(await gateway.readNote(opportunityId, 'Partner Center notes')).toBe('Two workloads');
+    expect(await gateway.readNote(opportunityId, 'Note from Microsoft')).toBe(
+      'Microsoft seller: please call the CIO this week.',
+    );
 
     // Replays (webhook redeliveries, reconcile, retries) change nothing.
     for (let i = 0; i < 3; i++) await syncDeal(sandbox.connector.deps, { referralId, trigger: 'retry' });
@@ -181,6 +190,21 @@ describe('the whole deal: account, contacts, solutions, team, leads', () => {
     });
     await waitFor('the third contact role', async () => (await counts()).roles === 3);
     expect((await counts()).contacts).toBe(3);
+
+    // New notes in Partner Center replace the note's text (one note, not a second one).
+    await sandbox.pc('PATCH', `/__emulator/referrals/${referralId}`, {
+      details: { notes: 'Scope grew: add the data platform' },
+    });
+    await waitFor(
+      'the updated note',
+      async () =>
+        (await gateway.readNote(opportunityId, 'Partner Center notes')) ===
+        'Scope grew: add the data platform',
+    );
+    const noteLinks = await sandbox.seller.query(
+      `SELECT Id FROM ContentDocumentLink WHERE LinkedEntityId = '${opportunityId}'`,
+    );
+    expect(noteLinks.totalSize).toBe(2);
   });
 
   it('turns an unaccepted Microsoft lead into a Salesforce Lead; converting it links the opportunity and accepts the referral', async () => {
@@ -215,8 +239,11 @@ describe('the whole deal: account, contacts, solutions, team, leads', () => {
       const referral = await referralById(sandbox, referralId);
       return referral['status'] === 'Active' && referral['substatus'] === 'Accepted';
     });
-    const link = await sandbox.connector.store.links.findByReferralId('sandbox', referralId);
-    expect(link).toMatchObject({ opportunityId: opportunity['Id'], salesforceObject: 'opportunity' });
+    const link = await waitFor('the link to move to the opportunity', async () => {
+      const current = await sandbox.connector.store.links.findByReferralId('sandbox', referralId);
+      return current?.salesforceObject === 'opportunity' ? current : undefined;
+    });
+    expect(link.opportunityId).toBe(opportunity['Id']);
   });
 });
 
@@ -280,26 +307,22 @@ describe('a single-currency org without Team Selling', () => {
     const person = (await sandbox.seller
       .sobject('Contact')
       .create({ AccountId: account.id, LastName: 'Weber', Email: 'weber@alpine.example' })) as { id: string };
-    const opportunity = (await sandbox.seller
-      .sobject('Opportunity')
-      .create({
-        Name: 'Alpine – analytics',
-        StageName: 'Qualification',
-        CloseDate: '2027-02-01',
-        Amount: 30000,
-        AccountId: account.id,
-        How_can_Microsoft_help__c: 'General or other',
-      })) as { id: string };
+    const opportunity = (await sandbox.seller.sobject('Opportunity').create({
+      Name: 'Alpine – analytics',
+      StageName: 'Qualification',
+      CloseDate: '2027-02-01',
+      Amount: 30000,
+      AccountId: account.id,
+      How_can_Microsoft_help__c: 'General or other',
+    })) as { id: string };
     await sandbox.seller
       .sobject('OpportunityContactRole')
       .create({ OpportunityId: opportunity.id, ContactId: person.id, Role: 'Business User' });
-    await sandbox.seller
-      .sobject('Microsoft_Solution__c')
-      .create({
-        Opportunity__c: opportunity.id,
-        Solution_Id__c: 'SOL-11111-AAA',
-        Solution_Name__c: 'Fraud Analytics',
-      });
+    await sandbox.seller.sobject('Microsoft_Solution__c').create({
+      Opportunity__c: opportunity.id,
+      Solution_Id__c: 'SOL-11111-AAA',
+      Solution_Name__c: 'Fraud Analytics',
+    });
     await sandbox.seller
       .sobject('Opportunity')
       .update({ Id: opportunity.id, Sync_with_Partner_Center__c: true });
