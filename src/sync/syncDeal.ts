@@ -13,7 +13,7 @@
 import { type CoSellDeal, type DealField, statusText } from '../domain/coSellDeal.ts';
 import { accountFields } from '../domain/mapping/accountFields.ts';
 import { accountMatchKey } from '../domain/mapping/accountMatchKey.ts';
-import { dealFromReferral } from '../domain/mapping/dealFromReferral.ts';
+import { dealFromReferral, isMicrosoftReferral } from '../domain/mapping/dealFromReferral.ts';
 import { dealFromSalesforce } from '../domain/mapping/dealFromSalesforce.ts';
 import { leadFields } from '../domain/mapping/leadFields.ts';
 import type { Mapping } from '../domain/mapping/mappingSchema.ts';
@@ -91,6 +91,15 @@ async function readDeal(deps: DealSyncDeps, input: DealSyncInput): Promise<DealS
 
 export async function syncDeal(deps: DealSyncDeps, input: DealSyncInput): Promise<DealSyncResult> {
   const state = await readDeal(deps, input);
+  if (state.referral && isMicrosoftReferral(referralInputOf(state.referral))) {
+    // Microsoft's side of an engagement: its changes reach the partner's referral (related-referral events).
+    return result(input, {
+      action: 'skip',
+      referralId: state.referral.id,
+      linkId: state.link?.id ?? null,
+      message: `Referral ${state.referral.id} is Microsoft's side of engagement ${state.referral.engagementId ?? '?'}; it is synced through the partner's referral.`,
+    });
+  }
   if (state.link?.salesforceObject === 'lead' && state.referral) {
     const outcome = await syncLead(deps, input, state.link, state.referral);
     // A converted lead is an opportunity now: carry on as one.

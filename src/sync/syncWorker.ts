@@ -3,6 +3,8 @@
  * Partner Center reconcile) that re-enqueue themselves. Scheduled jobs have one key per connection, so
  * with any number of processes each runs once per interval cluster-wide.
  */
+
+import { isMicrosoftReferral } from '../domain/mapping/dealFromReferral.ts';
 import type { JobQueue } from '../jobs/jobQueue.ts';
 import type { ChangePoller } from '../salesforce/changePoller.ts';
 import type { DealSyncDeps, DealSyncResult } from './dealSyncContext.ts';
@@ -14,6 +16,7 @@ import {
   type ScheduledPayload,
   scheduledJobKey,
 } from './jobNames.ts';
+import { referralInputOf } from './referralInputOf.ts';
 import { syncDeal } from './syncDeal.ts';
 
 export interface SyncWorkerOptions {
@@ -165,7 +168,17 @@ export async function reconcile(
   const since = cursor ? new Date(new Date(cursor).getTime() - overlapMs) : new Date(0);
   let enqueued = 0;
   for await (const referral of deps.partnerCenter.listUpdatedSince(since.toISOString())) {
-    await enqueueDealSync(deps, queue, { referralId: referral.id, trigger: 'reconcile' });
+    if (isMicrosoftReferral(referralInputOf(referral))) {
+      // Microsoft's side changed: sync the partner's referral of the same engagement.
+      await queue.enqueue<RelatedReferralPayload>({
+        name: JOB.relatedReferral,
+        key: `related:${connectionId}:${referral.id}`,
+        connectionId,
+        payload: { connectionId, microsoftReferralId: referral.id },
+      });
+    } else {
+      await enqueueDealSync(deps, queue, { referralId: referral.id, trigger: 'reconcile' });
+    }
     enqueued += 1;
   }
   for (const row of await store.inbox.listUnprocessed(connectionId, 500)) {

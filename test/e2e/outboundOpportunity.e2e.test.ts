@@ -109,6 +109,32 @@ describe('an opportunity shared from Salesforce becomes a co-sell referral', () 
       const updated = (await referralById(sandbox, referralId))['details'] as Row;
       return updated['dealValue'] === 80000 && String(updated['closingDateTime']).startsWith('2027-02-28');
     });
+    // Microsoft's side of the engagement (help was requested) is never brought in as a deal of its own,
+    // not by a backfill of every referral nor by the periodic reconcile.
+    const engagement = String(referral['engagementId']);
+    const everything = (await sandbox.pc('GET', '/__emulator/referrals')) as unknown as Row[];
+    const microsoftSide = everything.filter(
+      (item) => item['engagementId'] === engagement && item['id'] !== referralId,
+    );
+    expect(microsoftSide).toHaveLength(1);
+    const { syncDeal } = await import('../../src/sync/syncDeal.ts');
+    const { reconcile } = await import('../../src/sync/syncWorker.ts');
+    const skipped = await syncDeal(sandbox.connector.deps, {
+      referralId: String(microsoftSide[0]?.['id']),
+      trigger: 'backfill',
+    });
+    expect(skipped.action).toBe('skip');
+    await sandbox.connector.store.cursors.set(
+      'sandbox',
+      'partnerCenter.referral',
+      '2000-01-01T00:00:00.000Z',
+    );
+    await reconcile({ deps: sandbox.connector.deps, queue: sandbox.connector.queue });
+    await waitForQuiet(sandbox);
+    const opportunities = await sandbox.seller.query(`SELECT Id FROM Opportunity`);
+    expect(opportunities.totalSize).toBe(1);
+    expect((await sandbox.connector.store.connections.get('sandbox'))?.state).toBe('active');
+
     // Exactly one referral exists for the opportunity.
     const all = (await sandbox.pc('GET', '/__emulator/referrals')) as unknown as Row[];
     expect(all.filter((item) => item['externalReferenceId'] === opportunityId)).toHaveLength(1);

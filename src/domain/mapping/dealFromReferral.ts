@@ -66,7 +66,8 @@ export function categoryOf(referral: ReferralInput): DealCategory {
   return 'coSell';
 }
 
-const isMicrosoftReferral = (referral: ReferralInput): boolean =>
+/** Microsoft's own referral in an engagement (owner or target `msft`): Microsoft's side, never the partner's deal. */
+export const isMicrosoftReferral = (referral: ReferralInput): boolean =>
   referral.organizationId === microsoftOrganizationId ||
   (referral.target ?? []).some(
     (target) => target.type === 'BusinessProfileLocation' && target.id === microsoftOrganizationId,
