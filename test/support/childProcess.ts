@@ -79,20 +79,17 @@ export function spawnTracked(
     stderrLines,
     exited,
     async waitForLine(pattern, timeoutMs = 30_000) {
-      try {
-        return await waitFor(
-          `a line matching ${pattern}`,
-          () => {
-            const line = stdoutLines.find((candidate) => pattern.test(candidate));
-            if (line !== undefined) return line;
-            if (done) throw new Error('the process exited');
-            return undefined;
-          },
-          { timeoutMs, intervalMs: 50 },
-        );
-      } catch (error) {
+      const found = await waitFor(
+        `a line matching ${pattern}`,
+        () =>
+          stdoutLines.find((candidate) => pattern.test(candidate)) ?? (done ? { exited: true } : undefined),
+        { timeoutMs, intervalMs: 50 },
+      ).catch((error: unknown) => {
         throw new Error(`${(error as Error).message}\n${output()}`);
-      }
+      });
+      if (typeof found !== 'string')
+        throw new Error(`The process exited before printing ${pattern}.\n${output()}`);
+      return found;
     },
     async stop(signal = 'SIGTERM') {
       if (!done) child.kill(signal);
