@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Connection } from 'jsforce';
+import { stringify } from 'yaml';
 import { type Emulators, startEmulators } from '../../emulators/startEmulators.ts';
 import { type Connector, openConnector } from '../app.ts';
 import { type CosellConfig, configSchema } from '../config/configSchema.ts';
@@ -46,6 +47,9 @@ export interface Sandbox {
   config: CosellConfig;
   seeded: SeedSummary | null;
   urls: { connector: string; partnerCenter: string; salesforce: string; identity: string };
+  /** The sandbox's config file and encryption key, for running other commands against it. */
+  configFile: string;
+  secretKeyFile: string;
   close(): Promise<void>;
 }
 
@@ -122,6 +126,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         notesEnabled: true,
       },
     );
+    // The same config as a file, so the other commands (status, audit, sync --dry-run, doctor) work on the sandbox.
+    writeFileSync(
+      join(dir, 'cosell.yaml'),
+      `# Written by \`cosell sandbox\` for this sandbox only (emulator credentials, loopback URLs).\n${stringify(config)}`,
+    );
     options.say('Installing the Partner Center fields into the Salesforce emulator…');
     const admin = new Connection({
       oauth2: {
@@ -178,6 +187,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
           salesforce: sf.url,
           identity: pc.identityUrl,
         },
+        configFile: join(dir, 'cosell.yaml'),
+        secretKeyFile: join(dir, 'secret.key'),
         async close() {
           await connector.close();
           await emulators.close();

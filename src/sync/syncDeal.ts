@@ -630,7 +630,8 @@ async function rejectInvalid(
   const error = { code: problems[0]?.code ?? 'invalid', message };
   const sameError = state.link?.state === 'error' && state.link.lastError?.message === message;
   const status: SyncStatus = 'Error';
-  if (!sameError || currentSyncStatus(mapping, read.snapshot.opportunity) !== status) {
+  const alreadyShown = sameError && currentSyncStatus(mapping, read.snapshot.opportunity) === status;
+  if (!alreadyShown) {
     const line = auditLine(deps.clock.now(), false, `Not sent to Partner Center: ${message}`);
     const name = stringOrNull(read.snapshot.opportunity[mapping.fields.name.salesforceField ?? 'Name']);
     await deps.salesforce.updateOpportunity(
@@ -653,7 +654,8 @@ async function rejectInvalid(
           error,
         },
   );
-  return result(input, { ...ids, linkId: saved.id, action: 'invalid', message });
+  // Nothing new to say (our own ✖ write woke the poller): report it as quiet.
+  return result(input, { ...ids, linkId: saved.id, action: alreadyShown ? 'noop' : 'invalid', message });
 }
 
 // ————————————————————————————————————— currency and leads

@@ -97,6 +97,10 @@ export function registerSandboxCommand(program: Command, io: CliIo): void {
           `  demo data            ${sandbox.seeded.referrals.length} Microsoft referrals, ${sandbox.seeded.opportunities.length} opportunities`,
         );
       }
+      io.out(`  other commands       cosell status --config ${sandbox.configFile}`);
+      io.out(
+        `                       (sync/doctor also need: export COSELL_SECRET_KEY=$(cat ${sandbox.secretKeyFile}))`,
+      );
       io.out('Live activity (Ctrl+C to stop):');
       const signal = await io.waitForStop();
       io.out(`\nStopping (${signal})…`);
