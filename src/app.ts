@@ -339,6 +339,8 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
             poller,
             concurrency: config.queue.concurrency,
             pollIntervalMs: config.sync.pollIntervalSeconds * 1000,
+            salesforceApiUsage: () => client.apiUsage(),
+            salesforceApiBudgetRatio: config.sync.salesforceApiBudgetRatio,
             reconcileIntervalMs: config.sync.reconcileIntervalSeconds * 1000,
             onDealSynced: (result) => {
               metrics.increment('cosell_deal_syncs_total', 'Deal syncs by action', { action: result.action });

@@ -98,6 +98,8 @@ export const syncConfigSchema = z
     mappingFile: z.string().min(1).optional(),
     pollIntervalSeconds: positiveSeconds.default(30),
     reconcileIntervalSeconds: positiveSeconds.default(900),
+    /** Above this share of Salesforce's daily API requests, the poller slows down tenfold (webhooks still flow). */
+    salesforceApiBudgetRatio: z.number().gt(0).max(1).default(0.8),
   })
   .strict();
 
@@ -121,7 +123,11 @@ export const configSchema = z
       loginUrl: 'https://login.salesforce.com',
       auth: { flow: 'jwt' },
     }),
-    sync: syncConfigSchema.default({ pollIntervalSeconds: 30, reconcileIntervalSeconds: 900 }),
+    sync: syncConfigSchema.default({
+      pollIntervalSeconds: 30,
+      reconcileIntervalSeconds: 900,
+      salesforceApiBudgetRatio: 0.8,
+    }),
     log: z
       .object({ level: z.enum(LOG_LEVELS).default('info') })
       .strict()

@@ -18,8 +18,6 @@ export interface HttpServerDeps {
   logger: Logger;
   metrics: Metrics;
   adminToken?: string | undefined;
-  /** Adds readiness checks beyond the store (e.g. the connection is not paused). */
-  extraReadiness?: () => Promise<Record<string, string>>;
 }
 
 export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyInstance> {
@@ -32,12 +30,14 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   app.get('/readyz', async (_request, reply) => {
     const checks: Record<string, string> = {};
     try {
-      await deps.store.connections.get(deps.connectionId);
+      const connection = await deps.store.connections.get(deps.connectionId);
       checks['store'] = 'ok';
+      // A paused connection (sign-in expired or revoked) cannot sync: not ready until someone signs in again.
+      checks['connection'] =
+        connection?.state === 'paused' ? `paused: ${connection.pausedReason ?? 'no reason recorded'}` : 'ok';
     } catch (error) {
       checks['store'] = `failing: ${(error as Error).message}`;
     }
-    Object.assign(checks, (await deps.extraReadiness?.()) ?? {});
     const ready = Object.values(checks).every((value) => value === 'ok');
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });

@@ -16,6 +16,7 @@ import {
   type ScheduledPayload,
   scheduledJobKey,
 } from './jobNames.ts';
+import { pollDelayFor } from './pollDelayFor.ts';
 import { referralInputOf } from './referralInputOf.ts';
 import { syncDeal } from './syncDeal.ts';
 
@@ -28,6 +29,10 @@ export interface SyncWorkerOptions {
   reconcileIntervalMs: number;
   /** Re-read Partner Center changes this far before the reconcile cursor (clock skew, late commits). */
   reconcileOverlapMs?: number;
+  /** Salesforce's daily API usage as last reported (Sforce-Limit-Info), for the budget guard. */
+  salesforceApiUsage?: () => { used: number; max: number } | null;
+  /** Share of the daily API requests above which polling slows down tenfold (default 0.8). */
+  salesforceApiBudgetRatio?: number;
   /** Called after every deal sync (the sandbox's live activity log, metrics). */
   onDealSynced?: (result: DealSyncResult) => void;
 }
@@ -110,6 +115,25 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<void>
     { concurrency: 1 },
   );
 
+  // Budget guard: near the org's daily API allocation, poll ten times less often (webhook-driven syncs go on).
+  let slowed = false;
+  const pollDelayMs = (): number => {
+    const usage = options.salesforceApiUsage?.() ?? null;
+    const ratio = options.salesforceApiBudgetRatio ?? 0.8;
+    const delayMs = pollDelayFor(usage, ratio, options.pollIntervalMs);
+    const over = delayMs > options.pollIntervalMs;
+    if (over !== slowed) {
+      slowed = over;
+      if (over)
+        logger.warn(
+          { used: usage?.used, max: usage?.max },
+          `Salesforce API use is above ${Math.round(ratio * 100)}% of the daily allocation: polling every ${(options.pollIntervalMs * 10) / 1000} s`,
+        );
+      else logger.info('Salesforce API use is back under budget: polling at the normal interval');
+    }
+    return delayMs;
+  };
+
   await queue.work<ScheduledPayload>(
     JOB.salesforcePoll,
     async () => {
@@ -124,7 +148,7 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<void>
           queue,
           JOB.salesforcePoll,
           connectionId,
-          new Date(clock.now().getTime() + options.pollIntervalMs),
+          new Date(clock.now().getTime() + pollDelayMs()),
         );
       }
     },
