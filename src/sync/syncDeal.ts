@@ -180,9 +180,7 @@ async function createOpportunity(
     );
   }
   const fields = salesforceOpportunityFields(deal, mapping);
-  const changes = Object.entries(fields).map(
-    ([field, after]): FieldChange => ({ field, side: 'salesforce', before: null, after }),
-  );
+  const changes = creationChanges(fields);
   if (input.dryRun) {
     return result(input, {
       action: 'create_opportunity',
@@ -511,6 +509,15 @@ function describeUpdate(
   return parts.length ? parts.join(' ') : 'In sync: nothing to write.';
 }
 
+/** The audit rows of a new Salesforce record: every field from nothing to its value. */
+const creationChanges = (fields: Record<string, unknown>, prefix = ''): FieldChange[] =>
+  Object.entries(fields).map(([field, after]) => ({
+    field: `${prefix}${field}`,
+    side: 'salesforce',
+    before: null,
+    after,
+  }));
+
 const stringOrNull = (value: unknown): string | null =>
   typeof value === 'string' && value !== '' ? value : null;
 
@@ -720,9 +727,7 @@ async function createLead(
   deal: CoSellDeal,
 ): Promise<DealSyncResult> {
   const fields = leadFields(deal, deps.mapping);
-  const changes = Object.entries(fields).map(
-    ([field, after]): FieldChange => ({ field: `Lead.${field}`, side: 'salesforce', before: null, after }),
-  );
+  const changes = creationChanges(fields, 'Lead.');
   if (input.dryRun) {
     return result(input, {
       action: 'create_lead',
