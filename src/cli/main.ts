@@ -62,6 +62,13 @@ export async function main(argv: string[], io: CliIo & { exitCode: number } = pr
       return error.exitCode;
     }
     const failure = toError(error);
+    const { code, address, port } = error as { code?: string; address?: string; port?: number };
+    if (code === 'EADDRINUSE') {
+      io.err(
+        `✖ ${address ?? 'The address'}:${port ?? '?'} is already in use — another cosell (or other program) listens there. Stop it, or choose other ports (--port, --pc-port, --sf-port, --identity-port).`,
+      );
+      return EXIT.failure;
+    }
     io.err(`✖ ${failure.message}`);
     if (io.env['COSELL_DEBUG']) io.err(failure.stack ?? '');
     return EXIT.failure;

@@ -11,6 +11,7 @@ import { type Emulators, startEmulators } from '../../emulators/startEmulators.t
 import { type Connector, openConnector } from '../app.ts';
 import { type CosellConfig, configSchema } from '../config/configSchema.ts';
 import { WEBHOOK_PATH } from '../http/routes/postPartnerCenterWebhook.ts';
+import { REFERRALS_SCOPE } from '../partner-center/partnerCenterAuth.ts';
 import { installSalesforcePackage } from '../salesforce/packageInstaller.ts';
 import { SALESFORCE_API_VERSION } from '../salesforce/salesforceConnection.ts';
 import { deepMerge } from '../shared/deepMerge.ts';
@@ -155,13 +156,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       ...(options.onDealSynced ? { onDealSynced: options.onDealSynced } : {}),
     });
     try {
-      if (!(await connector.partnerCenterAuth.signedInUser())) {
-        options.say('Signing in to the Partner Center emulator (device code, approved automatically)…');
-        await connector.partnerCenterAuth.signInWithDeviceCode({
-          onPrompt: () => undefined,
-          timeoutSeconds: 60,
-        });
-      }
+      await signInToEmulator(connector, options.say);
       await connector.start({ http: true, worker: false });
       const connectorUrl = connector.url ?? `http://${options.host}:${options.port}`;
       await connector.webhooks.register(`${connectorUrl}${WEBHOOK_PATH}`, undefined, { overwrite: true });
@@ -202,4 +197,23 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     await emulators.close();
     throw error;
   }
+}
+
+/**
+ * The emulator makes new signing keys on every start, so a sign-in kept from an earlier run cannot refresh:
+ * check it, and sign in again (device code, approved automatically) when it is missing or stale.
+ */
+async function signInToEmulator(connector: Connector, say: (line: string) => void): Promise<void> {
+  const auth = connector.partnerCenterAuth;
+  if (await auth.signedInUser()) {
+    try {
+      await auth.getAccessToken(REFERRALS_SCOPE, { forceRefresh: true });
+      return;
+    } catch {
+      await auth.signOut();
+    }
+  }
+  say('Signing in to the Partner Center emulator (device code, approved automatically)…');
+  await auth.signInWithDeviceCode({ onPrompt: () => undefined, timeoutSeconds: 60 });
+  await connector.store.connections.setState(connector.config.connectionId, 'active', null);
 }
