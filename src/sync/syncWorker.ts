@@ -39,6 +39,7 @@ export interface SyncWorkerOptions {
 
 export const RECONCILE_CURSOR_SOURCE = 'partnerCenter.referral';
 const INBOX_STALE_MS = 60_000;
+export const INBOX_RETENTION_MS = 7 * 24 * 60 * 60_000;
 
 /** Enqueues a deal sync under the deal's key (by referral id when the link knows it). */
 export async function enqueueDealSync(
@@ -224,5 +225,7 @@ export async function reconcile(
     }
   }
   await store.cursors.set(connectionId, RECONCILE_CURSOR_SOURCE, startedAt.toISOString());
+  // Processed deliveries are kept a week (longer than Partner Center's retries), then dropped.
+  await store.inbox.prune(new Date(startedAt.getTime() - INBOX_RETENTION_MS).toISOString());
   return enqueued;
 }
