@@ -9,6 +9,7 @@ import {
   type ConvergenceReport,
   checkConvergence,
   type DealSides,
+  describeDeals,
 } from '../support/dealConvergence.ts';
 import { inboundReferral, startTestSandbox, type TestSandbox, waitFor } from '../support/sandboxHarness.ts';
 import { shareOpportunityWithMicrosoft } from '../support/sellerActions.ts';
@@ -101,9 +102,15 @@ describe('the connector killed (SIGKILL) in the middle of syncing, then restarte
         return check;
       },
       { timeoutMs: 45_000, intervalMs: 250 },
-    ).catch((error: unknown) => {
+    ).catch(async (error: unknown) => {
+      const output = (child: TrackedProcess) => [...child.stdoutLines, ...child.stderrLines].join('\n');
       throw new Error(
-        `${(error as Error).message}\nrestarted connector's output:\n${[...second.stdoutLines, ...second.stderrLines].join('\n')}`,
+        [
+          (error as Error).message,
+          await describeDeals(sides),
+          `killed connector's output:\n${output(first)}`,
+          `restarted connector's output:\n${output(second)}`,
+        ].join('\n'),
       );
     });
     expect(report.opportunities).toHaveLength(4);

@@ -151,3 +151,20 @@ export async function waitForConvergence(
     { timeoutMs, intervalMs: 250 },
   );
 }
+
+/** Both sides in a few lines, for failure messages: referrals (id, name, owner, CRM id) and opportunities. */
+export async function describeDeals(sides: DealSides): Promise<string> {
+  const [referrals, opportunities] = await Promise.all([allReferrals(sides), allOpportunities(sides)]);
+  return [
+    'referrals:',
+    ...referrals.map(
+      (referral) =>
+        `  ${String(referral['id'])} "${String(referral['name'])}" owner=${String(referral['organizationId'])} externalReferenceId=${String(referral['externalReferenceId'])} createdDateTime=${String(referral['createdDateTime'])}`,
+    ),
+    'opportunities:',
+    ...opportunities.map(
+      (row) =>
+        `  ${row.Id} "${row.Name}" Partner_Center_Referral_Id__c=${String(row.Partner_Center_Referral_Id__c)}`,
+    ),
+  ].join('\n');
+}
