@@ -3,7 +3,7 @@
  * (SAN IP 127.0.0.1 and DNS localhost) and the webhook signing leaf (O=Microsoft Corporation), all RSA 2048.
  */
 import { webcrypto } from 'node:crypto';
-import '../shared/reflectMetadata.ts';
+import '../../src/shared/reflectMetadata.ts';
 import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);

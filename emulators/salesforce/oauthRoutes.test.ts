@@ -1,5 +1,5 @@
 import { createHash, sign, webcrypto } from 'node:crypto';
-import '../shared/reflectMetadata.ts';
+import '../../src/shared/reflectMetadata.ts';
 import * as x509 from '@peculiar/x509';
 import { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

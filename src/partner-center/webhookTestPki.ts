@@ -3,7 +3,7 @@
  * with chosen organisation and dates, a TLS server certificate for 127.0.0.1). Not used in production.
  */
 import { createPrivateKey, createSign, webcrypto } from 'node:crypto';
-import '../../emulators/shared/reflectMetadata.ts';
+import '../shared/reflectMetadata.ts';
 import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);

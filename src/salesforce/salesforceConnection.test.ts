@@ -1,7 +1,7 @@
-import { webcrypto } from 'node:crypto';
 import type { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../shared/logger.ts';
+import { createSelfSignedCertificate } from '../shared/selfSignedCertificate.ts';
 import {
   exchangeSalesforceAuthorizationCode,
   salesforceAuthorizationRequest,
@@ -20,32 +20,8 @@ import {
   upstreamRejection,
 } from './testing/salesforceTestOrg.ts';
 
-const rsa = {
-  name: 'RSASSA-PKCS1-v1_5',
-  hash: 'SHA-256',
-  publicExponent: new Uint8Array([1, 0, 1]),
-  modulusLength: 2048,
-};
-
 /** A real RSA key pair and a self-signed certificate, as an admin would upload to the connected app. */
-async function keyAndCertificate(): Promise<{ privateKeyPem: string; certificatePem: string }> {
-  // @peculiar/x509 needs a Reflect metadata API before it loads.
-  await import('../../emulators/shared/reflectMetadata.ts');
-  const x509 = await import('@peculiar/x509');
-  x509.cryptoProvider.set(webcrypto as never);
-  const keys = (await webcrypto.subtle.generateKey(rsa, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '01',
-    name: 'CN=cosell-connector test',
-    notBefore: new Date(Date.now() - 60_000),
-    notAfter: new Date(Date.now() + 86_400_000),
-    signingAlgorithm: rsa,
-    keys,
-  });
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
-  const privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.match(/.{1,64}/g)?.join('\n')}\n-----END PRIVATE KEY-----\n`;
-  return { privateKeyPem, certificatePem: certificate.toString('pem') };
-}
+const keyAndCertificate = () => createSelfSignedCertificate({ commonName: 'cosell-connector test', validDays: 1 });
 
 describe('login URLs and JWT audience', () => {
   it('resolves production, sandbox, My Domain and emulator URLs', () => {

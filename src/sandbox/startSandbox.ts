@@ -15,6 +15,7 @@ import { REFERRALS_SCOPE } from '../partner-center/partnerCenterAuth.ts';
 import { installSalesforcePackage } from '../salesforce/packageInstaller.ts';
 import { SALESFORCE_API_VERSION } from '../salesforce/salesforceConnection.ts';
 import { deepMerge } from '../shared/deepMerge.ts';
+import { createSelfSignedCertificate } from '../shared/selfSignedCertificate.ts';
 import type { Logger } from '../shared/logger.ts';
 import { SECRET_KEY_ENV } from '../store/secretBox.ts';
 import type { DealSyncResult } from '../sync/dealSyncContext.ts';
@@ -80,6 +81,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   });
   try {
     const { partnerCenter: pc, salesforce: sf } = emulators;
+    const jwtKey = await sandboxJwtKey(dir);
+    await emulatorControl(sf.url, 'POST', '/__emulator/connected-app', { certificatePem: jwtKey.certificatePem });
     const caFile = join(dir, 'emulator-ca.pem');
     writeFileSync(caFile, pc.caCertPem);
     const identityHost = new URL(pc.identityUrl).host;
@@ -100,12 +103,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
           },
           salesforce: {
             loginUrl: sf.url,
+            // The JWT bearer flow, as recommended for production: the emulator's connected app holds the certificate.
             auth: {
-              flow: 'password',
+              flow: 'jwt',
               clientId: sf.connectedApp.clientId,
-              clientSecret: sf.connectedApp.clientSecret,
               username: sf.users.integration.username,
-              password: sf.users.integration.password,
+              privateKeyFile: jwtKey.privateKeyFile,
             },
           },
           sync: { pollIntervalSeconds: options.pollIntervalSeconds, reconcileIntervalSeconds: 60 },
@@ -216,4 +219,16 @@ async function signInToEmulator(connector: Connector, say: (line: string) => voi
   say('Signing in to the Partner Center emulator (device code, approved automatically)…');
   await auth.signInWithDeviceCode({ onPrompt: () => undefined, timeoutSeconds: 60 });
   await connector.store.connections.setState(connector.config.connectionId, 'active', null);
+}
+
+/** The sandbox's JWT signing key and certificate: made once, kept beside its database. */
+async function sandboxJwtKey(dir: string): Promise<{ privateKeyFile: string; certificatePem: string }> {
+  const privateKeyFile = join(dir, 'salesforce-jwt.key');
+  const certificateFile = join(dir, 'salesforce-jwt.crt');
+  if (!existsSync(privateKeyFile) || !existsSync(certificateFile)) {
+    const made = await createSelfSignedCertificate({ commonName: 'cosell sandbox', validDays: 3650 });
+    writeFileSync(privateKeyFile, made.privateKeyPem, { mode: 0o600 });
+    writeFileSync(certificateFile, made.certificatePem);
+  }
+  return { privateKeyFile, certificatePem: readFileSync(certificateFile, 'utf8') };
 }
