@@ -39,7 +39,10 @@ function decodeSkipToken(token: string): ListPosition | null {
   }
 }
 
-function orderReferrals(referrals: JsonObject[], orderBy: string | null): JsonObject[] | string {
+function orderReferrals(
+  referrals: readonly JsonObject[],
+  orderBy: string | null,
+): readonly JsonObject[] | string {
   if (!orderBy) return referrals;
   const [field = '', direction = 'asc'] = orderBy.trim().split(/\s+/);
   if (field !== 'createdDateTime' && field !== 'updatedDateTime') {
@@ -107,7 +110,8 @@ export function registerReferralRoutes(
         skip,
       };
     }
-    let matching = referrals.list();
+    // Filter and order the stored referrals, then copy only the page that is sent.
+    let matching: readonly JsonObject[] = referrals.view();
     if (position.filter) {
       try {
         const filter = parseODataFilter(position.filter);
@@ -120,7 +124,7 @@ export function registerReferralRoutes(
     }
     const ordered = orderReferrals(matching, position.orderBy);
     if (typeof ordered === 'string') return sendPcError(reply, 400, 'invalidRequest', ordered, '$orderby');
-    const page = ordered.slice(position.skip, position.skip + position.top);
+    const page = structuredClone(ordered.slice(position.skip, position.skip + position.top));
     const body: JsonObject = {
       '@odata.context': METADATA_CONTEXT,
       '@odata.count': ordered.length,

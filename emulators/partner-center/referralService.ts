@@ -137,6 +137,12 @@ export class ReferralService {
     return structuredClone(this.state.referrals);
   }
 
+  /** The stored referrals themselves (no copy): for read-only filtering; clone what leaves the emulator. */
+  view(): readonly JsonObject[] {
+    this.applyExpiry();
+    return this.state.referrals;
+  }
+
   get(id: string): JsonObject | null {
     this.applyExpiry();
     const found = this.state.referrals[this.index(id)];

@@ -119,7 +119,8 @@ export async function startPartnerCenterEmulator(
   const onChange = () => {
     if (!options.stateFile || saveScheduled || closed) return;
     saveScheduled = true;
-    setImmediate(() => {
+    // Coalesce bursts of changes into one write at most every 250 ms (close() saves what is left).
+    setTimeout(() => {
       saveScheduled = false;
       if (closed) return;
       try {
@@ -130,7 +131,7 @@ export async function startPartnerCenterEmulator(
           'could not save the emulator state file; check the path is writable',
         );
       }
-    });
+    }, 250).unref();
   };
 
   const issuer = new TokenIssuer(clock, guidFrom(`${ID_SEED}:signing-key`).slice(0, 8));
