@@ -5,6 +5,7 @@ import { stringify } from 'yaml';
 import { loadConfig } from '../../config/loadConfig.ts';
 import { defaultMapping } from '../../domain/mapping/defaultMapping.ts';
 import { parseMappingFile } from '../../domain/mapping/parseMappingFile.ts';
+import { createSelfSignedCertificate } from '../../shared/selfSignedCertificate.ts';
 import type { CliIo } from '../cliIo.ts';
 import { type CommonOptions, withCommonOptions } from '../commonOptions.ts';
 import { CliError, EXIT } from '../exitCodes.ts';
@@ -44,6 +45,7 @@ sync:
 
 interface InitOptions extends CommonOptions {
   mapping?: boolean;
+  jwtKey?: boolean;
   force?: boolean;
 }
 
@@ -59,15 +61,19 @@ export function registerInitCommands(program: Command, io: CliIo): void {
         'write a commented cosell.yaml to start from (and, with --mapping, mapping.yaml with every default)',
       )
       .option('--mapping', 'also write mapping.yaml with the built-in default mapping')
+      .option(
+        '--jwt-key',
+        'also write salesforce-jwt.key (private, 0600) and salesforce-jwt.crt to upload to the Salesforce connected app',
+      )
       .option('--force', 'overwrite existing files'),
     { json: false },
-  ).action((options: InitOptions) => {
+  ).action(async (options: InitOptions) => {
     const written: string[] = [];
-    const write = (file: string, text: string) => {
+    const write = (file: string, text: string, mode = 0o644) => {
       const path = resolve(io.cwd, file);
       if (existsSync(path) && !options.force)
         throw new CliError(`${path} exists; pass --force to overwrite it.`, EXIT.usage);
-      writeFileSync(path, text);
+      writeFileSync(path, text, { mode });
       written.push(path);
     };
     write(options.config ?? 'cosell.yaml', CONFIG_TEMPLATE);
@@ -77,7 +83,17 @@ export function registerInitCommands(program: Command, io: CliIo): void {
         `# The field mapping. Delete what you do not change: missing keys take the defaults.\n${stringify(defaultMapping)}`,
       );
     }
+    if (options.jwtKey) {
+      const made = await createSelfSignedCertificate({ commonName: 'cosell-connector', validDays: 730 });
+      write('salesforce-jwt.key', made.privateKeyPem, 0o600);
+      write('salesforce-jwt.crt', made.certificatePem);
+    }
     for (const path of written) io.out(`✔ wrote ${path}`);
+    if (options.jwtKey) {
+      io.out(
+        'Upload salesforce-jwt.crt to the connected app (Use digital signatures); keep salesforce-jwt.key secret — salesforce.auth.privateKeyFile points at it. The certificate is valid for 2 years.',
+      );
+    }
     io.out(
       'Next: edit it, then run `cosell config check`, `cosell salesforce install`, `cosell connect partner-center` and `cosell doctor`.',
     );
