@@ -75,6 +75,8 @@ export class SalesforceGateway implements SalesforcePort {
       opportunity.auditField,
       opportunity.statusTextField,
       stages.declineReasonField,
+      // Fields the mapping's transforms write: read them so an unchanged value is not written again.
+      ...Object.keys(this.mapping.transforms.salesforce),
     ]).filter((field) => field !== 'CurrencyIsoCode' || this.mapping.currency.mode === 'multiCurrency');
   }
 

@@ -33,6 +33,11 @@ import {
   type DealSyncInput,
   type DealSyncResult,
 } from './dealSyncContext.ts';
+import {
+  partnerCenterTransformOperations,
+  salesforceTransformFields,
+  withPartnerCenterTransforms,
+} from './mappingTransforms.ts';
 import { referralInputOf } from './referralInputOf.ts';
 import { auditLine, bookkeepingFields, currentSyncStatus, type SyncStatus } from './salesforceBookkeeping.ts';
 import type { SalesforceDealRead } from './syncPorts.ts';
@@ -179,7 +184,10 @@ async function createOpportunity(
       `The opportunity linked to referral ${referral.id} no longer exists; delete the link to sync it again.`,
     );
   }
-  const fields = salesforceOpportunityFields(deal, mapping);
+  const fields = {
+    ...salesforceOpportunityFields(deal, mapping),
+    ...(await salesforceTransformFields(mapping, deal, null)),
+  };
   const changes = creationChanges(fields);
   if (input.dryRun) {
     return result(input, {
@@ -268,9 +276,11 @@ async function createReferral(
   const deal = dealFromSalesforce(read.snapshot, mapping);
   const valid = validateDeal(deal);
   if (!valid.ok) return rejectInvalid(deps, input, state, read, valid.error);
-  const body = referralCreateBody(deal, mapping, { opportunityId: read.opportunityId });
+  const body = await withPartnerCenterTransforms(mapping, deal, {
+    ...referralCreateBody(deal, mapping, { opportunityId: read.opportunityId }),
+  });
   const changes: FieldChange[] = [
-    { field: 'referral', side: 'partnerCenter', before: null, after: body.name ?? deal.name },
+    { field: 'referral', side: 'partnerCenter', before: null, after: body['name'] ?? deal.name },
   ];
   if (input.dryRun) {
     return result(input, {
@@ -283,7 +293,7 @@ async function createReferral(
   // Idempotence: a referral created by an earlier run that crashed before it was linked is found here.
   const referral =
     (await deps.partnerCenter.findReferralByExternalReferenceId(read.opportunityId)) ??
-    (await deps.partnerCenter.createReferral({ ...body }));
+    (await deps.partnerCenter.createReferral(body));
   const saved = await saveLink(
     deps,
     state.link,
@@ -392,6 +402,10 @@ async function updateLinkedDeal(
     else problems.push(patch.error);
     if (problems.length) return rejectInvalid(deps, input, state, read, problems);
   }
+  operations = [
+    ...operations,
+    ...(await partnerCenterTransformOperations(mapping, merge.merged, referral.raw)),
+  ];
 
   const resumed = link?.state === 'paused';
   if (input.dryRun) {
@@ -423,12 +437,16 @@ async function updateLinkedDeal(
   const salesforceFields: DealField[] = merge.toSalesforce.map((change) => change.field);
   if (statusTextStale && !salesforceFields.includes('status')) salesforceFields.push('status');
   let salesforceWritten = false;
-  if (salesforceFields.length || statusChanged) {
-    const fields = salesforceFields.length
-      ? salesforceOpportunityFields(merge.merged, mapping, salesforceFields, {
-          currentStage: stringOrNull(opportunity['StageName']),
-        })
-      : {};
+  const transformed = await salesforceTransformFields(mapping, merge.merged, opportunity);
+  if (salesforceFields.length || statusChanged || Object.keys(transformed).length) {
+    const fields = {
+      ...(salesforceFields.length
+        ? salesforceOpportunityFields(merge.merged, mapping, salesforceFields, {
+            currentStage: stringOrNull(opportunity['StageName']),
+          })
+        : {}),
+      ...transformed,
+    };
     const line = auditLine(now, true, message, [...toSalesforce, ...toPartnerCenter]);
     await deps.salesforce.updateOpportunity(read.opportunityId, {
       ...fields,

@@ -1,0 +1,74 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  inboundReferral,
+  referralById,
+  startTestSandbox,
+  type TestSandbox,
+  waitFor,
+  waitForQuiet,
+} from '../support/sandboxHarness.ts';
+
+type Row = Record<string, unknown>;
+
+describe('mapping transforms (JSONata)', () => {
+  let sandbox: TestSandbox;
+  beforeAll(async () => {
+    const mappingFile = join(tmpdir(), `cosell-transforms-${process.pid}-${Date.now()}.yaml`);
+    writeFileSync(
+      mappingFile,
+      [
+        'transforms:',
+        '  salesforce:',
+        '    NextStep: \'"Partner Center: " & deal.status & "/" & deal.substatus\'',
+        '  partnerCenter:',
+        '    /details/customerAction: \'"Follow up in " & $string(deal.closingDate)\'',
+        '',
+      ].join('\n'),
+    );
+    sandbox = await startTestSandbox({ configOverrides: { sync: { mappingFile } } });
+  });
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
+
+  it('computes Salesforce fields and Partner Center values from the deal, without write loops', async () => {
+    const created = await sandbox.pc(
+      'POST',
+      '/__emulator/referrals',
+      inboundReferral({ name: 'Transformed' }),
+    );
+    const referralId = String(created['id']);
+    const opportunity = await waitFor('the opportunity with NextStep', async () => {
+      const rows = await sandbox.seller.query<Row>(
+        `SELECT Id, NextStep FROM Opportunity WHERE Partner_Center_Referral_Id__c = '${referralId}'`,
+      );
+      return rows.records[0]?.['NextStep'] ? rows.records[0] : undefined;
+    });
+    expect(opportunity['NextStep']).toBe('Partner Center: New/Pending');
+    await waitFor(
+      'the value in Partner Center',
+      async () =>
+        ((await referralById(sandbox, referralId))['details'] as Row)['customerAction'] ===
+        'Follow up in 2027-03-31',
+    );
+
+    // Accepting changes the status: the transform follows it.
+    await sandbox.seller
+      .sobject('Opportunity')
+      .update({ Id: String(opportunity['Id']), StageName: 'Qualification' });
+    await waitFor(
+      'NextStep after accept',
+      async () =>
+        ((await sandbox.seller.sobject('Opportunity').retrieve(String(opportunity['Id']))) as Row)[
+          'NextStep'
+        ] === 'Partner Center: Active/Accepted',
+    );
+    await waitForQuiet(sandbox, { quietMs: 2500 });
+    const settled = sandbox.syncs.length;
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(sandbox.syncs.slice(settled).filter((sync) => sync.action !== 'noop')).toEqual([]);
+  });
+});
