@@ -101,7 +101,9 @@ export class FaultInjector {
         return reply
           .code(rule.status)
           .type('text/html; charset=utf-8')
-          .send(`<html><head><title>Error ${rule.status}</title></head><body><h1>Service unavailable</h1></body></html>`);
+          .send(
+            `<html><head><title>Error ${rule.status}</title></head><body><h1>Service unavailable</h1></body></html>`,
+          );
       }
       return reply.code(rule.status).send(rule.body ?? this.options.errorBody(rule.status));
     });

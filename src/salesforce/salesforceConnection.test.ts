@@ -21,7 +21,8 @@ import {
 } from './testing/salesforceTestOrg.ts';
 
 /** A real RSA key pair and a self-signed certificate, as an admin would upload to the connected app. */
-const keyAndCertificate = () => createSelfSignedCertificate({ commonName: 'cosell-connector test', validDays: 1 });
+const keyAndCertificate = () =>
+  createSelfSignedCertificate({ commonName: 'cosell-connector test', validDays: 1 });
 
 describe('login URLs and JWT audience', () => {
   it('resolves production, sandbox, My Domain and emulator URLs', () => {

@@ -15,8 +15,8 @@ import { REFERRALS_SCOPE } from '../partner-center/partnerCenterAuth.ts';
 import { installSalesforcePackage } from '../salesforce/packageInstaller.ts';
 import { SALESFORCE_API_VERSION } from '../salesforce/salesforceConnection.ts';
 import { deepMerge } from '../shared/deepMerge.ts';
-import { createSelfSignedCertificate } from '../shared/selfSignedCertificate.ts';
 import type { Logger } from '../shared/logger.ts';
+import { createSelfSignedCertificate } from '../shared/selfSignedCertificate.ts';
 import { SECRET_KEY_ENV } from '../store/secretBox.ts';
 import type { DealSyncResult } from '../sync/dealSyncContext.ts';
 import { emulatorControl } from './emulatorControl.ts';
@@ -82,7 +82,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   try {
     const { partnerCenter: pc, salesforce: sf } = emulators;
     const jwtKey = await sandboxJwtKey(dir);
-    await emulatorControl(sf.url, 'POST', '/__emulator/connected-app', { certificatePem: jwtKey.certificatePem });
+    await emulatorControl(sf.url, 'POST', '/__emulator/connected-app', {
+      certificatePem: jwtKey.certificatePem,
+    });
     const caFile = join(dir, 'emulator-ca.pem');
     writeFileSync(caFile, pc.caCertPem);
     const identityHost = new URL(pc.identityUrl).host;

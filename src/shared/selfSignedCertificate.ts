@@ -6,16 +6,27 @@ import { webcrypto } from 'node:crypto';
 import './reflectMetadata.ts';
 import * as x509 from '@peculiar/x509';
 
-const RSA_SHA256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
+const RSA_SHA256 = {
+  name: 'RSASSA-PKCS1-v1_5',
+  hash: 'SHA-256',
+  publicExponent: new Uint8Array([1, 0, 1]),
+  modulusLength: 2048,
+};
 
 export interface KeyAndCertificate {
   privateKeyPem: string;
   certificatePem: string;
 }
 
-export async function createSelfSignedCertificate(options: { commonName: string; validDays: number }): Promise<KeyAndCertificate> {
+export async function createSelfSignedCertificate(options: {
+  commonName: string;
+  validDays: number;
+}): Promise<KeyAndCertificate> {
   x509.cryptoProvider.set(webcrypto as never);
-  const keys = (await webcrypto.subtle.generateKey(RSA_SHA256, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(RSA_SHA256, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
   const now = Date.now();
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: now.toString(16),
