@@ -83,6 +83,13 @@ async function readDeal(deps: DealSyncDeps, input: DealSyncInput): Promise<DealS
   if (!opportunityId && referral?.externalReferenceId) opportunityId = referral.externalReferenceId;
   const isLead = link?.salesforceObject === 'lead';
   const salesforceRead = opportunityId && !isLead ? await salesforce.readDeal(opportunityId) : null;
+  // The opportunity may already carry the referral id (written by a sync still in progress, or by an older
+  // link that was lost): that referral is this deal's, never a reason to create another.
+  const referralIdField = deps.mapping.fields.referralId.salesforceField;
+  const idOnOpportunity = referralIdField ? salesforceRead?.snapshot.opportunity[referralIdField] : null;
+  if (!referral && typeof idOnOpportunity === 'string' && idOnOpportunity !== '') {
+    referral = await partnerCenter.getReferral(idOnOpportunity);
+  }
 
   if (!link && referral) link = await store.links.findByReferralId(connectionId, referral.id);
   if (!link && salesforceRead)
