@@ -64,7 +64,9 @@ describe('cosell sync --dry-run', () => {
     const before = await snapshot(sandbox, sides);
 
     const env = childEnv({ COSELL_SECRET_KEY: TEST_SECRET_KEY });
-    const text = await runCosell(['sync', '--dry-run', '--log-level', 'error', '--config', configFile], { env });
+    const text = await runCosell(['sync', '--dry-run', '--log-level', 'error', '--config', configFile], {
+      env,
+    });
     expect(text.stderr).toBe('');
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('Plan (dry run — nothing was written) for 2 deals:');
