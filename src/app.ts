@@ -167,7 +167,7 @@ export async function openQueue(
     hooks,
     logger: logger.child({ component: 'queue' }),
     clock,
-    retry: { maxAttempts: config.queue.maxAttempts },
+    retry: { maxAttempts: config.queue.maxAttempts, leaseMs: config.queue.leaseSeconds * 1000 },
   };
   const kind = config.queue.kind ?? (config.store.kind === 'postgres' ? 'pg-boss' : 'embedded');
   return kind === 'pg-boss'

@@ -31,6 +31,8 @@ export const queueConfigSchema = z
     kind: z.enum(['embedded', 'pg-boss']).optional(),
     concurrency: z.number().int().min(1).max(64).default(4),
     maxAttempts: z.number().int().min(1).max(100).default(8),
+    /** A job held by a worker that died runs again after this long (running jobs renew it as they go). */
+    leaseSeconds: z.number().int().min(1).max(3600).default(30),
   })
   .strict();
 
@@ -111,7 +113,7 @@ export const configSchema = z
       .regex(/^[A-Za-z0-9_-]{1,64}$/, 'use letters, digits, - and _ (at most 64)')
       .default('default'),
     store: storeConfigSchema.default({ kind: 'sqlite', path: './.cosell/cosell.db' }),
-    queue: queueConfigSchema.default({ concurrency: 4, maxAttempts: 8 }),
+    queue: queueConfigSchema.default({ concurrency: 4, maxAttempts: 8, leaseSeconds: 30 }),
     server: serverConfigSchema.default({ host: '127.0.0.1', port: 3000 }),
     partnerCenter: partnerCenterConfigSchema.default({
       referralsUrl: 'https://api.partner.microsoft.com',

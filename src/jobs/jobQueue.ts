@@ -82,7 +82,9 @@ export const DEFAULT_RETRY_OPTIONS: RetryOptions = {
   maxAttempts: 8,
   baseDelayMs: 1_000,
   maxDelayMs: 10 * 60_000,
-  leaseMs: 5 * 60_000,
+  // Renewed every leaseMs/3 while the handler runs, so a long sync keeps it; a killed worker's job runs again
+  // within this time.
+  leaseMs: 30_000,
 };
 
 export interface QueueHooks {
