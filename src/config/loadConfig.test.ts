@@ -131,6 +131,17 @@ sync: { mappingFile: ./mapping.yaml }
     ]);
   });
 
+  it('requires an admin token when the server listens beyond loopback', () => {
+    const { file } = writeConfig(`${VALID}server:\n  host: 0.0.0.0\n`);
+    const check = checkConfig({ file, env: { SF_CLIENT_SECRET: 'x' } });
+    expect(check.problems.map((problem) => problem.path)).toEqual(['server.adminToken']);
+    const ok = checkConfig({
+      file,
+      env: { SF_CLIENT_SECRET: 'x', COSELL_SERVER_ADMIN_TOKEN: 'x'.repeat(24) },
+    });
+    expect(ok.problems).toEqual([]);
+  });
+
   it('reports YAML syntax errors with their line', () => {
     const { file } = writeConfig('store:\n  kind: sqlite\n   path: [unclosed\n');
     const check = checkConfig({ file, env: {} });

@@ -130,6 +130,15 @@ function crossFieldProblems(raw: unknown, lineOf: LineLookup): ConfigProblem[] {
     problems.push({ path: path.join('.'), message, hint, ...lineOf(path) });
   const storeKind = at(raw, ['store', 'kind']) ?? 'sqlite';
   const queueKind = at(raw, ['queue', 'kind']);
+  const host = String(at(raw, ['server', 'host']) ?? '127.0.0.1');
+  const loopback = host === 'localhost' || host === '::1' || host.startsWith('127.');
+  if (!loopback && !at(raw, ['server', 'adminToken'])) {
+    need(
+      ['server', 'adminToken'],
+      `server.host ${host} makes the admin API (/api: retry, redrive) reachable from other machines, so it needs server.adminToken`,
+      'set server.adminToken: ${COSELL_SERVER_ADMIN_TOKEN} with a long random value (`openssl rand -hex 24`), or listen on 127.0.0.1 behind a proxy',
+    );
+  }
   if (storeKind === 'postgres' && !at(raw, ['store', 'url'])) {
     need(
       ['store', 'url'],

@@ -32,7 +32,10 @@ describe('cosell init', () => {
 
     const check = checkConfig({
       file: join(dir, 'cosell.yaml'),
-      env: { SALESFORCE_CLIENT_ID: '3MVG9example' },
+      env: {
+        SALESFORCE_CLIENT_ID: '3MVG9example',
+        COSELL_SERVER_ADMIN_TOKEN: 'a-long-random-admin-token-value',
+      },
     });
     // The template is valid apart from the key file, which init wrote next to it.
     expect(check.problems).toEqual([]);

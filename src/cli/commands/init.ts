@@ -24,6 +24,7 @@ server:
   host: 0.0.0.0
   port: 3000
   publicUrl: https://cosell.example.com   # the HTTPS address Partner Center posts webhooks to
+  adminToken: \${COSELL_SERVER_ADMIN_TOKEN} # required off loopback: clients of /api send "Authorization: Bearer <token>"
 
 partnerCenter:
   tenantId: 00000000-0000-0000-0000-000000000000   # your Partner Center (Entra ID) tenant
