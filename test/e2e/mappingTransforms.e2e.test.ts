@@ -13,13 +13,14 @@ import {
 
 type Row = Record<string, unknown>;
 
-describe('mapping transforms (JSONata)', () => {
+describe('mapping transforms (JSONata) and the ✔/✖ name mark', () => {
   let sandbox: TestSandbox;
   beforeAll(async () => {
     const mappingFile = join(tmpdir(), `cosell-transforms-${process.pid}-${Date.now()}.yaml`);
     writeFileSync(
       mappingFile,
       [
+        'nameStatusMark: true',
         'transforms:',
         '  salesforce:',
         '    NextStep: \'"Partner Center: " & deal.status & "/" & deal.substatus\'',
@@ -70,5 +71,42 @@ describe('mapping transforms (JSONata)', () => {
     const settled = sandbox.syncs.length;
     await new Promise((resolve) => setTimeout(resolve, 2500));
     expect(sandbox.syncs.slice(settled).filter((sync) => sync.action !== 'noop')).toEqual([]);
+  });
+
+  it('marks the opportunity name ✔ after a sync and ✖ after a failure, and never sends the mark to Partner Center', async () => {
+    const created = await sandbox.pc(
+      'POST',
+      '/__emulator/referrals',
+      inboundReferral({ name: 'Marked deal' }),
+    );
+    const referralId = String(created['id']);
+    const marked = await waitFor('the ✔ mark', async () => {
+      const rows = await sandbox.seller.query<Row>(
+        `SELECT Id, Name FROM Opportunity WHERE Partner_Center_Referral_Id__c = '${referralId}'`,
+      );
+      return rows.records[0]?.['Name'] === 'Marked deal ✔' ? rows.records[0] : undefined;
+    });
+    await sandbox.seller.sobject('Opportunity').update({ Id: String(marked['Id']), Amount: 7777 });
+    await waitFor(
+      'the amount in Partner Center',
+      async () => ((await referralById(sandbox, referralId))['details'] as Row)['dealValue'] === 7777,
+    );
+    expect((await referralById(sandbox, referralId))['name']).toBe('Marked deal');
+
+    const failing = (await sandbox.seller.sobject('Opportunity').create({
+      Name: 'Missing solution',
+      StageName: 'Qualification',
+      CloseDate: '2027-05-01',
+      Amount: 1000,
+      CurrencyIsoCode: 'USD',
+      How_can_Microsoft_help__c: 'Quotes or licensing',
+      Sync_with_Partner_Center__c: true,
+    })) as { id: string };
+    await waitFor(
+      'the ✖ mark',
+      async () =>
+        ((await sandbox.seller.sobject('Opportunity').retrieve(failing.id)) as Row)['Name'] ===
+        'Missing solution ✖',
+    );
   });
 });

@@ -245,6 +245,33 @@ describe('the whole deal: account, contacts, solutions, team, leads', () => {
     });
     expect(link.opportunityId).toBe(opportunity['Id']);
   });
+  it('declines the Microsoft lead when the seller closes the Salesforce lead without converting it', async () => {
+    const created = await sandbox.pc(
+      'POST',
+      '/__emulator/referrals',
+      inboundReferral({
+        name: 'Lead we will not pursue',
+        type: 'Independent',
+        qualification: 'SalesQualified',
+        customerProfile: customerProfile({ name: 'Litware', ids: [] }),
+      }),
+    );
+    const referralId = String(created['id']);
+    const lead = await waitFor('the Salesforce lead', async () => {
+      const rows = await sandbox.seller.query<Row>(
+        `SELECT Id FROM Lead WHERE Partner_Center_Referral_Id__c = '${referralId}'`,
+      );
+      return rows.records[0];
+    });
+    await sandbox.seller.sobject('Lead').update({ Id: String(lead['Id']), Status: 'Closed - Not Converted' });
+    await waitFor('the declined Microsoft lead', async () => {
+      const referral = await referralById(sandbox, referralId);
+      return referral['status'] === 'Closed' && referral['substatus'] === 'Declined';
+    });
+    expect(String((await referralById(sandbox, referralId))['statusReason'])).toContain(
+      'Closed - Not Converted',
+    );
+  });
 });
 
 describe('a single-currency org without Team Selling', () => {
