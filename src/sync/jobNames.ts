@@ -2,6 +2,8 @@
  * Job names and payloads. Every change, whatever its source, becomes a `deal.sync` job keyed by the
  * deal, so one deal never syncs twice at once and pending duplicates coalesce.
  */
+import type { JobToEnqueue } from '../jobs/jobQueue.ts';
+
 export const JOB = {
   /** Read both sides of one deal, merge against the base, write the difference, store base + audit. */
   dealSync: 'deal.sync',
@@ -45,3 +47,22 @@ export function dealJobKey(
 }
 
 export const scheduledJobKey = (name: string, connectionId: string): string => `${name}:${connectionId}`;
+
+/** The deal-sync job for an existing link (retry from the CLI or the admin API). */
+export function linkSyncJob(
+  connectionId: string,
+  link: { referralId: string | null; opportunityId: string | null },
+  trigger: DealSyncTrigger,
+): JobToEnqueue<DealSyncPayload> {
+  return {
+    name: JOB.dealSync,
+    key: dealJobKey(connectionId, link),
+    connectionId,
+    payload: {
+      connectionId,
+      trigger,
+      ...(link.referralId ? { referralId: link.referralId } : {}),
+      ...(link.opportunityId ? { opportunityId: link.opportunityId } : {}),
+    },
+  };
+}

@@ -6,46 +6,9 @@ import {
   waitFor,
   waitForQuiet,
 } from '../support/sandboxHarness.ts';
+import { shareOpportunityWithMicrosoft } from '../support/sellerActions.ts';
 
 type Row = Record<string, unknown>;
-
-async function createCoSellOpportunity(sandbox: TestSandbox, name: string): Promise<string> {
-  const { seller } = sandbox;
-  const account = (await seller.sobject('Account').create({
-    Name: `${name} Inc`,
-    BillingCity: 'Denver',
-    BillingPostalCode: '80202',
-    BillingCountry: 'United States',
-  })) as { id: string };
-  const contact = (await seller.sobject('Contact').create({
-    AccountId: account.id,
-    FirstName: 'Jordan',
-    LastName: 'Rivera',
-    Email: `jordan@${name.toLowerCase().replace(/\W+/g, '')}.example`,
-  })) as { id: string };
-  const opportunity = (await seller.sobject('Opportunity').create({
-    Name: name,
-    StageName: 'Qualification',
-    CloseDate: '2027-01-15',
-    Amount: 65000,
-    CurrencyIsoCode: 'USD',
-    AccountId: account.id,
-    Description: 'Copilot pilot for 300 field technicians.',
-    How_can_Microsoft_help__c: 'Proof of concept or demo',
-  })) as { id: string };
-  await seller
-    .sobject('OpportunityContactRole')
-    .create({ OpportunityId: opportunity.id, ContactId: contact.id, Role: 'Business User', IsPrimary: true });
-  await seller.sobject('Microsoft_Solution__c').create({
-    Opportunity__c: opportunity.id,
-    Solution_Id__c: 'SOL-34104-EBB',
-    Solution_Name__c: 'Migration Factory',
-    Publisher__c: 'Fabrikam Partner',
-  });
-  // The seller ticks Sync last, as in the product's instructions.
-  await seller.sobject('Opportunity').update({ Id: opportunity.id, Sync_with_Partner_Center__c: true });
-  return opportunity.id;
-}
 
 const readOpportunity = async (sandbox: TestSandbox, id: string): Promise<Row> =>
   (
@@ -64,7 +27,9 @@ describe('an opportunity shared from Salesforce becomes a co-sell referral', () 
   });
 
   it('creates the referral with help requested, writes id/link/status back, then pushes amount and close-date edits', async () => {
-    const opportunityId = await createCoSellOpportunity(sandbox, 'Adventure Works AI pilot');
+    const opportunityId = await shareOpportunityWithMicrosoft(sandbox.seller, 'Adventure Works AI pilot', {
+      help: 'Proof of concept or demo',
+    });
     const opportunity = await waitFor('the referral id on the opportunity', async () => {
       const row = await readOpportunity(sandbox, opportunityId);
       return row['Partner_Center_Referral_Id__c'] && row['Partner_Center_Sync_Status__c'] === 'Synced'
@@ -86,18 +51,18 @@ describe('an opportunity shared from Salesforce becomes a co-sell referral', () 
       consent: expect.objectContaining({ consentToShareReferralWithMicrosoftSellers: true }),
     });
     const details = referral['details'] as Row;
-    expect(details).toMatchObject({ dealValue: 65000, currency: 'USD' });
-    expect(String(details['closingDateTime'])).toMatch(/^2027-01-15/);
+    expect(details).toMatchObject({ dealValue: 48000, currency: 'EUR' });
+    expect(String(details['closingDateTime'])).toMatch(/^2027-04-30/);
     expect((details['requirements'] as Row)['solutions']).toEqual([
       expect.objectContaining({ id: 'SOL-34104-EBB' }),
     ]);
     const profile = referral['customerProfile'] as Row;
     expect(profile).toMatchObject({
-      name: 'Adventure Works AI pilot Inc',
-      address: expect.objectContaining({ country: 'US' }),
+      name: 'Adventure Works AI pilot Ltd',
+      address: expect.objectContaining({ country: 'DE' }),
     });
     expect(profile['team']).toEqual([
-      expect.objectContaining({ email: 'jordan@adventureworksaipilot.example' }),
+      expect.objectContaining({ email: 'kim@adventureworksaipilot.example' }),
     ]);
 
     // Later edits in Salesforce reach Partner Center.

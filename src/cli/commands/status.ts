@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { openQueue } from '../../app.ts';
 import { systemClock } from '../../shared/clock.ts';
 import type { AuditEntry, LinkState } from '../../store/store.ts';
-import { type DealSyncPayload, dealJobKey, JOB } from '../../sync/jobNames.ts';
+import { linkSyncJob } from '../../sync/jobNames.ts';
 import type { CliIo } from '../cliIo.ts';
 import { withStore } from '../commandContext.ts';
 import { type CommonOptions, parseIntegerOption, withCommonOptions } from '../commonOptions.ts';
@@ -156,17 +156,7 @@ export function registerStatusCommands(program: Command, io: CliIo): void {
               `No link ${id} in connection ${connectionId}; list them with \`cosell status\` or the API /api/links.`,
               EXIT.usage,
             );
-          await queue.enqueue<DealSyncPayload>({
-            name: JOB.dealSync,
-            key: dealJobKey(connectionId, link),
-            connectionId,
-            payload: {
-              connectionId,
-              trigger: 'retry',
-              ...(link.referralId ? { referralId: link.referralId } : {}),
-              ...(link.opportunityId ? { opportunityId: link.opportunityId } : {}),
-            },
-          });
+          await queue.enqueue(linkSyncJob(connectionId, link, 'retry'));
           done.push(`queued link ${link.id}`);
         }
         if (!options.deadLetters && !options.errors && linkIds.length === 0) {

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { JobQueue } from '../../jobs/jobQueue.ts';
 import type { LinkState, Store } from '../../store/store.ts';
-import { type DealSyncPayload, dealJobKey, JOB } from '../../sync/jobNames.ts';
+import { linkSyncJob } from '../../sync/jobNames.ts';
 
 export type AdminErrorCode = 'invalid_request' | 'not_found' | 'unauthorized';
 
@@ -83,18 +83,7 @@ export async function adminApi(app: FastifyInstance, deps: AdminApiDeps): Promis
       const link = await store.links.get(request.params.id);
       if (!link || link.connectionId !== connectionId)
         return sendError(reply, 404, 'not_found', 'no such link');
-      const ids = { referralId: link.referralId, opportunityId: link.opportunityId };
-      const result = await queue.enqueue<DealSyncPayload>({
-        name: JOB.dealSync,
-        key: dealJobKey(connectionId, ids),
-        connectionId,
-        payload: {
-          connectionId,
-          trigger: 'retry',
-          ...(link.referralId ? { referralId: link.referralId } : {}),
-          ...(link.opportunityId ? { opportunityId: link.opportunityId } : {}),
-        },
-      });
+      const result = await queue.enqueue(linkSyncJob(connectionId, link, 'retry'));
       return reply.code(202).send({ jobId: result.id, coalesced: result.coalesced });
     });
 
