@@ -283,7 +283,7 @@ function identityError(error: unknown, what: string): UpstreamError {
     cause: error,
     message: network
       ? `${what}: the Microsoft sign-in service could not be reached (${firstLine(description)}). It will be retried.`
-      : `${what}: ${firstLine(description)}. Check the tenant and client id in the config, then run \`cosell connect partner-center\`.`,
+      : `${what}: ${firstLine(description).replace(/[.\s]+$/, '')}. Check the tenant and client id in the config, then run \`cosell connect partner-center\`.`,
   });
 }
 

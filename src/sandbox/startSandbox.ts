@@ -67,7 +67,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   if (options.fresh) rmSync(dir, { recursive: true, force: true });
   const firstRun = !existsSync(join(dir, 'cosell.db'));
   mkdirSync(dir, { recursive: true });
-  const env = { ...options.env, [SECRET_KEY_ENV]: options.env[SECRET_KEY_ENV] ?? sandboxSecretKey(dir) };
+  const env = { ...options.env, [SECRET_KEY_ENV]: options.env[SECRET_KEY_ENV] || sandboxSecretKey(dir) };
 
   options.say('Starting the Partner Center and Salesforce emulators…');
   const emulators = await startEmulators({
