@@ -16,9 +16,9 @@ import { installSalesforcePackage } from '../salesforce/packageInstaller.ts';
 import { SALESFORCE_API_VERSION } from '../salesforce/salesforceConnection.ts';
 import { deepMerge } from '../shared/deepMerge.ts';
 import type { Logger } from '../shared/logger.ts';
-import { createSelfSignedCertificate } from '../shared/selfSignedCertificate.ts';
 import { SECRET_KEY_ENV } from '../store/secretBox.ts';
 import type { DealSyncResult } from '../sync/dealSyncContext.ts';
+import { emulatorConfig } from './emulatorConfig.ts';
 import { emulatorControl } from './emulatorControl.ts';
 import { type SeedSummary, seedDemoData } from './seedDemoData.ts';
 
@@ -81,40 +81,16 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   });
   try {
     const { partnerCenter: pc, salesforce: sf } = emulators;
-    const jwtKey = await sandboxJwtKey(dir);
-    await emulatorControl(sf.url, 'POST', '/__emulator/connected-app', {
-      certificatePem: jwtKey.certificatePem,
-    });
-    const caFile = join(dir, 'emulator-ca.pem');
-    writeFileSync(caFile, pc.caCertPem);
-    const identityHost = new URL(pc.identityUrl).host;
     const config = configSchema.parse(
       deepMerge(
-        {
+        await emulatorConfig(emulators, dir, {
           connectionId: 'sandbox',
-          store: { kind: 'sqlite', path: join(dir, 'cosell.db') },
-          server: { host: options.host, port: options.port },
-          partnerCenter: {
-            referralsUrl: pc.url,
-            webhooksUrl: pc.url,
-            authorityUrl: pc.identityUrl,
-            tenantId: pc.tenantId,
-            clientId: pc.clientId,
-            trustedCaFile: caFile,
-            webhook: { certificateHosts: [identityHost], trustedRootsFile: caFile },
-          },
-          salesforce: {
-            loginUrl: sf.url,
-            // The JWT bearer flow, as recommended for production: the emulator's connected app holds the certificate.
-            auth: {
-              flow: 'jwt',
-              clientId: sf.connectedApp.clientId,
-              username: sf.users.integration.username,
-              privateKeyFile: jwtKey.privateKeyFile,
-            },
-          },
-          sync: { pollIntervalSeconds: options.pollIntervalSeconds, reconcileIntervalSeconds: 60 },
-        },
+          host: options.host,
+          port: options.port,
+          storePath: join(dir, 'cosell.db'),
+          pollIntervalSeconds: options.pollIntervalSeconds,
+          reconcileIntervalSeconds: 60,
+        }),
         options.configOverrides ?? {},
       ),
     );
@@ -221,16 +197,4 @@ async function signInToEmulator(connector: Connector, say: (line: string) => voi
   say('Signing in to the Partner Center emulator (device code, approved automatically)…');
   await auth.signInWithDeviceCode({ onPrompt: () => undefined, timeoutSeconds: 60 });
   await connector.store.connections.setState(connector.config.connectionId, 'active', null);
-}
-
-/** The sandbox's JWT signing key and certificate: made once, kept beside its database. */
-async function sandboxJwtKey(dir: string): Promise<{ privateKeyFile: string; certificatePem: string }> {
-  const privateKeyFile = join(dir, 'salesforce-jwt.key');
-  const certificateFile = join(dir, 'salesforce-jwt.crt');
-  if (!existsSync(privateKeyFile) || !existsSync(certificateFile)) {
-    const made = await createSelfSignedCertificate({ commonName: 'cosell sandbox', validDays: 3650 });
-    writeFileSync(privateKeyFile, made.privateKeyPem, { mode: 0o600 });
-    writeFileSync(certificateFile, made.certificatePem);
-  }
-  return { privateKeyFile, certificatePem: readFileSync(certificateFile, 'utf8') };
 }

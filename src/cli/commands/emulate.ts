@@ -1,5 +1,9 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { stringify } from 'yaml';
 import { startEmulators } from '../../../emulators/startEmulators.ts';
+import { emulatorConfig } from '../../sandbox/emulatorConfig.ts';
 import { createLogger, type LogLevel } from '../../shared/logger.ts';
 import type { CliIo } from '../cliIo.ts';
 import { parseIntegerOption } from '../commonOptions.ts';
@@ -12,6 +16,7 @@ interface EmulateOptions {
   state?: string;
   host: string;
   logLevel?: LogLevel;
+  writeConfig?: string;
 }
 
 export function registerEmulateCommand(program: Command, io: CliIo): void {
@@ -49,6 +54,10 @@ export function registerEmulateCommand(program: Command, io: CliIo): void {
     )
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--log-level <level>', 'log level (logs go to stderr)', 'warn')
+    .option(
+      '--write-config <file>',
+      'also write a connector config for these emulators (CA, JWT key and certificate beside it); device codes are approved automatically',
+    )
     .action(async (options: EmulateOptions) => {
       const logger = createLogger({
         level: options.logLevel ?? 'warn',
@@ -63,7 +72,25 @@ export function registerEmulateCommand(program: Command, io: CliIo): void {
         logger,
         ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }),
         ...(options.state === undefined ? {} : { stateFile: options.state }),
+        ...(options.writeConfig === undefined ? {} : { autoApproveDeviceCodes: true }),
       });
+      if (options.writeConfig) {
+        const file = resolve(io.cwd, options.writeConfig);
+        const dir = dirname(file);
+        mkdirSync(dir, { recursive: true });
+        const config = await emulatorConfig(emulators, dir, {
+          connectionId: 'emulated',
+          host: '127.0.0.1',
+          port: 3000,
+          storePath: join(dir, 'cosell.db'),
+          pollIntervalSeconds: 5,
+          reconcileIntervalSeconds: 60,
+        });
+        writeFileSync(
+          file,
+          `# Written by \`cosell emulate\` for these emulators only (loopback URLs, test credentials).\n# Next: cosell salesforce install, cosell connect partner-center, cosell webhooks register --url http://127.0.0.1:3000/webhooks/partner-center, cosell serve (each with --config ${file}).\n${stringify(config)}`,
+        );
+      }
       io.out(JSON.stringify(emulators.urls));
       await io.waitForStop();
       await emulators.close();
