@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  COSELL_BIN,
+  childEnv,
+  freePort,
+  runCosell,
+  spawnTracked,
+  TEST_SECRET_KEY,
+} from '../support/childProcess.ts';
+
+describe('cosell emulate --write-config: the emulators as a target for the real commands', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cosell-emulate-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes a config that passes config check, and install + connect + webhook registration work against it', async () => {
+    const file = join(dir, 'cosell.yaml');
+    const env = childEnv({ COSELL_SECRET_KEY: TEST_SECRET_KEY });
+    const emulate = spawnTracked(
+      process.execPath,
+      [
+        COSELL_BIN,
+        'emulate',
+        '--pc-port',
+        '0',
+        '--sf-port',
+        '0',
+        '--identity-port',
+        '0',
+        '--write-config',
+        file,
+      ],
+      { env },
+    );
+    try {
+      const urls = JSON.parse(await emulate.waitForLine(/^\{/, 30_000)) as Record<string, string>;
+      const config = ['--config', file];
+      const check = await runCosell(['config', 'check', ...config], { env });
+      expect(check.code).toBe(0);
+      const install = await runCosell(['salesforce', 'install', ...config], { env });
+      expect(install.stdout).toContain('Installed the Partner Center fields');
+      expect(install.code).toBe(0);
+      const connect = await runCosell(['connect', 'partner-center', ...config], { env });
+      expect(connect.stdout).toContain('Signed in to Partner Center');
+      const port = await freePort();
+      const register = await runCosell(
+        ['webhooks', 'register', '--url', `http://127.0.0.1:${port}/webhooks/partner-center`, ...config],
+        { env },
+      );
+      expect(register.code).toBe(0);
+      const show = await runCosell(['webhooks', 'show', '--json', ...config], { env });
+      expect(JSON.parse(show.stdout)).toMatchObject({
+        webhookUrl: `http://127.0.0.1:${port}/webhooks/partner-center`,
+      });
+      expect(urls['partnerCenter']).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    } finally {
+      await emulate.stop('SIGINT');
+    }
+  });
+});
