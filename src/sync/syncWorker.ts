@@ -190,7 +190,9 @@ export async function reconcile(
   const startedAt = clock.now();
   const cursor = await store.cursors.get(connectionId, RECONCILE_CURSOR_SOURCE);
   const overlapMs = options.reconcileOverlapMs ?? 5 * 60_000;
-  const since = cursor ? new Date(new Date(cursor).getTime() - overlapMs) : new Date(0);
+  // A first start looks back one overlap only: bringing in the tenant's existing referrals is a deliberate
+  // backfill (`cosell sync`, with --dry-run first), not something a new install should do on its own.
+  const since = new Date((cursor ? new Date(cursor).getTime() : startedAt.getTime()) - overlapMs);
   let enqueued = 0;
   for await (const referral of deps.partnerCenter.listUpdatedSince(since.toISOString())) {
     if (isMicrosoftReferral(referralInputOf(referral))) {
