@@ -1,4 +1,4 @@
-/** The connector's HTTP server: webhook receiver, admin API, health, metrics (and the dashboard, later). */
+/** The connector's HTTP server: webhook receiver, admin API, health, metrics and the dashboard. */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { JobQueue } from '../jobs/jobQueue.ts';
 import type { Clock } from '../shared/clock.ts';
@@ -6,6 +6,7 @@ import type { Logger } from '../shared/logger.ts';
 import type { Store } from '../store/store.ts';
 import type { Metrics } from './metrics.ts';
 import { adminApi } from './routes/adminApi.ts';
+import { dashboard } from './routes/dashboard.ts';
 import { postPartnerCenterWebhook } from './routes/postPartnerCenterWebhook.ts';
 import type { WebhookVerifier } from './webhookVerifier.ts';
 
@@ -56,5 +57,6 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
 
   await postPartnerCenterWebhook(app, deps);
   await adminApi(app, deps);
+  await dashboard(app);
   return app;
 }
