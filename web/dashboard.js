@@ -3,6 +3,8 @@
 
 const TOKEN_KEY = 'cosell.adminToken';
 const REFRESH_MS = 5000;
+/** Links per request (the API's default page); more pages load on "Show more links". */
+const LINK_PAGE_SIZE = 100;
 const LINK_STATES = ['synced', 'pending', 'error', 'conflict', 'paused'];
 const DIRECTIONS = {
   toSalesforce: 'to Salesforce',
@@ -13,6 +15,7 @@ const DIRECTIONS = {
 
 const view = {
   filter: '',
+  linkPages: 1,
   selectedLinkId: null,
   needsToken: false,
   /** The JSON last rendered per section: a section is rebuilt only when its data changed (keeps focus calm). */
@@ -230,10 +233,27 @@ function linkRow(link) {
   );
 }
 
-function renderLinks(links) {
+function renderLinks({ links, more }) {
+  byId('links-more').hidden = !more;
   if (!changed('links', { filter: view.filter, selected: view.selectedLinkId, links })) return;
   replaceKeepingFocus(byId('links-table').tBodies[0], links.map(linkRow));
   byId('links-empty').hidden = links.length > 0;
+}
+
+/** The links the page shows: view.linkPages pages of the API's id-ordered list (keyset paging with `after`). */
+async function loadLinks() {
+  const links = [];
+  let after = null;
+  for (let page = 0; page < view.linkPages; page += 1) {
+    const params = new URLSearchParams({ limit: String(LINK_PAGE_SIZE) });
+    if (view.filter) params.set('state', view.filter);
+    if (after) params.set('after', after);
+    const batch = (await api('GET', `/api/links?${params}`)).body.links ?? [];
+    links.push(...batch);
+    if (batch.length < LINK_PAGE_SIZE) return { links, more: false };
+    after = batch[batch.length - 1].id;
+  }
+  return { links, more: true };
 }
 
 function changeList(changes) {
@@ -381,11 +401,22 @@ function closeAudit() {
 // ---------- refresh ----------
 
 let refreshing = null;
+let queued = null;
 
-/** Loads everything the page shows; concurrent calls share one round of requests. */
+/**
+ * Loads everything the page shows. A call made while a load runs gets one more load after it (so it sees the
+ * change that prompted it); further calls in the meantime share that one.
+ */
 function refresh() {
   if (view.needsToken && !sessionStorage.getItem(TOKEN_KEY)) return Promise.resolve();
-  refreshing ??= load().finally(() => {
+  if (refreshing) {
+    queued ??= refreshing.then(() => {
+      queued = null;
+      return refresh();
+    });
+    return queued;
+  }
+  refreshing = load().finally(() => {
     refreshing = null;
   });
   return refreshing;
@@ -393,18 +424,17 @@ function refresh() {
 
 async function load() {
   try {
-    const query = view.filter ? `?state=${encodeURIComponent(view.filter)}` : '';
     const selected = view.selectedLinkId;
     const [status, links, dead, detail] = await Promise.all([
       api('GET', '/api/status'),
-      api('GET', `/api/links${query}`),
+      loadLinks(),
       api('GET', '/api/dead-letters'),
       selected ? api('GET', `/api/links/${encodeURIComponent(selected)}`).catch((error) => error) : null,
     ]);
     byId('data').hidden = false;
     byId('token-panel').hidden = true;
     renderStatus(status.body);
-    renderLinks(links.body.links ?? []);
+    renderLinks(links);
     renderDeadLetters(dead.body.deadLetters ?? []);
     if (detail instanceof Unauthorized) throw detail;
     if (detail instanceof Error) {
@@ -424,8 +454,13 @@ async function load() {
 function start() {
   byId('token-form').addEventListener('submit', onTokenSubmit);
   byId('audit-close').addEventListener('click', closeAudit);
+  byId('links-more').addEventListener('click', () => {
+    view.linkPages += 1;
+    void refresh();
+  });
   byId('state-filter').addEventListener('change', (event) => {
     view.filter = event.target.value;
+    view.linkPages = 1;
     void refresh();
   });
   void refresh();

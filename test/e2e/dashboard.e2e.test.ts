@@ -275,6 +275,39 @@ describe('the dashboard, open (no admin token)', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it('shows links beyond the first page of 100 on "Show more links"', async () => {
+    // Links as the store holds them (no upstream records): a state no other test uses keeps the count exact.
+    for (let index = 0; index < 105; index += 1) {
+      await sandbox.connector.store.links.insert({
+        connectionId: 'sandbox',
+        referralId: `paging-referral-${index}`,
+        opportunityId: null,
+        salesforceObject: 'opportunity',
+        engagementId: null,
+        base: null,
+        pcETag: null,
+        sfSystemModstamp: null,
+        state: 'conflict',
+        lastError: { code: 'conflict', message: `paging check ${index}` },
+      });
+    }
+    const { page, problems } = await openDashboard(base);
+    await page.locator('#state-filter').selectOption('conflict');
+    const rows = page.locator('#links-table tbody tr');
+    await waitFor(
+      'the first 100 conflict links',
+      async () => (await rows.count()) === 100 && (await rows.locator('.badge-conflict').count()) === 100,
+    );
+    await linkRow(page, 'paging-referral-99').waitFor();
+    expect(await linkRow(page, 'paging-referral-100').count()).toBe(0);
+    await page.getByRole('button', { name: 'Show more links' }).click();
+    await linkRow(page, 'paging-referral-104').waitFor();
+    expect(await rows.count()).toBe(105);
+    await page.getByRole('button', { name: 'Show more links' }).waitFor({ state: 'hidden' });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });
 
 describe('the dashboard with server.adminToken set', () => {
@@ -302,6 +335,7 @@ describe('the dashboard with server.adminToken set', () => {
     const input = page.getByRole('textbox', { name: 'Admin token' });
     await input.waitFor();
     expect(await page.locator('#data').isHidden()).toBe(true);
+    await page.screenshot({ path: join(screenshotDir, 'dashboard-token-prompt.png') });
 
     await input.fill('not-the-admin-token-at-all');
     await page.getByRole('button', { name: 'Show data' }).click();
