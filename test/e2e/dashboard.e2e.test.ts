@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LinkRow } from '../../src/store/store.ts';
+import { newLinkFixture } from '../../src/store/storeContract.ts';
 import { inboundReferral, startTestSandbox, type TestSandbox, waitFor } from '../support/sandboxHarness.ts';
 
 const CHROMIUM_ARGS = [
@@ -279,18 +280,14 @@ describe('the dashboard, open (no admin token)', () => {
   it('shows links beyond the first page of 100 on "Show more links"', async () => {
     // Links as the store holds them (no upstream records): a state no other test uses keeps the count exact.
     for (let index = 0; index < 105; index += 1) {
-      await sandbox.connector.store.links.insert({
-        connectionId: 'sandbox',
-        referralId: `paging-referral-${index}`,
-        opportunityId: null,
-        salesforceObject: 'opportunity',
-        engagementId: null,
-        base: null,
-        pcETag: null,
-        sfSystemModstamp: null,
-        state: 'conflict',
-        lastError: { code: 'conflict', message: `paging check ${index}` },
-      });
+      await sandbox.connector.store.links.insert(
+        newLinkFixture({
+          connectionId: 'sandbox',
+          referralId: `paging-referral-${index}`,
+          state: 'conflict',
+          lastError: { code: 'conflict', message: `paging check ${index}` },
+        }),
+      );
     }
     const { page, problems } = await openDashboard(base);
     await page.locator('#state-filter').selectOption('conflict');
