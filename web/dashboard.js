@@ -196,6 +196,7 @@ function linkRow(link) {
     {
       'data-link-id': link.id,
       class: link.id === view.selectedLinkId ? 'selected' : null,
+      'aria-current': link.id === view.selectedLinkId ? 'true' : null,
       onclick: (event) => {
         if (!event.target.closest('button')) open();
       },
@@ -388,14 +389,14 @@ async function openAudit(linkId) {
 }
 
 function closeAudit() {
-  const linkId = view.selectedLinkId;
+  // Focus goes back to the button that opened the trail (or the links heading when that row is gone).
+  const opener = [...document.querySelectorAll('[data-focus-key]')].find(
+    (button) => button.getAttribute('data-focus-key') === `audit:${view.selectedLinkId}`,
+  );
   view.selectedLinkId = null;
   byId('audit-panel').hidden = true;
-  void refresh().then(() => {
-    for (const button of document.querySelectorAll('[data-focus-key]')) {
-      if (button.getAttribute('data-focus-key') === `audit:${linkId}`) button.focus();
-    }
-  });
+  (opener ?? byId('links-heading')).focus();
+  void refresh();
 }
 
 // ---------- refresh ----------
