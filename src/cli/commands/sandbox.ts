@@ -86,6 +86,7 @@ export function registerSandboxCommand(program: Command, io: CliIo): void {
       });
       io.out('');
       io.out('cosell sandbox is running:');
+      io.out(`  dashboard            ${sandbox.urls.connector}/`);
       io.out(
         `  connector API        ${sandbox.urls.connector}  (status: ${sandbox.urls.connector}/api/status)`,
       );
