@@ -100,6 +100,34 @@ describe('ReferralClient against the Partner Center emulator', () => {
     expect(related.every((referral) => referral.engagementId === created.engagementId)).toBe(true);
   });
 
+  it('finds a referral by externalReferenceId among the newest when the service refuses that filter', async () => {
+    const referrals = client();
+    const created = await referrals.create(
+      privateDealBody({ externalReferenceId: '006SCAN' }) as NewPcReferral,
+    );
+    await referrals.create(privateDealBody({ externalReferenceId: '006LATER' }) as NewPcReferral);
+    // The first list call (the filtered one) is refused as Partner Center would refuse an unsupported filter.
+    await emulator.control('POST', '/__emulator/faults', {
+      match: { method: 'GET', path: '/v1.0/engagements/referrals' },
+      status: 400,
+      count: 1,
+      body: {
+        error: {
+          code: 'invalidRequest',
+          message: 'externalReferenceId is not filterable',
+          target: '$filter',
+        },
+      },
+    });
+    expect((await referrals.findByExternalReferenceId('006SCAN'))?.id).toBe(created.id);
+    await emulator.control('POST', '/__emulator/faults', {
+      match: { method: 'GET', path: '/v1.0/engagements/referrals' },
+      status: 400,
+      count: 1,
+    });
+    expect(await referrals.findByExternalReferenceId('006NONE')).toBeNull();
+  });
+
   it('applies every allowed status transition', async () => {
     const referrals = client();
     const moves: [string, string][] = [

@@ -50,6 +50,9 @@ export interface ReferralWithETag {
 /** Fields Partner Center owns; they are removed from a PUT body. */
 const READ_ONLY_FIELDS = ['links', 'eTag', 'createdDateTime', 'updatedDateTime'];
 
+/** How many of the newest referrals the fallback search looks through. */
+const RECENT_SCAN_LIMIT = 500;
+
 export class ReferralClient {
   private readonly http: PartnerCenterHttp;
   private readonly logger: Logger | undefined;
@@ -154,11 +157,28 @@ export class ReferralClient {
 
   /** The referral we created for a CRM record (its `externalReferenceId`), if any: makes creates idempotent. */
   async findByExternalReferenceId(externalReferenceId: string): Promise<PcReferral | null> {
-    const matches = await this.listAll({
-      filter: `externalReferenceId eq ${odataString(externalReferenceId)}`,
-      orderBy: 'createdDateTime desc',
-    });
-    return matches.find((referral) => referral.externalReferenceId === externalReferenceId) ?? null;
+    try {
+      const matches = await this.listAll({
+        filter: `externalReferenceId eq ${odataString(externalReferenceId)}`,
+        orderBy: 'createdDateTime desc',
+      });
+      return matches.find((referral) => referral.externalReferenceId === externalReferenceId) ?? null;
+    } catch (error) {
+      // Microsoft does not list externalReferenceId among the filterable fields: if the service refuses the
+      // filter, look through the newest referrals instead (a create to guard against is a recent one).
+      if (!(error instanceof UpstreamError) || error.status !== 400) throw error;
+      this.logger?.warn(
+        { code: error.code },
+        'Partner Center refused a filter on externalReferenceId; scanning recent referrals',
+      );
+      let scanned = 0;
+      for await (const referral of this.list({ orderBy: 'createdDateTime desc', top: 100 })) {
+        if (referral.externalReferenceId === externalReferenceId) return referral;
+        scanned += 1;
+        if (scanned >= RECENT_SCAN_LIMIT) break;
+      }
+      return null;
+    }
   }
 
   /** All referrals of an engagement: ours, Microsoft's and other partners'. */
