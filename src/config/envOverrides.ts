@@ -9,7 +9,12 @@ import type { ConfigProblem } from './configProblem.ts';
 import { configSchema } from './configSchema.ts';
 
 /** COSELL_ variables that are not config paths. */
-export const NON_CONFIG_ENV = new Set(['COSELL_SECRET_KEY', 'COSELL_SECRET_KEY_PREVIOUS', 'COSELL_CONFIG', 'COSELL_DEBUG']);
+export const NON_CONFIG_ENV = new Set([
+  'COSELL_SECRET_KEY',
+  'COSELL_SECRET_KEY_PREVIOUS',
+  'COSELL_CONFIG',
+  'COSELL_DEBUG',
+]);
 
 export type LeafKind = 'string' | 'number' | 'boolean' | 'array' | 'enum';
 
