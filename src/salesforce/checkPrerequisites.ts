@@ -127,7 +127,8 @@ export async function checkPrerequisites(
           check: 'Notes enabled',
           ok: true,
           severity: 'error',
-          detail: 'Referral notes will be synced as Notes.',
+          detail:
+            'Notes are available: the connector can show notes (Microsoft’s invitation notes, and deal notes when notes.target is contentNote) as Notes on opportunities.',
           fix: null,
         }
       : {

@@ -91,6 +91,7 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<void>
       });
       if (job.payload.inboxId)
         await store.inbox.markProcessed(job.payload.inboxId, clock.now().toISOString());
+      await resumeIfPaused();
       options.onDealSynced?.(result);
     },
     { concurrency },
@@ -115,6 +116,14 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<void>
     },
     { concurrency: 1 },
   );
+
+  // A sync went through both sides: a connection paused by an earlier sign-in failure works again.
+  const resumeIfPaused = async (): Promise<void> => {
+    const connection = await store.connections.get(connectionId);
+    if (connection?.state !== 'paused') return;
+    await store.connections.setState(connectionId, 'active', null);
+    logger.info({ connectionId }, 'connection active again: a sync succeeded after the sign-in problem');
+  };
 
   // Budget guard: near the org's daily API allocation, poll ten times less often (webhook-driven syncs go on).
   let slowed = false;

@@ -44,6 +44,14 @@ describe('cosell emulate --write-config: the emulators as a target for the real 
       expect(install.code).toBe(0);
       const connect = await runCosell(['connect', 'partner-center', ...config], { env });
       expect(connect.stdout).toContain('Signed in to Partner Center');
+      // With a new encryption key the old sign-in cannot be read: signing in again replaces it.
+      const otherKey = childEnv({ COSELL_SECRET_KEY: Buffer.alloc(32, 9).toString('base64') });
+      const status = await runCosell(['webhooks', 'show', ...config], { env: otherKey });
+      expect(status.code).toBe(1);
+      const again = await runCosell(['connect', 'partner-center', ...config], { env: otherKey });
+      expect(again.stdout).toContain('Signed in to Partner Center');
+      const reconnected = await runCosell(['connect', 'partner-center', ...config], { env });
+      expect(reconnected.code).toBe(0);
       const port = await freePort();
       const register = await runCosell(
         ['webhooks', 'register', '--url', `http://127.0.0.1:${port}/webhooks/partner-center`, ...config],

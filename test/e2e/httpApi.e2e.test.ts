@@ -24,8 +24,10 @@ describe('the connector’s HTTP surface: health, readiness, metrics, admin API,
     const paused = await getJson('/readyz');
     expect(paused.status).toBe(503);
     expect(paused.body['checks']).toMatchObject({ connection: 'paused: Partner Center sign-in expired' });
-    await sandbox.connector.store.connections.setState('sandbox', 'active', null);
-    expect((await getJson('/readyz')).status).toBe(200);
+    // The next sync that goes through (the sign-in works again) makes the connection active and ready.
+    await sandbox.pc('POST', '/__emulator/referrals', inboundReferral({ name: 'Wakes the connection' }));
+    await waitFor('ready again', async () => (await getJson('/readyz')).status === 200);
+    expect((await sandbox.connector.store.connections.get('sandbox'))?.pausedReason).toBeNull();
   });
 
   it('lists links and audit, retries a link, and serves Prometheus metrics', async () => {

@@ -27,6 +27,8 @@ export function registerConnectCommands(program: Command, io: CliIo): void {
       ),
   ).action(async (options: CommonOptions) => {
     await withPartnerCenter(options, io, async (partnerCenter, { config, store }) => {
+      // A new sign-in replaces the stored one, even one that can no longer be read (e.g. after a key change).
+      await store.secrets.delete(config.connectionId, SECRETS.partnerCenterTokenCache);
       const user = await partnerCenter.auth.signInWithDeviceCode({
         onPrompt: (prompt) =>
           io.err(prompt.message || `Open ${prompt.verificationUri} and enter the code ${prompt.userCode}`),

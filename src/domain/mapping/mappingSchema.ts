@@ -114,7 +114,9 @@ const jsonataExpression = z.string().superRefine((expression, context) => {
   try {
     jsonata(expression);
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    // jsonata throws plain objects ({ code, position, message }), not Error instances.
+    const message = (error as { message?: unknown } | null)?.message;
+    const detail = typeof message === 'string' ? message : String(error);
     context.addIssue({ code: 'custom', message: `Fix the JSONata expression: ${detail}` });
   }
 });

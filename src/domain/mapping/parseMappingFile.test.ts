@@ -74,7 +74,9 @@ describe('parseMappingFile', () => {
     expect(byPath['stages.onHold']).toMatchObject({ line: 7, column: 11 });
     expect(byPath['stages.onHold']?.message).toContain('choose an open stage');
     expect(byPath['transforms.salesforce.Region__c']).toMatchObject({ line: 10 });
-    expect(byPath['transforms.salesforce.Region__c']?.message).toContain('JSONata');
+    expect(byPath['transforms.salesforce.Region__c']?.message).toMatch(
+      /Fix the JSONata expression: (?!\[object Object\])\S/,
+    );
     expect(result.error).toHaveLength(4);
     expect(result.error.map((problem) => problem.line)).toEqual([3, 4, 7, 10]);
   });
