@@ -155,6 +155,12 @@ export class SqlLinkRepository implements LinkRepository {
     return toLinkRow(record);
   }
 
+  async delete(id: string): Promise<boolean> {
+    const numericId = parseId(id);
+    if (numericId === null) return false;
+    return (await this.db.execute('DELETE FROM link WHERE id = ?', [numericId])) > 0;
+  }
+
   async get(id: string): Promise<LinkRow | null> {
     const numericId = parseId(id);
     if (numericId === null) return null;

@@ -47,6 +47,8 @@ export interface LinkRepository {
     afterId?: string;
   }): Promise<LinkRow[]>;
   countByState(connectionId: string): Promise<Record<LinkState, number>>;
+  /** Forgets a link (its audit entries stay, without the link id); false when there was none. */
+  delete(id: string): Promise<boolean>;
 }
 
 export type AuditDirection = 'toSalesforce' | 'toPartnerCenter' | 'both' | 'none';

@@ -73,6 +73,34 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
     });
 
     describe('links', () => {
+      it('deletes a link, keeping its audit entries without the link id, and frees its ids for a new link', async () => {
+        const link = await store.links.insert(
+          newLinkFixture({ referralId: 'ref-del', opportunityId: '006DEL' }),
+        );
+        await store.audit.append({
+          connectionId: link.connectionId,
+          linkId: link.id,
+          referralId: 'ref-del',
+          opportunityId: '006DEL',
+          at: '2026-01-01T00:00:00.000Z',
+          trigger: 'test',
+          direction: 'none',
+          outcome: 'ok',
+          changes: [],
+          error: null,
+          message: 'before delete',
+        });
+        expect(await store.links.delete(link.id)).toBe(true);
+        expect(await store.links.delete(link.id)).toBe(false);
+        expect(await store.links.get(link.id)).toBeNull();
+        const kept = await store.audit.list({ connectionId: link.connectionId });
+        expect(kept.find((entry) => entry.message === 'before delete')?.linkId).toBeNull();
+        const again = await store.links.insert(
+          newLinkFixture({ referralId: 'ref-del', opportunityId: '006DEL' }),
+        );
+        expect(again.id).not.toBe(link.id);
+      });
+
       it('inserts a link and reads it back with a store-assigned id and timestamps from the clock', async () => {
         const inserted = await store.links.insert(
           newLinkFixture({

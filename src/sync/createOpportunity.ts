@@ -55,7 +55,7 @@ export async function createOpportunity(
       deps,
       input,
       base,
-      `The opportunity linked to referral ${referral.id} no longer exists; delete the link to sync it again.`,
+      `The opportunity linked to referral ${referral.id} no longer exists; to create it again, run \`cosell unlink ${state.link.id}\` and then \`cosell sync --referral ${referral.id}\`.`,
     );
   }
   const fields = {

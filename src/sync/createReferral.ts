@@ -31,7 +31,7 @@ export async function createReferral(
       deps,
       input,
       base,
-      `The referral linked to opportunity ${read.opportunityId} (${state.link.referralId}) no longer exists in Partner Center.`,
+      `The referral linked to opportunity ${read.opportunityId} (${state.link.referralId}) no longer exists in Partner Center; to share the opportunity again, run \`cosell unlink ${state.link.id}\`.`,
     );
   }
   const deal = dealFromSalesforce(read.snapshot, mapping);

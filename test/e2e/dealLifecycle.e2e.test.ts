@@ -285,4 +285,45 @@ describe('echo suppression and validation', () => {
       'synced',
     );
   });
+
+  it('does not recreate a deleted opportunity until the link is removed with cosell unlink', async () => {
+    const created = await sandbox.pc(
+      'POST',
+      '/__emulator/referrals',
+      inboundReferral({ name: 'Deleted in Salesforce' }),
+    );
+    const referralId = String(created['id']);
+    const opportunityId = await waitFor('the opportunity', async () => {
+      const rows = await sandbox.seller.query<Row>(
+        `SELECT Id FROM Opportunity WHERE Partner_Center_Referral_Id__c = '${referralId}'`,
+      );
+      return rows.records[0]?.['Id'] as string | undefined;
+    });
+    await waitForQuiet(sandbox, { quietMs: 1500 });
+    await sandbox.seller.sobject('Opportunity').destroy(opportunityId);
+    const { syncDeal } = await import('../../src/sync/syncDeal.ts');
+    const skipped = await syncDeal(sandbox.connector.deps, { referralId, trigger: 'cli' });
+    expect(skipped.action).toBe('skip');
+    expect(skipped.message).toMatch(/cosell unlink \d+/);
+
+    const { main } = await import('../../src/cli/main.ts');
+    const out: string[] = [];
+    const io = {
+      exitCode: 0,
+      out: (line: string) => out.push(line),
+      err: (line: string) => out.push(line),
+      env: {},
+      cwd: process.cwd(),
+      setExitCode(code: number) {
+        io.exitCode = code;
+      },
+      waitForStop: async () => 'SIGTERM',
+    };
+    const linkId = String(skipped.linkId);
+    expect(await main(['node', 'cosell', 'unlink', linkId, '--config', sandbox.configFile], io)).toBe(0);
+    expect(out.join('\n')).toContain(`unlinked ${linkId}`);
+    const recreated = await syncDeal(sandbox.connector.deps, { referralId, trigger: 'cli' });
+    expect(recreated.action).toBe('create_opportunity');
+    expect(recreated.opportunityId).not.toBe(opportunityId);
+  });
 });

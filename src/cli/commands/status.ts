@@ -126,6 +126,47 @@ export function registerStatusCommands(program: Command, io: CliIo): void {
 
   withCommonOptions(
     program
+      .command('unlink <linkId...>')
+      .description(
+        'forget links between a referral and an opportunity (e.g. after one side was deleted); the next sync treats them as new',
+      ),
+  ).action(async (linkIds: string[], options: CommonOptions) => {
+    await withStore(options, io, async (store, { config }) => {
+      const { connectionId } = config;
+      const removed: string[] = [];
+      for (const id of linkIds) {
+        const link = await store.links.get(id);
+        if (!link || link.connectionId !== connectionId) {
+          throw new CliError(
+            `No link ${id} in connection ${connectionId}; list them with \`cosell status\` or GET /api/links.`,
+            EXIT.usage,
+          );
+        }
+        await store.transaction(async (tx) => {
+          await tx.audit.append({
+            connectionId,
+            linkId: null,
+            referralId: link.referralId,
+            opportunityId: link.opportunityId,
+            at: new Date().toISOString(),
+            trigger: 'cli',
+            direction: 'none',
+            outcome: 'skipped',
+            changes: [],
+            error: null,
+            message: `Unlinked referral ${link.referralId ?? '–'} and opportunity ${link.opportunityId ?? '–'} (link ${link.id}).`,
+          });
+          await tx.links.delete(link.id);
+        });
+        removed.push(link.id);
+      }
+      if (options.json) io.out(JSON.stringify({ removed }));
+      else io.out(removed.map((id) => `✔ unlinked ${id}`).join('\n'));
+    });
+  });
+
+  withCommonOptions(
+    program
       .command('retry [linkId...]')
       .description(
         'sync the given links again now; --errors for every link in error; --dead-letters to redrive dead-lettered jobs',
