@@ -57,5 +57,3 @@ export function auditChanges(
 ): AuditFieldChange[] {
   return changes.map((change) => ({ field: change.field, side, before: change.before, after: change.after }));
 }
-
-export type { Mapping };

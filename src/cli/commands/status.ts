@@ -7,6 +7,7 @@ import type { CliIo } from '../cliIo.ts';
 import { withStore } from '../commandContext.ts';
 import { type CommonOptions, parseIntegerOption, withCommonOptions } from '../commonOptions.ts';
 import { CliError, EXIT } from '../exitCodes.ts';
+import { formatFieldValue } from '../formatFieldValue.ts';
 
 interface AuditOptions extends CommonOptions {
   link?: string;
@@ -40,14 +41,8 @@ export function formatAuditEntry(entry: AuditEntry): string {
     `${entry.at.replace('T', ' ').slice(0, 19)} ${icon} [${entry.trigger}] ${entry.message}${ids ? `  (${ids})` : ''}`,
   ];
   for (const change of entry.changes) {
-    const show = (value: unknown) =>
-      value === null || value === undefined
-        ? '∅'
-        : typeof value === 'object'
-          ? JSON.stringify(value)
-          : String(value);
     lines.push(
-      `      ${change.side === 'salesforce' ? '→ Salesforce    ' : '→ Partner Center'} ${change.field}: ${show(change.before)} → ${show(change.after)}`,
+      `      ${change.side === 'salesforce' ? '→ Salesforce    ' : '→ Partner Center'} ${change.field}: ${formatFieldValue(change.before)} → ${formatFieldValue(change.after)}`,
     );
   }
   return lines.join('\n');

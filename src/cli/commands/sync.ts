@@ -7,6 +7,7 @@ import type { CliIo } from '../cliIo.ts';
 import { withConnector } from '../commandContext.ts';
 import { type CommonOptions, withCommonOptions } from '../commonOptions.ts';
 import { EXIT } from '../exitCodes.ts';
+import { formatFieldValue } from '../formatFieldValue.ts';
 
 interface SyncOptions extends CommonOptions {
   dryRun?: boolean;
@@ -35,13 +36,6 @@ async function allDeals(connector: Connector): Promise<DealSyncInput[]> {
   return inputs;
 }
 
-const show = (value: unknown): string =>
-  value === null || value === undefined
-    ? '∅'
-    : typeof value === 'object'
-      ? JSON.stringify(value)
-      : String(value);
-
 function describePlan(outcome: Outcome): string[] {
   if ('error' in outcome)
     return [`✖ ${outcome.input.referralId ?? outcome.input.opportunityId}: ${outcome.error}`];
@@ -55,7 +49,7 @@ function describePlan(outcome: Outcome): string[] {
   const lines = [`${result.action.padEnd(18)} ${who || '(unlinked)'} — ${result.message}`];
   for (const change of [...result.toSalesforce, ...result.toPartnerCenter]) {
     lines.push(
-      `    ${change.side === 'salesforce' ? 'Salesforce    ' : 'Partner Center'} ${change.field}: ${show(change.before)} → ${show(change.after)}`,
+      `    ${change.side === 'salesforce' ? 'Salesforce    ' : 'Partner Center'} ${change.field}: ${formatFieldValue(change.before)} → ${formatFieldValue(change.after)}`,
     );
   }
   return lines;
