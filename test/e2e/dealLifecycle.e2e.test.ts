@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryIo } from '../support/memoryIo.ts';
 import {
   inboundReferral,
   referralById,
@@ -307,20 +308,10 @@ describe('echo suppression and validation', () => {
     expect(skipped.message).toMatch(/cosell unlink \d+/);
 
     const { main } = await import('../../src/cli/main.ts');
-    const out: string[] = [];
-    const io = {
-      exitCode: 0,
-      out: (line: string) => out.push(line),
-      err: (line: string) => out.push(line),
-      env: {},
-      cwd: process.cwd(),
-      setExitCode(code: number) {
-        io.exitCode = code;
-      },
-      waitForStop: async () => 'SIGTERM',
-    };
+    const { io, out, err } = memoryIo(process.cwd());
     const linkId = String(skipped.linkId);
     expect(await main(['node', 'cosell', 'unlink', linkId, '--config', sandbox.configFile], io)).toBe(0);
+    expect(err).toEqual([]);
     expect(out.join('\n')).toContain(`unlinked ${linkId}`);
     const recreated = await syncDeal(sandbox.connector.deps, { referralId, trigger: 'cli' });
     expect(recreated.action).toBe('create_opportunity');

@@ -3,30 +3,14 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { memoryIo } from '../../../test/support/memoryIo.ts';
 import { checkConfig } from '../../config/loadConfig.ts';
 import { main } from '../main.ts';
-
-function testIo(cwd: string) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io = {
-    exitCode: 0,
-    out: (line: string) => out.push(line),
-    err: (line: string) => err.push(line),
-    env: {},
-    cwd,
-    setExitCode(code: number) {
-      io.exitCode = code;
-    },
-    waitForStop: async () => 'SIGTERM',
-  };
-  return { io, out, err };
-}
 
 describe('cosell init', () => {
   it('writes a config whose only problems are the placeholders to fill in, a mapping that validates, and a matching JWT key + certificate', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cosell-init-'));
-    const { io, out } = testIo(dir);
+    const { io, out } = memoryIo(dir);
     expect(await main(['node', 'cosell', 'init', '--mapping', '--jwt-key'], io)).toBe(0);
     expect(out.join('\n')).toContain('salesforce-jwt.crt');
 
@@ -46,7 +30,7 @@ describe('cosell init', () => {
     const publicFromKey = createPublicKey(createPrivateKey(key)).export({ type: 'spki', format: 'pem' });
     expect(certificate.publicKey.export({ type: 'spki', format: 'pem' })).toBe(publicFromKey);
 
-    const again = testIo(dir);
+    const again = memoryIo(dir);
     expect(await main(['node', 'cosell', 'init'], again.io)).toBe(2);
     expect(again.err.join('\n')).toContain('--force');
   });
