@@ -36,22 +36,21 @@ export async function postPartnerCenterWebhook(app: FastifyInstance, deps: Webho
       (_request, body, done) => done(null, body),
     );
 
+    const countDelivery = (outcome: 'rejected' | 'ignored' | 'accepted' | 'duplicate') =>
+      deps.metrics.increment('cosell_webhooks_total', 'Partner Center webhook deliveries', { outcome });
+
     scope.post(WEBHOOK_PATH, async (request, reply) => {
       const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const verified = await deps.verifier.verify({ headers: request.headers, rawBody });
       if (!verified.ok) {
-        deps.metrics.increment('cosell_webhooks_total', 'Partner Center webhook deliveries', {
-          outcome: 'rejected',
-        });
+        countDelivery('rejected');
         deps.logger.warn({ code: verified.error.code, reason: verified.error.message }, 'webhook rejected');
         const { code, message } = verified.error;
         return reply.code(verified.error.httpStatus).send({ error: { code, message } });
       }
       const event = verified.event;
       if (!REFERRAL_EVENTS.has(event.eventName) || !event.resourceId) {
-        deps.metrics.increment('cosell_webhooks_total', 'Partner Center webhook deliveries', {
-          outcome: 'ignored',
-        });
+        countDelivery('ignored');
         return reply.code(202).send({ status: 'ignored', eventName: event.eventName });
       }
       const { inserted, row } = await deps.store.inbox.insertIfNew({
@@ -62,9 +61,7 @@ export async function postPartnerCenterWebhook(app: FastifyInstance, deps: Webho
         resourceId: event.resourceId,
         body: rawBody.toString('utf8'),
       });
-      deps.metrics.increment('cosell_webhooks_total', 'Partner Center webhook deliveries', {
-        outcome: inserted ? 'accepted' : 'duplicate',
-      });
+      countDelivery(inserted ? 'accepted' : 'duplicate');
       if (!inserted) return reply.code(202).send({ status: 'duplicate' });
       try {
         await enqueueForEvent(deps, event.eventName, event.resourceId, row.id);
