@@ -1,6 +1,6 @@
 /**
- * Test support: a throwaway PKI for webhook signature tests (roots, intermediates, signing leaves
- * with chosen organisation and dates, a TLS server certificate for 127.0.0.1). Not used in production.
+ * Test support: a throwaway PKI for webhook signature tests and the emulators (roots, intermediates, signing
+ * leaves with chosen organisation and dates, TLS server certificates). Not used in production.
  */
 import { createPrivateKey, createSign, webcrypto } from 'node:crypto';
 import '../shared/reflectMetadata.ts';
@@ -32,6 +32,8 @@ export interface IssueOptions {
   notAfter?: Date;
   /** IP subject alternative names (for a TLS server certificate). */
   ipAddresses?: string[];
+  /** DNS subject alternative names (for a TLS server certificate). */
+  dnsNames?: string[];
   /** An Authority Information Access caIssuers URL (where the issuer's certificate can be fetched). */
   caIssuersUrl?: string;
 }
@@ -56,14 +58,17 @@ async function generateKeys(): Promise<webcrypto.CryptoKeyPair> {
   return (await webcrypto.subtle.generateKey(RSA, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
 }
 
-export async function createRootCa(subject: string): Promise<TestCertificate> {
+export async function createRootCa(
+  subject: string,
+  validity: Pick<IssueOptions, 'notBefore' | 'notAfter'> = {},
+): Promise<TestCertificate> {
   const keys = await generateKeys();
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: nextSerial(),
     name: subject,
-    notBefore: new Date(now - DAY_MS),
-    notAfter: new Date(now + 365 * DAY_MS),
+    notBefore: validity.notBefore ?? new Date(now - DAY_MS),
+    notAfter: validity.notAfter ?? new Date(now + 365 * DAY_MS),
     keys: keys as never,
     extensions: [
       new x509.BasicConstraintsExtension(true, 2, true),
@@ -91,11 +96,13 @@ export async function issueCertificate(
       true,
     ),
   ];
-  if (options.ipAddresses) {
+  const alternativeNames = [
+    ...(options.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
+    ...(options.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
+  ];
+  if (alternativeNames.length > 0) {
     extensions.push(
-      new x509.SubjectAlternativeNameExtension(
-        options.ipAddresses.map((value) => ({ type: 'ip' as const, value })),
-      ),
+      new x509.SubjectAlternativeNameExtension(alternativeNames),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
     );
   }
