@@ -4,7 +4,7 @@ import type { PcReferral } from '../partner-center/referralWire.ts';
 import type { DomainError } from '../shared/result.ts';
 import type { DealState } from './dealState.ts';
 import type { DealSyncDeps, DealSyncInput, DealSyncResult } from './dealSyncContext.ts';
-import { saveLink } from './saveLink.ts';
+import { saveLinkError } from './saveLink.ts';
 import { syncResult } from './syncResult.ts';
 
 /** Single-currency orgs cannot hold another currency's amount: refuse it rather than write a wrong number. */
@@ -38,22 +38,15 @@ export async function refuseReferral(
       action: 'invalid',
       message: problem.message,
     });
-  const error = { code: problem.code, message: problem.message };
-  const same = state.link?.state === 'error' && state.link.lastError?.message === problem.message;
-  const saved = await saveLink(
+  const saved = await saveLinkError(
     deps,
     state.link,
-    { referralId: referral.id, engagementId: referral.engagementId, state: 'error', lastError: error },
-    same
-      ? null
-      : {
-          trigger: input.trigger,
-          direction: 'none',
-          outcome: 'error',
-          changes: [],
-          message: `Not synced to Salesforce: ${problem.message}`,
-          error,
-        },
+    { referralId: referral.id, engagementId: referral.engagementId },
+    {
+      trigger: input.trigger,
+      error: { code: problem.code, message: problem.message },
+      auditMessage: `Not synced to Salesforce: ${problem.message}`,
+    },
   );
   return syncResult(input, { ...ids, linkId: saved.id, action: 'invalid', message: problem.message });
 }

@@ -2,7 +2,7 @@ import type { DomainError } from '../shared/result.ts';
 import type { DealState } from './dealState.ts';
 import type { DealSyncDeps, DealSyncInput, DealSyncResult } from './dealSyncContext.ts';
 import { auditLine, bookkeepingFields, currentSyncStatus, type SyncStatus } from './salesforceBookkeeping.ts';
-import { saveLink } from './saveLink.ts';
+import { saveLinkError, showsError } from './saveLink.ts';
 import type { SalesforceDealRead } from './syncPorts.ts';
 import { stringOrNull, syncResult } from './syncResult.ts';
 
@@ -26,9 +26,9 @@ export async function rejectInvalid(
   };
   if (input.dryRun) return syncResult(input, { ...ids, action: 'invalid', message });
   const error = { code: problems[0]?.code ?? 'invalid', message };
-  const sameError = state.link?.state === 'error' && state.link.lastError?.message === message;
   const status: SyncStatus = 'Error';
-  const alreadyShown = sameError && currentSyncStatus(mapping, read.snapshot.opportunity) === status;
+  const alreadyShown =
+    showsError(state.link, message) && currentSyncStatus(mapping, read.snapshot.opportunity) === status;
   if (!alreadyShown) {
     const line = auditLine(deps.clock.now(), false, `Not sent to Partner Center: ${message}`);
     const name = stringOrNull(read.snapshot.opportunity[mapping.fields.name.salesforceField ?? 'Name']);
@@ -37,20 +37,11 @@ export async function rejectInvalid(
       bookkeepingFields(mapping, read.snapshot.opportunity, status, line, name),
     );
   }
-  const saved = await saveLink(
+  const saved = await saveLinkError(
     deps,
     state.link,
-    { referralId: ids.referralId, opportunityId: read.opportunityId, state: 'error', lastError: error },
-    sameError
-      ? null
-      : {
-          trigger: input.trigger,
-          direction: 'none',
-          outcome: 'error',
-          changes: [],
-          message: `Not sent to Partner Center: ${message}`,
-          error,
-        },
+    { referralId: ids.referralId, opportunityId: read.opportunityId },
+    { trigger: input.trigger, error, auditMessage: `Not sent to Partner Center: ${message}` },
   );
   // Nothing new to say (our own ✖ write woke the poller): report it as quiet.
   return syncResult(input, { ...ids, linkId: saved.id, action: alreadyShown ? 'noop' : 'invalid', message });

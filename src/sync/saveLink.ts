@@ -65,6 +65,32 @@ export async function saveLink(
   });
 }
 
+/** Whether the link already records this error (so saying it again would only repeat the audit). */
+export function showsError(link: LinkRow | null, message: string): boolean {
+  return link?.state === 'error' && link.lastError?.message === message;
+}
+
+/**
+ * Puts the link in the error state. The audit gets an entry only for an error the link does not already show,
+ * so a deal that keeps failing the same way does not flood the history.
+ */
+export async function saveLinkError(
+  deps: DealSyncDeps,
+  existing: LinkRow | null,
+  fields: Omit<LinkFields, 'state' | 'lastError'>,
+  failure: { trigger: string; error: { code: string; message: string }; auditMessage: string },
+): Promise<LinkRow> {
+  const { trigger, error, auditMessage } = failure;
+  return saveLink(
+    deps,
+    existing,
+    { ...fields, state: 'error', lastError: error },
+    showsError(existing, error.message)
+      ? null
+      : { trigger, direction: 'none', outcome: 'error', changes: [], message: auditMessage, error },
+  );
+}
+
 export async function skipped(
   deps: DealSyncDeps,
   input: DealSyncInput,

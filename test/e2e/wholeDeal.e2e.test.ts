@@ -305,6 +305,11 @@ describe('a single-currency org without Team Selling', () => {
       return errors.find((item) => item.referralId === referralId);
     });
     expect(entry.message).toMatch(/EUR.*single-currency org in USD/);
+    // Syncing it again refuses it again, without a second audit entry for the same error.
+    const again = await syncDeal(sandbox.connector.deps, { referralId, trigger: 'cli' });
+    expect(again.action).toBe('invalid');
+    const errors = await sandbox.connector.store.audit.list({ connectionId: 'sandbox', outcome: 'error' });
+    expect(errors.filter((item) => item.referralId === referralId)).toHaveLength(1);
     expect(
       (
         await sandbox.seller.query(
