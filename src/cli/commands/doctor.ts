@@ -176,6 +176,8 @@ export async function runDoctor(io: CliIo, options: CommonOptions): Promise<Doct
   return checks;
 }
 
+const SEVERITY_ICON: Record<DoctorCheck['severity'], string> = { error: '✖', warning: '⚠', info: 'ℹ' };
+
 export function registerDoctorCommand(program: Command, io: CliIo): void {
   withCommonOptions(
     program
@@ -188,13 +190,7 @@ export function registerDoctorCommand(program: Command, io: CliIo): void {
     if (options.json) io.out(JSON.stringify({ checks }));
     else {
       for (const check of checks) {
-        const icon = check.ok
-          ? '✔'
-          : check.severity === 'error'
-            ? '✖'
-            : check.severity === 'warning'
-              ? '⚠'
-              : 'ℹ';
+        const icon = check.ok ? '✔' : SEVERITY_ICON[check.severity];
         io.out(`${icon} ${check.check}: ${check.detail}`);
         if (!check.ok && check.fix) io.out(`    → ${check.fix}`);
       }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { openQueue } from '../../app.ts';
 import { systemClock } from '../../shared/clock.ts';
-import type { AuditEntry, LinkState } from '../../store/store.ts';
+import type { AuditEntry, AuditOutcome, LinkState } from '../../store/store.ts';
 import { linkSyncJob } from '../../sync/jobNames.ts';
 import type { CliIo } from '../cliIo.ts';
 import { withStore } from '../commandContext.ts';
@@ -22,15 +22,17 @@ interface RetryOptions extends CommonOptions {
 
 const STATES: LinkState[] = ['synced', 'pending', 'error', 'conflict', 'paused'];
 
+const OUTCOME_ICON: Record<AuditOutcome, string> = {
+  ok: '✔',
+  dry_run: '✔',
+  skipped: '✔',
+  noop: '·',
+  error: '✖',
+  conflict: '⚠',
+};
+
 export function formatAuditEntry(entry: AuditEntry): string {
-  const icon =
-    entry.outcome === 'error'
-      ? '✖'
-      : entry.outcome === 'conflict'
-        ? '⚠'
-        : entry.outcome === 'noop'
-          ? '·'
-          : '✔';
+  const icon = OUTCOME_ICON[entry.outcome];
   const ids = [
     entry.opportunityId && `opp ${entry.opportunityId}`,
     entry.referralId && `ref ${entry.referralId}`,
