@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryIo } from '../support/memoryIo.ts';
 import {
   inboundReferral,
+  recordForReferral,
   referralById,
   startTestSandbox,
   type TestSandbox,
@@ -23,12 +24,7 @@ describe('the life of a deal, both ways', () => {
     await sandbox?.stop();
   });
 
-  const opportunityFor = async (referralId: string): Promise<Row | undefined> =>
-    (
-      await sandbox.seller.query<Row>(
-        `SELECT ${OPPORTUNITY_FIELDS} FROM Opportunity WHERE Partner_Center_Referral_Id__c = '${referralId}'`,
-      )
-    ).records[0];
+  const opportunityFor = (referralId: string) => recordForReferral(sandbox, referralId, OPPORTUNITY_FIELDS);
 
   /** A Microsoft referral arrives and its opportunity is created (on hold); returns both ids. */
   async function inbound(
@@ -193,12 +189,7 @@ describe('echo suppression and validation', () => {
   it('one seller edit causes exactly one write to Partner Center and none back to Salesforce', async () => {
     const created = await sandbox.pc('POST', '/__emulator/referrals', inboundReferral({ name: 'No echo' }));
     const referralId = String(created['id']);
-    const opportunity = await waitFor('the opportunity', async () => {
-      const rows = await sandbox.seller.query<Row>(
-        `SELECT Id FROM Opportunity WHERE Partner_Center_Referral_Id__c = '${referralId}'`,
-      );
-      return rows.records[0];
-    });
+    const opportunity = await waitFor('the opportunity', () => recordForReferral(sandbox, referralId));
     await waitForQuiet(sandbox, { quietMs: 2500 });
     const before = await referralById(sandbox, referralId);
     const sfBefore = (await sandbox.seller.sobject('Opportunity').retrieve(String(opportunity['Id']))) as Row;
@@ -257,12 +248,10 @@ describe('echo suppression and validation', () => {
   it('pauses the link when Sync is un-ticked and resumes it when ticked again', async () => {
     const created = await sandbox.pc('POST', '/__emulator/referrals', inboundReferral({ name: 'Pause me' }));
     const referralId = String(created['id']);
-    const opportunityId = await waitFor('the opportunity', async () => {
-      const rows = await sandbox.seller.query<Row>(
-        `SELECT Id FROM Opportunity WHERE Partner_Center_Referral_Id__c = '${referralId}'`,
-      );
-      return rows.records[0]?.['Id'] as string | undefined;
-    });
+    const opportunityId = await waitFor(
+      'the opportunity',
+      async () => (await recordForReferral(sandbox, referralId))?.['Id'] as string | undefined,
+    );
     await waitForQuiet(sandbox, { quietMs: 1500 });
     await sandbox.seller
       .sobject('Opportunity')
@@ -294,12 +283,10 @@ describe('echo suppression and validation', () => {
       inboundReferral({ name: 'Deleted in Salesforce' }),
     );
     const referralId = String(created['id']);
-    const opportunityId = await waitFor('the opportunity', async () => {
-      const rows = await sandbox.seller.query<Row>(
-        `SELECT Id FROM Opportunity WHERE Partner_Center_Referral_Id__c = '${referralId}'`,
-      );
-      return rows.records[0]?.['Id'] as string | undefined;
-    });
+    const opportunityId = await waitFor(
+      'the opportunity',
+      async () => (await recordForReferral(sandbox, referralId))?.['Id'] as string | undefined,
+    );
     await waitForQuiet(sandbox, { quietMs: 1500 });
     await sandbox.seller.sobject('Opportunity').destroy(opportunityId);
     const { syncDeal } = await import('../../src/sync/syncDeal.ts');

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   inboundReferral,
+  recordForReferral,
   referralById,
   startTestSandbox,
   type TestSandbox,
@@ -21,12 +22,13 @@ describe('a referral created in Partner Center becomes an opportunity in Salesfo
   it('fills every card field, the account, the contact role and the solution, and links both ways', async () => {
     const created = await sandbox.pc('POST', '/__emulator/referrals', inboundReferral());
     const referralId = String(created['id']);
-    const opportunity = await waitFor('the opportunity', async () => {
-      const rows = await sandbox.seller.query<Row>(
-        `SELECT Id, Name, Amount, CurrencyIsoCode, CloseDate, StageName, Description, Sync_with_Partner_Center__c, Partner_Center_Referral_Id__c, Partner_Center_Referral_Link__c, Partner_Center_Status__c, Partner_Center_Sync_Status__c, Partner_Center_Audit__c, AccountId, Account.Name, Account.BillingCountry, Account.BillingPostalCode FROM Opportunity WHERE Partner_Center_Referral_Id__c = '${referralId}'`,
-      );
-      return rows.records[0];
-    });
+    const opportunity = await waitFor('the opportunity', () =>
+      recordForReferral(
+        sandbox,
+        referralId,
+        'Id, Name, Amount, CurrencyIsoCode, CloseDate, StageName, Description, Sync_with_Partner_Center__c, Partner_Center_Referral_Id__c, Partner_Center_Referral_Link__c, Partner_Center_Status__c, Partner_Center_Sync_Status__c, Partner_Center_Audit__c, AccountId, Account.Name, Account.BillingCountry, Account.BillingPostalCode',
+      ),
+    );
     expect(opportunity).toMatchObject({
       Name: 'Contoso – Azure landing zone',
       Amount: 120000,

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   inboundReferral,
+  recordForReferral,
   referralById,
   startTestSandbox,
   type TestSandbox,
@@ -9,7 +10,6 @@ import {
 } from '../support/sandboxHarness.ts';
 import { postgresSkipReason, testDatabaseUrl } from '../support/testStores.ts';
 
-type Row = Record<string, unknown>;
 const url = testDatabaseUrl();
 const skipReason = postgresSkipReason();
 
@@ -38,12 +38,7 @@ if (url) {
         inboundReferral({ name: 'On Postgres' }),
       );
       const referralId = String(created['id']);
-      const opportunity = await waitFor('the opportunity', async () => {
-        const rows = await sandbox.seller.query<Row>(
-          `SELECT Id FROM Opportunity WHERE Partner_Center_Referral_Id__c = '${referralId}'`,
-        );
-        return rows.records[0];
-      });
+      const opportunity = await waitFor('the opportunity', () => recordForReferral(sandbox, referralId));
       await sandbox.seller
         .sobject('Opportunity')
         .update({ Id: String(opportunity['Id']), StageName: 'Qualification' });

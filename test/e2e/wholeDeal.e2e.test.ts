@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncDeal } from '../../src/sync/syncDeal.ts';
 import {
   inboundReferral,
+  recordForReferral,
   referralById,
   startTestSandbox,
   type TestSandbox,
@@ -62,12 +63,7 @@ describe('the whole deal: account, contacts, solutions, team, leads', () => {
     await sandbox?.stop();
   });
 
-  const opportunityFor = async (referralId: string) =>
-    (
-      await sandbox.seller.query<Row>(
-        `SELECT Id, AccountId FROM Opportunity WHERE Partner_Center_Referral_Id__c = '${referralId}'`,
-      )
-    ).records[0];
+  const opportunityFor = (referralId: string) => recordForReferral(sandbox, referralId, 'Id, AccountId');
 
   it('brings in the account (by DUNS, reused), both contacts with roles, both solutions and the partner team — and replays add nothing', async () => {
     const admin = sandbox.emulators.salesforce.users.admin;
@@ -219,12 +215,9 @@ describe('the whole deal: account, contacts, solutions, team, leads', () => {
       }),
     );
     const referralId = String(created['id']);
-    const lead = await waitFor('the Salesforce lead', async () => {
-      const rows = await sandbox.seller.query<Row>(
-        `SELECT Id, Company, LastName, Email, LeadSource, Country FROM Lead WHERE Partner_Center_Referral_Id__c = '${referralId}'`,
-      );
-      return rows.records[0];
-    });
+    const lead = await waitFor('the Salesforce lead', () =>
+      recordForReferral(sandbox, referralId, 'Id, Company, LastName, Email, LeadSource, Country', 'Lead'),
+    );
     expect(lead).toMatchObject({
       Company: 'Lamna Healthcare',
       LastName: 'Garcia',
@@ -257,12 +250,9 @@ describe('the whole deal: account, contacts, solutions, team, leads', () => {
       }),
     );
     const referralId = String(created['id']);
-    const lead = await waitFor('the Salesforce lead', async () => {
-      const rows = await sandbox.seller.query<Row>(
-        `SELECT Id FROM Lead WHERE Partner_Center_Referral_Id__c = '${referralId}'`,
-      );
-      return rows.records[0];
-    });
+    const lead = await waitFor('the Salesforce lead', () =>
+      recordForReferral(sandbox, referralId, 'Id', 'Lead'),
+    );
     await sandbox.seller.sobject('Lead').update({ Id: String(lead['Id']), Status: 'Closed - Not Converted' });
     await waitFor('the declined Microsoft lead', async () => {
       const referral = await referralById(sandbox, referralId);

@@ -179,3 +179,16 @@ export async function referralById(sandbox: TestSandbox, id: string): Promise<Re
   if (!found) throw new Error(`no referral ${id} in the emulator`);
   return found;
 }
+
+/** The Salesforce record (an Opportunity unless told) that carries this referral id, read as the seller. */
+export async function recordForReferral(
+  sandbox: TestSandbox,
+  referralId: string,
+  fields = 'Id',
+  object: 'Opportunity' | 'Lead' = 'Opportunity',
+): Promise<Record<string, unknown> | undefined> {
+  const rows = await sandbox.seller.query<Record<string, unknown>>(
+    `SELECT ${fields} FROM ${object} WHERE Partner_Center_Referral_Id__c = '${referralId}'`,
+  );
+  return rows.records[0];
+}
