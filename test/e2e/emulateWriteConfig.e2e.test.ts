@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,31 @@ describe('cosell emulate --write-config: the emulators as a target for the real 
         webhookUrl: `http://127.0.0.1:${port}/webhooks/partner-center`,
       });
       expect(urls['partnerCenter']).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+      type Check = { check: string; ok: boolean; severity: string; detail: string };
+      const doctor = await runCosell(['doctor', '--json', ...config], { env });
+      const checks = (JSON.parse(doctor.stdout) as { checks: Check[] }).checks;
+      expect(checks.filter((check) => !check.ok && check.severity === 'error')).toEqual([]);
+      expect(checks.map((check) => check.check)).toEqual(
+        expect.arrayContaining([
+          'Configuration',
+          'Mapping',
+          'Store',
+          'Partner Center sign-in',
+          'Salesforce sign-in',
+        ]),
+      );
+      expect(doctor.code).toBe(0);
+      // A broken mapping file fails the Mapping check alone; the sign-ins are still checked and pass.
+      const badMapping = join(dir, 'broken-mapping.yaml');
+      writeFileSync(badMapping, 'fields: [\n');
+      const broken = await runCosell(['doctor', '--json', ...config], {
+        env: { ...env, COSELL_SYNC_MAPPING_FILE: badMapping },
+      });
+      const brokenChecks = (JSON.parse(broken.stdout) as { checks: Check[] }).checks;
+      expect(brokenChecks.filter((check) => !check.ok).map((check) => check.check)).toEqual(['Mapping']);
+      expect(brokenChecks.find((check) => check.check === 'Salesforce sign-in')?.ok).toBe(true);
+      expect(broken.code).toBe(1);
     } finally {
       await emulate.stop('SIGINT');
     }

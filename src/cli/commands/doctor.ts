@@ -7,6 +7,7 @@ import {
   salesforceAuthFrom,
 } from '../../app.ts';
 import { checkConfig } from '../../config/loadConfig.ts';
+import type { Mapping } from '../../domain/mapping/mappingSchema.ts';
 import { WEBHOOK_PATH } from '../../http/routes/postPartnerCenterWebhook.ts';
 import { checkPrerequisites } from '../../salesforce/checkPrerequisites.ts';
 import { openSalesforceConnection } from '../../salesforce/salesforceConnection.ts';
@@ -52,8 +53,9 @@ export async function runDoctor(io: CliIo, options: CommonOptions): Promise<Doct
     detail: configCheck.fileName ?? 'defaults',
     fix: null,
   });
+  let mapping: Mapping | null = null;
   try {
-    loadMapping(config);
+    mapping = loadMapping(config);
     add({
       check: 'Mapping',
       ok: true,
@@ -144,8 +146,11 @@ export async function runDoctor(io: CliIo, options: CommonOptions): Promise<Doct
         detail: `${config.salesforce.auth.flow} at ${conn.instanceUrl}`,
         fix: null,
       });
-      const mapping = loadMapping(config);
-      for (const check of await checkPrerequisites(conn, { fieldNames: salesforceFieldNamesFrom(mapping) })) {
+      // With an invalid mapping the fields to check are unknown; the Mapping check above already says so.
+      const prerequisites = mapping
+        ? await checkPrerequisites(conn, { fieldNames: salesforceFieldNamesFrom(mapping) })
+        : [];
+      for (const check of prerequisites) {
         add({
           check: check.check,
           ok: check.ok,
