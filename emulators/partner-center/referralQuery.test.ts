@@ -123,8 +123,11 @@ describe('listing referrals over HTTP', () => {
     const pivot = String(all.value[53]?.['createdDateTime']);
     const later = await listWhere(`createdDateTime ge ${pivot}`);
     expect(later['@odata.count']).toBe(52);
+    // Referrals created in the same millisecond tie, so compare times rather than ids.
     const newestFirst = await list('$orderby=createdDateTime desc&$top=1');
-    expect(newestFirst.value[0]?.['id']).toBe(createdIds[104]);
+    const lastCreated = await client.call('GET', `${REFERRALS}/${createdIds[104]}`);
+    expect(newestFirst.value[0]?.['createdDateTime']).toBe(lastCreated.json['createdDateTime']);
+    expect(newestFirst.value[0]?.['createdDateTime']).not.toBe(all.value[0]?.['createdDateTime']);
   });
 
   it('finds related referrals through the links.relatedReferrals uri', async () => {

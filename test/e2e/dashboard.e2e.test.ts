@@ -10,7 +10,13 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LinkRow } from '../../src/store/store.ts';
 import { newLinkFixture } from '../../src/store/storeContract.ts';
-import { inboundReferral, startTestSandbox, type TestSandbox, waitFor } from '../support/sandboxHarness.ts';
+import {
+  inboundReferral,
+  startTestSandbox,
+  type TestSandbox,
+  waitFor,
+  waitForQuiet,
+} from '../support/sandboxHarness.ts';
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -201,6 +207,8 @@ describe.runIf(hasChromium)('the dashboard, open (no admin token)', () => {
   });
 
   it('shows a paused connection with its reason and the command that fixes it', async () => {
+    // A sync that finishes after the pause would resume the connection (it works again): let earlier work end.
+    await waitForQuiet(sandbox, { quietMs: 1500 });
     await sandbox.connector.store.connections.setState('sandbox', 'paused', 'Partner Center sign-in expired');
     try {
       const { page, problems } = await openDashboard(base);
