@@ -38,6 +38,8 @@ import { startSyncWorker } from './sync/syncWorker.ts';
 /** Secret names in the store. */
 export const SECRETS = {
   partnerCenterTokenCache: 'partner-center.msal-cache',
+  /** The separate Webhooks API sign-in (partnerCenter.webhooksSignIn.kind: separateUser). */
+  partnerCenterWebhooksTokenCache: 'partner-center.webhooks.msal-cache',
   salesforceRefreshToken: 'salesforce.refresh-token',
 } as const;
 
@@ -182,9 +184,13 @@ export async function openQueue(
 
 export interface PartnerCenterClients {
   auth: PartnerCenterAuth;
+  /** The sign-in the Webhooks API is called with: `auth` itself, or the separate one when configured. */
+  webhooksAuth: PartnerCenterAuth;
   referrals: ReferralClient;
   webhooks: WebhookClient;
   dispatcher: Dispatcher | undefined;
+  /** Closes the sign-ins' connections. */
+  close(): Promise<void>;
 }
 
 /** The Partner Center side alone: sign-in (token cache encrypted in the store), Referrals and Webhooks clients. */
@@ -194,16 +200,23 @@ export function openPartnerCenter(
   logger: Logger,
 ): PartnerCenterClients {
   const dispatcher = dispatcherTrusting(config.partnerCenter.trustedCaFile);
-  const auth = new PartnerCenterAuth({
-    identityUrl: config.partnerCenter.authorityUrl,
-    tenantId: config.partnerCenter.tenantId ?? '',
-    clientId: config.partnerCenter.clientId ?? '',
-    tokenCache: vault.entry(config.connectionId, SECRETS.partnerCenterTokenCache),
-    ...(config.partnerCenter.trustedCaFile
-      ? { caCertPem: readFileSync(config.partnerCenter.trustedCaFile, 'utf8') }
-      : {}),
-    logger: logger.child({ component: 'partner-center-auth' }),
-  });
+  const caCertPem = config.partnerCenter.trustedCaFile
+    ? readFileSync(config.partnerCenter.trustedCaFile, 'utf8')
+    : null;
+  const signIn = (secret: string) =>
+    new PartnerCenterAuth({
+      identityUrl: config.partnerCenter.authorityUrl,
+      tenantId: config.partnerCenter.tenantId ?? '',
+      clientId: config.partnerCenter.clientId ?? '',
+      tokenCache: vault.entry(config.connectionId, secret),
+      ...(caCertPem === null ? {} : { caCertPem }),
+      logger: logger.child({ component: 'partner-center-auth' }),
+    });
+  const auth = signIn(SECRETS.partnerCenterTokenCache);
+  const webhooksAuth =
+    config.partnerCenter.webhooksSignIn.kind === 'separateUser'
+      ? signIn(SECRETS.partnerCenterWebhooksTokenCache)
+      : auth;
   const referrals = new ReferralClient({
     baseUrl: `${config.partnerCenter.referralsUrl.replace(/\/+$/, '')}/v1.0/engagements`,
     getAccessToken: auth.tokenProvider(REFERRALS_SCOPE),
@@ -212,11 +225,15 @@ export function openPartnerCenter(
   });
   const webhooks = new WebhookClient({
     baseUrl: `${config.partnerCenter.webhooksUrl.replace(/\/+$/, '')}/webhooks/v1`,
-    getAccessToken: auth.tokenProvider(WEBHOOKS_SCOPE),
+    getAccessToken: webhooksAuth.tokenProvider(WEBHOOKS_SCOPE),
     logger: logger.child({ component: 'webhooks' }),
     ...(dispatcher ? { dispatcher } : {}),
   });
-  return { auth, referrals, webhooks, dispatcher };
+  const close = async () => {
+    await auth.close();
+    if (webhooksAuth !== auth) await webhooksAuth.close();
+  };
+  return { auth, webhooksAuth, referrals, webhooks, dispatcher, close };
 }
 
 export function openVault(store: Store, env: NodeJS.ProcessEnv): SecretVault {
@@ -255,13 +272,9 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
     });
     closers.push(() => queue.stop({ timeoutMs: 10_000 }));
 
-    const {
-      auth: partnerCenterAuth,
-      referrals,
-      webhooks,
-      dispatcher: pcDispatcher,
-    } = openPartnerCenter(config, vault, logger);
-    closers.push(() => partnerCenterAuth.close());
+    const partnerCenterClients = openPartnerCenter(config, vault, logger);
+    const { auth: partnerCenterAuth, referrals, webhooks, dispatcher: pcDispatcher } = partnerCenterClients;
+    closers.push(() => partnerCenterClients.close());
 
     const conn = await openSalesforceConnection({
       loginUrl: config.salesforce.loginUrl,

@@ -60,6 +60,34 @@ export const partnerCenterConfigSchema = z
     clientId: z.string().min(1).optional(),
     /** PEM file with extra CA certificates to trust for Partner Center and Entra ID (sandbox/staging only). */
     trustedCaFile: z.string().min(1).optional(),
+    /**
+     * How `cosell connect partner-center` signs the Referrals admin in: in the browser (authorization code
+     * + PKCE, redirect to http://localhost:<redirectPort>; register http://localhost as a "Mobile and
+     * desktop applications" redirect URI on the app), or with a device code (often blocked by Conditional Access).
+     */
+    signIn: z
+      .discriminatedUnion('flow', [
+        z
+          .object({
+            flow: z.literal('authorizationCode'),
+            /** Loopback port for the redirect; 0 = any free port (fix one to forward it over SSH). */
+            redirectPort: z.number().int().min(0).max(65_535).default(0),
+          })
+          .strict(),
+        z.object({ flow: z.literal('deviceCode') }).strict(),
+      ])
+      .prefault({ flow: 'authorizationCode' }),
+    /**
+     * Who calls the Webhooks API: the Referrals admin's sign-in (`sameUser`), or a second, separate sign-in
+     * (`separateUser`, made with `cosell connect partner-center --webhooks`) by a user holding a role the
+     * Webhooks API accepts (Billing admin, Admin agent, Sales agent, Helpdesk agent).
+     */
+    webhooksSignIn: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('sameUser') }).strict(),
+        z.object({ kind: z.literal('separateUser') }).strict(),
+      ])
+      .prefault({ kind: 'sameUser' }),
     webhook: z
       .object({
         /** host[:port] allowed in X-MS-Certificate-Url. */
@@ -115,12 +143,8 @@ export const configSchema = z
     store: storeConfigSchema.default({ kind: 'sqlite', path: './.cosell/cosell.db' }),
     queue: queueConfigSchema.default({ concurrency: 4, maxAttempts: 8, leaseSeconds: 30 }),
     server: serverConfigSchema.default({ host: '127.0.0.1', port: 3000 }),
-    partnerCenter: partnerCenterConfigSchema.default({
-      referralsUrl: 'https://api.partner.microsoft.com',
-      webhooksUrl: 'https://api.partnercenter.microsoft.com',
-      authorityUrl: 'https://login.microsoftonline.com',
-      webhook: {},
-    }),
+    // prefault: the empty section is parsed, so each default above is written once.
+    partnerCenter: partnerCenterConfigSchema.prefault({}),
     salesforce: salesforceConfigSchema.default({
       loginUrl: 'https://login.salesforce.com',
       auth: { flow: 'jwt' },

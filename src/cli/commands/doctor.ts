@@ -131,7 +131,7 @@ export async function runDoctor(io: CliIo, options: CommonOptions): Promise<Doct
     } catch (error) {
       failed('Partner Center sign-in', error, 'run `cosell connect partner-center` as a Referrals admin');
     } finally {
-      await partnerCenter.auth.close();
+      await partnerCenter.close();
     }
     try {
       const conn = await openSalesforceConnection({
