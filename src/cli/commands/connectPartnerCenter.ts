@@ -91,6 +91,8 @@ export async function connectPartnerCenter(
   const flow = options.deviceCode ? 'deviceCode' : signInConfig.flow;
   const redirectPort =
     options.redirectPort ?? (signInConfig.flow === 'authorizationCode' ? signInConfig.redirectPort : 0);
+  // The connection's state records a sign-in refused for missing MFA; the row may not exist yet.
+  await store.connections.upsert({ id: config.connectionId, name: config.connectionId });
   // A new sign-in replaces the stored one, even one that can no longer be read (e.g. after a key change).
   await store.secrets.delete(
     config.connectionId,
