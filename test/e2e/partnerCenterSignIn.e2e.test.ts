@@ -8,6 +8,7 @@ import {
   COSELL_BIN,
   childEnv,
   runCosell,
+  spawnEmulateWritingConfig,
   spawnTracked,
   TEST_SECRET_KEY,
   type TrackedProcess,
@@ -30,22 +31,7 @@ describe('cosell connect partner-center and cosell doctor: browser sign-in, MFA,
 
   beforeAll(async () => {
     const written = join(dir, 'emulated.yaml');
-    emulate = spawnTracked(
-      process.execPath,
-      [
-        COSELL_BIN,
-        'emulate',
-        '--pc-port',
-        '0',
-        '--sf-port',
-        '0',
-        '--identity-port',
-        '0',
-        '--write-config',
-        written,
-      ],
-      { env },
-    );
+    emulate = spawnEmulateWritingConfig(written, env);
     pcUrl = (JSON.parse(await emulate.waitForLine(/^\{/, 30_000)) as { partnerCenter: string }).partnerCenter;
     // The browser flow (the default without the emulator config's device code), and a separate Webhooks sign-in.
     const config = parse(readFileSync(written, 'utf8')) as { partnerCenter: Record<string, unknown> };
