@@ -203,8 +203,9 @@ export function openPartnerCenter(
   const caCertPem = config.partnerCenter.trustedCaFile
     ? readFileSync(config.partnerCenter.trustedCaFile, 'utf8')
     : null;
-  const signIn = (secret: string) =>
+  const signIn = (secret: string, purpose: 'referrals' | 'webhooks') =>
     new PartnerCenterAuth({
+      purpose,
       identityUrl: config.partnerCenter.authorityUrl,
       tenantId: config.partnerCenter.tenantId ?? '',
       clientId: config.partnerCenter.clientId ?? '',
@@ -212,10 +213,10 @@ export function openPartnerCenter(
       ...(caCertPem === null ? {} : { caCertPem }),
       logger: logger.child({ component: 'partner-center-auth' }),
     });
-  const auth = signIn(SECRETS.partnerCenterTokenCache);
+  const auth = signIn(SECRETS.partnerCenterTokenCache, 'referrals');
   const webhooksAuth =
     config.partnerCenter.webhooksSignIn.kind === 'separateUser'
-      ? signIn(SECRETS.partnerCenterWebhooksTokenCache)
+      ? signIn(SECRETS.partnerCenterWebhooksTokenCache, 'webhooks')
       : auth;
   const referrals = new ReferralClient({
     baseUrl: `${config.partnerCenter.referralsUrl.replace(/\/+$/, '')}/v1.0/engagements`,

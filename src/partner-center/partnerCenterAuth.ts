@@ -68,6 +68,22 @@ export interface PartnerCenterAuthOptions {
   logger?: Logger;
 }
 
+/** Which stored sign-in this is, for the messages that say how to make it again. */
+export type SignInPurpose = 'referrals' | 'webhooks';
+
+const NOT_CONNECTED_MESSAGE: Record<SignInPurpose, string> = {
+  referrals:
+    'Partner Center is not connected yet: run `cosell connect partner-center` to sign in as a Referrals admin.',
+  webhooks:
+    'The separate Webhooks API sign-in is missing (partnerCenter.webhooksSignIn.kind: separateUser): run `cosell connect partner-center --webhooks`.',
+};
+
+const SIGN_IN_AGAIN: Record<SignInPurpose, string> = {
+  referrals: SIGN_IN_AGAIN_MESSAGE,
+  webhooks:
+    'The Webhooks API sign-in expired or was revoked: run `cosell connect partner-center --webhooks` to sign in again.',
+};
+
 export interface DeviceCodePrompt {
   /** The full instruction to show ("To sign in, use a web browser to open …"). */
   message: string;
@@ -110,8 +126,10 @@ export interface BrowserSignInOptions {
 export class PartnerCenterAuth {
   private readonly app: PublicClientApplication;
   private readonly agent: Agent | null;
+  private readonly purpose: SignInPurpose;
 
-  constructor(options: PartnerCenterAuthOptions & { tokenCache: TokenCacheStore }) {
+  constructor(options: PartnerCenterAuthOptions & { tokenCache: TokenCacheStore; purpose?: SignInPurpose }) {
+    this.purpose = options.purpose ?? 'referrals';
     const built = msalConfiguration(options, cachePlugin(options.tokenCache));
     this.agent = built.agent;
     this.app = new PublicClientApplication(built.configuration);
@@ -241,8 +259,7 @@ export class PartnerCenterAuth {
       throw new UpstreamError({
         kind: 'auth',
         upstream: 'identity',
-        message:
-          'Partner Center is not connected yet: run `cosell connect partner-center` to sign in as a Referrals admin.',
+        message: NOT_CONNECTED_MESSAGE[this.purpose],
       });
     }
     try {
@@ -253,7 +270,7 @@ export class PartnerCenterAuth {
       });
       return result.accessToken;
     } catch (error) {
-      throw identityError(error, 'Could not get a Partner Center token');
+      throw identityError(error, 'Could not get a Partner Center token', SIGN_IN_AGAIN[this.purpose]);
     }
   }
 
@@ -365,7 +382,7 @@ const SIGN_IN_AGAIN_CODES = [
   'no_tokens_found',
 ];
 
-function identityError(error: unknown, what: string): UpstreamError {
+function identityError(error: unknown, what: string, signInAgain = SIGN_IN_AGAIN_MESSAGE): UpstreamError {
   if (error instanceof UpstreamError) return error;
   const code = error instanceof AuthError ? error.errorCode : undefined;
   const description =
@@ -378,7 +395,7 @@ function identityError(error: unknown, what: string): UpstreamError {
     return new UpstreamError({
       kind: 'auth',
       upstream: 'identity',
-      message: SIGN_IN_AGAIN_MESSAGE,
+      message: signInAgain,
       ...(code === undefined ? {} : { code }),
       cause: error,
     });

@@ -103,6 +103,9 @@ describe('cosell connect partner-center and cosell doctor: browser sign-in, MFA,
     // No separate Webhooks sign-in yet.
     expect(checks.get('Webhooks API sign-in')).toMatchObject({ ok: false, severity: 'warning' });
     expect(checks.get('Webhooks API sign-in')?.fix).toContain('cosell connect partner-center --webhooks');
+    const show = await runCosell(['webhooks', 'show', '--config', file], { env });
+    expect(show.stderr).toContain('run `cosell connect partner-center --webhooks`');
+    expect(show.code).toBe(1);
   });
 
   it('signs a separate user in for the Webhooks API; doctor names the role that user lacks', async () => {
