@@ -291,6 +291,7 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
     };
     const metrics = new Metrics();
     const apiUsage = new ApiUsageReader({ client, clock, logger: logger.child({ component: 'alerts' }) });
+    const alertDestinations = alertDestinationsFrom(config.alerts);
     const alerts = new AlertEvaluator({
       connectionId,
       store,
@@ -301,8 +302,8 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
           config.alerts.salesforceApiBudgetRatio ?? config.sync.salesforceApiBudgetRatio,
         webhookSilenceMs: config.alerts.webhookSilenceMinutes * 60_000,
       },
-      destinations: alertDestinationsFrom(config.alerts),
-      sender: new AlertSender(),
+      destinations: alertDestinations,
+      sender: new AlertSender({ secretUrls: alertDestinations.map((destination) => destination.url) }),
       salesforceApiUsage: () => apiUsage.read(),
       dashboardUrl: config.alerts.dashboardUrl ?? config.server.publicUrl ?? null,
     });

@@ -23,6 +23,8 @@ export interface AlertSendError {
 export interface AlertSenderOptions {
   timeoutMs?: number;
   dispatcher?: Dispatcher;
+  /** Every configured webhook URL: a receiver's answer is cleaned of all of them, not only its own. */
+  secretUrls?: readonly string[];
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -51,10 +53,11 @@ export class AlertSender {
       });
     }
     // Teams and Slack answer with a short text ("1", "ok", or an error code); read it so the socket is released.
-    const answer = scrub(
-      (await response.text().catch(() => '')).slice(0, BODY_EXCERPT_CHARS),
-      destination.url,
-    );
+    // Cleaned before it is cut short, so a token cut in half cannot slip through.
+    const raw = await response.text().catch(() => '');
+    const answer = [destination.url, ...(this.options.secretUrls ?? [])]
+      .reduce(scrub, raw)
+      .slice(0, BODY_EXCERPT_CHARS);
     if (response.ok) return ok(undefined);
     const detail = `HTTP ${response.status}${answer ? `: ${answer.trim()}` : ''}`;
     const kind = kindForStatus(response.status);
@@ -73,12 +76,22 @@ function kindForStatus(status: number): ErrorKind {
   return 'permanent';
 }
 
-/** ECONNREFUSED, a timeout, … — never the error's own message, which may repeat the URL. */
+const NETWORK_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  UND_ERR_SOCKET: 'the connection closed',
+  UND_ERR_CONNECT_TIMEOUT: 'connecting timed out',
+};
+
+/** "connection refused (ECONNREFUSED)", "no answer in time" … — never the error's own message, which may repeat the URL. */
 function networkReason(error: unknown): string {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
     return 'no answer in time';
   const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
-  return typeof code === 'string' ? code : 'network error';
+  if (typeof code !== 'string') return 'network error';
+  return `${NETWORK_REASONS[code] ?? 'network error'} (${code})`;
 }
 
 /** Removes the URL and its path (which holds the token) if a receiver echoes them back. */
