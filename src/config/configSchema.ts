@@ -144,11 +144,14 @@ export const alertsConfigSchema = z
       )
       .default([])
       .refine(
-        (destinations) =>
-          new Set(destinations.map((d) => d.name).filter(Boolean)).size ===
-          destinations.filter((d) => d.name).length,
+        (destinations) => {
+          const names = destinations.flatMap((destination) => (destination?.name ? [destination.name] : []));
+          return new Set(names).size === names.length;
+        },
         {
           message: 'two destinations have the same name: give each a different name',
+          // Also when an entry has other mistakes, so one check reports every problem.
+          when: (payload) => Array.isArray(payload.value),
         },
       ),
   })
