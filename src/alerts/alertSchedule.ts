@@ -6,8 +6,7 @@
 import type { JobQueue } from '../jobs/jobQueue.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
-import type { ScheduledPayload } from '../sync/jobNames.ts';
-import { scheduleNext } from '../sync/syncWorker.ts';
+import { type ScheduledPayload, scheduleNext } from '../sync/dealJobs.ts';
 import type { AlertEvaluator } from './alertEvaluator.ts';
 
 export const ALERTS_EVALUATE_JOB = 'alerts.evaluate';
