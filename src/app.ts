@@ -6,6 +6,10 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Connection } from 'jsforce';
 import { Agent, type Dispatcher } from 'undici';
+import { alertDestinationsFrom } from './alerts/alertDestinationsFrom.ts';
+import { AlertEvaluator } from './alerts/alertEvaluator.ts';
+import { startAlertSchedule } from './alerts/alertSchedule.ts';
+import { AlertSender } from './alerts/alertSender.ts';
 import { ConfigError, type ConfigProblem } from './config/configProblem.ts';
 import type { CosellConfig } from './config/configSchema.ts';
 import { defaultMapping } from './domain/mapping/defaultMapping.ts';
@@ -20,6 +24,7 @@ import { PartnerCenterGateway } from './partner-center/partnerCenterGateway.ts';
 import { ReferralClient } from './partner-center/referralClient.ts';
 import { WebhookClient } from './partner-center/webhookClient.ts';
 import { WebhookSignatureVerifier } from './partner-center/webhookSignatureVerifier.ts';
+import { ApiUsageReader } from './salesforce/apiUsageReader.ts';
 import { ChangePoller } from './salesforce/changePoller.ts';
 import { SalesforceClient } from './salesforce/salesforceClient.ts';
 import { openSalesforceConnection, type SalesforceAuth } from './salesforce/salesforceConnection.ts';
@@ -71,6 +76,8 @@ export interface Connector {
   salesforce: { conn: Connection; client: SalesforceClient; gateway: SalesforceDealGateway };
   deps: DealSyncDeps;
   metrics: Metrics;
+  /** Checks the alert conditions and notifies (runs on a schedule once started; call evaluate() to run now). */
+  alerts: AlertEvaluator;
   http: FastifyInstance | null;
   /** Base URL the HTTP server listens on, once started with http. */
   url: string | null;
@@ -300,6 +307,24 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
       logger: logger.child({ component: 'sync' }),
     };
     const metrics = new Metrics();
+    const apiUsage = new ApiUsageReader({ client, clock, logger: logger.child({ component: 'alerts' }) });
+    const alertDestinations = alertDestinationsFrom(config.alerts);
+    const alerts = new AlertEvaluator({
+      connectionId,
+      store,
+      clock,
+      logger: logger.child({ component: 'alerts' }),
+      thresholds: {
+        salesforceApiBudgetRatio:
+          config.alerts.salesforceApiBudgetRatio ?? config.sync.salesforceApiBudgetRatio,
+        webhookSilenceMs: config.alerts.webhookSilenceMinutes * 60_000,
+      },
+      destinations: alertDestinations,
+      sender: new AlertSender({ secretUrls: alertDestinations.map((destination) => destination.url) }),
+      salesforceApiUsage: () => apiUsage.read(),
+      dashboardUrl: config.alerts.dashboardUrl ?? config.server.publicUrl ?? null,
+    });
+    let alertScheduleStarted = false;
 
     const connector: Connector = {
       config,
@@ -313,6 +338,7 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
       salesforce: { conn, client, gateway },
       deps,
       metrics,
+      alerts,
       http: null,
       url: null,
       close,
@@ -365,6 +391,18 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
               metrics.increment('cosell_deal_syncs_total', 'Deal syncs by action', { action: result.action });
               options.onDealSynced?.(result);
             },
+          });
+        }
+        // Serve and worker processes alike take the evaluation job; the queue runs it once per interval.
+        if ((start.http || start.worker) && !alertScheduleStarted) {
+          alertScheduleStarted = true;
+          await startAlertSchedule({
+            queue,
+            evaluator: alerts,
+            connectionId,
+            clock,
+            logger: logger.child({ component: 'alerts' }),
+            intervalMs: config.alerts.evaluateIntervalSeconds * 1000,
           });
         }
       },
