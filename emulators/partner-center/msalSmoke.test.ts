@@ -7,7 +7,7 @@ import {
 } from '@azure/msal-node';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmulatorClient, startEmulatorClient } from './emulatorTestKit.ts';
+import { type EmulatorClient, startEmulatorClient } from '../../test/support/partnerCenterEmulatorKit.ts';
 
 let client: EmulatorClient;
 let agent: Agent;

@@ -14,6 +14,8 @@ import { type Sandbox, startSandbox } from '../../src/sandbox/startSandbox.ts';
 import { createLogger, silentLogger } from '../../src/shared/logger.ts';
 import type { DealSyncResult } from '../../src/sync/dealSyncContext.ts';
 
+export { waitFor } from './waitFor.ts';
+
 export interface TestSandbox extends Sandbox {
   dir: string;
   /** Salesforce REST as the admin user (the seller). */
@@ -71,30 +73,6 @@ export async function startTestSandbox(
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Polls `probe` until it returns a value other than undefined/false, or fails with the last state seen. */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  { timeoutMs = 20_000, intervalMs = 100 }: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== null && value !== false) return value;
-      last = value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `Timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`,
-      );
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
 }
 
 /** Waits until the worker has been idle (no new deal sync) for `quietMs`, after at least `minSyncs` syncs. */

@@ -2,12 +2,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fetch } from 'undici';
-import type { JsonObject } from './referralRules.ts';
+import type { JsonObject } from '../../emulators/partner-center/referralRules.ts';
 import {
   type PartnerCenterEmulator,
   type PartnerCenterEmulatorOptions,
   startPartnerCenterEmulator,
-} from './startPartnerCenterEmulator.ts';
+} from '../../emulators/partner-center/startPartnerCenterEmulator.ts';
 
 const WEBHOOKS_AUDIENCE = 'https://api.partnercenter.microsoft.com';
 
@@ -131,21 +131,6 @@ export function coSellBody(overrides: JsonObject = {}): JsonObject {
     },
     ...overrides,
   });
-}
-
-/** Polls until `check` returns a value (not undefined) or the deadline passes. */
-export async function waitFor<T>(
-  check: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 export interface ReceivedWebhook {
