@@ -114,3 +114,45 @@ describe('mapping transforms (JSONata) and the ✔/✖ name mark', () => {
     );
   });
 });
+
+describe('a transform that loops forever', () => {
+  let sandbox: TestSandbox;
+  beforeAll(async () => {
+    const mappingFile = join(tmpdir(), `cosell-runaway-${process.pid}-${Date.now()}.yaml`);
+    writeFileSync(
+      mappingFile,
+      [
+        'transforms:',
+        '  salesforce:',
+        '    NextStep: \'deal.name = "Runaway" ? ($f := function($n) { $f($n + 1) }; $f(0)) : "fine"\'',
+        '',
+      ].join('\n'),
+    );
+    sandbox = await startTestSandbox({ configOverrides: { sync: { mappingFile } } });
+  });
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
+
+  it('fails only that deal, with an error that names the transform and the limit, and the worker keeps going', async () => {
+    const runaway = await sandbox.pc('POST', '/__emulator/referrals', inboundReferral({ name: 'Runaway' }));
+    const fine = await sandbox.pc('POST', '/__emulator/referrals', inboundReferral({ name: 'Fine' }));
+    const deadLetter = await waitFor('the runaway deal to be given up', async () =>
+      (await sandbox.connector.store.deadLetters.list({ connectionId: 'sandbox' })).find((letter) =>
+        JSON.stringify(letter.payload).includes(String(runaway['id'])),
+      ),
+    );
+    expect(deadLetter.errorKind).toBe('permanent');
+    expect(deadLetter.errorMessage).toMatch(
+      /transform for NextStep failed: stopped: it ran longer than \d+ ms/,
+    );
+    const opportunity = await waitFor('the other deal in Salesforce', async () => {
+      const rows = await sandbox.seller.query<Row>(
+        `SELECT Id, NextStep FROM Opportunity WHERE Partner_Center_Referral_Id__c = '${String(fine['id'])}'`,
+      );
+      return rows.records[0];
+    });
+    expect(opportunity['NextStep']).toBe('fine');
+    expect(await referralById(sandbox, String(runaway['id']))).toMatchObject({ name: 'Runaway' });
+  });
+});
