@@ -33,15 +33,16 @@ export const backfillThroughput = sandboxBenchmark(
       context.say(`backfill: creating ${count} referrals (${tag}) with no webhook registered…`);
       const ids = new Set(await createReferrals(sandbox, tag, count));
       await sandbox.sf('DELETE', '/__emulator/faults');
-      if (latencyMs) await sandbox.sf('POST', '/__emulator/faults', { match: { path: '/services/data' }, latencyMs });
+      if (latencyMs)
+        await sandbox.sf('POST', '/__emulator/faults', { match: { path: '/services/data' }, latencyMs });
       let probes = 0;
       const synced = async () => {
         probes += 1;
-        return (
-          await sandbox.seller.query(`SELECT COUNT() FROM Opportunity WHERE Name LIKE '${tag}%'`)
-        ).totalSize;
+        return (await sandbox.seller.query(`SELECT COUNT() FROM Opportunity WHERE Name LIKE '${tag}%'`))
+          .totalSize;
       };
-      if ((await synced()) !== 0) throw new Error(`Opportunities for ${tag} existed before the backfill started.`);
+      if ((await synced()) !== 0)
+        throw new Error(`Opportunities for ${tag} existed before the backfill started.`);
       const callsBefore = await apiCalls();
       probes = 0;
       context.say(`backfill: syncing ${count} deals at ${latencyMs} ms per Salesforce call…`);
@@ -49,11 +50,16 @@ export const backfillThroughput = sandboxBenchmark(
       let listed = 0;
       for await (const referral of connector.referrals.list({ orderBy: 'createdDateTime asc' })) {
         if (!ids.has(referral.id)) continue;
-        await enqueueDealSync(connector.deps, connector.queue, { referralId: referral.id, trigger: 'backfill', referral });
+        await enqueueDealSync(connector.deps, connector.queue, {
+          referralId: referral.id,
+          trigger: 'backfill',
+          referral,
+        });
         listed += 1;
       }
       const enqueuedMs = performance.now() - startedAt;
-      if (listed !== count) throw new Error(`The Partner Center API listed ${listed} of the ${count} referrals.`);
+      if (listed !== count)
+        throw new Error(`The Partner Center API listed ${listed} of the ${count} referrals.`);
       await waitFor(`${count} opportunities`, async () => (await synced()) >= count, {
         timeoutMs: TIMEOUT_MS,
         intervalMs: COUNT_INTERVAL_MS,

@@ -7,8 +7,8 @@ import {
   privateDealBody,
   startEmulatorClient,
   startWebhookReceiver,
-  waitFor,
-} from './emulatorTestKit.ts';
+} from '../../test/support/partnerCenterEmulatorKit.ts';
+import { waitFor } from '../../test/support/waitFor.ts';
 import type { JsonObject } from './referralRules.ts';
 
 const REFERRALS = '/v1.0/engagements/referrals';
@@ -151,7 +151,7 @@ describe('state file deliveries', () => {
 
       const second = await startEmulatorClient({ stateFile });
       try {
-        await waitFor(async () => (receiver.received.length === 1 ? true : undefined), 'resumed delivery');
+        await waitFor('resumed delivery', async () => (receiver.received.length === 1 ? true : undefined));
         expect(receiver.received[0]?.json['EventName']).toBe('referral-created');
       } finally {
         await second.emulator.close();

@@ -4,7 +4,13 @@ import * as x509 from '@peculiar/x509';
 import { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/shared/clock.ts';
-import { control, errorOf, loginAs, startTestEmulator, TEST_API_VERSION } from './sfTestSupport.ts';
+import {
+  control,
+  errorOf,
+  loginAs,
+  startTestEmulator,
+  TEST_API_VERSION,
+} from '../../test/support/salesforceEmulatorKit.ts';
 import type { SalesforceEmulator } from './startSalesforceEmulator.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);

@@ -6,10 +6,10 @@ import {
   coSellBody,
   type EmulatorClient,
   startEmulatorClient,
-  waitFor,
-} from '../../emulators/partner-center/emulatorTestKit.ts';
+} from '../../test/support/partnerCenterEmulatorKit.ts';
+import { rejectionOf } from '../../test/support/rejectionOf.ts';
+import { waitFor } from '../../test/support/waitFor.ts';
 import type { AccessTokenProvider } from './partnerCenterHttp.ts';
-import { rejectionOf } from './rejectionOf.ts';
 import { DEFAULT_WEBHOOK_EVENTS, WebhookClient } from './webhookClient.ts';
 import { WebhookSignatureVerifier, type WebhookVerificationResult } from './webhookSignatureVerifier.ts';
 
@@ -148,9 +148,8 @@ describe('WebhookClient against the Partner Center emulator', () => {
     await webhooks.register(receiverUrl);
     const created = await emulator.control('POST', '/__emulator/referrals', coSellBody());
     const referralId = String(created.json['id']);
-    const delivery = await waitFor(
-      async () => received.find((item) => item.result.ok),
-      'a verified delivery',
+    const delivery = await waitFor('a verified delivery', async () =>
+      received.find((item) => item.result.ok),
     );
     expect(delivery.headers['authorization']).toMatch(/^Signature /);
     expect(delivery.result).toMatchObject({ ok: true, event: { eventName: 'referral-created', referralId } });
@@ -163,9 +162,8 @@ describe('WebhookClient against the Partner Center emulator', () => {
     await emulator.control('PATCH', `/__emulator/referrals/${referralId}`, {
       details: { notes: 'Updated by Microsoft' },
     });
-    const update = await waitFor(
-      async () => received.find((item) => item.result.ok),
-      'a verified update delivery',
+    const update = await waitFor('a verified update delivery', async () =>
+      received.find((item) => item.result.ok),
     );
     expect(update.headers['x-ms-signature']).toMatch(/\S+/);
     expect(update.headers['authorization']).toBeUndefined();

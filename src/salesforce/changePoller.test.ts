@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SalesforceTestOrg, startSalesforceTestOrg } from '../../test/support/salesforceTestOrg.ts';
 import { ManualClock } from '../shared/clock.ts';
 import { openStore } from '../store/openStore.ts';
 import type { Store } from '../store/store.ts';
@@ -10,7 +11,6 @@ import { type ChangedOpportunity, ChangePoller, OPPORTUNITY_CURSOR_SOURCE } from
 import { installSalesforcePackage } from './packageInstaller.ts';
 import { SalesforceClient } from './salesforceClient.ts';
 import { defaultSalesforceFieldNames as n } from './salesforceFieldNames.ts';
-import { type SalesforceTestOrg, startSalesforceTestOrg } from './testing/salesforceTestOrg.ts';
 
 const CONNECTION_ID = 'conn-poller';
 

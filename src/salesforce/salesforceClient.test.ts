@@ -3,14 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejectionOf } from '../../test/support/rejectionOf.ts';
+import { type SalesforceTestOrg, startSalesforceTestOrg } from '../../test/support/salesforceTestOrg.ts';
 import { installSalesforcePackage } from './packageInstaller.ts';
 import { SalesforceClient } from './salesforceClient.ts';
 import { defaultSalesforceFieldNames as n } from './salesforceFieldNames.ts';
-import {
-  type SalesforceTestOrg,
-  startSalesforceTestOrg,
-  upstreamRejection,
-} from './testing/salesforceTestOrg.ts';
 
 const opportunity = (name: string, extra: Record<string, unknown> = {}) => ({
   Name: name,
@@ -130,7 +127,7 @@ describe('SalesforceClient against the emulator', () => {
       opportunity('Twin A', { Legacy_Deal_Key__c: 'twin' }),
       opportunity('Twin B', { Legacy_Deal_Key__c: 'twin' }),
     ]);
-    const error = await upstreamRejection(
+    const error = await rejectionOf(
       client.upsert(
         'Opportunity',
         'Legacy_Deal_Key__c',
@@ -142,7 +139,7 @@ describe('SalesforceClient against the emulator', () => {
   });
 
   it('rejects a single invalid record with a permanent error saying what to fix', async () => {
-    const error = await upstreamRejection(client.create('Opportunity', { Name: 'No stage' }));
+    const error = await rejectionOf(client.create('Opportunity', { Name: 'No stage' }));
     expect(error.kind).toBe('permanent');
     expect(error.code).toBe('REQUIRED_FIELD_MISSING');
     expect(error.message).toContain('create Opportunity');
@@ -188,18 +185,18 @@ describe('SalesforceClient against the emulator', () => {
       });
 
     await inject({ status: 503 });
-    const unavailable = await upstreamRejection(update());
+    const unavailable = await rejectionOf(update());
     expect(unavailable.kind).toBe('transient');
     expect(unavailable.message).toContain('will be retried');
 
     await inject({ status: 502, html: true });
-    const html = await upstreamRejection(update());
+    const html = await rejectionOf(update());
     expect(html.kind).toBe('transient');
     expect(html.message).toContain('HTML page');
     expect(html.message).not.toContain('<html');
 
     await inject({ drop: true });
-    const dropped = await upstreamRejection(update());
+    const dropped = await rejectionOf(update());
     expect(dropped.kind).toBe('transient');
 
     await update();
@@ -219,7 +216,7 @@ describe('SalesforceClient against the emulator', () => {
     expect(client.budgetExceeded(0.99)).toBe(false);
 
     await org.control('/__emulator/limits', { used: 1000, max: 1000 });
-    const error = await upstreamRejection(client.queryAll('SELECT Id FROM Opportunity LIMIT 1'));
+    const error = await rejectionOf(client.queryAll('SELECT Id FROM Opportunity LIMIT 1'));
     expect(error.kind).toBe('rate_limited');
     expect(error.code).toBe('REQUEST_LIMIT_EXCEEDED');
     expect(error.retryAfterSeconds).toBeGreaterThan(0);

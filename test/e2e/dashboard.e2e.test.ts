@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LinkRow } from '../../src/store/store.ts';
-import { newLinkFixture } from '../../src/store/storeContract.ts';
 import {
   inboundReferral,
   startTestSandbox,
@@ -17,6 +16,7 @@ import {
   waitFor,
   waitForQuiet,
 } from '../support/sandboxHarness.ts';
+import { newLinkFixture } from '../support/storeContract.ts';
 
 const CHROMIUM_ARGS = [
   '--headless',

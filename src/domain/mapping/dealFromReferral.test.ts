@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sampleInboundReferral } from '../testing/sampleDeal.ts';
+import { sampleInboundReferral } from '../../../test/support/sampleDeal.ts';
 import { categoryOf, dealFromReferral } from './dealFromReferral.ts';
 import { defaultMapping } from './defaultMapping.ts';
 

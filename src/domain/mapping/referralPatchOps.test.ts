@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { sampleDeal } from '../../../test/support/sampleDeal.ts';
 import type { FieldChange } from '../coSellDeal.ts';
-import { sampleDeal } from '../testing/sampleDeal.ts';
 import { defaultMapping } from './defaultMapping.ts';
 import { referralPatchOps } from './referralPatchOps.ts';
 

@@ -3,7 +3,7 @@
  * leaves with chosen organisation and dates, TLS server certificates). Not used in production.
  */
 import { createPrivateKey, createSign, webcrypto } from 'node:crypto';
-import '../shared/reflectMetadata.ts';
+import '../../src/shared/reflectMetadata.ts';
 import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);

@@ -3,13 +3,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PublicClientApplication } from '@azure/msal-node';
 import { type Dispatcher, fetch } from 'undici';
-import { createMsalNetworkClient } from '../../src/partner-center/msalNetworkClient.ts';
-import type { JsonObject } from './referralRules.ts';
+import type { JsonObject } from '../../emulators/partner-center/referralRules.ts';
 import {
   type PartnerCenterEmulator,
   type PartnerCenterEmulatorOptions,
   startPartnerCenterEmulator,
-} from './startPartnerCenterEmulator.ts';
+} from '../../emulators/partner-center/startPartnerCenterEmulator.ts';
+import { createMsalNetworkClient } from '../../src/partner-center/msalNetworkClient.ts';
 
 const WEBHOOKS_AUDIENCE = 'https://api.partnercenter.microsoft.com';
 
@@ -149,21 +149,6 @@ export function coSellBody(overrides: JsonObject = {}): JsonObject {
     },
     ...overrides,
   });
-}
-
-/** Polls until `check` returns a value (not undefined) or the deadline passes. */
-export async function waitFor<T>(
-  check: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 export interface ReceivedWebhook {

@@ -5,8 +5,10 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UpstreamError } from '../shared/upstreamError.ts';
-import type { DeadLetterRepository } from '../store/store.ts';
+import type { EnqueueResult, Job, JobQueue } from '../../src/jobs/jobQueue.ts';
+import type { QueueSettings } from '../../src/jobs/queueSettings.ts';
+import { UpstreamError } from '../../src/shared/upstreamError.ts';
+import type { DeadLetterRepository } from '../../src/store/store.ts';
 import {
   CONTRACT_CHILD_ENV,
   CONTRACT_CHILD_MODE_ENV,
@@ -16,8 +18,7 @@ import {
   crossProcessWork,
   KILL_JOB_NAME,
 } from './contractChildSpec.ts';
-import type { EnqueueResult, Job, JobQueue } from './jobQueue.ts';
-import type { QueueSettings } from './queueSettings.ts';
+import { waitFor } from './waitFor.ts';
 
 /** One isolated storage (a temp SQLite file, a fresh Postgres schema) shared by several queues. */
 export interface QueueTestEnvironment {
@@ -29,20 +30,6 @@ export interface QueueTestEnvironment {
 }
 
 const CHILD_SCRIPT = fileURLToPath(new URL('./queueContractChild.ts', import.meta.url));
-
-/** Polls until check() is true; fails with the description after the deadline. */
-export async function waitFor(
-  description: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for: ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 function gate(): { promise: Promise<void>; open: () => void } {
   let open = () => {};
@@ -75,9 +62,11 @@ function startContractChild(spec: ContractChildSpec, mode: ContractChildMode) {
     output: () => output,
     lines: () => output.split('\n').filter((line) => line.length > 0),
     waitForOutput: (text: string) =>
-      waitFor(`the child to print "${text}"`, () => output.includes(text), 30_000).catch((error: Error) => {
-        throw new Error(`${error.message}; child output so far: ${output}`);
-      }),
+      waitFor(`the child to print "${text}"`, () => output.includes(text), { timeoutMs: 30_000 }).catch(
+        (error: Error) => {
+          throw new Error(`${error.message}; child output so far: ${output}`);
+        },
+      ),
     kill: () => {
       child.kill('SIGKILL');
       return exited;
@@ -164,7 +153,7 @@ export function describeJobQueueContract(
       }
       await first.work('contract-load', handler, { concurrency: 4 });
       await second.work('contract-load', handler, { concurrency: 4 });
-      await waitFor('all jobs to complete', () => runsByJob.size === jobCount, 50_000);
+      await waitFor('all jobs to complete', () => runsByJob.size === jobCount, { timeoutMs: 50_000 });
       await waitFor('the queue to be empty', async () => {
         const stats = await first.stats();
         return stats.pending === 0 && stats.running === 0;
@@ -211,7 +200,9 @@ export function describeJobQueueContract(
           },
           { concurrency: 4 },
         );
-        await waitFor('every job to run', () => runs.length + childRuns().length >= jobCount, 40_000);
+        await waitFor('every job to run', () => runs.length + childRuns().length >= jobCount, {
+          timeoutMs: 40_000,
+        });
       } finally {
         await child.kill();
       }

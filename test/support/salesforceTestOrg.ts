@@ -3,9 +3,8 @@
  * Used by the src/salesforce/*.test.ts integration tests only.
  */
 import type { Connection } from 'jsforce';
-import { startSalesforceEmulator } from '../../../emulators/salesforce/startSalesforceEmulator.ts';
-import { UpstreamError } from '../../shared/upstreamError.ts';
-import { openSalesforceConnection, type SalesforceAuth } from '../salesforceConnection.ts';
+import { startSalesforceEmulator } from '../../emulators/salesforce/startSalesforceEmulator.ts';
+import { openSalesforceConnection, type SalesforceAuth } from '../../src/salesforce/salesforceConnection.ts';
 
 export type SalesforceEmulator = Awaited<ReturnType<typeof startSalesforceEmulator>>;
 
@@ -48,15 +47,4 @@ export async function startSalesforceTestOrg(): Promise<SalesforceTestOrg> {
       openSalesforceConnection({ loginUrl: url, auth: passwordAuth(emulator.users.integration) }),
     close: () => emulator.close(),
   };
-}
-
-/** The UpstreamError a promise rejects with; fails the test when it resolves or rejects with anything else. */
-export async function upstreamRejection(promise: Promise<unknown>): Promise<UpstreamError> {
-  const outcome = await promise.then(
-    (value) => ({ resolved: value }),
-    (error: unknown) => ({ error }),
-  );
-  if (!('error' in outcome)) throw new Error(`Expected a rejection, got ${JSON.stringify(outcome.resolved)}`);
-  if (!(outcome.error instanceof UpstreamError)) throw outcome.error;
-  return outcome.error;
 }

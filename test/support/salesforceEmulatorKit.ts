@@ -5,7 +5,7 @@ import {
   type SalesforceEmulator,
   type SalesforceEmulatorOptions,
   startSalesforceEmulator,
-} from './startSalesforceEmulator.ts';
+} from '../../emulators/salesforce/startSalesforceEmulator.ts';
 
 export const TEST_API_VERSION = '62.0';
 

@@ -1,5 +1,5 @@
-import type { CoSellDeal } from '../coSellDeal.ts';
-import type { ReferralInput } from '../referralInput.ts';
+import type { CoSellDeal } from '../../src/domain/coSellDeal.ts';
+import type { ReferralInput } from '../../src/domain/referralInput.ts';
 
 /** A complete co-sell deal for tests; override what a test is about. */
 export const sampleDeal = (overrides: Partial<CoSellDeal> = {}): CoSellDeal => ({

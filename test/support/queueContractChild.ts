@@ -2,9 +2,12 @@
  * Child process for the contract suite. Opens a queue on the storage the parent names, then either
  * claims the job, reports it on stdout and hangs until it is SIGKILLed (mode `kill`), or works the
  * cross-process load and prints one `run <index> <key> <startNs> <endNs>` line per run (mode `load`).
- * Run as `node --import tsx src/jobs/queueContractChild.ts` with COSELL_QUEUE_CONTRACT_CHILD set.
+ * Run as `node --import tsx test/support/queueContractChild.ts` with COSELL_QUEUE_CONTRACT_CHILD set.
  */
-import { openStore } from '../store/openStore.ts';
+
+import type { Job, JobQueue } from '../../src/jobs/jobQueue.ts';
+import { openJobQueue } from '../../src/jobs/openJobQueue.ts';
+import { openStore } from '../../src/store/openStore.ts';
 import {
   CONTRACT_CHILD_ENV,
   CONTRACT_CHILD_MODE_ENV,
@@ -13,8 +16,6 @@ import {
   crossProcessWork,
   KILL_JOB_NAME,
 } from './contractChildSpec.ts';
-import type { Job, JobQueue } from './jobQueue.ts';
-import { openJobQueue } from './openJobQueue.ts';
 
 const CHILD_LEASE_MS = 1_000;
 

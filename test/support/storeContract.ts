@@ -3,8 +3,8 @@
  * describeStoreContract with a factory that opens a fresh, empty, migrated store.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Clock, ManualClock } from '../shared/clock.ts';
-import { type NewAuditEntry, type NewLink, type Store, StoreConflictError } from './store.ts';
+import { type Clock, ManualClock } from '../../src/shared/clock.ts';
+import { type NewAuditEntry, type NewLink, type Store, StoreConflictError } from '../../src/store/store.ts';
 
 export type MakeStore = (options: { clock: Clock }) => Promise<Store>;
 

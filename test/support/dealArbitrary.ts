@@ -5,9 +5,9 @@ import {
   type CustomerContact,
   type DealSolution,
   type PartnerTeamMember,
-} from '../coSellDeal.ts';
-import { uniqueByKey } from '../mapping/normalise.ts';
-import { allowedSubstatuses } from '../referralStatus.ts';
+} from '../../src/domain/coSellDeal.ts';
+import { uniqueByKey } from '../../src/domain/mapping/normalise.ts';
+import { allowedSubstatuses } from '../../src/domain/referralStatus.ts';
 import { sampleDeal } from './sampleDeal.ts';
 
 /** Small value pools so that generated sides often collide (same edit on both sides, conflicts). */

@@ -192,3 +192,52 @@ describe('toIfMatch', () => {
     expect(toIfMatch('W/"abc"')).toBe('W/"abc"');
   });
 });
+
+describe('parseReferral under random and mutated payloads', () => {
+  const fixtures = ['inboundMicrosoftCoSell', 'outgoingPartnerLed', 'closedLostSparse'].map(fixture);
+
+  /** Paths to every value in a JSON document. */
+  const pathsOf = (value: unknown, prefix: string[] = []): string[][] =>
+    value !== null && typeof value === 'object'
+      ? [prefix, ...Object.entries(value).flatMap(([key, child]) => pathsOf(child, [...prefix, key]))]
+      : [prefix];
+
+  const replaceAt = (document: unknown, path: string[], replacement: unknown): unknown => {
+    if (path.length === 0) return replacement;
+    const [head, ...rest] = path as [string, ...string[]];
+    const copy = (Array.isArray(document) ? [...document] : { ...(document as object) }) as Record<
+      string,
+      unknown
+    >;
+    copy[head] = replaceAt(copy[head], rest, replacement);
+    return copy;
+  };
+
+  const mutated = fc
+    .tuple(
+      fc.constantFrom(...fixtures),
+      fc.array(fc.tuple(fc.nat(), fc.anything()), { minLength: 1, maxLength: 4 }),
+    )
+    .map(([base, edits]) =>
+      edits.reduce((document, [index, replacement]) => {
+        const paths = pathsOf(document);
+        return replaceAt(document, paths[index % paths.length] ?? [], replacement);
+      }, base),
+    );
+
+  it('property: never throws; answers a referral with an id, or an invalid_referral error that says what is wrong', () => {
+    fc.assert(
+      fc.property(fc.oneof(mutated, fc.anything(), fc.jsonValue()), (payload) => {
+        const result = parseReferral(payload);
+        if (result.ok) {
+          expect(typeof result.value.id).toBe('string');
+          expect(result.value.raw).toBe(payload);
+        } else {
+          expect(result.error.code).toBe('invalid_referral');
+          expect(result.error.message).toMatch(/^Partner Center returned/);
+        }
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+});
