@@ -5,6 +5,7 @@ import { type Clock, systemClock } from '../../src/shared/clock.ts';
 import { type Logger, silentLogger } from '../../src/shared/logger.ts';
 import { FaultInjector } from '../shared/faultInjector.ts';
 import { registerControlRoutes } from './controlRoutes.ts';
+import type { CoSellRuleSettingsInput } from './coSellRules.ts';
 import { EmulatorClock } from './emulatorClock.ts';
 import { emptyState } from './emulatorState.ts';
 import { type EmulatorUser, IdentityProvider } from './identityProvider.ts';
@@ -46,6 +47,8 @@ export interface PartnerCenterEmulatorOptions {
   webhookMaxRetryDelayMs?: number;
   /** How long a webhook receiver may take to answer (default 10000). */
   webhookTimeoutMs?: number;
+  /** Co-sell shape rules of the tenant (Services partner, marketplace intent, co-sell-ready solutions). */
+  coSellRules?: CoSellRuleSettingsInput;
 }
 
 export interface PartnerCenterEmulator {
@@ -185,6 +188,7 @@ export async function startPartnerCenterEmulator(
       dispatcher.enqueue(eventName, referralResourceUri(referralId));
     },
     onChange,
+    options.coSellRules,
   );
 
   const app = Fastify({ logger: false });
