@@ -141,6 +141,14 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
   });
 
   registerUserRoutes(app, identity);
+
+  app.get('/__emulator/co-sell-rules', async () => referrals.rules);
+  app.put('/__emulator/co-sell-rules', async (request, reply) => {
+    if (!isJsonObject(request.body)) return badRequest(reply, 'Send the rules to change as a JSON object.');
+    const changed = referrals.setRules(request.body);
+    return changed.ok ? changed.rules : badRequest(reply, changed.message);
+  });
+
   registerMicrosoftSellerRoutes(app, referrals);
 }
 

@@ -113,7 +113,13 @@ describe("Microsoft's related referral", () => {
   });
 
   it('does not appear for private deals or partner-led deals without a help request', async () => {
-    const created = await client.call('POST', REFERRALS, privateDealBody({ type: 'Shared' }));
+    // Partner-led: shared with Microsoft sellers (so it carries a co-sell-ready solution), no help requested.
+    const created = await client.call(
+      'POST',
+      REFERRALS,
+      privateDealBody({ type: 'Shared', details: coSellBody()['details'] }),
+    );
+    expect(created.status).toBe(201);
     expect(await related(created.json)).toEqual([]);
     const missing = await client.control(
       'POST',

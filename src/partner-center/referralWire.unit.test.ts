@@ -241,3 +241,42 @@ describe('parseReferral under random and mutated payloads', () => {
     );
   });
 });
+
+describe('parseReferral with values Microsoft adds later', () => {
+  it('keeps new statuses, Joint Planning substatuses, Services co-sell fields and the intent attribute as sent', () => {
+    const referral = parsed({
+      id: 'jp-1',
+      status: 'Active',
+      substatus: 'Qualify',
+      partnerRole: 'Advisory',
+      solutionArea: 'QuantumComputing',
+      solutionPlay: 'Qubits',
+      referralProgram: 'JointPlanning',
+      details: {
+        requirements: {
+          additionalRequirements: { attributes: [{ id: 'Yes', type: 'CustomerMarketplaceIntent' }] },
+        },
+      },
+    });
+    expect(referral).toMatchObject({
+      status: 'Active',
+      substatus: 'Qualify',
+      partnerRole: 'Advisory',
+      solutionArea: 'QuantumComputing',
+      solutionPlay: 'Qubits',
+      referralProgram: 'JointPlanning',
+    });
+    expect(referral.details.requirements.additionalRequirements.attributes).toEqual([
+      { id: 'Yes', type: 'CustomerMarketplaceIntent' },
+    ]);
+  });
+
+  it('property: any status and substatus string survives parsing unchanged', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1 }), fc.string({ minLength: 1 }), (status, substatus) => {
+        const referral = parsed({ id: 'r-1', status, substatus });
+        expect([referral.status, referral.substatus]).toEqual([status, substatus]);
+      }),
+    );
+  });
+});

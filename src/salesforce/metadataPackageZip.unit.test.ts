@@ -1,12 +1,15 @@
+import { readFile } from 'node:fs/promises';
 import { XMLParser } from 'fast-xml-parser';
 import JSZip from 'jszip';
 import { describe, expect, it } from 'vitest';
+import { defaultTaxonomy } from '../domain/referralTaxonomy.ts';
 import { buildMetadataPackage } from './metadataPackageZip.ts';
 import {
   defaultSalesforceFieldNames as n,
   opportunityCustomFields,
   solutionCustomFields,
 } from './salesforceFieldNames.ts';
+import { taxonomyPicklistValues } from './taxonomyPicklists.ts';
 
 const parser = new XMLParser({
   ignoreAttributes: false,
@@ -59,7 +62,7 @@ describe('buildMetadataPackage', () => {
     );
     expect(byType.PermissionSet).toEqual(['Cosell_Connector_Integration']);
     expect(byType.Layout).toContain('Opportunity-Microsoft Partner Center Layout');
-    expect(pkg.componentCount).toBe(19);
+    expect(pkg.componentCount).toBe(25);
   });
 
   it('carries exactly the DESIGN §8 fields with their types, lengths and picklist values', async () => {
@@ -91,6 +94,12 @@ describe('buildMetadataPackage', () => {
       'General or other',
     ]);
     expect(values(n.syncStatus)).toEqual(['Synced', 'Pending', 'Error']);
+    expect(fields.get('Partner_Center_Accept_By__c')).toMatchObject({ type: 'Date' });
+    expect(fields.get('Partner_Center_Act_By__c')).toMatchObject({ type: 'Date' });
+    // Unrestricted, so a value Microsoft adds later (a new solution area) can be stored and shown.
+    expect(fields.get('Solution_Area__c')?.valueSet?.restricted).toBe('false');
+    expect(values('Solution_Area__c')).toEqual(defaultTaxonomy.solutionAreas.map((area) => area.label));
+    expect(values('Customer_Marketplace_Intent__c')).toEqual(['Yes', 'No', 'Have not decided']);
 
     const solution = (await read(`objects/${n.solutionObject}.object`)).CustomObject;
     expect(solution.sharingModel).toBe('ControlledByParent');
@@ -140,6 +149,43 @@ describe('buildMetadataPackage', () => {
     expect(layout.relatedLists.map((r: { relatedList: string }) => r.relatedList)).toContain(
       `${n.solutionObject}.${n.solutionOpportunity}`,
     );
+  });
+
+  it('fills the taxonomy picklists from the taxonomy given, so a new list deploys without a release', async () => {
+    const taxonomy = {
+      ...defaultTaxonomy,
+      version: 'FY27',
+      solutionAreas: [
+        { value: 'Frontier', label: 'Frontier firm', solutionPlays: [{ value: 'Agents', label: 'Agents' }] },
+      ],
+    };
+    const pkg = await buildMetadataPackage(undefined, { taxonomy });
+    const zip = await JSZip.loadAsync(pkg.zip);
+    const opportunity = parser.parse(
+      await zip.file('objects/Opportunity.object')!.async('string'),
+    ).CustomObject;
+    const fields = new Map<string, Field>(opportunity.fields.map((f: Field) => [f.fullName, f]));
+    const values = (name: string) =>
+      fields.get(name)?.valueSet?.valueSetDefinition.value.map((v) => v.fullName);
+    expect(values('Solution_Area__c')).toEqual(['Frontier firm']);
+    expect(values('Solution_Play__c')).toEqual(['Agents']);
+    expect(values('Partner_Role__c')).toEqual(defaultTaxonomy.partnerRoles.map((role) => role.label));
+  });
+
+  it('ships field files whose picklist values match the shipped taxonomy (for sf project deploy)', async () => {
+    const dir = new URL(
+      '../../salesforce-package/force-app/main/default/objects/Opportunity/fields/',
+      import.meta.url,
+    );
+    for (const [key, expected] of Object.entries(taxonomyPicklistValues(defaultTaxonomy))) {
+      const field = key.split('.')[1];
+      const xml = parser.parse(await readFile(new URL(`${field}.field-meta.xml`, dir), 'utf8'))
+        .CustomField as Field;
+      expect({ field, values: xml.valueSet?.valueSetDefinition.value.map((v) => v.fullName) }).toEqual({
+        field,
+        values: expected,
+      });
+    }
   });
 
   it('explains where it looked when the source folder is empty', async () => {

@@ -87,8 +87,8 @@ describe('installSalesforcePackage against the emulator', () => {
     expect(result.value.integrationUserId).toBe(integration.userInfo?.id);
     const done = progress.find((p) => p.status === 'Succeeded');
     expect(done?.deployed).toBe(done?.total);
-    expect(done?.total).toBe(19);
-    expect(formatInstallProgress(done as InstallProgress)).toBe('Succeeded: 19/19 components');
+    expect(done?.total).toBe(25);
+    expect(formatInstallProgress(done as InstallProgress)).toBe('Succeeded: 25/25 components');
 
     const fields = await fieldNamesOf(integration, 'Opportunity');
     for (const field of opportunityCustomFields(n)) expect(fields).toContain(field);

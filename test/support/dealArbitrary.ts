@@ -50,6 +50,8 @@ export const dealEdits: fc.Arbitrary<Partial<CoSellDeal>> = fc
       statusReason: small(null, 'No budget'),
       assistanceRequestCode: fc.constantFrom(null, ...assistanceRequestCodes.slice(0, 2)),
       shareWithMicrosoftSellers: fc.boolean(),
+      solutionArea: small(null, 'Security', 'CloudAndAIPlatforms'),
+      customerMarketplaceIntent: small(null, 'Yes', 'HaveNotDecided'),
       referralId: small(null, 'ref-1', 'ref-2'),
       externalReferenceId: small(null, 'opp-1'),
       microsoftCrmId: small(null, 'msx-1'),

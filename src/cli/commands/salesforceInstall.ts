@@ -27,6 +27,7 @@ export function registerSalesforceCommands(program: Command, io: CliIo): void {
       const result = await installSalesforcePackage({
         conn,
         checkOnly: options.checkOnly === true,
+        taxonomy: connector.mapping.taxonomy,
         ...(config.salesforce.auth.username ? { integrationUsername: config.salesforce.auth.username } : {}),
         onProgress: (progress) => {
           if (!options.json) io.err(formatInstallProgress(progress));

@@ -57,6 +57,34 @@ describe('referralCreateBody', () => {
     });
   });
 
+  it('adds the Services co-sell fields and the marketplace intent only when they are set', () => {
+    const body = referralCreateBody(
+      sampleDeal({
+        partnerRole: 'Implementation',
+        solutionArea: 'CloudAndAIPlatforms',
+        solutionPlay: 'UnifyYourDataPlatform',
+        customerMarketplaceIntent: 'HaveNotDecided',
+      }),
+      defaultMapping,
+      { opportunityId: '006A' },
+    );
+    expect(body).toMatchObject({
+      partnerRole: 'Implementation',
+      solutionArea: 'CloudAndAIPlatforms',
+      solutionPlay: 'UnifyYourDataPlatform',
+      details: {
+        requirements: {
+          additionalRequirements: {
+            attributes: [{ id: 'HaveNotDecided', type: 'CustomerMarketplaceIntent' }],
+          },
+        },
+      },
+    });
+    const plain = referralCreateBody(sampleDeal(), defaultMapping, { opportunityId: '006A' });
+    expect(Object.keys(plain)).not.toContain('partnerRole');
+    expect(plain.details.requirements).not.toHaveProperty('additionalRequirements');
+  });
+
   it('builds a private deal when no help is requested and the deal is not shared', () => {
     const body = referralCreateBody(
       sampleDeal({ assistanceRequestCode: null, shareWithMicrosoftSellers: false }),
