@@ -234,6 +234,7 @@ export async function startPartnerCenterEmulator(
     state,
     referrals,
     identity,
+    issuer,
     dispatcher,
     clock,
     ids,

@@ -8,6 +8,7 @@ import { isMicrosoftReferral } from '../domain/mapping/dealFromReferral.ts';
 import type { JobQueue } from '../jobs/jobQueue.ts';
 import type { ChangePoller } from '../salesforce/changePoller.ts';
 import type { DealSyncDeps, DealSyncResult } from './dealSyncContext.ts';
+import { startDealTrace } from './dealTrace.ts';
 import {
   type DealSyncPayload,
   dealJobKey,
@@ -84,11 +85,16 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<void>
   await queue.work<DealSyncPayload>(
     JOB.dealSync,
     async (job) => {
+      const trace = startDealTrace(job.payload);
       const result = await syncDeal(deps, {
         referralId: job.payload.referralId,
         opportunityId: job.payload.opportunityId,
         trigger: job.payload.trigger,
+      }).catch((error: unknown) => {
+        trace.finish(job.payload, false);
+        throw error;
       });
+      trace.finish(result, true);
       if (job.payload.inboxId)
         await store.inbox.markProcessed(job.payload.inboxId, clock.now().toISOString());
       await resumeIfPaused();
