@@ -4,7 +4,8 @@
  * other failure.
  *
  * Environment: CHAOS_DEALS (default 1000), CHAOS_EDITS_PER_DEAL (2), CHAOS_SEED (random), CHAOS_SECONDS (chaos
- * phase length; default 100 ms per deal, at least 15 s), CHAOS_BACKENDS (sqlite,postgres), DATABASE_URL.
+ * phase length; default 100 ms per deal, at least 15 s), CHAOS_BACKENDS (sqlite,postgres), CHAOS_KEEP=1 (keep the
+ * run's directory and Postgres schema to look into), DATABASE_URL.
  */
 import { testDatabaseUrl } from '../support/testStores.ts';
 import { formatChaosFigures, runChaos } from './runChaos.ts';
@@ -42,6 +43,7 @@ async function main(): Promise<number> {
       editsPerDeal: number('CHAOS_EDITS_PER_DEAL', 2),
       killEveryMs: [2_000, 6_000],
       ...(chaosSeconds !== undefined ? { chaosMs: chaosSeconds * 1000 } : {}),
+      keepDir: process.env['CHAOS_KEEP'] === '1',
       say: (line) => console.log(line),
     });
     console.log(`\n== chaos on ${backend}`);
@@ -49,7 +51,7 @@ async function main(): Promise<number> {
     if (report.problems.length) {
       failed = true;
       console.log(`\n${report.problems.length} problems:`);
-      for (const problem of report.problems) console.log(`- ${problem}`);
+      for (const problem of report.problems) console.log(`- [${problem.invariant}] ${problem.message}`);
     } else console.log('no problems: every deal converged, nothing lost, nothing duplicated');
     console.log(`figures: ${JSON.stringify(report.figures)}`);
   }

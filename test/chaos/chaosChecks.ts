@@ -41,9 +41,29 @@ export interface CheckFigures {
   writesWithoutAudit: number;
 }
 
+/** What a problem breaks: the checks are reported (and can be enforced) per invariant. */
+export const INVARIANTS = {
+  lostDeal: 'every deal exists on both sides',
+  converged: 'every linked pair is equal under the mapping, with a synced link',
+  duplicateRecords: 'no duplicate opportunity or referral',
+  duplicateCustomers: 'no duplicate account or contact',
+  lostUpdate: 'no lost update (the last write wins, or its conflict is audited)',
+  overlap: 'no deal processed by two jobs at once',
+  deadLetter: 'dead letters only for permanent errors',
+  audit: 'an audit entry for every write',
+  connector: 'the connector stays up, quiesces and stops cleanly',
+  run: 'the run itself could act',
+} as const;
+export type Invariant = keyof typeof INVARIANTS;
+
+export interface ChaosProblem {
+  invariant: Invariant;
+  message: string;
+}
+
 export interface Verdict {
   figures: CheckFigures;
-  problems: string[];
+  problems: ChaosProblem[];
 }
 
 const sameValue = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
@@ -71,11 +91,34 @@ function extras(
   };
 }
 
+/** A deal's audit trail in one line per entry, oldest first, for a problem report. */
+function auditTrail(entries: readonly AuditEntry[]): string {
+  return [...entries]
+    .sort((a, b) => a.at.localeCompare(b.at))
+    .map(
+      (entry) =>
+        `\n    ${entry.at} ${entry.trigger} ${entry.outcome}: ${entry.changes.map((change) => `${change.field}→${change.side} ${JSON.stringify(change.before)}→${JSON.stringify(change.after)}`).join(', ') || entry.message}`,
+    )
+    .join('');
+}
+
+/** The edits of a deal, oldest first, for a problem report. */
+function editTrail(edits: readonly Edit[]): string {
+  return [...edits]
+    .sort((a, b) => a.at - b.at)
+    .map(
+      (edit) =>
+        `\n    ${new Date(edit.at).toISOString()} ${edit.side} ${edit.field} = ${JSON.stringify(edit.value)}`,
+    )
+    .join('');
+}
+
 export function checkChaosRun(
   workload: { deals: readonly ChaosDeal[]; edits: readonly Edit[]; customers: readonly Customer[] },
   state: FinalState,
 ): Verdict {
-  const problems: string[] = [];
+  const problems: ChaosProblem[] = [];
+  const problem = (invariant: Invariant, message: string) => problems.push({ invariant, message });
   const figures: CheckFigures = {
     deals: workload.deals.length,
     edits: workload.edits.length,
@@ -125,7 +168,8 @@ export function checkChaosRun(
       const matches = opportunitiesByReferral.get(String(deal.referralId)) ?? [];
       if (matches.length > 1) {
         figures.duplicateOpportunities += matches.length - 1;
-        problems.push(
+        problem(
+          'duplicateRecords',
           `${label}: ${matches.length} opportunities (${matches.map((row) => row['Id']).join(', ')})`,
         );
       }
@@ -135,14 +179,18 @@ export function checkChaosRun(
       const matches = referralsByOpportunity.get(String(deal.opportunityId)) ?? [];
       if (matches.length > 1) {
         figures.duplicateReferrals += matches.length - 1;
-        problems.push(
+        problem(
+          'duplicateRecords',
           `${label}: ${matches.length} referrals (${matches.map((row) => row['id']).join(', ')})`,
         );
       }
       referral = matches[0];
     }
     if (!referral || !opportunity) {
-      problems.push(`${label}: ${referral ? 'no opportunity' : 'no referral'} after quiescence (lost deal)`);
+      problem(
+        'lostDeal',
+        `${label}: ${referral ? 'no opportunity' : 'no referral'} after quiescence (lost deal)`,
+      );
       continue;
     }
     const referralId = String(referral['id']);
@@ -174,13 +222,13 @@ export function checkChaosRun(
       dealProblems.push(
         `link ${link.id} is ${link.state} for referral ${link.referralId} ↔ opportunity ${link.opportunityId}`,
       );
-    if (dealProblems.length) problems.push(`${label} did not converge: ${dealProblems.join('; ')}`);
+    if (dealProblems.length) problem('converged', `${label} did not converge: ${dealProblems.join('; ')}`);
     else figures.converged += 1;
 
     const audit = auditByDeal(referralId, opportunityId);
     if (!audit.some((entry) => entry.outcome === 'ok' || entry.outcome === 'conflict')) {
       figures.writesWithoutAudit += 1;
-      problems.push(`${label}: the connector created its other side but no audit entry says so`);
+      problem('audit', `${label}: the connector created its other side but no audit entry says so`);
     }
     // Lost updates: per edited field, the last write wins, or the conflict is in the audit trail.
     const edits = workload.edits.filter((edit) => edit.deal === deal.index);
@@ -196,8 +244,9 @@ export function checkChaosRun(
           figures.conflictsAudited += 1;
         else {
           figures.lostUpdates += 1;
-          problems.push(
-            `${label}: lost update of ${field}: the last write was ${JSON.stringify(last.value)} in ${last.side} at ${new Date(last.at).toISOString()}, both sides have ${JSON.stringify(final)}${conflict ? '' : ' and no conflict is audited'}`,
+          problem(
+            'lostUpdate',
+            `${label}: lost update of ${field}: the last write was ${JSON.stringify(last.value)} in ${last.side} at ${new Date(last.at).toISOString()}, both sides have ${JSON.stringify(final)}${conflict ? '' : ' and no conflict is audited'}; edits:${editTrail(edits)}\n  audit:${auditTrail(audit)}`,
           );
         }
         continue;
@@ -211,8 +260,9 @@ export function checkChaosRun(
       );
       if (!audited) {
         figures.writesWithoutAudit += 1;
-        problems.push(
-          `${label}: ${field} ${JSON.stringify(last.value)} reached ${writtenTo} but no audit entry records that write`,
+        problem(
+          'audit',
+          `${label}: ${field} ${JSON.stringify(last.value)} reached ${writtenTo} but no audit entry records that write; edits:${editTrail(edits)}\n  audit:${auditTrail(audit)}`,
         );
       }
     }
@@ -221,7 +271,8 @@ export function checkChaosRun(
   for (const opportunity of state.opportunities) {
     if (!claimedOpportunities.has(String(opportunity['Id']))) {
       figures.duplicateOpportunities += 1;
-      problems.push(
+      problem(
+        'duplicateRecords',
         `opportunity ${String(opportunity['Id'])} "${String(opportunity['Name'])}" (referral id ${String(opportunity['Partner_Center_Referral_Id__c'])}) belongs to no deal`,
       );
     }
@@ -229,7 +280,8 @@ export function checkChaosRun(
   for (const referral of state.referrals) {
     if (!claimedReferrals.has(String(referral['id']))) {
       figures.duplicateReferrals += 1;
-      problems.push(
+      problem(
+        'duplicateRecords',
         `referral ${String(referral['id'])} "${String(referral['name'])}" (externalReferenceId ${String(referral['externalReferenceId'])}) belongs to no deal`,
       );
     }
@@ -240,12 +292,12 @@ export function checkChaosRun(
       : null,
   );
   figures.duplicateAccounts = accounts.count;
-  for (const group of accounts.groups) problems.push(`duplicate accounts ${group}`);
+  for (const group of accounts.groups) problem('duplicateCustomers', `duplicate accounts ${group}`);
   const contacts = extras(state.contacts, (row) =>
     typeof row['Email'] === 'string' ? row['Email'].trim().toLowerCase() : null,
   );
   figures.duplicateContacts = contacts.count;
-  for (const group of contacts.groups) problems.push(`duplicate contacts ${group}`);
+  for (const group of contacts.groups) problem('duplicateCustomers', `duplicate contacts ${group}`);
 
   const jobs = tracedJobs(state.trace, state.processEndedAt);
   figures.dealJobs = jobs.length;
@@ -255,14 +307,16 @@ export function checkChaosRun(
   for (const overlap of overlaps) {
     const describe = (job: (typeof overlaps)[number]['first']) =>
       `job ${job.job} (pid ${job.pid}, ${new Date(job.startMs).toISOString()} → ${job.endMs === null ? '?' : new Date(job.endMs).toISOString()}${job.cutOff ? ', cut off' : ''})`;
-    problems.push(
+    problem(
+      'overlap',
       `deal ${overlap.deal.join(' / ')} processed by two jobs at once: ${describe(overlap.first)} and ${describe(overlap.second)}`,
     );
   }
   for (const row of state.deadLetters) {
     if (row.errorKind === 'permanent') continue;
     figures.deadLettersNotPermanent += 1;
-    problems.push(
+    problem(
+      'deadLetter',
       `dead letter ${row.id} (${row.jobName} ${row.jobKey}, ${row.attempts} attempts) for a ${row.errorKind} error: ${row.errorMessage}`,
     );
   }

@@ -18,6 +18,8 @@ export class ConnectorProcesses {
   readonly endedAt = new Map<number, number>();
   kills = 0;
   starts = 0;
+  /** How long each start took until the admin API answered (ms). */
+  readonly startMs: number[] = [];
   /** Children that exited on their own during the run, with their last output. */
   readonly crashes: { pid: number; code: number | null; output: string }[] = [];
   private current: TrackedProcess | null = null;
@@ -44,6 +46,7 @@ export class ConnectorProcesses {
     });
     this.current = child;
     this.starts += 1;
+    const began = Date.now();
     const pid = child.child.pid ?? -1;
     void child.exited.then(({ code }) => {
       this.endedAt.set(pid, Date.now());
@@ -65,6 +68,7 @@ export class ConnectorProcesses {
     );
     if (answered === 'exited')
       throw new Error(`cosell serve exited before it answered:\n${this.output(child)}`);
+    this.startMs.push(Date.now() - began);
   }
 
   /** SIGKILLs the running child (mid-job, whatever it is doing) and waits until it is gone. */

@@ -17,7 +17,7 @@ import { freePort, TEST_SECRET_KEY } from '../support/childProcess.ts';
 import { readDealTrace } from '../support/dealTraceOverlaps.ts';
 import { liveDealJobs } from '../support/liveDealJobs.ts';
 import { startTestSandbox, type TestSandbox, waitFor } from '../support/sandboxHarness.ts';
-import { type CheckFigures, checkChaosRun } from './chaosChecks.ts';
+import { type ChaosProblem, type CheckFigures, checkChaosRun, type Invariant } from './chaosChecks.ts';
 import { ChaosFaults, DEFAULT_FAULT_RATES, type FaultFigures } from './chaosFaults.ts';
 import { ChaosWorkload, seededRandom } from './chaosWorkload.ts';
 import { ConnectorProcesses } from './connectorProcesses.ts';
@@ -38,6 +38,8 @@ export interface ChaosOptions {
   quiesceTimeoutMs?: number;
   /** Bursts of 429 on Salesforce too, not only Partner Center (default true; each makes its jobs wait ≥ 60 s). */
   salesforceRateLimitBursts?: boolean;
+  /** Keep the run's directory (store, trace, config) for a look afterwards; its path is said. */
+  keepDir?: boolean;
   /** Progress lines (default: none). */
   say?: (line: string) => void;
 }
@@ -48,13 +50,15 @@ export interface ChaosFigures extends FaultFigures, CheckFigures {
   kills: number;
   connectorStarts: number;
   connectorCrashes: number;
+  /** Mean time from spawning `cosell serve` to its admin API answering. */
+  meanStartSeconds: number;
   chaosSeconds: number;
   quiesceSeconds: number | null;
 }
 
 export interface ChaosReport {
   figures: ChaosFigures;
-  problems: string[];
+  problems: ChaosProblem[];
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -110,7 +114,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     options.backend === 'postgres' ? { store: { kind: 'postgres', url: options.databaseUrl, schema } } : {};
 
   const sandbox: TestSandbox = await startTestSandbox({ configOverrides: storeOverride });
-  const problems: string[] = [];
+  const problems: ChaosProblem[] = [];
+  const problem = (invariant: Invariant, message: string) => problems.push({ invariant, message });
   let processes: ConnectorProcesses | null = null;
   try {
     // The sandbox installed the package, signed in and stored the sign-in; its own connector now makes way for
@@ -173,7 +178,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             if (target) await workload.editDeal(target);
           }
         } catch (error) {
-          problems.push(`the run could not ${action.kind} deal ${deal}: ${(error as Error).message}`);
+          problem('run', `the run could not ${action.kind} deal ${deal}: ${(error as Error).message}`);
         }
       }
     };
@@ -244,14 +249,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         });
         quiesceSeconds = (Date.now() - chaosEndedAt) / 1000;
       } catch (error) {
-        problems.push(
+        problem(
+          'connector',
           `the connector did not quiesce within ${quiesceTimeoutMs / 1000} s: ${(error as Error).message} (${await liveDealJobs(config)} deal jobs left)`,
         );
       }
       const exitCode = await connector.stop();
-      if (exitCode !== 0) problems.push(`cosell serve exited ${exitCode} on SIGTERM (expected 0)`);
+      if (exitCode !== 0) problem('connector', `cosell serve exited ${exitCode} on SIGTERM (expected 0)`);
       for (const crash of connector.crashes)
-        problems.push(
+        problem(
+          'connector',
           `cosell serve (pid ${crash.pid}) exited by itself with code ${crash.code}:\n${crash.output}`,
         );
       say('chaos: checking');
@@ -289,6 +296,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           kills: connector.kills,
           connectorStarts: connector.starts,
           connectorCrashes: connector.crashes.length,
+          meanStartSeconds:
+            connector.startMs.reduce((sum, ms) => sum + ms, 0) / Math.max(1, connector.startMs.length) / 1000,
           chaosSeconds: (chaosEndedAt - startedAt) / 1000,
           quiesceSeconds,
         },
@@ -300,8 +309,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   } finally {
     if (processes?.isRunning()) await processes.kill();
     await sandbox.emulators.close();
-    rmSync(sandbox.dir, { recursive: true, force: true });
-    if (options.backend === 'postgres' && options.databaseUrl) await dropSchemas(options.databaseUrl, schema);
+    if (options.keepDir) say(`chaos: kept ${sandbox.dir} (Postgres schema ${schema})`);
+    else {
+      rmSync(sandbox.dir, { recursive: true, force: true });
+      if (options.backend === 'postgres' && options.databaseUrl)
+        await dropSchemas(options.databaseUrl, schema);
+    }
   }
 }
 
@@ -312,7 +325,7 @@ export function formatChaosFigures(figures: ChaosFigures): string[] {
     `backend ${f.backend}, seed ${f.seed}: ${f.deals} deals, ${f.edits} edits, ${f.chaosSeconds.toFixed(1)} s of chaos`,
     `faults: Salesforce ${f.salesforceFaults} of ${f.salesforceRequests} API calls, Partner Center ${f.partnerCenterFaults} of ${f.partnerCenterRequests}; ${f.rateLimitBursts} bursts of 429, ${f.sessionExpiries} session expiries`,
     `webhook deliveries: ${f.deliveriesDropped} dropped, ${f.deliveriesDuplicated} duplicated, ${f.deliveriesReordered} reordered`,
-    `connector: ${f.kills} SIGKILLs, ${f.connectorStarts} starts, ${f.connectorCrashes} crashes by itself; ${f.dealJobs} deal jobs traced, ${f.jobsCutOff} cut off by a kill`,
+    `connector: ${f.kills} SIGKILLs, ${f.connectorStarts} starts, ${f.connectorCrashes} crashes by itself, ${f.meanStartSeconds.toFixed(1)} s per start; ${f.dealJobs} deal jobs traced, ${f.jobsCutOff} cut off by a kill`,
     `converged ${f.converged}/${f.deals}; duplicates: ${f.duplicateOpportunities} opportunities, ${f.duplicateReferrals} referrals, ${f.duplicateAccounts} accounts, ${f.duplicateContacts} contacts`,
     `lost updates ${f.lostUpdates} (conflicts audited ${f.conflictsAudited}); deals processed by two jobs at once ${f.overlappingJobs}; dead letters ${f.deadLetters} (${f.deadLettersNotPermanent} not permanent); writes without audit ${f.writesWithoutAudit}`,
     `time to quiesce ${f.quiesceSeconds === null ? 'did not quiesce' : `${f.quiesceSeconds.toFixed(1)} s`}`,
