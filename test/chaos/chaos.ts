@@ -7,6 +7,7 @@
  * phase length; default 100 ms per deal, at least 15 s), CHAOS_BACKENDS (sqlite,postgres), CHAOS_KEEP=1 (keep the
  * run's directory and Postgres schema to look into), DATABASE_URL.
  */
+import { describeMachine, machineInfo } from '../../bench/machineInfo.ts';
 import { testDatabaseUrl } from '../support/testStores.ts';
 import { formatChaosFigures, runChaos } from './runChaos.ts';
 
@@ -46,7 +47,7 @@ async function main(): Promise<number> {
       keepDir: process.env['CHAOS_KEEP'] === '1',
       say: (line) => console.log(line),
     });
-    console.log(`\n== chaos on ${backend}`);
+    console.log(`\n== chaos on ${backend} (${describeMachine(machineInfo())})`);
     for (const line of formatChaosFigures(report.figures)) console.log(line);
     if (report.problems.length) {
       failed = true;

@@ -80,13 +80,18 @@ function schedule(options: ChaosOptions, chaosMs: number, random: () => number):
   return actions.sort((a, b) => a.at - b.at);
 }
 
-/** Starts a connector child; one that dies while starting (an upstream fault) is counted as a crash and retried. */
-async function startWithRetries(connector: ConnectorProcesses, attempts = 5): Promise<void> {
-  for (let attempt = 1; ; attempt += 1) {
+/**
+ * Starts a connector child; one that dies while starting (an upstream fault at startup) is counted as a crash
+ * and started again, for up to two minutes.
+ */
+async function startWithRetries(connector: ConnectorProcesses): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
     try {
       return await connector.start();
     } catch (error) {
-      if (attempt >= attempts) throw error;
+      if (Date.now() > deadline) throw error;
+      await pause(500);
     }
   }
 }
@@ -199,7 +204,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         await (tick % 2 === 0 ? faults.rateLimitBurst() : faults.expireSessions());
       }
     };
-    const background = Promise.all([killer(), faulter()]);
+    const background = Promise.all([killer(), faulter()]).catch((error: unknown) => {
+      problem('run', `the kill and fault loops stopped: ${(error as Error).message}`);
+    });
     await Promise.all([actor(), actor(), actor(), actor()]);
     const remainingMs = startedAt + chaosMs - Date.now();
     if (remainingMs > 0) await pause(remainingMs);
@@ -256,10 +263,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
       const exitCode = await connector.stop();
       if (exitCode !== 0) problem('connector', `cosell serve exited ${exitCode} on SIGTERM (expected 0)`);
-      for (const crash of connector.crashes)
+      // One problem per distinct reason a child exited by itself.
+      const crashes = new Map<string, number[]>();
+      for (const crash of connector.crashes) {
+        const reason = `code ${crash.code}: ${crash.output.trim()}`;
+        crashes.set(reason, [...(crashes.get(reason) ?? []), crash.pid]);
+      }
+      for (const [reason, pids] of crashes)
         problem(
           'connector',
-          `cosell serve (pid ${crash.pid}) exited by itself with code ${crash.code}:\n${crash.output}`,
+          `cosell serve exited by itself ${pids.length}× (pids ${pids.join(', ')}), ${reason}`,
         );
       say('chaos: checking');
 
