@@ -3,12 +3,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FaultInjector, NO_FAULTS_HEADER } from './faultInjector.ts';
 
 /** A tiny app whose POST /api/items is a write the tests can count. */
-async function appWith(random?: () => number): Promise<{ app: FastifyInstance; writes: string[] }> {
+async function appWith(
+  random?: () => number,
+  nowMs?: () => number,
+): Promise<{ app: FastifyInstance; writes: string[] }> {
   const app = Fastify({ logger: false });
   const writes: string[] = [];
   new FaultInjector({
     errorBody: (status) => ({ error: `injected ${status}` }),
     ...(random ? { random } : {}),
+    ...(nowMs ? { nowMs } : {}),
   }).install(app);
   app.post('/api/items', async (request) => {
     writes.push(String((request.body as { name?: string }).name));
@@ -81,5 +85,22 @@ describe('FaultInjector', () => {
     await app.inject({ method: 'POST', url: '/__emulator/faults', payload: { status: 429, count: 1 } });
     expect((await post(app, 'x')).statusCode).toBe(429);
     expect((await post(app, 'y')).statusCode).toBe(200);
+  });
+
+  it('a rule with durationMs ends after that time, whatever the count of requests', async () => {
+    let nowMs = 1_000;
+    const made = await appWith(undefined, () => nowMs);
+    app = made.app;
+    await app.inject({
+      method: 'POST',
+      url: '/__emulator/faults',
+      payload: { status: 429, durationMs: 1_500 },
+    });
+    expect((await post(app, 'during')).statusCode).toBe(429);
+    nowMs += 1_499;
+    expect((await post(app, 'still')).statusCode).toBe(429);
+    nowMs += 1;
+    expect((await post(app, 'after')).statusCode).toBe(200);
+    expect(made.writes).toEqual(['after']);
   });
 });

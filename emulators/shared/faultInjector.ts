@@ -30,6 +30,8 @@ export const faultRuleSchema = z.object({
   latencyMs: z.number().int().min(0).max(600_000).optional(),
   /** How many requests the rule applies to; omitted = until cleared. */
   count: z.number().int().min(1).optional(),
+  /** The rule ends this long after it was added (a burst that lasts a while, however few requests come). */
+  durationMs: z.number().int().min(1).max(3_600_000).optional(),
   /** Share of matching requests the rule strikes (0 < p ≤ 1); omitted = every one. A miss falls through to later rules. */
   probability: z.number().gt(0).max(1).optional(),
   /** `request`: strike before the request is handled; `response`: handle it, then lose or replace the answer. */
@@ -46,6 +48,8 @@ export type FaultRuleInput = z.input<typeof faultRuleSchema>;
 export type FaultRule = z.output<typeof faultRuleSchema> & {
   id: string;
   remaining: number | null;
+  /** When the rule ends (epoch ms), from `durationMs`; null = never. */
+  endsAtMs: number | null;
   /** How many requests this rule has struck so far. */
   applied: number;
 };
@@ -55,6 +59,8 @@ export interface FaultInjectorOptions {
   errorBody: (status: number) => unknown;
   /** Draws in [0, 1) for probabilistic rules (default Math.random). */
   random?: () => number;
+  /** The time in ms, for `durationMs` (default Date.now). */
+  nowMs?: () => number;
 }
 
 const HTML_CONTENT_TYPE = 'text/html; charset=utf-8';
@@ -70,16 +76,24 @@ export class FaultInjector {
   /** Rules that struck a request in the response phase, applied when its answer is sent. */
   private readonly pendingResponses = new WeakMap<FastifyRequest, FaultRule>();
   private readonly random: () => number;
+  private readonly nowMs: () => number;
   /** Totals over every rule ever added (clearing the rules keeps them). */
   private readonly totals = { requests: 0, struck: 0 };
 
   constructor(private readonly options: FaultInjectorOptions) {
     this.random = options.random ?? Math.random;
+    this.nowMs = options.nowMs ?? Date.now;
   }
 
   add(input: FaultRuleInput): FaultRule {
     const parsed = faultRuleSchema.parse(input);
-    const rule: FaultRule = { ...parsed, id: randomUUID(), remaining: parsed.count ?? null, applied: 0 };
+    const rule: FaultRule = {
+      ...parsed,
+      id: randomUUID(),
+      remaining: parsed.count ?? null,
+      endsAtMs: parsed.durationMs === undefined ? null : this.nowMs() + parsed.durationMs,
+      applied: 0,
+    };
     this.rules.push(rule);
     return rule;
   }
@@ -99,6 +113,8 @@ export class FaultInjector {
   /** Finds and consumes the first rule matching this method and path (probabilistic rules must win their draw). */
   take(method: string, path: string): FaultRule | null {
     this.totals.requests += 1;
+    const nowMs = this.nowMs();
+    this.rules = this.rules.filter((rule) => rule.endsAtMs === null || rule.endsAtMs > nowMs);
     const index = this.rules.findIndex(
       (rule) =>
         (rule.match.method === undefined || rule.match.method.toUpperCase() === method.toUpperCase()) &&

@@ -89,10 +89,11 @@ export class ChaosFaults {
       emulator === this.salesforce
         ? [{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'ConcurrentPerOrgLongTxn Limit exceeded.' }]
         : undefined;
+    // A burst lasts 1.5 s of wall time however many requests come: a count would wait for a killed connector.
     await ChaosFaults.add(emulator, {
       status: 429,
       retryAfterSeconds: 1,
-      count: 12,
+      durationMs: 1_500,
       ...(body ? { body } : {}),
     });
   }
