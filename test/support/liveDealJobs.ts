@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { CosellConfig } from '../../src/config/configSchema.ts';
-import { JOB } from '../../src/sync/jobNames.ts';
+import { JOB } from '../../src/sync/dealJobs.ts';
 
 const DEAL_JOB_NAMES = [JOB.dealSync, JOB.relatedReferral];
 
