@@ -84,6 +84,18 @@ describe('access tokens', () => {
     expect(expired.status).toBe(401);
     expect(String((expired.json['error'] as JsonObject)['message'])).toMatch(/expired/);
   });
+
+  it('expires every token issued so far on /__emulator/access-tokens/expire; a new one works', async () => {
+    const headers = { authorization: `Bearer ${await tokenFor({})}` };
+    expect((await client.call('GET', REFERRALS, undefined, headers)).status).toBe(200);
+    const expired = await client.control('POST', '/__emulator/access-tokens/expire');
+    expect(Number(expired.json['expired'])).toBeGreaterThan(0);
+    const refused = await client.call('GET', REFERRALS, undefined, headers);
+    expect(refused.status).toBe(401);
+    expect(String((refused.json['error'] as JsonObject)['message'])).toMatch(/expired/);
+    const fresh = { authorization: `Bearer ${await tokenFor({})}` };
+    expect((await client.call('GET', REFERRALS, undefined, fresh)).status).toBe(200);
+  });
 });
 
 describe('HTTP fault injection', () => {

@@ -9,12 +9,14 @@ import { sendPcError } from './pcError.ts';
 import { isJsonObject, type JsonObject } from './referralRules.ts';
 import type { ReferralService, WriteOutcome } from './referralService.ts';
 import { deepMerge } from './referralTemplate.ts';
+import type { TokenIssuer } from './tokenIssuer.ts';
 import { deliveryFaultSchema, type WebhookDispatcher } from './webhookDispatcher.ts';
 
 export interface ControlDeps {
   state: EmulatorStateData;
   referrals: ReferralService;
   identity: IdentityProvider;
+  issuer: TokenIssuer;
   dispatcher: WebhookDispatcher;
   clock: EmulatorClock;
   ids: IdGenerator;
@@ -133,6 +135,9 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
     if (!outcome.ok) return sendPcError(reply, 404, 'itemNotFound', outcome.message);
     return { approved: true };
   });
+
+  // Every access token issued so far stops working (an expired session); refresh tokens keep working.
+  app.post('/__emulator/access-tokens/expire', async () => ({ expired: deps.issuer.expireIssued() }));
 
   app.post('/__emulator/refresh-tokens/revoke', async (request, reply) => {
     const parsed = z.object({ username: z.string().optional() }).safeParse(request.body ?? {});

@@ -241,6 +241,7 @@ export async function startPartnerCenterEmulator(
     state,
     referrals,
     identity,
+    issuer,
     dispatcher,
     clock,
     ids,

@@ -271,6 +271,24 @@ describe('delivery faults', () => {
     ]);
   });
 
+  it('drops, duplicates and reorders shares of events by ratio, and counts each', async () => {
+    await register();
+    await client.control('POST', '/__emulator/delivery-faults', { dropRatio: 1 });
+    await createReferral('lost');
+    await client.control('POST', '/__emulator/delivery-faults', { dropRatio: 0, reorderRatio: 1 });
+    const overtaken = await createReferral('overtaken');
+    await client.control('POST', '/__emulator/delivery-faults', { reorderRatio: 0, duplicateRatio: 1 });
+    const later = await createReferral('later');
+    const received = await receivedCount(3);
+    expect(received.map((webhook) => String(webhook.json['ResourceUri']).split('/').pop())).toEqual([
+      later,
+      later,
+      overtaken,
+    ]);
+    const faults = await client.control('GET', '/__emulator/delivery-faults');
+    expect(faults.json['totals']).toEqual({ dropped: 1, duplicated: 1, reordered: 1 });
+  });
+
   it('fails the next attempts with an injected status, then retries', async () => {
     await register();
     await client.control('POST', '/__emulator/delivery-faults', { status: 503, count: 2 });

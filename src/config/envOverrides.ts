@@ -14,6 +14,8 @@ export const NON_CONFIG_ENV = new Set([
   'COSELL_SECRET_KEY_PREVIOUS',
   'COSELL_CONFIG',
   'COSELL_DEBUG',
+  /** Deal trace file for the chaos tests (src/sync/dealTrace.ts). */
+  'COSELL_DEAL_TRACE',
 ]);
 
 export type LeafKind = 'string' | 'number' | 'boolean' | 'array' | 'enum';
