@@ -8,7 +8,7 @@ import {
 } from '../../app.ts';
 import { checkConfig } from '../../config/loadConfig.ts';
 import type { Mapping } from '../../domain/mapping/mappingSchema.ts';
-import { WEBHOOK_PATH } from '../../http/routes/postPartnerCenterWebhook.ts';
+import { assessWebhookRegistration } from '../../partner-center/webhookRegistrationPlan.ts';
 import { checkPrerequisites } from '../../salesforce/checkPrerequisites.ts';
 import { openSalesforceConnection } from '../../salesforce/salesforceConnection.ts';
 import { createLogger } from '../../shared/logger.ts';
@@ -18,6 +18,7 @@ import { salesforceFieldNamesFrom } from '../../sync/salesforceFieldNamesFrom.ts
 import type { CliIo } from '../cliIo.ts';
 import { type CommonOptions, withCommonOptions } from '../commonOptions.ts';
 import { EXIT } from '../exitCodes.ts';
+import { expectedWebhookUrl } from './webhooks.ts';
 
 export interface DoctorCheck {
   check: string;
@@ -106,28 +107,8 @@ export async function runDoctor(io: CliIo, options: CommonOptions): Promise<Doct
         fix: null,
       });
       const registration = await partnerCenter.webhooks.show();
-      const expected = config.server.publicUrl
-        ? `${config.server.publicUrl.replace(/\/+$/, '')}${WEBHOOK_PATH}`
-        : null;
-      add(
-        registration && (!expected || registration.webhookUrl === expected)
-          ? {
-              check: 'Webhook registration',
-              ok: true,
-              severity: 'warning',
-              detail: `${registration.webhookUrl}`,
-              fix: null,
-            }
-          : {
-              check: 'Webhook registration',
-              ok: false,
-              severity: 'warning',
-              detail: registration
-                ? `registered for ${registration.webhookUrl}, not ${expected}`
-                : 'none registered (changes arrive only through the periodic reconcile)',
-              fix: 'run `cosell webhooks register --overwrite`',
-            },
-      );
+      const assessment = assessWebhookRegistration(registration, expectedWebhookUrl(config));
+      add({ check: 'Webhook registration', severity: 'warning', ...assessment });
     } catch (error) {
       failed('Partner Center sign-in', error, 'run `cosell connect partner-center` as a Referrals admin');
     } finally {
