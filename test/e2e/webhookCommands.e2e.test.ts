@@ -29,8 +29,12 @@ function environment(): NodeJS.ProcessEnv {
 
 /** Runs one cosell command in-process on the sandbox's config, as this environment (publicUrl = the sandbox). */
 async function cosell(...args: string[]) {
+  return cosellWith({}, ...args);
+}
+
+async function cosellWith(env: NodeJS.ProcessEnv, ...args: string[]) {
   const { io, out, err } = memoryIo(sandbox.dir);
-  io.env = environment();
+  io.env = { ...environment(), ...env };
   const code = await main(['node', 'cosell', ...args, '--config', join(sandbox.dir, 'cosell.yaml')], io);
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
@@ -59,7 +63,7 @@ describe('webhook registration over the tenant’s one registration', () => {
       WebhookEvents: [...CONNECTOR_WEBHOOK_EVENTS, 'invoice-ready'],
     });
     const shown = await cosell('webhooks', 'show');
-    expect(shown.code).toBe(1);
+    expect(shown.code).toBe(0);
     expect(shown.out).toContain(
       `notifications go to https://prod-flow.example/trigger, not to this environment (${receiverUrl})`,
     );
@@ -114,5 +118,37 @@ describe('webhook registration over the tenant’s one registration', () => {
       url: string;
     }[];
     expect(JSON.stringify(deliveries)).not.toContain(downUrl);
+  });
+
+  it('names the setting to fix when the tenant id, the client id or the authority URL is wrong', async () => {
+    const wrongTenant = await cosellWith(
+      { COSELL_PARTNER_CENTER_TENANT_ID: '0c1d2e3f-0000-4000-8000-000000000000' },
+      'webhooks',
+      'show',
+    );
+    expect(wrongTenant.code).toBe(1);
+    expect(wrongTenant.err).toContain(
+      'partnerCenter.tenantId 0c1d2e3f-0000-4000-8000-000000000000 is not a tenant the Microsoft sign-in service knows',
+    );
+    expect(wrongTenant.err).not.toContain('could not be reached');
+
+    const wrongClient = await cosellWith(
+      { COSELL_PARTNER_CENTER_CLIENT_ID: '5a6b7c8d-0000-4000-8000-000000000000' },
+      'webhooks',
+      'show',
+    );
+    expect(wrongClient.code).toBe(1);
+    expect(wrongClient.err).toContain('but partnerCenter.clientId is 5a6b7c8d-0000-4000-8000-000000000000');
+
+    const unreachable = await cosellWith(
+      { COSELL_PARTNER_CENTER_AUTHORITY_URL: `https://127.0.0.1:${await freePort()}` },
+      'webhooks',
+      'show',
+    );
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.err).toMatch(
+      /partnerCenter\.authorityUrl \(https:\/\/127\.0\.0\.1:\d+\) cannot be reached \(ECONNREFUSED\)/,
+    );
+    expect(unreachable.err).not.toContain('cosell connect');
   });
 });

@@ -34,6 +34,8 @@ const OUTCOME_ICON: Record<AuditOutcome, string> = {
 export function formatAuditEntry(entry: AuditEntry): string {
   const icon = OUTCOME_ICON[entry.outcome];
   const ids = [
+    // The id `cosell retry`, `unlink` and `audit --link` take.
+    entry.linkId && `link ${entry.linkId}`,
     entry.opportunityId && `opp ${entry.opportunityId}`,
     entry.referralId && `ref ${entry.referralId}`,
   ]

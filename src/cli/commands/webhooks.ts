@@ -109,7 +109,6 @@ export function registerWebhookCommands(program: Command, io: CliIo): void {
         io.out(`${assessment.ok ? '✔' : '⚠'} ${assessment.detail}`);
         if (assessment.fix) io.out(`  → ${assessment.fix}`);
       }
-      if (!assessment.ok) io.setExitCode(EXIT.failure);
     });
   });
 
