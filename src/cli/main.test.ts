@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,5 +39,29 @@ describe('cosell main', () => {
     expect(err.join('\n')).toBe(
       `configuration: 1 problem\n  ✖ cosell.yaml: config file not found: ${join(dir, 'cosell.yaml')}\n      → run the command in the folder that holds cosell.yaml, pass --config FILE, or run \`cosell init\` to write one`,
     );
+  });
+
+  it('exits 1 naming where link ids are listed when retry, unlink or audit --link get an unknown id', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cosell-main-'));
+    writeFileSync(
+      join(dir, 'cosell.yaml'),
+      [
+        'store: { kind: sqlite, path: ./cosell.db }',
+        'partnerCenter: { tenantId: t, clientId: c }',
+        'salesforce: { auth: { flow: clientCredentials, clientId: id, clientSecret: s } }',
+        '',
+      ].join('\n'),
+    );
+    for (const args of [
+      ['retry', 'no-such-link'],
+      ['unlink', 'no-such-link'],
+      ['audit', '--link', 'no-such-link'],
+    ]) {
+      const { io, err } = memoryIo(dir);
+      expect(await main(['node', 'cosell', ...args], io)).toBe(1);
+      expect(err.join('\n')).toContain(
+        'No link no-such-link in connection default; the link ids are in `cosell audit`',
+      );
+    }
   });
 });
