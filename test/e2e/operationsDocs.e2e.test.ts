@@ -6,7 +6,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { COSELL_BIN, childEnv, REPO_ROOT, spawnTracked, TEST_SECRET_KEY } from '../support/childProcess.ts';
+import {
+  childEnv,
+  REPO_ROOT,
+  spawnEmulateWritingConfig,
+  spawnTracked,
+  TEST_SECRET_KEY,
+} from '../support/childProcess.ts';
 
 const DOC = readFileSync(join(REPO_ROOT, 'docs/operations.md'), 'utf8');
 
@@ -21,22 +27,7 @@ describe('docs/operations.md systemd unit', () => {
     expect(environmentNames).toEqual(['COSELL_SECRET_KEY', 'COSELL_SERVER_ADMIN_TOKEN']);
 
     const file = join(dir, 'cosell.yaml');
-    const emulate = spawnTracked(
-      process.execPath,
-      [
-        COSELL_BIN,
-        'emulate',
-        '--pc-port',
-        '0',
-        '--sf-port',
-        '0',
-        '--identity-port',
-        '0',
-        '--write-config',
-        file,
-      ],
-      { env: childEnv() },
-    );
+    const emulate = spawnEmulateWritingConfig(file);
     try {
       await emulate.waitForLine(/^\{/, 30_000);
       // The unit's paths, mapped onto this checkout and the emulators' config.

@@ -120,3 +120,26 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/** `cosell emulate` on free ports, writing a config for the real commands to `configFile`. */
+export function spawnEmulateWritingConfig(
+  configFile: string,
+  env: NodeJS.ProcessEnv = childEnv(),
+): TrackedProcess {
+  return spawnTracked(
+    process.execPath,
+    [
+      COSELL_BIN,
+      'emulate',
+      '--pc-port',
+      '0',
+      '--sf-port',
+      '0',
+      '--identity-port',
+      '0',
+      '--write-config',
+      configFile,
+    ],
+    { env },
+  );
+}
