@@ -82,7 +82,7 @@ export async function withPartnerCenter<T>(
     } catch (error) {
       throw await explainSignInFailure(error, context.config, vault, partnerCenter);
     } finally {
-      await partnerCenter.auth.close();
+      await partnerCenter.close();
     }
   });
 }

@@ -27,7 +27,7 @@ describe('docs/operations.md systemd unit', () => {
     expect(environmentNames).toEqual(['COSELL_SECRET_KEY', 'COSELL_SERVER_ADMIN_TOKEN']);
 
     const file = join(dir, 'cosell.yaml');
-    const emulate = spawnEmulateWritingConfig(file);
+    const emulate = spawnEmulateWritingConfig(file, childEnv());
     try {
       await emulate.waitForLine(/^\{/, 30_000);
       // The unit's paths, mapped onto this checkout and the emulators' config.

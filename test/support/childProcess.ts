@@ -121,11 +121,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** `cosell emulate` on free ports, writing a config for the real commands to `configFile`. */
-export function spawnEmulateWritingConfig(
-  configFile: string,
-  env: NodeJS.ProcessEnv = childEnv(),
-): TrackedProcess {
+/** Starts `cosell emulate` on free ports, writing a connector config for it to `configFile`. */
+export function spawnEmulateWritingConfig(configFile: string, env: NodeJS.ProcessEnv): TrackedProcess {
   return spawnTracked(
     process.execPath,
     [

@@ -18,6 +18,7 @@ import { salesforceFieldNamesFrom } from '../../sync/salesforceFieldNamesFrom.ts
 import type { CliIo } from '../cliIo.ts';
 import { type CommonOptions, withCommonOptions } from '../commonOptions.ts';
 import { EXIT } from '../exitCodes.ts';
+import { partnerCenterChecks } from './partnerCenterChecks.ts';
 import { expectedWebhookUrl } from './webhooks.ts';
 
 export interface DoctorCheck {
@@ -96,23 +97,18 @@ export async function runDoctor(io: CliIo, options: CommonOptions): Promise<Doct
   if (store) {
     const partnerCenter = openPartnerCenter(config, openVault(store, io.env), logger);
     try {
-      const user = await partnerCenter.auth.signedInUser();
-      if (!user) throw new Error('nobody is signed in');
-      for await (const _referral of partnerCenter.referrals.list({ top: 1 })) break;
-      add({
-        check: 'Partner Center sign-in',
-        ok: true,
-        severity: 'error',
-        detail: `${user.username}; Referrals API answers`,
-        fix: null,
-      });
-      const registration = await partnerCenter.webhooks.show();
-      const assessment = assessWebhookRegistration(registration, expectedWebhookUrl(config));
-      add({ check: 'Webhook registration', severity: 'warning', ...assessment });
+      const signIn = await partnerCenterChecks(config, partnerCenter, new Date());
+      for (const check of signIn.checks) add(check);
+      // Not usable: the Webhooks API does not accept the sign-in, and the check above says why.
+      if (signIn.webhooksUsable) {
+        const registration = await partnerCenter.webhooks.show();
+        const assessment = assessWebhookRegistration(registration, expectedWebhookUrl(config));
+        add({ check: 'Webhook registration', severity: 'warning', ...assessment });
+      }
     } catch (error) {
       failed('Partner Center sign-in', error, 'run `cosell connect partner-center` as a Referrals admin');
     } finally {
-      await partnerCenter.auth.close();
+      await partnerCenter.close();
     }
     try {
       const conn = await openSalesforceConnection({
