@@ -99,6 +99,10 @@ function safeDetail(text: string): string {
     .slice(0, 300);
 }
 
+/** Said instead of the error text when Salesforce's answer carried none. */
+const EMPTY_BODY_EXPLANATION =
+  'the answer had no error message; an empty error body usually comes from a proxy, a firewall or a wrong instance URL between this machine and Salesforce, not from Salesforce itself: check salesforce.loginUrl and any proxy';
+
 function looksLikeHtml(text: string): boolean {
   return /^\s*</.test(text) && /<(html|body|head|!doctype)/i.test(text);
 }
@@ -142,14 +146,14 @@ export function classifySalesforceError(error: unknown, context: SalesforceError
   if (rawMessage.includes('HTTP response contains html content') || looksLikeHtml(rawMessage)) {
     return init(
       'transient',
-      `${op} failed: Salesforce answered with an HTML page instead of API data${code ? ` (${code})` : ''}. This is usually a maintenance page, a proxy, or a wrong instance/login URL; it will be retried. If it persists, check the Salesforce login URL in cosell.yaml.`,
+      `${op} failed: Salesforce answered with an HTML page instead of API data${code ? ` (${code})` : ''}. This is usually a maintenance page, a proxy, or a wrong instance/login URL, and often passes. If it persists, check salesforce.loginUrl in cosell.yaml.`,
     );
   }
   if (rawMessage.startsWith('Polling time out')) {
     return init('transient', `${op} did not finish in time in Salesforce; it will be checked again.`);
   }
   const kind = code ? kindOfSalesforceCode(code) : e.name === 'FetchError' ? 'transient' : 'permanent';
-  const text = safeDetail(detail);
+  const text = detail.trim() === '' ? EMPTY_BODY_EXPLANATION : safeDetail(detail);
   switch (kind) {
     case 'auth':
       return init(
@@ -164,15 +168,15 @@ export function classifySalesforceError(error: unknown, context: SalesforceError
       return init(
         'rate_limited',
         concurrent
-          ? `${op} failed: too many long-running Salesforce requests at once (${text}). Retrying in ${retryAfterSeconds} s.`
-          : `${op} failed: the Salesforce org has used up its daily API request limit (${text}). Retrying in ${retryAfterSeconds / 60} min; raise the org's API limit or lower the poll frequency if this keeps happening.`,
+          ? `${op} failed: too many long-running Salesforce requests at once (${text}). Wait ${retryAfterSeconds} s before trying again.`
+          : `${op} failed: the Salesforce org has used up its daily API request limit (${text}). Wait ${retryAfterSeconds / 60} min before trying again; raise the org's API limit or lower the poll frequency if this keeps happening.`,
         { retryAfterSeconds },
       );
     }
     case 'transient':
       return init(
         'transient',
-        `${op} failed for now (${code || 'network error'}: ${text}); it will be retried.`,
+        `${op} failed for now (${code || 'network error'}: ${text}); this is usually temporary.`,
       );
     case 'conflict':
       return init(

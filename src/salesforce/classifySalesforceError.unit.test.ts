@@ -61,6 +61,13 @@ describe('classifySalesforceError', () => {
     expect(error.message).not.toContain('salesforce install');
   });
 
+  it('explains an error answer with an empty body instead of printing an empty detail', () => {
+    const error = classifySalesforceError(apiError('ERROR_HTTP_400', ''), context);
+    expect(error.message).toContain('(ERROR_HTTP_400: the answer had no error message');
+    expect(error.message).toContain('proxy');
+    expect(error.message).not.toMatch(/: \)/);
+  });
+
   it('gives the daily limit a retry delay', () => {
     const error = classifySalesforceError(
       apiError('REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.'),

@@ -187,7 +187,8 @@ describe('SalesforceClient against the emulator', () => {
     await inject({ status: 503 });
     const unavailable = await rejectionOf(update());
     expect(unavailable.kind).toBe('transient');
-    expect(unavailable.message).toContain('will be retried');
+    expect(unavailable.message).toContain('usually temporary');
+    expect(unavailable.message).not.toContain('will be retried');
 
     await inject({ status: 502, html: true });
     const html = await rejectionOf(update());

@@ -11,9 +11,9 @@ import { JOB } from '../../src/sync/dealJobs.ts';
 const DEAL_JOB_NAMES = [JOB.dealSync, JOB.relatedReferral];
 
 export async function liveDealJobs(config: CosellConfig): Promise<number> {
-  const kind = config.queue.kind ?? (config.store.kind === 'postgres' ? 'pg-boss' : 'embedded');
-  if (kind === 'embedded') {
-    const db = new Database(config.store.path, { readonly: true, fileMustExist: true });
+  const store = config.store;
+  if (store.kind === 'sqlite') {
+    const db = new Database(store.path, { readonly: true, fileMustExist: true });
     try {
       db.pragma('busy_timeout = 5000');
       const row = db
@@ -26,8 +26,8 @@ export async function liveDealJobs(config: CosellConfig): Promise<number> {
       db.close();
     }
   }
-  const schema = config.store.schema ? `${config.store.schema}_queue` : 'pgboss';
-  const client = new pg.Client({ connectionString: config.store.url });
+  const schema = store.schema ? `${store.schema}_queue` : 'pgboss';
+  const client = new pg.Client({ connectionString: store.url });
   await client.connect();
   try {
     const result = await client.query<{ live: string }>(

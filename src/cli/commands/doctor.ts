@@ -8,7 +8,7 @@ import {
 } from '../../app.ts';
 import { checkConfig } from '../../config/loadConfig.ts';
 import type { Mapping } from '../../domain/mapping/mappingSchema.ts';
-import { WEBHOOK_PATH } from '../../http/routes/postPartnerCenterWebhook.ts';
+import { assessWebhookRegistration } from '../../partner-center/webhookRegistrationPlan.ts';
 import { checkPrerequisites } from '../../salesforce/checkPrerequisites.ts';
 import { openSalesforceConnection } from '../../salesforce/salesforceConnection.ts';
 import { createLogger } from '../../shared/logger.ts';
@@ -19,6 +19,7 @@ import type { CliIo } from '../cliIo.ts';
 import { type CommonOptions, withCommonOptions } from '../commonOptions.ts';
 import { EXIT } from '../exitCodes.ts';
 import { partnerCenterChecks } from './partnerCenterChecks.ts';
+import { expectedWebhookUrl } from './webhooks.ts';
 
 export interface DoctorCheck {
   check: string;
@@ -98,31 +99,12 @@ export async function runDoctor(io: CliIo, options: CommonOptions): Promise<Doct
     try {
       const signIn = await partnerCenterChecks(config, partnerCenter, new Date());
       for (const check of signIn.checks) add(check);
-      const registration = signIn.webhooksUsable ? await partnerCenter.webhooks.show() : undefined;
-      const expected = config.server.publicUrl
-        ? `${config.server.publicUrl.replace(/\/+$/, '')}${WEBHOOK_PATH}`
-        : null;
-      // undefined: the Webhooks API does not accept the sign-in, and the check above says why.
-      if (registration !== undefined)
-        add(
-          registration && (!expected || registration.webhookUrl === expected)
-            ? {
-                check: 'Webhook registration',
-                ok: true,
-                severity: 'warning',
-                detail: `${registration.webhookUrl}`,
-                fix: null,
-              }
-            : {
-                check: 'Webhook registration',
-                ok: false,
-                severity: 'warning',
-                detail: registration
-                  ? `registered for ${registration.webhookUrl}, not ${expected}`
-                  : 'none registered (changes arrive only through the periodic reconcile)',
-                fix: 'run `cosell webhooks register --overwrite`',
-              },
-        );
+      // Not usable: the Webhooks API does not accept the sign-in, and the check above says why.
+      if (signIn.webhooksUsable) {
+        const registration = await partnerCenter.webhooks.show();
+        const assessment = assessWebhookRegistration(registration, expectedWebhookUrl(config));
+        add({ check: 'Webhook registration', severity: 'warning', ...assessment });
+      }
     } catch (error) {
       failed('Partner Center sign-in', error, 'run `cosell connect partner-center` as a Referrals admin');
     } finally {

@@ -28,7 +28,9 @@ export function registerSalesforceCommands(program: Command, io: CliIo): void {
         conn,
         checkOnly: options.checkOnly === true,
         taxonomy: connector.mapping.taxonomy,
-        ...(config.salesforce.auth.username ? { integrationUsername: config.salesforce.auth.username } : {}),
+        ...('username' in config.salesforce.auth
+          ? { integrationUsername: config.salesforce.auth.username }
+          : {}),
         onProgress: (progress) => {
           if (!options.json) io.err(formatInstallProgress(progress));
         },

@@ -23,7 +23,7 @@ const entry: AuditEntry = {
 describe('formatAuditEntry', () => {
   it('prints time, outcome icon, trigger, message, ids and each change on its own line', () => {
     expect(formatAuditEntry(entry).split('\n')).toEqual([
-      '2026-11-25 10:11:12 ✔ [webhook] Updated opportunity 006A.  (opp 006A · ref ref-1)',
+      '2026-11-25 10:11:12 ✔ [webhook] Updated opportunity 006A.  (link 7 · opp 006A · ref ref-1)',
       '      → Salesforce     amount: ∅ → 5000',
       '      → Partner Center contacts: [] → [{"email":"a@b.c"}]',
     ]);
