@@ -1,10 +1,8 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { loadConfig } from '../../config/loadConfig.ts';
 import { defaultMapping } from '../../domain/mapping/defaultMapping.ts';
-import { parseMappingFile } from '../../domain/mapping/parseMappingFile.ts';
 import { createSelfSignedCertificate } from '../../shared/selfSignedCertificate.ts';
 import type { CliIo } from '../cliIo.ts';
 import { type CommonOptions, withCommonOptions } from '../commonOptions.ts';
@@ -48,10 +46,6 @@ interface InitOptions extends CommonOptions {
   mapping?: boolean;
   jwtKey?: boolean;
   force?: boolean;
-}
-
-interface MappingTestOptions extends CommonOptions {
-  file?: string;
 }
 
 export function registerInitCommands(program: Command, io: CliIo): void {
@@ -98,44 +92,5 @@ export function registerInitCommands(program: Command, io: CliIo): void {
     io.out(
       'Next: edit it, then run `cosell config check`, `cosell salesforce install`, `cosell connect partner-center` and `cosell doctor`.',
     );
-  });
-
-  const mapping = program.command('mapping').description('the field mapping');
-  withCommonOptions(
-    mapping
-      .command('test')
-      .description(
-        'validate the mapping file: every problem with its line; prints the effective mapping with --json',
-      )
-      .option('--file <file>', 'mapping file (default: sync.mappingFile of the config)'),
-  ).action((options: MappingTestOptions) => {
-    const file =
-      options.file ?? loadConfig({ file: options.config, env: io.env, cwd: io.cwd }).config.sync.mappingFile;
-    if (!file) {
-      io.out(
-        options.json
-          ? JSON.stringify({ ok: true, file: null, mapping: defaultMapping })
-          : '✔ No mapping file configured: the built-in defaults apply.',
-      );
-      return;
-    }
-    const path = resolve(io.cwd, file);
-    if (!existsSync(path)) throw new CliError(`mapping file not found: ${path}`, EXIT.usage);
-    const parsed = parseMappingFile(readFileSync(path, 'utf8'), path);
-    if (options.json)
-      io.out(
-        JSON.stringify(
-          parsed.ok
-            ? { ok: true, file: path, mapping: parsed.value }
-            : { ok: false, file: path, problems: parsed.error },
-        ),
-      );
-    else if (parsed.ok) io.out(`✔ ${path}: the mapping is valid`);
-    else {
-      io.err(`${path}: ${parsed.error.length} problem${parsed.error.length === 1 ? '' : 's'}`);
-      for (const problem of parsed.error)
-        io.err(`  ✖ ${problem.path}${problem.line ? ` (line ${problem.line})` : ''}: ${problem.message}`);
-    }
-    io.setExitCode(parsed.ok ? EXIT.ok : EXIT.usage);
   });
 }
