@@ -5,7 +5,7 @@ import {
   DAILY_LIMIT_RETRY_AFTER_SECONDS,
   kindOfSalesforceCode,
 } from './classifySalesforceError.ts';
-import { rejectionOf } from './salesforceRejection.ts';
+import { rejectionLine, rejectionOf } from './salesforceRejection.ts';
 
 /** The shape jsforce's HttpApiError has: name and errorCode both carry Salesforce's errorCode. */
 function apiError(errorCode: string, message: string, data?: unknown): Error {
@@ -160,6 +160,10 @@ describe('classifySalesforceError', () => {
     );
     expect(error.message).toContain('Stage "Qualification" is not in the sales process');
     expect(rejectionOf(error)?.fix).toContain('Sales Processes');
+    const rejection = rejectionOf(error);
+    expect(rejection && rejectionLine(rejection)).toMatch(
+      /^✖ Stage "Qualification" is not in .*\. Fix: Add "Qualification"/,
+    );
   });
 
   it('explains a required org field, FLS and a duplicate rule (permanent, never a conflict)', () => {

@@ -121,6 +121,11 @@ export class SalesforceRejectionError extends UpstreamError {
   }
 }
 
+/** One line for the opportunity's Audit field and the dashboard: what Salesforce refused and the fix. */
+export function rejectionLine(rejection: SalesforceRejection): string {
+  return `✖ ${rejection.summary}. Fix: ${rejection.fix}`;
+}
+
 /** The structured detail of an error, when it is a record refused by the org's rules. */
 export function rejectionOf(error: unknown): SalesforceRejection | null {
   return error instanceof SalesforceRejectionError ? error.rejection : null;
