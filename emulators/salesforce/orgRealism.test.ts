@@ -169,6 +169,12 @@ it('blocks a duplicate account with DUPLICATES_DETECTED and its duplicateResult'
       allOrNone: false,
     })) as unknown as CollectionResult[];
   expect(results.map((result) => result.success)).toEqual([false, true]);
+  const rules = await suite.conn.query<{ DeveloperName: string; SobjectType: string }>(
+    'SELECT DeveloperName, SobjectType FROM DuplicateRule WHERE IsActive = true',
+  );
+  expect(rules.records).toMatchObject([
+    { DeveloperName: 'Standard_Account_Duplicate_Rule', SobjectType: 'Account' },
+  ]);
   expect(results[0]?.errors[0]).toMatchObject({
     statusCode: 'DUPLICATES_DETECTED',
     message: "You're creating a duplicate record. We recommend you use an existing record instead.",

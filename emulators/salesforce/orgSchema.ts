@@ -9,6 +9,7 @@ import {
   customObjectDef,
   splitFullName,
 } from './customMetadata.ts';
+import { duplicateRuleObject } from './duplicateRuleObject.ts';
 import { type ChildRelationship, type FieldDef, lookup, type ObjectDef } from './objectSchema.ts';
 import { noRealism, type OrgRealism } from './orgRealism.ts';
 import type { OrgSettings } from './orgSettings.ts';
@@ -37,6 +38,7 @@ export class OrgSchema {
     const customFields = [...deployedFields, ...realism.customFields];
     const objects = standardObjects(settings);
     if (realism.recordTypes.length > 0) objects.push(recordTypeObject());
+    if (realism.duplicateRules.length > 0) objects.push(duplicateRuleObject());
     for (const meta of customObjects) {
       const fields = customFields.filter(
         (candidate) => splitFullName(candidate.fullName).objectName === meta.fullName,

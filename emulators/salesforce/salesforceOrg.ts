@@ -3,6 +3,7 @@
  * the REST, SOQL, metadata and control layers build on. Writes go through `RecordWriter`.
  */
 import type { Clock } from '../../src/shared/clock.ts';
+import { duplicateRuleRecords } from './duplicateRuleObject.ts';
 import type { FieldDef, ObjectDef, SfRecord } from './objectSchema.ts';
 import { OPPORTUNITY_STAGES } from './opportunityStages.ts';
 import { noRealism } from './orgRealism.ts';
@@ -19,7 +20,14 @@ interface UndoEntry {
 }
 
 /** Object types the emulator fills itself; reset rebuilds them instead of clearing them. */
-const SYSTEM_OBJECTS = ['User', 'Organization', 'OpportunityStage', 'CurrencyType', 'RecordType'];
+const SYSTEM_OBJECTS = [
+  'User',
+  'Organization',
+  'OpportunityStage',
+  'CurrencyType',
+  'RecordType',
+  'DuplicateRule',
+];
 
 export class SalesforceOrg {
   private cachedSchema: { version: number; schema: OrgSchema } | null = null;
@@ -274,6 +282,7 @@ export class SalesforceOrg {
     });
     this.state.records['CurrencyType'] = currencies;
     this.state.records['RecordType'] = recordTypeRecords(this.state.realism.recordTypes, system);
+    this.state.records['DuplicateRule'] = duplicateRuleRecords(this.state.realism.duplicateRules, system);
   }
 
   isSystemObject(objectName: string): boolean {

@@ -10,6 +10,7 @@ import {
   objectsToDescribe,
 } from '../domain/mapping/checkMappingAgainstOrg.ts';
 import type { Mapping } from '../domain/mapping/mappingSchema.ts';
+import { type ActiveDuplicateRule, activeDuplicateRules } from '../salesforce/activeDuplicateRules.ts';
 import { readOrgDescribeFacts } from '../salesforce/readOrgDescribeFacts.ts';
 import { SalesforceClient } from '../salesforce/salesforceClient.ts';
 import { adaptMappingToOrg, readOrgFacts } from '../sync/adaptMappingToOrg.ts';
@@ -20,6 +21,8 @@ export interface MappingOrgCheck {
   notes: string[];
   /** The record type whose stages were checked, if Opportunity has record types. */
   recordType: string | null;
+  /** Active duplicate rules on the objects the connector creates (null: not readable). */
+  duplicateRules: ActiveDuplicateRule[] | null;
 }
 
 export async function checkMappingInOrg(conn: Connection, mapping: Mapping): Promise<MappingOrgCheck> {
@@ -30,5 +33,6 @@ export async function checkMappingInOrg(conn: Connection, mapping: Mapping): Pro
     problems: checkMappingAgainstOrg(adapted.mapping, facts),
     notes: adapted.notes,
     recordType: facts.opportunityRecordType?.name ?? null,
+    duplicateRules: await activeDuplicateRules(client, ['Account', 'Contact', 'Lead']),
   };
 }

@@ -53,6 +53,9 @@ describe('cosell doctor and cosell mapping test against an org with realism swit
           },
         ],
         fieldSecurity: [{ object: 'Opportunity', field: 'Amount', access: 'readOnly' }],
+        duplicateRules: [
+          { object: 'Account', name: 'Standard_Account_Duplicate_Rule', matchFields: ['Name'] },
+        ],
       });
       const broken = await doctor();
       const failed = broken.checks.filter((check) => !check.ok && check.severity === 'error');
@@ -66,6 +69,9 @@ describe('cosell doctor and cosell mapping test against an org with realism swit
       expect(failed[2]?.detail).toContain('"Qualification"');
       expect(failed[2]?.detail).toContain('Partner Deal');
       expect(failed[3]?.detail).toContain('REQUIRED_FIELD_MISSING');
+      expect(broken.checks.find((check) => check.check === 'Duplicate rules')?.detail).toContain(
+        'Standard_Account_Duplicate_Rule (Account)',
+      );
       expect(broken.code).toBe(1);
 
       const mappingTest = await runCosell(['mapping', 'test', ...config], { env });

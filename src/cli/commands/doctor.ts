@@ -213,6 +213,16 @@ export async function runDoctor(io: CliIo, options: CommonOptions): Promise<Doct
               : `${result.problems.length} problem(s), listed below`,
           fix: result.problems.length === 0 ? null : 'fix each problem below, then run `cosell mapping test`',
         });
+        const rules = result.duplicateRules ?? [];
+        if (rules.length > 0) {
+          add({
+            check: 'Duplicate rules',
+            ok: true,
+            severity: 'info',
+            detail: `active on the objects the connector creates: ${rules.map((rule) => `${rule.name} (${rule.object})`).join(', ')}. A rule whose action blocks makes those deals fail with DUPLICATES_DETECTED (the deal shows the rule and the fix); set its action to Allow for the integration user if the connector should create the record anyway.`,
+            fix: null,
+          });
+        }
         for (const problem of result.problems) {
           add({
             check: `Mapping: ${problem.field ? `${problem.object}.${problem.field}` : problem.object}`,
