@@ -1,26 +1,15 @@
 /** The DuplicateRule object of the org realism: its active rules are queryable by SOQL, as in a real org. */
-import { type ObjectDef, readOnly, type SfRecord, systemFields } from './objectSchema.ts';
+import { type ObjectDef, readOnly, type SfRecord, setupObject } from './objectSchema.ts';
 import type { DuplicateRule } from './orgRealism.ts';
 import { makeId } from './salesforceId.ts';
 
 export function duplicateRuleObject(): ObjectDef {
-  return {
-    name: 'DuplicateRule',
-    label: 'Duplicate Rule',
-    labelPlural: 'Duplicate Rules',
-    keyPrefix: '0Bm',
-    custom: false,
-    createable: false,
-    updateable: false,
-    deletable: false,
-    fields: [
-      ...systemFields(),
-      readOnly('DeveloperName', 'Rule Name', 'string', { length: 80 }),
-      readOnly('MasterLabel', 'Label', 'string', { length: 80 }),
-      readOnly('SobjectType', 'Object', 'picklist', { length: 40 }),
-      readOnly('IsActive', 'Active', 'boolean'),
-    ],
-  };
+  return setupObject('DuplicateRule', 'Duplicate Rule', 'Duplicate Rules', '0Bm', [
+    readOnly('DeveloperName', 'Rule Name', 'string', { length: 80 }),
+    readOnly('MasterLabel', 'Label', 'string', { length: 80 }),
+    readOnly('SobjectType', 'Object', 'picklist', { length: 40 }),
+    readOnly('IsActive', 'Active', 'boolean'),
+  ]);
 }
 
 export function duplicateRuleRecords(

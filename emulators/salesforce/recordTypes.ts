@@ -2,7 +2,7 @@
  * Record types of the org realism: the RecordType object and its records, the default record type of new
  * records, the stages an opportunity's sales process allows, and describe's `recordTypeInfos`.
  */
-import { field, type ObjectDef, readOnly, type SfRecord, systemFields } from './objectSchema.ts';
+import { field, type ObjectDef, readOnly, type SfRecord, setupObject } from './objectSchema.ts';
 import { OPPORTUNITY_STAGES } from './opportunityStages.ts';
 import type { RecordTypeConfig } from './orgRealism.ts';
 import { makeId } from './salesforceId.ts';
@@ -14,25 +14,14 @@ export function recordTypeId(index: number): string {
 }
 
 export function recordTypeObject(): ObjectDef {
-  return {
-    name: 'RecordType',
-    label: 'Record Type',
-    labelPlural: 'Record Types',
-    keyPrefix: '012',
-    custom: false,
-    createable: false,
-    updateable: false,
-    deletable: false,
-    fields: [
-      ...systemFields(),
-      readOnly('Name', 'Record Type Name', 'string', { length: 80 }),
-      readOnly('DeveloperName', 'Record Type Name', 'string', { length: 80 }),
-      readOnly('SobjectType', 'SObject Type Name', 'picklist', { length: 40 }),
-      readOnly('IsActive', 'Active', 'boolean'),
-      readOnly('BusinessProcessId', 'Business Process ID', 'string', { length: 18 }),
-      field('Description', 'Description', 'string', { createable: false, updateable: false }),
-    ],
-  };
+  return setupObject('RecordType', 'Record Type', 'Record Types', '012', [
+    readOnly('Name', 'Record Type Name', 'string', { length: 80 }),
+    readOnly('DeveloperName', 'Record Type Name', 'string', { length: 80 }),
+    readOnly('SobjectType', 'SObject Type Name', 'picklist', { length: 40 }),
+    readOnly('IsActive', 'Active', 'boolean'),
+    readOnly('BusinessProcessId', 'Business Process ID', 'string', { length: 18 }),
+    field('Description', 'Description', 'string', { createable: false, updateable: false }),
+  ]);
 }
 
 export function recordTypeRecords(
