@@ -16,12 +16,14 @@ import { Metrics } from './http/metrics.ts';
 import type { JobQueue, QueueHooks } from './jobs/jobQueue.ts';
 import { openJobQueue } from './jobs/openJobQueue.ts';
 import { PartnerCenterAuth, REFERRALS_SCOPE, WEBHOOKS_SCOPE } from './partner-center/partnerCenterAuth.ts';
+import { PartnerCenterGateway } from './partner-center/partnerCenterGateway.ts';
 import { ReferralClient } from './partner-center/referralClient.ts';
 import { WebhookClient } from './partner-center/webhookClient.ts';
 import { WebhookSignatureVerifier } from './partner-center/webhookSignatureVerifier.ts';
 import { ChangePoller } from './salesforce/changePoller.ts';
 import { SalesforceClient } from './salesforce/salesforceClient.ts';
 import { openSalesforceConnection, type SalesforceAuth } from './salesforce/salesforceConnection.ts';
+import { SalesforceDealGateway } from './salesforce/salesforceDealGateway.ts';
 import { type Clock, systemClock } from './shared/clock.ts';
 import type { Logger } from './shared/logger.ts';
 import { UpstreamError } from './shared/upstreamError.ts';
@@ -30,9 +32,8 @@ import { SecretBox, SecretVault } from './store/secretBox.ts';
 import type { Store } from './store/store.ts';
 import { adaptMappingToOrg, readOrgFacts } from './sync/adaptMappingToOrg.ts';
 import type { DealSyncDeps, DealSyncResult } from './sync/dealSyncContext.ts';
-import { PartnerCenterGateway } from './sync/partnerCenterGateway.ts';
+import { markDeadLettered } from './sync/markDeadLettered.ts';
 import { salesforceFieldNamesFrom } from './sync/salesforceFieldNamesFrom.ts';
-import { SalesforceGateway } from './sync/salesforceGateway.ts';
 import { startSyncWorker } from './sync/syncWorker.ts';
 
 /** Secret names in the store. */
@@ -65,7 +66,7 @@ export interface Connector {
   partnerCenterAuth: PartnerCenterAuth;
   referrals: ReferralClient;
   webhooks: WebhookClient;
-  salesforce: { conn: Connection; client: SalesforceClient; gateway: SalesforceGateway };
+  salesforce: { conn: Connection; client: SalesforceClient; gateway: SalesforceDealGateway };
   deps: DealSyncDeps;
   metrics: Metrics;
   http: FastifyInstance | null;
@@ -246,11 +247,13 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
         await store.connections.setState(jobConnectionId ?? connectionId, 'paused', error.message);
         logger.error({ reason: error.message }, 'connection paused: sign-in needed');
       },
-      onDeadLetter: (job, kind, error) => {
+      onDeadLetter: async (job, kind, error) => {
         logger.error(
           { job: job.name, key: job.key, kind, reason: error.message },
           'job moved to dead letters',
         );
+        // The deal shows it everywhere (link state, dashboard, cosell status), and a waiting cosell sync hears of it.
+        await markDeadLettered({ store, connectionId }, job, error);
       },
     });
     closers.push(() => queue.stop({ timeoutMs: 10_000 }));
@@ -272,7 +275,7 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
     const adapted = adaptMappingToOrg(configuredMapping, await readOrgFacts(client));
     for (const note of adapted.notes) logger.warn(note);
     const mapping = adapted.mapping;
-    const gateway = new SalesforceGateway({ client, mapping });
+    const gateway = new SalesforceDealGateway({ client, mapping });
     const deps: DealSyncDeps = {
       connectionId,
       store,
@@ -338,6 +341,8 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
             queue,
             poller,
             concurrency: config.queue.concurrency,
+            batchSize: config.queue.batchSize,
+            gatherMs: config.queue.gatherMs,
             pollIntervalMs: config.sync.pollIntervalSeconds * 1000,
             salesforceApiUsage: () => client.apiUsage(),
             salesforceApiBudgetRatio: config.sync.salesforceApiBudgetRatio,

@@ -33,6 +33,10 @@ export const queueConfigSchema = z
     maxAttempts: z.number().int().min(1).max(100).default(8),
     /** A job held by a worker that died runs again after this long (running jobs renew it as they go). */
     leaseSeconds: z.number().int().min(1).max(3600).default(30),
+    /** Most deals one worker claims and syncs together (200 = one sObject Collection call per record kind). */
+    batchSize: z.number().int().min(1).max(200).default(200),
+    /** After a deal job is due, wait this long for others to join its batch (bursts batch; one delivery barely waits). */
+    gatherMs: z.number().int().min(0).max(1000).default(25),
   })
   .strict();
 
@@ -113,7 +117,13 @@ export const configSchema = z
       .regex(/^[A-Za-z0-9_-]{1,64}$/, 'use letters, digits, - and _ (at most 64)')
       .default('default'),
     store: storeConfigSchema.default({ kind: 'sqlite', path: './.cosell/cosell.db' }),
-    queue: queueConfigSchema.default({ concurrency: 4, maxAttempts: 8, leaseSeconds: 30 }),
+    queue: queueConfigSchema.default({
+      concurrency: 4,
+      maxAttempts: 8,
+      leaseSeconds: 30,
+      batchSize: 200,
+      gatherMs: 25,
+    }),
     server: serverConfigSchema.default({ host: '127.0.0.1', port: 3000 }),
     partnerCenter: partnerCenterConfigSchema.default({
       referralsUrl: 'https://api.partner.microsoft.com',

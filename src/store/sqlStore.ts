@@ -8,11 +8,13 @@ import type { SqlDriver, SqlExecutor } from './sqlExecutor.ts';
 import { SqlInboxRepository } from './sqlInboxRepository.ts';
 import { SqlLinkRepository } from './sqlLinkRepository.ts';
 import { SqlSecretRepository } from './sqlSecretRepository.ts';
+import { SqlSyncOutcomeRepository } from './sqlSyncOutcomeRepository.ts';
 import type { Store, StoreRepositories } from './store.ts';
 
 function createRepositories(db: SqlExecutor, clock: Clock): StoreRepositories {
   return {
     links: new SqlLinkRepository(db, clock),
+    syncOutcomes: new SqlSyncOutcomeRepository(db, clock),
     audit: new SqlAuditRepository(db),
     inbox: new SqlInboxRepository(db),
     cursors: new SqlCursorRepository(db, clock),
@@ -54,6 +56,7 @@ function outsideTransactionsOnly(db: SqlExecutor, active: AsyncLocalStorage<true
 export class SqlStore implements Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly links: StoreRepositories['links'];
+  readonly syncOutcomes: StoreRepositories['syncOutcomes'];
   readonly audit: StoreRepositories['audit'];
   readonly inbox: StoreRepositories['inbox'];
   readonly cursors: StoreRepositories['cursors'];
@@ -73,6 +76,7 @@ export class SqlStore implements Store {
       clock,
     );
     this.links = repositories.links;
+    this.syncOutcomes = repositories.syncOutcomes;
     this.audit = repositories.audit;
     this.inbox = repositories.inbox;
     this.cursors = repositories.cursors;

@@ -26,11 +26,18 @@ export interface LinkRow {
   sfSystemModstamp: string | null;
   state: LinkState;
   lastError: { code: string; message: string } | null;
+  /**
+   * The serialization key of the deal's jobs: the key of the job that first recorded the deal, so one deal keeps
+   * one key whatever id a later trigger knows. Null on links older than the key (the key is then derived).
+   */
+  dealKey: string | null;
   createdAt: string;
   updatedAt: string;
 }
 
-export type NewLink = Omit<LinkRow, 'id' | 'createdAt' | 'updatedAt'>;
+export type NewLink = Omit<LinkRow, 'id' | 'createdAt' | 'updatedAt' | 'dealKey'> & {
+  dealKey?: string | null;
+};
 export type LinkPatch = Partial<Omit<LinkRow, 'id' | 'connectionId' | 'createdAt' | 'updatedAt'>>;
 
 export interface LinkRepository {
@@ -168,8 +175,22 @@ export interface ConnectionRepository {
   setState(id: string, state: ConnectionState, pausedReason: string | null): Promise<void>;
 }
 
+export interface SyncOutcomeRow {
+  id: string;
+  outcome: unknown;
+}
+
+/** What each deal sync of a `cosell sync` run did, recorded by whichever worker ran it. */
+export interface SyncOutcomeRepository {
+  record(runId: string, connectionId: string, outcome: unknown): Promise<void>;
+  /** Oldest first, after the given row id. */
+  list(runId: string, afterId?: string): Promise<SyncOutcomeRow[]>;
+  prune(runId: string): Promise<void>;
+}
+
 export interface StoreRepositories {
   links: LinkRepository;
+  syncOutcomes: SyncOutcomeRepository;
   audit: AuditRepository;
   inbox: InboxRepository;
   cursors: CursorRepository;

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { JobQueue } from '../../jobs/jobQueue.ts';
 import type { LinkState, Store } from '../../store/store.ts';
-import { linkSyncJob } from '../../sync/jobNames.ts';
+import { enqueueDealSync } from '../../sync/dealJobs.ts';
 
 export type AdminErrorCode = 'invalid_request' | 'not_found' | 'unauthorized';
 
@@ -83,7 +83,11 @@ export async function adminApi(app: FastifyInstance, deps: AdminApiDeps): Promis
       const link = await store.links.get(request.params.id);
       if (!link || link.connectionId !== connectionId)
         return sendError(reply, 404, 'not_found', 'no such link');
-      const result = await queue.enqueue(linkSyncJob(connectionId, link, 'retry'));
+      const result = await enqueueDealSync({ store, connectionId }, queue, {
+        referralId: link.referralId,
+        opportunityId: link.opportunityId,
+        trigger: 'retry',
+      });
       return reply.code(202).send({ jobId: result.id, coalesced: result.coalesced });
     });
 
