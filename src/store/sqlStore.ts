@@ -6,6 +6,7 @@ import { SqlCursorRepository } from './sqlCursorRepository.ts';
 import { SqlDeadLetterRepository } from './sqlDeadLetterRepository.ts';
 import type { SqlDriver, SqlExecutor } from './sqlExecutor.ts';
 import { SqlInboxRepository } from './sqlInboxRepository.ts';
+import { SqlIncidentRepository } from './sqlIncidentRepository.ts';
 import { SqlLinkRepository } from './sqlLinkRepository.ts';
 import { SqlSecretRepository } from './sqlSecretRepository.ts';
 import { SqlSyncOutcomeRepository } from './sqlSyncOutcomeRepository.ts';
@@ -21,6 +22,7 @@ function createRepositories(db: SqlExecutor, clock: Clock): StoreRepositories {
     deadLetters: new SqlDeadLetterRepository(db),
     secrets: new SqlSecretRepository(db, clock),
     connections: new SqlConnectionRepository(db, clock),
+    incidents: new SqlIncidentRepository(db),
   };
 }
 
@@ -63,6 +65,7 @@ export class SqlStore implements Store {
   readonly deadLetters: StoreRepositories['deadLetters'];
   readonly secrets: StoreRepositories['secrets'];
   readonly connections: StoreRepositories['connections'];
+  readonly incidents: StoreRepositories['incidents'];
   private closing: Promise<void> | null = null;
   private readonly activeTransaction = new AsyncLocalStorage<true>();
 
@@ -83,6 +86,7 @@ export class SqlStore implements Store {
     this.deadLetters = repositories.deadLetters;
     this.secrets = repositories.secrets;
     this.connections = repositories.connections;
+    this.incidents = repositories.incidents;
   }
 
   async transaction<T>(fn: (tx: StoreRepositories) => Promise<T>): Promise<T> {

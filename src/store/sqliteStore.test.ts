@@ -92,6 +92,7 @@ describe('SQLite store specifics', () => {
         'cursor',
         'dead_letter',
         'inbox',
+        'incident',
         'link',
         'schema_migrations',
         'secret',

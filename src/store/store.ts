@@ -97,6 +97,13 @@ export interface AuditRepository {
     limit?: number;
     beforeId?: string;
   }): Promise<AuditEntry[]>;
+  /** The instant of the newest entry that matches every filter given; null when none does. */
+  lastAt(query: {
+    connectionId: string;
+    trigger?: string;
+    outcomes?: readonly AuditOutcome[];
+    directions?: readonly AuditDirection[];
+  }): Promise<string | null>;
 }
 
 export interface InboxRow {
@@ -116,6 +123,8 @@ export interface InboxRepository {
   insertIfNew(row: Omit<InboxRow, 'id' | 'processedAt'>): Promise<{ inserted: boolean; row: InboxRow }>;
   listUnprocessed(connectionId: string, limit: number): Promise<InboxRow[]>;
   markProcessed(id: string, at: string): Promise<void>;
+  /** When the newest stored delivery for the connection arrived; null when none is stored. */
+  lastReceivedAt(connectionId: string): Promise<string | null>;
   /** Deletes processed rows received before the instant; returns how many. */
   prune(receivedBefore: string): Promise<number>;
 }
@@ -175,6 +184,63 @@ export interface ConnectionRepository {
   setState(id: string, state: ConnectionState, pausedReason: string | null): Promise<void>;
 }
 
+/**
+ * One alert incident: a condition (connection paused, dead letters, API budget, webhook silence) from the
+ * moment it was seen until it cleared. At most one incident of a kind is open per connection.
+ */
+export interface IncidentRow {
+  id: string;
+  connectionId: string;
+  /** Which condition, e.g. `connection_paused`. */
+  kind: string;
+  /** One line: what is wrong. */
+  title: string;
+  /** What was seen, with numbers (updated while the incident is open). */
+  summary: string;
+  /** What to do about it. */
+  fix: string;
+  /** The readings behind the summary, e.g. `{ used, max }`. */
+  facts: Record<string, unknown>;
+  openedAt: string;
+  /** The last evaluation that still saw the condition. */
+  lastSeenAt: string;
+  closedAt: string | null;
+  /** Per notification destination name: when the opening and the recovery message were delivered. */
+  notifications: Record<string, IncidentNotifications>;
+}
+
+export interface IncidentNotifications {
+  openedAt?: string;
+  resolvedAt?: string;
+}
+
+export type NewIncident = Pick<
+  IncidentRow,
+  'connectionId' | 'kind' | 'title' | 'summary' | 'fix' | 'facts' | 'openedAt'
+>;
+
+export interface IncidentRepository {
+  /** Opens an incident. Fails with StoreConflictError when one of the same kind is already open for the connection. */
+  open(incident: NewIncident): Promise<IncidentRow>;
+  /** Updates what an open incident says and when it was last seen. */
+  refresh(
+    id: string,
+    patch: Pick<IncidentRow, 'title' | 'summary' | 'fix' | 'facts' | 'lastSeenAt'>,
+  ): Promise<IncidentRow>;
+  /** Closes the incident at the instant (no-op when it is already closed). */
+  close(id: string, closedAt: string): Promise<IncidentRow>;
+  /** Records that a destination received the opening or recovery message. */
+  markNotified(
+    id: string,
+    destination: string,
+    event: 'opened' | 'resolved',
+    at: string,
+  ): Promise<IncidentRow>;
+  listOpen(connectionId: string): Promise<IncidentRow[]>;
+  /** Open incidents and those closed at or after `closedSince`, newest opened first. */
+  listRecent(query: { connectionId: string; closedSince: string; limit?: number }): Promise<IncidentRow[]>;
+}
+
 export interface SyncOutcomeRow {
   id: string;
   outcome: unknown;
@@ -197,6 +263,7 @@ export interface StoreRepositories {
   deadLetters: DeadLetterRepository;
   secrets: SecretRepository;
   connections: ConnectionRepository;
+  incidents: IncidentRepository;
 }
 
 export interface Store extends StoreRepositories {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { childEnv, runCosell, startEmulateWithConfig, TEST_SECRET_KEY } from '../support/childProcess.ts';
+import { childEnv, runCosell, spawnEmulateWritingConfig, TEST_SECRET_KEY } from '../support/childProcess.ts';
 
 type Check = { check: string; ok: boolean; severity: string; detail: string; fix: string | null };
 
@@ -22,8 +22,9 @@ describe('cosell doctor and cosell mapping test against an org with realism swit
   it('names each mapping problem of the org with its fix, and each sign-in setup mistake', async () => {
     const file = join(dir, 'cosell.yaml');
     const env = childEnv({ COSELL_SECRET_KEY: TEST_SECRET_KEY });
-    const { process: emulate, urls } = await startEmulateWithConfig(file, env);
+    const emulate = spawnEmulateWritingConfig(file, env);
     try {
+      const urls = JSON.parse(await emulate.waitForLine(/^\{/, 30_000)) as Record<string, string>;
       const salesforce = urls['salesforce'] as string;
       const config = ['--config', file];
       expect((await runCosell(['salesforce', 'install', ...config], { env })).code).toBe(0);

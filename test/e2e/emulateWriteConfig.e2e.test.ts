@@ -6,7 +6,7 @@ import {
   childEnv,
   freePort,
   runCosell,
-  startEmulateWithConfig,
+  spawnEmulateWritingConfig,
   TEST_SECRET_KEY,
 } from '../support/childProcess.ts';
 
@@ -17,8 +17,9 @@ describe('cosell emulate --write-config: the emulators as a target for the real 
   it('writes a config that passes config check, and install + connect + webhook registration work against it', async () => {
     const file = join(dir, 'cosell.yaml');
     const env = childEnv({ COSELL_SECRET_KEY: TEST_SECRET_KEY });
-    const { process: emulate, urls } = await startEmulateWithConfig(file, env);
+    const emulate = spawnEmulateWritingConfig(file, env);
     try {
+      const urls = JSON.parse(await emulate.waitForLine(/^\{/, 30_000)) as Record<string, string>;
       const config = ['--config', file];
       const check = await runCosell(['config', 'check', ...config], { env });
       expect(check.code).toBe(0);

@@ -108,24 +108,6 @@ export async function runCosell(
   return { code, stdout: run.stdoutLines.join('\n'), stderr: run.stderrLines.join('\n') };
 }
 
-/** `cosell emulate` on free ports writing a config for them to `file`; resolves with the printed URLs. */
-export async function startEmulateWithConfig(
-  file: string,
-  env: NodeJS.ProcessEnv,
-): Promise<{ process: TrackedProcess; urls: Record<string, string> }> {
-  const ports = ['--pc-port', '0', '--sf-port', '0', '--identity-port', '0'];
-  const emulate = spawnTracked(process.execPath, [COSELL_BIN, 'emulate', ...ports, '--write-config', file], {
-    env,
-  });
-  try {
-    const urls = JSON.parse(await emulate.waitForLine(/^\{/, 30_000)) as Record<string, string>;
-    return { process: emulate, urls };
-  } catch (error) {
-    await emulate.stop('SIGKILL');
-    throw error;
-  }
-}
-
 /** A TCP port that was free a moment ago (for commands that do not print the port they bound). */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -137,4 +119,24 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Starts `cosell emulate` on free ports, writing a connector config for it to `configFile`. */
+export function spawnEmulateWritingConfig(configFile: string, env: NodeJS.ProcessEnv): TrackedProcess {
+  return spawnTracked(
+    process.execPath,
+    [
+      COSELL_BIN,
+      'emulate',
+      '--pc-port',
+      '0',
+      '--sf-port',
+      '0',
+      '--identity-port',
+      '0',
+      '--write-config',
+      configFile,
+    ],
+    { env },
+  );
 }

@@ -6,8 +6,10 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { JobQueue } from '../../jobs/jobQueue.ts';
+import type { Clock } from '../../shared/clock.ts';
 import type { LinkState, Store } from '../../store/store.ts';
 import { enqueueDealSync } from '../../sync/dealJobs.ts';
+import { getAlerts } from './getAlerts.ts';
 
 export type AdminErrorCode = 'invalid_request' | 'not_found' | 'unauthorized';
 
@@ -16,6 +18,7 @@ export interface AdminApiDeps {
   store: Store;
   queue: JobQueue;
   adminToken?: string | undefined;
+  clock?: Clock | undefined;
 }
 
 const LINK_STATES = ['synced', 'pending', 'error', 'conflict', 'paused'] as const;
@@ -30,7 +33,7 @@ const auditQuery = z.object({
   before: z.string().optional(),
 });
 
-const sendError = (reply: FastifyReply, status: number, code: AdminErrorCode, message: string) =>
+export const sendError = (reply: FastifyReply, status: number, code: AdminErrorCode, message: string) =>
   reply.code(status).send({ error: { code, message } });
 
 export async function adminApi(app: FastifyInstance, deps: AdminApiDeps): Promise<void> {
@@ -113,5 +116,7 @@ export async function adminApi(app: FastifyInstance, deps: AdminApiDeps): Promis
       const result = await queue.redrive(deadLetter.id);
       return reply.code(202).send({ jobId: result.id });
     });
+
+    await getAlerts(scope, deps);
   });
 }
