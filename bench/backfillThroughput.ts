@@ -38,8 +38,9 @@ export const backfillThroughput = sandboxBenchmark(
       let probes = 0;
       const synced = async () => {
         probes += 1;
-        return (await sandbox.seller.query(`SELECT COUNT() FROM Opportunity WHERE Name LIKE '${tag}%'`))
-          .totalSize;
+        return (
+          await sandbox.seller.query(`SELECT COUNT() FROM Opportunity WHERE Name LIKE 'Bench ${tag} %'`)
+        ).totalSize;
       };
       if ((await synced()) !== 0)
         throw new Error(`Opportunities for ${tag} existed before the backfill started.`);

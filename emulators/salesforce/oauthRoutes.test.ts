@@ -78,6 +78,18 @@ describe('password flow', () => {
     expect(unknownClient.name).toBe('invalid_client_id');
   });
 
+  it('answers authentication failure for right credentials when the org blocks the flow', async () => {
+    await control(emulator, 'connected-app', { passwordFlowBlocked: true });
+    try {
+      const blocked = await errorOf(
+        oauthConnection().login(emulator.users.admin.username, emulator.users.admin.password),
+      );
+      expect(blocked).toMatchObject({ name: 'invalid_grant', message: 'authentication failure' });
+    } finally {
+      await control(emulator, 'connected-app', { passwordFlowBlocked: false });
+    }
+  });
+
   it('answers 401 INVALID_SESSION_ID for an expired token when no refresh is possible', async () => {
     const { access_token: accessToken } = (await control(emulator, 'token')) as { access_token: string };
     const conn = new Connection({ instanceUrl: emulator.url, accessToken, version: TEST_API_VERSION });
@@ -247,5 +259,28 @@ describe('JWT bearer flow', () => {
     );
     expect((await request(await assertion({ sub: 'nobody@example.com' }))).name).toBe('invalid_grant');
     expect((await request(await assertion({ iss: 'other-client' }))).name).toBe('invalid_client_id');
+  });
+
+  it('refuses a user who is not pre-authorized on the app, and issues JWT-based tokens that only REST accepts', async () => {
+    const conn = new Connection({ loginUrl: emulator.url, version: TEST_API_VERSION });
+    await control(emulator, 'connected-app', { preAuthorizedUsernames: [emulator.users.admin.username] });
+    try {
+      const refused = await errorOf(
+        conn.authorize({ grant_type: JWT_GRANT, assertion: await assertion({}) }),
+      );
+      expect(refused.name).toBe('invalid_grant');
+      expect(refused.message).toBe("user hasn't approved this consumer");
+      await control(emulator, 'connected-app', {
+        preAuthorizedUsernames: [emulator.users.integration.username],
+        jwtAccessTokens: true,
+      });
+      await conn.authorize({ grant_type: JWT_GRANT, assertion: await assertion({}) });
+      expect(conn.accessToken?.split('.')).toHaveLength(3);
+      expect((await conn.query('SELECT Id FROM Organization')).totalSize).toBe(1);
+      const soap = await errorOf(conn.metadata.read('CustomObject', ['Account']));
+      expect(soap.message).toContain('JWT-based access tokens');
+    } finally {
+      await control(emulator, 'connected-app', { preAuthorizedUsernames: null, jwtAccessTokens: false });
+    }
   });
 });

@@ -8,6 +8,7 @@ import { registerConnectCommands } from './commands/connect.ts';
 import { registerDoctorCommand } from './commands/doctor.ts';
 import { registerEmulateCommand } from './commands/emulate.ts';
 import { registerInitCommands } from './commands/init.ts';
+import { registerMappingCommands } from './commands/mappingTest.ts';
 import { registerSalesforceCommands } from './commands/salesforceInstall.ts';
 import { registerSandboxCommand } from './commands/sandbox.ts';
 import { registerServeCommands } from './commands/serve.ts';
@@ -31,6 +32,7 @@ export function buildProgram(io: CliIo): Command {
   registerSandboxCommand(program, io);
   registerServeCommands(program, io);
   registerInitCommands(program, io);
+  registerMappingCommands(program, io);
   registerConfigCommands(program, io);
   registerConnectCommands(program, io);
   registerDoctorCommand(program, io);

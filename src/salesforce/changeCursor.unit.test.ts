@@ -32,6 +32,17 @@ describe('advanceCursor', () => {
     expect(second.next.at).toBe(at(11));
   });
 
+  it('stops the cursor at latestDateCovered and keeps the rows after it known, so a late commit is read once', () => {
+    const covered = new Date(at(20)).getTime();
+    const first = advanceCursor(emptyChangeCursor, [row('a', 50), row('b', 55)], 5000, covered);
+    expect(first.next.at).toBe(at(20));
+    expect(querySince(first.next, 5000, new Date(0)).toISOString()).toBe(at(15));
+    // The next poll reads from 15 s: the late row stamped 20 s is new, a and b are not reported again.
+    const second = advanceCursor(first.next, [row('late', 20), row('a', 50), row('b', 55)], 5000);
+    expect(second.fresh.map((r) => r.id)).toEqual(['late']);
+    expect(second.next.at).toBe(at(55));
+  });
+
   it('reports a row again when it changes later, or changes within the same second with another fingerprint', () => {
     const first = advanceCursor(emptyChangeCursor, [row('a', 10, 'v1')], 5000);
     const sameSecond = advanceCursor(first.next, [row('a', 10, 'v2')], 5000);

@@ -1,5 +1,11 @@
 import { type ErrorKind, UpstreamError } from '../shared/upstreamError.ts';
 import { packageApiNames } from './salesforceFieldNames.ts';
+import {
+  explainSalesforceRejection,
+  ORG_RULE_CODES,
+  type SalesforceRejection,
+  SalesforceRejectionError,
+} from './salesforceRejection.ts';
 
 /** Salesforce answers REQUEST_LIMIT_EXCEEDED without Retry-After; the daily budget is rolling, so back off a while. */
 export const DAILY_LIMIT_RETRY_AFTER_SECONDS = 15 * 60;
@@ -37,12 +43,8 @@ const TRANSIENT_CODES = new Set([
   'QUERY_TIMEOUT',
   'TXN_SECURITY_NO_ACCESS_TIMEOUT',
 ]);
-const CONFLICT_CODES = new Set([
-  'PRECONDITION_FAILED',
-  'DUPLICATE_VALUE',
-  'MULTIPLE_CHOICES',
-  'DUPLICATES_DETECTED',
-]);
+/** DUPLICATES_DETECTED (a duplicate rule) is not here: retrying the same record never passes the rule. */
+const CONFLICT_CODES = new Set(['PRECONDITION_FAILED', 'DUPLICATE_VALUE', 'MULTIPLE_CHOICES']);
 const NETWORK_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
@@ -82,9 +84,57 @@ interface JsforceLikeError {
   data?: unknown;
 }
 
-function firstApiError(data: unknown): { errorCode?: string; message?: string } | null {
-  const first = Array.isArray(data) ? data[0] : null;
-  return first && typeof first === 'object' ? (first as { errorCode?: string; message?: string }) : null;
+interface WireApiError {
+  errorCode?: string;
+  statusCode?: string;
+  message?: string;
+  fields?: unknown;
+  duplicateResult?: { duplicateRule?: unknown };
+}
+
+/** The error entries of a jsforce error's `data`: the element itself (one error) or the array (several). */
+function apiErrorsOf(data: unknown): WireApiError[] {
+  const entries = Array.isArray(data) ? data : data && typeof data === 'object' ? [data] : [];
+  return entries.filter((entry): entry is WireApiError => !!entry && typeof entry === 'object');
+}
+
+function fieldsOf(entry: WireApiError): string[] {
+  return Array.isArray(entry.fields)
+    ? entry.fields.filter((name): name is string => typeof name === 'string')
+    : [];
+}
+
+/** The org-rule rejection behind one or several error entries that all come from the org's rules. */
+function orgRuleRejection(
+  code: string,
+  detail: string,
+  entries: readonly WireApiError[],
+): SalesforceRejection | null {
+  const codes = entries.map((entry) => entry.errorCode ?? entry.statusCode ?? code);
+  if (entries.length === 0)
+    return ORG_RULE_CODES.has(code)
+      ? explainSalesforceRejection({ code, message: detail, fields: [] })
+      : null;
+  if (!codes.every((entryCode) => ORG_RULE_CODES.has(entryCode))) return null;
+  const [first, ...rest] = entries.map((entry, index) => {
+    const rule = entry.duplicateResult?.duplicateRule;
+    return explainSalesforceRejection({
+      code: codes[index] ?? code,
+      message: safeDetail(entry.message ?? detail),
+      fields: fieldsOf(entry),
+      duplicateRule: typeof rule === 'string' ? rule : null,
+    });
+  });
+  if (!first) return null;
+  if (rest.length === 0) return first;
+  const all = [first, ...rest];
+  return {
+    ...first,
+    fields: [...new Set(all.flatMap((entry) => entry.fields))],
+    salesforceMessage: all.map((entry) => entry.salesforceMessage).join(' | '),
+    summary: all.map((entry) => entry.summary).join('; '),
+    fix: [...new Set(all.map((entry) => entry.fix))].join(' '),
+  };
 }
 
 /** Salesforce message text, shortened, with anything token-like removed. Never the HTML of an error page. */
@@ -121,8 +171,9 @@ export function classifySalesforceError(error: unknown, context: SalesforceError
           ? e.name
           : '';
   let detail = rawMessage;
+  const entries = apiErrorsOf(e.data);
   if (code === 'MULTIPLE_API_ERRORS') {
-    const first = firstApiError(e.data);
+    const first = entries[0];
     code = first?.errorCode ?? code;
     detail = first?.message ?? rawMessage;
   }
@@ -185,8 +236,22 @@ export function classifySalesforceError(error: unknown, context: SalesforceError
           ? `${op} matched several Salesforce records (${text}); only one may hold this external id. Merge or clear the duplicates, then retry.`
           : `${op} conflicted with a change made in Salesforce at the same time (${code}: ${text}); the record will be read again and merged.`,
       );
-    default:
+    default: {
+      const rejection = orgRuleRejection(code, text, entries);
+      if (rejection) {
+        return new SalesforceRejectionError(
+          {
+            kind: 'permanent',
+            upstream: 'salesforce',
+            message: `${op} failed: ${rejection.summary}. ${rejection.fix}`,
+            code,
+            cause: error,
+          },
+          rejection,
+        );
+      }
       return init('permanent', permanentMessage(op, code, text, context));
+    }
   }
 }
 

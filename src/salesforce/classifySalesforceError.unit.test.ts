@@ -5,6 +5,7 @@ import {
   DAILY_LIMIT_RETRY_AFTER_SECONDS,
   kindOfSalesforceCode,
 } from './classifySalesforceError.ts';
+import { rejectionLine, rejectionOf } from './salesforceRejection.ts';
 
 /** The shape jsforce's HttpApiError has: name and errorCode both carry Salesforce's errorCode. */
 function apiError(errorCode: string, message: string, data?: unknown): Error {
@@ -35,6 +36,7 @@ describe('kindOfSalesforceCode', () => {
     ['INVALID_FIELD', 'permanent'],
     ['FIELD_CUSTOM_VALIDATION_EXCEPTION', 'permanent'],
     ['INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', 'permanent'],
+    ['DUPLICATES_DETECTED', 'permanent'],
     ['sf:INVALID_SESSION_ID', 'auth'],
   ])('%s is %s', (code, kind) => {
     expect(kindOfSalesforceCode(code)).toBe(kind);
@@ -131,5 +133,89 @@ describe('classifySalesforceError', () => {
   it('keeps an UpstreamError as it is', () => {
     const original = new UpstreamError({ kind: 'conflict', upstream: 'salesforce', message: 'x' });
     expect(classifySalesforceError(original, context)).toBe(original);
+  });
+
+  it('explains a validation rule with its message, field and fix, and exposes the structured detail', () => {
+    const error = classifySalesforceError(
+      apiError('FIELD_CUSTOM_VALIDATION_EXCEPTION', 'Enter an Amount before Qualification.', {
+        errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+        message: 'Enter an Amount before Qualification.',
+        fields: ['Amount'],
+      }),
+      context,
+    );
+    expect(error.kind).toBe('permanent');
+    expect(error.message).toContain('"Enter an Amount before Qualification."');
+    expect(error.message).toContain('Validation Rules');
+    expect(rejectionOf(error)).toMatchObject({
+      errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+      fields: ['Amount'],
+      salesforceMessage: 'Enter an Amount before Qualification.',
+    });
+  });
+
+  it('names the stage and the sales process for a stage outside the record type', () => {
+    const error = classifySalesforceError(
+      apiError(
+        'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+        'Stage: bad value for restricted picklist field: Qualification',
+        {
+          fields: ['StageName'],
+        },
+      ),
+      context,
+    );
+    expect(error.message).toContain('Stage "Qualification" is not in the sales process');
+    expect(rejectionOf(error)?.fix).toContain('Sales Processes');
+    const rejection = rejectionOf(error);
+    expect(rejection && rejectionLine(rejection)).toMatch(
+      /^✖ Stage "Qualification" is not in .*\. Fix: Add "Qualification"/,
+    );
+  });
+
+  it('explains a required org field, FLS and a duplicate rule (permanent, never a conflict)', () => {
+    const required = classifySalesforceError(
+      apiError('REQUIRED_FIELD_MISSING', 'Required fields are missing: [Region__c]', {
+        fields: ['Region__c'],
+      }),
+      context,
+    );
+    expect(required.message).toContain('Salesforce requires Region__c');
+    expect(rejectionOf(required)?.fix).toContain('transforms.salesforce');
+    const readOnly = classifySalesforceError(
+      apiError('INVALID_FIELD_FOR_INSERT_UPDATE', 'Unable to update fields: NextStep.', {
+        fields: ['NextStep'],
+      }),
+      context,
+    );
+    expect(readOnly.message).toContain('Edit access to NextStep');
+    const duplicate = classifySalesforceError(
+      apiError('DUPLICATES_DETECTED', 'Use one of these records?', {
+        fields: [],
+        duplicateResult: { duplicateRule: 'Standard_Account_Duplicate_Rule' },
+      }),
+      { operation: 'create Account' },
+    );
+    expect(duplicate.kind).toBe('permanent');
+    expect(rejectionOf(duplicate)?.rule).toBe('Standard_Account_Duplicate_Rule');
+    expect(duplicate.message).toContain('Duplicate Rules → Standard_Account_Duplicate_Rule');
+  });
+
+  it('reports every failed validation rule of MULTIPLE_API_ERRORS', () => {
+    const error = classifySalesforceError(
+      apiError('MULTIPLE_API_ERRORS', 'Multiple errors', [
+        { errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'The name cannot change.', fields: [] },
+        {
+          errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+          message: 'Amount cannot be negative.',
+          fields: ['Amount'],
+        },
+      ]),
+      context,
+    );
+    expect(error.code).toBe('FIELD_CUSTOM_VALIDATION_EXCEPTION');
+    expect(error.message).toContain('The name cannot change.');
+    expect(error.message).toContain('Amount cannot be negative.');
+    expect(rejectionOf(error)?.fields).toEqual(['Amount']);
   });
 });

@@ -8,6 +8,7 @@ import { type SalesforceTestOrg, startSalesforceTestOrg } from '../../test/suppo
 import { installSalesforcePackage } from './packageInstaller.ts';
 import { SalesforceClient } from './salesforceClient.ts';
 import { defaultSalesforceFieldNames as n } from './salesforceFieldNames.ts';
+import { rejectionOf as salesforceRejectionOf } from './salesforceRejection.ts';
 
 const opportunity = (name: string, extra: Record<string, unknown> = {}) => ({
   Name: name,
@@ -143,6 +144,52 @@ describe('SalesforceClient against the emulator', () => {
     expect(error.kind).toBe('permanent');
     expect(error.code).toBe('REQUIRED_FIELD_MISSING');
     expect(error.message).toContain('create Opportunity');
+  });
+
+  it('turns the org rules of the emulator into permanent rejections with the fix, single and per record', async () => {
+    await org.control('/__emulator/org-realism', {
+      validationRules: [
+        {
+          object: 'Opportunity',
+          name: 'Amount_Needed',
+          errorMessage: 'Enter an Amount before Qualification.',
+          errorField: 'Amount',
+          condition: {
+            all: [
+              { field: 'StageName', op: 'equals', value: 'Qualification' },
+              { field: 'Amount', op: 'blank' },
+            ],
+          },
+        },
+      ],
+      duplicateRules: [{ object: 'Account', name: 'Account_By_Name', matchFields: ['Name'] }],
+    });
+    try {
+      const single = await rejectionOf(
+        client.create('Opportunity', opportunity('Rule single', { StageName: 'Qualification' })),
+      );
+      expect(single.kind).toBe('permanent');
+      expect(salesforceRejectionOf(single)).toMatchObject({
+        errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+        fields: ['Amount'],
+        salesforceMessage: 'Enter an Amount before Qualification.',
+      });
+      const [good, bad] = await client.createMany('Opportunity', [
+        opportunity('Rule ok'),
+        opportunity('Rule bad', { StageName: 'Qualification' }),
+      ]);
+      expect(good?.ok).toBe(true);
+      expect(bad?.ok === false && bad.error.rejection).toMatchObject({
+        errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+        fields: ['Amount'],
+      });
+      await client.create('Account', { Name: 'Rule Co' });
+      const duplicate = await rejectionOf(client.create('Account', { Name: 'rule co' }));
+      expect(duplicate.kind).toBe('permanent');
+      expect(salesforceRejectionOf(duplicate)?.rule).toBe('Account_By_Name');
+    } finally {
+      await org.control('/__emulator/org-realism', { validationRules: [], duplicateRules: [] });
+    }
   });
 
   it('iterates a query across pages (2,000+ rows)', async () => {

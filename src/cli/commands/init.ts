@@ -1,13 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/loadConfig.ts';
 import { TEMPLATE_PLACEHOLDERS } from '../../config/templatePlaceholders.ts';
-import { defaultMapping } from '../../domain/mapping/defaultMapping.ts';
-import { parseMappingFile } from '../../domain/mapping/parseMappingFile.ts';
 import type { CliIo } from '../cliIo.ts';
 import { type CommonOptions, withCommonOptions } from '../commonOptions.ts';
-import { CliError, EXIT } from '../exitCodes.ts';
 import { JWT_KEY_FILE, writeInitFiles } from './initFiles.ts';
 
 const P = TEMPLATE_PLACEHOLDERS;
@@ -54,10 +49,6 @@ interface InitOptions extends CommonOptions {
   force?: boolean;
 }
 
-interface MappingTestOptions extends CommonOptions {
-  file?: string;
-}
-
 export function registerInitCommands(program: Command, io: CliIo): void {
   withCommonOptions(
     program
@@ -94,44 +85,5 @@ export function registerInitCommands(program: Command, io: CliIo): void {
     io.out(
       'Next: fill in what `cosell config check` lists, then run `cosell salesforce install`, `cosell connect partner-center` and `cosell doctor`.',
     );
-  });
-
-  const mapping = program.command('mapping').description('the field mapping');
-  withCommonOptions(
-    mapping
-      .command('test')
-      .description(
-        'validate the mapping file: every problem with its line; prints the effective mapping with --json',
-      )
-      .option('--file <file>', 'mapping file (default: sync.mappingFile of the config)'),
-  ).action((options: MappingTestOptions) => {
-    const file =
-      options.file ?? loadConfig({ file: options.config, env: io.env, cwd: io.cwd }).config.sync.mappingFile;
-    if (!file) {
-      io.out(
-        options.json
-          ? JSON.stringify({ ok: true, file: null, mapping: defaultMapping })
-          : '✔ No mapping file configured: the built-in defaults apply.',
-      );
-      return;
-    }
-    const path = resolve(io.cwd, file);
-    if (!existsSync(path)) throw new CliError(`mapping file not found: ${path}`, EXIT.usage);
-    const parsed = parseMappingFile(readFileSync(path, 'utf8'), path);
-    if (options.json)
-      io.out(
-        JSON.stringify(
-          parsed.ok
-            ? { ok: true, file: path, mapping: parsed.value }
-            : { ok: false, file: path, problems: parsed.error },
-        ),
-      );
-    else if (parsed.ok) io.out(`✔ ${path}: the mapping is valid`);
-    else {
-      io.err(`${path}: ${parsed.error.length} problem${parsed.error.length === 1 ? '' : 's'}`);
-      for (const problem of parsed.error)
-        io.err(`  ✖ ${problem.path}${problem.line ? ` (line ${problem.line})` : ''}: ${problem.message}`);
-    }
-    io.setExitCode(parsed.ok ? EXIT.ok : EXIT.usage);
   });
 }
