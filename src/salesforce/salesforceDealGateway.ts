@@ -279,12 +279,8 @@ export class SalesforceDealGateway implements SalesforcePort {
     await this.writeOpportunities(items, accounts, results);
     // 3. Child records, for the opportunities that were saved.
     await writeChildRecords(this.client, this.mapping, await this.teamSelling(), items, accounts, results);
-    // 4. Notes (ContentNote), one deal at a time: rare.
-    for (const [index, item] of items.entries()) {
-      const opportunityId = results[index]!.opportunityId;
-      if (!opportunityId || item.notes.length === 0 || !(await this.notesAvailable())) continue;
-      for (const note of item.notes) await this.writeNote(opportunityId, note.title, note.text);
-    }
+    // 4. Notes (ContentNote) for the batch: existing ones found in two queries, the rest created in bulk.
+    await this.writeNotes(items, results);
     // 5. The SystemModstamp each deal now has, in one query per 200.
     const written = unique(results.map((result) => result.opportunityId));
     const stamps = new Map<string, string>();
@@ -404,6 +400,71 @@ export class SalesforceDealGateway implements SalesforcePort {
       () => false,
     );
     return this.notesEnabled;
+  }
+
+  private async writeNotes(
+    items: readonly SalesforceWrites[],
+    results: SalesforceWriteResult[],
+  ): Promise<void> {
+    const wanted = items.flatMap((item, index) => {
+      const opportunityId = results[index]!.opportunityId;
+      return opportunityId
+        ? item.notes.map((note) => ({ index, opportunityId, created: results[index]!.created, ...note }))
+        : [];
+    });
+    if (wanted.length === 0 || !(await this.notesAvailable())) return;
+    // A new opportunity has no notes yet; for the others, find the note with each title.
+    const lookups = unique(wanted.filter((note) => !note.created).map((note) => note.opportunityId));
+    const existing = new Map<string, string>(); // opportunity id + title → note id
+    for (const ids of chunks(lookups)) {
+      const links = await this.client.queryAll<{ ContentDocumentId: string; LinkedEntityId: string }>(
+        `SELECT ContentDocumentId, LinkedEntityId FROM ContentDocumentLink WHERE LinkedEntityId IN (${ids.map(soqlString).join(', ')})`,
+      );
+      if (links.length === 0) continue;
+      const notes = await this.client.queryAll<{ Id: string; Title: string }>(
+        `SELECT Id, Title FROM ContentNote WHERE Id IN (${unique(links.map((link) => link.ContentDocumentId))
+          .map(soqlString)
+          .join(', ')}) ORDER BY CreatedDate`,
+      );
+      for (const link of links) {
+        const note = notes.find((candidate) => candidate.Id === link.ContentDocumentId);
+        const key = `${link.LinkedEntityId}|${note?.Title}`;
+        if (note && !existing.has(key)) existing.set(key, note.Id);
+      }
+    }
+    const content = (text: string) => Buffer.from(escapeNoteText(text), 'utf8').toString('base64');
+    const report = (index: number, outcome: SaveOutcome | undefined) => {
+      const error = outcome ? writeErrorOf(outcome) : null;
+      if (error) results[index]!.dropped.push({ fields: [], what: 'a note', dealField: 'notes', error });
+    };
+    const updates = wanted.filter((note) => existing.has(`${note.opportunityId}|${note.title}`));
+    const updated = await this.client.updateMany(
+      'ContentNote',
+      updates.map((note) => ({
+        Id: existing.get(`${note.opportunityId}|${note.title}`),
+        Content: content(note.text),
+      })),
+    );
+    updates.forEach((note, i) => report(note.index, updated[i]));
+    const creates = wanted.filter((note) => !existing.has(`${note.opportunityId}|${note.title}`));
+    const created = await this.client.createMany(
+      'ContentNote',
+      creates.map((note) => ({ Title: note.title, Content: content(note.text) })),
+    );
+    creates.forEach((note, i) => report(note.index, created[i]));
+    const linksToCreate = creates.flatMap((note, i) => {
+      const outcome = created[i];
+      return outcome?.ok ? [{ note, ContentDocumentId: outcome.value.id }] : [];
+    });
+    const linked = await this.client.createMany(
+      'ContentDocumentLink',
+      linksToCreate.map((link) => ({
+        ContentDocumentId: link.ContentDocumentId,
+        LinkedEntityId: link.note.opportunityId,
+        ShareType: 'V',
+      })),
+    );
+    linksToCreate.forEach((link, i) => report(link.note.index, linked[i]));
   }
 
   private async noteFor(

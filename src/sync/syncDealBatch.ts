@@ -106,9 +106,58 @@ export async function syncDealBatch(
       ? { kind: 'done', result: applied.result }
       : { kind: 'failed', error: applied.error };
   });
+  if (!dryRun) await settleCreatedOpportunities(deps, items, outcomes);
   return outcomes.map(
     (outcome) => outcome ?? { kind: 'failed', error: new Error('The deal was not planned.') },
   );
+}
+
+/**
+ * A new opportunity may differ from the referral it came from (its id, which Partner Center keeps as the
+ * externalReferenceId; values Salesforce normalised): one follow-up sync of the created deals, as one batch,
+ * settles it, and its changes join the create's result.
+ */
+async function settleCreatedOpportunities(
+  deps: DealSyncDeps,
+  items: readonly BatchItem[],
+  outcomes: (BatchOutcome | null)[],
+): Promise<void> {
+  const created = outcomes.flatMap((outcome, index) =>
+    outcome?.kind === 'done' && outcome.result.action === 'create_opportunity' && outcome.result.opportunityId
+      ? [{ index, result: outcome.result }]
+      : [],
+  );
+  if (created.length === 0) return;
+  const settled = await syncDealBatch(
+    deps,
+    created.map(({ index, result }) => ({
+      request: {
+        referralId: result.referralId,
+        opportunityId: result.opportunityId,
+        trigger: items[index]!.request.trigger,
+      },
+    })),
+  );
+  settled.forEach((outcome, i) => {
+    const { index, result } = created[i]!;
+    if (outcome.kind !== 'done') {
+      // The create stands; the next trigger (poll, reconcile) settles the rest.
+      deps.logger.warn(
+        { referralId: result.referralId },
+        'the follow-up sync of a new opportunity did not finish',
+      );
+      return;
+    }
+    outcomes[index] = {
+      kind: 'done',
+      result: {
+        ...result,
+        toSalesforce: [...result.toSalesforce, ...outcome.result.toSalesforce],
+        toPartnerCenter: [...result.toPartnerCenter, ...outcome.result.toPartnerCenter],
+        conflicts: outcome.result.conflicts,
+      },
+    };
+  });
 }
 
 /** The result of a deal in a dry run: what would be written, nothing written. */
