@@ -7,10 +7,11 @@ import { SqlDeadLetterRepository } from './sqlDeadLetterRepository.ts';
 import type { SqlDriver, SqlExecutor } from './sqlExecutor.ts';
 import { SqlInboxRepository } from './sqlInboxRepository.ts';
 import { SqlLinkRepository } from './sqlLinkRepository.ts';
+import { SqlReportRepository } from './sqlReportRepository.ts';
 import { SqlSecretRepository } from './sqlSecretRepository.ts';
 import type { Store, StoreRepositories } from './store.ts';
 
-function createRepositories(db: SqlExecutor, clock: Clock): StoreRepositories {
+function createRepositories(db: SqlExecutor, clock: Clock, dialect: SqlDriver['dialect']): StoreRepositories {
   return {
     links: new SqlLinkRepository(db, clock),
     audit: new SqlAuditRepository(db),
@@ -19,6 +20,7 @@ function createRepositories(db: SqlExecutor, clock: Clock): StoreRepositories {
     deadLetters: new SqlDeadLetterRepository(db),
     secrets: new SqlSecretRepository(db, clock),
     connections: new SqlConnectionRepository(db, clock),
+    reports: new SqlReportRepository(db, dialect),
   };
 }
 
@@ -60,6 +62,7 @@ export class SqlStore implements Store {
   readonly deadLetters: StoreRepositories['deadLetters'];
   readonly secrets: StoreRepositories['secrets'];
   readonly connections: StoreRepositories['connections'];
+  readonly reports: StoreRepositories['reports'];
   private closing: Promise<void> | null = null;
   private readonly activeTransaction = new AsyncLocalStorage<true>();
 
@@ -71,6 +74,7 @@ export class SqlStore implements Store {
     const repositories = createRepositories(
       outsideTransactionsOnly(driver.executor, this.activeTransaction),
       clock,
+      driver.dialect,
     );
     this.links = repositories.links;
     this.audit = repositories.audit;
@@ -79,6 +83,7 @@ export class SqlStore implements Store {
     this.deadLetters = repositories.deadLetters;
     this.secrets = repositories.secrets;
     this.connections = repositories.connections;
+    this.reports = repositories.reports;
   }
 
   async transaction<T>(fn: (tx: StoreRepositories) => Promise<T>): Promise<T> {
@@ -86,7 +91,7 @@ export class SqlStore implements Store {
       throw new Error(`Store misuse: transactions do not nest; ${MISUSE}.`);
     }
     return this.driver.transaction((executor) =>
-      this.activeTransaction.run(true, () => fn(createRepositories(executor, this.clock))),
+      this.activeTransaction.run(true, () => fn(createRepositories(executor, this.clock, this.dialect))),
     );
   }
 

@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Clock, ManualClock } from '../shared/clock.ts';
+import { describeReportContract } from './reportContract.ts';
 import { type NewAuditEntry, type NewLink, type Store, StoreConflictError } from './store.ts';
 
 export type MakeStore = (options: { clock: Clock }) => Promise<Store>;
@@ -55,6 +56,7 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 class Rollback extends Error {}
 
 export function describeStoreContract(name: string, makeStore: MakeStore): void {
+  describeReportContract(name, makeStore);
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     let clock: ManualClock;
