@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresBackend, postgresSkipReason, testDatabaseUrl } from '../../test/support/testStores.ts';
 import { openStore } from './openStore.ts';
+import { describeReportContract } from './reportContract.ts';
 import { describeStoreContract, newLinkFixture } from './storeContract.ts';
 
 // Throws when CI is set without DATABASE_URL: in CI these tests must never be skipped.
@@ -19,6 +20,7 @@ if (url === undefined) {
   afterAll(() => backend.cleanup());
 
   describeStoreContract('postgres', ({ clock }) => backend.open({ clock }));
+  describeReportContract('postgres', ({ clock }) => backend.open({ clock }));
 
   describe('Postgres store specifics', () => {
     it('keeps stores in different schemas apart', async () => {

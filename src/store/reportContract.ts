@@ -5,23 +5,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../shared/clock.ts';
 import type { DealSearchQuery, LinkRow, NewAuditEntry, NewLink, Store } from './store.ts';
-import type { MakeStore } from './storeContract.ts';
+import { type MakeStore, newAuditFixture, newLinkFixture } from './storeContract.ts';
 
 const START = '2026-03-01T10:00:00.000Z';
 
-const link = (overrides: Partial<NewLink>): NewLink => ({
-  connectionId: 'conn-r',
-  referralId: null,
-  opportunityId: null,
-  salesforceObject: 'opportunity',
-  engagementId: null,
-  base: null,
-  pcETag: null,
-  sfSystemModstamp: null,
-  state: 'synced',
-  lastError: null,
-  ...overrides,
-});
+const link = (overrides: Partial<NewLink>): NewLink =>
+  newLinkFixture({ connectionId: 'conn-r', state: 'synced', ...overrides });
 
 const base = (name: string, account: string | null, dealValue: number | null, direction = 'Incoming') => ({
   name,
@@ -33,27 +22,20 @@ const base = (name: string, account: string | null, dealValue: number | null, di
   customer: account === null ? null : { name: account },
 });
 
-const entry = (row: LinkRow, overrides: Partial<NewAuditEntry>): NewAuditEntry => ({
-  connectionId: row.connectionId,
-  linkId: row.id,
-  referralId: row.referralId,
-  opportunityId: row.opportunityId,
-  at: START,
-  trigger: 'webhook',
-  direction: 'toSalesforce',
-  outcome: 'ok',
-  changes: [],
-  error: null,
-  message: 'synced',
-  ...overrides,
-});
+const entry = (row: LinkRow, overrides: Partial<NewAuditEntry>): NewAuditEntry =>
+  newAuditFixture({
+    connectionId: row.connectionId,
+    linkId: row.id,
+    referralId: row.referralId,
+    opportunityId: row.opportunityId,
+    ...overrides,
+  });
 
 export function describeReportContract(name: string, makeStore: MakeStore): void {
   describe(`Store reports: ${name}`, () => {
     let store: Store;
     let alpine: LinkRow;
     let bakery: LinkRow;
-    let cobalt: LinkRow;
     let unnamed: LinkRow;
 
     beforeEach(async () => {
@@ -74,7 +56,7 @@ export function describeReportContract(name: string, makeStore: MakeStore): void
           lastError: { code: 'invalid', message: 'no currency' },
         }),
       );
-      cobalt = await store.links.insert(
+      await store.links.insert(
         link({ referralId: 'ref-c', opportunityId: '006C', base: base('Cobalt_move', null, null) }),
       );
       unnamed = await store.links.insert(link({ referralId: 'ref-d', state: 'pending' }));

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sqliteBackend } from '../../test/support/testStores.ts';
 import { openStore } from './openStore.ts';
+import { describeReportContract } from './reportContract.ts';
 import { SqliteDriver } from './sqliteDriver.ts';
 import { describeStoreContract, newLinkFixture } from './storeContract.ts';
 
@@ -11,6 +12,7 @@ const backend = sqliteBackend();
 afterAll(() => backend.cleanup());
 
 describeStoreContract('sqlite', ({ clock }) => backend.open({ clock }));
+describeReportContract('sqlite', ({ clock }) => backend.open({ clock }));
 
 describe('SQLite store specifics', () => {
   it('creates a missing directory for the database file', async () => {
