@@ -105,6 +105,22 @@ export const syncConfigSchema = z
   })
   .strict();
 
+const DEFAULT_REFERRAL_URL_TEMPLATE =
+  'https://partner.microsoft.com/dashboard/referrals/v2/opportunities/{referralId}';
+
+export const dashboardConfigSchema = z
+  .object({
+    /**
+     * Where the dashboard's "open in Partner Center" link goes; `{referralId}` is replaced by the referral id.
+     * Change it if Microsoft moves the referral page.
+     */
+    referralUrlTemplate: z
+      .string()
+      .includes('{referralId}', { message: 'include {referralId} where the referral id goes' })
+      .default(DEFAULT_REFERRAL_URL_TEMPLATE),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     /** Identifies this Partner Center tenant ↔ Salesforce org pair in the store. */
@@ -129,6 +145,9 @@ export const configSchema = z
       pollIntervalSeconds: 30,
       reconcileIntervalSeconds: 900,
       salesforceApiBudgetRatio: 0.8,
+    }),
+    dashboard: dashboardConfigSchema.default({
+      referralUrlTemplate: DEFAULT_REFERRAL_URL_TEMPLATE,
     }),
     log: z
       .object({ level: z.enum(LOG_LEVELS).default('info') })

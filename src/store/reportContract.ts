@@ -36,6 +36,7 @@ export function describeReportContract(name: string, makeStore: MakeStore): void
     let store: Store;
     let alpine: LinkRow;
     let bakery: LinkRow;
+    let cobalt: LinkRow;
     let unnamed: LinkRow;
 
     beforeEach(async () => {
@@ -56,7 +57,7 @@ export function describeReportContract(name: string, makeStore: MakeStore): void
           lastError: { code: 'invalid', message: 'no currency' },
         }),
       );
-      await store.links.insert(
+      cobalt = await store.links.insert(
         link({ referralId: 'ref-c', opportunityId: '006C', base: base('Cobalt_move', null, null) }),
       );
       unnamed = await store.links.insert(link({ referralId: 'ref-d', state: 'pending' }));
@@ -83,6 +84,12 @@ export function describeReportContract(name: string, makeStore: MakeStore): void
       expect((await search({ text: 'lt_m' })).ids).toEqual(['ref-c']);
       expect((await search({ text: 'nothing like it' })).total).toBe(0);
       expect((await search({})).total).toBe(4);
+      expect((await search({ linkIds: [cobalt.id, alpine.id], sort: 'name' })).ids).toEqual([
+        'ref-a',
+        'ref-c',
+      ]);
+      expect((await search({ linkIds: ['not-an-id'] })).total).toBe(0);
+      expect((await search({ linkIds: [] })).total).toBe(0);
     });
 
     it('filters by state and direction, sorts with empty values last either way, and pages with a total', async () => {

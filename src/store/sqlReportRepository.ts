@@ -2,7 +2,14 @@
  * The dashboard's read queries, across links, audit entries, dead letters, cursors and the inbox. One SQL text
  * for both dialects except the JSON and hour expressions, which each dialect spells its own way.
  */
-import { readIdOrNull, readInstant, readInstantOrNull, readText, readTextOrNull } from './rowValues.ts';
+import {
+  parseId,
+  readIdOrNull,
+  readInstant,
+  readInstantOrNull,
+  readText,
+  readTextOrNull,
+} from './rowValues.ts';
 import type { SqlDriver, SqlExecutor, SqlValue } from './sqlExecutor.ts';
 import { type LinkRecord, toLinkRow } from './sqlLinkRepository.ts';
 import type {
@@ -97,6 +104,12 @@ export class SqlReportRepository implements ReportRepository {
   async searchDeals(query: DealSearchQuery): Promise<DealSearchPage> {
     const conditions: string[] = [];
     const params: SqlValue[] = [];
+    if (query.linkIds !== undefined) {
+      // An id the store never assigned matches nothing (-1).
+      const ids = query.linkIds.map((id) => parseId(id) ?? -1);
+      conditions.push(ids.length === 0 ? '1 = 0' : `id IN (${ids.map(() => '?').join(', ')})`);
+      params.push(...ids);
+    }
     const text = query.text?.trim();
     if (text) {
       const columns = ['deal_name', 'account_name', 'referral_id', 'opportunity_id'];

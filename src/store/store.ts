@@ -177,6 +177,8 @@ export type DealStateFilter = LinkState | 'attention' | 'deadLettered';
 
 export interface DealSearchQuery {
   connectionId: string;
+  /** Only these links. */
+  linkIds?: readonly string[];
   /** Matches (case-insensitive, anywhere) the deal name, the customer account, the referral id or the opportunity id. */
   text?: string;
   state?: DealStateFilter;
