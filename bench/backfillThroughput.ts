@@ -6,7 +6,7 @@
  * exist in Salesforce. Reported as deals per second.
  */
 import { performance } from 'node:perf_hooks';
-import { enqueueDealSync } from '../src/sync/syncWorker.ts';
+import { enqueueDealSync } from '../src/sync/dealJobs.ts';
 import { waitFor } from '../test/support/sandboxHarness.ts';
 import { scaled } from './benchmark.ts';
 import { createReferrals, sandboxBenchmark } from './benchSandbox.ts';

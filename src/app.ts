@@ -6,6 +6,10 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Connection } from 'jsforce';
 import { Agent, type Dispatcher } from 'undici';
+import { alertDestinationsFrom } from './alerts/alertDestinationsFrom.ts';
+import { AlertEvaluator } from './alerts/alertEvaluator.ts';
+import { startAlertSchedule } from './alerts/alertSchedule.ts';
+import { AlertSender } from './alerts/alertSender.ts';
 import { ConfigError, type ConfigProblem } from './config/configProblem.ts';
 import type { CosellConfig } from './config/configSchema.ts';
 import { defaultMapping } from './domain/mapping/defaultMapping.ts';
@@ -16,12 +20,15 @@ import { Metrics } from './http/metrics.ts';
 import type { JobQueue, QueueHooks } from './jobs/jobQueue.ts';
 import { openJobQueue } from './jobs/openJobQueue.ts';
 import { PartnerCenterAuth, REFERRALS_SCOPE, WEBHOOKS_SCOPE } from './partner-center/partnerCenterAuth.ts';
+import { PartnerCenterGateway } from './partner-center/partnerCenterGateway.ts';
 import { ReferralClient } from './partner-center/referralClient.ts';
 import { WebhookClient } from './partner-center/webhookClient.ts';
 import { WebhookSignatureVerifier } from './partner-center/webhookSignatureVerifier.ts';
+import { ApiUsageReader } from './salesforce/apiUsageReader.ts';
 import { ChangePoller } from './salesforce/changePoller.ts';
 import { SalesforceClient } from './salesforce/salesforceClient.ts';
 import { openSalesforceConnection, type SalesforceAuth } from './salesforce/salesforceConnection.ts';
+import { SalesforceDealGateway } from './salesforce/salesforceDealGateway.ts';
 import { type Clock, systemClock } from './shared/clock.ts';
 import type { Logger } from './shared/logger.ts';
 import { UpstreamError } from './shared/upstreamError.ts';
@@ -30,14 +37,15 @@ import { SecretBox, SecretVault } from './store/secretBox.ts';
 import type { Store } from './store/store.ts';
 import { adaptMappingToOrg, readOrgFacts } from './sync/adaptMappingToOrg.ts';
 import type { DealSyncDeps, DealSyncResult } from './sync/dealSyncContext.ts';
-import { PartnerCenterGateway } from './sync/partnerCenterGateway.ts';
+import { markDeadLettered } from './sync/markDeadLettered.ts';
 import { salesforceFieldNamesFrom } from './sync/salesforceFieldNamesFrom.ts';
-import { SalesforceGateway } from './sync/salesforceGateway.ts';
 import { startSyncWorker } from './sync/syncWorker.ts';
 
 /** Secret names in the store. */
 export const SECRETS = {
   partnerCenterTokenCache: 'partner-center.msal-cache',
+  /** The separate Webhooks API sign-in (partnerCenter.webhooksSignIn.kind: separateUser). */
+  partnerCenterWebhooksTokenCache: 'partner-center.webhooks.msal-cache',
   salesforceRefreshToken: 'salesforce.refresh-token',
 } as const;
 
@@ -65,9 +73,11 @@ export interface Connector {
   partnerCenterAuth: PartnerCenterAuth;
   referrals: ReferralClient;
   webhooks: WebhookClient;
-  salesforce: { conn: Connection; client: SalesforceClient; gateway: SalesforceGateway };
+  salesforce: { conn: Connection; client: SalesforceClient; gateway: SalesforceDealGateway };
   deps: DealSyncDeps;
   metrics: Metrics;
+  /** Checks the alert conditions and notifies (runs on a schedule once started; call evaluate() to run now). */
+  alerts: AlertEvaluator;
   http: FastifyInstance | null;
   /** Base URL the HTTP server listens on, once started with http. */
   url: string | null;
@@ -182,9 +192,13 @@ export async function openQueue(
 
 export interface PartnerCenterClients {
   auth: PartnerCenterAuth;
+  /** The sign-in the Webhooks API is called with: `auth` itself, or the separate one when configured. */
+  webhooksAuth: PartnerCenterAuth;
   referrals: ReferralClient;
   webhooks: WebhookClient;
   dispatcher: Dispatcher | undefined;
+  /** Closes the sign-ins' connections. */
+  close(): Promise<void>;
 }
 
 /** The Partner Center side alone: sign-in (token cache encrypted in the store), Referrals and Webhooks clients. */
@@ -194,16 +208,24 @@ export function openPartnerCenter(
   logger: Logger,
 ): PartnerCenterClients {
   const dispatcher = dispatcherTrusting(config.partnerCenter.trustedCaFile);
-  const auth = new PartnerCenterAuth({
-    identityUrl: config.partnerCenter.authorityUrl,
-    tenantId: config.partnerCenter.tenantId ?? '',
-    clientId: config.partnerCenter.clientId ?? '',
-    tokenCache: vault.entry(config.connectionId, SECRETS.partnerCenterTokenCache),
-    ...(config.partnerCenter.trustedCaFile
-      ? { caCertPem: readFileSync(config.partnerCenter.trustedCaFile, 'utf8') }
-      : {}),
-    logger: logger.child({ component: 'partner-center-auth' }),
-  });
+  const caCertPem = config.partnerCenter.trustedCaFile
+    ? readFileSync(config.partnerCenter.trustedCaFile, 'utf8')
+    : null;
+  const signIn = (secret: string, purpose: 'referrals' | 'webhooks') =>
+    new PartnerCenterAuth({
+      purpose,
+      identityUrl: config.partnerCenter.authorityUrl,
+      tenantId: config.partnerCenter.tenantId ?? '',
+      clientId: config.partnerCenter.clientId ?? '',
+      tokenCache: vault.entry(config.connectionId, secret),
+      ...(caCertPem === null ? {} : { caCertPem }),
+      logger: logger.child({ component: 'partner-center-auth' }),
+    });
+  const auth = signIn(SECRETS.partnerCenterTokenCache, 'referrals');
+  const webhooksAuth =
+    config.partnerCenter.webhooksSignIn.kind === 'separateUser'
+      ? signIn(SECRETS.partnerCenterWebhooksTokenCache, 'webhooks')
+      : auth;
   const referrals = new ReferralClient({
     baseUrl: `${config.partnerCenter.referralsUrl.replace(/\/+$/, '')}/v1.0/engagements`,
     getAccessToken: auth.tokenProvider(REFERRALS_SCOPE),
@@ -212,11 +234,15 @@ export function openPartnerCenter(
   });
   const webhooks = new WebhookClient({
     baseUrl: `${config.partnerCenter.webhooksUrl.replace(/\/+$/, '')}/webhooks/v1`,
-    getAccessToken: auth.tokenProvider(WEBHOOKS_SCOPE),
+    getAccessToken: webhooksAuth.tokenProvider(WEBHOOKS_SCOPE),
     logger: logger.child({ component: 'webhooks' }),
     ...(dispatcher ? { dispatcher } : {}),
   });
-  return { auth, referrals, webhooks, dispatcher };
+  const close = async () => {
+    await auth.close();
+    if (webhooksAuth !== auth) await webhooksAuth.close();
+  };
+  return { auth, webhooksAuth, referrals, webhooks, dispatcher, close };
 }
 
 export function openVault(store: Store, env: NodeJS.ProcessEnv): SecretVault {
@@ -246,22 +272,20 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
         await store.connections.setState(jobConnectionId ?? connectionId, 'paused', error.message);
         logger.error({ reason: error.message }, 'connection paused: sign-in needed');
       },
-      onDeadLetter: (job, kind, error) => {
+      onDeadLetter: async (job, kind, error) => {
         logger.error(
           { job: job.name, key: job.key, kind, reason: error.message },
           'job moved to dead letters',
         );
+        // The deal shows it everywhere (link state, dashboard, cosell status), and a waiting cosell sync hears of it.
+        await markDeadLettered({ store, connectionId }, job, error);
       },
     });
     closers.push(() => queue.stop({ timeoutMs: 10_000 }));
 
-    const {
-      auth: partnerCenterAuth,
-      referrals,
-      webhooks,
-      dispatcher: pcDispatcher,
-    } = openPartnerCenter(config, vault, logger);
-    closers.push(() => partnerCenterAuth.close());
+    const partnerCenterClients = openPartnerCenter(config, vault, logger);
+    const { auth: partnerCenterAuth, referrals, webhooks, dispatcher: pcDispatcher } = partnerCenterClients;
+    closers.push(() => partnerCenterClients.close());
 
     const conn = await openSalesforceConnection({
       loginUrl: config.salesforce.loginUrl,
@@ -272,7 +296,7 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
     const adapted = adaptMappingToOrg(configuredMapping, await readOrgFacts(client));
     for (const note of adapted.notes) logger.warn(note);
     const mapping = adapted.mapping;
-    const gateway = new SalesforceGateway({ client, mapping });
+    const gateway = new SalesforceDealGateway({ client, mapping });
     const deps: DealSyncDeps = {
       connectionId,
       store,
@@ -283,6 +307,24 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
       logger: logger.child({ component: 'sync' }),
     };
     const metrics = new Metrics();
+    const apiUsage = new ApiUsageReader({ client, clock, logger: logger.child({ component: 'alerts' }) });
+    const alertDestinations = alertDestinationsFrom(config.alerts);
+    const alerts = new AlertEvaluator({
+      connectionId,
+      store,
+      clock,
+      logger: logger.child({ component: 'alerts' }),
+      thresholds: {
+        salesforceApiBudgetRatio:
+          config.alerts.salesforceApiBudgetRatio ?? config.sync.salesforceApiBudgetRatio,
+        webhookSilenceMs: config.alerts.webhookSilenceMinutes * 60_000,
+      },
+      destinations: alertDestinations,
+      sender: new AlertSender({ secretUrls: alertDestinations.map((destination) => destination.url) }),
+      salesforceApiUsage: () => apiUsage.read(),
+      dashboardUrl: config.alerts.dashboardUrl ?? config.server.publicUrl ?? null,
+    });
+    let alertScheduleStarted = false;
 
     const connector: Connector = {
       config,
@@ -296,6 +338,7 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
       salesforce: { conn, client, gateway },
       deps,
       metrics,
+      alerts,
       http: null,
       url: null,
       close,
@@ -345,6 +388,8 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
             queue,
             poller,
             concurrency: config.queue.concurrency,
+            batchSize: config.queue.batchSize,
+            gatherMs: config.queue.gatherMs,
             pollIntervalMs: config.sync.pollIntervalSeconds * 1000,
             salesforceApiUsage: () => client.apiUsage(),
             salesforceApiBudgetRatio: config.sync.salesforceApiBudgetRatio,
@@ -353,6 +398,18 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
               metrics.increment('cosell_deal_syncs_total', 'Deal syncs by action', { action: result.action });
               options.onDealSynced?.(result);
             },
+          });
+        }
+        // Serve and worker processes alike take the evaluation job; the queue runs it once per interval.
+        if ((start.http || start.worker) && !alertScheduleStarted) {
+          alertScheduleStarted = true;
+          await startAlertSchedule({
+            queue,
+            evaluator: alerts,
+            connectionId,
+            clock,
+            logger: logger.child({ component: 'alerts' }),
+            intervalMs: config.alerts.evaluateIntervalSeconds * 1000,
           });
         }
       },

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type IdentityProvider, REFERRALS_ROLES } from './identityProvider.ts';
+import { hasRoleFor, REFERRALS_ROLES, WEBHOOKS_ROLES } from './emulatorUsers.ts';
+import type { IdentityProvider } from './identityProvider.ts';
 import { sendPcError } from './pcError.ts';
 import type { TokenIssuer } from './tokenIssuer.ts';
 
@@ -60,20 +61,38 @@ export function authenticate(
     sendPcError(reply, 401, 'unauthenticated', 'The token belongs to an unknown user. Sign in again.');
     return null;
   }
-  const allowed =
-    api === 'referrals'
-      ? user.roles.some((role) => (REFERRALS_ROLES as readonly string[]).includes(role))
-      : user.roles.length > 0;
-  if (!allowed) {
+  const amr = Array.isArray(claims['amr']) ? claims['amr'] : [];
+  if (!amr.includes('mfa')) {
+    sendMfaRequired(reply, api);
+    return null;
+  }
+  if (!hasRoleFor(user, api === 'referrals' ? REFERRALS_ROLES : WEBHOOKS_ROLES)) {
     sendPcError(
       reply,
       403,
       'accessDenied',
       api === 'referrals'
-        ? `User ${user.username} has no Referrals role. Ask a Partner Center admin to grant Referrals admin or Referrals user.`
-        : `User ${user.username} has no Partner Center role that may manage webhooks. Ask an admin to grant one.`,
+        ? `User ${user.username} has no Referrals role. Ask a Partner Center admin to grant Referral admin or Referral user.`
+        : `User ${user.username} has none of the roles the Webhooks API accepts (Billing admin, Admin agent, Sales agent, Helpdesk agent). Ask a Partner Center admin to grant one.`,
     );
     return null;
   }
   return { kind: 'user', username: user.username, roles: user.roles };
+}
+
+/** MFA_REQUIRED_CODE: Partner Center's answer to an App+User token without `mfa` in `amr` (enforced since 2026-04-01). */
+export const MFA_REQUIRED_CODE = 900421;
+const MFA_REQUIRED_MESSAGE =
+  'Multifactor authentication is required for App+User calls: the access token carries no MFA claim. Sign in again with MFA.';
+
+/** 401 with error code 900421, in the Referrals API's envelope or the classic (Webhooks) one. */
+function sendMfaRequired(reply: FastifyReply, api: ApiName): void {
+  reply.header('www-authenticate', 'Bearer error="invalid_token", error_description="mfa_required"');
+  if (api === 'referrals') {
+    sendPcError(reply, 401, '900421', MFA_REQUIRED_MESSAGE);
+    return;
+  }
+  reply
+    .code(401)
+    .send({ code: MFA_REQUIRED_CODE, description: MFA_REQUIRED_MESSAGE, data: [], source: 'PartnerFD' });
 }

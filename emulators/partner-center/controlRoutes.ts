@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { EmulatorClock } from './emulatorClock.ts';
 import type { EmulatorStateData } from './emulatorState.ts';
+import { type EmulatorUser, PARTNER_CENTER_ROLES } from './emulatorUsers.ts';
 import { type IdentityProvider, REFERRALS_AUDIENCE, WEBHOOKS_AUDIENCE } from './identityProvider.ts';
 import type { IdGenerator } from './idGenerator.ts';
 import { sendPcError } from './pcError.ts';
@@ -25,7 +26,17 @@ export interface ControlDeps {
 const tokenRequestSchema = z.object({
   username: z.string().optional(),
   audience: z.enum([REFERRALS_AUDIENCE, WEBHOOKS_AUDIENCE]).optional(),
+  /** Default: whether the user signs in with MFA now. */
+  mfa: z.boolean().optional(),
 });
+
+const userChangeSchema = z
+  .object({
+    displayName: z.string().min(1).optional(),
+    roles: z.array(z.enum(PARTNER_CENTER_ROLES)).optional(),
+    mfa: z.boolean().optional(),
+  })
+  .strict();
 
 function badRequest(reply: FastifyReply, message: string): FastifyReply {
   return sendPcError(reply, 400, 'invalidRequest', message);
@@ -50,8 +61,14 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
     const user = parsed.data.username ? identity.findUser(parsed.data.username) : identity.defaultAdmin();
     if (!user) return badRequest(reply, `No emulator user named '${parsed.data.username}'.`);
     const audience = parsed.data.audience ?? REFERRALS_AUDIENCE;
+    const mfa = parsed.data.mfa ?? user.mfa;
     return {
-      access_token: identity.accessTokenFor(user, audience, deps.publicClientId),
+      access_token: identity.accessTokenFor(
+        user,
+        audience,
+        deps.publicClientId,
+        mfa ? ['pwd', 'mfa'] : ['pwd'],
+      ),
       token_type: 'Bearer',
       audience,
     };
@@ -123,7 +140,42 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
     return { revoked: identity.revokeRefreshTokens(parsed.data.username) };
   });
 
+  registerUserRoutes(app, identity);
   registerMicrosoftSellerRoutes(app, referrals);
+}
+
+/** The tenant's users: list, add or change (roles, MFA), and who signs in interactively. */
+function registerUserRoutes(app: FastifyInstance, identity: IdentityProvider): void {
+  const view = (user: EmulatorUser) => ({
+    username: user.username,
+    password: user.password,
+    displayName: user.displayName,
+    oid: user.oid,
+    roles: user.roles,
+    mfa: user.mfa,
+  });
+  app.get('/__emulator/users', async () => identity.listUsers().map(view));
+  app.post('/__emulator/users', async (request, reply) => {
+    const parsed = userChangeSchema.extend({ username: z.string().min(3) }).safeParse(request.body ?? {});
+    if (!parsed.success) return badRequest(reply, z.prettifyError(parsed.error));
+    const existed = identity.findUser(parsed.data.username) !== undefined;
+    return reply.code(existed ? 200 : 201).send(view(identity.upsertUser(parsed.data)));
+  });
+  app.patch<{ Params: { username: string } }>('/__emulator/users/:username', async (request, reply) => {
+    const parsed = userChangeSchema.safeParse(request.body ?? {});
+    if (!parsed.success) return badRequest(reply, z.prettifyError(parsed.error));
+    if (!identity.findUser(request.params.username)) {
+      return sendPcError(reply, 404, 'itemNotFound', `No emulator user named '${request.params.username}'.`);
+    }
+    return view(identity.upsertUser({ username: request.params.username, ...parsed.data }));
+  });
+  app.post('/__emulator/sign-in-user', async (request, reply) => {
+    const parsed = z.object({ username: z.string().nullable() }).safeParse(request.body ?? {});
+    if (!parsed.success) return badRequest(reply, 'Send {"username": "<user>"} or {"username": null}.');
+    const outcome = identity.setInteractiveUser(parsed.data.username);
+    if (!outcome.ok) return sendPcError(reply, 404, 'itemNotFound', outcome.message);
+    return { username: parsed.data.username };
+  });
 }
 
 /** What the Microsoft seller does with Microsoft's related referral: accept, decline, update. */

@@ -1,7 +1,9 @@
 /** Helpers shared by the emulator's own tests: start it, get a token, call it over real HTTP. */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fetch } from 'undici';
+import { PublicClientApplication } from '@azure/msal-node';
+import { type Dispatcher, fetch } from 'undici';
+import { createMsalNetworkClient } from '../../src/partner-center/msalNetworkClient.ts';
 import type { JsonObject } from './referralRules.ts';
 import {
   type PartnerCenterEmulator,
@@ -71,6 +73,22 @@ export async function startEmulatorClient(
     },
   };
   return client;
+}
+
+/** msal-node's public client for the emulator's tenant, over a dispatcher that trusts the emulator's CA. */
+export function publicMsalApp(
+  emulator: PartnerCenterEmulator,
+  dispatcher: Dispatcher,
+): PublicClientApplication {
+  const { identityUrl, tenantId, clientId } = emulator;
+  return new PublicClientApplication({
+    auth: {
+      clientId,
+      authority: `${identityUrl}/${tenantId}`,
+      knownAuthorities: [new URL(identityUrl).host],
+    },
+    system: { networkClient: createMsalNetworkClient(dispatcher, 10_000) },
+  });
 }
 
 /** A valid private-deal create body (spec §1.8). */

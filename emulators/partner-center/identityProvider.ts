@@ -1,18 +1,23 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Clock } from '../../src/shared/clock.ts';
+import {
+  type AuthorizationRequest,
+  checkAuthorizationRequest,
+  type ResponseMode,
+} from './authorizationRequest.ts';
+import { type EmulatorUser, groupIdsOf, interactiveAmr } from './emulatorUsers.ts';
 import type { TokenIssuer } from './tokenIssuer.ts';
+
+export type { EmulatorUser } from './emulatorUsers.ts';
+export { REFERRALS_ROLES, WEBHOOKS_ROLES } from './emulatorUsers.ts';
 
 export const REFERRALS_AUDIENCE = 'https://api.partner.microsoft.com';
 export const WEBHOOKS_AUDIENCE = 'https://api.partnercenter.microsoft.com';
-export const REFERRALS_ROLES = ['GlobalAdmin', 'ReferralsAdmin', 'ReferralsUser'] as const;
 
-export interface EmulatorUser {
-  oid: string;
-  username: string;
-  password: string;
-  displayName: string;
-  /** Partner Center roles, e.g. ReferralsAdmin. */
-  roles: string[];
+/** How the user authenticated and what the client asked to see again in the id token. */
+interface SignInSession {
+  amr: string[];
+  nonce: string | null;
 }
 
 export interface IdentityOptions {
@@ -24,6 +29,10 @@ export interface IdentityOptions {
   refreshTokenLifetimeSeconds: number;
   deviceCodeIntervalSeconds: number;
   autoApproveDeviceCodes: boolean;
+  /** Redirect URIs registered beside the loopback ones (http://localhost|127.0.0.1|[::1], any port and path). */
+  redirectUris: string[];
+  /** Seed of the deterministic group object ids in the `groups` claim. */
+  idSeed: string;
   /** The identity server's base URL, known once it listens. */
   identityUrl: () => string;
 }
@@ -34,6 +43,7 @@ interface DeviceCodeGrant {
   scopes: string[];
   expiresAtMs: number;
   approvedBy: string | null;
+  amr: string[];
 }
 
 interface AuthorizationCodeGrant {
@@ -44,6 +54,7 @@ interface AuthorizationCodeGrant {
   codeChallengeMethod: string;
   username: string;
   expiresAtMs: number;
+  session: SignInSession;
 }
 
 interface RefreshTokenGrant {
@@ -52,6 +63,8 @@ interface RefreshTokenGrant {
   scopes: string[];
   expiresAtMs: number;
   revoked: boolean;
+  /** Carried from the sign-in: a refreshed token says how the user first authenticated. */
+  amr: string[];
 }
 
 /** An OAuth error as Entra ID's token endpoint returns it. */
@@ -85,6 +98,19 @@ function unknownClient(clientId: string): TokenOutcome {
   );
 }
 
+function invalidClientSecret(): TokenOutcome {
+  return oauthError(
+    'invalid_client',
+    7000215,
+    'Invalid client secret provided. Ensure the secret being sent is the client secret value.',
+    401,
+  );
+}
+
+export type AuthorizeOutcome =
+  | { kind: 'page'; message: string }
+  | { kind: 'redirect'; redirectUri: string; responseMode: ResponseMode; params: Record<string, string> };
+
 function opaque(): string {
   return randomBytes(32).toString('base64url');
 }
@@ -94,6 +120,8 @@ export class IdentityProvider {
   private readonly deviceCodes = new Map<string, DeviceCodeGrant>();
   private readonly authorizationCodes = new Map<string, AuthorizationCodeGrant>();
   private readonly refreshTokens = new Map<string, RefreshTokenGrant>();
+  /** Set by a control call: who signs in on the next interactive sign-ins (null = login_hint or the admin). */
+  private interactiveUsername: string | null = null;
 
   constructor(
     private readonly options: IdentityOptions,
@@ -123,6 +151,54 @@ export class IdentityProvider {
     return admin;
   }
 
+  listUsers(): EmulatorUser[] {
+    return this.options.users;
+  }
+
+  /** Control call: adds a user, or changes an existing one's roles / MFA. */
+  upsertUser(change: {
+    username: string;
+    displayName?: string | undefined;
+    roles?: string[] | undefined;
+    mfa?: boolean | undefined;
+  }): EmulatorUser {
+    const existing = this.findUser(change.username);
+    if (existing) {
+      if (change.roles) existing.roles = [...change.roles];
+      if (change.mfa !== undefined) existing.mfa = change.mfa;
+      if (change.displayName) existing.displayName = change.displayName;
+      return existing;
+    }
+    const user: EmulatorUser = {
+      oid: randomUUID(),
+      username: change.username,
+      password: randomBytes(12).toString('base64url'),
+      displayName: change.displayName ?? change.username,
+      roles: change.roles ? [...change.roles] : [],
+      mfa: change.mfa ?? true,
+    };
+    this.options.users.push(user);
+    return user;
+  }
+
+  /** Control call: who signs in interactively from now on (null: the login_hint, else the default admin). */
+  setInteractiveUser(username: string | null): { ok: true } | { ok: false; message: string } {
+    if (username !== null && !this.findUser(username)) {
+      return {
+        ok: false,
+        message: `No emulator user named '${username}'. GET /__emulator/users lists them.`,
+      };
+    }
+    this.interactiveUsername = username;
+    return { ok: true };
+  }
+
+  /** The user an interactive sign-in (authorize page, auto-approved device code) is made by. */
+  private interactiveUser(loginHint: string | null): EmulatorUser {
+    const chosen = this.interactiveUsername ? this.findUser(this.interactiveUsername) : undefined;
+    return chosen ?? (loginHint ? this.findUser(loginHint) : undefined) ?? this.defaultAdmin();
+  }
+
   isKnownTenant(tenant: string): boolean {
     return ['common', 'organizations', this.options.tenantId].includes(tenant.toLowerCase());
   }
@@ -139,13 +215,17 @@ export class IdentityProvider {
     return resource === REFERRALS_AUDIENCE || resource === WEBHOOKS_AUDIENCE ? resource : null;
   }
 
-  /** A token for the given user and API audience (used by `/__emulator/token` and all user grants). */
-  accessTokenFor(user: EmulatorUser, audience: string, clientId: string): string {
+  /**
+   * A token for the given user and API audience (used by `/__emulator/token` and all user grants).
+   * `amr` defaults to what an interactive sign-in by this user carries now.
+   */
+  accessTokenFor(user: EmulatorUser, audience: string, clientId: string, amr = interactiveAmr(user)): string {
     return this.signAccessToken(audience, user.oid, clientId, {
       upn: user.username,
       unique_name: user.username,
       name: user.displayName,
       scp: 'user_impersonation',
+      amr,
     });
   }
 
@@ -173,7 +253,12 @@ export class IdentityProvider {
     });
   }
 
-  private userTokens(user: EmulatorUser, clientId: string, scopes: string[]): TokenOutcome {
+  private userTokens(
+    user: EmulatorUser,
+    clientId: string,
+    scopes: string[],
+    session: SignInSession,
+  ): TokenOutcome {
     const audience = this.audienceOf(scopes);
     if (!audience) {
       return oauthError(
@@ -190,6 +275,7 @@ export class IdentityProvider {
       scopes,
       expiresAtMs: this.nowMs() + this.options.refreshTokenLifetimeSeconds * 1000,
       revoked: false,
+      amr: session.amr,
     });
     const idToken = this.issuer.sign({
       aud: clientId,
@@ -202,6 +288,9 @@ export class IdentityProvider {
       sub: user.oid,
       preferred_username: user.username,
       name: user.displayName,
+      amr: session.amr,
+      groups: groupIdsOf(user, this.options.idSeed),
+      ...(session.nonce === null ? {} : { nonce: session.nonce }),
       ver: '2.0',
     });
     const clientInfo = Buffer.from(JSON.stringify({ uid: user.oid, utid: this.options.tenantId })).toString(
@@ -218,7 +307,7 @@ export class IdentityProvider {
         scope: grantedScopes.join(' '),
         expires_in: this.options.accessTokenLifetimeSeconds,
         ext_expires_in: this.options.accessTokenLifetimeSeconds,
-        access_token: this.accessTokenFor(user, audience, clientId),
+        access_token: this.accessTokenFor(user, audience, clientId, session.amr),
         refresh_token: refreshToken,
         id_token: idToken,
         client_info: clientInfo,
@@ -233,12 +322,14 @@ export class IdentityProvider {
     const deviceCode = opaque();
     const userCode = randomBytes(6).toString('hex').slice(0, 9).toUpperCase();
     const expiresInSeconds = 900;
+    const autoUser = this.options.autoApproveDeviceCodes ? this.interactiveUser(null) : null;
     this.deviceCodes.set(deviceCode, {
       userCode,
       clientId,
       scopes,
       expiresAtMs: this.nowMs() + expiresInSeconds * 1000,
-      approvedBy: this.options.autoApproveDeviceCodes ? this.defaultAdmin().username : null,
+      approvedBy: autoUser?.username ?? null,
+      amr: autoUser ? interactiveAmr(autoUser) : [],
     });
     const verificationUri = `${this.options.identityUrl()}/devicelogin`;
     return {
@@ -259,11 +350,12 @@ export class IdentityProvider {
     userCode: string,
     username: string | undefined,
   ): { ok: true } | { ok: false; message: string } {
-    const user = username ? this.findUser(username) : this.defaultAdmin();
+    const user = username ? this.findUser(username) : this.interactiveUser(null);
     if (!user) return { ok: false, message: `No emulator user named '${username}'.` };
     for (const grant of this.deviceCodes.values()) {
       if (grant.userCode.toUpperCase() === userCode.toUpperCase()) {
         grant.approvedBy = user.username;
+        grant.amr = interactiveAmr(user);
         return { ok: true };
       }
     }
@@ -300,54 +392,68 @@ export class IdentityProvider {
     const user = this.findUser(grant.approvedBy);
     if (!user) return invalidGrant(50034, 'The user account does not exist.');
     this.deviceCodes.delete(deviceCode);
-    return this.userTokens(user, clientId, grant.scopes);
+    return this.userTokens(user, clientId, grant.scopes, { amr: grant.amr, nonce: null });
   }
 
-  /** GET /authorize: signs in the given (or default admin) user and returns the code to redirect with. */
-  authorize(params: {
-    clientId: string;
-    redirectUri: string;
-    scopes: string[];
-    codeChallenge: string | null;
-    codeChallengeMethod: string | null;
-    loginHint: string | null;
-  }): { ok: true; code: string } | { ok: false; error: string; description: string } {
-    if (
-      params.clientId !== this.options.publicClientId &&
-      params.clientId !== this.options.confidentialClient.clientId
-    ) {
+  /**
+   * GET /authorize: checks the request, then the emulated user (see setInteractiveUser) signs in at once,
+   * and the code (or the error) goes back to the redirect URI with the caller's state.
+   */
+  authorize(request: AuthorizationRequest): AuthorizeOutcome {
+    const checked = checkAuthorizationRequest(request, {
+      publicClientId: this.options.publicClientId,
+      confidentialClientId: this.options.confidentialClient.clientId,
+      redirectUris: this.options.redirectUris,
+    });
+    if (checked.kind === 'page') return checked;
+    const withState = (params: Record<string, string>) =>
+      request.state === null ? params : { ...params, state: request.state };
+    if (checked.kind === 'error') {
       return {
-        ok: false,
-        error: 'unauthorized_client',
-        description: `Application '${params.clientId}' is not registered.`,
+        kind: 'redirect',
+        redirectUri: checked.redirectUri,
+        responseMode: checked.responseMode,
+        params: withState({ error: checked.error, error_description: checked.description }),
       };
     }
-    const user = (params.loginHint ? this.findUser(params.loginHint) : undefined) ?? this.defaultAdmin();
+    const user = this.interactiveUser(request.loginHint);
     const code = opaque();
     this.authorizationCodes.set(code, {
-      clientId: params.clientId,
-      redirectUri: params.redirectUri,
-      scopes: params.scopes,
-      codeChallenge: params.codeChallenge,
-      codeChallengeMethod: params.codeChallengeMethod ?? 'plain',
+      clientId: request.clientId,
+      redirectUri: checked.redirectUri,
+      scopes: request.scopes,
+      codeChallenge: checked.codeChallenge,
+      codeChallengeMethod: checked.codeChallengeMethod,
       username: user.username,
       expiresAtMs: this.nowMs() + 600_000,
+      session: { amr: interactiveAmr(user), nonce: request.nonce },
     });
-    return { ok: true, code };
+    return {
+      kind: 'redirect',
+      redirectUri: checked.redirectUri,
+      responseMode: checked.responseMode,
+      params: withState({ code }),
+    };
   }
 
-  redeemAuthorizationCode(
-    code: string,
-    clientId: string,
-    redirectUri: string,
-    codeVerifier: string | null,
-  ): TokenOutcome {
-    const grant = this.authorizationCodes.get(code);
-    this.authorizationCodes.delete(code);
+  redeemAuthorizationCode(request: {
+    code: string;
+    clientId: string;
+    clientSecret: string | null;
+    redirectUri: string;
+    codeVerifier: string | null;
+  }): TokenOutcome {
+    const { clientId, codeVerifier } = request;
+    const confidential = this.options.confidentialClient;
+    if (clientId === confidential.clientId && request.clientSecret !== confidential.clientSecret) {
+      return invalidClientSecret();
+    }
+    const grant = this.authorizationCodes.get(request.code);
+    this.authorizationCodes.delete(request.code);
     if (!grant || grant.clientId !== clientId || grant.expiresAtMs <= this.nowMs()) {
       return invalidGrant(70008, 'The provided authorization code is invalid, expired or already redeemed.');
     }
-    if (grant.redirectUri !== redirectUri) {
+    if (grant.redirectUri !== request.redirectUri) {
       return invalidGrant(
         50148,
         'The redirect_uri does not match the one used to get the authorization code.',
@@ -367,7 +473,7 @@ export class IdentityProvider {
     }
     const user = this.findUser(grant.username);
     if (!user) return invalidGrant(50034, 'The user account does not exist.');
-    return this.userTokens(user, clientId, grant.scopes);
+    return this.userTokens(user, clientId, grant.scopes, grant.session);
   }
 
   redeemRefreshToken(refreshToken: string, clientId: string, scopes: string[]): TokenOutcome {
@@ -389,7 +495,10 @@ export class IdentityProvider {
     }
     const user = this.findUser(grant.username);
     if (!user) return invalidGrant(50034, 'The user account does not exist.');
-    return this.userTokens(user, clientId, scopes.length > 0 ? scopes : grant.scopes);
+    return this.userTokens(user, clientId, scopes.length > 0 ? scopes : grant.scopes, {
+      amr: grant.amr,
+      nonce: null,
+    });
   }
 
   redeemPassword(clientId: string, username: string, password: string, scopes: string[]): TokenOutcome {
@@ -400,7 +509,8 @@ export class IdentityProvider {
     if (!user || user.password !== password) {
       return invalidGrant(50126, 'Error validating credentials due to invalid username or password.');
     }
-    return this.userTokens(user, clientId, scopes);
+    // The password grant cannot do MFA: its tokens say only `pwd`, and Partner Center refuses them.
+    return this.userTokens(user, clientId, scopes, { amr: ['pwd'], nonce: null });
   }
 
   redeemClientCredentials(clientId: string, clientSecret: string | null, scopes: string[]): TokenOutcome {
@@ -408,14 +518,7 @@ export class IdentityProvider {
     if (clientId !== client.clientId) {
       return unknownClient(clientId);
     }
-    if (clientSecret !== client.clientSecret) {
-      return oauthError(
-        'invalid_client',
-        7000215,
-        'Invalid client secret provided. Ensure the secret being sent is the client secret value.',
-        401,
-      );
-    }
+    if (clientSecret !== client.clientSecret) return invalidClientSecret();
     const audience = this.audienceOf(scopes);
     if (audience !== WEBHOOKS_AUDIENCE) {
       return oauthError(
@@ -452,6 +555,7 @@ export class IdentityProvider {
   }
 
   reset(): void {
+    this.interactiveUsername = null;
     this.deviceCodes.clear();
     this.authorizationCodes.clear();
     this.refreshTokens.clear();

@@ -40,6 +40,22 @@ function clientCredentials(
   return { clientId: field(form, 'client_id') ?? '', clientSecret: field(form, 'client_secret') };
 }
 
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+
+function errorPage(message: string): string {
+  return `<!doctype html><html><head><title>Sign in</title></head><body><h1>Sorry, but we're having trouble signing you in.</h1><p id="error">${escapeHtml(message)}</p></body></html>`;
+}
+
+/** response_mode=form_post: a page that POSTs the answer to the app at once. */
+function formPostPage(action: string, params: Record<string, string>): string {
+  const inputs = Object.entries(params)
+    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+    .join('');
+  return `<!doctype html><html><head><title>Working...</title></head><body onload="document.forms[0].submit()"><form method="POST" action="${escapeHtml(action)}">${inputs}<noscript><button type="submit">Continue</button></noscript></form></body></html>`;
+}
+
 function sendOutcome(reply: FastifyReply, outcome: TokenOutcome): FastifyReply {
   reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
   if (outcome.ok) return reply.code(200).send(outcome.body);
@@ -103,7 +119,11 @@ export function createIdentityServer(options: IdentityServerOptions): FastifyIns
           'preferred_username',
           'tid',
           'ver',
+          'nonce',
+          'amr',
+          'groups',
         ],
+        code_challenge_methods_supported: ['S256', 'plain'],
         tenant_region_scope: 'NA',
         cloud_instance_name: 'microsoftonline.com',
         request_uri_parameter_supported: false,
@@ -126,28 +146,28 @@ export function createIdentityServer(options: IdentityServerOptions): FastifyIns
   app.get<{ Params: { tenant: string }; Querystring: Form }>(
     '/:tenant/oauth2/v2.0/authorize',
     async (request, reply) => {
+      if (!identity.isKnownTenant(request.params.tenant)) return unknownTenant(reply, request.params.tenant);
       const query = request.query;
-      const redirectUri = field(query, 'redirect_uri');
-      if (!redirectUri)
-        return reply
-          .code(400)
-          .send({ error: 'invalid_request', error_description: 'redirect_uri is required.' });
-      const target = new URL(redirectUri);
       const outcome = identity.authorize({
         clientId: field(query, 'client_id') ?? '',
-        redirectUri,
+        redirectUri: field(query, 'redirect_uri'),
+        responseType: field(query, 'response_type'),
+        responseMode: field(query, 'response_mode'),
         scopes: scopesOf(query),
+        state: field(query, 'state'),
+        nonce: field(query, 'nonce'),
         codeChallenge: field(query, 'code_challenge'),
         codeChallengeMethod: field(query, 'code_challenge_method'),
         loginHint: field(query, 'login_hint'),
       });
-      if (outcome.ok) target.searchParams.set('code', outcome.code);
-      else {
-        target.searchParams.set('error', outcome.error);
-        target.searchParams.set('error_description', outcome.description);
+      if (outcome.kind === 'page') {
+        return reply.code(400).type('text/html; charset=utf-8').send(errorPage(outcome.message));
       }
-      const state = field(query, 'state');
-      if (state) target.searchParams.set('state', state);
+      if (outcome.responseMode === 'form_post') {
+        return reply.type('text/html; charset=utf-8').send(formPostPage(outcome.redirectUri, outcome.params));
+      }
+      const target = new URL(outcome.redirectUri);
+      for (const [name, value] of Object.entries(outcome.params)) target.searchParams.set(name, value);
       return reply.redirect(target.toString(), 302);
     },
   );
@@ -171,12 +191,13 @@ export function createIdentityServer(options: IdentityServerOptions): FastifyIns
         case 'authorization_code':
           return sendOutcome(
             reply,
-            identity.redeemAuthorizationCode(
-              field(form, 'code') ?? '',
+            identity.redeemAuthorizationCode({
+              code: field(form, 'code') ?? '',
               clientId,
-              field(form, 'redirect_uri') ?? '',
-              field(form, 'code_verifier'),
-            ),
+              clientSecret,
+              redirectUri: field(form, 'redirect_uri') ?? '',
+              codeVerifier: field(form, 'code_verifier'),
+            }),
           );
         case 'refresh_token':
           return sendOutcome(

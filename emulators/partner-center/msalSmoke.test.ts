@@ -1,45 +1,15 @@
 import {
   ConfidentialClientApplication,
   CryptoProvider,
-  type INetworkModule,
-  type NetworkResponse,
-  PublicClientApplication,
+  type PublicClientApplication,
 } from '@azure/msal-node';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmulatorClient, startEmulatorClient } from './emulatorTestKit.ts';
+import { createMsalNetworkClient } from '../../src/partner-center/msalNetworkClient.ts';
+import { type EmulatorClient, publicMsalApp, startEmulatorClient } from './emulatorTestKit.ts';
 
 let client: EmulatorClient;
 let agent: Agent;
-
-/** MSAL's HTTP calls over undici, trusting the emulator's test CA (no NODE_EXTRA_CA_CERTS needed). */
-function networkClient(): INetworkModule {
-  const send = async <T>(
-    url: string,
-    method: string,
-    options?: { headers?: Record<string, string>; body?: string },
-  ) => {
-    const response = await fetch(url, {
-      method,
-      dispatcher: agent,
-      ...(options?.headers ? { headers: options.headers } : {}),
-      ...(options?.body !== undefined ? { body: options.body } : {}),
-    });
-    const headers: Record<string, string> = {};
-    response.headers.forEach((value, key) => {
-      headers[key] = value;
-    });
-    return {
-      status: response.status,
-      headers,
-      body: (await response.json()) as T,
-    } satisfies NetworkResponse<T>;
-  };
-  return {
-    sendGetRequestAsync: (url, options) => send(url, 'GET', options),
-    sendPostRequestAsync: (url, options) => send(url, 'POST', options),
-  };
-}
 
 beforeAll(async () => {
   client = await startEmulatorClient();
@@ -54,15 +24,7 @@ describe('@azure/msal-node against the identity emulator', () => {
   const scopes = ['https://api.partner.microsoft.com/.default'];
 
   function publicApp(): PublicClientApplication {
-    const { identityUrl, tenantId, clientId } = client.emulator;
-    return new PublicClientApplication({
-      auth: {
-        clientId,
-        authority: `${identityUrl}/${tenantId}`,
-        knownAuthorities: [new URL(identityUrl).host],
-      },
-      system: { networkClient: networkClient() },
-    });
+    return publicMsalApp(client.emulator, agent);
   }
 
   it('signs in with the device code flow once the code is approved, then refreshes silently', async () => {
@@ -100,7 +62,7 @@ describe('@azure/msal-node against the identity emulator', () => {
         authority: `${identityUrl}/${tenantId}`,
         knownAuthorities: [new URL(identityUrl).host],
       },
-      system: { networkClient: networkClient() },
+      system: { networkClient: createMsalNetworkClient(agent, 10_000) },
     });
     const result = await app.acquireTokenByClientCredential({
       scopes: ['https://api.partnercenter.microsoft.com/.default'],
@@ -175,10 +137,12 @@ describe('@azure/msal-node against the identity emulator', () => {
     });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { access_token: string };
+    // The password grant cannot do MFA, and Partner Center refuses App+User tokens without it.
     const referrals = await fetch(`${url}/v1.0/engagements/referrals`, {
       headers: { authorization: `Bearer ${body.access_token}` },
     });
-    expect(referrals.status).toBe(200);
+    expect(referrals.status).toBe(401);
+    expect(await referrals.json()).toMatchObject({ error: { code: '900421' } });
 
     const wrongPassword = await postV1Token({ password: 'nope' });
     expect(wrongPassword.status).toBe(400);

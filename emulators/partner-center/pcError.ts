@@ -12,7 +12,9 @@ export type PcErrorCode =
   | 'serviceNotAvailable'
   | 'unauthenticated'
   | 'conflict'
-  | 'tooManyRequests';
+  | 'tooManyRequests'
+  /** MFA required (Partner Center answers App+User tokens without MFA with 401 and this code). */
+  | '900421';
 
 export interface PcErrorBody {
   error: { code: string; message: string; target: string | null };

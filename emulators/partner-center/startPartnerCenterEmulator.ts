@@ -7,7 +7,8 @@ import { FaultInjector } from '../shared/faultInjector.ts';
 import { registerControlRoutes } from './controlRoutes.ts';
 import { EmulatorClock } from './emulatorClock.ts';
 import { emptyState } from './emulatorState.ts';
-import { type EmulatorUser, IdentityProvider } from './identityProvider.ts';
+import { seedUsers } from './emulatorUsers.ts';
+import { IdentityProvider } from './identityProvider.ts';
 import { CERTIFICATE_PATH, createIdentityServer } from './identityServer.ts';
 import { guidFrom, IdGenerator } from './idGenerator.ts';
 import { pcErrorBody, pcErrorForStatus } from './pcError.ts';
@@ -39,6 +40,11 @@ export interface PartnerCenterEmulatorOptions {
   refreshTokenLifetimeSeconds?: number;
   /** Approve every device code as the default admin at once (sandbox). Default false. */
   autoApproveDeviceCodes?: boolean;
+  /**
+   * Redirect URIs registered on both emulated apps besides the loopback ones, which are always allowed
+   * (http://localhost, 127.0.0.1 or [::1], any port and path), e.g. a dashboard's public callback URL.
+   */
+  redirectUris?: string[];
   /** The `interval` returned by the device code endpoint (default 1). */
   deviceCodeIntervalSeconds?: number;
   /** First webhook retry delay (default 100); doubles per attempt up to webhookMaxRetryDelayMs (default 5000). */
@@ -63,7 +69,15 @@ export interface PartnerCenterEmulator {
   caCertPem: string;
   /** https URL (on the identity server) where the webhook signing leaf cert is served (DER .cer). */
   certificateUrl: string;
-  users: { admin: { username: string; password: string }; noRole: { username: string; password: string } };
+  /**
+   * admin: Referrals admin + Admin agent; events: Billing admin only (Webhooks API, not Referrals);
+   * noRole: no Partner Center role. All sign in with MFA until a control call says otherwise.
+   */
+  users: {
+    admin: { username: string; password: string };
+    events: { username: string; password: string };
+    noRole: { username: string; password: string };
+  };
   close(): Promise<void>;
 }
 
@@ -90,20 +104,7 @@ export async function startPartnerCenterEmulator(
     clientId: guidFrom(`${ID_SEED}:confidential-client`),
     clientSecret: `emu~${guidFrom(`${ID_SEED}:client-secret`).replace(/-/g, '')}`,
   };
-  const admin: EmulatorUser = {
-    oid: guidFrom(`${ID_SEED}:user:admin`),
-    username: 'admin@contoso-partner.example',
-    password: 'Emulator-Admin-Pass-1',
-    displayName: 'Contoso Referrals Admin',
-    roles: ['ReferralsAdmin'],
-  };
-  const noRole: EmulatorUser = {
-    oid: guidFrom(`${ID_SEED}:user:norole`),
-    username: 'norole@contoso-partner.example',
-    password: 'Emulator-NoRole-Pass-1',
-    displayName: 'Contoso User Without Roles',
-    roles: [],
-  };
+  const { admin, events, noRole } = seedUsers(ID_SEED);
 
   let apiUrl = '';
   let identityUrl = '';
@@ -140,11 +141,13 @@ export async function startPartnerCenterEmulator(
       tenantId,
       publicClientId: clientId,
       confidentialClient,
-      users: [admin, noRole],
+      users: [admin, events, noRole],
       accessTokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
       refreshTokenLifetimeSeconds: options.refreshTokenLifetimeSeconds ?? 90 * 86_400,
       deviceCodeIntervalSeconds: options.deviceCodeIntervalSeconds ?? 1,
       autoApproveDeviceCodes: options.autoApproveDeviceCodes ?? false,
+      redirectUris: options.redirectUris ?? [],
+      idSeed: ID_SEED,
       identityUrl: () => identityUrl,
     },
     issuer,
@@ -270,6 +273,7 @@ export async function startPartnerCenterEmulator(
     certificateUrl,
     users: {
       admin: { username: admin.username, password: admin.password },
+      events: { username: events.username, password: events.password },
       noRole: { username: noRole.username, password: noRole.password },
     },
     async close() {

@@ -73,7 +73,7 @@ export async function withPartnerCenter<T>(
     try {
       return await fn(partnerCenter, { ...context, store });
     } finally {
-      await partnerCenter.auth.close();
+      await partnerCenter.close();
     }
   });
 }

@@ -5,6 +5,7 @@
  * `cosell connect …` are stored encrypted in the store, never in this file.
  */
 import { z } from 'zod';
+import { ALERT_FORMATS } from '../alerts/alertPayload.ts';
 import { LOG_LEVELS } from '../shared/logger.ts';
 
 const url = z.url({ message: 'must be an absolute URL such as https://example.com' });
@@ -33,6 +34,10 @@ export const queueConfigSchema = z
     maxAttempts: z.number().int().min(1).max(100).default(8),
     /** A job held by a worker that died runs again after this long (running jobs renew it as they go). */
     leaseSeconds: z.number().int().min(1).max(3600).default(30),
+    /** Most deals one worker claims and syncs together (200 = one sObject Collection call per record kind). */
+    batchSize: z.number().int().min(1).max(200).default(200),
+    /** After a deal job is due, wait this long for others to join its batch (bursts batch; one delivery barely waits). */
+    gatherMs: z.number().int().min(0).max(1000).default(25),
   })
   .strict();
 
@@ -60,6 +65,34 @@ export const partnerCenterConfigSchema = z
     clientId: z.string().min(1).optional(),
     /** PEM file with extra CA certificates to trust for Partner Center and Entra ID (sandbox/staging only). */
     trustedCaFile: z.string().min(1).optional(),
+    /**
+     * How `cosell connect partner-center` signs the Referrals admin in: in the browser (authorization code
+     * + PKCE, redirect to http://localhost:<redirectPort>; register http://localhost as a "Mobile and
+     * desktop applications" redirect URI on the app), or with a device code (often blocked by Conditional Access).
+     */
+    signIn: z
+      .discriminatedUnion('flow', [
+        z
+          .object({
+            flow: z.literal('authorizationCode'),
+            /** Loopback port for the redirect; 0 = any free port (fix one to forward it over SSH). */
+            redirectPort: z.number().int().min(0).max(65_535).default(0),
+          })
+          .strict(),
+        z.object({ flow: z.literal('deviceCode') }).strict(),
+      ])
+      .prefault({ flow: 'authorizationCode' }),
+    /**
+     * Who calls the Webhooks API: the Referrals admin's sign-in (`sameUser`), or a second, separate sign-in
+     * (`separateUser`, made with `cosell connect partner-center --webhooks`) by a user holding a role the
+     * Webhooks API accepts (Billing admin, Admin agent, Sales agent, Helpdesk agent).
+     */
+    webhooksSignIn: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('sameUser') }).strict(),
+        z.object({ kind: z.literal('separateUser') }).strict(),
+      ])
+      .prefault({ kind: 'sameUser' }),
     webhook: z
       .object({
         /** host[:port] allowed in X-MS-Certificate-Url. */
@@ -121,6 +154,57 @@ export const dashboardConfigSchema = z
   })
   .strict();
 
+/** True for a URL a token may travel over: https, or http to this machine (tests, a local relay). */
+function safeWebhookUrl(value: string): boolean {
+  if (!URL.canParse(value)) return true; // the url check itself reports it
+  const { protocol, hostname } = new URL(value);
+  const loopback = hostname === 'localhost' || hostname === '[::1]' || hostname.startsWith('127.');
+  return protocol === 'https:' || (protocol === 'http:' && loopback);
+}
+
+export const alertsConfigSchema = z
+  .object({
+    /** How often the alert conditions are checked (once per interval across all processes). */
+    evaluateIntervalSeconds: positiveSeconds.default(60),
+    /** Webhook silence alert: no Partner Center delivery for this long while reconcile finds changed referrals. */
+    webhookSilenceMinutes: z.number().positive().default(60),
+    /** Share of Salesforce's daily API requests that opens the budget alert (default: sync.salesforceApiBudgetRatio). */
+    salesforceApiBudgetRatio: z.number().gt(0).max(1).optional(),
+    /** Link to the dashboard put in messages (default: server.publicUrl). */
+    dashboardUrl: url.optional(),
+    /** Incoming webhooks to notify. Their URLs carry a token: write them as ${ENV_NAME}, never inline. */
+    notify: z
+      .array(
+        z
+          .object({
+            /** Names the destination in logs and the dashboard (default: the format, numbered when repeated). */
+            name: z
+              .string()
+              .regex(/^[A-Za-z0-9_-]{1,40}$/, 'use letters, digits, - and _ (at most 40)')
+              .optional(),
+            format: z.enum(ALERT_FORMATS),
+            url: url.refine(safeWebhookUrl, {
+              message:
+                'must be an https URL (plain http only to this machine): the URL carries the webhook token',
+            }),
+          })
+          .strict(),
+      )
+      .default([])
+      .refine(
+        (destinations) => {
+          const names = destinations.flatMap((destination) => (destination?.name ? [destination.name] : []));
+          return new Set(names).size === names.length;
+        },
+        {
+          message: 'two destinations have the same name: give each a different name',
+          // Also when an entry has other mistakes, so one check reports every problem.
+          when: (payload) => Array.isArray(payload.value),
+        },
+      ),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     /** Identifies this Partner Center tenant ↔ Salesforce org pair in the store. */
@@ -129,14 +213,16 @@ export const configSchema = z
       .regex(/^[A-Za-z0-9_-]{1,64}$/, 'use letters, digits, - and _ (at most 64)')
       .default('default'),
     store: storeConfigSchema.default({ kind: 'sqlite', path: './.cosell/cosell.db' }),
-    queue: queueConfigSchema.default({ concurrency: 4, maxAttempts: 8, leaseSeconds: 30 }),
-    server: serverConfigSchema.default({ host: '127.0.0.1', port: 3000 }),
-    partnerCenter: partnerCenterConfigSchema.default({
-      referralsUrl: 'https://api.partner.microsoft.com',
-      webhooksUrl: 'https://api.partnercenter.microsoft.com',
-      authorityUrl: 'https://login.microsoftonline.com',
-      webhook: {},
+    queue: queueConfigSchema.default({
+      concurrency: 4,
+      maxAttempts: 8,
+      leaseSeconds: 30,
+      batchSize: 200,
+      gatherMs: 25,
     }),
+    server: serverConfigSchema.default({ host: '127.0.0.1', port: 3000 }),
+    // prefault: the empty section is parsed, so each default above is written once.
+    partnerCenter: partnerCenterConfigSchema.prefault({}),
     salesforce: salesforceConfigSchema.default({
       loginUrl: 'https://login.salesforce.com',
       auth: { flow: 'jwt' },
@@ -148,6 +234,11 @@ export const configSchema = z
     }),
     dashboard: dashboardConfigSchema.default({
       referralUrlTemplate: DEFAULT_REFERRAL_URL_TEMPLATE,
+    }),
+    alerts: alertsConfigSchema.default({
+      evaluateIntervalSeconds: 60,
+      webhookSilenceMinutes: 60,
+      notify: [],
     }),
     log: z
       .object({ level: z.enum(LOG_LEVELS).default('info') })

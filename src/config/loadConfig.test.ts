@@ -98,6 +98,26 @@ salesforce:
     expect(check.problems.map((problem) => problem.path)).toEqual(['COSELL_SERVR_PORT']);
   });
 
+  it('defaults the Partner Center sign-in to the browser on any port and webhooks to the same user, and checks the kinds', () => {
+    const { file } = writeConfig(VALID);
+    const { config } = loadConfig({ file, env: { SF_CLIENT_SECRET: 'x' } });
+    expect(config.partnerCenter.signIn).toEqual({ flow: 'authorizationCode', redirectPort: 0 });
+    expect(config.partnerCenter.webhooksSignIn).toEqual({ kind: 'sameUser' });
+    expect(config.partnerCenter.referralsUrl).toBe('https://api.partner.microsoft.com');
+
+    const wrong = writeConfig(
+      VALID.replace(
+        '  clientId: 66666666-7777-8888-9999-000000000000\n',
+        '  clientId: 66666666-7777-8888-9999-000000000000\n  signIn:\n    flow: deviceCode\n    redirectPort: 8400\n  webhooksSignIn:\n    kind: appOnly\n',
+      ),
+    );
+    const check = checkConfig({ file: wrong.file, env: { SF_CLIENT_SECRET: 'x' } });
+    const paths = check.problems.map((problem) => problem.path);
+    expect(paths).toEqual(['partnerCenter.signIn.redirectPort', 'partnerCenter.webhooksSignIn.kind']);
+    const report = formatConfigProblems(check.problems, wrong.file);
+    expect(report).toMatch(/sameUser|separateUser/);
+  });
+
   it('says so when an explicit --config file does not exist', () => {
     const check = checkConfig({ file: '/nonexistent/cosell.yaml', env: {} });
     expect(check.problems[0]).toMatchObject({

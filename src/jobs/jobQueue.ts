@@ -48,6 +48,24 @@ export interface WorkOptions {
   concurrency: number;
 }
 
+/**
+ * Per job of a batch: null when it succeeded, the error it failed with otherwise (retried by its kind), or
+ * `{ requeue }` when it must run again under another key (enqueued there, this job completed).
+ */
+export type BatchJobOutcome = null | Error | { requeue: JobToEnqueue };
+
+/** Handles a batch of jobs (all different keys); returns one outcome per job, in order. */
+export type BatchJobHandler<P = unknown> = (jobs: Job<P>[]) => Promise<BatchJobOutcome[]>;
+
+export interface BatchWorkOptions {
+  /** Batches running at once. */
+  concurrency: number;
+  /** Most jobs claimed into one batch. */
+  batchSize: number;
+  /** After the first due job, wait this long for more to arrive so bursts batch (0 = no wait). */
+  gatherMs: number;
+}
+
 export interface EnqueueResult {
   id: string;
   coalesced: boolean;
@@ -63,6 +81,8 @@ export interface JobQueue {
   enqueue<P>(job: JobToEnqueue<P>): Promise<EnqueueResult>;
   /** Registers the handler for a job name and starts fetching. */
   work<P>(name: string, handler: JobHandler<P>, options: WorkOptions): Promise<void>;
+  /** Registers a batch handler: up to batchSize due jobs of different keys are claimed and handled together. */
+  workBatch<P>(name: string, handler: BatchJobHandler<P>, options: BatchWorkOptions): Promise<void>;
   /** Puts a dead-lettered job back on the queue (attempts reset) and removes the dead letter. */
   redrive(deadLetterId: string): Promise<EnqueueResult>;
   stats(): Promise<QueueStats>;

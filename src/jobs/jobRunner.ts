@@ -6,7 +6,17 @@
 import type { Logger } from '../shared/logger.ts';
 import { type ErrorKind, errorKindOf, toError } from '../shared/upstreamError.ts';
 import type { DeadLetterRepository } from '../store/store.ts';
-import type { Job, JobHandler, QueueHooks, RetryOptions } from './jobQueue.ts';
+import type {
+  BatchJobHandler,
+  BatchJobOutcome,
+  BatchWorkOptions,
+  EnqueueResult,
+  Job,
+  JobHandler,
+  JobToEnqueue,
+  QueueHooks,
+  RetryOptions,
+} from './jobQueue.ts';
 import { decideRetry, type RandomSource } from './retryPolicy.ts';
 
 /** A job this process has claimed and holds a lease on. */
@@ -23,6 +33,8 @@ export interface ClaimedJob {
 export interface JobStorage<C extends ClaimedJob> {
   /** Claims the oldest due job of this name whose key is free, or returns null. */
   claim(name: string, leaseMs: number): Promise<C | null>;
+  /** Claims up to `limit` due jobs of this name, all with different free keys (default: claim() in a loop). */
+  claimMany?(name: string, leaseMs: number, limit: number): Promise<C[]>;
   /** Extends the lease; false when this process no longer holds the job. */
   renew(job: C, leaseMs: number): Promise<boolean>;
   complete(job: C): Promise<void>;
@@ -46,9 +58,18 @@ export interface JobRunnerOptions {
   now: () => Date;
 }
 
+interface BatchMode {
+  handler: BatchJobHandler;
+  batchSize: number;
+  gatherMs: number;
+  enqueue: (job: JobToEnqueue) => Promise<EnqueueResult>;
+}
+
 interface Registration {
   name: string;
   handler: JobHandler;
+  /** Set for batch handlers: `running` then counts batches. */
+  batch: BatchMode | null;
   concurrency: number;
   running: number;
   /** The fetch loop in progress, if any. */
@@ -94,6 +115,32 @@ export class JobRunner<C extends ClaimedJob> {
   }
 
   register(name: string, handler: JobHandler, concurrency: number): void {
+    this.add(name, handler, null, concurrency);
+  }
+
+  registerBatch(
+    name: string,
+    handler: BatchJobHandler,
+    options: BatchWorkOptions,
+    enqueue: (job: JobToEnqueue) => Promise<EnqueueResult>,
+  ): void {
+    if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
+      throw new Error(
+        `Batch size for job "${name}" must be a whole number of at least 1 (got ${options.batchSize}).`,
+      );
+    }
+    const single: JobHandler = async () => {
+      throw new Error(`Job "${name}" is handled in batches.`);
+    };
+    this.add(
+      name,
+      single,
+      { handler, batchSize: options.batchSize, gatherMs: Math.max(0, options.gatherMs), enqueue },
+      options.concurrency,
+    );
+  }
+
+  private add(name: string, handler: JobHandler, batch: BatchMode | null, concurrency: number): void {
     if (this.stopped) throw new Error(`Cannot start work on "${name}": the queue has been stopped.`);
     if (this.registrations.has(name)) {
       throw new Error(
@@ -108,6 +155,7 @@ export class JobRunner<C extends ClaimedJob> {
     const registration: Registration = {
       name,
       handler,
+      batch,
       concurrency,
       running: 0,
       pumping: null,
@@ -176,6 +224,10 @@ export class JobRunner<C extends ClaimedJob> {
       do {
         registration.pumpAgain = false;
         while (!this.stopped && registration.running < registration.concurrency) {
+          if (registration.batch) {
+            if (!(await this.claimBatch(registration, registration.batch))) break;
+            continue;
+          }
           const claimed = await this.storage.claim(registration.name, this.options.retry.leaseMs);
           if (claimed === null) break;
           if (this.stopped) {
@@ -194,6 +246,117 @@ export class JobRunner<C extends ClaimedJob> {
           'job queue: fetching work failed; retrying at every poll (check the database)',
         );
       }
+    }
+  }
+
+  /** Claims a batch (after the gathering window) and starts it; false when nothing was due. */
+  private async claimBatch(registration: Registration, batch: BatchMode): Promise<boolean> {
+    const leaseMs = this.options.retry.leaseMs;
+    const first = await this.storage.claim(registration.name, leaseMs);
+    if (first === null) return false;
+    const claimed: C[] = [first];
+    if (batch.batchSize > 1) {
+      if (batch.gatherMs > 0) await new Promise((resolve) => setTimeout(resolve, batch.gatherMs));
+      if (!this.stopped)
+        claimed.push(...(await this.claimMore(registration.name, leaseMs, batch.batchSize - 1)));
+    }
+    if (this.stopped) {
+      for (const job of claimed) await this.storage.release(job);
+      return false;
+    }
+    this.startBatch(registration, batch, claimed);
+    return true;
+  }
+
+  private async claimMore(name: string, leaseMs: number, limit: number): Promise<C[]> {
+    if (this.storage.claimMany) return this.storage.claimMany(name, leaseMs, limit);
+    const out: C[] = [];
+    while (out.length < limit) {
+      const job = await this.storage.claim(name, leaseMs);
+      if (job === null) break;
+      out.push(job);
+    }
+    return out;
+  }
+
+  private startBatch(registration: Registration, batch: BatchMode, claimed: C[]): void {
+    registration.running += 1;
+    const runs: RunningJob<C>[] = claimed.map((job) => ({
+      claimed: job,
+      controller: new AbortController(),
+      leaseLost: false,
+      handedBack: false,
+      settling: false,
+      done: Promise.resolve(),
+    }));
+    const done = this.executeBatch(batch, runs).finally(() => {
+      registration.running -= 1;
+      for (const run of runs) this.running.delete(run);
+      this.wake();
+    });
+    for (const run of runs) {
+      run.done = done;
+      this.running.add(run);
+    }
+  }
+
+  private jobOf(run: RunningJob<C>): Job {
+    const { claimed } = run;
+    return {
+      id: claimed.id,
+      name: claimed.name,
+      key: claimed.key,
+      connectionId: claimed.connectionId,
+      payload: claimed.payload,
+      attempt: claimed.attempt,
+      signal: run.controller.signal,
+    };
+  }
+
+  private async executeBatch(batch: BatchMode, runs: RunningJob<C>[]): Promise<void> {
+    const live: RunningJob<C>[] = [];
+    for (const run of runs) {
+      if (run.claimed.attempt > this.options.retry.maxAttempts) {
+        await this.settle(run, () =>
+          this.deadLetter(run, this.jobOf(run), 'transient', abandonedError(run.claimed)),
+        );
+      } else live.push(run);
+    }
+    if (live.length === 0) return;
+    let outcomes: BatchJobOutcome[];
+    try {
+      outcomes = await batch.handler(live.map((run) => this.jobOf(run)));
+    } catch (thrown) {
+      outcomes = live.map(() => toError(thrown));
+    }
+    for (const [i, run] of live.entries()) {
+      const outcome =
+        i < outcomes.length ? outcomes[i]! : new Error('The batch handler gave no outcome for this job.');
+      await this.settle(run, async () => {
+        if (outcome === null) return this.storage.complete(run.claimed);
+        if (outcome instanceof Error) return this.handleFailure(run, this.jobOf(run), outcome);
+        await batch.enqueue(outcome.requeue);
+        await this.storage.complete(run.claimed);
+      });
+    }
+  }
+
+  /** Records one job's outcome unless its lease was lost or it was handed back. */
+  private async settle(run: RunningJob<C>, record: () => Promise<void>): Promise<void> {
+    if (run.handedBack) return;
+    run.settling = true;
+    try {
+      if (run.leaseLost) {
+        await this.storage.abandon(run.claimed);
+        return;
+      }
+      await record();
+    } catch (error) {
+      this.options.logger.error(
+        { err: error, jobId: run.claimed.id, job: run.claimed.name },
+        'job queue: could not record a job outcome; the job runs again when its lease expires',
+      );
+      await this.storage.abandon(run.claimed).catch(() => undefined);
     }
   }
 
@@ -218,23 +381,11 @@ export class JobRunner<C extends ClaimedJob> {
 
   private async execute(registration: Registration, run: RunningJob<C>): Promise<void> {
     const { claimed } = run;
-    const job: Job = {
-      id: claimed.id,
-      name: claimed.name,
-      key: claimed.key,
-      connectionId: claimed.connectionId,
-      payload: claimed.payload,
-      attempt: claimed.attempt,
-      signal: run.controller.signal,
-    };
+    const job = this.jobOf(run);
     try {
       if (claimed.attempt > this.options.retry.maxAttempts) {
         // Only a job whose lease expired again and again gets here: its worker keeps dying.
-        const error = new Error(
-          `The job was abandoned ${claimed.attempt - 1} times (its worker stopped before finishing); ` +
-            'check the worker logs, fix the cause, then redrive it.',
-        );
-        await this.deadLetter(run, job, 'transient', error);
+        await this.deadLetter(run, job, 'transient', abandonedError(claimed));
         return;
       }
       let failure: unknown;
@@ -345,6 +496,12 @@ export class JobRunner<C extends ClaimedJob> {
     }
   }
 }
+
+const abandonedError = (claimed: ClaimedJob): Error =>
+  new Error(
+    `The job was abandoned ${claimed.attempt - 1} times (its worker stopped before finishing); ` +
+      'check the worker logs, fix the cause, then redrive it.',
+  );
 
 function retryAfterSecondsOf(thrown: unknown): number | undefined {
   const value = (thrown as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;

@@ -12,16 +12,25 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { ClaimedJob, JobStorage } from './jobRunner.ts';
 
-export interface PgBossClaimedJob extends ClaimedJob {
+/** A pooled connection that holds the key locks of one or more claimed jobs (a batch shares one). */
+export interface HeldConnection {
   client: pg.PoolClient;
-  leaseToken: string;
-  lockName: string;
-  /** Set when the connection holding the key lock failed: the lease can no longer be guaranteed. */
-  connectionLost: boolean;
+  /** Jobs still holding a key lock on it. */
+  holders: number;
+  /** Set when the connection failed: the leases can no longer be guaranteed. */
+  lost: boolean;
   /** Set once the connection has gone back to the pool (or been destroyed). */
   released: boolean;
   /** Removes the connection error listener before the connection goes back to the pool. */
   detach: () => void;
+}
+
+export interface PgBossClaimedJob extends ClaimedJob {
+  connection: HeldConnection;
+  leaseToken: string;
+  lockName: string;
+  /** Set once this job's outcome is recorded or it was given up. */
+  released: boolean;
 }
 
 /** Data pg-boss stores for each of our jobs. */
@@ -82,23 +91,38 @@ export class PgBossJobStorage implements JobStorage<PgBossClaimedJob> {
   }
 
   async claim(name: string, leaseMs: number): Promise<PgBossClaimedJob | null> {
+    return (await this.claimMany(name, leaseMs, 1))[0] ?? null;
+  }
+
+  /**
+   * Claims up to `limit` due jobs with different free keys on one connection, which holds every key's advisory
+   * lock until the job's outcome is recorded: a batch costs one connection, not one per job.
+   */
+  async claimMany(name: string, leaseMs: number, limit: number): Promise<PgBossClaimedJob[]> {
     const client = await this.pool.connect();
-    let lockName: string | null = null;
+    const connection: HeldConnection = { client, holders: 0, lost: false, released: false, detach: () => {} };
+    const onError = (error: Error) => {
+      connection.lost = true;
+      this.onConnectionError(error);
+    };
+    client.on('error', onError);
+    connection.detach = () => client.off('error', onError);
+    const claimed: PgBossClaimedJob[] = [];
     try {
       await client.query('BEGIN');
       const candidates = await client.query<{ id: string; singleton_key: string }>(this.sql.candidates, [
         name,
-        CANDIDATE_LIMIT,
+        Math.max(CANDIDATE_LIMIT, limit * 2),
       ]);
       const triedKeys = new Set<string>();
       for (const candidate of candidates.rows) {
+        if (claimed.length >= limit) break;
         if (triedKeys.has(candidate.singleton_key)) continue;
         triedKeys.add(candidate.singleton_key);
-        const candidateLock = this.lockNameFor(candidate.singleton_key);
-        const lock = await client.query<{ locked: boolean }>(this.sql.tryLock, [candidateLock]);
+        const lockName = this.lockNameFor(candidate.singleton_key);
+        const lock = await client.query<{ locked: boolean }>(this.sql.tryLock, [lockName]);
         // Someone still runs this key (e.g. a job whose lease expired while its worker lives on).
         if (lock.rows[0]?.locked !== true) continue;
-        lockName = candidateLock;
         const token = randomUUID();
         const marked = await client.query<ClaimedRow>(this.sql.markActive, [
           name,
@@ -106,26 +130,31 @@ export class PgBossJobStorage implements JobStorage<PgBossClaimedJob> {
           leaseMs,
           token,
         ]);
-        await client.query('COMMIT');
         const row = marked.rows[0];
         if (row === undefined) throw new Error(`Job ${candidate.id} vanished while it was being claimed.`);
-        return this.toClaimedJob(row, client, token, lockName);
+        connection.holders += 1;
+        claimed.push(this.toClaimedJob(row, connection, token, lockName));
       }
       await client.query('COMMIT');
-      client.release();
-      return null;
+      if (claimed.length === 0) this.releaseConnection(connection, false);
+      return claimed;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       // Destroying the connection also frees any advisory lock it took.
-      client.release(error instanceof Error ? error : true);
+      this.releaseConnection(connection, true);
       throw error;
     }
   }
 
   async renew(job: PgBossClaimedJob, leaseMs: number): Promise<boolean> {
-    if (job.connectionLost || job.released) return false;
+    if (job.connection.lost || job.released) return false;
     try {
-      const result = await job.client.query(this.sql.renew, [job.name, job.id, job.leaseToken, leaseMs]);
+      const result = await job.connection.client.query(this.sql.renew, [
+        job.name,
+        job.id,
+        job.leaseToken,
+        leaseMs,
+      ]);
       return result.rowCount === 1;
     } catch {
       return false;
@@ -149,27 +178,46 @@ export class PgBossJobStorage implements JobStorage<PgBossClaimedJob> {
   }
 
   async abandon(job: PgBossClaimedJob): Promise<void> {
-    // Closing the connection frees the key lock; the row's lease then lets another worker take the job.
-    this.releaseClient(job, true);
+    // Closing the connection frees the key lock; the row's lease then lets another worker take the job. A shared
+    // connection that still works only lets go of this job's lock.
+    if (job.released) return;
+    if (!job.connection.lost && job.connection.holders > 1) {
+      try {
+        await job.connection.client.query(this.sql.unlock, [job.lockName]);
+        this.letGo(job, false);
+        return;
+      } catch {
+        // fall through: destroy the connection
+      }
+    }
+    this.letGo(job, true);
   }
 
   private async finish(job: PgBossClaimedJob, sql: string, extra: unknown[]): Promise<void> {
     if (job.released) return;
     try {
-      await job.client.query(sql, [job.name, job.id, job.leaseToken, ...extra]);
-      await job.client.query(this.sql.unlock, [job.lockName]);
-      this.releaseClient(job, false);
+      await job.connection.client.query(sql, [job.name, job.id, job.leaseToken, ...extra]);
+      await job.connection.client.query(this.sql.unlock, [job.lockName]);
+      this.letGo(job, false);
     } catch (error) {
-      this.releaseClient(job, true);
+      this.letGo(job, true);
       throw error;
     }
   }
 
-  private releaseClient(job: PgBossClaimedJob, destroy: boolean): void {
-    if (job.released) return;
+  /** This job no longer holds its lock; the connection goes back once no job of its batch does. */
+  private letGo(job: PgBossClaimedJob, destroy: boolean): void {
     job.released = true;
-    job.detach();
-    job.client.release(destroy);
+    job.connection.holders -= 1;
+    if (destroy || job.connection.holders <= 0) this.releaseConnection(job.connection, destroy);
+  }
+
+  private releaseConnection(connection: HeldConnection, destroy: boolean): void {
+    if (connection.released) return;
+    connection.released = true;
+    if (destroy) connection.lost = true;
+    connection.detach();
+    connection.client.release(destroy);
   }
 
   private lockNameFor(key: string): string {
@@ -178,29 +226,21 @@ export class PgBossJobStorage implements JobStorage<PgBossClaimedJob> {
 
   private toClaimedJob(
     row: ClaimedRow,
-    client: pg.PoolClient,
+    connection: HeldConnection,
     leaseToken: string,
     lockName: string,
   ): PgBossClaimedJob {
-    const job: PgBossClaimedJob = {
+    return {
       id: row.id,
       name: row.name,
       key: row.singleton_key,
       connectionId: row.data?.connectionId ?? null,
       payload: row.data?.payload ?? null,
       attempt: row.retry_count + 1,
-      client,
+      connection,
       leaseToken,
       lockName,
-      connectionLost: false,
       released: false,
-      detach: () => client.off('error', onError),
     };
-    const onError = (error: Error) => {
-      job.connectionLost = true;
-      this.onConnectionError(error);
-    };
-    client.on('error', onError);
-    return job;
   }
 }

@@ -4,6 +4,8 @@
  */
 import type { DeadLetterRepository } from '../store/store.ts';
 import type {
+  BatchJobHandler,
+  BatchWorkOptions,
   EnqueueResult,
   JobHandler,
   JobQueue,
@@ -39,6 +41,12 @@ export abstract class RunnerQueue<C extends ClaimedJob> implements JobQueue {
     this.assertOpen('work');
     await this.prepareWork(name, options.concurrency);
     this.runner.register(name, handler as JobHandler, options.concurrency);
+  }
+
+  async workBatch<P>(name: string, handler: BatchJobHandler<P>, options: BatchWorkOptions): Promise<void> {
+    this.assertOpen('work');
+    await this.prepareWork(name, options.concurrency);
+    this.runner.registerBatch(name, handler as BatchJobHandler, options, (job) => this.enqueue(job));
   }
 
   async redrive(deadLetterId: string): Promise<EnqueueResult> {

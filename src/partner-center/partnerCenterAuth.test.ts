@@ -1,14 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Agent, fetch } from 'undici';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type EmulatorClient, startEmulatorClient } from '../../emulators/partner-center/emulatorTestKit.ts';
 import { sqliteBackend } from '../../test/support/testStores.ts';
 import { SecretBox, SecretVault } from '../store/secretBox.ts';
 import type { Store } from '../store/store.ts';
 import {
   type DeviceCodePrompt,
+  missingMfaMessage,
   PartnerCenterAppAuth,
   PartnerCenterAuth,
   REFERRALS_SCOPE,
+  REFRESH_TOKEN_INACTIVITY_DAYS,
   SIGN_IN_AGAIN_MESSAGE,
   WEBHOOKS_SCOPE,
 } from './partnerCenterAuth.ts';
@@ -189,5 +192,84 @@ describe('PartnerCenterAuth (msal-node) against the Entra ID emulator', () => {
     const error = await rejectionOf(wrongSecret.getAccessToken());
     expect(error.kind).toBe('auth');
     expect(error.message).not.toContain('not-the-secret');
+  });
+});
+
+describe('browser sign-in (authorization code + PKCE, loopback redirect) and MFA', () => {
+  const trustingAgent = () => {
+    const created = new Agent({ connect: { ca: emulator.emulator.caCertPem } });
+    opened.push(created);
+    return created;
+  };
+  const admin = () => emulator.emulator.users.admin.username;
+  afterEach(async () => {
+    await emulator.control('PATCH', `/__emulator/users/${admin()}`, { mfa: true });
+  });
+
+  /** Plays the browser: opens the URL; the emulator signs the user in and redirects to the loopback listener. */
+  async function browserSignIn(signer: PartnerCenterAuth) {
+    const agent = trustingAgent();
+    const pages: string[] = [];
+    const user = await signer.signInWithBrowser({
+      onUrl: (url) => {
+        void fetch(url, { dispatcher: agent }).then(async (response) => pages.push(await response.text()));
+      },
+    });
+    return { user, pages };
+  }
+
+  it('signs in through the browser, stores the sign-in, and says it used MFA and when it needs renewing', async () => {
+    const signer = auth();
+    const { user } = await browserSignIn(signer);
+    expect(user).toMatchObject({ username: admin(), mfa: true });
+    expect(user.authMethods).toEqual(expect.arrayContaining(['pwd', 'mfa']));
+    expect(await referralClient(signer).listAll()).toEqual([]);
+
+    const status = await auth().signInStatus();
+    expect(status).toMatchObject({ username: admin(), mfa: true });
+    const renewedAt = status?.lastRenewedAt?.getTime() ?? 0;
+    expect(Math.abs(renewedAt - Date.now())).toBeLessThan(5 * 60_000);
+    expect(status?.needsSignInBy?.getTime()).toBe(renewedAt + REFRESH_TOKEN_INACTIVITY_DAYS * 86_400_000);
+  });
+
+  it('detects a sign-in without MFA, and classifies the API refusal (401, 900421) as auth naming the fix', async () => {
+    await emulator.control('PATCH', `/__emulator/users/${admin()}`, { mfa: false });
+    const signer = auth();
+    const { user } = await browserSignIn(signer);
+    expect(user).toMatchObject({ username: admin(), mfa: false, authMethods: ['pwd'] });
+    expect((await auth().signInStatus())?.mfa).toBe(false);
+    expect(missingMfaMessage(admin())).toMatch(/cosell connect partner-center/);
+
+    const error = await rejectionOf(referralClient(signer).listAll());
+    expect(error).toMatchObject({ kind: 'auth', status: 401, code: '900421' });
+    expect(error.message).toMatch(/multifactor authentication/);
+    expect(error.message).toContain('cosell connect partner-center');
+  });
+
+  it('refuses an answer whose state does not match, and an error sent back by the identity provider', async () => {
+    const forged = await rejectionOf(
+      auth().signInWithBrowser({
+        onUrl: (url) => {
+          const redirect = String(new URL(url).searchParams.get('redirect_uri'));
+          void fetch(`${redirect}?code=stolen&state=not-ours`);
+        },
+      }),
+    );
+    expect(forged).toMatchObject({ kind: 'auth', code: 'state_mismatch' });
+    expect(forged.message).toContain('cosell connect partner-center');
+
+    const agent = trustingAgent();
+    const refused = await rejectionOf(
+      auth().signInWithBrowser({
+        onUrl: (url) => {
+          const withoutPkce = new URL(url);
+          withoutPkce.searchParams.delete('code_challenge');
+          void fetch(withoutPkce, { dispatcher: agent });
+        },
+      }),
+    );
+    expect(refused).toMatchObject({ kind: 'auth', code: 'invalid_request' });
+    expect(refused.message).toMatch(/AADSTS9002325/);
+    expect(await auth().signedInUser()).toBeNull();
   });
 });

@@ -70,6 +70,53 @@ describe('partner center error classification', () => {
     );
   });
 
+  it('names MFA as the fix for error 900421 in either envelope, and the webhook roles for a Webhooks 403', () => {
+    const referralsCall = {
+      ...call,
+      apiName: 'Referrals API',
+      method: 'GET',
+      path: '/v1.0/engagements/referrals',
+    };
+    const bodies = [
+      { error: { code: '900421', message: 'MFA is required.', target: null } },
+      { code: 900421, description: 'MFA is required.', data: [], source: 'PartnerFD' },
+    ];
+    for (const body of bodies) {
+      const error = partnerCenterHttpError(referralsCall, {
+        status: 401,
+        body,
+        text: '',
+        retryAfterSeconds: null,
+      });
+      expect(error).toMatchObject({ kind: 'auth', code: '900421' });
+      expect(error.message).toMatch(/multifactor authentication.*cosell connect partner-center/);
+    }
+    const plain401 = partnerCenterHttpError(referralsCall, {
+      status: 401,
+      body: null,
+      text: '',
+      retryAfterSeconds: null,
+    });
+    expect(plain401.message).not.toMatch(/multifactor/);
+
+    const forbidden = partnerCenterHttpError(call, {
+      status: 403,
+      body: null,
+      text: '',
+      retryAfterSeconds: null,
+    });
+    expect(forbidden.kind).toBe('auth');
+    expect(forbidden.message).toMatch(/Billing admin, Admin agent, Sales agent or Helpdesk agent/);
+    expect(forbidden.message).toContain('cosell connect partner-center --webhooks');
+    const referrals403 = partnerCenterHttpError(referralsCall, {
+      status: 403,
+      body: null,
+      text: '',
+      retryAfterSeconds: null,
+    });
+    expect(referrals403.message).toContain('Referrals Admin role');
+  });
+
   it('keeps Retry-After for 429 and 503 only', () => {
     const throttled = partnerCenterHttpError(call, {
       status: 429,

@@ -56,9 +56,24 @@ export function kindForStatus(status: number): ErrorKind {
   return 'permanent';
 }
 
-function nextStep(status: number, retryAfterSeconds: number | null): string {
+/** Partner Center's error code for an App+User token without MFA (enforced since 2026-04-01). */
+export const MFA_REQUIRED_CODE = '900421';
+
+/** Whether a refusal means the sign-in lacked MFA (the code, or a message that says so). */
+export function isMfaRequired(status: number, code: string | null, message: string | null): boolean {
+  if (status !== 401 && status !== 403) return false;
+  return code === MFA_REQUIRED_CODE || /\bMFA\b|multi-?factor/i.test(message ?? '');
+}
+
+const MFA_NEXT_STEP =
+  'The sign-in did not use multifactor authentication, and since 1 April 2026 Partner Center refuses App+User calls without it: make the signed-in user sign in with MFA (a Conditional Access policy or security defaults requiring MFA for them; a service account excluded from MFA cannot be used), then run `cosell connect partner-center` again. The connection stays paused until then.';
+
+function nextStep(status: number, retryAfterSeconds: number | null, apiName: string): string {
   if (status === 401)
     return 'The sign-in was not accepted: run `cosell connect partner-center` to sign in again.';
+  if (status === 403 && apiName === 'Webhooks API') {
+    return 'The signed-in user is not allowed to manage webhooks: the Webhooks API needs one of the Partner Center roles Billing admin, Admin agent, Sales agent or Helpdesk agent (Account settings > User management), which a Referrals admin often lacks. Grant one and sign in again, or sign a second user in for webhooks (partnerCenter.webhooksSignIn.kind: separateUser, then `cosell connect partner-center --webhooks`).';
+  }
   if (status === 403) {
     return 'The signed-in user is not allowed to do this: the user needs the Referrals Admin role in Partner Center (Account settings > User management), then sign in again with `cosell connect partner-center`.';
   }
@@ -90,7 +105,7 @@ export function partnerCenterHttpError(call: FailedCall, response: FailedRespons
     ...(retryAfterSeconds === null ? {} : { retryAfterSeconds }),
     message:
       `Partner Center ${call.apiName} answered ${call.method} ${call.path} with HTTP ${response.status}` +
-      `${detail === '' ? '' : ` (${detail})`}. ${nextStep(response.status, retryAfterSeconds)} ` +
+      `${detail === '' ? '' : ` (${detail})`}. ${isMfaRequired(response.status, code, message) ? MFA_NEXT_STEP : nextStep(response.status, retryAfterSeconds, call.apiName)} ` +
       requestIds(call),
   });
 }

@@ -132,6 +132,19 @@ export class SalesforceClient {
     );
   }
 
+  /** Deletes records by id in collections of 200; one outcome per id, in order. */
+  deleteMany(sobject: string, ids: readonly string[]): Promise<SaveOutcome[]> {
+    return this.collection(
+      `delete ${sobject} records`,
+      ids.map((Id) => ({ Id })),
+      (conn, chunk) =>
+        conn.sobject(sobject).destroy(
+          chunk.map((record) => String(record['Id'])),
+          { allOrNone: false },
+        ),
+    );
+  }
+
   private async collection(
     operation: string,
     records: readonly SalesforceRecordInput[],

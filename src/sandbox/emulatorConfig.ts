@@ -54,6 +54,8 @@ export async function emulatorConfig(
       tenantId: pc.tenantId,
       clientId: pc.clientId,
       trustedCaFile: caFile,
+      // The emulator approves device codes at once, so signing in needs nobody at a browser.
+      signIn: { flow: 'deviceCode' },
       webhook: { certificateHosts: [new URL(pc.identityUrl).host], trustedRootsFile: caFile },
     },
     salesforce: {

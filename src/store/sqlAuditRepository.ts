@@ -9,7 +9,7 @@ import {
   toInstant,
   writeJson,
 } from './rowValues.ts';
-import type { SqlExecutor } from './sqlExecutor.ts';
+import type { SqlExecutor, SqlValue } from './sqlExecutor.ts';
 import { idFilter, sqlWhere } from './sqlWhere.ts';
 import type { AuditDirection, AuditEntry, AuditOutcome, AuditRepository, NewAuditEntry } from './store.ts';
 
@@ -101,5 +101,33 @@ export class SqlAuditRepository implements AuditRepository {
       [...params, query.limit ?? DEFAULT_LIST_LIMIT],
     );
     return records.map(toAuditEntry);
+  }
+
+  async lastAt(query: {
+    connectionId: string;
+    trigger?: string;
+    outcomes?: readonly AuditOutcome[];
+    directions?: readonly AuditDirection[];
+  }): Promise<string | null> {
+    const params: SqlValue[] = [query.connectionId];
+    let where = 'connection_id = ?';
+    if (query.trigger !== undefined) {
+      where += ' AND sync_trigger = ?';
+      params.push(query.trigger);
+    }
+    for (const [column, values] of [
+      ['outcome', query.outcomes],
+      ['direction', query.directions],
+    ] as const) {
+      if (values === undefined) continue;
+      // An empty list matches nothing.
+      where += values.length === 0 ? ' AND 1 = 0' : ` AND ${column} IN (${values.map(() => '?').join(', ')})`;
+      params.push(...values);
+    }
+    const [record] = await this.db.query<{ at: unknown }>(
+      `SELECT at FROM audit WHERE ${where} ORDER BY at DESC LIMIT 1`,
+      params,
+    );
+    return record ? readInstant(record.at) : null;
   }
 }

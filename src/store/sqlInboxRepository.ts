@@ -73,6 +73,13 @@ export class SqlInboxRepository implements InboxRepository {
     if (numericId === null) return;
     await this.db.execute('UPDATE inbox SET processed_at = ? WHERE id = ?', [toInstant(at), numericId]);
   }
+  async lastReceivedAt(connectionId: string): Promise<string | null> {
+    const [record] = await this.db.query<{ received_at: unknown }>(
+      'SELECT received_at FROM inbox WHERE connection_id = ? ORDER BY received_at DESC LIMIT 1',
+      [connectionId],
+    );
+    return record ? readInstant(record.received_at) : null;
+  }
 
   async prune(receivedBefore: string): Promise<number> {
     return this.db.execute('DELETE FROM inbox WHERE processed_at IS NOT NULL AND received_at < ?', [

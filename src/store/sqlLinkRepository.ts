@@ -36,6 +36,7 @@ export interface LinkRecord {
   sf_system_modstamp: unknown;
   state: unknown;
   last_error: unknown;
+  deal_key: unknown;
   created_at: unknown;
   updated_at: unknown;
 }
@@ -51,6 +52,7 @@ const PATCH_COLUMNS: { [K in keyof Required<LinkPatch>]: [string, (value: LinkPa
   sfSystemModstamp: ['sf_system_modstamp', (v) => v ?? null],
   state: ['state', (v) => v ?? 'pending'],
   lastError: ['last_error', writeJson],
+  dealKey: ['deal_key', (v) => v ?? null],
 };
 
 export function toLinkRow(record: LinkRecord): LinkRow {
@@ -66,6 +68,7 @@ export function toLinkRow(record: LinkRecord): LinkRow {
     sfSystemModstamp: readTextOrNull(record.sf_system_modstamp),
     state: readText(record.state) as LinkState,
     lastError: readJson(record.last_error) as LinkRow['lastError'],
+    dealKey: readTextOrNull(record.deal_key),
     createdAt: readInstant(record.created_at),
     updatedAt: readInstant(record.updated_at),
   };
@@ -99,8 +102,8 @@ export class SqlLinkRepository implements LinkRepository {
     try {
       const [record] = await this.db.query<LinkRecord>(
         `INSERT INTO link (connection_id, referral_id, opportunity_id, salesforce_object, engagement_id, base,
-           pc_etag, sf_system_modstamp, state, last_error, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+           pc_etag, sf_system_modstamp, state, last_error, deal_key, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
         [
           link.connectionId,
           link.referralId,
@@ -112,6 +115,7 @@ export class SqlLinkRepository implements LinkRepository {
           link.sfSystemModstamp,
           link.state,
           writeJson(link.lastError),
+          link.dealKey ?? null,
           now,
           now,
         ],

@@ -6,14 +6,17 @@ import { SqlCursorRepository } from './sqlCursorRepository.ts';
 import { SqlDeadLetterRepository } from './sqlDeadLetterRepository.ts';
 import type { SqlDriver, SqlExecutor } from './sqlExecutor.ts';
 import { SqlInboxRepository } from './sqlInboxRepository.ts';
+import { SqlIncidentRepository } from './sqlIncidentRepository.ts';
 import { SqlLinkRepository } from './sqlLinkRepository.ts';
 import { SqlReportRepository } from './sqlReportRepository.ts';
 import { SqlSecretRepository } from './sqlSecretRepository.ts';
+import { SqlSyncOutcomeRepository } from './sqlSyncOutcomeRepository.ts';
 import type { Store, StoreRepositories } from './store.ts';
 
 function createRepositories(db: SqlExecutor, clock: Clock, dialect: SqlDriver['dialect']): StoreRepositories {
   return {
     links: new SqlLinkRepository(db, clock),
+    syncOutcomes: new SqlSyncOutcomeRepository(db, clock),
     audit: new SqlAuditRepository(db),
     inbox: new SqlInboxRepository(db),
     cursors: new SqlCursorRepository(db, clock),
@@ -21,6 +24,7 @@ function createRepositories(db: SqlExecutor, clock: Clock, dialect: SqlDriver['d
     secrets: new SqlSecretRepository(db, clock),
     connections: new SqlConnectionRepository(db, clock),
     reports: new SqlReportRepository(db, dialect),
+    incidents: new SqlIncidentRepository(db),
   };
 }
 
@@ -56,6 +60,7 @@ function outsideTransactionsOnly(db: SqlExecutor, active: AsyncLocalStorage<true
 export class SqlStore implements Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly links: StoreRepositories['links'];
+  readonly syncOutcomes: StoreRepositories['syncOutcomes'];
   readonly audit: StoreRepositories['audit'];
   readonly inbox: StoreRepositories['inbox'];
   readonly cursors: StoreRepositories['cursors'];
@@ -63,6 +68,7 @@ export class SqlStore implements Store {
   readonly secrets: StoreRepositories['secrets'];
   readonly connections: StoreRepositories['connections'];
   readonly reports: StoreRepositories['reports'];
+  readonly incidents: StoreRepositories['incidents'];
   private closing: Promise<void> | null = null;
   private readonly activeTransaction = new AsyncLocalStorage<true>();
 
@@ -77,6 +83,7 @@ export class SqlStore implements Store {
       driver.dialect,
     );
     this.links = repositories.links;
+    this.syncOutcomes = repositories.syncOutcomes;
     this.audit = repositories.audit;
     this.inbox = repositories.inbox;
     this.cursors = repositories.cursors;
@@ -84,6 +91,7 @@ export class SqlStore implements Store {
     this.secrets = repositories.secrets;
     this.connections = repositories.connections;
     this.reports = repositories.reports;
+    this.incidents = repositories.incidents;
   }
 
   async transaction<T>(fn: (tx: StoreRepositories) => Promise<T>): Promise<T> {

@@ -7,6 +7,7 @@ import { openStore } from './openStore.ts';
 import { describeReportContract } from './reportContract.ts';
 import { SqliteDriver } from './sqliteDriver.ts';
 import { describeStoreContract, newLinkFixture } from './storeContract.ts';
+import { loadMigrations } from './storeMigrations.ts';
 
 const backend = sqliteBackend();
 afterAll(() => backend.cleanup());
@@ -80,7 +81,7 @@ describe('SQLite store specifics', () => {
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const migrations = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
-      expect(migrations).toEqual([{ version: 1, name: 'init' }]);
+      expect(migrations).toEqual(loadMigrations('sqlite').map(({ version, name }) => ({ version, name })));
       const tables = db
         .prepare(
           "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
@@ -93,9 +94,11 @@ describe('SQLite store specifics', () => {
         'cursor',
         'dead_letter',
         'inbox',
+        'incident',
         'link',
         'schema_migrations',
         'secret',
+        'sync_outcome',
       ]);
     } finally {
       db.close();

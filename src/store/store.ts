@@ -26,11 +26,18 @@ export interface LinkRow {
   sfSystemModstamp: string | null;
   state: LinkState;
   lastError: { code: string; message: string } | null;
+  /**
+   * The serialization key of the deal's jobs: the key of the job that first recorded the deal, so one deal keeps
+   * one key whatever id a later trigger knows. Null on links older than the key (the key is then derived).
+   */
+  dealKey: string | null;
   createdAt: string;
   updatedAt: string;
 }
 
-export type NewLink = Omit<LinkRow, 'id' | 'createdAt' | 'updatedAt'>;
+export type NewLink = Omit<LinkRow, 'id' | 'createdAt' | 'updatedAt' | 'dealKey'> & {
+  dealKey?: string | null;
+};
 export type LinkPatch = Partial<Omit<LinkRow, 'id' | 'connectionId' | 'createdAt' | 'updatedAt'>>;
 
 export interface LinkRepository {
@@ -90,6 +97,13 @@ export interface AuditRepository {
     limit?: number;
     beforeId?: string;
   }): Promise<AuditEntry[]>;
+  /** The instant of the newest entry that matches every filter given; null when none does. */
+  lastAt(query: {
+    connectionId: string;
+    trigger?: string;
+    outcomes?: readonly AuditOutcome[];
+    directions?: readonly AuditDirection[];
+  }): Promise<string | null>;
 }
 
 export interface InboxRow {
@@ -109,6 +123,8 @@ export interface InboxRepository {
   insertIfNew(row: Omit<InboxRow, 'id' | 'processedAt'>): Promise<{ inserted: boolean; row: InboxRow }>;
   listUnprocessed(connectionId: string, limit: number): Promise<InboxRow[]>;
   markProcessed(id: string, at: string): Promise<void>;
+  /** When the newest stored delivery for the connection arrived; null when none is stored. */
+  lastReceivedAt(connectionId: string): Promise<string | null>;
   /** Deletes processed rows received before the instant; returns how many. */
   prune(receivedBefore: string): Promise<number>;
 }
@@ -239,8 +255,79 @@ export interface ReportRepository {
   lastWebhookAt(connectionId: string): Promise<string | null>;
 }
 
+/**
+ * One alert incident: a condition (connection paused, dead letters, API budget, webhook silence) from the
+ * moment it was seen until it cleared. At most one incident of a kind is open per connection.
+ */
+export interface IncidentRow {
+  id: string;
+  connectionId: string;
+  /** Which condition, e.g. `connection_paused`. */
+  kind: string;
+  /** One line: what is wrong. */
+  title: string;
+  /** What was seen, with numbers (updated while the incident is open). */
+  summary: string;
+  /** What to do about it. */
+  fix: string;
+  /** The readings behind the summary, e.g. `{ used, max }`. */
+  facts: Record<string, unknown>;
+  openedAt: string;
+  /** The last evaluation that still saw the condition. */
+  lastSeenAt: string;
+  closedAt: string | null;
+  /** Per notification destination name: when the opening and the recovery message were delivered. */
+  notifications: Record<string, IncidentNotifications>;
+}
+
+export interface IncidentNotifications {
+  openedAt?: string;
+  resolvedAt?: string;
+}
+
+export type NewIncident = Pick<
+  IncidentRow,
+  'connectionId' | 'kind' | 'title' | 'summary' | 'fix' | 'facts' | 'openedAt'
+>;
+
+export interface IncidentRepository {
+  /** Opens an incident. Fails with StoreConflictError when one of the same kind is already open for the connection. */
+  open(incident: NewIncident): Promise<IncidentRow>;
+  /** Updates what an open incident says and when it was last seen. */
+  refresh(
+    id: string,
+    patch: Pick<IncidentRow, 'title' | 'summary' | 'fix' | 'facts' | 'lastSeenAt'>,
+  ): Promise<IncidentRow>;
+  /** Closes the incident at the instant (no-op when it is already closed). */
+  close(id: string, closedAt: string): Promise<IncidentRow>;
+  /** Records that a destination received the opening or recovery message. */
+  markNotified(
+    id: string,
+    destination: string,
+    event: 'opened' | 'resolved',
+    at: string,
+  ): Promise<IncidentRow>;
+  listOpen(connectionId: string): Promise<IncidentRow[]>;
+  /** Open incidents and those closed at or after `closedSince`, newest opened first. */
+  listRecent(query: { connectionId: string; closedSince: string; limit?: number }): Promise<IncidentRow[]>;
+}
+
+export interface SyncOutcomeRow {
+  id: string;
+  outcome: unknown;
+}
+
+/** What each deal sync of a `cosell sync` run did, recorded by whichever worker ran it. */
+export interface SyncOutcomeRepository {
+  record(runId: string, connectionId: string, outcome: unknown): Promise<void>;
+  /** Oldest first, after the given row id. */
+  list(runId: string, afterId?: string): Promise<SyncOutcomeRow[]>;
+  prune(runId: string): Promise<void>;
+}
+
 export interface StoreRepositories {
   links: LinkRepository;
+  syncOutcomes: SyncOutcomeRepository;
   audit: AuditRepository;
   inbox: InboxRepository;
   cursors: CursorRepository;
@@ -248,6 +335,7 @@ export interface StoreRepositories {
   secrets: SecretRepository;
   connections: ConnectionRepository;
   reports: ReportRepository;
+  incidents: IncidentRepository;
 }
 
 export interface Store extends StoreRepositories {

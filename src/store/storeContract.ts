@@ -102,6 +102,20 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         expect(again.id).not.toBe(link.id);
       });
 
+      it('keeps the deal key a link was created with, and lets an update set it on an older link', async () => {
+        const keyed = await store.links.insert(
+          newLinkFixture({ opportunityId: '006K', dealKey: 'deal:conn-a:opportunity:006K' }),
+        );
+        expect(keyed.dealKey).toBe('deal:conn-a:opportunity:006K');
+        const older = await store.links.insert(newLinkFixture({ referralId: 'ref-old' }));
+        expect(older.dealKey).toBeNull();
+        const updated = await store.links.update(older.id, {
+          state: 'synced',
+          dealKey: 'deal:conn-a:referral:ref-old',
+        });
+        expect((await store.links.get(updated.id))?.dealKey).toBe('deal:conn-a:referral:ref-old');
+      });
+
       it('inserts a link and reads it back with a store-assigned id and timestamps from the clock', async () => {
         const inserted = await store.links.insert(
           newLinkFixture({
@@ -411,6 +425,27 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         expect(await store.cursors.get('conn-a', 'salesforce.opportunity')).toBe('2026-03-01T10:05:00.000Z');
         expect(await store.cursors.get('conn-a', 'partnerCenter.referrals')).toBe('pc-1');
         expect(await store.cursors.get('conn-b', 'salesforce.opportunity')).toBe('other');
+      });
+    });
+
+    describe('sync outcomes', () => {
+      it("lists a run's outcomes oldest first, after a row id, and prunes only that run", async () => {
+        await store.syncOutcomes.record('run-1', 'conn-a', { runIndex: 0, result: { action: 'noop' } });
+        await store.transaction(async (tx) => {
+          await tx.syncOutcomes.record('run-1', 'conn-a', { runIndex: 1, error: 'boom' });
+          await tx.syncOutcomes.record('run-2', 'conn-a', { runIndex: 0 });
+        });
+        const rows = await store.syncOutcomes.list('run-1');
+        expect(rows.map((row) => row.outcome)).toEqual([
+          { runIndex: 0, result: { action: 'noop' } },
+          { runIndex: 1, error: 'boom' },
+        ]);
+        expect((await store.syncOutcomes.list('run-1', rows[0]!.id)).map((row) => row.outcome)).toEqual([
+          { runIndex: 1, error: 'boom' },
+        ]);
+        await store.syncOutcomes.prune('run-1');
+        expect(await store.syncOutcomes.list('run-1')).toEqual([]);
+        expect(await store.syncOutcomes.list('run-2')).toHaveLength(1);
       });
     });
 

@@ -10,9 +10,8 @@ import type { SyncDirection } from '../domain/mapping/mappingSchema.ts';
 import { salesforceStores } from '../domain/mapping/salesforceStores.ts';
 import { mergeDeals } from '../domain/mergeDeals.ts';
 import type { LinkRow } from '../store/store.ts';
-import { readDealState } from './dealState.ts';
 import type { DealSyncDeps } from './dealSyncContext.ts';
-import { referralInputOf } from './referralInputOf.ts';
+import { readDealBatch, referralInputOf } from './readDealBatch.ts';
 
 export interface FieldComparison {
   field: DealField;
@@ -45,7 +44,14 @@ export async function compareDeal(
   ids: { referralId?: string | undefined; opportunityId?: string | undefined },
 ): Promise<DealComparison> {
   const { mapping } = deps;
-  const state = await readDealState(deps, { ...ids, trigger: 'cli', dryRun: true });
+  const [read] = await readDealBatch(deps, [{ ...ids, trigger: 'cli' }]);
+  if (!read) throw new Error('readDealBatch gave no read for the one deal asked for');
+  const state = {
+    link: read.link,
+    referral: read.referral,
+    related: read.related,
+    salesforce: read.opportunity,
+  };
   const partnerCenter = state.referral
     ? dealFromReferral(referralInputOf(state.referral), mapping, {
         relatedReferrals: state.related.map(referralInputOf),

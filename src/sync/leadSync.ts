@@ -1,40 +1,82 @@
-/** Microsoft leads kept as Salesforce Leads (leads.handling: lead): creation, conversion, decline. */
+/**
+ * Microsoft leads kept as Salesforce Leads (leads.handling: lead): creation, conversion, decline. Rare, so one
+ * deal at a time rather than in bulk; a dry run reports what would happen and writes nothing.
+ */
 import type { CoSellDeal } from '../domain/coSellDeal.ts';
+import type { AuditDraft, LinkUpdate } from '../domain/dealPlan.ts';
 import { dealFromReferral } from '../domain/mapping/dealFromReferral.ts';
 import { dealFromSalesforce } from '../domain/mapping/dealFromSalesforce.ts';
 import { leadFields } from '../domain/mapping/leadFields.ts';
 import { referralPatchOps } from '../domain/mapping/referralPatchOps.ts';
+import { creationChanges } from '../domain/plan/planParts.ts';
 import type { PcReferral } from '../partner-center/referralWire.ts';
 import type { LinkRow } from '../store/store.ts';
-import type { DealState } from './dealState.ts';
-import type { DealSyncDeps, DealSyncInput, DealSyncResult } from './dealSyncContext.ts';
-import { referralInputOf } from './referralInputOf.ts';
-import { saveLink } from './saveLink.ts';
-import { creationChanges, syncResult } from './syncResult.ts';
+import type { DealSyncDeps, DealSyncResult } from './dealSyncContext.ts';
+import { auditEntryFrom, newLinkFrom, type PlannedDeal, resultOf } from './plannedDeal.ts';
+import { referralInputOf } from './readDealBatch.ts';
+
+/** Inserts or updates the link and appends the audit entry in one transaction. */
+async function saveLeadLink(
+  deps: DealSyncDeps,
+  planned: PlannedDeal,
+  existing: LinkRow | null,
+  fields: LinkUpdate,
+  audit: AuditDraft,
+): Promise<LinkRow> {
+  return deps.store.transaction(async (tx) => {
+    const link = existing
+      ? await tx.links.update(existing.id, fields)
+      : await tx.links.insert(newLinkFrom(deps, planned.read, fields, 'lead'));
+    await tx.audit.append(
+      auditEntryFrom(
+        deps,
+        { linkId: link.id, referralId: link.referralId, opportunityId: link.opportunityId },
+        audit,
+      ),
+    );
+    return link;
+  });
+}
+
+/** Syncs a deal whose Salesforce side is (or becomes) a Lead; `converted` when it is an opportunity now. */
+export async function syncLeadDeal(
+  deps: DealSyncDeps,
+  planned: PlannedDeal,
+  options: { dryRun: boolean },
+): Promise<DealSyncResult | 'converted'> {
+  const referral = planned.read.referral;
+  if (!referral) throw new Error('A lead sync needs its referral.');
+  if (planned.plan.lead === 'create') return createLead(deps, planned, referral, options);
+  const link = planned.read.link;
+  if (!link) throw new Error('A linked lead sync needs its link.');
+  return syncLinkedLead(deps, planned, link, referral, options);
+}
 
 /** leads.handling "lead": an unaccepted Microsoft lead becomes a Salesforce Lead (idempotent on its referral id). */
-export async function createLead(
+async function createLead(
   deps: DealSyncDeps,
-  input: DealSyncInput,
-  state: DealState,
+  planned: PlannedDeal,
   referral: PcReferral,
-  deal: CoSellDeal,
+  options: { dryRun: boolean },
 ): Promise<DealSyncResult> {
+  const deal = dealFromReferral(referralInputOf(referral), deps.mapping, { relatedReferrals: [] });
   const fields = leadFields(deal, deps.mapping);
   const changes = creationChanges(fields, 'Lead.');
-  if (input.dryRun) {
-    return syncResult(input, {
+  const trigger = planned.read.request.trigger;
+  if (options.dryRun) {
+    return resultOf(planned.read, planned.plan, {
       action: 'create_lead',
-      referralId: referral.id,
       toSalesforce: changes,
       message: `Would create a lead for referral ${referral.id}.`,
+      dryRun: true,
     });
   }
   const lead = await deps.salesforce.upsertLeadByReferralId(referral.id, fields);
   const message = `${lead.created ? 'Created' : 'Linked'} lead ${lead.id} from Microsoft lead ${referral.id}.`;
-  const saved = await saveLink(
+  const saved = await saveLeadLink(
     deps,
-    state.link,
+    planned,
+    planned.read.link,
     {
       referralId: referral.id,
       opportunityId: lead.id,
@@ -45,12 +87,11 @@ export async function createLead(
       state: 'synced',
       lastError: null,
     },
-    { trigger: input.trigger, direction: 'toSalesforce', outcome: 'ok', changes, message },
+    { trigger, direction: 'toSalesforce', outcome: 'ok', changes, message },
   );
-  return syncResult(input, {
+  return resultOf(planned.read, planned.plan, {
     action: 'create_lead',
     linkId: saved.id,
-    referralId: referral.id,
     opportunityId: lead.id,
     toSalesforce: changes,
     message,
@@ -59,26 +100,25 @@ export async function createLead(
 
 /**
  * A linked lead: converting it in Salesforce accepts the referral and links the new opportunity; closing it
- * unconverted declines the referral. Returns `converted` when the link now points at an opportunity.
+ * unconverted declines the referral.
  */
-export async function syncLead(
+async function syncLinkedLead(
   deps: DealSyncDeps,
-  input: DealSyncInput,
+  planned: PlannedDeal,
   link: LinkRow,
   referral: PcReferral,
-): Promise<{ converted: boolean; result: DealSyncResult }> {
+  options: { dryRun: boolean },
+): Promise<DealSyncResult | 'converted'> {
   const { mapping } = deps;
-  const ids = { referralId: referral.id, opportunityId: link.opportunityId, linkId: link.id };
+  const trigger = planned.read.request.trigger;
+  const result = (partial: Partial<DealSyncResult> & Pick<DealSyncResult, 'action' | 'message'>) =>
+    resultOf(planned.read, planned.plan, { dryRun: options.dryRun, ...partial });
   const lead = link.opportunityId ? await deps.salesforce.readLead(link.opportunityId) : null;
   if (!lead)
-    return {
-      converted: false,
-      result: syncResult(input, {
-        ...ids,
-        action: 'skip',
-        message: `The lead linked to referral ${referral.id} no longer exists.`,
-      }),
-    };
+    return result({
+      action: 'skip',
+      message: `The lead linked to referral ${referral.id} no longer exists.`,
+    });
   const pcDeal = dealFromReferral(referralInputOf(referral), mapping, { relatedReferrals: [] });
   const patchStatus = async (
     status: CoSellDeal['status'],
@@ -100,25 +140,21 @@ export async function syncLead(
 
   if (lead.isConverted && lead.convertedOpportunityId) {
     const opportunityId = lead.convertedOpportunityId;
-    if (input.dryRun) {
-      return {
-        converted: false,
-        result: syncResult(input, {
-          ...ids,
-          action: 'update',
-          message: `Would link converted opportunity ${opportunityId} and accept the referral.`,
-        }),
-      };
-    }
+    if (options.dryRun)
+      return result({
+        action: 'update',
+        message: `Would link converted opportunity ${opportunityId} and accept the referral.`,
+      });
     if (pcDeal.status === 'New') await patchStatus('Active', 'Accepted', null);
     const referralIdField = mapping.fields.referralId.salesforceField ?? 'Partner_Center_Referral_Id__c';
     await deps.salesforce.updateOpportunity(opportunityId, {
       [referralIdField]: referral.id,
       [mapping.opportunity.syncFlagField]: true,
     });
-    const read = await deps.salesforce.readDeal(opportunityId);
-    await saveLink(
+    const [read] = await deps.salesforce.readDeals({ opportunityIds: [opportunityId], referralIds: [] });
+    await saveLeadLink(
       deps,
+      planned,
       link,
       {
         opportunityId,
@@ -132,7 +168,7 @@ export async function syncLead(
         lastError: null,
       },
       {
-        trigger: input.trigger,
+        trigger,
         direction: 'both',
         outcome: 'ok',
         changes: [
@@ -146,21 +182,19 @@ export async function syncLead(
         message: `Lead ${lead.leadId} was converted: linked opportunity ${opportunityId} and accepted the referral.`,
       },
     );
-    return {
-      converted: true,
-      result: syncResult(input, { ...ids, opportunityId, action: 'update', message: 'Lead converted.' }),
-    };
+    return 'converted';
   }
   if (lead.status?.toLowerCase().startsWith('closed') && pcDeal.status === 'New') {
     const reason = `Lead closed in Salesforce (${lead.status})`;
-    if (!input.dryRun) {
+    if (!options.dryRun) {
       await patchStatus('Closed', 'Declined', reason);
-      await saveLink(
+      await saveLeadLink(
         deps,
+        planned,
         link,
         { state: 'synced', lastError: null },
         {
-          trigger: input.trigger,
+          trigger,
           direction: 'toPartnerCenter',
           outcome: 'ok',
           changes: [
@@ -175,21 +209,10 @@ export async function syncLead(
         },
       );
     }
-    return {
-      converted: false,
-      result: syncResult(input, {
-        ...ids,
-        action: 'update',
-        message: `Declined the Microsoft lead: ${reason}.`,
-      }),
-    };
+    return result({
+      action: 'update',
+      message: `${options.dryRun ? 'Would decline' : 'Declined'} the Microsoft lead: ${reason}.`,
+    });
   }
-  return {
-    converted: false,
-    result: syncResult(input, {
-      ...ids,
-      action: 'noop',
-      message: 'Lead not converted yet: nothing to sync.',
-    }),
-  };
+  return result({ action: 'noop', message: 'Lead not converted yet: nothing to sync.' });
 }

@@ -1,15 +1,15 @@
 /**
- * What the sync use cases need from each side, as narrow ports. The adapters over the real clients live
- * beside them (partnerCenterGateway.ts, salesforceGateway.ts); app.ts wires them.
+ * What the sync use cases need from each side, as narrow ports. The adapters over the real clients live beside
+ * those clients (`partner-center/partnerCenterGateway.ts`, `salesforce/salesforceDealGateway.ts`); app.ts wires them.
  */
-import type { AccountMatchKey } from '../domain/mapping/accountMatchKey.ts';
+import type { PlanOpportunity, SalesforceWrites } from '../domain/dealPlan.ts';
 import type { JsonPatchOperation } from '../domain/mapping/referralPatchOps.ts';
-import type { SalesforceDealSnapshot, SalesforceRecord } from '../domain/salesforceDealSnapshot.ts';
+import type { SalesforceRecord } from '../domain/salesforceDealSnapshot.ts';
 import type { PcReferral } from '../partner-center/referralWire.ts';
 
 export interface PartnerCenterPort {
   getReferral(id: string): Promise<PcReferral | null>;
-  /** The referral whose externalReferenceId is this opportunity id (idempotent creates). */
+  /** The referral whose externalReferenceId is this opportunity id (recovering an interrupted create). */
   findReferralByExternalReferenceId(opportunityId: string): Promise<PcReferral | null>;
   createReferral(body: Record<string, unknown>): Promise<PcReferral>;
   /** JSON Patch with If-Match; returns the updated referral. A stale eTag throws a `conflict` UpstreamError. */
@@ -22,30 +22,14 @@ export interface PartnerCenterPort {
   listEngagementReferrals(engagementId: string): Promise<PcReferral[]>;
   /** Referrals updated at or after the instant, oldest first. */
   listUpdatedSince(since: string): AsyncIterable<PcReferral>;
+  /** Every referral of the tenant, oldest first (backfill). */
+  listAll(): AsyncIterable<PcReferral>;
 }
 
-/** An opportunity as read for one deal, with what the merge needs to order changes. */
-export interface SalesforceDealRead {
-  snapshot: SalesforceDealSnapshot;
-  opportunityId: string;
-  systemModstamp: string | null;
-  lastModifiedAt: string | null;
-  /** True when the Sync with Partner Center box is ticked. */
-  syncEnabled: boolean;
-}
-
-export interface SalesforceChildChanges {
-  /** Contacts to link to the opportunity (created on the account when no contact has that email). */
-  contactsToAdd: SalesforceRecord[];
-  contactsToUpdate: { contactId: string; fields: SalesforceRecord }[];
-  /** OpportunityContactRole ids to delete. */
-  contactRolesToRemove: string[];
-  solutionsToAdd: SalesforceRecord[];
-  solutionsToUpdate: { id: string; fields: SalesforceRecord }[];
-  solutionIdsToRemove: string[];
-  /** Users (by email) to add to the opportunity team. */
-  teamEmailsToAdd: string[];
-  teamMemberIdsToRemove: string[];
+/** An opportunity as read for one deal, with the referral id it carries (if any). */
+export interface SalesforceDealRead extends PlanOpportunity {
+  /** The value of the opportunity's referral-id field. */
+  referralId: string | null;
 }
 
 /** A Salesforce Lead created for a Microsoft lead (leads.handling: lead). */
@@ -57,32 +41,54 @@ export interface SalesforceLeadRead {
   systemModstamp: string | null;
 }
 
+/** A record error as Salesforce reported it, already classified. */
+export interface SalesforceWriteError {
+  code: string;
+  message: string;
+  kind: 'transient' | 'rate_limited' | 'auth' | 'conflict' | 'permanent';
+  fields: string[];
+  /** What an admin should do about it. */
+  fix: string;
+}
+
+/** What one deal's Salesforce writes came to. */
+export interface SalesforceWriteResult {
+  /** The opportunity written (created or updated); null when the opportunity write failed. */
+  opportunityId: string | null;
+  /** True when the opportunity was inserted (not found by its referral id). */
+  created: boolean;
+  /** The opportunity write failed as a whole: nothing of this deal's opportunity was saved. */
+  error: SalesforceWriteError | null;
+  /**
+   * Parts that Salesforce refused while the rest was saved: opportunity fields left out, the account or a child
+   * record that could not be written. Each says what Salesforce said.
+   */
+  dropped: { fields: string[]; what: string; dealField?: string; error: SalesforceWriteError }[];
+  /** SystemModstamp after the writes (read back once for the batch). */
+  systemModstamp: string | null;
+}
+
 export interface SalesforcePort {
   /** Whether the org has Notes (ContentNote) enabled. */
   notesAvailable(): Promise<boolean>;
-  /** The text of the opportunity's note with this title, or null. */
-  readNote(opportunityId: string, title: string): Promise<string | null>;
-  /** Creates or replaces the opportunity's note with this title. */
-  writeNote(opportunityId: string, title: string, text: string): Promise<void>;
+  /** Reads the opportunities with these ids or referral ids, with their accounts, contact roles, solutions, team. */
+  readDeals(query: {
+    opportunityIds: readonly string[];
+    referralIds: readonly string[];
+  }): Promise<SalesforceDealRead[]>;
+  /** Applies every deal's writes in bulk, in dependency order; one result per item, in order. */
+  applyWrites(items: readonly SalesforceWrites[]): Promise<SalesforceWriteResult[]>;
+  /** Writes fields to opportunities in bulk (e.g. the ✖ status after a partial write); one error or null each. */
+  updateOpportunities(
+    updates: readonly { opportunityId: string; fields: SalesforceRecord }[],
+  ): Promise<(SalesforceWriteError | null)[]>;
   /** Creates or updates the Lead whose referral-id field holds referralId. */
   upsertLeadByReferralId(
     referralId: string,
     fields: SalesforceRecord,
   ): Promise<{ id: string; created: boolean }>;
   readLead(leadId: string): Promise<SalesforceLeadRead | null>;
-  readDeal(opportunityId: string): Promise<SalesforceDealRead | null>;
-  findOpportunityIdByReferralId(referralId: string): Promise<string | null>;
-  /** Creates or updates the opportunity whose referral-id field holds referralId. */
-  upsertOpportunityByReferralId(
-    referralId: string,
-    fields: SalesforceRecord,
-  ): Promise<{ id: string; created: boolean }>;
+  /** Every opportunity worth a look for a backfill: Sync ticked or a referral id set, oldest first. */
+  listSyncCandidates(): AsyncIterable<{ opportunityId: string; referralId: string | null }>;
   updateOpportunity(opportunityId: string, fields: SalesforceRecord): Promise<void>;
-  /** Finds the customer's account by its match key (DUNS, else normalised name + postal code) or creates it; returns its id. */
-  ensureAccount(match: AccountMatchKey | null, fields: SalesforceRecord): Promise<string>;
-  applyChildChanges(
-    opportunityId: string,
-    accountId: string | null,
-    changes: SalesforceChildChanges,
-  ): Promise<void>;
 }

@@ -1,30 +1,39 @@
 /**
- * The worker side of sync: job handlers for every job name, and the scheduled jobs (Salesforce poll,
- * Partner Center reconcile) that re-enqueue themselves. Scheduled jobs have one key per connection, so
- * with any number of processes each runs once per interval cluster-wide.
+ * The worker side of sync: the batch handler for deal syncs, the related-referral handler, and the scheduled
+ * jobs (Salesforce poll, Partner Center reconcile) that re-enqueue themselves. Scheduled jobs have one key per
+ * connection, so with any number of processes each runs once per interval cluster-wide.
  */
-
 import { isMicrosoftReferral } from '../domain/mapping/dealFromReferral.ts';
-import type { JobQueue } from '../jobs/jobQueue.ts';
+import type { BatchJobOutcome, Job, JobQueue } from '../jobs/jobQueue.ts';
 import type { ChangePoller } from '../salesforce/changePoller.ts';
-import type { DealSyncDeps, DealSyncResult } from './dealSyncContext.ts';
+import { toError } from '../shared/upstreamError.ts';
 import {
   type DealSyncPayload,
-  dealJobKey,
+  type DealSyncRequest,
+  dealSyncJob,
+  enqueueDealSync,
+  enqueueForEvent,
+  enqueueRelatedReferral,
   JOB,
   type RelatedReferralPayload,
   type ScheduledPayload,
-  scheduledJobKey,
-} from './jobNames.ts';
+  scheduleNext,
+} from './dealJobs.ts';
+import type { DealSyncDeps, DealSyncResult } from './dealSyncContext.ts';
 import { pollDelayFor } from './pollDelayFor.ts';
-import { referralInputOf } from './referralInputOf.ts';
-import { syncDeal } from './syncDeal.ts';
+import { referralInputOf } from './readDealBatch.ts';
+import { syncDealBatch } from './syncDealBatch.ts';
 
 export interface SyncWorkerOptions {
   deps: DealSyncDeps;
   queue: JobQueue;
   poller: ChangePoller;
+  /** Deal batches running at once. */
   concurrency: number;
+  /** Most deals per batch (default 200: one sObject Collection call). */
+  batchSize?: number;
+  /** How long the first due deal waits for others to batch with (default 25 ms). */
+  gatherMs?: number;
   pollIntervalMs: number;
   reconcileIntervalMs: number;
   /** Re-read Partner Center changes this far before the reconcile cursor (clock skew, late commits). */
@@ -40,90 +49,90 @@ export interface SyncWorkerOptions {
 export const RECONCILE_CURSOR_SOURCE = 'partnerCenter.referral';
 const INBOX_STALE_MS = 60_000;
 export const INBOX_RETENTION_MS = 7 * 24 * 60 * 60_000;
+export const DEFAULT_BATCH_SIZE = 200;
+export const DEFAULT_GATHER_MS = 25;
 
-/** Enqueues a deal sync under the deal's key (by referral id when the link knows it). */
-export async function enqueueDealSync(
-  deps: Pick<DealSyncDeps, 'store' | 'connectionId'>,
-  queue: JobQueue,
-  payload: Omit<DealSyncPayload, 'connectionId'>,
-): Promise<void> {
-  const { connectionId } = deps;
-  let referralId = payload.referralId ?? null;
-  if (!referralId && payload.opportunityId) {
-    referralId =
-      (await deps.store.links.findByOpportunityId(connectionId, payload.opportunityId))?.referralId ?? null;
-  }
-  await queue.enqueue<DealSyncPayload>({
-    name: JOB.dealSync,
-    key: dealJobKey(connectionId, { referralId, opportunityId: payload.opportunityId ?? null }),
-    connectionId,
-    payload: { ...payload, connectionId, ...(referralId ? { referralId } : {}) },
-  });
-}
+export const requestOf = (payload: DealSyncPayload): DealSyncRequest => ({
+  referralId: payload.referralId,
+  opportunityId: payload.opportunityId,
+  trigger: payload.trigger,
+  ...(payload.inboxId ? { inboxId: payload.inboxId } : {}),
+  ...(payload.runId ? { runId: payload.runId } : {}),
+  ...(payload.runIndex !== undefined ? { runIndex: payload.runIndex } : {}),
+  ...(payload.referral ? { referral: payload.referral } : {}),
+});
 
-export async function scheduleNext(
-  queue: JobQueue,
-  name: string,
-  connectionId: string,
-  runAt: Date,
-): Promise<void> {
-  await queue.enqueue<ScheduledPayload>({
-    name,
-    key: scheduledJobKey(name, connectionId),
-    connectionId,
-    payload: { connectionId },
-    runAt,
-  });
+/** The batch handler of `deal.sync` jobs: sync the deals, record what each came to. */
+export function dealBatchHandler(
+  options: Pick<SyncWorkerOptions, 'deps' | 'onDealSynced'>,
+): (jobs: Job<DealSyncPayload>[]) => Promise<BatchJobOutcome[]> {
+  const { deps } = options;
+  const { store, clock, connectionId, logger } = deps;
+  return async (jobs) => {
+    const outcomes = await syncDealBatch(
+      deps,
+      jobs.map((job) => ({ request: requestOf(job.payload), key: job.key })),
+    );
+    const results: BatchJobOutcome[] = [];
+    const finished: { payload: DealSyncPayload; result: DealSyncResult }[] = [];
+    for (const [i, outcome] of outcomes.entries()) {
+      const job = jobs[i]!;
+      if (outcome.kind === 'failed') {
+        results.push(toError(outcome.error));
+        continue;
+      }
+      if (outcome.kind === 'rekeyed') {
+        const requeue = await dealSyncJob(deps, requestOf(job.payload));
+        results.push({ requeue: { ...requeue, key: outcome.key } });
+        continue;
+      }
+      if (job.payload.inboxId)
+        await store.inbox.markProcessed(job.payload.inboxId, clock.now().toISOString());
+      if (job.payload.runId) finished.push({ payload: job.payload, result: outcome.result });
+      options.onDealSynced?.(outcome.result);
+      results.push(null);
+    }
+    if (finished.length) {
+      await store.transaction(async (tx) => {
+        for (const { payload, result } of finished)
+          await tx.syncOutcomes.record(payload.runId ?? '', connectionId, {
+            runIndex: payload.runIndex ?? null,
+            result,
+          });
+      });
+    }
+    // A sync went through both sides: a connection paused by an earlier sign-in failure works again.
+    if (results.some((result) => result === null)) {
+      const connection = await store.connections.get(connectionId);
+      if (connection?.state === 'paused') {
+        await store.connections.setState(connectionId, 'active', null);
+        logger.info({ connectionId }, 'connection active again: a sync succeeded after the sign-in problem');
+      }
+    }
+    return results;
+  };
 }
 
 /** Registers every handler and starts the scheduled jobs. */
 export async function startSyncWorker(options: SyncWorkerOptions): Promise<void> {
-  const { deps, queue, poller, concurrency } = options;
+  const { deps, queue, poller } = options;
   const { store, connectionId, clock, logger } = deps;
 
-  await queue.work<DealSyncPayload>(
-    JOB.dealSync,
-    async (job) => {
-      const result = await syncDeal(deps, {
-        referralId: job.payload.referralId,
-        opportunityId: job.payload.opportunityId,
-        trigger: job.payload.trigger,
-      });
-      if (job.payload.inboxId)
-        await store.inbox.markProcessed(job.payload.inboxId, clock.now().toISOString());
-      await resumeIfPaused();
-      options.onDealSynced?.(result);
-    },
-    { concurrency },
-  );
+  await queue.workBatch<DealSyncPayload>(JOB.dealSync, dealBatchHandler(options), {
+    concurrency: options.concurrency,
+    batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+    gatherMs: options.gatherMs ?? DEFAULT_GATHER_MS,
+  });
 
   await queue.work<RelatedReferralPayload>(
     JOB.relatedReferral,
     async (job) => {
-      const microsoftReferral = await deps.partnerCenter.getReferral(job.payload.microsoftReferralId);
-      if (microsoftReferral?.engagementId) {
-        const engagement = await deps.partnerCenter.listEngagementReferrals(microsoftReferral.engagementId);
-        for (const referral of engagement) {
-          if (referral.id === microsoftReferral.id) continue;
-          const linked = await store.links.findByReferralId(connectionId, referral.id);
-          if (linked || referral.externalReferenceId) {
-            await enqueueDealSync(deps, queue, { referralId: referral.id, trigger: 'related' });
-          }
-        }
-      }
+      await syncRelatedReferral(deps, queue, job.payload.microsoftReferralId);
       if (job.payload.inboxId)
         await store.inbox.markProcessed(job.payload.inboxId, clock.now().toISOString());
     },
     { concurrency: 1 },
   );
-
-  // A sync went through both sides: a connection paused by an earlier sign-in failure works again.
-  const resumeIfPaused = async (): Promise<void> => {
-    const connection = await store.connections.get(connectionId);
-    if (connection?.state !== 'paused') return;
-    await store.connections.setState(connectionId, 'active', null);
-    logger.info({ connectionId }, 'connection active again: a sync succeeded after the sign-in problem');
-  };
 
   // Budget guard: near the org's daily API allocation, poll ten times less often (webhook-driven syncs go on).
   let slowed = false;
@@ -150,8 +159,17 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<void>
       try {
         await poller.poll(async (changes) => {
           logger.debug({ changes }, 'Salesforce changes found');
-          for (const change of changes)
+          for (const change of changes) {
+            const link = await store.links.findByOpportunityId(connectionId, change.opportunityId);
+            // Our own write, already recorded on the link: nothing new to sync.
+            if (
+              link?.sfSystemModstamp &&
+              Date.parse(change.systemModstamp) <= Date.parse(link.sfSystemModstamp) &&
+              link.state === 'synced'
+            )
+              continue;
             await enqueueDealSync(deps, queue, { opportunityId: change.opportunityId, trigger: 'poll' });
+          }
         });
       } finally {
         await scheduleNext(
@@ -188,6 +206,36 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<void>
 }
 
 /**
+ * A related referral changed (a `related-referral-*` event). Its resource may be Microsoft's referral or ours:
+ * ours is synced directly; for Microsoft's, every referral of ours in its engagement is. Microsoft's side is
+ * never imported as a deal of its own.
+ */
+export async function syncRelatedReferral(
+  deps: DealSyncDeps,
+  queue: Pick<JobQueue, 'enqueue'>,
+  referralId: string,
+): Promise<void> {
+  const { store, connectionId, partnerCenter } = deps;
+  if (await store.links.findByReferralId(connectionId, referralId)) {
+    await enqueueDealSync(deps, queue, { referralId, trigger: 'related' });
+    return;
+  }
+  const referral = await partnerCenter.getReferral(referralId);
+  if (!referral?.engagementId) return;
+  if (!isMicrosoftReferral(referralInputOf(referral))) {
+    // One of ours that is not linked yet: it arrives through its own referral events or the reconcile.
+    if (referral.externalReferenceId) await enqueueDealSync(deps, queue, { referralId, trigger: 'related' });
+    return;
+  }
+  for (const sibling of await partnerCenter.listEngagementReferrals(referral.engagementId)) {
+    if (sibling.id === referral.id || isMicrosoftReferral(referralInputOf(sibling))) continue;
+    const linked = await store.links.findByReferralId(connectionId, sibling.id);
+    if (linked || sibling.externalReferenceId)
+      await enqueueDealSync(deps, queue, { referralId: sibling.id, trigger: 'related' });
+  }
+}
+
+/**
  * Heals what webhooks missed: every referral updated since the cursor (minus an overlap) gets a deal sync,
  * and inbox deliveries left unprocessed (a crash between store and enqueue) are enqueued again.
  */
@@ -206,34 +254,21 @@ export async function reconcile(
   for await (const referral of deps.partnerCenter.listUpdatedSince(since.toISOString())) {
     if (isMicrosoftReferral(referralInputOf(referral))) {
       // Microsoft's side changed: sync the partner's referral of the same engagement.
-      await queue.enqueue<RelatedReferralPayload>({
-        name: JOB.relatedReferral,
-        key: `related:${connectionId}:${referral.id}`,
-        connectionId,
-        payload: { connectionId, microsoftReferralId: referral.id },
-      });
+      await enqueueRelatedReferral(deps, queue, referral.id);
     } else {
-      await enqueueDealSync(deps, queue, { referralId: referral.id, trigger: 'reconcile' });
+      await enqueueDealSync(deps, queue, { referralId: referral.id, trigger: 'reconcile', referral });
     }
     enqueued += 1;
   }
   for (const row of await store.inbox.listUnprocessed(connectionId, 500)) {
     if (startedAt.getTime() - new Date(row.receivedAt).getTime() < INBOX_STALE_MS || !row.resourceId)
       continue;
-    if (row.eventName.startsWith('related-referral-')) {
-      await queue.enqueue<RelatedReferralPayload>({
-        name: JOB.relatedReferral,
-        key: `related:${connectionId}:${row.resourceId}`,
-        connectionId,
-        payload: { connectionId, microsoftReferralId: row.resourceId, inboxId: row.id },
-      });
-    } else {
-      await enqueueDealSync(deps, queue, {
-        referralId: row.resourceId,
-        trigger: 'reconcile',
-        inboxId: row.id,
-      });
-    }
+    await enqueueForEvent(deps, queue, {
+      eventName: row.eventName,
+      resourceId: row.resourceId,
+      inboxId: row.id,
+      trigger: 'reconcile',
+    });
   }
   await store.cursors.set(connectionId, RECONCILE_CURSOR_SOURCE, startedAt.toISOString());
   // Processed deliveries are kept a week (longer than Partner Center's retries), then dropped.

@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  COSELL_BIN,
   childEnv,
   freePort,
   runCosell,
-  spawnTracked,
+  spawnEmulateWritingConfig,
   TEST_SECRET_KEY,
 } from '../support/childProcess.ts';
 
@@ -18,22 +17,7 @@ describe('cosell emulate --write-config: the emulators as a target for the real 
   it('writes a config that passes config check, and install + connect + webhook registration work against it', async () => {
     const file = join(dir, 'cosell.yaml');
     const env = childEnv({ COSELL_SECRET_KEY: TEST_SECRET_KEY });
-    const emulate = spawnTracked(
-      process.execPath,
-      [
-        COSELL_BIN,
-        'emulate',
-        '--pc-port',
-        '0',
-        '--sf-port',
-        '0',
-        '--identity-port',
-        '0',
-        '--write-config',
-        file,
-      ],
-      { env },
-    );
+    const emulate = spawnEmulateWritingConfig(file, env);
     try {
       const urls = JSON.parse(await emulate.waitForLine(/^\{/, 30_000)) as Record<string, string>;
       const config = ['--config', file];

@@ -275,7 +275,7 @@ describe('a single-currency org without Team Selling', () => {
     await sandbox?.stop();
   });
 
-  it('refuses a referral in another currency with an audit error instead of a wrong amount', async () => {
+  it('brings a referral in another currency in without its amount, marked ✖ with the fix, never a wrong amount', async () => {
     const created = await sandbox.pc(
       'POST',
       '/__emulator/referrals',
@@ -295,15 +295,26 @@ describe('a single-currency org without Team Selling', () => {
       return errors.find((item) => item.referralId === referralId);
     });
     expect(entry.message).toMatch(/EUR.*single-currency org in USD/);
-    // Syncing it again refuses it again, without a second audit entry for the same error.
+    // The seller sees Microsoft's deal: the opportunity exists, without an amount, and says why.
+    const [opportunity] = (
+      await sandbox.seller.query<Record<string, unknown>>(
+        `SELECT Id, Amount, Partner_Center_Sync_Status__c, Partner_Center_Audit__c FROM Opportunity WHERE Partner_Center_Referral_Id__c = '${referralId}'`,
+      )
+    ).records;
+    expect(opportunity?.['Amount'] ?? null).toBeNull();
+    expect(opportunity?.['Partner_Center_Sync_Status__c']).toBe('Error');
+    expect(String(opportunity?.['Partner_Center_Audit__c'])).toMatch(/✖.*EUR/);
+    const link = await sandbox.connector.store.links.findByReferralId('sandbox', referralId);
+    expect(link).toMatchObject({ state: 'error', lastError: { code: 'currency_mismatch' } });
+    // Syncing it again writes no amount and adds no second audit entry for the same error.
     const again = await syncDeal(sandbox.connector.deps, { referralId, trigger: 'cli' });
-    expect(again.action).toBe('invalid');
+    expect(again.toSalesforce.map((change) => change.field)).not.toContain('dealValue');
     const errors = await sandbox.connector.store.audit.list({ connectionId: 'sandbox', outcome: 'error' });
     expect(errors.filter((item) => item.referralId === referralId)).toHaveLength(1);
     expect(
       (
         await sandbox.seller.query(
-          `SELECT Id FROM Opportunity WHERE Partner_Center_Referral_Id__c = '${referralId}'`,
+          `SELECT Id FROM Opportunity WHERE Partner_Center_Referral_Id__c = '${referralId}' AND Amount != null`,
         )
       ).totalSize,
     ).toBe(0);

@@ -120,3 +120,23 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/** Starts `cosell emulate` on free ports, writing a connector config for it to `configFile`. */
+export function spawnEmulateWritingConfig(configFile: string, env: NodeJS.ProcessEnv): TrackedProcess {
+  return spawnTracked(
+    process.execPath,
+    [
+      COSELL_BIN,
+      'emulate',
+      '--pc-port',
+      '0',
+      '--sf-port',
+      '0',
+      '--identity-port',
+      '0',
+      '--write-config',
+      configFile,
+    ],
+    { env },
+  );
+}

@@ -9,6 +9,9 @@ import type { CliIo } from '../cliIo.ts';
 import { withConnector, withPartnerCenter, withStore } from '../commandContext.ts';
 import { type CommonOptions, parseIntegerOption, withCommonOptions } from '../commonOptions.ts';
 import { CliError, EXIT } from '../exitCodes.ts';
+import { connectPartnerCenter, type PartnerCenterSignInOptions } from './connectPartnerCenter.ts';
+
+interface ConnectPartnerCenterOptions extends CommonOptions, PartnerCenterSignInOptions {}
 
 interface ConnectSalesforceOptions extends CommonOptions {
   redirectPort: number;
@@ -23,28 +26,26 @@ export function registerConnectCommands(program: Command, io: CliIo): void {
     connect
       .command('partner-center')
       .description(
-        'sign in a Partner Center Referrals admin with a device code; the token cache is stored encrypted',
+        'sign in a Partner Center Referrals admin (browser, authorization code + PKCE; or --device-code); the token cache is stored encrypted',
+      )
+      .option(
+        '--device-code',
+        'sign in with a device code instead of the browser (often blocked by Conditional Access)',
+      )
+      .option(
+        '--redirect-port <port>',
+        'local port the browser is redirected to (http://localhost:<port>/); default partnerCenter.signIn.redirectPort, 0 = any free port',
+        parseIntegerOption('--redirect-port', 65535),
+      )
+      .option(
+        '--webhooks',
+        'sign in the separate Webhooks API user instead (partnerCenter.webhooksSignIn.kind: separateUser)',
       ),
-  ).action(async (options: CommonOptions) => {
+  ).action(async (options: ConnectPartnerCenterOptions) => {
     await withPartnerCenter(options, io, async (partnerCenter, { config, store }) => {
-      // A new sign-in replaces the stored one, even one that can no longer be read (e.g. after a key change).
-      await store.secrets.delete(config.connectionId, SECRETS.partnerCenterTokenCache);
-      const user = await partnerCenter.auth.signInWithDeviceCode({
-        onPrompt: (prompt) =>
-          io.err(prompt.message || `Open ${prompt.verificationUri} and enter the code ${prompt.userCode}`),
-      });
-      let visible = 0;
-      for await (const _referral of partnerCenter.referrals.list({ top: 1 })) {
-        visible += 1;
-        break;
-      }
-      await store.connections.setState(config.connectionId, 'active', null);
-      if (options.json)
-        io.out(JSON.stringify({ username: user.username, tenantId: user.tenantId, referralsReadable: true }));
-      else
-        io.out(
-          `✔ Signed in to Partner Center as ${user.username} (tenant ${user.tenantId}); the Referrals API answers${visible ? '' : ' (no referrals yet)'}.`,
-        );
+      const outcome = await connectPartnerCenter(partnerCenter, config, store, options, io);
+      const { summary, ...data } = outcome;
+      io.out(options.json ? JSON.stringify(data) : summary);
     });
   });
 

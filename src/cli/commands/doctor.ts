@@ -18,6 +18,7 @@ import { salesforceFieldNamesFrom } from '../../sync/salesforceFieldNamesFrom.ts
 import type { CliIo } from '../cliIo.ts';
 import { type CommonOptions, withCommonOptions } from '../commonOptions.ts';
 import { EXIT } from '../exitCodes.ts';
+import { partnerCenterChecks } from './partnerCenterChecks.ts';
 
 export interface DoctorCheck {
   check: string;
@@ -95,43 +96,37 @@ export async function runDoctor(io: CliIo, options: CommonOptions): Promise<Doct
   if (store) {
     const partnerCenter = openPartnerCenter(config, openVault(store, io.env), logger);
     try {
-      const user = await partnerCenter.auth.signedInUser();
-      if (!user) throw new Error('nobody is signed in');
-      for await (const _referral of partnerCenter.referrals.list({ top: 1 })) break;
-      add({
-        check: 'Partner Center sign-in',
-        ok: true,
-        severity: 'error',
-        detail: `${user.username}; Referrals API answers`,
-        fix: null,
-      });
-      const registration = await partnerCenter.webhooks.show();
+      const signIn = await partnerCenterChecks(config, partnerCenter, new Date());
+      for (const check of signIn.checks) add(check);
+      const registration = signIn.webhooksUsable ? await partnerCenter.webhooks.show() : undefined;
       const expected = config.server.publicUrl
         ? `${config.server.publicUrl.replace(/\/+$/, '')}${WEBHOOK_PATH}`
         : null;
-      add(
-        registration && (!expected || registration.webhookUrl === expected)
-          ? {
-              check: 'Webhook registration',
-              ok: true,
-              severity: 'warning',
-              detail: `${registration.webhookUrl}`,
-              fix: null,
-            }
-          : {
-              check: 'Webhook registration',
-              ok: false,
-              severity: 'warning',
-              detail: registration
-                ? `registered for ${registration.webhookUrl}, not ${expected}`
-                : 'none registered (changes arrive only through the periodic reconcile)',
-              fix: 'run `cosell webhooks register --overwrite`',
-            },
-      );
+      // undefined: the Webhooks API does not accept the sign-in, and the check above says why.
+      if (registration !== undefined)
+        add(
+          registration && (!expected || registration.webhookUrl === expected)
+            ? {
+                check: 'Webhook registration',
+                ok: true,
+                severity: 'warning',
+                detail: `${registration.webhookUrl}`,
+                fix: null,
+              }
+            : {
+                check: 'Webhook registration',
+                ok: false,
+                severity: 'warning',
+                detail: registration
+                  ? `registered for ${registration.webhookUrl}, not ${expected}`
+                  : 'none registered (changes arrive only through the periodic reconcile)',
+                fix: 'run `cosell webhooks register --overwrite`',
+              },
+        );
     } catch (error) {
       failed('Partner Center sign-in', error, 'run `cosell connect partner-center` as a Referrals admin');
     } finally {
-      await partnerCenter.auth.close();
+      await partnerCenter.close();
     }
     try {
       const conn = await openSalesforceConnection({

@@ -88,7 +88,7 @@ export function registerEmulateCommand(program: Command, io: CliIo): void {
         });
         writeFileSync(
           file,
-          `# Written by \`cosell emulate\` for these emulators only (loopback URLs, test credentials).\n# Next: cosell salesforce install, cosell connect partner-center, cosell webhooks register --url http://127.0.0.1:3000/webhooks/partner-center, cosell serve (each with --config ${file}).\n${stringify(config)}`,
+          `# Written by \`cosell emulate\` for these emulators only (loopback URLs, test credentials).\n# Next: cosell salesforce install, cosell connect partner-center, cosell webhooks register --url http://127.0.0.1:3000/webhooks/partner-center, cosell serve (each with --config ${file}).\n# Partner Center sign-in uses a device code, which the emulator approves at once; remove partnerCenter.signIn to sign in through the browser (the emulator signs the admin in as soon as the page opens).\n${stringify(config)}`,
         );
       }
       io.out(JSON.stringify(emulators.urls));

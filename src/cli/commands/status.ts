@@ -3,7 +3,7 @@ import { openQueue } from '../../app.ts';
 import { systemClock } from '../../shared/clock.ts';
 import { forgetLink } from '../../store/forgetLink.ts';
 import type { AuditEntry, AuditOutcome, LinkState } from '../../store/store.ts';
-import { linkSyncJob } from '../../sync/jobNames.ts';
+import { enqueueDealSync } from '../../sync/dealJobs.ts';
 import type { CliIo } from '../cliIo.ts';
 import { withStore } from '../commandContext.ts';
 import { type CommonOptions, parseIntegerOption, withCommonOptions } from '../commonOptions.ts';
@@ -180,7 +180,11 @@ export function registerStatusCommands(program: Command, io: CliIo): void {
               `No link ${id} in connection ${connectionId}; list them with \`cosell status\` or the API /api/links.`,
               EXIT.usage,
             );
-          await queue.enqueue(linkSyncJob(connectionId, link, 'retry'));
+          await enqueueDealSync({ store, connectionId }, queue, {
+            referralId: link.referralId,
+            opportunityId: link.opportunityId,
+            trigger: 'retry',
+          });
           done.push(`queued link ${link.id}`);
         }
         if (!options.deadLetters && !options.errors && linkIds.length === 0) {

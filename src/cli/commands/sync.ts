@@ -1,8 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import type { Connector } from '../../app.ts';
 import { toError } from '../../shared/upstreamError.ts';
-import type { DealSyncInput, DealSyncResult } from '../../sync/dealSyncContext.ts';
-import { syncDeal } from '../../sync/syncDeal.ts';
+import { type DealSyncRequest, JOB } from '../../sync/dealJobs.ts';
+import type { DealSyncResult } from '../../sync/dealSyncContext.ts';
+import { backfillRequests, type RunOutcome, runDealSyncs } from '../../sync/runDealSyncs.ts';
+import { syncDealBatch } from '../../sync/syncDealBatch.ts';
+import { dealBatchHandler } from '../../sync/syncWorker.ts';
 import type { CliIo } from '../cliIo.ts';
 import { withConnector } from '../commandContext.ts';
 import { type CommonOptions, withCommonOptions } from '../commonOptions.ts';
@@ -13,32 +17,17 @@ interface SyncOptions extends CommonOptions {
   dryRun?: boolean;
   referral?: string[];
   opportunity?: string[];
+  timeout?: string;
 }
 
-type Outcome = { input: DealSyncInput; result: DealSyncResult } | { input: DealSyncInput; error: string };
+const DEFAULT_TIMEOUT_SECONDS = 600;
 
-/** Every deal worth a look: all referrals, plus opportunities with Sync ticked or a referral id. */
-async function allDeals(connector: Connector): Promise<DealSyncInput[]> {
-  const inputs: DealSyncInput[] = [];
-  const seenReferrals = new Set<string>();
-  for await (const referral of connector.referrals.list({ orderBy: 'createdDateTime asc' })) {
-    seenReferrals.add(referral.id);
-    inputs.push({ referralId: referral.id, trigger: 'backfill' });
-  }
-  const { mapping } = connector;
-  const referralField = mapping.fields.referralId.salesforceField ?? 'Partner_Center_Referral_Id__c';
-  const soql = `SELECT Id, ${referralField} FROM Opportunity WHERE ${mapping.opportunity.syncFlagField} = true OR ${referralField} != null ORDER BY CreatedDate`;
-  for await (const row of connector.salesforce.client.query<Record<string, unknown>>(soql)) {
-    const referralId = row[referralField];
-    if (typeof referralId === 'string' && seenReferrals.has(referralId)) continue;
-    inputs.push({ opportunityId: String(row['Id']), trigger: 'backfill' });
-  }
-  return inputs;
+function idOf(request: DealSyncRequest): string {
+  return request.referralId ? `referral ${request.referralId}` : `opportunity ${request.opportunityId}`;
 }
 
-function describePlan(outcome: Outcome): string[] {
-  if ('error' in outcome)
-    return [`✖ ${outcome.input.referralId ?? outcome.input.opportunityId}: ${outcome.error}`];
+function describeOutcome(outcome: RunOutcome): string[] {
+  if ('error' in outcome) return [`✖ ${idOf(outcome.request)}: ${outcome.error}`];
   const { result } = outcome;
   const who = [
     result.opportunityId && `opportunity ${result.opportunityId}`,
@@ -46,7 +35,7 @@ function describePlan(outcome: Outcome): string[] {
   ]
     .filter(Boolean)
     .join(' ⇄ ');
-  const lines = [`${result.action.padEnd(18)} ${who || '(unlinked)'} — ${result.message}`];
+  const lines = [`${result.action.padEnd(18)} ${who || idOf(outcome.request)} — ${result.message}`];
   for (const change of [...result.toSalesforce, ...result.toPartnerCenter]) {
     lines.push(
       `    ${change.side === 'salesforce' ? 'Salesforce    ' : 'Partner Center'} ${change.field}: ${formatFieldValue(change.before)} → ${formatFieldValue(change.after)}`,
@@ -55,10 +44,41 @@ function describePlan(outcome: Outcome): string[] {
   return lines;
 }
 
+/** An id given on the command line that names no deal on either side. */
+const isUnknown = (outcome: RunOutcome): boolean =>
+  outcome.request.trigger === 'cli' &&
+  'result' in outcome &&
+  outcome.result.action === 'skip' &&
+  outcome.result.linkId === null &&
+  outcome.result.referralId === null &&
+  outcome.result.opportunityId === null;
+
 function progressBar(done: number, total: number): string {
   const width = 30;
   const filled = total === 0 ? width : Math.round((done / total) * width);
   return `[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total}`;
+}
+
+/** A dry run plans in batches and writes nothing: the same read and plan every job does, without the apply. */
+async function planAll(connector: Connector, requests: readonly DealSyncRequest[]): Promise<RunOutcome[]> {
+  const outcomes: RunOutcome[] = [];
+  const size = connector.config.queue.batchSize;
+  for (let i = 0; i < requests.length; i += size) {
+    const chunk = requests.slice(i, i + size);
+    const results = await syncDealBatch(
+      connector.deps,
+      chunk.map((request) => ({ request })),
+      { dryRun: true },
+    );
+    results.forEach((outcome, j) => {
+      const request = chunk[j]!;
+      if (outcome.kind === 'done') outcomes.push({ request, result: outcome.result });
+      else if (outcome.kind === 'failed') outcomes.push({ request, error: toError(outcome.error).message });
+      else
+        outcomes.push({ request, error: 'Another deal of this run is the same deal; it is planned once.' });
+    });
+  }
+  return outcomes;
 }
 
 export function registerSyncCommand(program: Command, io: CliIo): void {
@@ -66,54 +86,91 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
     program
       .command('sync')
       .description(
-        'backfill / one-off reconcile: sync every deal now (or the given ones); --dry-run prints the plan and writes nothing',
+        'backfill / one-off reconcile: sync every deal now (or the given ones) through the job queue, beside a running server or on its own; --dry-run prints the plan and writes nothing',
       )
       .option('--dry-run', 'read both sides and print what would be written, per deal; write nothing')
       .option('--referral <id...>', 'only these referral ids')
-      .option('--opportunity <id...>', 'only these opportunity ids'),
+      .option('--opportunity <id...>', 'only these opportunity ids')
+      .option(
+        '--timeout <seconds>',
+        'stop waiting after this long (the jobs stay queued)',
+        String(DEFAULT_TIMEOUT_SECONDS),
+      ),
   ).action(async (options: SyncOptions) => {
+    const timeoutSeconds = Number(options.timeout ?? DEFAULT_TIMEOUT_SECONDS);
+    if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
+      io.err(`--timeout takes a number of seconds greater than 0 (got ${options.timeout}).`);
+      io.setExitCode(EXIT.usage);
+      return;
+    }
     const code = await withConnector(options, io, async (connector) => {
-      const explicit: DealSyncInput[] = [
+      const explicit: DealSyncRequest[] = [
         ...(options.referral ?? []).map((referralId) => ({ referralId, trigger: 'cli' as const })),
         ...(options.opportunity ?? []).map((opportunityId) => ({ opportunityId, trigger: 'cli' as const })),
       ];
-      const inputs = explicit.length ? explicit : await allDeals(connector);
-      const outcomes: Outcome[] = [];
+      const requests = explicit.length ? explicit : await backfillRequests(connector.deps);
       const showProgress = !options.json && process.stderr.isTTY;
-      for (const input of inputs) {
-        try {
-          outcomes.push({
-            input,
-            result: await syncDeal(connector.deps, { ...input, dryRun: options.dryRun === true }),
-          });
-        } catch (error) {
-          outcomes.push({ input, error: toError(error).message });
-        }
-        if (showProgress) process.stderr.write(`\r${progressBar(outcomes.length, inputs.length)}`);
+      const progress = (done: number, total: number) => {
+        if (showProgress) process.stderr.write(`\r${progressBar(done, total)}`);
+      };
+      let outcomes: RunOutcome[];
+      let pending: DealSyncRequest[] = [];
+      if (options.dryRun) {
+        outcomes = await planAll(connector, requests);
+      } else {
+        // This process works the queue too, so the command finishes with no server running; with one running,
+        // both take jobs and per-deal keys keep any deal from syncing twice at once.
+        await connector.queue.workBatch(JOB.dealSync, dealBatchHandler({ deps: connector.deps }), {
+          concurrency: connector.config.queue.concurrency,
+          batchSize: connector.config.queue.batchSize,
+          gatherMs: connector.config.queue.gatherMs,
+        });
+        ({ outcomes, pending } = await runDealSyncs(connector.deps, connector.queue, requests, {
+          runId: randomUUID(),
+          onProgress: progress,
+          timeoutMs: timeoutSeconds * 1000,
+        }));
       }
       if (showProgress) process.stderr.write('\n');
+      const unknown = outcomes.filter(isUnknown);
+      const failed = outcomes.filter((outcome) => 'error' in outcome);
       if (options.json) {
-        io.out(JSON.stringify({ dryRun: options.dryRun === true, outcomes }));
+        io.out(JSON.stringify({ dryRun: options.dryRun === true, outcomes, pending }));
       } else {
         if (options.dryRun) {
           io.out(
-            `Plan (dry run — nothing was written) for ${inputs.length} deal${inputs.length === 1 ? '' : 's'}:`,
+            `Plan (dry run — nothing was written) for ${requests.length} deal${requests.length === 1 ? '' : 's'}:`,
           );
-          for (const outcome of outcomes) for (const line of describePlan(outcome)) io.out(line);
+          for (const outcome of outcomes) for (const line of describeOutcome(outcome)) io.out(line);
           io.out('');
+        } else {
+          // What a person must look at: deals that could not be sent, and what was written.
+          const worthShowing = outcomes.filter(
+            (outcome) => 'result' in outcome && (outcome.result as DealSyncResult).action !== 'noop',
+          );
+          for (const outcome of worthShowing) for (const line of describeOutcome(outcome)) io.out(line);
+          if (worthShowing.length) io.out('');
         }
         const counts = new Map<string, number>();
         for (const outcome of outcomes) {
           const key = 'error' in outcome ? 'failed' : outcome.result.action;
           counts.set(key, (counts.get(key) ?? 0) + 1);
         }
+        if (pending.length) counts.set('still queued', pending.length);
         io.out(`${options.dryRun ? 'Would do' : 'Done'}:`);
         for (const [action, count] of [...counts].sort())
           io.out(`  ${action.padEnd(20)} ${String(count).padStart(5)}`);
-        for (const outcome of outcomes)
-          if ('error' in outcome) for (const line of describePlan(outcome)) io.err(line);
+        for (const outcome of failed) for (const line of describeOutcome(outcome)) io.err(line);
+        for (const outcome of unknown)
+          io.err(
+            `✖ ${idOf(outcome.request)} exists neither in Partner Center nor in Salesforce: check the id.`,
+          );
+        if (pending.length)
+          io.err(
+            `✖ ${pending.length} deal${pending.length === 1 ? ' is' : 's are'} still queued after ${timeoutSeconds} s (being retried, or no worker is free): a running \`cosell serve\` finishes them; see \`cosell status\`.`,
+          );
       }
-      return outcomes.some((outcome) => 'error' in outcome) ? EXIT.failure : EXIT.ok;
+      return failed.length || unknown.length || pending.length ? EXIT.failure : EXIT.ok;
     });
     io.setExitCode(code);
   });

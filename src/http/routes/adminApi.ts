@@ -6,15 +6,18 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { JobQueue } from '../../jobs/jobQueue.ts';
+import type { Clock } from '../../shared/clock.ts';
 import type { LinkState, Store } from '../../store/store.ts';
-import { linkSyncJob } from '../../sync/jobNames.ts';
+import { enqueueDealSync } from '../../sync/dealJobs.ts';
 import type { DashboardDeps } from '../dashboard/dashboardDeps.ts';
 import { crossSiteRefusal } from '../dashboard/sameOrigin.ts';
 import { sendError } from './adminReplies.ts';
 import { dealRoutes } from './dealRoutes.ts';
+import { getAlerts } from './getAlerts.ts';
 import { overviewRoutes } from './overviewRoutes.ts';
 
 export type { AdminErrorCode } from '../adminTypes.ts';
+export { sendError } from './adminReplies.ts';
 
 export interface AdminApiDeps {
   connectionId: string;
@@ -24,6 +27,7 @@ export interface AdminApiDeps {
   /** The deal views' extra parts (sync deps, links, API usage); without them those routes answer 503. */
   dashboard?: DashboardDeps | undefined;
   now?: () => Date;
+  clock?: Clock | undefined;
 }
 
 const LINK_STATES = ['synced', 'pending', 'error', 'conflict', 'paused'] as const;
@@ -102,7 +106,11 @@ export async function adminApi(app: FastifyInstance, deps: AdminApiDeps): Promis
       const link = await store.links.get(request.params.id);
       if (!link || link.connectionId !== connectionId)
         return sendError(reply, 404, 'not_found', 'no such link');
-      const result = await queue.enqueue(linkSyncJob(connectionId, link, 'retry'));
+      const result = await enqueueDealSync({ store, connectionId }, queue, {
+        referralId: link.referralId,
+        opportunityId: link.opportunityId,
+        trigger: 'retry',
+      });
       return reply.code(202).send({ jobId: result.id, coalesced: result.coalesced });
     });
 
@@ -128,5 +136,7 @@ export async function adminApi(app: FastifyInstance, deps: AdminApiDeps): Promis
       const result = await queue.redrive(deadLetter.id);
       return reply.code(202).send({ jobId: result.id });
     });
+
+    await getAlerts(scope, deps);
   });
 }

@@ -9,7 +9,7 @@ import type { JobQueue } from '../../jobs/jobQueue.ts';
 import { forgetLink } from '../../store/forgetLink.ts';
 import { type DealListRow, dealSortKeys, type Store } from '../../store/store.ts';
 import { compareDeal } from '../../sync/dealComparison.ts';
-import { linkSyncJob } from '../../sync/jobNames.ts';
+import { enqueueDealSync } from '../../sync/dealJobs.ts';
 import { syncDeal } from '../../sync/syncDeal.ts';
 import type {
   AttentionResponse,
@@ -101,7 +101,11 @@ export async function dealRoutes(scope: FastifyInstance, deps: DealRoutesDeps): 
       const redriven = await queue.redrive(row.deadLetterId);
       return { jobId: redriven.id, coalesced: false };
     }
-    const result = await queue.enqueue(linkSyncJob(connectionId, row.link, 'retry'));
+    const result = await enqueueDealSync({ store, connectionId }, queue, {
+      referralId: row.link.referralId,
+      opportunityId: row.link.opportunityId,
+      trigger: 'retry',
+    });
     return { jobId: result.id, coalesced: result.coalesced };
   };
 

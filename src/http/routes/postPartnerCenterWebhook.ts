@@ -9,7 +9,7 @@ import type { JobQueue } from '../../jobs/jobQueue.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Store } from '../../store/store.ts';
-import { type DealSyncPayload, dealJobKey, JOB, type RelatedReferralPayload } from '../../sync/jobNames.ts';
+import { enqueueForEvent } from '../../sync/dealJobs.ts';
 import type { Metrics } from '../metrics.ts';
 import { REFERRAL_EVENTS, type WebhookVerifier } from '../webhookVerifier.ts';
 
@@ -64,7 +64,11 @@ export async function postPartnerCenterWebhook(app: FastifyInstance, deps: Webho
       countDelivery(inserted ? 'accepted' : 'duplicate');
       if (!inserted) return reply.code(202).send({ status: 'duplicate' });
       try {
-        await enqueueForEvent(deps, event.eventName, event.resourceId, row.id);
+        await enqueueForEvent(deps, deps.queue, {
+          eventName: event.eventName,
+          resourceId: event.resourceId,
+          inboxId: row.id,
+        });
       } catch (error) {
         // Stored in the inbox: the inbox drain picks it up, so the sender still gets its 202.
         deps.logger.error(
@@ -74,30 +78,5 @@ export async function postPartnerCenterWebhook(app: FastifyInstance, deps: Webho
       }
       return reply.code(202).send({ status: 'accepted' });
     });
-  });
-}
-
-/** Turns one stored delivery into its job (also used by the inbox drain). */
-export async function enqueueForEvent(
-  deps: Pick<WebhookRouteDeps, 'connectionId' | 'queue'>,
-  eventName: string,
-  resourceId: string,
-  inboxId: string,
-): Promise<void> {
-  const connectionId = deps.connectionId;
-  if (eventName.startsWith('related-referral-')) {
-    await deps.queue.enqueue<RelatedReferralPayload>({
-      name: JOB.relatedReferral,
-      key: `related:${connectionId}:${resourceId}`,
-      connectionId,
-      payload: { connectionId, microsoftReferralId: resourceId, inboxId },
-    });
-    return;
-  }
-  await deps.queue.enqueue<DealSyncPayload>({
-    name: JOB.dealSync,
-    key: dealJobKey(connectionId, { referralId: resourceId }),
-    connectionId,
-    payload: { connectionId, referralId: resourceId, trigger: 'webhook', inboxId },
   });
 }

@@ -3,12 +3,16 @@
  * and Partner Center values (JSON Pointers) computed from the deal and the referral. Only values that differ
  * from what the side holds are returned, so a transform never causes a write — or an echo — by itself.
  */
-import { isDeepStrictEqual } from 'node:util';
-import type { CoSellDeal } from '../domain/coSellDeal.ts';
-import { applyTransforms } from '../domain/mapping/applyTransforms.ts';
-import type { Mapping } from '../domain/mapping/mappingSchema.ts';
-import type { JsonPatchOperation } from '../domain/mapping/referralPatchOps.ts';
-import { UpstreamError } from '../shared/upstreamError.ts';
+import type { CoSellDeal } from '../coSellDeal.ts';
+import { deepEqual } from '../deepEqual.ts';
+import { applyTransforms } from './applyTransforms.ts';
+import type { Mapping } from './mappingSchema.ts';
+import type { JsonPatchOperation } from './referralPatchOps.ts';
+
+/** A transform that failed (syntax, a runtime error, a limit): the deal cannot be planned until the mapping is fixed. */
+export class TransformError extends Error {
+  override readonly name = 'TransformError';
+}
 
 const unescapePointer = (segment: string): string => segment.replace(/~1/g, '/').replace(/~0/g, '~');
 
@@ -42,11 +46,7 @@ async function evaluate(
   if (Object.keys(mapping.transforms[input.target]).length === 0) return {};
   const result = await applyTransforms(input, mapping);
   if (result.ok) return result.value;
-  throw new UpstreamError({
-    kind: 'permanent',
-    upstream: 'internal',
-    message: result.error.map((problem) => problem.message).join('; '),
-  });
+  throw new TransformError(result.error.map((problem) => problem.message).join('; '));
 }
 
 /** Salesforce fields the transforms want that differ from the opportunity's current values. */
@@ -57,9 +57,7 @@ export async function salesforceTransformFields(
 ): Promise<Record<string, unknown>> {
   const values = await evaluate({ target: 'salesforce', deal, opportunity: opportunity ?? {} }, mapping);
   return Object.fromEntries(
-    Object.entries(values).filter(
-      ([field, value]) => !isDeepStrictEqual(opportunity?.[field] ?? null, value),
-    ),
+    Object.entries(values).filter(([field, value]) => !deepEqual(opportunity?.[field] ?? null, value)),
   );
 }
 
@@ -71,7 +69,7 @@ export async function partnerCenterTransformOperations(
 ): Promise<JsonPatchOperation[]> {
   const values = await evaluate({ target: 'partnerCenter', deal, referral }, mapping);
   return Object.entries(values)
-    .filter(([pointer, value]) => !isDeepStrictEqual(valueAtPointer(referral, pointer) ?? null, value))
+    .filter(([pointer, value]) => !deepEqual(valueAtPointer(referral, pointer) ?? null, value))
     .map(([path, value]) => ({ op: 'add', path, value }));
 }
 

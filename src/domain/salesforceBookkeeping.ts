@@ -5,10 +5,10 @@
  * an edit in Partner Center causes one write in Salesforce and an edit in Salesforce none back.
  */
 
-import type { Mapping } from '../domain/mapping/mappingSchema.ts';
-import { nameWithStatusMark } from '../domain/nameWithStatusMark.ts';
-import type { SalesforceRecord } from '../domain/salesforceDealSnapshot.ts';
-import type { FieldChange } from '../store/store.ts';
+import type { AuditChange } from './dealPlan.ts';
+import type { Mapping } from './mapping/mappingSchema.ts';
+import { nameWithStatusMark } from './nameWithStatusMark.ts';
+import type { SalesforceRecord } from './salesforceDealSnapshot.ts';
 
 export type SyncStatus = 'Synced' | 'Pending' | 'Error';
 
@@ -31,7 +31,7 @@ export function auditLine(
   at: Date,
   ok: boolean,
   message: string,
-  changes: readonly FieldChange[] = [],
+  changes: readonly AuditChange[] = [],
 ): string {
   const stamp = `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   const detail = changes.length

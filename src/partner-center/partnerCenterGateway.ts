@@ -1,10 +1,10 @@
 /** PartnerCenterPort over the Referrals API client. */
 
 import type { JsonPatchOperation } from '../domain/mapping/referralPatchOps.ts';
-import type { NewPcReferral, ReferralClient } from '../partner-center/referralClient.ts';
-import type { PcReferral } from '../partner-center/referralWire.ts';
 import { UpstreamError } from '../shared/upstreamError.ts';
-import type { PartnerCenterPort } from './syncPorts.ts';
+import type { PartnerCenterPort } from '../sync/syncPorts.ts';
+import type { NewPcReferral, ReferralClient } from './referralClient.ts';
+import type { PcReferral } from './referralWire.ts';
 
 export class PartnerCenterGateway implements PartnerCenterPort {
   constructor(private readonly client: ReferralClient) {}
@@ -36,6 +36,10 @@ export class PartnerCenterGateway implements PartnerCenterPort {
 
   listEngagementReferrals(engagementId: string): Promise<PcReferral[]> {
     return this.client.listRelated(engagementId);
+  }
+
+  listAll(): AsyncIterable<PcReferral> {
+    return this.client.list({ orderBy: 'createdDateTime asc' });
   }
 
   listUpdatedSince(since: string): AsyncIterable<PcReferral> {

@@ -1,0 +1,198 @@
+/** Both sides exist: 3-way merge against the base, write the difference, pause/resume by the Sync box. */
+
+import type { DomainError } from '../../shared/result.ts';
+import { type CoSellDeal, type DealField, statusText } from '../coSellDeal.ts';
+import type { AuditChange, DealPlan, DealPlanInput, PlanOpportunity, PlanReferral } from '../dealPlan.ts';
+import { type ChildCollection, childChanges } from '../mapping/childChanges.ts';
+import { dealFromReferral } from '../mapping/dealFromReferral.ts';
+import { dealFromSalesforce } from '../mapping/dealFromSalesforce.ts';
+import { type JsonPatchOperation, referralPatchOps } from '../mapping/referralPatchOps.ts';
+import { salesforceOpportunityFields } from '../mapping/salesforceOpportunityFields.ts';
+import { partnerCenterTransformOperations, salesforceTransformFields } from '../mapping/transformValues.ts';
+import { mergeDeals } from '../mergeDeals.ts';
+import { currentSyncStatus } from '../salesforceBookkeeping.ts';
+import { validateDeal } from '../validateDeal.ts';
+import { currencyProblem } from './currencyProblem.ts';
+import { planNotes } from './planNotes.ts';
+import { auditChanges, emptyPlan, errorOutcome, invalidPlan, markFields, textOrNull } from './planParts.ts';
+
+const CHILD_FIELDS: readonly ChildCollection[] = ['customerContacts', 'solutions', 'partnerTeam'];
+
+export async function planLinkedUpdate(
+  input: DealPlanInput,
+  referral: PlanReferral,
+  opportunity: PlanOpportunity,
+): Promise<DealPlan> {
+  const { mapping, link } = input;
+  const ids = { referralId: referral.id, opportunityId: opportunity.opportunityId, linkId: link?.id ?? null };
+
+  if (!opportunity.syncEnabled && link) {
+    if (link.state === 'paused')
+      return emptyPlan({
+        ...ids,
+        action: 'noop',
+        message: 'Link is paused (Sync with Partner Center is not ticked).',
+      });
+    return emptyPlan({
+      ...ids,
+      action: 'pause',
+      message: 'Pause the link: Sync with Partner Center was un-ticked.',
+      link: { state: 'paused' },
+      audit: {
+        trigger: input.trigger,
+        direction: 'none',
+        outcome: 'skipped',
+        changes: [],
+        message: `Paused: Sync with Partner Center was un-ticked on opportunity ${opportunity.opportunityId}. Tick it again to resume.`,
+      },
+    });
+  }
+
+  const pcDeal = dealFromReferral(referral.input, mapping, { relatedReferrals: [...input.related] });
+  const sfDeal = dealFromSalesforce(opportunity.snapshot, mapping);
+  const base = (link?.base as CoSellDeal | null | undefined) ?? null;
+  const merge = mergeDeals({
+    base,
+    partnerCenter: pcDeal,
+    salesforce: sfDeal,
+    mapping,
+    partnerCenterChangedAt: referral.updatedDateTime,
+    salesforceChangedAt: opportunity.lastModifiedAt,
+  });
+  // A value Salesforce cannot hold (another currency in a single-currency org) stays out of both directions,
+  // and the base keeps Salesforce's view of it: stable, and completed by a retry once the cause is fixed.
+  const currency = currencyProblem(mapping, pcDeal);
+  if (currency) {
+    const held = (change: { field: string }) => change.field !== 'dealValue' && change.field !== 'currency';
+    merge.toSalesforce = merge.toSalesforce.filter(held);
+    merge.toPartnerCenter = merge.toPartnerCenter.filter(held);
+    merge.merged = { ...merge.merged, dealValue: sfDeal.dealValue, currency: sfDeal.currency };
+  }
+  const toSalesforce = auditChanges(merge.toSalesforce, 'salesforce');
+  const toPartnerCenter = auditChanges(merge.toPartnerCenter, 'partnerCenter');
+  const conflicts = merge.conflicts.map((conflict) => ({ field: conflict.field, winner: conflict.winner }));
+
+  // Changes for Partner Center must be legal before any call is made.
+  let operations: JsonPatchOperation[] = [];
+  if (merge.toPartnerCenter.length) {
+    const problems: DomainError[] = [];
+    const valid = validateDeal(merge.merged, {
+      current: { status: pcDeal.status, substatus: pcDeal.substatus },
+      changedFields: merge.toPartnerCenter.map((change) => change.field),
+    });
+    if (!valid.ok) problems.push(...valid.error);
+    const patch = referralPatchOps(merge.toPartnerCenter, merge.merged, mapping);
+    if (patch.ok) operations = patch.value;
+    else problems.push(patch.error);
+    if (problems.length) return invalidPlan(input, opportunity, problems);
+  }
+  operations = [
+    ...operations,
+    ...(await partnerCenterTransformOperations(mapping, merge.merged, referral.raw)),
+  ];
+
+  const resumed = link?.state === 'paused';
+  const wroteSomething = toSalesforce.length > 0 || toPartnerCenter.length > 0;
+  const message = describeUpdate(toSalesforce, toPartnerCenter, resumed);
+  const current = opportunity.snapshot.opportunity;
+  const statusChanged = currentSyncStatus(mapping, current) !== (currency ? 'Error' : 'Synced');
+  // The status text on the opportunity is how the next read knows Partner Center's status: keep it current.
+  const statusTextField = mapping.opportunity.statusTextField;
+  const statusTextStale =
+    statusTextField !== null &&
+    current[statusTextField] !== statusText(merge.merged.status, merge.merged.substatus);
+  const salesforceFields: DealField[] = merge.toSalesforce.map((change) => change.field);
+  if (statusTextStale && !salesforceFields.includes('status')) salesforceFields.push('status');
+  const transformed = await salesforceTransformFields(mapping, merge.merged, current);
+  const writesSalesforce =
+    salesforceFields.length > 0 || statusChanged || Object.keys(transformed).length > 0;
+  const fields = writesSalesforce
+    ? {
+        ...(salesforceFields.length
+          ? salesforceOpportunityFields(merge.merged, mapping, salesforceFields, {
+              currentStage: textOrNull(current['StageName']),
+            })
+          : {}),
+        ...transformed,
+        ...markFields(
+          mapping,
+          current,
+          currency === null,
+          currency ? `${message} ${currency.message}` : message,
+          input.now,
+          [...toSalesforce, ...toPartnerCenter],
+          merge.merged.name,
+        ),
+      }
+    : null;
+  const collections = CHILD_FIELDS.filter((field) => salesforceFields.includes(field));
+  const direction =
+    toSalesforce.length && toPartnerCenter.length
+      ? 'both'
+      : toSalesforce.length
+        ? 'toSalesforce'
+        : toPartnerCenter.length
+          ? 'toPartnerCenter'
+          : 'none';
+  const outcome = conflicts.length ? 'conflict' : wroteSomething ? 'ok' : 'noop';
+  return emptyPlan({
+    ...ids,
+    action: wroteSomething ? 'update' : 'noop',
+    message,
+    toSalesforce,
+    toPartnerCenter,
+    conflicts,
+    merged: merge.merged,
+    partnerCenter: operations.length
+      ? { op: 'patch', referralId: referral.id, eTag: referral.eTag, operations }
+      : null,
+    salesforce: fields
+      ? {
+          account: null,
+          opportunity: { op: 'update', opportunityId: opportunity.opportunityId, fields },
+          accountId: textOrNull(current['AccountId']),
+          children: collections.length
+            ? childChanges(mapping, merge.merged, opportunity.snapshot, collections)
+            : null,
+          notes: planNotes(mapping, input.org.notesAvailable, merge.merged, base, salesforceFields),
+        }
+      : null,
+    link: {
+      referralId: referral.id,
+      opportunityId: opportunity.opportunityId,
+      engagementId: referral.engagementId,
+      base: merge.merged,
+      pcETag: referral.eTag,
+      sfSystemModstamp: opportunity.systemModstamp,
+      state: currency ? 'error' : 'synced',
+      lastError: currency ? { code: currency.code, message: currency.message } : null,
+    },
+    audit: currency
+      ? errorOutcome(input, {}, { code: currency.code, message: currency.message }, currency.message).audit
+      : wroteSomething || resumed || !link || conflicts.length
+        ? {
+            trigger: input.trigger,
+            direction,
+            outcome,
+            changes: [...toSalesforce, ...toPartnerCenter],
+            message: conflicts.length
+              ? `${message} Conflict on ${conflicts.map((conflict) => `${conflict.field} (kept ${conflict.winner})`).join(', ')}.`
+              : message,
+          }
+        : null,
+  });
+}
+
+function describeUpdate(
+  toSalesforce: readonly AuditChange[],
+  toPartnerCenter: readonly AuditChange[],
+  resumed: boolean,
+): string {
+  const parts: string[] = [];
+  if (resumed) parts.push('Resumed (Sync with Partner Center ticked again).');
+  if (toPartnerCenter.length)
+    parts.push(`Sent to Partner Center: ${toPartnerCenter.map((change) => change.field).join(', ')}.`);
+  if (toSalesforce.length)
+    parts.push(`Updated from Partner Center: ${toSalesforce.map((change) => change.field).join(', ')}.`);
+  return parts.length ? parts.join(' ') : 'In sync: nothing to write.';
+}

@@ -1,0 +1,196 @@
+/**
+ * Child records of a batch of opportunities, in bulk: customer contacts (an existing contact with the email is
+ * reused, on the deal's account first, else one is created) and their contact roles, Microsoft solutions, and
+ * opportunity team members (users matched by email). A refused record is reported on its own deal; the rest of
+ * the batch goes on.
+ */
+import type { SalesforceWrites } from '../domain/dealPlan.ts';
+import type { Mapping } from '../domain/mapping/mappingSchema.ts';
+import type { SalesforceWriteError, SalesforceWriteResult } from '../sync/syncPorts.ts';
+import type { SalesforceClient, SalesforceRecordInput, SaveOutcome } from './salesforceClient.ts';
+import { chunks, unique, writeErrorOf } from './salesforceDealGateway.ts';
+import { soqlString } from './soqlLiteral.ts';
+
+const emailKey = (value: unknown): string => (typeof value === 'string' ? value.trim().toLowerCase() : '');
+
+interface Write {
+  index: number;
+  what: string;
+  record: SalesforceRecordInput;
+}
+
+/** The deal field a child record belongs to, by what it is. */
+const dealFieldOf = (what: string): string =>
+  what.includes('solution') ? 'solutions' : what.includes('team') ? 'partnerTeam' : 'customerContacts';
+
+export async function writeChildRecords(
+  client: SalesforceClient,
+  mapping: Mapping,
+  teamSelling: boolean,
+  items: readonly SalesforceWrites[],
+  accounts: readonly ({ id: string | null } | null)[],
+  results: SalesforceWriteResult[],
+): Promise<void> {
+  const { contacts, solutions, team } = mapping;
+  const live = items
+    .map((item, index) => ({ item, index, opportunityId: results[index]!.opportunityId }))
+    .filter(
+      (entry): entry is { item: SalesforceWrites; index: number; opportunityId: string } =>
+        entry.opportunityId !== null && entry.item.children !== null,
+    );
+  if (live.length === 0) return;
+  const drop = (index: number, what: string, error: SalesforceWriteError) =>
+    results[index]!.dropped.push({ fields: [], what, dealField: dealFieldOf(what), error });
+  const save = async (
+    writes: readonly Write[],
+    send: (records: SalesforceRecordInput[]) => Promise<SaveOutcome[]>,
+  ) => {
+    if (writes.length === 0) return [];
+    const outcomes = await send(writes.map((write) => write.record));
+    outcomes.forEach((outcome, i) => {
+      const error = writeErrorOf(outcome);
+      if (error) drop(writes[i]!.index, writes[i]!.what, error);
+    });
+    return outcomes;
+  };
+  const accountOf = (entry: (typeof live)[number]) => accounts[entry.index]?.id ?? entry.item.accountId;
+
+  // Customer contacts: one lookup by email for the batch, one create for the new ones, then their roles.
+  const emails = unique(
+    live.flatMap(({ item }) => item.children!.contactsToAdd.map((c) => emailKey(c[contacts.emailField]))),
+  );
+  const existing: { Id: string; AccountId: string | null; email: string }[] = [];
+  for (const batch of chunks(emails)) {
+    const rows = await client.queryAll<Record<string, unknown>>(
+      `SELECT Id, AccountId, ${contacts.emailField} FROM Contact WHERE ${contacts.emailField} IN (${batch.map(soqlString).join(', ')}) ORDER BY CreatedDate`,
+    );
+    for (const row of rows)
+      existing.push({
+        Id: String(row['Id']),
+        AccountId: typeof row['AccountId'] === 'string' ? row['AccountId'] : null,
+        email: emailKey(row[contacts.emailField]),
+      });
+  }
+  const roles: { index: number; opportunityId: string; email: string; accountId: string | null }[] = [];
+  const newContacts = new Map<string, Write>(); // email|account → the contact to create
+  for (const entry of live) {
+    const accountId = accountOf(entry);
+    for (const contact of entry.item.children!.contactsToAdd) {
+      const email = emailKey(contact[contacts.emailField]);
+      roles.push({ index: entry.index, opportunityId: entry.opportunityId, email, accountId });
+      const match = existing.filter((row) => email !== '' && row.email === email);
+      if (match.length || newContacts.has(`${email}|${accountId}`)) continue;
+      newContacts.set(`${email}|${accountId}`, {
+        index: entry.index,
+        what: `the contact ${email}`,
+        record: { ...contact, ...(accountId ? { AccountId: accountId } : {}) },
+      });
+    }
+  }
+  const contactWrites = [...newContacts.values()];
+  const contactOutcomes = await save(contactWrites, (records) => client.createMany('Contact', records));
+  const createdIds = new Map<string, string>();
+  contactWrites.forEach((write, i) => {
+    const outcome = contactOutcomes[i];
+    if (outcome?.ok) createdIds.set(emailKey(write.record[contacts.emailField]), outcome.value.id);
+  });
+  const roleWrites: Write[] = [];
+  for (const role of roles) {
+    const match = existing.filter((row) => role.email !== '' && row.email === role.email);
+    const contactId =
+      (match.find((row) => row.AccountId === role.accountId) ?? match[0])?.Id ?? createdIds.get(role.email);
+    if (!contactId) continue; // its create failed and was reported
+    roleWrites.push({
+      index: role.index,
+      what: `the contact role of ${role.email}`,
+      record: { OpportunityId: role.opportunityId, ContactId: contactId, Role: contacts.role },
+    });
+  }
+  await save(roleWrites, (records) => client.createMany('OpportunityContactRole', records));
+  const contactUpdates = new Map<string, Write>();
+  for (const entry of live)
+    for (const update of entry.item.children!.contactsToUpdate)
+      contactUpdates.set(update.contactId, {
+        index: entry.index,
+        what: `the contact ${update.contactId}`,
+        record: { ...update.fields, Id: update.contactId },
+      });
+  await save([...contactUpdates.values()], (records) => client.updateMany('Contact', records));
+
+  // Microsoft solutions.
+  await save(
+    live.flatMap((entry) =>
+      entry.item.children!.solutionsToAdd.map((solution) => ({
+        index: entry.index,
+        what: 'a Microsoft solution record',
+        record: { ...solution, [solutions.parentField]: entry.opportunityId },
+      })),
+    ),
+    (records) => client.createMany(solutions.object, records),
+  );
+  await save(
+    live.flatMap((entry) =>
+      entry.item.children!.solutionsToUpdate.map((update) => ({
+        index: entry.index,
+        what: 'a Microsoft solution record',
+        record: { ...update.fields, Id: update.id },
+      })),
+    ),
+    (records) => client.updateMany(solutions.object, records),
+  );
+
+  // Team members: users by email, once for the batch.
+  const teamEmails = teamSelling
+    ? unique(live.flatMap(({ item }) => item.children!.teamEmailsToAdd.map(emailKey)))
+    : [];
+  const users = new Map<string, string>();
+  for (const batch of chunks(teamEmails)) {
+    const rows = await client.queryAll<{ Id: string; Email: string }>(
+      `SELECT Id, Email FROM User WHERE IsActive = true AND Email IN (${batch.map(soqlString).join(', ')})`,
+    );
+    for (const row of rows) if (!users.has(emailKey(row.Email))) users.set(emailKey(row.Email), row.Id);
+  }
+  await save(
+    live.flatMap((entry) =>
+      teamSelling
+        ? entry.item.children!.teamEmailsToAdd.flatMap((email) => {
+            // No Salesforce user with that email: the partner seller stays on the referral only.
+            const userId = users.get(emailKey(email));
+            return userId
+              ? [
+                  {
+                    index: entry.index,
+                    what: `the team member ${email}`,
+                    record: {
+                      OpportunityId: entry.opportunityId,
+                      UserId: userId,
+                      TeamMemberRole: team.role,
+                      OpportunityAccessLevel: team.accessLevel,
+                    },
+                  },
+                ]
+              : [];
+          })
+        : [],
+    ),
+    (records) => client.createMany('OpportunityTeamMember', records),
+  );
+
+  // Removals, one collection call per object.
+  const removals: [string, (changes: NonNullable<SalesforceWrites['children']>) => string[], string][] = [
+    ['OpportunityContactRole', (changes) => changes.contactRolesToRemove, 'a contact role'],
+    [solutions.object, (changes) => changes.solutionIdsToRemove, 'a Microsoft solution record'],
+    ['OpportunityTeamMember', (changes) => changes.teamMemberIdsToRemove, 'a team member'],
+  ];
+  for (const [object, idsOf, what] of removals) {
+    const writes = live.flatMap((entry) =>
+      idsOf(entry.item.children!).map((Id) => ({ index: entry.index, what, record: { Id } })),
+    );
+    await save(writes, () =>
+      client.deleteMany(
+        object,
+        writes.map((write) => String(write.record['Id'])),
+      ),
+    );
+  }
+}

@@ -1,0 +1,504 @@
+/**
+ * SalesforcePort over the jsforce-based SalesforceClient. Reads many deals (opportunity + account + contact roles
+ * + solutions + team) in one SOQL query per 200, and applies many deals' writes with sObject Collections in
+ * dependency order — accounts, opportunities, then contacts and their roles, Microsoft solutions and team
+ * members — mapping every per-record result back to its own deal. Field names come from the mapping, so an org
+ * can keep the fields of Microsoft's old package.
+ */
+import type { SalesforceWrites } from '../domain/dealPlan.ts';
+import type { Mapping } from '../domain/mapping/mappingSchema.ts';
+import type { SalesforceRecord } from '../domain/salesforceDealSnapshot.ts';
+import type {
+  SalesforceDealRead,
+  SalesforceLeadRead,
+  SalesforcePort,
+  SalesforceWriteError,
+  SalesforceWriteResult,
+} from '../sync/syncPorts.ts';
+import { findOrCreateAccounts } from './accountBatch.ts';
+import { writeChildRecords } from './childRecordBatch.ts';
+import {
+  contactRoleRow,
+  type OpportunityRow,
+  opportunityRow,
+  relationshipKeys,
+  subquery,
+  teamMemberRow,
+} from './opportunityRow.ts';
+import { recordErrorFix } from './recordErrorFix.ts';
+import { SALESFORCE_COLLECTION_SIZE, type SalesforceClient, type SaveOutcome } from './salesforceClient.ts';
+import { defaultSalesforceFieldNames } from './salesforceFieldNames.ts';
+import { soqlString } from './soqlLiteral.ts';
+
+type Row = Record<string, unknown>;
+
+const SALESFORCE_ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
+
+export const unique = (values: readonly (string | null | undefined)[]): string[] => [
+  ...new Set(values.filter((value): value is string => typeof value === 'string' && value !== '')),
+];
+
+export function chunks<T>(items: readonly T[], size = SALESFORCE_COLLECTION_SIZE): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export const writeErrorOf = (outcome: SaveOutcome): SalesforceWriteError | null =>
+  outcome.ok ? null : { ...outcome.error, fix: recordErrorFix(outcome.error.code) };
+
+export interface SalesforceDealGatewayOptions {
+  client: SalesforceClient;
+  mapping: Mapping;
+}
+
+export class SalesforceDealGateway implements SalesforcePort {
+  readonly client: SalesforceClient;
+  private readonly mapping: Mapping;
+  private solutionRelationship: Promise<string> | undefined;
+  private teamSellingEnabled: Promise<boolean> | undefined;
+  private notesEnabled: Promise<boolean> | undefined;
+
+  constructor(options: SalesforceDealGatewayOptions) {
+    this.client = options.client;
+    this.mapping = options.mapping;
+  }
+
+  private get referralIdField(): string {
+    return this.mapping.fields.referralId.salesforceField ?? 'Partner_Center_Referral_Id__c';
+  }
+
+  /** Opportunity fields read for a deal: every mapped field plus the connector's bookkeeping fields. */
+  opportunityFields(): string[] {
+    const { fields, opportunity, stages } = this.mapping;
+    return unique([
+      'Id',
+      'Name',
+      'StageName',
+      'IsClosed',
+      'IsWon',
+      'AccountId',
+      'OwnerId',
+      'SystemModstamp',
+      'LastModifiedDate',
+      ...Object.values(fields).map((entry) => ('salesforceField' in entry ? entry.salesforceField : null)),
+      opportunity.syncFlagField,
+      opportunity.syncStatusField,
+      opportunity.auditField,
+      opportunity.statusTextField,
+      stages.declineReasonField,
+      // Fields the mapping's transforms write: read them so an unchanged value is not written again.
+      ...Object.keys(this.mapping.transforms.salesforce),
+    ]).filter((field) => field !== 'CurrencyIsoCode' || this.mapping.currency.mode === 'multiCurrency');
+  }
+
+  private accountFields(): string[] {
+    const { account } = this.mapping;
+    return unique([
+      'Id',
+      account.nameField,
+      account.streetField,
+      account.cityField,
+      account.stateField,
+      account.postalCodeField,
+      account.countryField,
+      account.sizeField,
+      account.dunsField,
+    ]);
+  }
+
+  private contactFields(): string[] {
+    const { contacts } = this.mapping;
+    return unique([
+      'Id',
+      'AccountId',
+      contacts.firstNameField,
+      contacts.lastNameField,
+      contacts.emailField,
+      contacts.phoneField,
+      contacts.titleField,
+    ]);
+  }
+
+  private solutionFields(): string[] {
+    const { solutions } = this.mapping;
+    return unique(['Id', solutions.idField, solutions.nameField, solutions.publisherField]);
+  }
+
+  /** The child relationship name of the solution object on Opportunity (e.g. Microsoft_Solutions__r), from describe. */
+  private solutionRelationshipName(): Promise<string> {
+    this.solutionRelationship ??= this.client.describe('Opportunity').then((describe) => {
+      const { object, parentField } = this.mapping.solutions;
+      const relationship = describe.childRelationships.find(
+        (child) => child.childSObject === object && child.field === parentField,
+      );
+      if (!relationship?.relationshipName) {
+        throw new Error(
+          `Salesforce has no ${object}.${parentField} relationship on Opportunity: run \`cosell salesforce install\` (or fix solutions.object / solutions.parentField in the mapping).`,
+        );
+      }
+      return relationship.relationshipName;
+    });
+    this.solutionRelationship.catch(() => {
+      this.solutionRelationship = undefined;
+    });
+    return this.solutionRelationship;
+  }
+
+  /** Whether OpportunityTeamMember exists (Team Selling on) and the mapping wants teams synced. */
+  teamSelling(): Promise<boolean> {
+    if (!this.mapping.team.enabled) return Promise.resolve(false);
+    this.teamSellingEnabled ??= this.client
+      .describe('Opportunity')
+      .then((describe) =>
+        describe.childRelationships.some((child) => child.childSObject === 'OpportunityTeamMember'),
+      );
+    return this.teamSellingEnabled;
+  }
+
+  async readDeals(query: {
+    opportunityIds: readonly string[];
+    referralIds: readonly string[];
+  }): Promise<SalesforceDealRead[]> {
+    const opportunityIds = unique(query.opportunityIds).filter((id) => SALESFORCE_ID.test(id));
+    const referralIds = unique(query.referralIds);
+    if (opportunityIds.length === 0 && referralIds.length === 0) return [];
+    const [solutionRelationship, teamSelling] = await Promise.all([
+      this.solutionRelationshipName(),
+      this.teamSelling(),
+    ]);
+    const select = unique([
+      ...this.opportunityFields(),
+      ...this.accountFields().map((field) => `Account.${field}`),
+      'Owner.Id',
+      'Owner.Email',
+      'Owner.FirstName',
+      'Owner.LastName',
+      'Owner.Phone',
+      `(SELECT Id, ContactId, Role, IsPrimary, ${this.contactFields()
+        .map((field) => `Contact.${field}`)
+        .join(', ')} FROM OpportunityContactRoles)`,
+      `(SELECT ${this.solutionFields().join(', ')} FROM ${solutionRelationship})`,
+      ...(teamSelling
+        ? [
+            '(SELECT Id, UserId, TeamMemberRole, User.Id, User.FirstName, User.LastName, User.Email, User.Phone FROM OpportunityTeamMembers)',
+          ]
+        : []),
+    ]).join(', ');
+    const conditions: string[] = [
+      ...chunks(opportunityIds).map((ids) => `Id IN (${ids.map(soqlString).join(', ')})`),
+      ...chunks(referralIds).map((ids) => `${this.referralIdField} IN (${ids.map(soqlString).join(', ')})`),
+    ];
+    const byId = new Map<string, SalesforceDealRead>();
+    for (const condition of conditions) {
+      const rows = await this.client.queryAll<Row>(`SELECT ${select} FROM Opportunity WHERE ${condition}`);
+      for (const raw of rows) {
+        const row = opportunityRow.parse(raw);
+        if (!byId.has(row.Id))
+          byId.set(row.Id, await this.toDealRead(raw, row, solutionRelationship, teamSelling));
+      }
+    }
+    return [...byId.values()];
+  }
+
+  private async toDealRead(
+    raw: Row,
+    row: OpportunityRow,
+    solutionRelationship: string,
+    teamSelling: boolean,
+  ): Promise<SalesforceDealRead> {
+    const skip = relationshipKeys(solutionRelationship);
+    const opportunity: Row = {};
+    for (const [key, value] of Object.entries(raw)) if (!skip.has(key)) opportunity[key] = value;
+    const roles = row.OpportunityContactRoles.map((role) => contactRoleRow.parse(role)).filter(
+      (role) => role.Contact,
+    );
+    const team = row.OpportunityTeamMembers.map((member) => teamMemberRow.parse(member));
+    const referralId = opportunity[this.referralIdField];
+    return {
+      opportunityId: row.Id,
+      referralId: typeof referralId === 'string' && referralId !== '' ? referralId : null,
+      systemModstamp: row.SystemModstamp,
+      lastModifiedAt: row.LastModifiedDate,
+      syncEnabled: opportunity[this.mapping.opportunity.syncFlagField] === true,
+      snapshot: {
+        ...(this.mapping.notes.target === 'contentNote'
+          ? { notes: await this.readNote(row.Id, this.mapping.notes.noteTitle) }
+          : {}),
+        opportunity,
+        account: row.Account ?? null,
+        contactRoles: roles.map((role) => ({
+          contact: { ...(role.Contact as Row), OpportunityContactRoleId: role.Id },
+          role: role.Role,
+          isPrimary: role.IsPrimary === true,
+        })),
+        solutions: subquery.parse(raw[solutionRelationship]),
+        // Without Team Selling the opportunity owner is the partner team (as Microsoft's connector does).
+        teamMembers: teamSelling
+          ? team.map((member) => ({
+              user: { ...(member.User ?? {}), OpportunityTeamMemberId: member.Id },
+              role: member.TeamMemberRole,
+            }))
+          : row.Owner
+            ? [{ user: row.Owner, role: 'Opportunity Owner' }]
+            : [],
+      },
+    };
+  }
+
+  async applyWrites(items: readonly SalesforceWrites[]): Promise<SalesforceWriteResult[]> {
+    const results: SalesforceWriteResult[] = items.map(() => ({
+      opportunityId: null,
+      created: false,
+      error: null,
+      dropped: [],
+      systemModstamp: null,
+    }));
+    // 1. Accounts of new opportunities: found by their match key or created, once per customer in the batch.
+    const accounts = await findOrCreateAccounts(
+      this.client,
+      this.mapping,
+      items.map((item) => (item.opportunity?.op === 'create' ? item.account : null)),
+    );
+    accounts.forEach((account, index) => {
+      if (account?.error)
+        results[index]!.dropped.push({
+          fields: ['AccountId'],
+          what: 'the customer account',
+          dealField: 'customer',
+          error: account.error,
+        });
+    });
+    // 2. Opportunities: creates as upserts on the referral-id field (idempotent), then updates.
+    await this.writeOpportunities(items, accounts, results);
+    // 3. Child records, for the opportunities that were saved.
+    await writeChildRecords(this.client, this.mapping, await this.teamSelling(), items, accounts, results);
+    // 4. Notes (ContentNote), one deal at a time: rare.
+    for (const [index, item] of items.entries()) {
+      const opportunityId = results[index]!.opportunityId;
+      if (!opportunityId || item.notes.length === 0 || !(await this.notesAvailable())) continue;
+      for (const note of item.notes) await this.writeNote(opportunityId, note.title, note.text);
+    }
+    // 5. The SystemModstamp each deal now has, in one query per 200.
+    const written = unique(results.map((result) => result.opportunityId));
+    const stamps = new Map<string, string>();
+    for (const ids of chunks(written)) {
+      const rows = await this.client.queryAll<{ Id: string; SystemModstamp: string }>(
+        `SELECT Id, SystemModstamp FROM Opportunity WHERE Id IN (${ids.map(soqlString).join(', ')})`,
+      );
+      for (const row of rows) stamps.set(row.Id, row.SystemModstamp);
+    }
+    for (const result of results)
+      if (result.opportunityId) result.systemModstamp = stamps.get(result.opportunityId) ?? null;
+    return results;
+  }
+
+  /**
+   * Saves the opportunities. A record refused because of some of its fields is saved again without them (the
+   * deal is never lost to one bad field); a refused currency takes the amount with it, which would be wrong alone.
+   */
+  private async writeOpportunities(
+    items: readonly SalesforceWrites[],
+    accounts: readonly ({ id: string | null } | null)[],
+    results: SalesforceWriteResult[],
+  ): Promise<void> {
+    type Pending = { index: number; fields: Row; op: 'create' | 'update' };
+    let pending: Pending[] = [];
+    for (const [index, item] of items.entries()) {
+      const write = item.opportunity;
+      if (!write) continue;
+      if (write.op === 'create') {
+        const accountId = accounts[index]?.id ?? null;
+        pending.push({
+          index,
+          op: 'create',
+          fields: {
+            ...write.fields,
+            [this.referralIdField]: write.referralId,
+            ...(accountId ? { AccountId: accountId } : {}),
+          },
+        });
+      } else {
+        results[index]!.opportunityId = write.opportunityId;
+        pending.push({ index, op: 'update', fields: { ...write.fields, Id: write.opportunityId } });
+      }
+    }
+    for (let round = 0; round < 3 && pending.length; round += 1) {
+      const creates = pending.filter((entry) => entry.op === 'create');
+      const updates = pending.filter((entry) => entry.op === 'update');
+      const outcomes = new Map<Pending, SaveOutcome>();
+      if (creates.length) {
+        const saved = await this.client.upsertMany(
+          'Opportunity',
+          this.referralIdField,
+          creates.map((entry) => entry.fields),
+        );
+        for (const [i, entry] of creates.entries()) outcomes.set(entry, saved[i]!);
+      }
+      if (updates.length) {
+        const saved = await this.client.updateMany(
+          'Opportunity',
+          updates.map((entry) => entry.fields),
+        );
+        for (const [i, entry] of updates.entries()) outcomes.set(entry, saved[i]!);
+      }
+      const again: Pending[] = [];
+      for (const [entry, outcome] of outcomes) {
+        const result = results[entry.index]!;
+        if (outcome.ok) {
+          result.opportunityId = outcome.value.id;
+          if (entry.op === 'create') result.created = outcome.value.created !== false;
+          continue;
+        }
+        const droppable = this.droppableFields(outcome.error.fields, entry.fields);
+        const error = writeErrorOf(outcome)!;
+        if (droppable.length === 0 || error.kind !== 'permanent') {
+          result.error = error;
+          if (entry.op === 'update') result.opportunityId = null;
+          continue;
+        }
+        const fields = { ...entry.fields };
+        for (const field of droppable) delete fields[field];
+        result.dropped.push({ fields: droppable, what: `the opportunity's ${droppable.join(', ')}`, error });
+        again.push({ ...entry, fields });
+      }
+      pending = again;
+    }
+  }
+
+  /** The refused fields that can be left out (never the id or the referral id the write is keyed on). */
+  private droppableFields(refused: readonly string[], fields: Row): string[] {
+    const keys = new Set(['Id', this.referralIdField]);
+    const present = refused.filter((field) => field in fields && !keys.has(field));
+    const amountField = this.mapping.fields.dealValue.salesforceField;
+    if (
+      present.includes('CurrencyIsoCode') &&
+      amountField &&
+      amountField in fields &&
+      !present.includes(amountField)
+    )
+      present.push(amountField);
+    return present;
+  }
+
+  async updateOpportunities(
+    updates: readonly { opportunityId: string; fields: SalesforceRecord }[],
+  ): Promise<(SalesforceWriteError | null)[]> {
+    if (updates.length === 0) return [];
+    const outcomes = await this.client.updateMany(
+      'Opportunity',
+      updates.map((update) => ({ ...update.fields, Id: update.opportunityId })),
+    );
+    return outcomes.map(writeErrorOf);
+  }
+
+  async notesAvailable(): Promise<boolean> {
+    this.notesEnabled ??= this.client.describe('ContentNote').then(
+      () => true,
+      () => false,
+    );
+    return this.notesEnabled;
+  }
+
+  private async noteFor(
+    opportunityId: string,
+    title: string,
+  ): Promise<{ id: string; content: string | null } | null> {
+    const links = await this.client.queryAll<{ ContentDocumentId: string }>(
+      `SELECT ContentDocumentId FROM ContentDocumentLink WHERE LinkedEntityId = ${soqlString(opportunityId)}`,
+    );
+    if (links.length === 0) return null;
+    const notes = await this.client.queryAll<{ Id: string; Content: string | null }>(
+      `SELECT Id, Content FROM ContentNote WHERE Id IN (${links.map((link) => soqlString(link.ContentDocumentId)).join(', ')}) AND Title = ${soqlString(title)} ORDER BY CreatedDate LIMIT 1`,
+    );
+    const note = notes[0];
+    return note ? { id: note.Id, content: note.Content } : null;
+  }
+
+  async readNote(opportunityId: string, title: string): Promise<string | null> {
+    const note = await this.noteFor(opportunityId, title);
+    if (!note?.content) return null;
+    // Blob fields come back as a URL to the body; the body is the note's HTML-escaped text.
+    const body = await this.client.call(`read note ${note.id}`, (conn) =>
+      conn.request<string>(note.content ?? ''),
+    );
+    return unescapeNoteText(typeof body === 'string' ? body : String(body));
+  }
+
+  async writeNote(opportunityId: string, title: string, text: string): Promise<void> {
+    const content = Buffer.from(escapeNoteText(text), 'utf8').toString('base64');
+    const existing = await this.noteFor(opportunityId, title);
+    if (existing) {
+      await this.client.update('ContentNote', { Id: existing.id, Content: content });
+      return;
+    }
+    const noteId = await this.client.create('ContentNote', { Title: title, Content: content });
+    await this.client.create('ContentDocumentLink', {
+      ContentDocumentId: noteId,
+      LinkedEntityId: opportunityId,
+      ShareType: 'V',
+    });
+  }
+
+  async upsertLeadByReferralId(
+    referralId: string,
+    fields: SalesforceRecord,
+  ): Promise<{ id: string; created: boolean }> {
+    const saved = await this.client.upsert('Lead', defaultSalesforceFieldNames.leadReferralId, {
+      ...fields,
+      [defaultSalesforceFieldNames.leadReferralId]: referralId,
+    });
+    return { id: saved.id, created: saved.created === true };
+  }
+
+  async readLead(leadId: string): Promise<SalesforceLeadRead | null> {
+    if (!SALESFORCE_ID.test(leadId)) return null;
+    const rows = await this.client.queryAll<Row>(
+      `SELECT Id, IsConverted, ConvertedOpportunityId, Status, SystemModstamp FROM Lead WHERE Id = ${soqlString(leadId)}`,
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null);
+    return {
+      leadId: String(row['Id']),
+      isConverted: row['IsConverted'] === true,
+      convertedOpportunityId: text(row['ConvertedOpportunityId']),
+      status: text(row['Status']),
+      systemModstamp: text(row['SystemModstamp']),
+    };
+  }
+
+  async *listSyncCandidates(): AsyncIterable<{ opportunityId: string; referralId: string | null }> {
+    const field = this.referralIdField;
+    const soql = `SELECT Id, ${field} FROM Opportunity WHERE ${this.mapping.opportunity.syncFlagField} = true OR ${field} != null ORDER BY CreatedDate`;
+    for await (const row of this.client.query<Row>(soql)) {
+      const referralId = row[field];
+      yield {
+        opportunityId: String(row['Id']),
+        referralId: typeof referralId === 'string' && referralId !== '' ? referralId : null,
+      };
+    }
+  }
+
+  async updateOpportunity(opportunityId: string, fields: SalesforceRecord): Promise<void> {
+    if (Object.keys(fields).length === 0) return;
+    await this.client.update('Opportunity', { ...fields, Id: opportunityId });
+  }
+}
+
+/** ContentNote bodies are HTML: plain text is stored escaped (Salesforce strips unsafe markup). */
+export function escapeNoteText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, '<br>');
+}
+
+export function unescapeNoteText(html: string): string {
+  return html
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<\/p>\s*<p>/gi, '\n')
+    .replace(/<[^>]+>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
+}

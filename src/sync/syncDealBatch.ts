@@ -1,0 +1,124 @@
+/**
+ * The one use case every trigger ends in: sync a batch of deals. It reads both sides for the whole batch in a
+ * few calls, plans every deal (pure, in domain/), and — unless it is a dry run — applies the plans with bulk
+ * writes and stores the batch's links and audit in one transaction. A single webhook is a batch of one.
+ * Being state-based, duplicated, reordered or lost triggers are harmless: the next run converges.
+ */
+import { planDeal } from '../domain/planDeal.ts';
+import { applyDealPlans } from './applyDealPlans.ts';
+import type { DealSyncRequest } from './dealJobs.ts';
+import type { DealSyncDeps, DealSyncResult } from './dealSyncContext.ts';
+import { syncLeadDeal } from './leadSync.ts';
+import { canonicalKey, type PlannedDeal, resultOf } from './plannedDeal.ts';
+import { type DealRead, planReferralOf, readDealBatch, referralInputOf } from './readDealBatch.ts';
+
+export interface BatchItem {
+  request: DealSyncRequest;
+  /** The queue key the job ran under; a deal whose own key differs is handed back under its key. */
+  key?: string;
+}
+
+export type BatchOutcome =
+  | { kind: 'done'; result: DealSyncResult }
+  | { kind: 'failed'; error: unknown }
+  /** The job ran under another key than its deal's: enqueue the deal under `key` instead, nothing was written. */
+  | { kind: 'rekeyed'; key: string };
+
+export function planInputOf(deps: DealSyncDeps, read: DealRead, notesAvailable: boolean) {
+  return {
+    link: read.link,
+    referral: read.referral ? planReferralOf(read.referral) : null,
+    related: read.related.map(referralInputOf),
+    opportunity: read.opportunity,
+    mapping: deps.mapping,
+    org: { notesAvailable },
+    trigger: read.request.trigger,
+    now: deps.clock.now(),
+  };
+}
+
+export async function syncDealBatch(
+  deps: DealSyncDeps,
+  items: readonly BatchItem[],
+  options: { dryRun?: boolean } = {},
+): Promise<BatchOutcome[]> {
+  const dryRun = options.dryRun === true;
+  let reads: DealRead[];
+  let notesAvailable: boolean;
+  try {
+    [reads, notesAvailable] = await Promise.all([
+      readDealBatch(
+        deps,
+        items.map((item) => item.request),
+      ),
+      deps.salesforce.notesAvailable(),
+    ]);
+  } catch (error) {
+    return items.map(() => ({ kind: 'failed', error }));
+  }
+  const outcomes: (BatchOutcome | null)[] = items.map(() => null);
+  const planned: { index: number; planned: PlannedDeal }[] = [];
+  const seen = new Set<string>();
+  for (const [index, read] of reads.entries()) {
+    const key = canonicalKey(deps, read);
+    const item = items[index]!;
+    // One deal, one job at a time: a job that learned its deal runs under another key hands it back unwritten.
+    if ((item.key !== undefined && item.key !== key) || seen.has(key)) {
+      outcomes[index] = { kind: 'rekeyed', key };
+      continue;
+    }
+    seen.add(key);
+    try {
+      planned.push({
+        index,
+        planned: { read, plan: await planDeal(planInputOf(deps, read, notesAvailable)) },
+      });
+    } catch (error) {
+      outcomes[index] = { kind: 'failed', error };
+    }
+  }
+  // Leads kept as Salesforce Leads go their own way, one deal at a time (rare).
+  const deals: typeof planned = [];
+  for (const entry of planned) {
+    if (entry.planned.plan.lead === null) {
+      deals.push(entry);
+      continue;
+    }
+    try {
+      const result = await syncLeadDeal(deps, entry.planned, { dryRun });
+      outcomes[entry.index] =
+        result === 'converted'
+          ? ((await syncDealBatch(deps, [{ request: entry.planned.read.request }], options))[0] ?? null)
+          : { kind: 'done', result };
+    } catch (error) {
+      outcomes[entry.index] = { kind: 'failed', error };
+    }
+  }
+  const results = dryRun
+    ? deals.map(({ planned: deal }) => ({ ok: true as const, result: dryRunResult(deal) }))
+    : await applyDealPlans(
+        deps,
+        deals.map((entry) => entry.planned),
+      );
+  deals.forEach((entry, i) => {
+    const applied = results[i]!;
+    outcomes[entry.index] = applied.ok
+      ? { kind: 'done', result: applied.result }
+      : { kind: 'failed', error: applied.error };
+  });
+  return outcomes.map(
+    (outcome) => outcome ?? { kind: 'failed', error: new Error('The deal was not planned.') },
+  );
+}
+
+/** The result of a deal in a dry run: what would be written, nothing written. */
+function dryRunResult({ read, plan }: PlannedDeal): DealSyncResult {
+  const would = (text: string) => `Would ${text.charAt(0).toLowerCase()}${text.slice(1)}`;
+  const message =
+    plan.action === 'update'
+      ? `Would update the deal: ${plan.message}`
+      : plan.action === 'create_opportunity' || plan.action === 'create_referral' || plan.action === 'pause'
+        ? would(plan.message)
+        : plan.message;
+  return resultOf(read, plan, { message, dryRun: true });
+}
