@@ -1,9 +1,11 @@
 /**
- * Sync throughput: a backfill of inbound referrals. With the webhook unregistered, Microsoft creates N
- * referrals (nothing syncs yet); then the clock starts, every referral is listed through the Partner Center
- * API client and enqueued as a `deal.sync` job with trigger `backfill`, and the running worker (configured
- * concurrency, embedded queue, SQLite store) works through them. The clock stops when all N opportunities
- * exist in Salesforce. Reported as deals per second.
+ * Sync throughput: a backfill of inbound referrals, as `cosell sync` runs it. With the webhook unregistered,
+ * Microsoft creates N referrals (nothing syncs yet); then the clock starts, the referrals are listed through the
+ * Partner Center API client and enqueued as `deal.sync` jobs with trigger `backfill` (each carrying its listed
+ * referral), and the running worker claims them in batches. The clock stops when all N opportunities exist.
+ * Run twice: with no added latency, and with every Salesforce call delayed 50 ms (a real org's latency).
+ * Reported as deals per second and Salesforce API calls per deal (the emulator's API usage counter, less this
+ * benchmark's own counting queries; the connector's 2 s poll is included).
  */
 import { performance } from 'node:perf_hooks';
 import { enqueueDealSync } from '../src/sync/dealJobs.ts';
@@ -12,57 +14,68 @@ import { scaled } from './benchmark.ts';
 import { createReferrals, sandboxBenchmark } from './benchSandbox.ts';
 import { ratePerSecond } from './latencySummary.ts';
 
-const REFERRALS = 500;
-const COUNT_INTERVAL_MS = 100;
-const TIMEOUT_MS = 180_000;
+const REFERRALS = 1000;
+const COUNT_INTERVAL_MS = 200;
+const TIMEOUT_MS = 300_000;
+const LATENCIES_MS = [0, 50];
 
 export const backfillThroughput = sandboxBenchmark(
   'backfill',
-  'deals per second when a backlog of inbound referrals is synced to Salesforce',
+  'deals per second and Salesforce calls per deal when a backlog of inbound referrals is synced',
   async (sandbox, context) => {
     const count = scaled(context, REFERRALS, 10);
     const { connector } = sandbox;
     await connector.webhooks.remove();
-    context.say(`backfill: creating ${count} referrals with no webhook registered…`);
-    await createReferrals(sandbox, 'backfill', count);
-    const syncedOpportunities = async () =>
-      (
-        await sandbox.seller.query(
-          'SELECT COUNT() FROM Opportunity WHERE Partner_Center_Referral_Id__c != null',
-        )
-      ).totalSize;
-    const before = await syncedOpportunities();
-    if (before !== 0)
-      throw new Error(
-        `${before} opportunities were synced before the backfill started; the figure would be wrong.`,
-      );
-
-    context.say(`backfill: syncing ${count} deals…`);
-    const startedAt = performance.now();
-    let listed = 0;
-    for await (const referral of connector.referrals.list({ orderBy: 'createdDateTime asc' })) {
-      await enqueueDealSync(connector.deps, connector.queue, {
-        referralId: referral.id,
-        trigger: 'backfill',
+    const apiCalls = async () => Number((await sandbox.sf('POST', '/__emulator/limits', {}))['used'] ?? 0);
+    const rows = [];
+    for (const latencyMs of LATENCIES_MS) {
+      const tag = `backfill-${latencyMs}ms`;
+      context.say(`backfill: creating ${count} referrals (${tag}) with no webhook registered…`);
+      const ids = new Set(await createReferrals(sandbox, tag, count));
+      await sandbox.sf('DELETE', '/__emulator/faults');
+      if (latencyMs)
+        await sandbox.sf('POST', '/__emulator/faults', { match: { path: '/services/data' }, latencyMs });
+      let probes = 0;
+      const synced = async () => {
+        probes += 1;
+        return (
+          await sandbox.seller.query(`SELECT COUNT() FROM Opportunity WHERE Name LIKE 'Bench ${tag} %'`)
+        ).totalSize;
+      };
+      if ((await synced()) !== 0)
+        throw new Error(`Opportunities for ${tag} existed before the backfill started.`);
+      const callsBefore = await apiCalls();
+      probes = 0;
+      context.say(`backfill: syncing ${count} deals at ${latencyMs} ms per Salesforce call…`);
+      const startedAt = performance.now();
+      let listed = 0;
+      for await (const referral of connector.referrals.list({ orderBy: 'createdDateTime asc' })) {
+        if (!ids.has(referral.id)) continue;
+        await enqueueDealSync(connector.deps, connector.queue, {
+          referralId: referral.id,
+          trigger: 'backfill',
+          referral,
+        });
+        listed += 1;
+      }
+      const enqueuedMs = performance.now() - startedAt;
+      if (listed !== count)
+        throw new Error(`The Partner Center API listed ${listed} of the ${count} referrals.`);
+      await waitFor(`${count} opportunities`, async () => (await synced()) >= count, {
+        timeoutMs: TIMEOUT_MS,
+        intervalMs: COUNT_INTERVAL_MS,
       });
-      listed += 1;
-    }
-    const enqueuedMs = performance.now() - startedAt;
-    if (listed !== count)
-      throw new Error(`The Partner Center API listed ${listed} referrals, expected ${count}.`);
-    await waitFor(`${count} opportunities`, async () => (await syncedOpportunities()) >= count, {
-      timeoutMs: TIMEOUT_MS,
-      intervalMs: COUNT_INTERVAL_MS,
-    });
-    const elapsedMs = performance.now() - startedAt;
-    return [
-      {
+      const elapsedMs = performance.now() - startedAt;
+      await sandbox.sf('DELETE', '/__emulator/faults');
+      const calls = (await apiCalls()) - callsBefore - probes - 1;
+      rows.push({
         benchmark: 'backfill',
-        measure: 'inbound referrals → opportunities',
+        measure: `inbound referrals → opportunities, ${latencyMs} ms per Salesforce call`,
         count,
         perSecond: ratePerSecond(count, elapsedMs),
-        note: `worker concurrency ${connector.config.queue.concurrency} (default), embedded queue + SQLite store; total ${(elapsedMs / 1000).toFixed(1)} s, of which listing and enqueueing ${Math.round(enqueuedMs)} ms; each deal creates account, contact, role and solution; count checked every ${COUNT_INTERVAL_MS} ms`,
-      },
-    ];
+        note: `${(calls / count).toFixed(3)} Salesforce calls per deal (${calls} in all); batches of ${connector.config.queue.batchSize}, ${connector.config.queue.concurrency} at once, embedded queue + SQLite; total ${(elapsedMs / 1000).toFixed(1)} s, of which listing and enqueueing ${Math.round(enqueuedMs)} ms; each deal creates account, contact, role and solution`,
+      });
+    }
+    return rows;
   },
 );

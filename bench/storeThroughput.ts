@@ -7,8 +7,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { sampleDeal } from '../src/domain/testing/sampleDeal.ts';
 import type { NewAuditEntry, Store } from '../src/store/store.ts';
+import { sampleDeal } from '../test/support/sampleDeal.ts';
 import { postgresBackend, type StoreBackend, sqliteBackend } from '../test/support/testStores.ts';
 import { type BenchContext, type Benchmark, type BenchRow, scaled } from './benchmark.ts';
 import { ratePerSecond } from './latencySummary.ts';

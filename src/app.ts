@@ -106,34 +106,21 @@ export function dispatcherTrusting(file: string | undefined): Dispatcher | undef
   return new Agent({ connect: { ca: readFileSync(file, 'utf8') } });
 }
 
+/** The Salesforce sign-in the config describes; the config schema already checked each flow has what it needs. */
 export async function salesforceAuthFrom(config: CosellConfig, vault: SecretVault): Promise<SalesforceAuth> {
   const auth = config.salesforce.auth;
-  const need = (value: string | undefined, name: string): string => {
-    if (value) return value;
-    throw new ConfigError([{ path: `salesforce.auth.${name}`, message: 'is missing' }], null);
-  };
   switch (auth.flow) {
     case 'jwt':
       return {
         flow: 'jwt',
-        clientId: need(auth.clientId, 'clientId'),
-        username: need(auth.username, 'username'),
-        privateKeyPem: auth.privateKey ?? readFileSync(need(auth.privateKeyFile, 'privateKeyFile'), 'utf8'),
+        clientId: auth.clientId,
+        username: auth.username,
+        // The schema requires exactly one of the two.
+        privateKeyPem: auth.privateKey ?? readFileSync(auth.privateKeyFile as string, 'utf8'),
       };
     case 'clientCredentials':
-      return {
-        flow: 'clientCredentials',
-        clientId: need(auth.clientId, 'clientId'),
-        clientSecret: need(auth.clientSecret, 'clientSecret'),
-      };
     case 'password':
-      return {
-        flow: 'password',
-        clientId: need(auth.clientId, 'clientId'),
-        clientSecret: need(auth.clientSecret, 'clientSecret'),
-        username: need(auth.username, 'username'),
-        password: need(auth.password, 'password'),
-      };
+      return auth;
     case 'refreshToken': {
       const refreshToken = await vault.get(config.connectionId, SECRETS.salesforceRefreshToken);
       if (!refreshToken) {
@@ -146,7 +133,7 @@ export async function salesforceAuthFrom(config: CosellConfig, vault: SecretVaul
       }
       return {
         flow: 'refreshToken',
-        clientId: need(auth.clientId, 'clientId'),
+        clientId: auth.clientId,
         ...(auth.clientSecret ? { clientSecret: auth.clientSecret } : {}),
         refreshToken,
       };
@@ -155,14 +142,10 @@ export async function salesforceAuthFrom(config: CosellConfig, vault: SecretVaul
 }
 
 export async function openConnectorStore(config: CosellConfig): Promise<Store> {
-  if (config.store.kind === 'postgres') {
-    return openStore({
-      kind: 'postgres',
-      url: config.store.url ?? '',
-      ...(config.store.schema ? { schema: config.store.schema } : {}),
-    });
-  }
-  return openStore({ kind: 'sqlite', path: config.store.path });
+  const store = config.store;
+  return store.kind === 'postgres'
+    ? openStore({ kind: 'postgres', url: store.url, ...(store.schema ? { schema: store.schema } : {}) })
+    : openStore({ kind: 'sqlite', path: store.path });
 }
 
 export async function openQueue(
@@ -179,15 +162,16 @@ export async function openQueue(
     clock,
     retry: { maxAttempts: config.queue.maxAttempts, leaseMs: config.queue.leaseSeconds * 1000 },
   };
-  const kind = config.queue.kind ?? (config.store.kind === 'postgres' ? 'pg-boss' : 'embedded');
-  return kind === 'pg-boss'
+  // The schema allows pg-boss only with a Postgres store and embedded only with SQLite.
+  const storeConfig = config.store;
+  return storeConfig.kind === 'postgres'
     ? openJobQueue({
-        kind,
+        kind: 'pg-boss',
         ...settings,
-        url: config.store.url ?? '',
-        ...(config.store.schema ? { schema: `${config.store.schema}_queue` } : {}),
+        url: storeConfig.url,
+        ...(storeConfig.schema ? { schema: `${storeConfig.schema}_queue` } : {}),
       })
-    : openJobQueue({ kind, ...settings, path: config.store.path });
+    : openJobQueue({ kind: 'embedded', ...settings, path: storeConfig.path });
 }
 
 export interface PartnerCenterClients {

@@ -7,8 +7,8 @@ import {
   privateDealBody,
   startEmulatorClient,
   startWebhookReceiver,
-  waitFor,
-} from './emulatorTestKit.ts';
+} from '../../test/support/partnerCenterEmulatorKit.ts';
+import { waitFor } from '../../test/support/waitFor.ts';
 import type { JsonObject } from './referralRules.ts';
 
 const REFERRALS = '/v1.0/engagements/referrals';
@@ -84,6 +84,18 @@ describe('access tokens', () => {
     expect(expired.status).toBe(401);
     expect(String((expired.json['error'] as JsonObject)['message'])).toMatch(/expired/);
   });
+
+  it('expires every token issued so far on /__emulator/access-tokens/expire; a new one works', async () => {
+    const headers = { authorization: `Bearer ${await tokenFor({})}` };
+    expect((await client.call('GET', REFERRALS, undefined, headers)).status).toBe(200);
+    const expired = await client.control('POST', '/__emulator/access-tokens/expire');
+    expect(Number(expired.json['expired'])).toBeGreaterThan(0);
+    const refused = await client.call('GET', REFERRALS, undefined, headers);
+    expect(refused.status).toBe(401);
+    expect(String((refused.json['error'] as JsonObject)['message'])).toMatch(/expired/);
+    const fresh = { authorization: `Bearer ${await tokenFor({})}` };
+    expect((await client.call('GET', REFERRALS, undefined, fresh)).status).toBe(200);
+  });
 });
 
 describe('HTTP fault injection', () => {
@@ -151,7 +163,7 @@ describe('state file deliveries', () => {
 
       const second = await startEmulatorClient({ stateFile });
       try {
-        await waitFor(async () => (receiver.received.length === 1 ? true : undefined), 'resumed delivery');
+        await waitFor('resumed delivery', async () => (receiver.received.length === 1 ? true : undefined));
         expect(receiver.received[0]?.json['EventName']).toBe('referral-created');
       } finally {
         await second.emulator.close();

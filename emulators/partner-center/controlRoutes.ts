@@ -9,12 +9,14 @@ import { sendPcError } from './pcError.ts';
 import { isJsonObject, type JsonObject } from './referralRules.ts';
 import type { ReferralService, WriteOutcome } from './referralService.ts';
 import { deepMerge } from './referralTemplate.ts';
+import type { TokenIssuer } from './tokenIssuer.ts';
 import { deliveryFaultSchema, type WebhookDispatcher } from './webhookDispatcher.ts';
 
 export interface ControlDeps {
   state: EmulatorStateData;
   referrals: ReferralService;
   identity: IdentityProvider;
+  issuer: TokenIssuer;
   dispatcher: WebhookDispatcher;
   clock: EmulatorClock;
   ids: IdGenerator;
@@ -134,6 +136,9 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
     return { approved: true };
   });
 
+  // Every access token issued so far stops working (an expired session); refresh tokens keep working.
+  app.post('/__emulator/access-tokens/expire', async () => ({ expired: deps.issuer.expireIssued() }));
+
   app.post('/__emulator/refresh-tokens/revoke', async (request, reply) => {
     const parsed = z.object({ username: z.string().optional() }).safeParse(request.body ?? {});
     if (!parsed.success) return badRequest(reply, 'Send {"username"?: "..."}.');
@@ -141,6 +146,14 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
   });
 
   registerUserRoutes(app, identity);
+
+  app.get('/__emulator/co-sell-rules', async () => referrals.rules);
+  app.put('/__emulator/co-sell-rules', async (request, reply) => {
+    if (!isJsonObject(request.body)) return badRequest(reply, 'Send the rules to change as a JSON object.');
+    const changed = referrals.setRules(request.body);
+    return changed.ok ? changed.rules : badRequest(reply, changed.message);
+  });
+
   registerMicrosoftSellerRoutes(app, referrals);
 }
 

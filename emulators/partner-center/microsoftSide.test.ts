@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DeliveryRecord } from './emulatorState.ts';
 import {
   coSellBody,
   type EmulatorClient,
@@ -7,8 +6,9 @@ import {
   startEmulatorClient,
   startWebhookReceiver,
   type WebhookReceiver,
-  waitFor,
-} from './emulatorTestKit.ts';
+} from '../../test/support/partnerCenterEmulatorKit.ts';
+import { waitFor } from '../../test/support/waitFor.ts';
+import type { DeliveryRecord } from './emulatorState.ts';
 import type { JsonObject } from './referralRules.ts';
 
 const REFERRALS = '/v1.0/engagements/referrals';
@@ -88,9 +88,8 @@ describe("Microsoft's related referral", () => {
       substatus: 'Accepted',
       trackingInfo: { microsoftMsxId: '7-ABCDEFGHIJ' },
     });
-    await waitFor(
-      async () => ((await eventsFor(microsoftId)).includes('related-referral-updated') ? true : undefined),
-      'related-referral-updated',
+    await waitFor('related-referral-updated', async () =>
+      (await eventsFor(microsoftId)).includes('related-referral-updated') ? true : undefined,
     );
     const partner = await client.call('GET', `${REFERRALS}/${String(created.json['id'])}`);
     expect(partner.json).toMatchObject({ trackingInfo: { microsoftMsxId: '7-ABCDEFGHIJ' } });
@@ -114,7 +113,13 @@ describe("Microsoft's related referral", () => {
   });
 
   it('does not appear for private deals or partner-led deals without a help request', async () => {
-    const created = await client.call('POST', REFERRALS, privateDealBody({ type: 'Shared' }));
+    // Partner-led: shared with Microsoft sellers (so it carries a co-sell-ready solution), no help requested.
+    const created = await client.call(
+      'POST',
+      REFERRALS,
+      privateDealBody({ type: 'Shared', details: coSellBody()['details'] }),
+    );
+    expect(created.status).toBe(201);
     expect(await related(created.json)).toEqual([]);
     const missing = await client.control(
       'POST',

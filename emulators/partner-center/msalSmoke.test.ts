@@ -6,7 +6,11 @@ import {
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMsalNetworkClient } from '../../src/partner-center/msalNetworkClient.ts';
-import { type EmulatorClient, publicMsalApp, startEmulatorClient } from './emulatorTestKit.ts';
+import {
+  type EmulatorClient,
+  publicMsalApp,
+  startEmulatorClient,
+} from '../../test/support/partnerCenterEmulatorKit.ts';
 
 let client: EmulatorClient;
 let agent: Agent;

@@ -64,9 +64,19 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
+/** Bounds that keep hostile input from exhausting the stack (parsing and evaluating are recursive). */
+const MAX_FILTER_TOKENS = 1_000;
+const MAX_FILTER_NESTING = 50;
+
 class Parser {
   private position = 0;
-  constructor(private readonly tokens: Token[]) {}
+  private nesting = 0;
+  constructor(private readonly tokens: Token[]) {
+    if (tokens.length > MAX_FILTER_TOKENS)
+      throw new ODataFilterError(
+        `The $filter expression is too long (${tokens.length} tokens; at most ${MAX_FILTER_TOKENS}). Split the query.`,
+      );
+  }
 
   parse(): FilterNode {
     const node = this.parseOr();
@@ -122,6 +132,19 @@ class Parser {
   }
 
   private parseUnary(): FilterNode {
+    this.nesting += 1;
+    try {
+      if (this.nesting > MAX_FILTER_NESTING)
+        throw new ODataFilterError(
+          `The $filter expression nests deeper than ${MAX_FILTER_NESTING} levels of not, parentheses or lambdas.`,
+        );
+      return this.parseUnaryTerm();
+    } finally {
+      this.nesting -= 1;
+    }
+  }
+
+  private parseUnaryTerm(): FilterNode {
     if (this.isWord('not')) {
       this.position += 1;
       return { kind: 'not', operand: this.parseUnary() };

@@ -1,4 +1,5 @@
 /** Partner Center's referral rules: the status/substatus table (spec §2) and create validation (spec §1.7–1.8). */
+import { type CoSellRuleSettings, checkCoSellShape } from './coSellRules.ts';
 
 export type JsonObject = { [key: string]: unknown };
 
@@ -18,6 +19,15 @@ export function asJsonObject(value: unknown): JsonObject {
 
 export const REFERRAL_STATUSES = ['New', 'Active', 'Closed'] as const;
 export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
+
+/** Joint Planning leads have two more Active substatuses to complete before Won (or conversion). */
+export const JOINT_PLANNING_SUBSTATUSES = ['Qualify', 'Evaluate'] as const;
+export const JOINT_PLANNING_PROGRAM = 'JointPlanning';
+
+/** True for a Joint Planning lead (`referralProgram: JointPlanning` in the emulator). */
+export function isJointPlanningLead(referral: JsonObject): boolean {
+  return referral['referralProgram'] === JOINT_PLANNING_PROGRAM;
+}
 
 /** For each status: the statuses it may move to and the substatuses allowed with it. */
 export const STATUS_TABLE: Record<
@@ -52,6 +62,7 @@ function isStatus(value: unknown): value is ReferralStatus {
 export function checkStatusChange(
   before: { status: unknown; substatus: unknown } | null,
   after: { status: unknown; substatus: unknown },
+  options: { jointPlanning?: boolean } = {},
 ): RuleViolation | null {
   if (!isStatus(after.status)) {
     return {
@@ -60,10 +71,14 @@ export function checkStatusChange(
     };
   }
   const row = STATUS_TABLE[after.status];
-  if (typeof after.substatus !== 'string' || !row.substatuses.includes(after.substatus)) {
+  const substatuses =
+    options.jointPlanning && after.status === 'Active'
+      ? [...row.substatuses, ...JOINT_PLANNING_SUBSTATUSES]
+      : row.substatuses;
+  if (typeof after.substatus !== 'string' || !substatuses.includes(after.substatus)) {
     return {
       target: 'substatus',
-      message: `Substatus '${String(after.substatus)}' is not allowed with status ${after.status}. Allowed: ${row.substatuses.join(', ')}.`,
+      message: `Substatus '${String(after.substatus)}' is not allowed with status ${after.status}. Allowed: ${substatuses.join(', ')}.`,
     };
   }
   if (!before) return null;
@@ -92,7 +107,7 @@ export function helpRequested(referral: JsonObject): boolean {
 }
 
 /** Validates a create body as the Referrals API does; returns every problem found. */
-export function validateNewReferral(body: JsonObject): RuleViolation[] {
+export function validateNewReferral(body: JsonObject, settings: CoSellRuleSettings): RuleViolation[] {
   const problems: RuleViolation[] = [];
   if (body['type'] !== 'Independent' && body['type'] !== 'Shared') {
     problems.push({
@@ -134,15 +149,8 @@ export function validateNewReferral(body: JsonObject): RuleViolation[] {
       message: `assistanceRequestCode '${String(code)}' is not valid. Use one of ${ASSISTANCE_REQUEST_CODES.join(', ')}.`,
     });
   }
+  problems.push(...checkCoSellShape(body, settings));
   if (body['type'] === 'Shared' && helpRequested(body)) {
-    const solutions = objectAt(details?.['requirements'])?.['solutions'];
-    if (!Array.isArray(solutions) || solutions.length === 0) {
-      problems.push({
-        target: 'details.requirements.solutions',
-        message:
-          'A co-sell referral that asks Microsoft for help needs at least one solution in details.requirements.solutions.',
-      });
-    }
     const contacts = customer?.['team'];
     if (!Array.isArray(contacts) || contacts.length === 0) {
       problems.push({

@@ -1,3 +1,11 @@
+import { z } from 'zod';
+import {
+  type CoSellRuleSettings,
+  type CoSellRuleSettingsInput,
+  checkShareNeedsSolution,
+  checkVisibilityKept,
+  coSellRuleSettingsSchema,
+} from './coSellRules.ts';
 import type { EmulatorClock } from './emulatorClock.ts';
 import type { EmulatorStateData } from './emulatorState.ts';
 import type { IdGenerator } from './idGenerator.ts';
@@ -6,6 +14,7 @@ import { pcTimestamp } from './pcTimestamp.ts';
 import {
   asJsonObject,
   checkStatusChange,
+  isJointPlanningLead,
   type JsonObject,
   type RuleViolation,
   validateNewReferral,
@@ -25,6 +34,8 @@ export interface PartnerOrganization {
 }
 
 export const INBOUND_EXPIRY_MS = 14 * 86_400_000;
+/** Accepted Joint Planning leads close as lost when not acted on within 60 days. */
+export const JOINT_PLANNING_ACT_MS = 60 * 86_400_000;
 
 export type WriteOutcome =
   | { ok: true; referral: JsonObject }
@@ -68,7 +79,21 @@ export class ReferralService {
     private readonly apiUrl: () => string,
     private readonly emit: (eventName: ReferralEventName, referralId: string) => void,
     private readonly onChange: () => void,
-  ) {}
+    private readonly initialRules: CoSellRuleSettingsInput = {},
+  ) {
+    this.rules = coSellRuleSettingsSchema.parse(initialRules);
+  }
+
+  /** The tenant's co-sell shape rules (Services partner, marketplace intent, co-sell-ready solutions). */
+  rules: CoSellRuleSettings;
+
+  /** Changes the rules named in `input` and keeps the others; an invalid input changes nothing. */
+  setRules(input: JsonObject): { ok: true; rules: CoSellRuleSettings } | { ok: false; message: string } {
+    const parsed = coSellRuleSettingsSchema.safeParse({ ...this.rules, ...input });
+    if (!parsed.success) return { ok: false, message: z.prettifyError(parsed.error) };
+    this.rules = parsed.data;
+    return { ok: true, rules: this.rules };
+  }
 
   private now(): string {
     return pcTimestamp(this.clock.now());
@@ -115,13 +140,16 @@ export class ReferralService {
     let expired = 0;
     for (const referral of this.state.referrals) {
       const expiresAt = text(referral['expirationDateTime']);
-      if (referral['status'] !== 'New' || !expiresAt || Date.parse(expiresAt) > nowMs) continue;
+      const actOn = referral['status'] === 'Active' && isJointPlanningLead(referral);
+      if ((referral['status'] !== 'New' && !actOn) || !expiresAt || Date.parse(expiresAt) > nowMs) continue;
       const at = this.now();
       this.store({
         ...referral,
         status: 'Closed',
-        substatus: 'Expired',
-        statusReason: 'Expired: no response within 14 days.',
+        substatus: actOn ? 'Lost' : 'Expired',
+        statusReason: actOn
+          ? 'Closed as lost: not acted on within 60 days of acceptance.'
+          : 'Expired: no response within 14 days.',
         closedDateTime: at,
         updatedDateTime: at,
         eTag: this.newETag(),
@@ -162,7 +190,7 @@ export class ReferralService {
 
   /** POST /referrals by the partner: an outgoing referral, Active/Accepted from the start. */
   createByPartner(body: JsonObject): WriteOutcome {
-    const problems = validateNewReferral(body);
+    const problems = validateNewReferral(body, this.rules);
     if (problems[0]) {
       return {
         ok: false,
@@ -205,7 +233,11 @@ export class ReferralService {
     const at = this.clock.now();
     const status = text(body['status']) ?? 'New';
     const substatus = text(body['substatus']) ?? 'Pending';
-    const violation = checkStatusChange(null, { status, substatus });
+    const violation = checkStatusChange(
+      null,
+      { status, substatus },
+      { jointPlanning: isJointPlanningLead(body) },
+    );
     if (violation) return invalid(violation);
     const input = { ...body };
     for (const field of ['id', 'createdDateTime', 'eTag', 'links']) delete input[field];
@@ -319,14 +351,22 @@ export class ReferralService {
         message: `The referral is Closed (${String(current['substatus'])}); closed referrals cannot be changed.`,
       });
     }
-    const violation = checkStatusChange(
-      { status: current['status'], substatus: current['substatus'] },
-      { status: next['status'], substatus: next['substatus'] },
-    );
+    const violation =
+      checkStatusChange(
+        { status: current['status'], substatus: current['substatus'] },
+        { status: next['status'], substatus: next['substatus'] },
+        { jointPlanning: isJointPlanningLead(current) },
+      ) ??
+      checkVisibilityKept(current, next) ??
+      checkShareNeedsSolution(current, next);
     if (violation) return invalid(violation);
-    const at = this.now();
-    if (next['status'] === 'Active' && current['status'] !== 'Active' && !next['acceptedDateTime'])
-      next['acceptedDateTime'] = at;
+    const nowAt = this.clock.now();
+    const at = pcTimestamp(nowAt);
+    const accepting = next['status'] === 'Active' && current['status'] !== 'Active';
+    if (accepting && !next['acceptedDateTime']) next['acceptedDateTime'] = at;
+    if (accepting && isJointPlanningLead(current)) {
+      next['expirationDateTime'] = pcTimestamp(new Date(nowAt.getTime() + JOINT_PLANNING_ACT_MS));
+    }
     if (next['status'] === 'Closed' && !next['closedDateTime']) next['closedDateTime'] = at;
     const stored = this.store({ ...next, updatedDateTime: at, eTag: this.newETag() });
     const isMicrosoftSide = stored['organizationId'] === MICROSOFT_ORGANIZATION.organizationId;
@@ -389,6 +429,7 @@ export class ReferralService {
 
   reset(): void {
     this.state.referrals = [];
+    this.rules = coSellRuleSettingsSchema.parse(this.initialRules);
     this.onChange();
   }
 }

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmulatorClient, privateDealBody, startEmulatorClient } from './emulatorTestKit.ts';
+import {
+  type EmulatorClient,
+  privateDealBody,
+  startEmulatorClient,
+} from '../../test/support/partnerCenterEmulatorKit.ts';
 import type { JsonObject } from './referralRules.ts';
 
 const REFERRALS = '/v1.0/engagements/referrals';

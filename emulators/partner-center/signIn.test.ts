@@ -2,7 +2,11 @@ import { createPublicKey, verify } from 'node:crypto';
 import { CryptoProvider, type PublicClientApplication } from '@azure/msal-node';
 import { Agent, fetch } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type EmulatorClient, publicMsalApp, startEmulatorClient } from './emulatorTestKit.ts';
+import {
+  type EmulatorClient,
+  publicMsalApp,
+  startEmulatorClient,
+} from '../../test/support/partnerCenterEmulatorKit.ts';
 import type { JsonObject } from './referralRules.ts';
 
 let client: EmulatorClient;

@@ -5,6 +5,7 @@ import { type Clock, systemClock } from '../../src/shared/clock.ts';
 import { type Logger, silentLogger } from '../../src/shared/logger.ts';
 import { FaultInjector } from '../shared/faultInjector.ts';
 import { registerControlRoutes } from './controlRoutes.ts';
+import type { CoSellRuleSettingsInput } from './coSellRules.ts';
 import { EmulatorClock } from './emulatorClock.ts';
 import { emptyState } from './emulatorState.ts';
 import { seedUsers } from './emulatorUsers.ts';
@@ -52,6 +53,8 @@ export interface PartnerCenterEmulatorOptions {
   webhookMaxRetryDelayMs?: number;
   /** How long a webhook receiver may take to answer (default 10000). */
   webhookTimeoutMs?: number;
+  /** Co-sell shape rules of the tenant (Services partner, marketplace intent, co-sell-ready solutions). */
+  coSellRules?: CoSellRuleSettingsInput;
 }
 
 export interface PartnerCenterEmulator {
@@ -188,6 +191,7 @@ export async function startPartnerCenterEmulator(
       dispatcher.enqueue(eventName, referralResourceUri(referralId));
     },
     onChange,
+    options.coSellRules,
   );
 
   const app = Fastify({ logger: false });
@@ -237,6 +241,7 @@ export async function startPartnerCenterEmulator(
     state,
     referrals,
     identity,
+    issuer,
     dispatcher,
     clock,
     ids,

@@ -3,11 +3,7 @@
  * (SAN IP 127.0.0.1 and DNS localhost) and the webhook signing leaf (O=Microsoft Corporation), all RSA 2048,
  * valid from a day before `now` for ten years.
  */
-import {
-  createRootCa,
-  issueCertificate,
-  type TestCertificate,
-} from '../../src/partner-center/webhookTestPki.ts';
+import { createRootCa, issueCertificate, type TestCertificate } from './testPki.ts';
 
 const DAY_MS = 86_400_000;
 

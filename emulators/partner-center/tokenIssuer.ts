@@ -21,6 +21,9 @@ export class TokenIssuer {
   private readonly privateKey: KeyObject;
   private readonly publicKey: KeyObject;
   readonly keyId: string;
+  /** Every token carries its issue number (`emu_seq`); those numbered up to `validFrom` read as expired. */
+  private issued = 0;
+  private validFrom = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -38,7 +41,8 @@ export class TokenIssuer {
 
   sign(claims: JwtClaims): string {
     const header = base64UrlJson({ typ: 'JWT', alg: 'RS256', kid: this.keyId });
-    const payload = base64UrlJson(claims);
+    this.issued += 1;
+    const payload = base64UrlJson({ ...claims, emu_seq: this.issued });
     const signature = sign('sha256', Buffer.from(`${header}.${payload}`), this.privateKey).toString(
       'base64url',
     );
@@ -70,6 +74,12 @@ export class TokenIssuer {
         message: 'The access token has expired. Acquire a new token and retry.',
       });
     }
+    if (typeof claims['emu_seq'] === 'number' && claims['emu_seq'] <= this.validFrom) {
+      return fail({
+        code: 'expired',
+        message: 'The access token has expired. Acquire a new token and retry.',
+      });
+    }
     if (audiences && (typeof claims.aud !== 'string' || !audiences.includes(claims.aud))) {
       return fail({
         code: 'wrong_audience',
@@ -77,6 +87,13 @@ export class TokenIssuer {
       });
     }
     return ok(claims);
+  }
+
+  /** Expires every token issued so far (an expired session as the client sees it); returns how many. */
+  expireIssued(): number {
+    const expired = this.issued - this.validFrom;
+    this.validFrom = this.issued;
+    return expired;
   }
 
   jwks(): { keys: Record<string, unknown>[] } {

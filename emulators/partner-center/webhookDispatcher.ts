@@ -23,6 +23,12 @@ export const deliveryFaultSchema = z.object({
   /** The next `count` (default 1) delivery attempts are not sent and count as failed with this status. */
   status: z.number().int().min(100).max(599).optional(),
   count: z.number().int().min(1).optional(),
+  /** From now on, lose this share of events (0–1; 0 turns it off). */
+  dropRatio: z.number().min(0).max(1).optional(),
+  /** From now on, deliver this share of events twice. */
+  duplicateRatio: z.number().min(0).max(1).optional(),
+  /** From now on, hold this share of events back and send each after the next event (out of order). */
+  reorderRatio: z.number().min(0).max(1).optional(),
 });
 export type DeliveryFaultInput = z.infer<typeof deliveryFaultSchema>;
 
@@ -43,11 +49,36 @@ interface PendingFaults {
   held: DeliveryRecord[];
   failStatus: number | null;
   failRemaining: number;
+  dropRatio: number;
+  duplicateRatio: number;
+  reorderRatio: number;
+  /** Events held by reorderRatio, sent after the next event that is not held. */
+  overtaken: DeliveryRecord[];
+}
+
+/** How many events each delivery fault has struck since the emulator started (reset clears them). */
+export interface DeliveryFaultTotals {
+  dropped: number;
+  duplicated: number;
+  reordered: number;
 }
 
 function noFaults(): PendingFaults {
-  return { drop: 0, duplicate: 0, reorderSize: 0, held: [], failStatus: null, failRemaining: 0 };
+  return {
+    drop: 0,
+    duplicate: 0,
+    reorderSize: 0,
+    held: [],
+    failStatus: null,
+    failRemaining: 0,
+    dropRatio: 0,
+    duplicateRatio: 0,
+    reorderRatio: 0,
+    overtaken: [],
+  };
 }
+
+const noTotals = (): DeliveryFaultTotals => ({ dropped: 0, duplicated: 0, reordered: 0 });
 
 export function referralResourceUri(referralId: string): string {
   return `${CLASSIC_HOST}/engagements/v1/referrals/${referralId}`;
@@ -66,6 +97,7 @@ export class WebhookDispatcher {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
   private faults = noFaults();
+  private totals = noTotals();
   private closed = false;
 
   constructor(
@@ -88,18 +120,30 @@ export class WebhookDispatcher {
       this.faults.failStatus = input.status;
       this.faults.failRemaining = input.count ?? 1;
     }
+    if (input.dropRatio !== undefined) this.faults.dropRatio = input.dropRatio;
+    if (input.duplicateRatio !== undefined) this.faults.duplicateRatio = input.duplicateRatio;
+    if (input.reorderRatio !== undefined) this.faults.reorderRatio = input.reorderRatio;
     return this.describeFaults();
   }
 
-  describeFaults(): PendingFaults {
-    return { ...this.faults, held: [...this.faults.held] };
+  describeFaults(): PendingFaults & { totals: DeliveryFaultTotals } {
+    return {
+      ...this.faults,
+      held: [...this.faults.held],
+      overtaken: [...this.faults.overtaken],
+      totals: { ...this.totals },
+    };
   }
 
   /** Clears pending faults; events held for reordering are sent now, in order. */
   clearFaults(): void {
-    const held = this.faults.held;
+    const held = [...this.faults.held, ...this.faults.overtaken];
     this.faults = noFaults();
     for (const delivery of held) this.attempt(delivery);
+  }
+
+  private strikes(count: number, ratio: number): boolean {
+    return count > 0 || (ratio > 0 && Math.random() < ratio);
   }
 
   /** Queues an event for the registered webhook, if it subscribes to it. Returns the delivery, or null. */
@@ -122,15 +166,17 @@ export class WebhookDispatcher {
       ResourceChangeUtcDate: pcOffsetTimestamp(this.clock.now()),
     });
     const delivery = this.record(eventName, resourceUri, registration.webhookUrl, body, correlationId, null);
-    if (this.faults.drop > 0) {
-      this.faults.drop -= 1;
+    if (this.strikes(this.faults.drop, this.faults.dropRatio)) {
+      this.faults.drop = Math.max(0, this.faults.drop - 1);
+      this.totals.dropped += 1;
       delivery.status = 'dropped';
       this.onChange();
       return delivery;
     }
     const copies = [delivery];
-    if (this.faults.duplicate > 0) {
-      this.faults.duplicate -= 1;
+    if (this.strikes(this.faults.duplicate, this.faults.duplicateRatio)) {
+      this.faults.duplicate = Math.max(0, this.faults.duplicate - 1);
+      this.totals.duplicated += 1;
       copies.push(
         this.record(eventName, resourceUri, registration.webhookUrl, body, correlationId, delivery.id),
       );
@@ -147,7 +193,18 @@ export class WebhookDispatcher {
       this.onChange();
       return delivery;
     }
+    if (this.faults.reorderRatio > 0 && Math.random() < this.faults.reorderRatio) {
+      this.totals.reordered += 1;
+      for (const copy of copies) copy.status = 'held';
+      this.faults.overtaken.push(...copies);
+      this.onChange();
+      return delivery;
+    }
     for (const copy of copies) this.attempt(copy);
+    // Events held back by reorderRatio go out after this later one.
+    const overtaken = this.faults.overtaken;
+    this.faults.overtaken = [];
+    for (const copy of overtaken) this.attempt(copy);
     return delivery;
   }
 
@@ -259,6 +316,7 @@ export class WebhookDispatcher {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.faults = noFaults();
+    this.totals = noTotals();
     this.state.deliveries = [];
     this.onChange();
   }

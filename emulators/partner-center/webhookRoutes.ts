@@ -10,6 +10,10 @@ import { pcTimestamp } from './pcTimestamp.ts';
 import type { TokenIssuer } from './tokenIssuer.ts';
 import { validationResourceUri, type WebhookDispatcher } from './webhookDispatcher.ts';
 
+/**
+ * The co-sell events plus a sample of other tools' events (CSP billing, usage, DAP/GDAP, fraud):
+ * a tenant has ONE registration for all of them, which is why registering co-sell must keep them.
+ */
 export const SUPPORTED_WEBHOOK_EVENTS = [
   'test-created',
   'referral-created',
@@ -19,6 +23,12 @@ export const SUPPORTED_WEBHOOK_EVENTS = [
   'subscription-updated',
   'usagerecords-thresholdExceeded',
   'invoice-ready',
+  'azure-fraud-event-detected',
+  'dap-admin-relationship-approved',
+  'dap-admin-relationship-terminated',
+  'granular-admin-relationship-approved',
+  'granular-admin-relationship-terminated',
+  'reseller-relationship-accepted-by-customer',
 ] as const;
 
 /** Reads a body field in PascalCase or camelCase (the docs and the swagger disagree). */
@@ -161,6 +171,13 @@ export function registerWebhookRoutes(
     deps.onChange();
     return reply.code(204).send();
   });
+
+  // Control: what another tool or another environment of this tenant registered (e.g. a CSP billing
+  // tool's invoice-ready, or Microsoft's Power Automate flow). It replaces the tenant's one
+  // registration, exactly as that tool's PUT would; no token needed.
+  app.put('/__emulator/webhook-registration', async (request, reply) =>
+    save(reply, request.body, state.registration?.subscriberId ?? deps.ids.next()),
+  );
 
   app.post(`${base}/validationEvents`, async (request, reply) => {
     if (!guard(request, reply)) return reply;

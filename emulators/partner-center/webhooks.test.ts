@@ -1,15 +1,15 @@
 import { verify, X509Certificate } from 'node:crypto';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DeliveryRecord } from './emulatorState.ts';
 import {
   type EmulatorClient,
   privateDealBody,
   startEmulatorClient,
   startWebhookReceiver,
   type WebhookReceiver,
-  waitFor,
-} from './emulatorTestKit.ts';
+} from '../../test/support/partnerCenterEmulatorKit.ts';
+import { waitFor } from '../../test/support/waitFor.ts';
+import type { DeliveryRecord } from './emulatorState.ts';
 
 const REGISTRATION = '/webhooks/v1/registration';
 const ALL_EVENTS = [
@@ -59,9 +59,8 @@ async function createReferral(name = 'Webhook deal'): Promise<string> {
 }
 
 function receivedCount(count: number) {
-  return waitFor(
-    async () => (receiver.received.length >= count ? receiver.received.slice() : undefined),
-    `${count} webhook(s)`,
+  return waitFor(`${count} webhook(s)`, async () =>
+    receiver.received.length >= count ? receiver.received.slice() : undefined,
   );
 }
 
@@ -169,10 +168,10 @@ describe('deliveries', () => {
     const received = await receivedCount(4);
     expect(received.map((webhook) => webhook.answeredStatus)).toEqual([500, 500, 503, 200]);
     expect(new Set(received.map((webhook) => webhook.rawBody.toString('utf8'))).size).toBe(1);
-    const [delivery] = await waitFor(async () => {
+    const [delivery] = await waitFor('delivered status', async () => {
       const all = await deliveries();
       return all[0]?.status === 'delivered' ? all : undefined;
-    }, 'delivered status');
+    });
     expect(delivery?.attempts.map((attempt) => attempt.statusCode)).toEqual([500, 500, 503, 200]);
   });
 
@@ -180,10 +179,10 @@ describe('deliveries', () => {
     await register();
     receiver.statuses.push(0);
     await createReferral();
-    const [delivery] = await waitFor(async () => {
+    const [delivery] = await waitFor('delivery after a timeout', async () => {
       const all = await deliveries();
       return all[0]?.status === 'delivered' ? all : undefined;
-    }, 'delivery after a timeout');
+    });
     expect(delivery?.attempts).toHaveLength(2);
     expect(delivery?.attempts[0]).toMatchObject({
       statusCode: null,
@@ -196,10 +195,10 @@ describe('deliveries', () => {
     await register();
     receiver.statuses.push(...Array.from({ length: 12 }, () => 500));
     await createReferral();
-    const [delivery] = await waitFor(async () => {
+    const [delivery] = await waitFor('failed delivery', async () => {
       const all = await deliveries();
       return all[0]?.status === 'failed' ? all : undefined;
-    }, 'failed delivery');
+    });
     expect(delivery?.attempts).toHaveLength(10);
     expect(receiver.received).toHaveLength(10);
   });
@@ -226,10 +225,10 @@ describe('deliveries', () => {
       ResourceName: 'test',
       ResourceUri: `https://api.partnercenter.microsoft.com/webhooks/v1/registration/validationEvents/${correlationId}`,
     });
-    const status = await waitFor(async () => {
+    const status = await waitFor('completed validation', async () => {
       const result = await client.callWebhooks('GET', `${REGISTRATION}/validationEvents/${correlationId}`);
       return result.json['status'] === 'completed' ? result.json : undefined;
-    }, 'completed validation');
+    });
     expect(status).toMatchObject({
       correlationId,
       callbackUrl: receiver.url,
@@ -272,15 +271,33 @@ describe('delivery faults', () => {
     ]);
   });
 
+  it('drops, duplicates and reorders shares of events by ratio, and counts each', async () => {
+    await register();
+    await client.control('POST', '/__emulator/delivery-faults', { dropRatio: 1 });
+    await createReferral('lost');
+    await client.control('POST', '/__emulator/delivery-faults', { dropRatio: 0, reorderRatio: 1 });
+    const overtaken = await createReferral('overtaken');
+    await client.control('POST', '/__emulator/delivery-faults', { reorderRatio: 0, duplicateRatio: 1 });
+    const later = await createReferral('later');
+    const received = await receivedCount(3);
+    expect(received.map((webhook) => String(webhook.json['ResourceUri']).split('/').pop())).toEqual([
+      later,
+      later,
+      overtaken,
+    ]);
+    const faults = await client.control('GET', '/__emulator/delivery-faults');
+    expect(faults.json['totals']).toEqual({ dropped: 1, duplicated: 1, reordered: 1 });
+  });
+
   it('fails the next attempts with an injected status, then retries', async () => {
     await register();
     await client.control('POST', '/__emulator/delivery-faults', { status: 503, count: 2 });
     await createReferral();
     await receivedCount(1);
-    const [delivery] = await waitFor(async () => {
+    const [delivery] = await waitFor('delivered after injected failures', async () => {
       const all = await deliveries();
       return all[0]?.status === 'delivered' ? all : undefined;
-    }, 'delivered after injected failures');
+    });
     expect(delivery?.attempts.map((attempt) => attempt.statusCode)).toEqual([503, 503, 200]);
   });
 });

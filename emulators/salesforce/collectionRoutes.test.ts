@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { useEmulatorSuite } from './sfTestSupport.ts';
+import { useEmulatorSuite } from '../../test/support/salesforceEmulatorKit.ts';
 
 const suite = useEmulatorSuite();
 

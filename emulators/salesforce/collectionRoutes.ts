@@ -9,7 +9,7 @@ import type { FieldDef } from './objectSchema.ts';
 import { toWire } from './recordWire.ts';
 import type { WriteInput } from './recordWriter.ts';
 import { sessionOf, versionOf } from './restGuard.ts';
-import { SalesforceApiError, type SaveError, saveErrorOf } from './salesforceApiError.ts';
+import { SalesforceApiError, type SaveError } from './salesforceApiError.ts';
 import { normalizeId } from './salesforceId.ts';
 
 const MAX_RECORDS = 200;
@@ -79,7 +79,7 @@ export function registerCollectionRoutes(scope: FastifyInstance, context: Emulat
           return org.transaction(() => ({ result: operation(item), commit: true }));
         } catch (error) {
           if (!(error instanceof SalesforceApiError)) throw error;
-          return { success: false, errors: [saveErrorOf(error)] } satisfies SaveResult;
+          return { success: false, errors: error.toSaveErrors() } satisfies SaveResult;
         }
       });
       const failed = results.some((result) => !result.success);

@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { control, errorOf, loginAs, startTestEmulator, useEmulatorSuite } from './sfTestSupport.ts';
+import {
+  control,
+  errorOf,
+  loginAs,
+  startTestEmulator,
+  useEmulatorSuite,
+} from '../../test/support/salesforceEmulatorKit.ts';
 
 const suite = useEmulatorSuite();
 const opportunity = { Name: 'Settings deal', StageName: 'Prospecting', CloseDate: '2026-06-30' };

@@ -25,6 +25,9 @@ const connectedAppSchema = z.object({
   certificatePem: z.string().nullable().optional(),
   clientId: z.string().min(1).optional(),
   clientSecret: z.string().min(1).optional(),
+  preAuthorizedUsernames: z.array(z.string().min(1)).nullable().optional(),
+  jwtAccessTokens: z.boolean().optional(),
+  passwordFlowBlocked: z.boolean().optional(),
 });
 const limitsSchema = z.object({
   used: z.number().int().min(0).optional(),
@@ -99,8 +102,17 @@ export function registerControlRoutes(app: FastifyInstance, context: EmulatorCon
     if (input.certificatePem !== undefined) app.certificatePem = input.certificatePem;
     if (input.clientId !== undefined) app.clientId = input.clientId;
     if (input.clientSecret !== undefined) app.clientSecret = input.clientSecret;
+    if (input.preAuthorizedUsernames !== undefined) app.preAuthorizedUsernames = input.preAuthorizedUsernames;
+    if (input.jwtAccessTokens !== undefined) app.jwtAccessTokens = input.jwtAccessTokens;
+    if (input.passwordFlowBlocked !== undefined) app.passwordFlowBlocked = input.passwordFlowBlocked;
     org.changed();
-    return { clientId: app.clientId, certificateRegistered: app.certificatePem !== null };
+    return {
+      clientId: app.clientId,
+      certificateRegistered: app.certificatePem !== null,
+      preAuthorizedUsernames: app.preAuthorizedUsernames ?? null,
+      jwtAccessTokens: app.jwtAccessTokens === true,
+      passwordFlowBlocked: app.passwordFlowBlocked === true,
+    };
   });
 
   app.post('/__emulator/sessions/expire', async () => ({ expired: sessions.expireAll() }));

@@ -1,6 +1,8 @@
 /** describeGlobal and describeSObject bodies, shaped like the REST API's. */
 import type { FieldDef, ObjectDef } from './objectSchema.ts';
+import type { RecordTypeConfig } from './orgRealism.ts';
 import type { FieldAccess, OrgSchema } from './orgSchema.ts';
+import { recordTypeInfos } from './recordTypes.ts';
 
 const SOAP_TYPES: Record<FieldDef['type'], string> = {
   id: 'tns:ID',
@@ -65,7 +67,7 @@ export function describeGlobal(schema: OrgSchema, version: string): Record<strin
 }
 
 function describeField(object: ObjectDef, def: FieldDef, access: FieldAccess): Record<string, unknown> {
-  const writable = !def.fieldLevelSecurity || access.canEdit(object.name, def.name);
+  const writable = access.canEdit(object.name, def);
   const isText = [
     'string',
     'textarea',
@@ -134,6 +136,7 @@ export function describeSObject(
   object: ObjectDef,
   access: FieldAccess,
   version: string,
+  recordTypes: readonly RecordTypeConfig[] = [],
 ): Record<string, unknown> {
   return {
     ...objectSummary(object, version),
@@ -148,7 +151,7 @@ export function describeSObject(
       restrictedDelete: false,
     })),
     fields: schema.visibleFields(object, access).map((def) => describeField(object, def, access)),
-    recordTypeInfos: [],
+    recordTypeInfos: recordTypeInfos(recordTypes, object, version),
     urls: {
       ...objectUrls(version, object),
       compactLayouts: `/services/data/${version}/sobjects/${object.name}/describe/compactLayouts`,

@@ -1,7 +1,7 @@
 import type { Connection } from 'jsforce';
 import JSZip from 'jszip';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { control, loginAs, useEmulatorSuite } from './sfTestSupport.ts';
+import { control, loginAs, useEmulatorSuite } from '../../test/support/salesforceEmulatorKit.ts';
 
 const suite = useEmulatorSuite();
 

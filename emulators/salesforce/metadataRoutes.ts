@@ -24,6 +24,7 @@ import {
   type XmlValue,
 } from './metadataXml.ts';
 import { SalesforceApiError } from './salesforceApiError.ts';
+import { isJwtShaped } from './sessionRegistry.ts';
 
 const ENVELOPE_OPEN =
   '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns="http://soap.sforce.com/2006/04/metadata" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>';
@@ -269,7 +270,9 @@ export function registerMetadataRoutes(app: FastifyInstance, context: EmulatorCo
       const header = (envelope?.['Header'] ?? {}) as XmlNode;
       const sessionId = text(header['SessionHeader'], 'sessionId');
       try {
-        context.sessions.authenticate(sessionId);
+        const session = context.sessions.authenticate(sessionId);
+        // JWT-based access tokens are valid for REST APIs only.
+        if (isJwtShaped(session.token)) throw new SalesforceApiError(401, 'INVALID_SESSION_ID', 'JWT');
       } catch (error) {
         if (error instanceof SalesforceApiError) {
           throw new SoapFault(

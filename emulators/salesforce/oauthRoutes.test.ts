@@ -4,7 +4,13 @@ import * as x509 from '@peculiar/x509';
 import { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/shared/clock.ts';
-import { control, errorOf, loginAs, startTestEmulator, TEST_API_VERSION } from './sfTestSupport.ts';
+import {
+  control,
+  errorOf,
+  loginAs,
+  startTestEmulator,
+  TEST_API_VERSION,
+} from '../../test/support/salesforceEmulatorKit.ts';
 import type { SalesforceEmulator } from './startSalesforceEmulator.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -70,6 +76,18 @@ describe('password flow', () => {
       badClient.login(emulator.users.admin.username, emulator.users.admin.password),
     );
     expect(unknownClient.name).toBe('invalid_client_id');
+  });
+
+  it('answers authentication failure for right credentials when the org blocks the flow', async () => {
+    await control(emulator, 'connected-app', { passwordFlowBlocked: true });
+    try {
+      const blocked = await errorOf(
+        oauthConnection().login(emulator.users.admin.username, emulator.users.admin.password),
+      );
+      expect(blocked).toMatchObject({ name: 'invalid_grant', message: 'authentication failure' });
+    } finally {
+      await control(emulator, 'connected-app', { passwordFlowBlocked: false });
+    }
   });
 
   it('answers 401 INVALID_SESSION_ID for an expired token when no refresh is possible', async () => {
@@ -241,5 +259,28 @@ describe('JWT bearer flow', () => {
     );
     expect((await request(await assertion({ sub: 'nobody@example.com' }))).name).toBe('invalid_grant');
     expect((await request(await assertion({ iss: 'other-client' }))).name).toBe('invalid_client_id');
+  });
+
+  it('refuses a user who is not pre-authorized on the app, and issues JWT-based tokens that only REST accepts', async () => {
+    const conn = new Connection({ loginUrl: emulator.url, version: TEST_API_VERSION });
+    await control(emulator, 'connected-app', { preAuthorizedUsernames: [emulator.users.admin.username] });
+    try {
+      const refused = await errorOf(
+        conn.authorize({ grant_type: JWT_GRANT, assertion: await assertion({}) }),
+      );
+      expect(refused.name).toBe('invalid_grant');
+      expect(refused.message).toBe("user hasn't approved this consumer");
+      await control(emulator, 'connected-app', {
+        preAuthorizedUsernames: [emulator.users.integration.username],
+        jwtAccessTokens: true,
+      });
+      await conn.authorize({ grant_type: JWT_GRANT, assertion: await assertion({}) });
+      expect(conn.accessToken?.split('.')).toHaveLength(3);
+      expect((await conn.query('SELECT Id FROM Organization')).totalSize).toBe(1);
+      const soap = await errorOf(conn.metadata.read('CustomObject', ['Account']));
+      expect(soap.message).toContain('JWT-based access tokens');
+    } finally {
+      await control(emulator, 'connected-app', { preAuthorizedUsernames: null, jwtAccessTokens: false });
+    }
   });
 });

@@ -44,7 +44,9 @@ export function registerOAuthRoutes(app: FastifyInstance, context: EmulatorConte
   ) => {
     const issued = options.refresh === true ? sessions.issueRefreshToken(userId, options.clientId) : null;
     const refreshToken = issued ?? (typeof options.refresh === 'string' ? options.refresh : null);
-    const accessToken = sessions.issueAccessToken(userId, refreshToken);
+    const accessToken = sessions.issueAccessToken(userId, refreshToken, {
+      jwt: org.state.connectedApp.jwtAccessTokens === true,
+    });
     const id = `${context.baseUrl()}/id/${org.state.orgId}/${userId}`;
     const issuedAt = String(org.now().getTime());
     const signature = createHmac('sha256', org.state.connectedApp.clientSecret)
@@ -67,7 +69,9 @@ export function registerOAuthRoutes(app: FastifyInstance, context: EmulatorConte
       case 'password': {
         const clientId = checkClient(form, true);
         const userId = checkPassword(org, form['username'], form['password']);
-        if (userId === null) throw new OAuthError('invalid_grant', 'authentication failure');
+        // A blocked flow answers exactly like wrong credentials.
+        if (userId === null || org.state.connectedApp.passwordFlowBlocked === true)
+          throw new OAuthError('invalid_grant', 'authentication failure');
         return tokenResponse(userId, { refresh: false, scope: 'api', clientId });
       }
       case 'refresh_token': {
@@ -110,7 +114,12 @@ export function registerOAuthRoutes(app: FastifyInstance, context: EmulatorConte
         });
         if (!verified.ok) throw new OAuthError(verified.error.code, verified.error.message);
         const user = activeUserByUsername(org, verified.value.username);
-        if (!user) throw new OAuthError('invalid_grant', "user hasn't approved this consumer");
+        const preAuthorized = connectedApp.preAuthorizedUsernames;
+        const approved =
+          preAuthorized === null ||
+          preAuthorized === undefined ||
+          preAuthorized.some((name) => name.toLowerCase() === verified.value.username.toLowerCase());
+        if (!user || !approved) throw new OAuthError('invalid_grant', "user hasn't approved this consumer");
         return tokenResponse(String(user['Id']), {
           refresh: false,
           scope: 'api',

@@ -178,3 +178,24 @@ export function isRequiredOnCreate(def: FieldDef): boolean {
 export function valueForMissingField(def: FieldDef): FieldValue {
   return def.type === 'boolean' || def.name === 'CurrencyIsoCode' ? def.defaultValue : null;
 }
+
+/** A setup object the platform fills (RecordType, DuplicateRule, …): read-only, with the system fields. */
+export function setupObject(
+  name: string,
+  label: string,
+  labelPlural: string,
+  keyPrefix: string,
+  fields: FieldDef[],
+): ObjectDef {
+  return {
+    name,
+    label,
+    labelPlural,
+    keyPrefix,
+    custom: false,
+    createable: false,
+    updateable: false,
+    deletable: false,
+    fields: [...systemFields(), ...fields],
+  };
+}

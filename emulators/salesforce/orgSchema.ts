@@ -9,14 +9,17 @@ import {
   customObjectDef,
   splitFullName,
 } from './customMetadata.ts';
-import type { ChildRelationship, FieldDef, ObjectDef } from './objectSchema.ts';
+import { duplicateRuleObject } from './duplicateRuleObject.ts';
+import { type ChildRelationship, type FieldDef, lookup, type ObjectDef } from './objectSchema.ts';
+import { noRealism, type OrgRealism } from './orgRealism.ts';
 import type { OrgSettings } from './orgSettings.ts';
+import { recordTypeObject } from './recordTypes.ts';
 import { standardObjects } from './standardObjects.ts';
 
 /** Who is looking: decides which FLS-protected fields exist for the caller. */
 export interface FieldAccess {
-  canRead(objectName: string, fieldName: string): boolean;
-  canEdit(objectName: string, fieldName: string): boolean;
+  canRead(objectName: string, def: FieldDef): boolean;
+  canEdit(objectName: string, def: FieldDef): boolean;
 }
 
 export const fullAccess: FieldAccess = { canRead: () => true, canEdit: () => true };
@@ -26,8 +29,16 @@ export class OrgSchema {
   private readonly objectsByPrefix = new Map<string, ObjectDef>();
   private readonly childRelationshipsByObject = new Map<string, ChildRelationship[]>();
 
-  constructor(settings: OrgSettings, customObjects: CustomObjectMeta[], customFields: CustomFieldMeta[]) {
+  constructor(
+    settings: OrgSettings,
+    customObjects: CustomObjectMeta[],
+    deployedFields: CustomFieldMeta[],
+    realism: OrgRealism = noRealism(),
+  ) {
+    const customFields = [...deployedFields, ...realism.customFields];
     const objects = standardObjects(settings);
+    if (realism.recordTypes.length > 0) objects.push(recordTypeObject());
+    if (realism.duplicateRules.length > 0) objects.push(duplicateRuleObject());
     for (const meta of customObjects) {
       const fields = customFields.filter(
         (candidate) => splitFullName(candidate.fullName).objectName === meta.fullName,
@@ -42,6 +53,7 @@ export class OrgSchema {
       const object = this.objectsByLowerName.get(splitFullName(meta.fullName).objectName.toLowerCase());
       object?.fields.push(customFieldDef(meta));
     }
+    this.applyRealism(realism);
     for (const object of objects) {
       for (const def of object.fields) {
         if (def.childRelationshipName === null) continue;
@@ -56,6 +68,25 @@ export class OrgSchema {
           this.childRelationshipsByObject.set(parentName, list);
         }
       }
+    }
+  }
+
+  /** Restricted picklists and the RecordTypeId field of objects that have record types. */
+  private applyRealism(realism: OrgRealism): void {
+    for (const rule of realism.restrictedPicklists) {
+      const object = this.object(rule.object);
+      const def = object?.fields.find(
+        (candidate) => candidate.name.toLowerCase() === rule.field.toLowerCase(),
+      );
+      if (!def || (def.type !== 'picklist' && def.type !== 'multipicklist')) continue;
+      def.restrictedPicklist = true;
+      if (rule.values) def.picklistValues = [...rule.values];
+    }
+    const withRecordTypes = new Set(realism.recordTypes.map((recordType) => recordType.object.toLowerCase()));
+    for (const name of withRecordTypes) {
+      const object = this.object(name);
+      if (!object || object.fields.some((def) => def.name === 'RecordTypeId')) continue;
+      object.fields.push(lookup('RecordTypeId', 'Record Type ID', ['RecordType'], 'RecordType'));
     }
   }
 
@@ -75,12 +106,12 @@ export class OrgSchema {
     const lower = name.toLowerCase();
     const def = object.fields.find((candidate) => candidate.name.toLowerCase() === lower);
     if (!def) return undefined;
-    if (def.fieldLevelSecurity && !access.canRead(object.name, def.name)) return undefined;
+    if (!access.canRead(object.name, def)) return undefined;
     return def;
   }
 
   visibleFields(object: ObjectDef, access: FieldAccess): FieldDef[] {
-    return object.fields.filter((def) => !def.fieldLevelSecurity || access.canRead(object.name, def.name));
+    return object.fields.filter((def) => access.canRead(object.name, def));
   }
 
   /** A lookup field whose relationship name is `relationshipName` (e.g. `Account`, `Owner`, `Foo__r`). */

@@ -2,6 +2,7 @@
 import type { CustomFieldMeta, CustomObjectMeta, PermissionSetMeta } from './customMetadata.ts';
 import type { DeployJob } from './deployJob.ts';
 import type { SfRecord } from './objectSchema.ts';
+import { noRealism, type OrgRealism } from './orgRealism.ts';
 import { defaultOrgSettings, type OrgSettings } from './orgSettings.ts';
 import { makeId } from './salesforceId.ts';
 
@@ -22,6 +23,15 @@ export interface ConnectedAppRow {
   clientId: string;
   clientSecret: string;
   certificatePem: string | null;
+  /**
+   * Usernames pre-authorized on the app ("Admin approved users are pre-authorized"); JWT bearer sign-in of
+   * anyone else answers `user hasn't approved this consumer`. Null or absent: every active user may sign in.
+   */
+  preAuthorizedUsernames?: string[] | null;
+  /** The app issues JWT-based access tokens: REST accepts them, the SOAP APIs (Metadata deploy) do not. */
+  jwtAccessTokens?: boolean;
+  /** The org blocks the username-password flow (orgs created Summer '23 or later; External Client Apps). */
+  passwordFlowBlocked?: boolean;
 }
 
 export interface OrgState {
@@ -35,6 +45,8 @@ export interface OrgState {
   /** Deleted record id → deletion instant (for `sobjects/{T}/deleted`). */
   deletedAt: Record<string, string>;
   settings: OrgSettings;
+  /** Validation rules, record types, duplicate rules, … (empty unless a test or demo switches them on). */
+  realism: OrgRealism;
   customObjects: Record<string, CustomObjectMeta>;
   customFields: Record<string, CustomFieldMeta>;
   permissionSets: Record<string, PermissionSetMeta>;
@@ -46,6 +58,8 @@ export interface OrgState {
   apiUsage: { used: number; max: number };
   deploys: Record<string, DeployJob>;
   clockOffsetMs: number;
+  /** Long-running transactions opened through the control API: id → start instant (Salesforce wire format). */
+  openTransactions?: Record<string, string>;
 }
 
 export const ADMIN_PASSWORD = 'admin-password-1';
@@ -60,6 +74,7 @@ export function initialOrgState(dailyApiLimit: number): OrgState {
     records: {},
     deletedAt: {},
     settings: defaultOrgSettings(),
+    realism: noRealism(),
     customObjects: {},
     customFields: {},
     permissionSets: {},

@@ -13,6 +13,7 @@ import { stageNamed } from './opportunityStages.ts';
 import { notFound, SalesforceApiError } from './salesforceApiError.ts';
 import { normalizeId } from './salesforceId.ts';
 import type { SalesforceOrg } from './salesforceOrg.ts';
+import { SaveRules } from './saveRules.ts';
 import { formatDateTime, parseDate, parseDateTime } from './sfDateTime.ts';
 
 export type WriteInput = Record<string, unknown>;
@@ -52,7 +53,11 @@ const badValue = (code: string, message: string, def: FieldDef) =>
   new SalesforceApiError(400, code, message, [def.name]);
 
 export class RecordWriter {
-  constructor(private readonly org: SalesforceOrg) {}
+  private readonly rules: SaveRules;
+
+  constructor(private readonly org: SalesforceOrg) {
+    this.rules = new SaveRules(org);
+  }
 
   /** Resolves an object name the caller may write to (INVALID_TYPE when unknown). */
   object(name: string): ObjectDef {
@@ -88,12 +93,14 @@ export class RecordWriter {
     }
     if (object.fields.some((def) => def.name === 'OwnerId') && values['OwnerId'] === undefined)
       record['OwnerId'] = userId;
+    this.rules.defaultRecordTypeId(object, record);
     const missing = object.fields.filter(
       (def) => isRequiredOnCreate(def) && (record[def.name] === null || record[def.name] === ''),
     );
     if (missing.length > 0) throw requiredFieldsMissing(missing);
     this.derive(object, record, values, true);
     this.checkIntegrity(object, record, values);
+    this.rules.check(object, record, null);
     this.org.put(object.name, record);
     this.afterWrite(object, record, values);
     this.org.changed();
@@ -119,6 +126,7 @@ export class RecordWriter {
     record['SystemModstamp'] = now;
     this.derive(object, record, values, false);
     this.checkIntegrity(object, record, values);
+    this.rules.check(object, record, existing);
     this.org.put(object.name, record);
     this.afterWrite(object, record, values);
     this.org.changed();
@@ -186,7 +194,7 @@ export class RecordWriter {
         );
       }
       const allowed = mode === 'create' ? def.createable : def.updateable;
-      if (!allowed || (def.fieldLevelSecurity && !access.canEdit(object.name, def.name))) {
+      if (!allowed || !access.canEdit(object.name, def)) {
         notWritable.push(def.name);
         continue;
       }

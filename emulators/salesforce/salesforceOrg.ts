@@ -3,10 +3,13 @@
  * the REST, SOQL, metadata and control layers build on. Writes go through `RecordWriter`.
  */
 import type { Clock } from '../../src/shared/clock.ts';
-import type { ObjectDef, SfRecord } from './objectSchema.ts';
+import { duplicateRuleRecords } from './duplicateRuleObject.ts';
+import type { FieldDef, ObjectDef, SfRecord } from './objectSchema.ts';
 import { OPPORTUNITY_STAGES } from './opportunityStages.ts';
+import { noRealism } from './orgRealism.ts';
 import { type FieldAccess, fullAccess, OrgSchema } from './orgSchema.ts';
 import { initialOrgState, type OrgState } from './orgState.ts';
+import { recordTypeRecords } from './recordTypes.ts';
 import { makeId } from './salesforceId.ts';
 import { formatDateTime, wholeSeconds } from './sfDateTime.ts';
 
@@ -17,7 +20,14 @@ interface UndoEntry {
 }
 
 /** Object types the emulator fills itself; reset rebuilds them instead of clearing them. */
-const SYSTEM_OBJECTS = ['User', 'Organization', 'OpportunityStage', 'CurrencyType'];
+const SYSTEM_OBJECTS = [
+  'User',
+  'Organization',
+  'OpportunityStage',
+  'CurrencyType',
+  'RecordType',
+  'DuplicateRule',
+];
 
 export class SalesforceOrg {
   private cachedSchema: { version: number; schema: OrgSchema } | null = null;
@@ -30,6 +40,8 @@ export class SalesforceOrg {
     private readonly clock: Clock,
     private readonly onChange: () => void,
   ) {
+    // State files written before org realism existed have no realism section.
+    this.state.realism ??= noRealism();
     this.seedSystemRecords();
   }
 
@@ -55,8 +67,13 @@ export class SalesforceOrg {
 
   schema(): OrgSchema {
     if (this.cachedSchema?.version !== this.schemaVersion) {
-      const { settings, customObjects, customFields } = this.state;
-      const schema = new OrgSchema(settings, Object.values(customObjects), Object.values(customFields));
+      const { settings, customObjects, customFields, realism } = this.state;
+      const schema = new OrgSchema(
+        settings,
+        Object.values(customObjects),
+        Object.values(customFields),
+        realism,
+      );
       this.cachedSchema = { version: this.schemaVersion, schema };
     }
     return this.cachedSchema.schema;
@@ -84,9 +101,22 @@ export class SalesforceOrg {
         if (grant.editable) editable.add(key);
       }
     }
+    const restricted = new Map(
+      this.state.realism.fieldSecurity.map((rule) => [
+        `${rule.object}.${rule.field}`.toLowerCase(),
+        rule.access,
+      ]),
+    );
+    const key = (objectName: string, def: FieldDef) => `${objectName}.${def.name}`.toLowerCase();
     const access: FieldAccess = {
-      canRead: (objectName, fieldName) => readable.has(`${objectName}.${fieldName}`.toLowerCase()),
-      canEdit: (objectName, fieldName) => editable.has(`${objectName}.${fieldName}`.toLowerCase()),
+      canRead: (objectName, def) => {
+        if (restricted.get(key(objectName, def)) === 'hidden') return false;
+        return !def.fieldLevelSecurity || readable.has(key(objectName, def));
+      },
+      canEdit: (objectName, def) => {
+        if (restricted.has(key(objectName, def))) return false;
+        return !def.fieldLevelSecurity || editable.has(key(objectName, def));
+      },
     };
     this.accessCache.set(userId, access);
     return access;
@@ -251,6 +281,8 @@ export class SalesforceOrg {
       });
     });
     this.state.records['CurrencyType'] = currencies;
+    this.state.records['RecordType'] = recordTypeRecords(this.state.realism.recordTypes, system);
+    this.state.records['DuplicateRule'] = duplicateRuleRecords(this.state.realism.duplicateRules, system);
   }
 
   isSystemObject(objectName: string): boolean {

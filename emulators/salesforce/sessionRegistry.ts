@@ -19,9 +19,10 @@ export class SessionRegistry {
     return `${this.org.state.orgId.slice(0, 15)}!${marker}${randomBytes(48).toString('base64url')}`;
   }
 
-  issueAccessToken(userId: string, refreshToken: string | null): string {
+  /** `jwt`: a JWT-based access token, as an External Client App issues when that option is on. */
+  issueAccessToken(userId: string, refreshToken: string | null, options: { jwt?: boolean } = {}): string {
     this.forgetExpired();
-    const token = this.newToken('AQ');
+    const token = options.jwt ? this.newJwtToken(userId) : this.newToken('AQ');
     this.org.state.sessions[token] = {
       userId,
       issuedAtMs: this.org.now().getTime(),
@@ -30,6 +31,17 @@ export class SessionRegistry {
     };
     this.org.changed();
     return token;
+  }
+
+  private newJwtToken(userId: string): string {
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const header = part({ alg: 'RS256', typ: 'JWT', tnk: 'core/prod/00D' });
+    const claims = part({
+      sub: userId,
+      iat: Math.floor(this.org.now().getTime() / 1000),
+      jti: randomBytes(8).toString('hex'),
+    });
+    return `${header}.${claims}.${randomBytes(64).toString('base64url')}`;
   }
 
   issueRefreshToken(userId: string, clientId: string): string {
@@ -95,4 +107,9 @@ export function bearerToken(authorization: string | undefined, query: unknown): 
     if (typeof value === 'string') return value;
   }
   return undefined;
+}
+
+/** JWT-based access tokens have three dot-separated parts; classic session ids look like `00D…!AQ…`. */
+export function isJwtShaped(token: string): boolean {
+  return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorOf, loginAs, useEmulatorSuite } from './sfTestSupport.ts';
+import { errorOf, loginAs, useEmulatorSuite } from '../../test/support/salesforceEmulatorKit.ts';
 
 const suite = useEmulatorSuite();
 

@@ -125,7 +125,13 @@ export function registerSObjectRoutes(scope: FastifyInstance, context: EmulatorC
 
   scope.get<{ Params: TypeParams }>(`${base}/sobjects/:type/describe`, async (request) => {
     const object = writer.object(request.params.type);
-    return describeSObject(org.schema(), object, userAccess(request), request.params.version);
+    return describeSObject(
+      org.schema(),
+      object,
+      userAccess(request),
+      request.params.version,
+      org.state.realism.recordTypes,
+    );
   });
 
   scope.post<{ Params: TypeParams }>(`${base}/sobjects/:type`, async (request, reply) => {
@@ -157,7 +163,12 @@ export function registerSObjectRoutes(scope: FastifyInstance, context: EmulatorC
         return at >= start.getTime() && at < end.getTime();
       })
       .map((record) => record['Id']);
-    return { ids, latestDateCovered: formatDateTime(end) };
+    // A long-running transaction still open holds latestDateCovered at its start: rows it commits later
+    // carry that SystemModstamp, so the next window must begin there.
+    const openSince = Object.values(org.state.openTransactions ?? {})
+      .map((at) => parseDateTime(at)?.getTime() ?? end.getTime())
+      .reduce((earliest, at) => Math.min(earliest, at), end.getTime());
+    return { ids, latestDateCovered: formatDateTime(new Date(openSince)) };
   });
 
   scope.get<{ Params: TypeParams }>(`${base}/sobjects/:type/deleted`, async (request) => {

@@ -1,7 +1,7 @@
 import type { Connection } from 'jsforce';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/shared/clock.ts';
-import { control, loginAs, startTestEmulator } from './sfTestSupport.ts';
+import { control, loginAs, startTestEmulator } from '../../test/support/salesforceEmulatorKit.ts';
 import type { SalesforceEmulator } from './startSalesforceEmulator.ts';
 
 let emulator: SalesforceEmulator;

@@ -13,6 +13,7 @@ import { registerMetadataRoutes } from './metadataRoutes.ts';
 import { registerOAuthRoutes } from './oauthRoutes.ts';
 import { ADMIN_PASSWORD, INTEGRATION_PASSWORD, initialOrgState, type OrgState } from './orgState.ts';
 import { registerQueryRoutes } from './queryRoutes.ts';
+import { registerRealismControlRoutes, registerUiApiRoutes } from './realismRoutes.ts';
 import { RecordWriter } from './recordWriter.ts';
 import { installRestGuard } from './restGuard.ts';
 import { SalesforceApiError } from './salesforceApiError.ts';
@@ -184,6 +185,7 @@ export async function startSalesforceEmulator(
   );
   registerOAuthRoutes(app, context);
   registerControlRoutes(app, context);
+  registerRealismControlRoutes(app, context);
   registerMetadataRoutes(app, context);
   registerSoapLoginRoute(app, context);
   await app.register(async (scope) => {
@@ -191,6 +193,7 @@ export async function startSalesforceEmulator(
     registerSObjectRoutes(scope, context);
     registerQueryRoutes(scope, context);
     registerCollectionRoutes(scope, context);
+    registerUiApiRoutes(scope, context);
   });
 
   await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });

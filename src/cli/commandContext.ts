@@ -6,13 +6,18 @@ import {
   openPartnerCenter,
   openVault,
   type PartnerCenterClients,
+  SECRETS,
 } from '../app.ts';
 import type { CosellConfig } from '../config/configSchema.ts';
 import { loadConfig } from '../config/loadConfig.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
+import { UpstreamError } from '../shared/upstreamError.ts';
+import type { SecretVault } from '../store/secretBox.ts';
 import type { Store } from '../store/store.ts';
 import type { CliIo } from './cliIo.ts';
 import type { CommonOptions } from './commonOptions.ts';
+import { diagnoseSignInFailure } from './diagnoseSignInFailure.ts';
+import { CliError } from './exitCodes.ts';
 
 export interface CommandContext {
   config: CosellConfig;
@@ -26,9 +31,10 @@ export function commandContext(
 ): CommandContext {
   const { config } = loadConfig({ file: options.config, env: io.env, cwd: io.cwd });
   const level = options.logLevel ?? (logsToStdout ? config.log.level : 'warn');
+  // Commands that print results keep stdout for them: logs go to stderr, readable on a terminal.
   const logger = logsToStdout
     ? createLogger({ level })
-    : createLogger({ level, pretty: false, destination: process.stderr });
+    : createLogger({ level, pretty: process.stderr.isTTY === true, destination: process.stderr });
   return { config, logger };
 }
 
@@ -69,11 +75,34 @@ export async function withPartnerCenter<T>(
   fn: (partnerCenter: PartnerCenterClients, context: CommandContext & { store: Store }) => Promise<T>,
 ): Promise<T> {
   return withStore(options, io, async (store, context) => {
-    const partnerCenter = openPartnerCenter(context.config, openVault(store, io.env), context.logger);
+    const vault = openVault(store, io.env);
+    const partnerCenter = openPartnerCenter(context.config, vault, context.logger);
     try {
       return await fn(partnerCenter, { ...context, store });
+    } catch (error) {
+      throw await explainSignInFailure(error, context.config, vault, partnerCenter);
     } finally {
       await partnerCenter.close();
     }
   });
+}
+
+/**
+ * A failed Partner Center sign-in, restated with the setting that causes it when it is the tenant id,
+ * the authority URL or a changed client id (see diagnoseSignInFailure); any other error is returned as is.
+ */
+export async function explainSignInFailure(
+  error: unknown,
+  config: CosellConfig,
+  vault: SecretVault,
+  partnerCenter: PartnerCenterClients,
+): Promise<unknown> {
+  if (!(error instanceof UpstreamError) || error.upstream !== 'identity') return error;
+  const tokenCache = await vault.get(config.connectionId, SECRETS.partnerCenterTokenCache).catch(() => null);
+  const diagnosis = await diagnoseSignInFailure({
+    config,
+    tokenCache,
+    dispatcher: partnerCenter.dispatcher,
+  });
+  return diagnosis === null ? error : new CliError(diagnosis);
 }

@@ -8,6 +8,7 @@ import { registerConnectCommands } from './commands/connect.ts';
 import { registerDoctorCommand } from './commands/doctor.ts';
 import { registerEmulateCommand } from './commands/emulate.ts';
 import { registerInitCommands } from './commands/init.ts';
+import { registerMappingCommands } from './commands/mappingTest.ts';
 import { registerSalesforceCommands } from './commands/salesforceInstall.ts';
 import { registerSandboxCommand } from './commands/sandbox.ts';
 import { registerServeCommands } from './commands/serve.ts';
@@ -31,6 +32,7 @@ export function buildProgram(io: CliIo): Command {
   registerSandboxCommand(program, io);
   registerServeCommands(program, io);
   registerInitCommands(program, io);
+  registerMappingCommands(program, io);
   registerConfigCommands(program, io);
   registerConnectCommands(program, io);
   registerDoctorCommand(program, io);
@@ -41,6 +43,18 @@ export function buildProgram(io: CliIo): Command {
   registerEmulateCommand(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
+}
+
+/** How each command that listens chooses its ports. */
+const PORT_ADVICE: Record<string, string> = {
+  sandbox: 'choose other ports with --port, --pc-port, --sf-port and --identity-port',
+  emulate: 'choose other ports with --pc-port, --sf-port and --identity-port (0 picks free ones)',
+  serve: 'set another server.port in the config (or COSELL_SERVER_PORT)',
+};
+
+/** The command word of argv (`node cosell <command> …`), past any leading options. */
+function commandName(argv: readonly string[]): string {
+  return argv.slice(2).find((arg) => !arg.startsWith('-')) ?? '';
 }
 
 export async function main(argv: string[], io: CliIo & { exitCode: number } = processIo()): Promise<number> {
@@ -65,7 +79,7 @@ export async function main(argv: string[], io: CliIo & { exitCode: number } = pr
     const { code, address, port } = error as { code?: string; address?: string; port?: number };
     if (code === 'EADDRINUSE') {
       io.err(
-        `✖ ${address ?? 'The address'}:${port ?? '?'} is already in use — another cosell (or other program) listens there. Stop it, or choose other ports (--port, --pc-port, --sf-port, --identity-port).`,
+        `✖ ${address ?? 'The address'}:${port ?? '?'} is already in use — another cosell (or other program) listens there. Stop it, or ${PORT_ADVICE[commandName(argv)] ?? PORT_ADVICE['serve']}.`,
       );
       return EXIT.failure;
     }

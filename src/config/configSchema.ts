@@ -11,20 +11,37 @@ import { LOG_LEVELS } from '../shared/logger.ts';
 const url = z.url({ message: 'must be an absolute URL such as https://example.com' });
 const positiveSeconds = z.number().int().positive();
 
-export const storeConfigSchema = z
+/** A value a variant needs: when it is absent, the message says which choice needs it. */
+const requiredText = (neededBy: string) =>
+  z.string({
+    error: (issue) => (issue.input === undefined ? `is missing (${neededBy} needs it)` : 'must be text'),
+  });
+
+export const DEFAULT_SQLITE_PATH = './.cosell/cosell.db';
+
+const sqliteStoreSchema = z
   .object({
-    kind: z.enum(['sqlite', 'postgres']).default('sqlite'),
-    /** SQLite database file (kind sqlite). */
-    path: z.string().min(1).default('./.cosell/cosell.db'),
-    /** Postgres connection URL (kind postgres), e.g. postgres://user:pass@host:5432/db. */
-    url: z.string().min(1).optional(),
-    /** Postgres schema for all tables (kind postgres). */
+    kind: z.literal('sqlite').default('sqlite'),
+    /** SQLite database file. */
+    path: z.string().min(1).default(DEFAULT_SQLITE_PATH),
+  })
+  .strict();
+
+const postgresStoreSchema = z
+  .object({
+    kind: z.literal('postgres'),
+    /** Postgres connection URL, e.g. postgres://user:pass@host:5432/db. */
+    url: requiredText('store.kind postgres').min(1),
+    /** Postgres schema for all tables. */
     schema: z
       .string()
       .regex(/^[a-z_][a-z0-9_]*$/, 'use lower-case letters, digits and _')
       .optional(),
   })
   .strict();
+
+/** `kind` picks the variant; a key of the other variant (e.g. `url` with sqlite) is reported as unknown. */
+export const storeConfigSchema = z.discriminatedUnion('kind', [sqliteStoreSchema, postgresStoreSchema]);
 
 export const queueConfigSchema = z
   .object({
@@ -105,25 +122,86 @@ export const partnerCenterConfigSchema = z
   })
   .strict();
 
+const jwtAuthSchema = z
+  .object({
+    flow: z.literal('jwt').default('jwt'),
+    clientId: requiredText('the JWT bearer flow').min(1),
+    /** The integration user. */
+    username: requiredText('the JWT bearer flow').min(1),
+    /** PEM private key, inline; or privateKeyFile. Exactly one of the two. */
+    privateKey: z.string().min(1).optional(),
+    privateKeyFile: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine(privateKeyRule, {
+    // Reported together with other missing JWT settings, unless the key settings themselves are malformed.
+    when: (payload) =>
+      payload.issues.every((issue) => !['privateKey', 'privateKeyFile'].includes(String(issue.path?.[0]))),
+  });
+
+function privateKeyRule(
+  auth: { privateKey?: string | undefined; privateKeyFile?: string | undefined },
+  context: z.RefinementCtx,
+): void {
+  if (auth.privateKey === undefined && auth.privateKeyFile === undefined)
+    context.addIssue({
+      code: 'custom',
+      path: ['privateKeyFile'],
+      message: 'is missing (the JWT bearer flow needs a private key)',
+      params: {
+        hint: 'set salesforce.auth.privateKeyFile to the PEM key whose certificate is on the External Client App (`cosell init --jwt-key` writes a pair)',
+      },
+    });
+  if (auth.privateKey !== undefined && auth.privateKeyFile !== undefined)
+    context.addIssue({
+      code: 'custom',
+      path: ['privateKey'],
+      message: 'privateKey and privateKeyFile are both set',
+      params: { hint: 'keep one of them: the file (recommended) or the inline PEM' },
+    });
+}
+
+const refreshTokenAuthSchema = z
+  .object({
+    flow: z.literal('refreshToken'),
+    clientId: requiredText('the refresh-token flow').min(1),
+    clientSecret: z.string().min(1).optional(),
+  })
+  .strict();
+
+const clientCredentialsAuthSchema = z
+  .object({
+    flow: z.literal('clientCredentials'),
+    clientId: requiredText('the client-credentials flow').min(1),
+    clientSecret: requiredText('the client-credentials flow').min(1),
+  })
+  .strict();
+
+const passwordAuthSchema = z
+  .object({
+    flow: z.literal('password'),
+    clientId: requiredText('the password flow').min(1),
+    clientSecret: requiredText('the password flow').min(1),
+    username: requiredText('the password flow').min(1),
+    /** Development only: orgs created since Summer '23 block this flow by default. */
+    password: requiredText('the password flow').min(1),
+  })
+  .strict();
+
+/** `flow` picks the variant; each variant lists exactly the settings it uses. */
+export const salesforceAuthConfigSchema = z.discriminatedUnion('flow', [
+  jwtAuthSchema,
+  refreshTokenAuthSchema,
+  clientCredentialsAuthSchema,
+  passwordAuthSchema,
+]);
+
 export const salesforceConfigSchema = z
   .object({
     /** https://login.salesforce.com, https://test.salesforce.com or your My Domain URL. */
     loginUrl: url.default('https://login.salesforce.com'),
-    auth: z
-      .object({
-        flow: z.enum(['jwt', 'refreshToken', 'clientCredentials', 'password']).default('jwt'),
-        clientId: z.string().min(1).optional(),
-        clientSecret: z.string().min(1).optional(),
-        /** Integration user (jwt, password). */
-        username: z.string().min(1).optional(),
-        /** Password (password flow: development only). */
-        password: z.string().min(1).optional(),
-        /** PEM private key for the JWT bearer flow, inline or as a file. */
-        privateKey: z.string().min(1).optional(),
-        privateKeyFile: z.string().min(1).optional(),
-      })
-      .strict()
-      .default({ flow: 'jwt' }),
+    // No auth section means the JWT flow, whose own checks then name what is missing.
+    auth: salesforceAuthConfigSchema.prefault({} as z.input<typeof jwtAuthSchema>),
   })
   .strict();
 
@@ -153,6 +231,8 @@ export const dashboardConfigSchema = z
       .default(DEFAULT_REFERRAL_URL_TEMPLATE),
   })
   .strict();
+
+const LOOPBACK_HOST = /^(localhost|::1|127\.\d+\.\d+\.\d+)$/;
 
 /** True for a URL a token may travel over: https, or http to this machine (tests, a local relay). */
 function safeWebhookUrl(value: string): boolean {
@@ -205,47 +285,90 @@ export const alertsConfigSchema = z
   })
   .strict();
 
-export const configSchema = z
+const configObjectSchema = z
   .object({
     /** Identifies this Partner Center tenant ↔ Salesforce org pair in the store. */
     connectionId: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/, 'use letters, digits, - and _ (at most 64)')
       .default('default'),
-    store: storeConfigSchema.default({ kind: 'sqlite', path: './.cosell/cosell.db' }),
-    queue: queueConfigSchema.default({
-      concurrency: 4,
-      maxAttempts: 8,
-      leaseSeconds: 30,
-      batchSize: 200,
-      gatherMs: 25,
-    }),
-    server: serverConfigSchema.default({ host: '127.0.0.1', port: 3000 }),
-    // prefault: the empty section is parsed, so each default above is written once.
+    store: storeConfigSchema.prefault({}),
+    queue: queueConfigSchema.prefault({}),
+    server: serverConfigSchema.prefault({}),
     partnerCenter: partnerCenterConfigSchema.prefault({}),
-    salesforce: salesforceConfigSchema.default({
-      loginUrl: 'https://login.salesforce.com',
-      auth: { flow: 'jwt' },
-    }),
-    sync: syncConfigSchema.default({
-      pollIntervalSeconds: 30,
-      reconcileIntervalSeconds: 900,
-      salesforceApiBudgetRatio: 0.8,
-    }),
-    dashboard: dashboardConfigSchema.default({
-      referralUrlTemplate: DEFAULT_REFERRAL_URL_TEMPLATE,
-    }),
-    alerts: alertsConfigSchema.default({
-      evaluateIntervalSeconds: 60,
-      webhookSilenceMinutes: 60,
-      notify: [],
-    }),
+    salesforce: salesforceConfigSchema.prefault({}),
+    sync: syncConfigSchema.prefault({}),
+    dashboard: dashboardConfigSchema.prefault({}),
+    alerts: alertsConfigSchema.prefault({}),
     log: z
       .object({ level: z.enum(LOG_LEVELS).default('info') })
       .strict()
-      .default({ level: 'info' }),
+      .prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine(crossFieldRules, {
+    // Rules between fields run even when other sections have problems, but never on a section that is
+    // itself invalid: one mistake gives one problem.
+    when: (payload) =>
+      payload.issues.every((issue) => !RULE_INPUTS.includes(String(issue.path?.[0]) as RuleInput)),
+  });
+
+const RULE_INPUTS = ['server', 'queue', 'store', 'partnerCenter'] as const;
+type RuleInput = (typeof RULE_INPUTS)[number];
+
+function crossFieldRules(
+  config: Pick<z.output<typeof configObjectSchema>, RuleInput>,
+  context: z.RefinementCtx,
+): void {
+  const problem = (path: string[], message: string, hint: string) =>
+    context.addIssue({ code: 'custom', path, message, params: { hint } });
+  const { host, adminToken } = config.server;
+  if (!LOOPBACK_HOST.test(host) && adminToken === undefined)
+    problem(
+      ['server', 'adminToken'],
+      `server.host ${host} makes the admin API (/api: retry, redrive) reachable from other machines, so it needs server.adminToken`,
+      'set server.adminToken: ${COSELL_SERVER_ADMIN_TOKEN} with a long random value (`openssl rand -hex 24`), or listen on 127.0.0.1 behind a proxy',
+    );
+  if (config.queue.kind === 'pg-boss' && config.store.kind !== 'postgres')
+    problem(
+      ['queue', 'kind'],
+      'queue.kind pg-boss needs store.kind postgres',
+      'use queue.kind: embedded with SQLite (or leave queue.kind out), or move the store to Postgres',
+    );
+  if (config.queue.kind === 'embedded' && config.store.kind === 'postgres')
+    problem(
+      ['queue', 'kind'],
+      'queue.kind embedded needs store.kind sqlite',
+      'use queue.kind: pg-boss with Postgres (or leave queue.kind out)',
+    );
+  if (config.partnerCenter.tenantId === undefined)
+    problem(
+      ['partnerCenter', 'tenantId'],
+      'is missing',
+      'set it to your Partner Center (Entra ID) tenant id, a GUID (Partner Center > Account settings > Organization profile > Identifiers)',
+    );
+  if (config.partnerCenter.clientId === undefined)
+    problem(
+      ['partnerCenter', 'clientId'],
+      'is missing',
+      'set it to the Entra ID app registration (client) id used to sign in the Referrals admin; see docs/setup-partner-center.md',
+    );
+}
+
+/**
+ * The whole configuration. Parsing it validates everything at once (types, variants, rules between
+ * fields) and resolves the one derived default (the queue kind follows the store), so code that
+ * receives a CosellConfig needs no second check.
+ */
+export const configSchema = configObjectSchema.transform((config) => ({
+  ...config,
+  queue: { ...config.queue, kind: config.queue.kind ?? queueKindFor(config.store.kind) },
+}));
+
+/** The queue that goes with a store when queue.kind is not set. */
+export function queueKindFor(storeKind: 'sqlite' | 'postgres'): 'embedded' | 'pg-boss' {
+  return storeKind === 'postgres' ? 'pg-boss' : 'embedded';
+}
 
 export type CosellConfig = z.output<typeof configSchema>;
 export type CosellConfigInput = z.input<typeof configSchema>;

@@ -14,6 +14,8 @@ export const NON_CONFIG_ENV = new Set([
   'COSELL_SECRET_KEY_PREVIOUS',
   'COSELL_CONFIG',
   'COSELL_DEBUG',
+  /** Deal trace file for the chaos tests (src/sync/dealTrace.ts). */
+  'COSELL_DEAL_TRACE',
 ]);
 
 export type LeafKind = 'string' | 'number' | 'boolean' | 'array' | 'enum';
@@ -28,22 +30,33 @@ const toUpperSnake = (key: string): string => key.replace(/([a-z0-9])([A-Z])/g, 
 export const envNameFor = (path: readonly string[]): `COSELL_${string}` =>
   `COSELL_${path.map(toUpperSnake).join('_')}`;
 
-function unwrap(schema: z.ZodType): z.ZodType {
-  let current = schema as z.ZodType & { def: { type: string; innerType?: z.ZodType } };
-  while (
-    ['optional', 'default', 'nullable', 'prefault'].includes(current.def.type) &&
-    current.def.innerType
-  ) {
-    current = current.def.innerType as typeof current;
+type SchemaNode = z.ZodType & {
+  def: { type: string; innerType?: z.ZodType; in?: z.ZodType; options?: z.ZodType[] };
+  shape?: Record<string, z.ZodType>;
+};
+
+/** Looks through optional/default wrappers and transforms to the schema that holds the values. */
+function unwrap(schema: z.ZodType): SchemaNode {
+  let current = schema as SchemaNode;
+  for (;;) {
+    const { type, innerType } = current.def;
+    if (['optional', 'default', 'nullable', 'prefault'].includes(type) && innerType)
+      current = innerType as SchemaNode;
+    else if (type === 'pipe' && current.def.in) current = current.def.in as SchemaNode;
+    else return current;
   }
-  return current;
 }
 
 function collectLeaves(schema: z.ZodType, path: string[], out: Map<string, EnvLeaf>): void {
-  const inner = unwrap(schema) as z.ZodType & { def: { type: string }; shape?: Record<string, z.ZodType> };
+  const inner = unwrap(schema);
   const type = inner.def.type;
   if (type === 'object' && inner.shape) {
     for (const [key, child] of Object.entries(inner.shape)) collectLeaves(child, [...path, key], out);
+    return;
+  }
+  // A union's variants (store kinds, Salesforce flows) share one set of variable names.
+  if (type === 'union' && inner.def.options) {
+    for (const option of inner.def.options) collectLeaves(option, path, out);
     return;
   }
   const kind: LeafKind =

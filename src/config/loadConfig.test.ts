@@ -34,8 +34,9 @@ describe('loadConfig', () => {
     const { config, fileName } = loadConfig({ file, env: { SF_CLIENT_SECRET: 's3cret' } });
     expect(fileName).toBe(file);
     expect(config.connectionId).toBe('acme');
-    expect(config.salesforce.auth.clientSecret).toBe('s3cret');
-    expect(config.store.path).toBe(join(dir, 'data/cosell.db'));
+    expect(config.salesforce.auth).toMatchObject({ flow: 'clientCredentials', clientSecret: 's3cret' });
+    expect(config.store).toEqual({ kind: 'sqlite', path: join(dir, 'data/cosell.db') });
+    expect(config.queue.kind).toBe('embedded');
     expect(config.sync.pollIntervalSeconds).toBe(30);
     expect(config.queue.concurrency).toBe(4);
   });
@@ -167,5 +168,96 @@ sync: { mappingFile: ./mapping.yaml }
     const check = checkConfig({ file, env: {} });
     expect(check.problems[0]?.path).toBe('(yaml)');
     expect(check.problems[0]?.line).toBeGreaterThan(0);
+  });
+
+  it('reports a YAML indentation mistake as one problem, not as every setting it hid', () => {
+    const { file } = writeConfig(`
+partnerCenter:
+  tenantId: 11111111-2222-3333-4444-555555555555
+   clientId: 66666666-7777-8888-9999-000000000000
+salesforce:
+  auth:
+    flow: clientCredentials
+`);
+    const check = checkConfig({ file, env: {} });
+    expect(check.problems).toHaveLength(1);
+    // The parser points at the key the stray indent attached itself to, or at the stray line itself.
+    expect(check.problems[0]?.path).toBe('(yaml)');
+    expect([3, 4]).toContain(check.problems[0]?.line);
+    expect(check.problems[0]?.hint).toContain('indent');
+  });
+
+  it('says the config file is missing when there is none, instead of listing every setting as missing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cosell-config-'));
+    const check = checkConfig({ cwd: dir, env: {} });
+    expect(check.problems).toEqual([
+      expect.objectContaining({
+        path: 'cosell.yaml',
+        message: `config file not found: ${join(dir, 'cosell.yaml')}`,
+        hint: expect.stringContaining('cosell init'),
+      }),
+    ]);
+    // A deployment configured by COSELL_* variables alone still loads without a file.
+    const byEnv = checkConfig({
+      cwd: dir,
+      env: {
+        COSELL_PARTNER_CENTER_TENANT_ID: 't',
+        COSELL_PARTNER_CENTER_CLIENT_ID: 'c',
+        COSELL_SALESFORCE_AUTH_FLOW: 'clientCredentials',
+        COSELL_SALESFORCE_AUTH_CLIENT_ID: 'id',
+        COSELL_SALESFORCE_AUTH_CLIENT_SECRET: 'secret',
+        COSELL_STORE_KIND: 'postgres',
+        COSELL_STORE_URL: 'postgres://db/cosell',
+      },
+    });
+    expect(byEnv.problems).toEqual([]);
+    expect(byEnv.config?.store).toEqual({ kind: 'postgres', url: 'postgres://db/cosell' });
+    expect(byEnv.config?.queue.kind).toBe('pg-boss');
+  });
+
+  it('names the choices for an unknown store kind or Salesforce flow, and the settings of the chosen variant', () => {
+    const { file } = writeConfig(`
+store: { kind: postgress, url: postgres://db/x }
+partnerCenter: { tenantId: t, clientId: c }
+salesforce:
+  auth: { flow: jwt-bearer, clientId: x }
+`);
+    const check = checkConfig({ file, env: {} });
+    expect(check.problems).toEqual([
+      expect.objectContaining({ path: 'store.kind', line: 2, hint: 'use one of: sqlite, postgres' }),
+      expect.objectContaining({
+        path: 'salesforce.auth.flow',
+        line: 5,
+        hint: 'use one of: jwt, refreshToken, clientCredentials, password',
+      }),
+    ]);
+
+    const sqliteWithUrl = writeConfig(`${VALID}    username: someone@acme.com\nqueue: { kind: pg-boss }\n`);
+    const paths = checkConfig({ file: sqliteWithUrl.file, env: { SF_CLIENT_SECRET: 'x' } }).problems.map(
+      (problem) => `${problem.path}: ${problem.message}`,
+    );
+    expect(paths).toEqual([
+      'salesforce.auth.username: unknown key "username"',
+      'queue.kind: queue.kind pg-boss needs store.kind postgres',
+    ]);
+  });
+
+  it('needs exactly one JWT key setting', () => {
+    const { file } = writeConfig(`
+partnerCenter: { tenantId: t, clientId: c }
+salesforce:
+  auth: { clientId: abc, username: u@acme.com, privateKey: inline, privateKeyFile: ./k.pem }
+`);
+    const check = checkConfig({ file, env: {} });
+    expect(check.problems.map((problem) => [problem.path, problem.message])).toEqual([
+      ['salesforce.auth.privateKey', 'privateKey and privateKeyFile are both set'],
+    ]);
+  });
+
+  it('does not report a value whose ${ENV} reference is unset a second time as invalid', () => {
+    const { file } = writeConfig(`${VALID}server:\n  publicUrl: \${PUBLIC_URL}\n`);
+    const check = checkConfig({ file, env: { SF_CLIENT_SECRET: 'x' } });
+    expect(check.problems.map((problem) => problem.path)).toEqual(['server.publicUrl']);
+    expect(check.problems[0]?.message).toContain('PUBLIC_URL');
   });
 });

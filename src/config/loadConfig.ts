@@ -1,6 +1,9 @@
 /**
- * Loads the configuration: YAML file → `${ENV}` interpolation → COSELL_* overrides → schema →
- * cross-field rules → referenced files exist. Every problem is collected and reported at once.
+ * Loads the configuration: YAML file → `${ENV}` interpolation → COSELL_* overrides → schema (types,
+ * variants and rules between fields) → template placeholders → referenced files exist. Every problem
+ * is collected and reported at once, and one mistake gives one problem: a YAML syntax error stops
+ * there, a missing file is reported as missing, and a value whose `${ENV}` is unset is not also
+ * reported as invalid.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -9,7 +12,8 @@ import type { z } from 'zod';
 import { deepMerge } from '../shared/deepMerge.ts';
 import { ConfigError, type ConfigProblem } from './configProblem.ts';
 import { type CosellConfig, configSchema } from './configSchema.ts';
-import { applyEnvOverrides } from './envOverrides.ts';
+import { applyEnvOverrides, envLeaves } from './envOverrides.ts';
+import { TEMPLATE_PLACEHOLDERS } from './templatePlaceholders.ts';
 
 export const DEFAULT_CONFIG_FILE = 'cosell.yaml';
 
@@ -94,6 +98,14 @@ function lineLookup(doc: Document | null, counter: LineCounter): LineLookup {
   };
 }
 
+/** What to do about a setting that is missing or wrong, where the schema's message alone does not say. */
+const HINTS: Record<string, string> = {
+  'store.url':
+    'set store.url: ${DATABASE_URL} (or COSELL_STORE_URL), e.g. postgres://user:pass@host:5432/cosell',
+  'salesforce.auth.clientId':
+    'set it to the Consumer Key of the External Client App (or connected app); see docs/setup-salesforce.md',
+};
+
 function issueToProblem(issue: z.core.$ZodIssue, lineOf: LineLookup): ConfigProblem[] {
   const path = issue.path.map(String);
   if (issue.code === 'unrecognized_keys') {
@@ -104,13 +116,21 @@ function issueToProblem(issue: z.core.$ZodIssue, lineOf: LineLookup): ConfigProb
       ...lineOf([...path, key]),
     }));
   }
+  let message = issue.message;
   let hint: string | undefined;
+  if (issue.code === 'custom' && typeof issue.params?.['hint'] === 'string') hint = issue.params['hint'];
   if (issue.code === 'invalid_value' && 'values' in issue)
     hint = `use one of: ${issue.values.map(String).join(', ')}`;
+  if (issue.code === 'invalid_union' && 'discriminator' in issue && typeof issue.discriminator === 'string') {
+    const choices = ('options' in issue && Array.isArray(issue.options) ? issue.options : []).filter(
+      (option): option is string => typeof option === 'string',
+    );
+    message = `unknown ${issue.discriminator}`;
+    hint = `use one of: ${choices.join(', ')}`;
+  }
   if (issue.code === 'invalid_type' && issue.expected === 'number') hint = 'write a number without quotes';
-  return [
-    { path: path.join('.') || '(root)', message: issue.message, ...(hint ? { hint } : {}), ...lineOf(path) },
-  ];
+  hint ??= HINTS[path.join('.')] ?? (path[0] === 'salesforce' ? 'see docs/setup-salesforce.md' : undefined);
+  return [{ path: path.join('.') || '(root)', message, ...(hint ? { hint } : {}), ...lineOf(path) }];
 }
 
 /** Reads a value at a path of an unvalidated object. */
@@ -123,156 +143,126 @@ function at(raw: unknown, path: readonly string[]): unknown {
   return node;
 }
 
-/** Rules between fields. They run on the raw input too, so they are reported next to schema problems. */
-function crossFieldProblems(raw: unknown, lineOf: LineLookup): ConfigProblem[] {
+/** Values `cosell init` wrote as examples and nobody replaced yet. */
+function placeholderProblems(raw: unknown, lineOf: LineLookup): ConfigProblem[] {
+  return Object.values(TEMPLATE_PLACEHOLDERS)
+    .filter((placeholder) => at(raw, placeholder.path) === placeholder.value)
+    .map((placeholder) => ({
+      path: placeholder.path.join('.'),
+      message: `is still the example value ${placeholder.value} from \`cosell init\``,
+      hint: placeholder.hint,
+      ...lineOf(placeholder.path),
+    }));
+}
+
+/** Config paths that name files, relative to the config file's folder. */
+const FILE_PATHS = [
+  ['salesforce', 'auth', 'privateKeyFile'],
+  ['partnerCenter', 'trustedCaFile'],
+  ['partnerCenter', 'webhook', 'trustedRootsFile'],
+  ['sync', 'mappingFile'],
+] as const;
+
+function fileProblems(config: CosellConfig, baseDir: string, lineOf: LineLookup): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const need = (path: string[], message: string, hint: string) =>
-    problems.push({ path: path.join('.'), message, hint, ...lineOf(path) });
-  const storeKind = at(raw, ['store', 'kind']) ?? 'sqlite';
-  const queueKind = at(raw, ['queue', 'kind']);
-  const host = String(at(raw, ['server', 'host']) ?? '127.0.0.1');
-  const loopback = host === 'localhost' || host === '::1' || host.startsWith('127.');
-  if (!loopback && !at(raw, ['server', 'adminToken'])) {
-    need(
-      ['server', 'adminToken'],
-      `server.host ${host} makes the admin API (/api: retry, redrive) reachable from other machines, so it needs server.adminToken`,
-      'set server.adminToken: ${COSELL_SERVER_ADMIN_TOKEN} with a long random value (`openssl rand -hex 24`), or listen on 127.0.0.1 behind a proxy',
-    );
-  }
-  if (storeKind === 'postgres' && !at(raw, ['store', 'url'])) {
-    need(
-      ['store', 'url'],
-      'store.kind is postgres but store.url is missing',
-      'set store.url: ${DATABASE_URL} (or COSELL_STORE_URL)',
-    );
-  }
-  if (queueKind === 'pg-boss' && storeKind !== 'postgres') {
-    need(
-      ['queue', 'kind'],
-      'queue.kind pg-boss needs store.kind postgres',
-      'use queue.kind: embedded with SQLite, or move the store to Postgres',
-    );
-  }
-  if (queueKind === 'embedded' && storeKind === 'postgres') {
-    need(
-      ['queue', 'kind'],
-      'queue.kind embedded needs store.kind sqlite',
-      'use queue.kind: pg-boss with Postgres (or leave queue.kind out)',
-    );
-  }
-  for (const key of ['tenantId', 'clientId'] as const) {
-    if (!at(raw, ['partnerCenter', key])) {
-      need(
-        ['partnerCenter', key],
-        `partnerCenter.${key} is missing`,
-        key === 'tenantId'
-          ? 'set it to your Partner Center (Entra ID) tenant id, a GUID'
-          : 'set it to the Entra ID app registration (client) id used to sign in the Referrals admin; see docs/setup-partner-center.md',
-      );
-    }
-  }
-  const flow = at(raw, ['salesforce', 'auth', 'flow']) ?? 'jwt';
-  const auth = (key: string) => at(raw, ['salesforce', 'auth', key]);
-  const requireAuth = (keys: string[], why: string) => {
-    for (const key of keys)
-      if (!auth(key))
-        need(
-          ['salesforce', 'auth', key],
-          `salesforce.auth.${key} is missing (${why})`,
-          'see docs/setup-salesforce.md',
-        );
-  };
-  if (flow === 'jwt') {
-    requireAuth(['clientId', 'username'], 'the JWT bearer flow needs them');
-    if (!auth('privateKey') && !auth('privateKeyFile')) {
-      need(
-        ['salesforce', 'auth', 'privateKeyFile'],
-        'the JWT bearer flow needs a private key',
-        'set salesforce.auth.privateKeyFile to the PEM key whose certificate is on the connected app',
-      );
-    }
-  } else if (flow === 'clientCredentials') {
-    requireAuth(['clientId', 'clientSecret'], 'the client-credentials flow needs them');
-  } else if (flow === 'password') {
-    requireAuth(['clientId', 'clientSecret', 'username', 'password'], 'the password flow needs them');
-  } else if (flow === 'refreshToken') {
-    requireAuth(
-      ['clientId'],
-      'the refresh-token flow needs it; the token itself comes from `cosell connect salesforce`',
-    );
+  for (const path of FILE_PATHS) {
+    const file = at(config, path);
+    if (typeof file !== 'string' || existsSync(resolve(baseDir, file))) continue;
+    problems.push({
+      path: path.join('.'),
+      message: `file not found: ${file} (looked in ${resolve(baseDir, file)})`,
+      hint: 'fix the path; relative paths are resolved against the config file’s folder',
+      ...lineOf(path),
+    });
   }
   return problems;
 }
 
-function fileProblems(config: CosellConfig, baseDir: string, lineOf: LineLookup): ConfigProblem[] {
-  const refs: [string[], string | undefined][] = [
-    [['salesforce', 'auth', 'privateKeyFile'], config.salesforce.auth.privateKeyFile],
-    [['partnerCenter', 'trustedCaFile'], config.partnerCenter.trustedCaFile],
-    [['partnerCenter', 'webhook', 'trustedRootsFile'], config.partnerCenter.webhook.trustedRootsFile],
-    [['sync', 'mappingFile'], config.sync.mappingFile],
-  ];
-  return refs
-    .filter(([, file]) => file !== undefined && !existsSync(resolve(baseDir, file)))
-    .map(([path, file]) => ({
-      path: path.join('.'),
-      message: `file not found: ${file} (looked in ${resolve(baseDir, file ?? '')})`,
-      hint: 'fix the path; relative paths are resolved against the config file’s folder',
-      ...lineOf(path),
-    }));
+/** The file to read: --config, else $COSELL_CONFIG, else ./cosell.yaml. */
+function configFileFor(options: LoadConfigOptions, env: NodeJS.ProcessEnv, cwd: string) {
+  const explicit = options.file ?? env['COSELL_CONFIG'];
+  return { explicit, candidate: resolve(cwd, explicit ?? DEFAULT_CONFIG_FILE) };
+}
+
+/** True when COSELL_* variables carry configuration (a container configured by environment alone). */
+function configuredByEnvironment(env: NodeJS.ProcessEnv): boolean {
+  const leaves = envLeaves();
+  return Object.keys(env).some((name) => leaves.has(name));
 }
 
 /** Loads and validates, returning every problem instead of throwing. */
 export function checkConfig(options: LoadConfigOptions = {}): ConfigCheck {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
-  const explicit = options.file ?? env['COSELL_CONFIG'];
-  const candidate = resolve(cwd, explicit ?? DEFAULT_CONFIG_FILE);
+  const { explicit, candidate } = configFileFor(options, env, cwd);
   const problems: ConfigProblem[] = [];
-  let fileName: string | null = null;
-  let doc: Document | null = null;
   const counter = new LineCounter();
+  let doc: Document | null = null;
   let raw: Record<string, unknown> = {};
+  const result = (fileName: string | null, config: CosellConfig | null = null): ConfigCheck => ({
+    config,
+    problems,
+    fileName,
+    baseDir: fileName ? dirname(fileName) : cwd,
+  });
 
-  if (existsSync(candidate)) {
-    fileName = candidate;
+  if (!existsSync(candidate)) {
+    // Without a file, only the sandbox's overrides or COSELL_* variables can configure the connector.
+    if (explicit !== undefined || (!options.overrides && !configuredByEnvironment(env))) {
+      problems.push({
+        path: explicit === undefined ? 'cosell.yaml' : '--config',
+        message: `config file not found: ${candidate}`,
+        hint:
+          explicit === undefined
+            ? 'run the command in the folder that holds cosell.yaml, pass --config FILE, or run `cosell init` to write one'
+            : 'check the path, or run `cosell init` to write one',
+      });
+      return result(null);
+    }
+  } else {
     doc = parseDocument(readFileSync(candidate, 'utf8'), { lineCounter: counter, prettyErrors: false });
-    for (const error of doc.errors) {
+    // The first syntax error is the mistake; the parser's later errors follow from it, and so would
+    // every schema problem: report it alone.
+    const [error] = doc.errors;
+    if (error) {
       const line = error.linePos?.[0]?.line ?? counter.linePos(error.pos[0]).line;
       problems.push({
         path: '(yaml)',
         message: error.message.split('\n')[0] ?? error.message,
-        hint: 'fix the YAML syntax',
+        hint: 'fix the YAML syntax (indent nested keys with spaces, the same amount at each level)',
         ...(line ? { line } : {}),
       });
+      return result(candidate);
     }
-    const parsed: unknown = doc.errors.length ? {} : doc.toJS();
+    const parsed: unknown = doc.toJS();
     if (parsed !== null && parsed !== undefined && (typeof parsed !== 'object' || Array.isArray(parsed))) {
       problems.push({ path: '(root)', message: 'the config file must be a YAML mapping (key: value lines)' });
-    } else if (parsed) {
-      raw = parsed as Record<string, unknown>;
+      return result(candidate);
     }
-  } else if (explicit !== undefined) {
-    problems.push({
-      path: '--config',
-      message: `config file not found: ${candidate}`,
-      hint: 'check the path, or run `cosell init` to write one',
-    });
+    raw = (parsed ?? {}) as Record<string, unknown>;
   }
+  const fileName = doc ? candidate : null;
   const baseDir = fileName ? dirname(fileName) : cwd;
   const lineOf = lineLookup(doc, counter);
 
   raw = interpolate(raw, [], env, problems, lineOf) as Record<string, unknown>;
+  // A value whose ${ENV} is unset is already reported; checking the unexpanded text would say it twice.
+  const unresolved = new Set(problems.map((problem) => problem.path));
   problems.push(...applyEnvOverrides(raw, env));
   if (options.overrides) raw = deepMerge(raw, options.overrides);
 
-  const result = configSchema.safeParse(raw);
-  if (!result.success)
-    for (const issue of result.error.issues) problems.push(...issueToProblem(issue, lineOf));
-  problems.push(...crossFieldProblems(raw, lineOf));
-  if (result.success) problems.push(...fileProblems(result.data, baseDir, lineOf));
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success)
+    for (const issue of parsed.error.issues)
+      for (const problem of issueToProblem(issue, lineOf))
+        if (!unresolved.has(problem.path)) problems.push(problem);
+  problems.push(...placeholderProblems(raw, lineOf));
+  if (parsed.success) problems.push(...fileProblems(parsed.data, baseDir, lineOf));
 
-  const config = result.success && problems.length === 0 ? resolvePaths(result.data, baseDir) : null;
-  return { config, problems, fileName, baseDir };
+  return result(
+    fileName,
+    parsed.success && problems.length === 0 ? resolvePaths(parsed.data, baseDir) : null,
+  );
 }
 
 /** Loads and validates; throws ConfigError listing every problem. */
@@ -282,17 +272,16 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   return { config: check.config, fileName: check.fileName, baseDir: check.baseDir };
 }
 
+/** Makes every relative file path in the config absolute (against the config file's folder). */
 function resolvePaths(config: CosellConfig, baseDir: string): CosellConfig {
-  const abs = (file: string | undefined) =>
-    file === undefined || isAbsolute(file) ? file : resolve(baseDir, file);
-  const copy = structuredClone(config);
-  copy.store.path = abs(copy.store.path) ?? copy.store.path;
-  const assign = <T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined) => {
-    if (value !== undefined) target[key] = value;
-  };
-  assign(copy.salesforce.auth, 'privateKeyFile', abs(copy.salesforce.auth.privateKeyFile));
-  assign(copy.partnerCenter, 'trustedCaFile', abs(copy.partnerCenter.trustedCaFile));
-  assign(copy.partnerCenter.webhook, 'trustedRootsFile', abs(copy.partnerCenter.webhook.trustedRootsFile));
-  assign(copy.sync, 'mappingFile', abs(copy.sync.mappingFile));
-  return Object.freeze(copy) as CosellConfig;
+  const copy = structuredClone(config) as unknown as Record<string, Record<string, unknown>>;
+  const paths: readonly (readonly string[])[] = [...FILE_PATHS, ['store', 'path']];
+  for (const path of paths) {
+    const parent = at(copy, path.slice(0, -1)) as Record<string, unknown> | undefined;
+    const key = path[path.length - 1];
+    const file = key === undefined ? undefined : parent?.[key];
+    if (parent && key !== undefined && typeof file === 'string' && !isAbsolute(file))
+      parent[key] = resolve(baseDir, file);
+  }
+  return Object.freeze(copy) as unknown as CosellConfig;
 }

@@ -9,6 +9,9 @@
 export const referralStatuses = ['New', 'Active', 'Closed'] as const;
 export type ReferralStatus = (typeof referralStatuses)[number];
 
+/** A value that is usually one of `Known` but may be one Microsoft adds later; it is kept as received. */
+export type OpenValue<Known extends string> = Known | (string & {});
+
 /** Referral substatus (spec §2). */
 export const referralSubstatuses = [
   'Pending',
@@ -49,6 +52,10 @@ export const assistanceRequestCodes = [
   'GeneralOrOther',
 ] as const;
 export type AssistanceRequestCode = (typeof assistanceRequestCodes)[number];
+
+/** Customer marketplace purchase intent values (Partner Center `CustomerMarketplaceIntent` attribute). */
+export const customerMarketplaceIntents = ['Yes', 'No', 'HaveNotDecided'] as const;
+export type CustomerMarketplaceIntent = (typeof customerMarketplaceIntents)[number];
 
 /** The end customer (Partner Center `customerProfile`, Salesforce Account). */
 export interface DealCustomer {
@@ -99,8 +106,13 @@ export interface CoSellDeal {
   /** Calendar date `YYYY-MM-DD`. */
   closingDate: string | null;
   notes: string | null;
-  status: ReferralStatus;
-  substatus: ReferralSubstatus;
+  /**
+   * Partner Center's status and substatus. Usually a known pair of the status table; a value Microsoft added later
+   * (e.g. Joint Planning's `Qualify` / `Evaluate` substatus) is kept as received, shown and mapped to a stage by the
+   * mapping's `stages.statusStages`, and never sent back unless it is a known pair.
+   */
+  status: OpenValue<ReferralStatus>;
+  substatus: OpenValue<ReferralSubstatus>;
   statusReason: string | null;
   type: ReferralType;
   direction: ReferralDirection | null;
@@ -109,6 +121,18 @@ export interface CoSellDeal {
   /** `null` = no help requested. */
   assistanceRequestCode: AssistanceRequestCode | null;
   shareWithMicrosoftSellers: boolean;
+  /** Services co-sell: the partner's role (wire `partnerRole`), a value of the taxonomy. */
+  partnerRole: string | null;
+  /** Services co-sell: the solution area (wire `solutionArea`), a value of the taxonomy. */
+  solutionArea: string | null;
+  /** Services co-sell: the solution play within the area (wire `solutionPlay`), a value of the taxonomy. */
+  solutionPlay: string | null;
+  /** Whether the customer intends to buy through the Microsoft marketplace (`Yes`, `No`, `HaveNotDecided`). */
+  customerMarketplaceIntent: OpenValue<CustomerMarketplaceIntent> | null;
+  /** `YYYY-MM-DD` by which a new inbound referral (e.g. a Joint Planning lead) must be accepted, else it expires. */
+  acceptByDate: string | null;
+  /** `YYYY-MM-DD` by which an accepted Joint Planning lead must be acted on, else it closes as lost. */
+  actByDate: string | null;
   referralId: string | null;
   referralLink: string | null;
   engagementId: string | null;
@@ -150,6 +174,12 @@ export const dealFields = [
   'category',
   'assistanceRequestCode',
   'shareWithMicrosoftSellers',
+  'partnerRole',
+  'solutionArea',
+  'solutionPlay',
+  'customerMarketplaceIntent',
+  'acceptByDate',
+  'actByDate',
   'referralId',
   'referralLink',
   'engagementId',
@@ -169,8 +199,7 @@ export type FieldChange = {
 }[DealField];
 
 /** `Status/Substatus`, the text written to Salesforce's status field, e.g. `Active/Accepted`. */
-export const statusText = (status: ReferralStatus, substatus: ReferralSubstatus): string =>
-  `${status}/${substatus}`;
+export const statusText = (status: string, substatus: string): string => `${status}/${substatus}`;
 
 /** The Partner Center referral type a deal implies: Shared when help is requested or it is shared with Microsoft sellers. */
 export const referralTypeFor = (

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sampleInboundReferral } from '../../test/support/sampleDeal.ts';
 import type { CoSellDeal } from './coSellDeal.ts';
 import { accountFields } from './mapping/accountFields.ts';
 import { contactFields } from './mapping/contactChanges.ts';
@@ -11,7 +12,6 @@ import { solutionFields } from './mapping/solutionChanges.ts';
 import { mergeDeals } from './mergeDeals.ts';
 import type { ReferralInput } from './referralInput.ts';
 import type { SalesforceDealSnapshot } from './salesforceDealSnapshot.ts';
-import { sampleInboundReferral } from './testing/sampleDeal.ts';
 import { validateDeal } from './validateDeal.ts';
 
 /** Apply replace/add operations to a plain JSON document (what Partner Center does with our PATCH). */

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { dealArbitrary, dealEdits } from '../../test/support/dealArbitrary.ts';
+import { sampleDeal } from '../../test/support/sampleDeal.ts';
 import { type CoSellDeal, type DealField, dealFields } from './coSellDeal.ts';
 import { deepEqual } from './deepEqual.ts';
 import { defaultMapping } from './mapping/defaultMapping.ts';
@@ -7,8 +9,6 @@ import type { Mapping } from './mapping/mappingSchema.ts';
 import { mergeWithDefaults } from './mapping/mergeWithDefaults.ts';
 import { salesforceKnows } from './mapping/salesforceStores.ts';
 import { applyChanges, type MergeDealsInput, mergeDeals } from './mergeDeals.ts';
-import { dealArbitrary, dealEdits } from './testing/dealArbitrary.ts';
-import { sampleDeal } from './testing/sampleDeal.ts';
 
 const mappingWith = (input: unknown): Mapping => {
   const result = mergeWithDefaults(input);

@@ -201,6 +201,18 @@ function mergeUnit(unit: MergeUnit, input: MergeDealsInput, context: Context): P
   return { [unit]: mergeValue(base === null ? absent : base[unit], pc[unit], sf[unit], unit, context) };
 }
 
+/**
+ * Deadlines follow the status: only a New referral has an accept-by date and only an Active one an act-by date,
+ * so accepting or closing a referral clears them on the opportunity in the same sync.
+ */
+function withDeadlinesOfStatus(deal: CoSellDeal): CoSellDeal {
+  const acceptByDate = deal.status === 'New' ? deal.acceptByDate : null;
+  const actByDate = deal.status === 'Active' ? deal.actByDate : null;
+  return acceptByDate === deal.acceptByDate && actByDate === deal.actByDate
+    ? deal
+    : { ...deal, acceptByDate, actByDate };
+}
+
 /** The changes that make `current` equal to `merged` on the fields a side may receive. */
 function changesFor(
   current: CoSellDeal,
@@ -250,6 +262,7 @@ export function mergeDeals(request: MergeDealsInput): MergeDealsResult {
     };
     merged = { ...merged, ...mergeUnit(unit, input, context) };
   }
+  merged = withDeadlinesOfStatus(merged);
   const direction = (field: DealField) => mapping.fields[field === 'substatus' ? 'status' : field].direction;
   const toSalesforce = changesFor(
     input.salesforce,

@@ -38,13 +38,22 @@ export interface ReferralSolutionInput {
   publisherName?: Opt<string>;
 }
 
+/** `details.requirements.additionalRequirements.attributes[]`, e.g. `{ id: 'HaveNotDecided', type: 'CustomerMarketplaceIntent' }`. */
+export interface ReferralAttributeInput {
+  id?: Opt<string>;
+  type?: Opt<string>;
+}
+
 export interface ReferralDetailsInput {
   notes?: Opt<string>;
   /** A number on the wire, sometimes a numeric string. */
   dealValue?: Opt<number | string>;
   currency?: Opt<string>;
   closingDateTime?: Opt<string>;
-  requirements?: Opt<{ solutions?: Opt<readonly ReferralSolutionInput[]> }>;
+  requirements?: Opt<{
+    solutions?: Opt<readonly ReferralSolutionInput[]>;
+    additionalRequirements?: Opt<{ attributes?: Opt<readonly ReferralAttributeInput[]> }>;
+  }>;
 }
 
 /** A link as on the wire (`{ uri, method }`) or already reduced to its URI. */
@@ -59,6 +68,15 @@ export interface ReferralInput {
   externalReferenceId?: Opt<string>;
   status?: Opt<string>;
   substatus?: Opt<string>;
+  /** ISO-8601: when an unanswered inbound referral expires, or an accepted Joint Planning lead closes as lost. */
+  expirationDateTime?: Opt<string>;
+  acceptedDateTime?: Opt<string>;
+  /** Services co-sell (spec 2026 review): required for Services co-sell referrals. */
+  partnerRole?: Opt<string>;
+  solutionArea?: Opt<string>;
+  solutionPlay?: Opt<string>;
+  /** Listed on the resource page; the create sample sends it as an additional-requirements attribute instead. */
+  customerMarketplaceIntent?: Opt<string>;
   statusReason?: Opt<string>;
   type?: Opt<string>;
   qualification?: Opt<string>;

@@ -67,7 +67,7 @@ describe('checkTransition', () => {
           isValidStatusPair(to) &&
           (from.status === 'Closed'
             ? from.substatus === to.substatus && to.status === 'Closed'
-            : order[to.status] >= order[from.status]);
+            : order[to.status] >= order[from.status as keyof typeof order]);
         expect(checkTransition(from, to).ok).toBe(expected);
       }),
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sampleDeal } from './testing/sampleDeal.ts';
+import { sampleDeal } from '../../test/support/sampleDeal.ts';
 import { validateDeal } from './validateDeal.ts';
 
 describe('validateDeal', () => {
@@ -36,11 +36,59 @@ describe('validateDeal', () => {
     expect(byCode['country_invalid']?.path).toBe('customer.country');
   });
 
-  it('does not require solutions or contacts when no help is requested', () => {
+  it('does not require solutions or contacts for a private deal', () => {
     const result = validateDeal(
-      sampleDeal({ assistanceRequestCode: null, solutions: [], customerContacts: [] }),
+      sampleDeal({
+        assistanceRequestCode: null,
+        shareWithMicrosoftSellers: false,
+        solutions: [],
+        customerContacts: [],
+      }),
     );
     expect(result.ok).toBe(true);
+  });
+
+  it('requires a co-sell-ready solution before a partner-led share, but no customer contact', () => {
+    const partnerLed = sampleDeal({ assistanceRequestCode: null, shareWithMicrosoftSellers: true });
+    expect(validateDeal({ ...partnerLed, customerContacts: [] }).ok).toBe(true);
+    const result = validateDeal({ ...partnerLed, solutions: [] });
+    expect(result).toMatchObject({ ok: false, error: [{ code: 'solution_missing', path: 'solutions' }] });
+    if (!result.ok) expect(result.error[0]?.message).toContain('partner-led deals need one too');
+  });
+
+  it('checks the solution rule on an update that starts sharing, not on unrelated changes', () => {
+    const deal = sampleDeal({ assistanceRequestCode: null, shareWithMicrosoftSellers: true, solutions: [] });
+    expect(validateDeal(deal, { changedFields: ['shareWithMicrosoftSellers'] }).ok).toBe(false);
+    expect(validateDeal(deal, { changedFields: ['notes'] }).ok).toBe(true);
+  });
+
+  it('refuses to un-share a referral already shared with Microsoft sellers, naming the way out', () => {
+    const shared = sampleDeal({ assistanceRequestCode: null, shareWithMicrosoftSellers: true });
+    const unticked = { ...shared, shareWithMicrosoftSellers: false, type: 'Independent' as const };
+    const result = validateDeal(unticked, {
+      partnerCenter: shared,
+      changedFields: ['shareWithMicrosoftSellers'],
+    });
+    expect(result).toMatchObject({
+      ok: false,
+      error: [{ code: 'visibility_irreversible', path: 'shareWithMicrosoftSellers' }],
+    });
+    if (!result.ok) expect(result.error[0]?.message).toContain('Tick Share with Microsoft Sellers again');
+    // Sharing a private referral is fine, and so is dropping the help request while staying shared.
+    const isPrivate = { ...unticked };
+    expect(
+      validateDeal(shared, { partnerCenter: isPrivate, changedFields: ['shareWithMicrosoftSellers'] }).ok,
+    ).toBe(true);
+    const coSell = sampleDeal();
+    expect(
+      validateDeal(
+        { ...coSell, assistanceRequestCode: null },
+        {
+          partnerCenter: coSell,
+          changedFields: ['assistanceRequestCode'],
+        },
+      ).ok,
+    ).toBe(true);
   });
 
   it('requires a customer with a country even for private deals', () => {

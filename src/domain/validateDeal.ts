@@ -1,10 +1,22 @@
 import type { DomainError, Result } from '../shared/result.ts';
 import { fail, ok } from '../shared/result.ts';
 import type { CoSellDeal, DealField } from './coSellDeal.ts';
+import { defaultMapping } from './mapping/defaultMapping.ts';
+import type { Mapping } from './mapping/mappingSchema.ts';
+import { sharedWithMicrosoftBody } from './mapping/referralWireValues.ts';
 import { isCountryCode } from './mapping/toCountryCode.ts';
 import { checkTransition, type StatusPair } from './referralStatus.ts';
+import { checkCoSellShape } from './validateCoSellShape.ts';
+import { checkVisibility, type SharingState } from './visibilityRule.ts';
 
 export interface ValidateDealContext {
+  /** The mapping in use: its taxonomy and `coSell` rules. Defaults to the default mapping. */
+  mapping?: Mapping;
+  /**
+   * Partner Center's current sharing of the referral (omit when creating it): once shared with Microsoft sellers,
+   * un-sharing is refused before any call, with a message saying why.
+   */
+  partnerCenter?: SharingState | null;
   /** Partner Center's current status of the referral; omit when creating it. */
   current?: StatusPair | null;
   /**
@@ -21,8 +33,10 @@ export type DealProblem = DomainError & { path: string };
 /**
  * Check a deal before sending it to Partner Center. Returns every problem at once, each saying what to fix:
  * a name, a close date, a currency and a positive deal value; a customer with a name and a 2-letter country;
- * for co-sell (help requested) at least one Microsoft solution and a customer contact with an email;
- * and no change of a closed referral or move the status table forbids. With `changedFields` (an update) only the
+ * at least one co-sell-ready Microsoft solution before any share with Microsoft (partner-led included); for co-sell
+ * (help requested) a customer contact with an email; Services co-sell fields and marketplace intent from the
+ * mapping's taxonomy (required per `mapping.coSell`); no un-sharing of a referral already shared with Microsoft
+ * sellers; and no change of a closed referral or move the status table forbids. With `changedFields` (an update) only the
  * rules touching those fields run, so an unrelated gap on an existing referral does not block other changes.
  */
 export function validateDeal(
@@ -79,14 +93,17 @@ export function validateDeal(
     );
   }
 
+  const sharing = checks('assistanceRequestCode', 'shareWithMicrosoftSellers', 'solutions');
+  if (sharedWithMicrosoftBody(deal) && sharing && deal.solutions.length === 0) {
+    add(
+      'solution_missing',
+      'solutions',
+      deal.assistanceRequestCode === null
+        ? 'Add at least one co-sell-ready Microsoft solution to the opportunity before sharing it with Microsoft sellers (partner-led deals need one too), or untick Share with Microsoft Sellers to keep it private'
+        : 'Add at least one Microsoft solution to the opportunity before sharing it as co-sell',
+    );
+  }
   if (deal.assistanceRequestCode !== null) {
-    if (checks('assistanceRequestCode', 'solutions') && deal.solutions.length === 0) {
-      add(
-        'solution_missing',
-        'solutions',
-        'Add at least one Microsoft solution to the opportunity before sharing it as co-sell',
-      );
-    }
     if (checks('assistanceRequestCode', 'customerContacts') && deal.customerContacts.length === 0) {
       add(
         'contact_missing',
@@ -94,6 +111,13 @@ export function validateDeal(
         'Add a customer contact with an email address as an Opportunity Contact Role before asking Microsoft for help',
       );
     }
+  }
+
+  const mapping = context.mapping ?? defaultMapping;
+  for (const problem of checkCoSellShape(deal, mapping, checks)) problems.push(problem);
+  if (context.partnerCenter && checks('shareWithMicrosoftSellers', 'assistanceRequestCode')) {
+    const refusal = checkVisibility(context.partnerCenter, deal);
+    if (refusal) problems.push(refusal);
   }
 
   if (context.current) {

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { describeJobQueueContract } from '../../test/support/jobQueueContract.ts';
+import { waitFor } from '../../test/support/waitFor.ts';
 import { openStore } from '../store/openStore.ts';
 import { EmbeddedQueue } from './embeddedQueue.ts';
 import { EMBEDDED_QUEUE_MIGRATIONS } from './embeddedQueueMigrations.ts';
-import { describeJobQueueContract, waitFor } from './jobQueueContract.ts';
 
 async function makeEnvironment() {
   const dir = mkdtempSync(join(tmpdir(), 'cosell-queue-'));

@@ -1,6 +1,6 @@
 /**
  * The durable job queue port. Two adapters: embedded (tables in the SQLite store, polling) and
- * pg-boss 10 on Postgres. One contract suite (jobQueueContract.ts) runs against both.
+ * pg-boss 10 on Postgres. One contract suite (test/support/jobQueueContract.ts) runs against both.
  *
  * Guarantees every adapter gives:
  * - per-key serialization: two jobs with the same key never run at once; different keys run in parallel;

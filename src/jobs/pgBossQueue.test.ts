@@ -1,8 +1,9 @@
 import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { describe, expect, it } from 'vitest';
+import { describeJobQueueContract, type QueueTestEnvironment } from '../../test/support/jobQueueContract.ts';
 import { postgresBackend, postgresSkipReason, testDatabaseUrl } from '../../test/support/testStores.ts';
-import { describeJobQueueContract, type QueueTestEnvironment, waitFor } from './jobQueueContract.ts';
+import { waitFor } from '../../test/support/waitFor.ts';
 import { PgBossJobStorage } from './pgBossJobStorage.ts';
 import { PgBossQueue } from './pgBossQueue.ts';
 
@@ -50,19 +51,14 @@ async function makeEnvironment(databaseUrl: string): Promise<QueueTestEnvironmen
   };
 }
 
-if (url === undefined) {
-  describe('pg-boss queue', () => {
-    it('is not exercised in this run because DATABASE_URL is unset', () => {
-      console.warn(`pgBossQueue.test.ts: ${skipReason}`);
-      expect(process.env['CI']).toBeFalsy();
-    });
-  });
-} else {
-  describeJobQueueContract('pg-boss (Postgres)', () => makeEnvironment(url));
+// Skipped, with the reason in its name, when DATABASE_URL is unset (in CI postgresSkipReason throws instead).
+const databaseUrl = url ?? '';
+describe.skipIf(url === undefined)(`pg-boss queue${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
+  describeJobQueueContract('pg-boss (Postgres)', () => makeEnvironment(databaseUrl));
 
   describe('PgBossQueue specifics', () => {
     it('refuses more concurrency than its connection pool can hold, with a way out', async () => {
-      const env = await makeEnvironment(url);
+      const env = await makeEnvironment(databaseUrl);
       const queue = await env.open({});
       try {
         await expect(queue.work('too-wide', async () => {}, { concurrency: 6 })).rejects.toThrow(
@@ -76,12 +72,12 @@ if (url === undefined) {
     });
 
     it('lets pg-boss expire an abandoned job only back to retry, never to failed, so it runs again', async () => {
-      const env = await makeEnvironment(url);
+      const env = await makeEnvironment(databaseUrl);
       const schema = env.childSpec.kind === 'pgBoss' ? env.childSpec.schema : '';
       const queue = await env.open({ pollIntervalMs: 10 });
-      const pool = new pg.Pool({ connectionString: url, max: 2 });
+      const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
       const maintenance = new PgBoss({
-        connectionString: url,
+        connectionString: databaseUrl,
         schema,
         supervise: false,
         schedule: false,
@@ -115,10 +111,10 @@ if (url === undefined) {
     });
 
     it("never claims a key whose run still holds its key lock, even after that run's lease has lapsed", async () => {
-      const env = await makeEnvironment(url);
+      const env = await makeEnvironment(databaseUrl);
       const schema = env.childSpec.kind === 'pgBoss' ? env.childSpec.schema : '';
       const queue = await env.open({ retry: { leaseMs: 60_000 }, pollIntervalMs: 10 });
-      const pool = new pg.Pool({ connectionString: url, max: 2 });
+      const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
       try {
         let release = () => {};
         const held = new Promise<void>((resolve) => {
@@ -155,4 +151,4 @@ if (url === undefined) {
       }
     });
   });
-}
+});

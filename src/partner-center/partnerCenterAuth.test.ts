@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, fetch } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type EmulatorClient, startEmulatorClient } from '../../emulators/partner-center/emulatorTestKit.ts';
+import { type EmulatorClient, startEmulatorClient } from '../../test/support/partnerCenterEmulatorKit.ts';
+import { rejectionOf } from '../../test/support/rejectionOf.ts';
 import { sqliteBackend } from '../../test/support/testStores.ts';
 import { SecretBox, SecretVault } from '../store/secretBox.ts';
 import type { Store } from '../store/store.ts';
@@ -16,7 +17,6 @@ import {
   WEBHOOKS_SCOPE,
 } from './partnerCenterAuth.ts';
 import { ReferralClient } from './referralClient.ts';
-import { rejectionOf } from './rejectionOf.ts';
 import { WebhookClient } from './webhookClient.ts';
 
 const backend = sqliteBackend();

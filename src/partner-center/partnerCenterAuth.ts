@@ -410,7 +410,7 @@ function identityError(error: unknown, what: string, signInAgain = SIGN_IN_AGAIN
     ...(code === undefined ? {} : { code }),
     cause: error,
     message: network
-      ? `${what}: the Microsoft sign-in service could not be reached (${firstLine(description)}). It will be retried.`
+      ? `${what}: the Microsoft sign-in service could not be reached (${firstLine(description)}); this is usually temporary: check the network and partnerCenter.authorityUrl.`
       : `${what}: ${firstLine(description).replace(/[.\s]+$/, '')}. Check the tenant and client id in the config, then run \`cosell connect partner-center\`.`,
   });
 }

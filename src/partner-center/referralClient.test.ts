@@ -4,10 +4,10 @@ import {
   type EmulatorClient,
   privateDealBody,
   startEmulatorClient,
-} from '../../emulators/partner-center/emulatorTestKit.ts';
+} from '../../test/support/partnerCenterEmulatorKit.ts';
+import { rejectionOf } from '../../test/support/rejectionOf.ts';
 import { type AccessTokenProvider, PartnerCenterHttp } from './partnerCenterHttp.ts';
 import { type NewPcReferral, ReferralClient, type ReferralClientOptions } from './referralClient.ts';
-import { rejectionOf } from './rejectionOf.ts';
 
 let emulator: EmulatorClient;
 

@@ -109,8 +109,15 @@ const idListSchema = lenientArray(z.object({ id: lenientString })).transform((it
   items.flatMap((item) => (item.id === null ? [] : [item.id])),
 );
 
+/** `additionalRequirements.attributes[]`, e.g. `{ id: 'HaveNotDecided', type: 'CustomerMarketplaceIntent' }`. */
+const attributeSchema = z.object({ id: lenientString, type: lenientString });
+export type PcAttribute = z.output<typeof attributeSchema>;
+
+const additionalRequirementsSchema = z.object({ attributes: lenientArray(attributeSchema) });
+
 const requirementsSchema = z.object({
   solutions: lenientArray(solutionSchema),
+  additionalRequirements: lenientObject(additionalRequirementsSchema),
   industries: idListSchema,
   products: idListSchema,
   services: idListSchema,
@@ -174,6 +181,11 @@ export const referralWireSchema = z.object({
   qualification: lenientString,
   direction: lenientString,
   salesStage: lenientString,
+  partnerRole: lenientString,
+  solutionArea: lenientString,
+  solutionPlay: lenientString,
+  customerMarketplaceIntent: lenientString,
+  referralProgram: lenientString,
   eTag: lenientString,
   customerProfile: lenientObject(customerProfileSchema),
   consent: lenientObject(consentSchema),
@@ -207,6 +219,13 @@ export interface PcReferral {
   qualification: string | null;
   direction: string | null;
   salesStage: string | null;
+  /** Services co-sell fields; any string is kept (the taxonomy changes every fiscal year). */
+  partnerRole: string | null;
+  solutionArea: string | null;
+  solutionPlay: string | null;
+  /** Listed on the resource page; the create sample carries it as an additional-requirements attribute instead. */
+  customerMarketplaceIntent: string | null;
+  referralProgram: string | null;
   /** The entity tag exactly as Partner Center gives it (quotes included); send it back in If-Match. */
   eTag: string | null;
   customerProfile: PcCustomerProfile;

@@ -6,10 +6,10 @@ import {
   coSellBody,
   type EmulatorClient,
   startEmulatorClient,
-  waitFor,
-} from '../../emulators/partner-center/emulatorTestKit.ts';
+} from '../../test/support/partnerCenterEmulatorKit.ts';
+import { rejectionOf } from '../../test/support/rejectionOf.ts';
+import { waitFor } from '../../test/support/waitFor.ts';
 import type { AccessTokenProvider } from './partnerCenterHttp.ts';
-import { rejectionOf } from './rejectionOf.ts';
 import { DEFAULT_WEBHOOK_EVENTS, WebhookClient } from './webhookClient.ts';
 import { WebhookSignatureVerifier, type WebhookVerificationResult } from './webhookSignatureVerifier.ts';
 
@@ -74,35 +74,111 @@ function client(): WebhookClient {
 }
 
 describe('WebhookClient against the Partner Center emulator', () => {
-  it('registers, refuses a second registration unless told to overwrite, then shows and removes it', async () => {
+  it('creates the registration, and registering the same URL again changes nothing and is not an error', async () => {
     const webhooks = client();
     expect(await webhooks.show()).toBeNull();
-    const first = await webhooks.register('https://one.example/hook');
-    expect(first).toMatchObject({
+    const first = await webhooks.registerSafely({ url: 'https://one.example/hook' });
+    expect(first.plan.action).toBe('create');
+    expect(first.registration).toMatchObject({
       webhookUrl: 'https://one.example/hook',
       webhookEvents: [...DEFAULT_WEBHOOK_EVENTS],
     });
-    expect(first.subscriberId).toMatch(/\S+/);
-
-    const conflict = await rejectionOf(webhooks.register('https://two.example/hook'));
-    expect(conflict.kind).toBe('conflict');
-    expect(conflict.status).toBe(409);
-    expect(conflict.message).toContain('--overwrite');
-    expect((await webhooks.show())?.webhookUrl).toBe('https://one.example/hook');
-
-    const replaced = await webhooks.register('https://two.example/hook', ['referral-created'], {
-      overwrite: true,
+    expect(first.registration?.subscriberId).toMatch(/\S+/);
+    const again = await webhooks.registerSafely({ url: 'https://one.example/hook' });
+    expect(again.plan.action).toBe('unchanged');
+    expect(await webhooks.register('https://one.example/hook')).toMatchObject({
+      webhookUrl: 'https://one.example/hook',
     });
-    expect(replaced).toMatchObject({
-      webhookUrl: 'https://two.example/hook',
-      webhookEvents: ['referral-created'],
-    });
-    expect((await webhooks.show())?.webhookUrl).toBe('https://two.example/hook');
-
-    await webhooks.remove();
-    expect(await webhooks.show()).toBeNull();
-    await webhooks.remove();
     expect(await webhooks.supportedEvents()).toEqual(expect.arrayContaining([...DEFAULT_WEBHOOK_EVENTS]));
+  });
+
+  it('keeps the events another tool registered, and refuses to move them without --force', async () => {
+    const webhooks = client();
+    // The tenant's billing tool owns the registration.
+    await emulator.control('PUT', '/__emulator/webhook-registration', {
+      WebhookUrl: 'https://billing.example/pc-events',
+      WebhookEvents: ['invoice-ready', 'subscription-updated'],
+      SignatureTokenToMsSignatureHeader: true,
+    });
+
+    const plain = await webhooks.registerSafely({ url: 'https://cosell.example/hook' });
+    expect(plain.plan).toMatchObject({ action: 'refused', needs: '--overwrite' });
+    expect(plain.plan.action === 'refused' && plain.plan.message).toContain(
+      'https://billing.example/pc-events',
+    );
+    const overwrite = await webhooks.registerSafely({ url: 'https://cosell.example/hook', overwrite: true });
+    expect(overwrite.plan).toMatchObject({ action: 'refused', needs: '--force' });
+    expect(overwrite.plan.action === 'refused' && overwrite.plan.message).toContain(
+      'invoice-ready, subscription-updated (registered by another tool)',
+    );
+    expect(await webhooks.show()).toMatchObject({
+      webhookUrl: 'https://billing.example/pc-events',
+      webhookEvents: ['invoice-ready', 'subscription-updated'],
+    });
+    const thrown = await rejectionOf(
+      webhooks.register('https://cosell.example/hook', undefined, { overwrite: true }),
+    );
+    expect(thrown.kind).toBe('conflict');
+    expect(thrown.message).toContain('--force');
+
+    const forced = await webhooks.registerSafely({
+      url: 'https://cosell.example/hook',
+      overwrite: true,
+      force: true,
+    });
+    expect(forced.plan).toMatchObject({
+      action: 'update',
+      movedOtherEvents: ['invoice-ready', 'subscription-updated'],
+    });
+    expect(await webhooks.show()).toEqual({
+      subscriberId: expect.any(String),
+      webhookUrl: 'https://cosell.example/hook',
+      webhookEvents: ['invoice-ready', 'subscription-updated', ...DEFAULT_WEBHOOK_EVENTS],
+      signatureInMsHeader: true,
+    });
+  });
+
+  it('adds missing co-sell events at the same URL without dropping others, and drops others only when told to and forced', async () => {
+    const webhooks = client();
+    await emulator.control('PUT', '/__emulator/webhook-registration', {
+      WebhookUrl: 'https://cosell.example/hook',
+      WebhookEvents: ['referral-created', 'granular-admin-relationship-approved'],
+    });
+    const added = await webhooks.registerSafely({ url: 'https://cosell.example/hook' });
+    expect(added.plan).toMatchObject({
+      action: 'update',
+      added: ['referral-updated', 'related-referral-created', 'related-referral-updated', 'test-created'],
+      dropped: [],
+    });
+    expect((await webhooks.show())?.webhookEvents).toContain('granular-admin-relationship-approved');
+
+    const drop = await webhooks.registerSafely({ url: 'https://cosell.example/hook', dropOtherEvents: true });
+    expect(drop.plan).toMatchObject({ action: 'refused', needs: '--force' });
+    expect(drop.plan.action === 'refused' && drop.plan.message).toContain(
+      'granular-admin-relationship-approved would be unregistered',
+    );
+    const dropped = await webhooks.registerSafely({
+      url: 'https://cosell.example/hook',
+      dropOtherEvents: true,
+      force: true,
+    });
+    expect(dropped.plan).toMatchObject({
+      action: 'update',
+      dropped: ['granular-admin-relationship-approved'],
+    });
+    expect((await webhooks.show())?.webhookEvents).toEqual([...DEFAULT_WEBHOOK_EVENTS]);
+  });
+
+  it('moves a registration that only another co-sell environment used with --overwrite alone', async () => {
+    const webhooks = client();
+    await emulator.control('PUT', '/__emulator/webhook-registration', {
+      WebhookUrl: 'https://prod-flow.example/trigger',
+      WebhookEvents: [...DEFAULT_WEBHOOK_EVENTS],
+    });
+    const moved = await webhooks.registerSafely({ url: 'https://cosell.example/hook', overwrite: true });
+    expect(moved.plan).toMatchObject({ action: 'update', previousUrl: 'https://prod-flow.example/trigger' });
+    expect(moved.before?.webhookUrl).toBe('https://prod-flow.example/trigger');
+    expect((await webhooks.show())?.webhookUrl).toBe('https://cosell.example/hook');
   });
 
   it('runs the test() round trip through a verifying receiver', async () => {
@@ -130,9 +206,10 @@ describe('WebhookClient against the Partner Center emulator', () => {
       dispatcher: certificateAgent,
     });
     try {
+      // The first refused attempt is the answer: no waiting for Partner Center's retries to run out.
       const result = await webhooks.test({ deadlineMs: 20_000, pollIntervalMs: 50 });
-      expect(result.status).toBe('completed');
       expect(result.delivered).toBe(false);
+      expect(result.results[0]?.responseCode).toBe('401');
       expect(received.every((item) => !item.result.ok)).toBe(true);
       expect(received[0]?.result).toMatchObject({
         ok: false,
@@ -148,9 +225,8 @@ describe('WebhookClient against the Partner Center emulator', () => {
     await webhooks.register(receiverUrl);
     const created = await emulator.control('POST', '/__emulator/referrals', coSellBody());
     const referralId = String(created.json['id']);
-    const delivery = await waitFor(
-      async () => received.find((item) => item.result.ok),
-      'a verified delivery',
+    const delivery = await waitFor('a verified delivery', async () =>
+      received.find((item) => item.result.ok),
     );
     expect(delivery.headers['authorization']).toMatch(/^Signature /);
     expect(delivery.result).toMatchObject({ ok: true, event: { eventName: 'referral-created', referralId } });
@@ -163,9 +239,8 @@ describe('WebhookClient against the Partner Center emulator', () => {
     await emulator.control('PATCH', `/__emulator/referrals/${referralId}`, {
       details: { notes: 'Updated by Microsoft' },
     });
-    const update = await waitFor(
-      async () => received.find((item) => item.result.ok),
-      'a verified update delivery',
+    const update = await waitFor('a verified update delivery', async () =>
+      received.find((item) => item.result.ok),
     );
     expect(update.headers['x-ms-signature']).toMatch(/\S+/);
     expect(update.headers['authorization']).toBeUndefined();

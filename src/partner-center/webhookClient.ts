@@ -1,21 +1,21 @@
 /**
  * Client for the Partner Center Webhooks API (`https://api.partnercenter.microsoft.com/webhooks/v1`):
- * register (POST, or PUT over an existing registration when asked to overwrite), show, remove, and a
- * test round trip through a `test-created` validation event.
+ * register safely over the tenant's one registration (see webhookRegistrationPlan.ts), show, and a
+ * test round trip through a `test-created` validation event. The API has no DELETE.
  */
 import { UpstreamError } from '../shared/upstreamError.ts';
 import { type PartnerCenterClientOptions, PartnerCenterHttp } from './partnerCenterHttp.ts';
+import {
+  CONNECTOR_WEBHOOK_EVENTS,
+  planWebhookRegistration,
+  type RegistrationPlan,
+  type RegistrationRequest,
+} from './webhookRegistrationPlan.ts';
 
 export const PARTNER_CENTER_WEBHOOKS_BASE_URL = 'https://api.partnercenter.microsoft.com/webhooks/v1';
 
-/** The four referral events the co-sell connector needs, plus `test-created` so `test()` works. */
-export const DEFAULT_WEBHOOK_EVENTS = [
-  'referral-created',
-  'referral-updated',
-  'related-referral-created',
-  'related-referral-updated',
-  'test-created',
-] as const;
+/** The events `register` asks for by default. */
+export const DEFAULT_WEBHOOK_EVENTS = CONNECTOR_WEBHOOK_EVENTS;
 
 /** `baseUrl` goes up to and including `/webhooks/v1`; tokens are for `https://api.partnercenter.microsoft.com/.default`. */
 export type WebhookClientOptions = PartnerCenterClientOptions;
@@ -24,6 +24,16 @@ export interface WebhookRegistration {
   subscriberId: string | null;
   webhookUrl: string | null;
   webhookEvents: string[];
+  /** Whether deliveries carry the signature in `x-ms-signature`; null when Partner Center did not say. */
+  signatureInMsHeader: boolean | null;
+}
+
+export interface RegistrationOutcome {
+  /** The registration before this call (null: there was none). */
+  before: WebhookRegistration | null;
+  plan: RegistrationPlan;
+  /** The registration after this call: unchanged when the plan was `unchanged` or `refused`. */
+  registration: WebhookRegistration | null;
 }
 
 export interface WebhookTestResult {
@@ -59,46 +69,59 @@ export class WebhookClient {
   }
 
   /**
-   * Registers `webhookUrl` for `events`. Partner Center keeps one registration per tenant: when one
-   * exists, `overwrite: true` replaces it (PUT); otherwise this fails with a `conflict` error.
+   * Registers `request.url` for the connector's events over the tenant's one registration: creates
+   * it when there is none, adds missing events while keeping other tools' events, and changes the
+   * URL or drops events only when the request allows it (see planWebhookRegistration). Registering
+   * the same URL again changes nothing. A refusal is returned as the plan, not thrown.
+   */
+  async registerSafely(request: RegistrationRequest): Promise<RegistrationOutcome> {
+    for (let attempt = 1; ; attempt += 1) {
+      const before = await this.show();
+      const plan = planWebhookRegistration(before, request);
+      if (plan.action === 'unchanged' || plan.action === 'refused')
+        return { before, plan, registration: before };
+      const signatureInMsHeader = request.signatureInMsHeader ?? before?.signatureInMsHeader;
+      const body = {
+        WebhookUrl: plan.url,
+        WebhookEvents: plan.events,
+        ...(signatureInMsHeader === undefined || signatureInMsHeader === null
+          ? {}
+          : { SignatureTokenToMsSignatureHeader: signatureInMsHeader }),
+      };
+      try {
+        const response = await this.http.send({
+          method: plan.action === 'create' ? 'POST' : 'PUT',
+          path: '/registration',
+          body,
+        });
+        return { before, plan, registration: readRegistration(response.body) };
+      } catch (error) {
+        // Another tool registered between our read and our POST: plan again over what it wrote.
+        if (error instanceof UpstreamError && error.status === 409 && attempt === 1) continue;
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * registerSafely for code that only needs the result: the registration after the call, or a
+   * `conflict` error carrying the refusal's message (what would be lost and the flag that allows it).
    */
   async register(
     webhookUrl: string,
     events: readonly string[] = DEFAULT_WEBHOOK_EVENTS,
-    options: {
-      overwrite?: boolean;
-      /** Ask Partner Center to send the signature in `x-ms-signature` instead of Authorization. */
-      signatureInMsHeader?: boolean;
-    } = {},
+    options: Omit<RegistrationRequest, 'url' | 'events'> = {},
   ): Promise<WebhookRegistration> {
-    const body = {
-      WebhookUrl: webhookUrl,
-      WebhookEvents: [...events],
-      ...(options.signatureInMsHeader === undefined
-        ? {}
-        : { SignatureTokenToMsSignatureHeader: options.signatureInMsHeader }),
-    };
-    try {
-      const response = await this.http.send({ method: 'POST', path: '/registration', body });
-      return readRegistration(response.body);
-    } catch (error) {
-      if (!(error instanceof UpstreamError) || error.status !== 409) throw error;
-      if (!options.overwrite) {
-        throw new UpstreamError({
-          kind: 'conflict',
-          upstream: 'partnerCenter',
-          status: 409,
-          ...(error.code === undefined ? {} : { code: error.code }),
-          ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
-          cause: error,
-          message:
-            'A webhook is already registered for this Partner Center account; it was left unchanged. ' +
-            'Run `cosell webhooks show` to see it, and pass --overwrite (`cosell webhooks register --overwrite`) to replace it.',
-        });
-      }
-      const response = await this.http.send({ method: 'PUT', path: '/registration', body });
-      return readRegistration(response.body);
-    }
+    const outcome = await this.registerSafely({ url: webhookUrl, events, ...options });
+    if (outcome.plan.action === 'refused')
+      throw new UpstreamError({ kind: 'conflict', upstream: 'partnerCenter', message: outcome.plan.message });
+    if (outcome.registration === null)
+      throw new UpstreamError({
+        kind: 'permanent',
+        upstream: 'partnerCenter',
+        message: 'Partner Center answered the registration without returning it: run `cosell webhooks show`.',
+      });
+    return outcome.registration;
   }
 
   /** The current registration, or null when there is none. */
@@ -115,7 +138,7 @@ export class WebhookClient {
     }
   }
 
-  /** Removes the registration (no-op when there is none). */
+  /** Removes the registration. Emulator only: the real Webhooks API has no DELETE. */
   async remove(): Promise<void> {
     try {
       await this.http.send({ method: 'DELETE', path: '/registration' });
@@ -153,7 +176,11 @@ export class WebhookClient {
     const giveUpAtMs = Date.now() + deadlineMs;
     for (;;) {
       const result = await this.readValidationEvent(correlationId);
-      if (result !== null && result.status.toLowerCase() === 'completed') return result;
+      // A failed attempt is the answer: Partner Center goes on retrying, but the receiver is not working now.
+      const failed = result?.results.some(
+        (attempt) => !isSuccessCode(attempt.responseCode) || attempt.systemError,
+      );
+      if (result !== null && (failed || result.status.toLowerCase() === 'completed')) return result;
       if (Date.now() + pollIntervalMs > giveUpAtMs) {
         throw new UpstreamError({
           kind: 'transient',
@@ -212,12 +239,14 @@ function isSuccessCode(code: string | null): boolean {
 
 function readRegistration(body: unknown): WebhookRegistration {
   const events = fieldValue(body, 'webhookEvents');
+  const msHeader = fieldValue(body, 'signatureTokenToMsSignatureHeader');
   return {
     subscriberId: field(body, 'subscriberId'),
     webhookUrl: field(body, 'webhookUrl'),
     webhookEvents: Array.isArray(events)
       ? events.filter((name): name is string => typeof name === 'string')
       : [],
+    signatureInMsHeader: typeof msHeader === 'boolean' ? msHeader : null,
   };
 }
 

@@ -2,12 +2,17 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createRootCa,
+  issueCertificate,
+  signBody,
+  type TestCertificate,
+} from '../../emulators/partner-center/testPki.ts';
 import { parseWebhookEvent } from './webhookEvent.ts';
 import {
   WebhookSignatureVerifier,
   type WebhookSignatureVerifierOptions,
 } from './webhookSignatureVerifier.ts';
-import { createRootCa, issueCertificate, signBody, type TestCertificate } from './webhookTestPki.ts';
 
 const MICROSOFT_LEAF =
   'CN=pcnotifications-dispatch.microsoft.com, O=Microsoft Corporation, L=Redmond, ST=Washington, C=US';

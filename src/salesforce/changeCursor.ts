@@ -1,7 +1,9 @@
 /**
  * Pure cursor arithmetic for SystemModstamp polling. SOQL datetimes have whole-second precision and a
  * record's SystemModstamp can become visible after later ones have been read (long transactions), so each
- * poll re-reads an overlap window before the cursor and drops rows it has already reported there.
+ * poll re-reads an overlap window before the cursor and drops rows it has already reported there. The cursor
+ * also never passes Salesforce's `latestDateCovered` (getUpdated): while a long-running transaction is open,
+ * that is its start, and the rows it commits later carry stamps from then on — so the next poll reads them.
  */
 
 export interface ChangeCursor {
@@ -39,6 +41,8 @@ export function advanceCursor(
   cursor: ChangeCursor,
   rows: readonly ObservedRow[],
   overlapMs: number,
+  /** Salesforce's latestDateCovered for this poll (ms): the cursor stops there, however new the rows read. */
+  coveredUntilMs?: number,
 ): { fresh: ObservedRow[]; next: ChangeCursor } {
   const known = new Set(cursor.seen);
   const fresh: ObservedRow[] = [];
@@ -58,6 +62,8 @@ export function advanceCursor(
     if (stampMs > atMs) atMs = stampMs;
   }
   if (atMs === Number.NEGATIVE_INFINITY) return { fresh, next: { at: null, seen: [] } };
+  if (coveredUntilMs !== undefined && coveredUntilMs < atMs) atMs = coveredUntilMs;
+  // Keys of rows newer than the cursor stay too: those rows are read again until the cursor passes them.
   const windowStartMs = atMs - overlapMs;
   const seen = [...known]
     .filter((key) => (stampOf.get(key) ?? Number.NEGATIVE_INFINITY) >= windowStartMs)

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SalesforceTestOrg, startSalesforceTestOrg } from '../../test/support/salesforceTestOrg.ts';
 import { ManualClock } from '../shared/clock.ts';
 import { openStore } from '../store/openStore.ts';
 import type { Store } from '../store/store.ts';
@@ -10,7 +11,6 @@ import { type ChangedOpportunity, ChangePoller, OPPORTUNITY_CURSOR_SOURCE } from
 import { installSalesforcePackage } from './packageInstaller.ts';
 import { SalesforceClient } from './salesforceClient.ts';
 import { defaultSalesforceFieldNames as n } from './salesforceFieldNames.ts';
-import { type SalesforceTestOrg, startSalesforceTestOrg } from './testing/salesforceTestOrg.ts';
 
 const CONNECTION_ID = 'conn-poller';
 
@@ -228,5 +228,38 @@ describe('ChangePoller against the emulator and a real SQLite store', () => {
       await poller.poll(record);
     }
     expect(reports).toEqual(['opportunity+solution']);
+  });
+
+  it('catches a row a long-running transaction commits with a SystemModstamp older than the cursor', async () => {
+    const emulatorNow = async (advanceMs = 0) =>
+      new Date(((await org.control('/__emulator/clock', { advanceMs })) as { now: string }).now);
+    // Start well after the rows earlier tests wrote, so only this test's changes are new.
+    const clock = new ManualClock(await emulatorNow(10_000));
+    const poller = (connectionId: string, longTransactionGuard: boolean) =>
+      new ChangePoller({ client, cursors: store.cursors, connectionId, clock, longTransactionGuard });
+    const guarded = poller('conn-long-tx-guarded', true);
+    const overlapOnly = poller('conn-long-tx-overlap-only', false);
+    const lateId = synced[20] as string;
+    const earlyId = synced[21] as string;
+    const reported = async () => {
+      const [a, b] = [await guarded.poll(), await overlapOnly.poll()];
+      return [a, b].map((result) =>
+        result.changes.map((change) => change.opportunityId).filter((id) => id === lateId || id === earlyId),
+      );
+    };
+    await reported();
+
+    const { id: transactionId } = (await org.control('/__emulator/transactions')) as { id: string };
+    clock.set(await emulatorNow(60_000));
+    await admin.sobject('Opportunity').update({ Id: earlyId, Amount: 21 });
+    expect(await reported()).toEqual([[earlyId], [earlyId]]);
+
+    await org.control(`/__emulator/transactions/${transactionId}/commit`, {
+      records: [{ type: 'Opportunity', id: lateId, fields: { Amount: 20 } }],
+    });
+    clock.set(await emulatorNow(2_000));
+    // The row is stamped a minute before the rows already read: only the guarded poller reads back that far.
+    expect(await reported()).toEqual([[lateId], []]);
+    expect(await reported()).toEqual([[], []]);
   });
 });

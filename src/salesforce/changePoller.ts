@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type Clock, systemClock } from '../shared/clock.ts';
+import { UpstreamError } from '../shared/upstreamError.ts';
 import type { CursorRepository } from '../store/store.ts';
 import {
   advanceCursor,
@@ -43,12 +44,19 @@ export interface ChangePollerOptions {
   watchLeads?: boolean;
   /** Opportunity fields whose values make two states with the same SystemModstamp second distinct. */
   opportunityFingerprintFields?: readonly string[];
+  /**
+   * Ask Salesforce (getUpdated) how far changes are complete before each poll, so the cursor never passes the
+   * start of a long-running transaction. Default true; costs one API call per poll.
+   */
+  longTransactionGuard?: boolean;
 }
 
 export const OPPORTUNITY_CURSOR_SOURCE = 'salesforce.opportunity';
 export const SOLUTION_CURSOR_SOURCE = 'salesforce.solution';
 export const LEAD_CURSOR_SOURCE = 'salesforce.lead';
 export const DEFAULT_POLL_OVERLAP_MS = 5000;
+/** getUpdated's window ends now and starts this much earlier (it must span at least a minute). */
+const COVERAGE_WINDOW_MS = 5 * 60_000;
 
 type Row = Record<string, unknown> & { Id: string; SystemModstamp: string };
 
@@ -108,14 +116,18 @@ export class ChangePoller {
     const linkedOrSync = (prefix: string) =>
       `(${prefix}${n.syncWithPartnerCenter} = true OR ${prefix}${n.referralId} != null)`;
     const parentRelationship = n.solutionOpportunity.replace(/__c$/, '__r');
+    // Read before the queries: a transaction still open now can only commit rows stamped from its start on.
+    const coveredUntilMs = await this.coveredUntilMs();
 
     const opportunities = await this.readSource(
+      coveredUntilMs,
       OPPORTUNITY_CURSOR_SOURCE,
       (since) =>
         `SELECT Id, SystemModstamp, ${this.fingerprintFields.join(', ')} FROM Opportunity WHERE SystemModstamp >= ${since} AND ${linkedOrSync('')} ORDER BY SystemModstamp, Id`,
       (row) => row.Id,
     );
     const solutions = await this.readSource(
+      coveredUntilMs,
       SOLUTION_CURSOR_SOURCE,
       (since) =>
         `SELECT Id, IsDeleted, SystemModstamp, ${n.solutionOpportunity}, ${n.solutionId}, ${n.solutionName}, ${n.solutionPublisher} FROM ${n.solutionObject} WHERE SystemModstamp >= ${since} AND ${linkedOrSync(`${parentRelationship}.`)} ORDER BY SystemModstamp, Id`,
@@ -126,6 +138,7 @@ export class ChangePoller {
 
     const leads = this.options.watchLeads
       ? await this.readSource(
+          coveredUntilMs,
           LEAD_CURSOR_SOURCE,
           (since) =>
             `SELECT Id, SystemModstamp, IsConverted, ConvertedOpportunityId, Status FROM Lead WHERE SystemModstamp >= ${since} AND ${n.leadReferralId} != null ORDER BY SystemModstamp, Id`,
@@ -157,7 +170,27 @@ export class ChangePoller {
     return { changes, rowsRead: opportunities.rowsRead + solutions.rowsRead + (leads?.rowsRead ?? 0) };
   }
 
+  /**
+   * Salesforce's `latestDateCovered` for a window ending now: the end, or the start of a long-running
+   * transaction still in progress (it is instance-wide, so one call covers every object polled). Undefined when
+   * the guard is off or the org refuses the call (then only the overlap window protects late commits).
+   */
+  private async coveredUntilMs(): Promise<number | undefined> {
+    if (this.options.longTransactionGuard === false) return undefined;
+    const nowMs = this.clock.now().getTime();
+    try {
+      const result = await this.options.client.call('read how far Salesforce changes are complete', (conn) =>
+        conn.sobject('Opportunity').updated(new Date(nowMs - COVERAGE_WINDOW_MS), new Date(nowMs)),
+      );
+      return parseSalesforceDateTime(result.latestDateCovered).getTime();
+    } catch (error) {
+      if (error instanceof UpstreamError && error.kind === 'permanent') return undefined;
+      throw error;
+    }
+  }
+
   private async readSource(
+    coveredUntilMs: number | undefined,
     source: string,
     soql: (sinceLiteral: string) => string,
     opportunityIdOf: (row: Row) => string,
@@ -181,15 +214,14 @@ export class ChangePoller {
       observed.push(item);
       opportunityByKey.set(item, opportunityIdOf(row));
     }
-    const advanced = advanceCursor(cursor, observed, this.overlapMs);
+    const advanced = advanceCursor(cursor, observed, this.overlapMs, coveredUntilMs);
     const { fresh } = advanced;
     // Nothing seen yet: keep the window anchored where this poll started (not at the next poll's "now"),
     // so changes made between two empty polls are still found. Whole seconds, as SOQL compares them.
     const sinceSecondMs = Math.floor(since.getTime() / 1000) * 1000;
+    const anchoredMs = Math.min(sinceSecondMs + this.overlapMs, coveredUntilMs ?? Number.POSITIVE_INFINITY);
     const next =
-      advanced.next.at === null
-        ? { at: new Date(sinceSecondMs + this.overlapMs).toISOString(), seen: [] }
-        : advanced.next;
+      advanced.next.at === null ? { at: new Date(anchoredMs).toISOString(), seen: [] } : advanced.next;
     return {
       fresh: fresh.map((row) => ({
         opportunityId: opportunityByKey.get(row) ?? '',

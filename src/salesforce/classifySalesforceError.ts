@@ -1,5 +1,11 @@
 import { type ErrorKind, UpstreamError } from '../shared/upstreamError.ts';
 import { packageApiNames } from './salesforceFieldNames.ts';
+import {
+  explainSalesforceRejection,
+  ORG_RULE_CODES,
+  type SalesforceRejection,
+  SalesforceRejectionError,
+} from './salesforceRejection.ts';
 
 /** Salesforce answers REQUEST_LIMIT_EXCEEDED without Retry-After; the daily budget is rolling, so back off a while. */
 export const DAILY_LIMIT_RETRY_AFTER_SECONDS = 15 * 60;
@@ -37,12 +43,8 @@ const TRANSIENT_CODES = new Set([
   'QUERY_TIMEOUT',
   'TXN_SECURITY_NO_ACCESS_TIMEOUT',
 ]);
-const CONFLICT_CODES = new Set([
-  'PRECONDITION_FAILED',
-  'DUPLICATE_VALUE',
-  'MULTIPLE_CHOICES',
-  'DUPLICATES_DETECTED',
-]);
+/** DUPLICATES_DETECTED (a duplicate rule) is not here: retrying the same record never passes the rule. */
+const CONFLICT_CODES = new Set(['PRECONDITION_FAILED', 'DUPLICATE_VALUE', 'MULTIPLE_CHOICES']);
 const NETWORK_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
@@ -82,9 +84,57 @@ interface JsforceLikeError {
   data?: unknown;
 }
 
-function firstApiError(data: unknown): { errorCode?: string; message?: string } | null {
-  const first = Array.isArray(data) ? data[0] : null;
-  return first && typeof first === 'object' ? (first as { errorCode?: string; message?: string }) : null;
+interface WireApiError {
+  errorCode?: string;
+  statusCode?: string;
+  message?: string;
+  fields?: unknown;
+  duplicateResult?: { duplicateRule?: unknown };
+}
+
+/** The error entries of a jsforce error's `data`: the element itself (one error) or the array (several). */
+function apiErrorsOf(data: unknown): WireApiError[] {
+  const entries = Array.isArray(data) ? data : data && typeof data === 'object' ? [data] : [];
+  return entries.filter((entry): entry is WireApiError => !!entry && typeof entry === 'object');
+}
+
+function fieldsOf(entry: WireApiError): string[] {
+  return Array.isArray(entry.fields)
+    ? entry.fields.filter((name): name is string => typeof name === 'string')
+    : [];
+}
+
+/** The org-rule rejection behind one or several error entries that all come from the org's rules. */
+function orgRuleRejection(
+  code: string,
+  detail: string,
+  entries: readonly WireApiError[],
+): SalesforceRejection | null {
+  const codes = entries.map((entry) => entry.errorCode ?? entry.statusCode ?? code);
+  if (entries.length === 0)
+    return ORG_RULE_CODES.has(code)
+      ? explainSalesforceRejection({ code, message: detail, fields: [] })
+      : null;
+  if (!codes.every((entryCode) => ORG_RULE_CODES.has(entryCode))) return null;
+  const [first, ...rest] = entries.map((entry, index) => {
+    const rule = entry.duplicateResult?.duplicateRule;
+    return explainSalesforceRejection({
+      code: codes[index] ?? code,
+      message: safeDetail(entry.message ?? detail),
+      fields: fieldsOf(entry),
+      duplicateRule: typeof rule === 'string' ? rule : null,
+    });
+  });
+  if (!first) return null;
+  if (rest.length === 0) return first;
+  const all = [first, ...rest];
+  return {
+    ...first,
+    fields: [...new Set(all.flatMap((entry) => entry.fields))],
+    salesforceMessage: all.map((entry) => entry.salesforceMessage).join(' | '),
+    summary: all.map((entry) => entry.summary).join('; '),
+    fix: [...new Set(all.map((entry) => entry.fix))].join(' '),
+  };
 }
 
 /** Salesforce message text, shortened, with anything token-like removed. Never the HTML of an error page. */
@@ -98,6 +148,10 @@ function safeDetail(text: string): string {
     .replace(/00D[A-Za-z0-9]{12,15}![^\s"'<]+/g, '[redacted session]')
     .slice(0, 300);
 }
+
+/** Said instead of the error text when Salesforce's answer carried none. */
+const EMPTY_BODY_EXPLANATION =
+  'the answer had no error message; an empty error body usually comes from a proxy, a firewall or a wrong instance URL between this machine and Salesforce, not from Salesforce itself: check salesforce.loginUrl and any proxy';
 
 function looksLikeHtml(text: string): boolean {
   return /^\s*</.test(text) && /<(html|body|head|!doctype)/i.test(text);
@@ -117,8 +171,9 @@ export function classifySalesforceError(error: unknown, context: SalesforceError
           ? e.name
           : '';
   let detail = rawMessage;
+  const entries = apiErrorsOf(e.data);
   if (code === 'MULTIPLE_API_ERRORS') {
-    const first = firstApiError(e.data);
+    const first = entries[0];
     code = first?.errorCode ?? code;
     detail = first?.message ?? rawMessage;
   }
@@ -142,14 +197,14 @@ export function classifySalesforceError(error: unknown, context: SalesforceError
   if (rawMessage.includes('HTTP response contains html content') || looksLikeHtml(rawMessage)) {
     return init(
       'transient',
-      `${op} failed: Salesforce answered with an HTML page instead of API data${code ? ` (${code})` : ''}. This is usually a maintenance page, a proxy, or a wrong instance/login URL; it will be retried. If it persists, check the Salesforce login URL in cosell.yaml.`,
+      `${op} failed: Salesforce answered with an HTML page instead of API data${code ? ` (${code})` : ''}. This is usually a maintenance page, a proxy, or a wrong instance/login URL, and often passes. If it persists, check salesforce.loginUrl in cosell.yaml.`,
     );
   }
   if (rawMessage.startsWith('Polling time out')) {
     return init('transient', `${op} did not finish in time in Salesforce; it will be checked again.`);
   }
   const kind = code ? kindOfSalesforceCode(code) : e.name === 'FetchError' ? 'transient' : 'permanent';
-  const text = safeDetail(detail);
+  const text = detail.trim() === '' ? EMPTY_BODY_EXPLANATION : safeDetail(detail);
   switch (kind) {
     case 'auth':
       return init(
@@ -164,15 +219,15 @@ export function classifySalesforceError(error: unknown, context: SalesforceError
       return init(
         'rate_limited',
         concurrent
-          ? `${op} failed: too many long-running Salesforce requests at once (${text}). Retrying in ${retryAfterSeconds} s.`
-          : `${op} failed: the Salesforce org has used up its daily API request limit (${text}). Retrying in ${retryAfterSeconds / 60} min; raise the org's API limit or lower the poll frequency if this keeps happening.`,
+          ? `${op} failed: too many long-running Salesforce requests at once (${text}). Wait ${retryAfterSeconds} s before trying again.`
+          : `${op} failed: the Salesforce org has used up its daily API request limit (${text}). Wait ${retryAfterSeconds / 60} min before trying again; raise the org's API limit or lower the poll frequency if this keeps happening.`,
         { retryAfterSeconds },
       );
     }
     case 'transient':
       return init(
         'transient',
-        `${op} failed for now (${code || 'network error'}: ${text}); it will be retried.`,
+        `${op} failed for now (${code || 'network error'}: ${text}); this is usually temporary.`,
       );
     case 'conflict':
       return init(
@@ -181,8 +236,22 @@ export function classifySalesforceError(error: unknown, context: SalesforceError
           ? `${op} matched several Salesforce records (${text}); only one may hold this external id. Merge or clear the duplicates, then retry.`
           : `${op} conflicted with a change made in Salesforce at the same time (${code}: ${text}); the record will be read again and merged.`,
       );
-    default:
+    default: {
+      const rejection = orgRuleRejection(code, text, entries);
+      if (rejection) {
+        return new SalesforceRejectionError(
+          {
+            kind: 'permanent',
+            upstream: 'salesforce',
+            message: `${op} failed: ${rejection.summary}. ${rejection.fix}`,
+            code,
+            cause: error,
+          },
+          rejection,
+        );
+      }
       return init('permanent', permanentMessage(op, code, text, context));
+    }
   }
 }
 

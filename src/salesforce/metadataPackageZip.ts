@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import JSZip from 'jszip';
+import { defaultTaxonomy, type ReferralTaxonomy } from '../domain/referralTaxonomy.ts';
 import { SALESFORCE_API_VERSION } from './salesforceConnection.ts';
+import { taxonomyPicklistValues } from './taxonomyPicklists.ts';
 
 const METADATA_NAMESPACE = 'http://soap.sforce.com/2006/04/metadata';
 
@@ -53,6 +55,25 @@ function document(root: string, children: XmlNode[]): string {
 
 const tagOf = (node: XmlNode) => Object.keys(node).find((key) => key !== ':@') ?? '';
 
+const textNode = (tag: string, text: string): XmlNode => ({ [tag]: [{ '#text': text }] });
+
+/** The field's children with the values of its picklist replaced by `values` (other settings kept). */
+function withPicklistValues(children: XmlNode[], values: readonly string[], file: string): XmlNode[] {
+  const valueSet = children.find((node) => tagOf(node) === 'valueSet');
+  const definition = (valueSet?.['valueSet'] as XmlNode[] | undefined)?.find(
+    (node) => tagOf(node) === 'valueSetDefinition',
+  );
+  if (!definition) throw new Error(`${file} has no picklist values to fill from the co-sell taxonomy.`);
+  const kept = (definition['valueSetDefinition'] as XmlNode[]).filter((node) => tagOf(node) !== 'value');
+  definition['valueSetDefinition'] = [
+    ...kept,
+    ...values.map((value) => ({
+      value: [textNode('fullName', value), textNode('default', 'false'), textNode('label', value)],
+    })),
+  ];
+  return children;
+}
+
 async function listFiles(dir: string, suffix: string): Promise<string[]> {
   try {
     return (await readdir(dir)).filter((name) => name.endsWith(suffix)).sort();
@@ -78,12 +99,15 @@ function packageXml(members: Record<string, string[]>): string {
 /**
  * Converts the SFDX source of salesforce-package/ into a Metadata API zip: fields are folded into
  * objects/<Object>.object (standard objects list only their fields), `-meta.xml` suffixes are dropped,
- * and package.xml names every component.
+ * and package.xml names every component. The picklists of the Services co-sell and marketplace-intent fields get
+ * their values from `options.taxonomy` (default: the shipped FY26 list).
  */
 export async function buildMetadataPackage(
   sourceDir: string = DEFAULT_PACKAGE_SOURCE_DIR,
+  options: { taxonomy?: ReferralTaxonomy } = {},
 ): Promise<MetadataPackage> {
   const zip = new JSZip();
+  const picklists = taxonomyPicklistValues(options.taxonomy ?? defaultTaxonomy);
   const members: Record<string, string[]> = {
     CustomObject: [],
     CustomField: [],
@@ -114,7 +138,10 @@ export async function buildMetadataPackage(
         await readFile(join(fieldsDir, fieldFile), 'utf8'),
         fieldFile,
       );
-      children.push({ fields: fieldChildren });
+      const taxonomyValues = picklists[`${objectName}.${fieldName}`];
+      children.push({
+        fields: taxonomyValues ? withPicklistValues(fieldChildren, taxonomyValues, fieldFile) : fieldChildren,
+      });
       members.CustomField?.push(`${objectName}.${fieldName}`);
     }
     // Metadata API files list elements in schema order, which for CustomObject is alphabetical.

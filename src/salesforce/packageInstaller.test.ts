@@ -3,16 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejectionOf } from '../../test/support/rejectionOf.ts';
+import { type SalesforceTestOrg, startSalesforceTestOrg } from '../../test/support/salesforceTestOrg.ts';
 import { checkPrerequisites, formatPrerequisites } from './checkPrerequisites.ts';
 import { formatInstallProgress, formatInstallResult } from './formatInstallResult.ts';
 import { type InstallProgress, installSalesforcePackage } from './packageInstaller.ts';
 import { SalesforceClient } from './salesforceClient.ts';
 import { defaultSalesforceFieldNames as n, opportunityCustomFields } from './salesforceFieldNames.ts';
-import {
-  type SalesforceTestOrg,
-  startSalesforceTestOrg,
-  upstreamRejection,
-} from './testing/salesforceTestOrg.ts';
 
 const fieldNamesOf = async (conn: Connection, sobject: string) =>
   (await new SalesforceClient(conn).describe(sobject)).fields.map((f) => f.name);
@@ -45,7 +42,7 @@ describe('installSalesforcePackage against the emulator', () => {
   });
 
   it('before install: the fields are unknown and the error says to install', async () => {
-    const error = await upstreamRejection(
+    const error = await rejectionOf(
       new SalesforceClient(integration).queryAll(`SELECT Id, ${n.referralId} FROM Opportunity`),
     );
     expect(error.code).toBe('INVALID_FIELD');
@@ -90,8 +87,8 @@ describe('installSalesforcePackage against the emulator', () => {
     expect(result.value.integrationUserId).toBe(integration.userInfo?.id);
     const done = progress.find((p) => p.status === 'Succeeded');
     expect(done?.deployed).toBe(done?.total);
-    expect(done?.total).toBe(19);
-    expect(formatInstallProgress(done as InstallProgress)).toBe('Succeeded: 19/19 components');
+    expect(done?.total).toBe(25);
+    expect(formatInstallProgress(done as InstallProgress)).toBe('Succeeded: 25/25 components');
 
     const fields = await fieldNamesOf(integration, 'Opportunity');
     for (const field of opportunityCustomFields(n)) expect(fields).toContain(field);

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Connection } from 'jsforce';
+import type { ReferralTaxonomy } from '../domain/referralTaxonomy.ts';
 import type { DomainError, Result } from '../shared/result.ts';
 import { UpstreamError } from '../shared/upstreamError.ts';
 import { buildMetadataPackage, DEFAULT_PACKAGE_SOURCE_DIR } from './metadataPackageZip.ts';
@@ -24,6 +25,8 @@ export interface InstallSalesforcePackageOptions {
   integrationUsername?: string;
   /** SFDX source folder; default: salesforce-package/force-app/main/default. */
   sourceDir?: string;
+  /** Co-sell taxonomy for the Services co-sell and marketplace-intent picklists; default: the shipped FY26 list. */
+  taxonomy?: ReferralTaxonomy;
   pollIntervalMs?: number;
   /** Give up waiting for the deploy after this long (it may still finish in Salesforce). */
   timeoutMs?: number;
@@ -72,7 +75,10 @@ export async function installSalesforcePackage(
   const progress = options.onProgress ?? (() => undefined);
   const client = new SalesforceClient(conn);
 
-  const pkg = await buildMetadataPackage(options.sourceDir ?? DEFAULT_PACKAGE_SOURCE_DIR);
+  const pkg = await buildMetadataPackage(
+    options.sourceDir ?? DEFAULT_PACKAGE_SOURCE_DIR,
+    options.taxonomy ? { taxonomy: options.taxonomy } : {},
+  );
   progress({ status: 'Uploading', deployed: 0, total: pkg.componentCount });
   conn.metadata.pollTimeout = timeoutMs;
   conn.metadata.pollInterval = pollIntervalMs;

@@ -3,14 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejectionOf } from '../../test/support/rejectionOf.ts';
+import { type SalesforceTestOrg, startSalesforceTestOrg } from '../../test/support/salesforceTestOrg.ts';
 import { installSalesforcePackage } from './packageInstaller.ts';
 import { SalesforceClient } from './salesforceClient.ts';
 import { defaultSalesforceFieldNames as n } from './salesforceFieldNames.ts';
-import {
-  type SalesforceTestOrg,
-  startSalesforceTestOrg,
-  upstreamRejection,
-} from './testing/salesforceTestOrg.ts';
+import { rejectionOf as salesforceRejectionOf } from './salesforceRejection.ts';
 
 const opportunity = (name: string, extra: Record<string, unknown> = {}) => ({
   Name: name,
@@ -130,7 +128,7 @@ describe('SalesforceClient against the emulator', () => {
       opportunity('Twin A', { Legacy_Deal_Key__c: 'twin' }),
       opportunity('Twin B', { Legacy_Deal_Key__c: 'twin' }),
     ]);
-    const error = await upstreamRejection(
+    const error = await rejectionOf(
       client.upsert(
         'Opportunity',
         'Legacy_Deal_Key__c',
@@ -142,10 +140,56 @@ describe('SalesforceClient against the emulator', () => {
   });
 
   it('rejects a single invalid record with a permanent error saying what to fix', async () => {
-    const error = await upstreamRejection(client.create('Opportunity', { Name: 'No stage' }));
+    const error = await rejectionOf(client.create('Opportunity', { Name: 'No stage' }));
     expect(error.kind).toBe('permanent');
     expect(error.code).toBe('REQUIRED_FIELD_MISSING');
     expect(error.message).toContain('create Opportunity');
+  });
+
+  it('turns the org rules of the emulator into permanent rejections with the fix, single and per record', async () => {
+    await org.control('/__emulator/org-realism', {
+      validationRules: [
+        {
+          object: 'Opportunity',
+          name: 'Amount_Needed',
+          errorMessage: 'Enter an Amount before Qualification.',
+          errorField: 'Amount',
+          condition: {
+            all: [
+              { field: 'StageName', op: 'equals', value: 'Qualification' },
+              { field: 'Amount', op: 'blank' },
+            ],
+          },
+        },
+      ],
+      duplicateRules: [{ object: 'Account', name: 'Account_By_Name', matchFields: ['Name'] }],
+    });
+    try {
+      const single = await rejectionOf(
+        client.create('Opportunity', opportunity('Rule single', { StageName: 'Qualification' })),
+      );
+      expect(single.kind).toBe('permanent');
+      expect(salesforceRejectionOf(single)).toMatchObject({
+        errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+        fields: ['Amount'],
+        salesforceMessage: 'Enter an Amount before Qualification.',
+      });
+      const [good, bad] = await client.createMany('Opportunity', [
+        opportunity('Rule ok'),
+        opportunity('Rule bad', { StageName: 'Qualification' }),
+      ]);
+      expect(good?.ok).toBe(true);
+      expect(bad?.ok === false && bad.error.rejection).toMatchObject({
+        errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+        fields: ['Amount'],
+      });
+      await client.create('Account', { Name: 'Rule Co' });
+      const duplicate = await rejectionOf(client.create('Account', { Name: 'rule co' }));
+      expect(duplicate.kind).toBe('permanent');
+      expect(salesforceRejectionOf(duplicate)?.rule).toBe('Account_By_Name');
+    } finally {
+      await org.control('/__emulator/org-realism', { validationRules: [], duplicateRules: [] });
+    }
   });
 
   it('iterates a query across pages (2,000+ rows)', async () => {
@@ -188,18 +232,19 @@ describe('SalesforceClient against the emulator', () => {
       });
 
     await inject({ status: 503 });
-    const unavailable = await upstreamRejection(update());
+    const unavailable = await rejectionOf(update());
     expect(unavailable.kind).toBe('transient');
-    expect(unavailable.message).toContain('will be retried');
+    expect(unavailable.message).toContain('usually temporary');
+    expect(unavailable.message).not.toContain('will be retried');
 
     await inject({ status: 502, html: true });
-    const html = await upstreamRejection(update());
+    const html = await rejectionOf(update());
     expect(html.kind).toBe('transient');
     expect(html.message).toContain('HTML page');
     expect(html.message).not.toContain('<html');
 
     await inject({ drop: true });
-    const dropped = await upstreamRejection(update());
+    const dropped = await rejectionOf(update());
     expect(dropped.kind).toBe('transient');
 
     await update();
@@ -219,7 +264,7 @@ describe('SalesforceClient against the emulator', () => {
     expect(client.budgetExceeded(0.99)).toBe(false);
 
     await org.control('/__emulator/limits', { used: 1000, max: 1000 });
-    const error = await upstreamRejection(client.queryAll('SELECT Id FROM Opportunity LIMIT 1'));
+    const error = await rejectionOf(client.queryAll('SELECT Id FROM Opportunity LIMIT 1'));
     expect(error.kind).toBe('rate_limited');
     expect(error.code).toBe('REQUEST_LIMIT_EXCEEDED');
     expect(error.retryAfterSeconds).toBeGreaterThan(0);

@@ -3,6 +3,11 @@ import type { Result } from '../shared/result.ts';
 import { type ErrorKind, UpstreamError } from '../shared/upstreamError.ts';
 import { classifySalesforceError, kindOfSalesforceCode } from './classifySalesforceError.ts';
 import { packageApiNames } from './salesforceFieldNames.ts';
+import {
+  explainSalesforceRejection,
+  ORG_RULE_CODES,
+  type SalesforceRejection,
+} from './salesforceRejection.ts';
 import { soqlString } from './soqlLiteral.ts';
 
 /** sObject Collections accept at most 200 records per call. */
@@ -16,6 +21,8 @@ export interface SalesforceRecordError {
   message: string;
   kind: ErrorKind;
   fields: string[];
+  /** Set when the org's rules refused the record (validation rule, duplicate rule, …): summary and fix. */
+  rejection?: SalesforceRejection;
 }
 
 export interface SavedRecord {
@@ -36,6 +43,7 @@ interface WireSaveError {
   errorCode?: string;
   message?: string;
   fields?: string[];
+  duplicateResult?: { duplicateRule?: string };
 }
 
 interface WireSaveResult {
@@ -54,14 +62,19 @@ function toOutcome(result: WireSaveResult): SaveOutcome {
   }
   const first = result.errors?.[0];
   const code = first?.statusCode ?? first?.errorCode ?? 'UNKNOWN_ERROR';
+  const message = first?.message ?? 'Salesforce did not save the record and gave no reason.';
+  const fields = first?.fields ?? [];
+  const rejection = ORG_RULE_CODES.has(code)
+    ? explainSalesforceRejection({
+        code,
+        message,
+        fields,
+        duplicateRule: first?.duplicateResult?.duplicateRule ?? null,
+      })
+    : undefined;
   return {
     ok: false,
-    error: {
-      code,
-      message: first?.message ?? 'Salesforce did not save the record and gave no reason.',
-      kind: kindOfSalesforceCode(code),
-      fields: first?.fields ?? [],
-    },
+    error: { code, message, kind: kindOfSalesforceCode(code), fields, ...(rejection ? { rejection } : {}) },
   };
 }
 
@@ -216,6 +229,12 @@ export class SalesforceClient {
       {
         errorCode: error.code,
         message: error.fields.length ? `${error.message} [${error.fields.join(', ')}]` : error.message,
+        data: {
+          errorCode: error.code,
+          message: error.message,
+          fields: error.fields,
+          ...(error.rejection?.rule ? { duplicateResult: { duplicateRule: error.rejection.rule } } : {}),
+        },
       },
       { operation, packageFieldNames: this.packageFieldNames },
     );

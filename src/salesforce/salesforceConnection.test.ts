@@ -1,5 +1,8 @@
 import type { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRecordingProxy } from '../../test/support/recordingProxy.ts';
+import { rejectionOf } from '../../test/support/rejectionOf.ts';
+import { type SalesforceTestOrg, startSalesforceTestOrg } from '../../test/support/salesforceTestOrg.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createSelfSignedCertificate } from '../shared/selfSignedCertificate.ts';
 import {
@@ -13,12 +16,6 @@ import {
   SALESFORCE_API_VERSION,
   SALESFORCE_CALL_CLIENT,
 } from './salesforceConnection.ts';
-import { startRecordingProxy } from './testing/recordingProxy.ts';
-import {
-  type SalesforceTestOrg,
-  startSalesforceTestOrg,
-  upstreamRejection,
-} from './testing/salesforceTestOrg.ts';
 
 /** A real RSA key pair and a self-signed certificate, as an admin would upload to the connected app. */
 const keyAndCertificate = () =>
@@ -86,7 +83,7 @@ describe('openSalesforceConnection against the emulator', () => {
     const registered = await keyAndCertificate();
     const other = await keyAndCertificate();
     await org.control('/__emulator/connected-app', { certificatePem: registered.certificatePem });
-    const error = await upstreamRejection(
+    const error = await rejectionOf(
       openSalesforceConnection({
         loginUrl: org.url,
         auth: {
@@ -143,7 +140,7 @@ describe('openSalesforceConnection against the emulator', () => {
     });
     await expectRenewedAfterExpiry(conn, org.emulator.users.admin.username);
 
-    const revoked = await upstreamRejection(
+    const revoked = await rejectionOf(
       openSalesforceConnection({
         loginUrl: org.url,
         auth: { flow: 'refreshToken', clientId: client.clientId, refreshToken: 'not-a-refresh-token' },
@@ -199,7 +196,7 @@ describe('openSalesforceConnection against the emulator', () => {
     expect(lines.join('')).toMatch(/development only/);
     expect(lines.join('')).not.toContain(org.emulator.users.admin.password);
 
-    const wrong = await upstreamRejection(
+    const wrong = await rejectionOf(
       openSalesforceConnection({
         loginUrl: org.url,
         logger,

@@ -45,7 +45,13 @@ export function chunks<T>(items: readonly T[], size = SALESFORCE_COLLECTION_SIZE
 }
 
 export const writeErrorOf = (outcome: SaveOutcome): SalesforceWriteError | null =>
-  outcome.ok ? null : { ...outcome.error, fix: recordErrorFix(outcome.error.code) };
+  outcome.ok
+    ? null
+    : {
+        ...outcome.error,
+        // Org rules (validation rule, duplicate rule, sales process, …) name the field or rule to change.
+        fix: outcome.error.rejection?.fix.replace(/\.$/, '') ?? recordErrorFix(outcome.error.code),
+      };
 
 export interface SalesforceDealGatewayOptions {
   client: SalesforceClient;

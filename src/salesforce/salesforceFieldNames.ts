@@ -25,6 +25,13 @@ export interface SalesforceFieldNames {
   solutionPublisher: string;
   /** Lead text, external id: the Microsoft lead (referral) a Salesforce Lead came from. */
   leadReferralId: string;
+  /** Services co-sell and marketplace-intent picklists, Joint Planning deadline dates (added with issue 10). */
+  partnerRole?: string;
+  solutionArea?: string;
+  solutionPlay?: string;
+  customerMarketplaceIntent?: string;
+  acceptBy?: string;
+  actBy?: string;
 }
 
 export const defaultSalesforceFieldNames: Readonly<SalesforceFieldNames> = Object.freeze({
@@ -44,6 +51,12 @@ export const defaultSalesforceFieldNames: Readonly<SalesforceFieldNames> = Objec
   solutionName: 'Solution_Name__c',
   solutionPublisher: 'Publisher__c',
   leadReferralId: 'Partner_Center_Referral_Id__c',
+  partnerRole: 'Partner_Role__c',
+  solutionArea: 'Solution_Area__c',
+  solutionPlay: 'Solution_Play__c',
+  customerMarketplaceIntent: 'Customer_Marketplace_Intent__c',
+  acceptBy: 'Partner_Center_Accept_By__c',
+  actBy: 'Partner_Center_Act_By__c',
 });
 
 /** The Opportunity custom fields of the package, in the order they appear in DESIGN §8. */
@@ -59,6 +72,14 @@ export function opportunityCustomFields(names: SalesforceFieldNames): string[] {
     names.syncStatus,
     names.audit,
     names.microsoftCrmId,
+    ...[
+      names.partnerRole,
+      names.solutionArea,
+      names.solutionPlay,
+      names.customerMarketplaceIntent,
+      names.acceptBy,
+      names.actBy,
+    ].filter((name): name is string => name !== undefined),
   ];
 }
 

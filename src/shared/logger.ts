@@ -50,13 +50,20 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     level: options.level ?? 'info',
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
   };
-  if (options.destination) return pino(base, options.destination);
+  const toStderr = options.destination === process.stderr;
+  if (options.destination && !(pretty && toStderr)) return pino(base, options.destination);
   if (pretty) {
     return pino({
       ...base,
       transport: {
         target: 'pino-pretty',
-        options: { colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' },
+        options: {
+          colorize: true,
+          ignore: 'pid,hostname',
+          translateTime: 'HH:MM:ss.l',
+          // File descriptor 2 when asked for stderr: commands keep stdout for their results.
+          destination: toStderr ? 2 : 1,
+        },
       },
     });
   }

@@ -2,11 +2,11 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { describeReportContract } from '../../test/support/reportContract.ts';
+import { describeStoreContract, newLinkFixture } from '../../test/support/storeContract.ts';
 import { sqliteBackend } from '../../test/support/testStores.ts';
 import { openStore } from './openStore.ts';
-import { describeReportContract } from './reportContract.ts';
 import { SqliteDriver } from './sqliteDriver.ts';
-import { describeStoreContract, newLinkFixture } from './storeContract.ts';
 import { loadMigrations } from './storeMigrations.ts';
 
 const backend = sqliteBackend();

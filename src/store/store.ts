@@ -1,6 +1,6 @@
 /**
  * The storage port. Two adapters implement it (SQLite via better-sqlite3, Postgres via pg),
- * both proven by one contract suite (storeContract.ts). Every row carries a connectionId:
+ * both proven by one contract suite (test/support/storeContract.ts). Every row carries a connectionId:
  * one deployment can serve several Partner Center tenant <-> Salesforce org pairs.
  *
  * Row types here are distinct from wire types (PcReferral, SfOpportunity) and domain types

@@ -20,6 +20,7 @@ import {
   scheduleNext,
 } from './dealJobs.ts';
 import type { DealSyncDeps, DealSyncResult } from './dealSyncContext.ts';
+import { startDealTrace } from './dealTrace.ts';
 import { pollDelayFor } from './pollDelayFor.ts';
 import { referralInputOf } from './readDealBatch.ts';
 import { syncDealBatch } from './syncDealBatch.ts';
@@ -69,10 +70,19 @@ export function dealBatchHandler(
   const { deps } = options;
   const { store, clock, connectionId, logger } = deps;
   return async (jobs) => {
+    const traces = jobs.map((job) => startDealTrace(job.payload));
     const outcomes = await syncDealBatch(
       deps,
       jobs.map((job) => ({ request: requestOf(job.payload), key: job.key })),
-    );
+    ).catch((error: unknown) => {
+      for (const [i, trace] of traces.entries()) trace.finish(jobs[i]?.payload ?? {}, false);
+      throw error;
+    });
+    for (const [i, outcome] of outcomes.entries())
+      traces[i]?.finish(
+        outcome.kind === 'done' ? outcome.result : (jobs[i]?.payload ?? {}),
+        outcome.kind === 'done',
+      );
     const results: BatchJobOutcome[] = [];
     const finished: { payload: DealSyncPayload; result: DealSyncResult }[] = [];
     for (const [i, outcome] of outcomes.entries()) {

@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/openStore.ts';
+import { openConnectorStore } from '../../src/app.ts';
 import { childEnv, spawnTracked, TEST_SECRET_KEY, type TrackedProcess } from '../support/childProcess.ts';
 import {
   allOpportunities,
@@ -121,7 +121,7 @@ describe('the connector killed (SIGKILL) in the middle of syncing, then restarte
 
     // A clean stop, then the store: exactly one synced link per deal, matching what both sides say.
     expect((await second.stop('SIGTERM')).code).toBe(0);
-    const store = await openStore({ kind: 'sqlite', path: sandbox.config.store.path });
+    const store = await openConnectorStore(sandbox.config);
     try {
       const links = await store.links.list({ connectionId: sandbox.config.connectionId, limit: 100 });
       const expected = report.opportunities.map((row) => ({

@@ -10,7 +10,6 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DealListResponse } from '../../src/http/adminTypes.ts';
 import type { LinkRow } from '../../src/store/store.ts';
-import { newLinkFixture } from '../../src/store/storeContract.ts';
 import {
   inboundReferral,
   recordForReferral,
@@ -19,6 +18,7 @@ import {
   waitFor,
   waitForQuiet,
 } from '../support/sandboxHarness.ts';
+import { newLinkFixture } from '../support/storeContract.ts';
 
 const CHROMIUM_ARGS = [
   '--headless',

@@ -2,9 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryIo } from '../support/memoryIo.ts';
 import {
   inboundReferral,
+  pollFromWorkerCursor,
   recordForReferral,
   referralById,
   startTestSandbox,
+  syncLinkNow,
   type TestSandbox,
   waitFor,
   waitForQuiet,
@@ -234,10 +236,13 @@ describe('echo suppression and validation', () => {
       /✖ Not sent to Partner Center: .*Microsoft solution/,
     );
     await waitForQuiet(sandbox, { quietMs: 3000 });
-    const attempts = sandbox.syncs.filter((sync) => sync.opportunityId === opportunity.id).length;
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    // No retry storm: the poller sees no new change, so nothing runs again.
-    expect(sandbox.syncs.filter((sync) => sync.opportunityId === opportunity.id).length).toBe(attempts);
+    // No retry storm: the connector's own error write is not a change the next poll would hand on ...
+    expect(await pollFromWorkerCursor(sandbox)).not.toContain(opportunity.id);
+    // ... and syncing the deal again refuses it again without a second audit entry or a dead letter.
+    const link = await sandbox.connector.store.links.findByOpportunityId('sandbox', opportunity.id);
+    expect(link?.state).toBe('error');
+    const again = await syncLinkNow(sandbox, String(link?.id));
+    expect(again.message).toMatch(/Microsoft solution/);
     expect(await sandbox.connector.store.deadLetters.list({ connectionId: 'sandbox' })).toEqual([]);
     const errors = await sandbox.connector.store.audit.list({ connectionId: 'sandbox', outcome: 'error' });
     expect(errors.filter((entry) => entry.opportunityId === opportunity.id)).toHaveLength(1);

@@ -44,7 +44,7 @@ describe('cosell emulate --write-config: the emulators as a target for the real 
       expect(register.code).toBe(0);
       const show = await runCosell(['webhooks', 'show', '--json', ...config], { env });
       expect(JSON.parse(show.stdout)).toMatchObject({
-        webhookUrl: `http://127.0.0.1:${port}/webhooks/partner-center`,
+        registration: { webhookUrl: `http://127.0.0.1:${port}/webhooks/partner-center` },
       });
       expect(urls['partnerCenter']).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   inboundReferral,
+  pollFromWorkerCursor,
   referralById,
   startTestSandbox,
+  syncLinkNow,
   type TestSandbox,
   waitFor,
   waitForQuiet,
@@ -68,9 +70,11 @@ describe('mapping transforms (JSONata) and the ✔/✖ name mark', () => {
         ] === 'Partner Center: Active/Accepted',
     );
     await waitForQuiet(sandbox, { quietMs: 2500 });
-    const settled = sandbox.syncs.length;
-    await new Promise((resolve) => setTimeout(resolve, 2500));
-    expect(sandbox.syncs.slice(settled).filter((sync) => sync.action !== 'noop')).toEqual([]);
+    // Settled, not ping-ponging: the next poll hands nothing on, and a sync driven now finds nothing to write.
+    expect(await pollFromWorkerCursor(sandbox)).not.toContain(String(opportunity['Id']));
+    const link = await sandbox.connector.store.links.findByReferralId('sandbox', referralId);
+    const again = await syncLinkNow(sandbox, String(link?.id));
+    expect(again).toMatchObject({ action: 'noop', toSalesforce: [], toPartnerCenter: [] });
   });
 
   it('marks the opportunity name ✔ after a sync and ✖ after a failure, and never sends the mark to Partner Center', async () => {
@@ -108,5 +112,42 @@ describe('mapping transforms (JSONata) and the ✔/✖ name mark', () => {
         ((await sandbox.seller.sobject('Opportunity').retrieve(failing.id)) as Row)['Name'] ===
         'Missing solution ✖',
     );
+  });
+});
+
+describe('a transform that loops forever', () => {
+  let sandbox: TestSandbox;
+  beforeAll(async () => {
+    const mappingFile = join(tmpdir(), `cosell-runaway-${process.pid}-${Date.now()}.yaml`);
+    writeFileSync(
+      mappingFile,
+      [
+        'transforms:',
+        '  salesforce:',
+        '    NextStep: \'deal.name = "Runaway" ? ($f := function($n) { $f($n + 1) }; $f(0)) : "fine"\'',
+        '',
+      ].join('\n'),
+    );
+    sandbox = await startTestSandbox({ configOverrides: { sync: { mappingFile } } });
+  });
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
+
+  it('fails only that deal, with an error that names the transform and the limit, and the worker keeps going', async () => {
+    const runaway = await sandbox.pc('POST', '/__emulator/referrals', inboundReferral({ name: 'Runaway' }));
+    const fine = await sandbox.pc('POST', '/__emulator/referrals', inboundReferral({ name: 'Fine' }));
+    const refused = await waitFor('the runaway deal to be refused', () =>
+      sandbox.syncs.find((sync) => sync.referralId === String(runaway['id']) && sync.action === 'invalid'),
+    );
+    expect(refused.message).toMatch(/transform for NextStep failed: stopped: it ran longer than \d+ ms/);
+    const opportunity = await waitFor('the other deal in Salesforce', async () => {
+      const rows = await sandbox.seller.query<Row>(
+        `SELECT Id, NextStep FROM Opportunity WHERE Partner_Center_Referral_Id__c = '${String(fine['id'])}'`,
+      );
+      return rows.records[0];
+    });
+    expect(opportunity['NextStep']).toBe('fine');
+    expect(await referralById(sandbox, String(runaway['id']))).toMatchObject({ name: 'Runaway' });
   });
 });

@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/openStore.ts';
+import { openConnectorStore } from '../../src/app.ts';
 import { childEnv, runCosell, TEST_SECRET_KEY } from '../support/childProcess.ts';
 import { allReferrals, type DealSides, waitForConvergence } from '../support/dealConvergence.ts';
 import { inboundReferral, startTestSandbox, type TestSandbox } from '../support/sandboxHarness.ts';
@@ -17,7 +17,7 @@ async function snapshot(sandbox: TestSandbox, sides: DealSides) {
       await sandbox.seller.query(`SELECT Id, SystemModstamp FROM ${object} ORDER BY Id`)
     ).records;
   }
-  const store = await openStore({ kind: 'sqlite', path: sandbox.config.store.path });
+  const store = await openConnectorStore(sandbox.config);
   try {
     const links = await store.links.list({ connectionId: 'sandbox', limit: 100 });
     const audit = await store.audit.list({ connectionId: 'sandbox' });

@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from './sandboxHarness.ts';
+import { waitFor } from './waitFor.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const COSELL_BIN = fileURLToPath(new URL('../../bin/cosell.js', import.meta.url));

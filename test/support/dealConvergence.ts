@@ -5,7 +5,7 @@
  */
 import type { Connection } from 'jsforce';
 import { emulatorControl } from '../../src/sandbox/emulatorControl.ts';
-import { waitFor } from './sandboxHarness.ts';
+import { waitFor } from './waitFor.ts';
 
 type Row = Record<string, unknown>;
 

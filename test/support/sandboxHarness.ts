@@ -8,11 +8,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from 'jsforce';
+import {
+  ChangePoller,
+  LEAD_CURSOR_SOURCE,
+  OPPORTUNITY_CURSOR_SOURCE,
+  SOLUTION_CURSOR_SOURCE,
+} from '../../src/salesforce/changePoller.ts';
 import { SALESFORCE_API_VERSION } from '../../src/salesforce/salesforceConnection.ts';
 import { emulatorControl } from '../../src/sandbox/emulatorControl.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/startSandbox.ts';
 import { createLogger, silentLogger } from '../../src/shared/logger.ts';
+import type { CursorRepository } from '../../src/store/store.ts';
 import type { DealSyncResult } from '../../src/sync/dealSyncContext.ts';
+import { salesforceFieldNamesFrom } from '../../src/sync/salesforceFieldNamesFrom.ts';
+import { waitFor } from './waitFor.ts';
+
+export { waitFor };
 
 export interface TestSandbox extends Sandbox {
   dir: string;
@@ -73,28 +84,46 @@ export async function startTestSandbox(
   };
 }
 
-/** Polls `probe` until it returns a value other than undefined/false, or fails with the last state seen. */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  { timeoutMs = 20_000, intervalMs = 100 }: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== null && value !== false) return value;
-      last = value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `Timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`,
-      );
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+/**
+ * Drives one sync of a linked deal now, through the admin API's retry (the worker runs it like any other job),
+ * and returns its result: a way to ask "is there anything left to do for this deal?" without waiting.
+ */
+export async function syncLinkNow(sandbox: TestSandbox, linkId: string): Promise<DealSyncResult> {
+  const seen = sandbox.syncs.length;
+  const response = await fetch(`${sandbox.urls.connector}/api/links/${linkId}/retry`, { method: 'POST' });
+  if (response.status !== 202) throw new Error(`retry of link ${linkId} answered ${response.status}`);
+  return waitFor(`the retried sync of link ${linkId}`, () =>
+    sandbox.syncs.slice(seen).find((sync) => sync.linkId === linkId && sync.trigger === 'retry'),
+  );
+}
+
+/**
+ * Runs one Salesforce change poll from where the worker's poller stands (a copy of its cursors, so the worker
+ * is not disturbed) and returns the opportunity ids it would hand to the worker.
+ */
+export async function pollFromWorkerCursor(sandbox: TestSandbox): Promise<string[]> {
+  const { store, config, mapping, salesforce } = sandbox.connector;
+  const connectionId = config.connectionId;
+  const copy = new Map<string, string>();
+  for (const source of [OPPORTUNITY_CURSOR_SOURCE, SOLUTION_CURSOR_SOURCE, LEAD_CURSOR_SOURCE]) {
+    const value = await store.cursors.get(connectionId, source);
+    if (value !== null) copy.set(source, value);
   }
+  const cursors: CursorRepository = {
+    get: async (_connection, source) => copy.get(source) ?? null,
+    set: async (_connection, source, value) => {
+      copy.set(source, value);
+    },
+  };
+  const poller = new ChangePoller({
+    client: salesforce.client,
+    cursors,
+    connectionId,
+    fieldNames: salesforceFieldNamesFrom(mapping),
+    watchLeads: mapping.leads.handling === 'lead',
+  });
+  const { changes } = await poller.poll();
+  return changes.map((change) => change.opportunityId);
 }
 
 /** Waits until the worker has been idle (no new deal sync) for `quietMs`, after at least `minSyncs` syncs. */

@@ -5,11 +5,15 @@ import type { Connection } from 'jsforce';
  * Creates an account, a contact, an opportunity with one Microsoft solution and a primary contact role, then
  * ticks Sync with Partner Center last (as the product's instructions say). `help` is the How can Microsoft
  * help? value; asking for help makes Partner Center open Microsoft's related referral in the engagement.
+ * `fields` adds opportunity fields (e.g. the Services co-sell picklists).
  */
 export async function shareOpportunityWithMicrosoft(
   seller: Connection,
   name: string,
-  { help = 'Customer technical architecture' }: { help?: string | null } = {},
+  {
+    help = 'Customer technical architecture',
+    fields = {},
+  }: { help?: string | null; fields?: Record<string, unknown> } = {},
 ): Promise<string> {
   const slug = name.toLowerCase().replace(/\W+/g, '');
   const account = (await seller
@@ -30,6 +34,7 @@ export async function shareOpportunityWithMicrosoft(
     AccountId: account.id,
     Description: `${name}: pilot for 50 users.`,
     How_can_Microsoft_help__c: help,
+    ...fields,
   })) as { id: string };
   await seller.sobject('OpportunityContactRole').create({
     OpportunityId: opportunity.id,

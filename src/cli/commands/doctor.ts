@@ -8,9 +8,14 @@ import {
 } from '../../app.ts';
 import { checkConfig } from '../../config/loadConfig.ts';
 import type { Mapping } from '../../domain/mapping/mappingSchema.ts';
-import { WEBHOOK_PATH } from '../../http/routes/postPartnerCenterWebhook.ts';
+import { assessWebhookRegistration } from '../../partner-center/webhookRegistrationPlan.ts';
 import { checkPrerequisites } from '../../salesforce/checkPrerequisites.ts';
 import { openSalesforceConnection } from '../../salesforce/salesforceConnection.ts';
+import {
+  isJwtBasedAccessToken,
+  JWT_ACCESS_TOKEN_FIX,
+  salesforceSignInFix,
+} from '../../salesforce/salesforceSignInAdvice.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { toError } from '../../shared/upstreamError.ts';
 import { SECRET_KEY_ENV, SecretBox } from '../../store/secretBox.ts';
@@ -18,7 +23,9 @@ import { salesforceFieldNamesFrom } from '../../sync/salesforceFieldNamesFrom.ts
 import type { CliIo } from '../cliIo.ts';
 import { type CommonOptions, withCommonOptions } from '../commonOptions.ts';
 import { EXIT } from '../exitCodes.ts';
+import { checkMappingInOrg } from '../mappingOrgCheck.ts';
 import { partnerCenterChecks } from './partnerCenterChecks.ts';
+import { expectedWebhookUrl } from './webhooks.ts';
 
 export interface DoctorCheck {
   check: string;
@@ -98,38 +105,20 @@ export async function runDoctor(io: CliIo, options: CommonOptions): Promise<Doct
     try {
       const signIn = await partnerCenterChecks(config, partnerCenter, new Date());
       for (const check of signIn.checks) add(check);
-      const registration = signIn.webhooksUsable ? await partnerCenter.webhooks.show() : undefined;
-      const expected = config.server.publicUrl
-        ? `${config.server.publicUrl.replace(/\/+$/, '')}${WEBHOOK_PATH}`
-        : null;
-      // undefined: the Webhooks API does not accept the sign-in, and the check above says why.
-      if (registration !== undefined)
-        add(
-          registration && (!expected || registration.webhookUrl === expected)
-            ? {
-                check: 'Webhook registration',
-                ok: true,
-                severity: 'warning',
-                detail: `${registration.webhookUrl}`,
-                fix: null,
-              }
-            : {
-                check: 'Webhook registration',
-                ok: false,
-                severity: 'warning',
-                detail: registration
-                  ? `registered for ${registration.webhookUrl}, not ${expected}`
-                  : 'none registered (changes arrive only through the periodic reconcile)',
-                fix: 'run `cosell webhooks register --overwrite`',
-              },
-        );
+      // Not usable: the Webhooks API does not accept the sign-in, and the check above says why.
+      if (signIn.webhooksUsable) {
+        const registration = await partnerCenter.webhooks.show();
+        const assessment = assessWebhookRegistration(registration, expectedWebhookUrl(config));
+        add({ check: 'Webhook registration', severity: 'warning', ...assessment });
+      }
     } catch (error) {
       failed('Partner Center sign-in', error, 'run `cosell connect partner-center` as a Referrals admin');
     } finally {
       await partnerCenter.close();
     }
+    let conn: Awaited<ReturnType<typeof openSalesforceConnection>> | null = null;
     try {
-      const conn = await openSalesforceConnection({
+      conn = await openSalesforceConnection({
         loginUrl: config.salesforce.loginUrl,
         auth: await salesforceAuthFrom(config, openVault(store, io.env)),
         logger,
@@ -141,6 +130,16 @@ export async function runDoctor(io: CliIo, options: CommonOptions): Promise<Doct
         detail: `${config.salesforce.auth.flow} at ${conn.instanceUrl}`,
         fix: null,
       });
+      if (isJwtBasedAccessToken(conn.accessToken ?? undefined)) {
+        add({
+          check: 'Salesforce access token type',
+          ok: false,
+          severity: 'error',
+          detail:
+            'The app issues JWT-based access tokens: syncing works (REST), but `cosell salesforce install` fails (the Metadata API accepts only classic session tokens).',
+          fix: JWT_ACCESS_TOKEN_FIX,
+        });
+      }
       // With an invalid mapping the fields to check are unknown; the Mapping check above already says so.
       const prerequisites = mapping
         ? await checkPrerequisites(conn, { fieldNames: salesforceFieldNamesFrom(mapping) })
@@ -165,11 +164,54 @@ export async function runDoctor(io: CliIo, options: CommonOptions): Promise<Doct
         }
       }
     } catch (error) {
-      failed(
-        'Salesforce sign-in',
-        error,
-        'check salesforce.* in the config, then run `cosell connect salesforce`',
-      );
+      if (conn)
+        failed(
+          'Salesforce checks',
+          error,
+          'run `cosell doctor` again; if it persists, see docs/troubleshooting.md',
+        );
+      else
+        failed(
+          'Salesforce sign-in',
+          error,
+          salesforceSignInFix(config.salesforce.auth.flow, toError(error).message),
+        );
+    }
+    if (conn && mapping) {
+      try {
+        const result = await checkMappingInOrg(conn, mapping);
+        add({
+          check: 'Mapping fits the Salesforce org',
+          ok: result.problems.length === 0,
+          severity: 'error',
+          detail:
+            result.problems.length === 0
+              ? `every mapped field exists, fits and is writable where needed${result.recordType ? `; stages checked against record type ${result.recordType}` : ''}`
+              : `${result.problems.length} problem(s), listed below`,
+          fix: result.problems.length === 0 ? null : 'fix each problem below, then run `cosell mapping test`',
+        });
+        const rules = result.duplicateRules ?? [];
+        if (rules.length > 0) {
+          add({
+            check: 'Duplicate rules',
+            ok: true,
+            severity: 'info',
+            detail: `active on the objects the connector creates: ${rules.map((rule) => `${rule.name} (${rule.object})`).join(', ')}. A rule whose action blocks makes those deals fail with DUPLICATES_DETECTED (the deal shows the rule and the fix); set its action to Allow for the integration user if the connector should create the record anyway.`,
+            fix: null,
+          });
+        }
+        for (const problem of result.problems) {
+          add({
+            check: `Mapping: ${problem.field ? `${problem.object}.${problem.field}` : problem.object}`,
+            ok: false,
+            severity: 'error',
+            detail: problem.message,
+            fix: problem.fix,
+          });
+        }
+      } catch (error) {
+        failed('Mapping fits the Salesforce org', error, 'run `cosell doctor` again once Salesforce answers');
+      }
     }
     await store.close();
   }

@@ -1,42 +1,41 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
-import { loadConfig } from '../../config/loadConfig.ts';
-import { defaultMapping } from '../../domain/mapping/defaultMapping.ts';
-import { parseMappingFile } from '../../domain/mapping/parseMappingFile.ts';
-import { createSelfSignedCertificate } from '../../shared/selfSignedCertificate.ts';
+import { TEMPLATE_PLACEHOLDERS } from '../../config/templatePlaceholders.ts';
 import type { CliIo } from '../cliIo.ts';
 import { type CommonOptions, withCommonOptions } from '../commonOptions.ts';
-import { CliError, EXIT } from '../exitCodes.ts';
+import { JWT_KEY_FILE, writeInitFiles } from './initFiles.ts';
 
+const P = TEMPLATE_PLACEHOLDERS;
+
+/** The commented cosell.yaml `cosell init` writes. Its example values are reported until replaced. */
 export const CONFIG_TEMPLATE = `# cosell-connector configuration. Every key is documented in README.md ("Configuration").
 # Secrets are never written here: reference environment variables as \${NAME}.
+# \`cosell config check\` lists what is still to fill in.
 connectionId: default
 
 store:
   kind: sqlite                 # sqlite (one process) or postgres (many processes)
   path: ./.cosell/cosell.db
-  # kind: postgres
+  # kind: postgres             # with postgres, replace path by:
   # url: \${DATABASE_URL}
 
 server:
   host: 0.0.0.0
   port: 3000
-  publicUrl: https://cosell.example.com   # the HTTPS address Partner Center posts webhooks to
+  publicUrl: ${P.publicUrl.value}   # the HTTPS address Partner Center posts webhooks to
   adminToken: \${COSELL_SERVER_ADMIN_TOKEN} # required off loopback: clients of /api send "Authorization: Bearer <token>"
 
 partnerCenter:
-  tenantId: 00000000-0000-0000-0000-000000000000   # your Partner Center (Entra ID) tenant
-  clientId: 00000000-0000-0000-0000-000000000000   # Entra ID app used to sign in the Referrals admin
+  tenantId: ${P.tenantId.value}   # your Partner Center (Entra ID) tenant
+  clientId: ${P.clientId.value}   # Entra ID app used to sign in the Referrals admin
 
 salesforce:
-  loginUrl: https://your-domain.my.salesforce.com
+  loginUrl: ${P.loginUrl.value}
   auth:
     flow: jwt                  # jwt (recommended), refreshToken, clientCredentials, password (dev only)
     clientId: \${SALESFORCE_CLIENT_ID}
-    username: integration@your-company.com
-    privateKeyFile: ./salesforce-jwt.key
+    username: ${P.username.value}
+    privateKeyFile: ./${JWT_KEY_FILE}   # \`cosell init --jwt-key\` writes it
 
 sync:
   # mappingFile: ./mapping.yaml   # optional; \`cosell init --mapping\` writes the defaults to edit
@@ -50,10 +49,6 @@ interface InitOptions extends CommonOptions {
   force?: boolean;
 }
 
-interface MappingTestOptions extends CommonOptions {
-  file?: string;
-}
-
 export function registerInitCommands(program: Command, io: CliIo): void {
   withCommonOptions(
     program
@@ -61,81 +56,34 @@ export function registerInitCommands(program: Command, io: CliIo): void {
       .description(
         'write a commented cosell.yaml to start from (and, with --mapping, mapping.yaml with every default)',
       )
-      .option('--mapping', 'also write mapping.yaml with the built-in default mapping')
+      .option(
+        '--mapping',
+        'also write mapping.yaml with the built-in default mapping (with an existing config, adds only it and sets sync.mappingFile)',
+      )
       .option(
         '--jwt-key',
-        'also write salesforce-jwt.key (private, 0600) and salesforce-jwt.crt to upload to the Salesforce connected app',
+        `also write ${JWT_KEY_FILE} (private, 0600) and a certificate to upload to Salesforce; with an existing config, adds only these and points salesforce.auth.privateKeyFile at the key`,
       )
       .option('--force', 'overwrite existing files'),
     { json: false },
   ).action(async (options: InitOptions) => {
-    const written: string[] = [];
-    const write = (file: string, text: string, mode = 0o644) => {
-      const path = resolve(io.cwd, file);
-      if (existsSync(path) && !options.force)
-        throw new CliError(`${path} exists; pass --force to overwrite it.`, EXIT.usage);
-      writeFileSync(path, text, { mode });
-      written.push(path);
-    };
-    write(options.config ?? 'cosell.yaml', CONFIG_TEMPLATE);
-    if (options.mapping) {
-      write(
-        'mapping.yaml',
-        `# The field mapping. Delete what you do not change: missing keys take the defaults.\n${stringify(defaultMapping)}`,
-      );
-    }
-    if (options.jwtKey) {
-      const made = await createSelfSignedCertificate({ commonName: 'cosell-connector', validDays: 730 });
-      write('salesforce-jwt.key', made.privateKeyPem, 0o600);
-      write('salesforce-jwt.crt', made.certificatePem);
-    }
-    for (const path of written) io.out(`✔ wrote ${path}`);
-    if (options.jwtKey) {
+    const outcome = await writeInitFiles({
+      configFile: resolve(io.cwd, options.config ?? 'cosell.yaml'),
+      template: CONFIG_TEMPLATE,
+      mapping: options.mapping === true,
+      jwtKey: options.jwtKey === true,
+      force: options.force === true,
+    });
+    for (const path of outcome.written) io.out(`✔ wrote ${path}`);
+    for (const edit of outcome.configEdits) io.out(`  set ${edit}`);
+    for (const note of outcome.notes) io.out(`⚠ ${note}`);
+    if (outcome.certificateFile) {
       io.out(
-        'Upload salesforce-jwt.crt to the connected app (Use digital signatures); keep salesforce-jwt.key secret — salesforce.auth.privateKeyFile points at it. The certificate is valid for 2 years.',
+        `Upload ${outcome.certificateFile} to the Salesforce External Client App (or connected app) as its digital-signature certificate; keep the key file secret (salesforce.auth.privateKeyFile points at it). The certificate is valid for 2 years.`,
       );
     }
     io.out(
-      'Next: edit it, then run `cosell config check`, `cosell salesforce install`, `cosell connect partner-center` and `cosell doctor`.',
+      'Next: fill in what `cosell config check` lists, then run `cosell salesforce install`, `cosell connect partner-center` and `cosell doctor`.',
     );
-  });
-
-  const mapping = program.command('mapping').description('the field mapping');
-  withCommonOptions(
-    mapping
-      .command('test')
-      .description(
-        'validate the mapping file: every problem with its line; prints the effective mapping with --json',
-      )
-      .option('--file <file>', 'mapping file (default: sync.mappingFile of the config)'),
-  ).action((options: MappingTestOptions) => {
-    const file =
-      options.file ?? loadConfig({ file: options.config, env: io.env, cwd: io.cwd }).config.sync.mappingFile;
-    if (!file) {
-      io.out(
-        options.json
-          ? JSON.stringify({ ok: true, file: null, mapping: defaultMapping })
-          : '✔ No mapping file configured: the built-in defaults apply.',
-      );
-      return;
-    }
-    const path = resolve(io.cwd, file);
-    if (!existsSync(path)) throw new CliError(`mapping file not found: ${path}`, EXIT.usage);
-    const parsed = parseMappingFile(readFileSync(path, 'utf8'), path);
-    if (options.json)
-      io.out(
-        JSON.stringify(
-          parsed.ok
-            ? { ok: true, file: path, mapping: parsed.value }
-            : { ok: false, file: path, problems: parsed.error },
-        ),
-      );
-    else if (parsed.ok) io.out(`✔ ${path}: the mapping is valid`);
-    else {
-      io.err(`${path}: ${parsed.error.length} problem${parsed.error.length === 1 ? '' : 's'}`);
-      for (const problem of parsed.error)
-        io.err(`  ✖ ${problem.path}${problem.line ? ` (line ${problem.line})` : ''}: ${problem.message}`);
-    }
-    io.setExitCode(parsed.ok ? EXIT.ok : EXIT.usage);
   });
 }

@@ -27,7 +27,10 @@ export function registerSalesforceCommands(program: Command, io: CliIo): void {
       const result = await installSalesforcePackage({
         conn,
         checkOnly: options.checkOnly === true,
-        ...(config.salesforce.auth.username ? { integrationUsername: config.salesforce.auth.username } : {}),
+        taxonomy: connector.mapping.taxonomy,
+        ...('username' in config.salesforce.auth
+          ? { integrationUsername: config.salesforce.auth.username }
+          : {}),
         onProgress: (progress) => {
           if (!options.json) io.err(formatInstallProgress(progress));
         },

@@ -35,6 +35,8 @@ const OUTCOME_ICON: Record<AuditOutcome, string> = {
 export function formatAuditEntry(entry: AuditEntry): string {
   const icon = OUTCOME_ICON[entry.outcome];
   const ids = [
+    // The id `cosell retry`, `unlink` and `audit --link` take.
+    entry.linkId && `link ${entry.linkId}`,
     entry.opportunityId && `opp ${entry.opportunityId}`,
     entry.referralId && `ref ${entry.referralId}`,
   ]
@@ -110,6 +112,13 @@ export function registerStatusCommands(program: Command, io: CliIo): void {
       .option('--errors', 'only errors'),
   ).action(async (options: AuditOptions) => {
     await withStore(options, io, async (store, { config }) => {
+      if (options.link) {
+        const link = await store.links.get(options.link);
+        if (!link || link.connectionId !== config.connectionId)
+          throw new CliError(
+            `No link ${options.link} in connection ${config.connectionId}; the link ids are in \`cosell audit\` and \`cosell status\` (or GET /api/links).`,
+          );
+      }
       const entries = await store.audit.list({
         connectionId: config.connectionId,
         limit: options.limit,
@@ -136,8 +145,8 @@ export function registerStatusCommands(program: Command, io: CliIo): void {
         const link = await store.links.get(id);
         if (!link || link.connectionId !== connectionId) {
           throw new CliError(
-            `No link ${id} in connection ${connectionId}; list them with \`cosell status\` or GET /api/links.`,
-            EXIT.usage,
+            `No link ${id} in connection ${connectionId}; the link ids are in \`cosell audit\` and \`cosell status\` (or GET /api/links).`,
+            EXIT.failure,
           );
         }
         await forgetLink(store, link, new Date().toISOString(), 'cli');
@@ -177,8 +186,8 @@ export function registerStatusCommands(program: Command, io: CliIo): void {
           const link = await store.links.get(id);
           if (!link || link.connectionId !== connectionId)
             throw new CliError(
-              `No link ${id} in connection ${connectionId}; list them with \`cosell status\` or the API /api/links.`,
-              EXIT.usage,
+              `No link ${id} in connection ${connectionId}; the link ids are in \`cosell audit\` and \`cosell status\` (or GET /api/links).`,
+              EXIT.failure,
             );
           await enqueueDealSync({ store, connectionId }, queue, {
             referralId: link.referralId,

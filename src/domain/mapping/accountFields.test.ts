@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sampleDeal } from '../testing/sampleDeal.ts';
+import { sampleDeal } from '../../../test/support/sampleDeal.ts';
 import { accountFields } from './accountFields.ts';
 import { accountMatchKey, normaliseCompanyName } from './accountMatchKey.ts';
 import { defaultMapping } from './defaultMapping.ts';

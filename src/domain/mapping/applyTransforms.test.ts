@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sampleDeal } from '../testing/sampleDeal.ts';
-import { applyTransforms } from './applyTransforms.ts';
+import { sampleDeal } from '../../../test/support/sampleDeal.ts';
+import { applyTransforms, TRANSFORM_LIMITS } from './applyTransforms.ts';
 import { defaultMapping } from './defaultMapping.ts';
 import { mergeWithDefaults } from './mergeWithDefaults.ts';
 
@@ -50,5 +50,54 @@ describe('applyTransforms', () => {
       defaultMapping,
     );
     expect(result).toEqual({ ok: true, value: {} });
+  });
+
+  describe('limits: a runaway transform fails with a clear error instead of holding the worker', () => {
+    const limits = { ...TRANSFORM_LIMITS, timeoutMs: 50 };
+    const run = async (expression: string) => {
+      const mapping = mergeWithDefaults({
+        transforms: { salesforce: { Runaway__c: expression, Fine__c: 'deal.name' } },
+      });
+      if (!mapping.ok) throw new Error('mapping');
+      return applyTransforms(
+        { target: 'salesforce', deal: sampleDeal(), opportunity: {} },
+        mapping.value,
+        limits,
+      );
+    };
+
+    it.each([
+      [
+        'an endless tail-recursive loop',
+        '($f := function($n) { $f($n + 1) }; $f(0))',
+        /ran longer than 50 ms/,
+      ],
+      [
+        'recursion that never stops',
+        '($f := function($n) { 1 + $f($n + 1) }; $f(0))',
+        /nested deeper than 400 levels/,
+      ],
+      [
+        'a huge sequence',
+        '$count($map([1..5000000], function($v) { $v }))',
+        /sequence longer than 100000 items/,
+      ],
+    ])('%s', async (_what, expression, message) => {
+      const result = await run(expression);
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      expect(result.error).toHaveLength(1);
+      expect(result.error[0]).toMatchObject({
+        code: 'transform_failed',
+        path: 'transforms.salesforce.Runaway__c',
+      });
+      expect(result.error[0]?.message).toMatch(message);
+      expect(result.error[0]?.message).toMatch(/Fix the expression in the mapping file/);
+    });
+
+    it('lets a deep but finite expression through', async () => {
+      const result = await run('($f := function($n) { $n = 0 ? 0 : 1 + $f($n - 1) }; $f(50))');
+      expect(result).toEqual({ ok: true, value: { Runaway__c: 50, Fine__c: sampleDeal().name } });
+    });
   });
 });

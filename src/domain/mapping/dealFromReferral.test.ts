@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sampleInboundReferral } from '../testing/sampleDeal.ts';
+import { sampleInboundReferral } from '../../../test/support/sampleDeal.ts';
 import { categoryOf, dealFromReferral } from './dealFromReferral.ts';
 import { defaultMapping } from './defaultMapping.ts';
 
@@ -21,6 +21,12 @@ describe('dealFromReferral', () => {
       category: 'coSell',
       assistanceRequestCode: 'CustomerTechnicalArchitecture',
       shareWithMicrosoftSellers: true,
+      partnerRole: 'Implementation',
+      solutionArea: 'CloudAndAIPlatforms',
+      solutionPlay: 'MigrateAndModernizeYourEstate',
+      customerMarketplaceIntent: 'HaveNotDecided',
+      acceptByDate: '2026-12-20',
+      actByDate: null,
       referralId: '7a1b2c3d-0000-4000-8000-000000000009',
       referralLink:
         'https://api.partner.microsoft.com/v1.0/engagements/referrals/7a1b2c3d-0000-4000-8000-000000000009',

@@ -8,7 +8,6 @@ import {
   type DealSolution,
   emailKey,
   type PartnerTeamMember,
-  type ReferralStatus,
   referralDirections,
   referralQualifications,
   referralStatuses,
@@ -17,20 +16,65 @@ import {
   statusText,
 } from '../coSellDeal.ts';
 import type { ReferralInput, ReferralLinkInput, ReferralMemberInput } from '../referralInput.ts';
-import { allowedSubstatuses } from '../referralStatus.ts';
+import { allowedSubstatuses, isReferralStatus } from '../referralStatus.ts';
+import { wireValueOf } from '../referralTaxonomy.ts';
 import type { Mapping } from './mappingSchema.ts';
-import { currencyOrNull, dateOnly, enumOrNull, numberOrNull, textOrNull, uniqueByKey } from './normalise.ts';
+import {
+  addDays,
+  currencyOrNull,
+  dateOnly,
+  enumOrNull,
+  numberOrNull,
+  textOrNull,
+  uniqueByKey,
+} from './normalise.ts';
 import { toCountryCode } from './toCountryCode.ts';
 
 /** Microsoft's organization id on referrals (`inviteContext.invitedBy.organizationId`, related referrals). */
 export const microsoftOrganizationId = 'msft';
 
-/** A valid status pair from wire values; a missing or unknown substatus falls back to the status's first one. */
+/**
+ * The status pair from wire values. Known values get their canonical spelling; a value Microsoft added later
+ * (a new status, or a substatus such as Joint Planning's `Qualify`) is kept as received. A missing status is New;
+ * a missing substatus, or a known one that belongs to another status, becomes the status's first substatus.
+ */
 function statusPairOf(referral: ReferralInput): Pick<CoSellDeal, 'status' | 'substatus'> {
-  const status: ReferralStatus = enumOrNull(referral.status, referralStatuses) ?? 'New';
-  const substatus = enumOrNull(referral.substatus, referralSubstatuses);
+  const rawStatus = textOrNull(referral.status);
+  const status: CoSellDeal['status'] = enumOrNull(rawStatus, referralStatuses) ?? rawStatus ?? 'New';
+  const rawSubstatus = textOrNull(referral.substatus);
+  const known = enumOrNull(rawSubstatus, referralSubstatuses);
+  if (!isReferralStatus(status)) return { status, substatus: known ?? rawSubstatus ?? 'None' };
   const allowed = allowedSubstatuses[status];
-  return { status, substatus: substatus !== null && allowed.includes(substatus) ? substatus : allowed[0]! };
+  if (known !== null) return { status, substatus: allowed.includes(known) ? known : allowed[0]! };
+  return { status, substatus: rawSubstatus ?? allowed[0]! };
+}
+
+/** Joint Planning leads must be acted on within 60 days of acceptance, else they close as lost. */
+const ACT_WITHIN_DAYS = 60;
+
+/**
+ * The deadlines Partner Center applies: a New referral must be accepted by its `expirationDateTime`; an accepted
+ * lead (Joint Planning) closes as lost at its `expirationDateTime`, or 60 days after acceptance when it carries none.
+ */
+function deadlinesOf(
+  referral: ReferralInput,
+  status: CoSellDeal['status'],
+  category: DealCategory,
+): Pick<CoSellDeal, 'acceptByDate' | 'actByDate'> {
+  const expires = dateOnly(referral.expirationDateTime);
+  if (status === 'New') return { acceptByDate: expires, actByDate: null };
+  if (status !== 'Active' || category !== 'lead') return { acceptByDate: null, actByDate: null };
+  const accepted = dateOnly(referral.acceptedDateTime);
+  const fallback = category === 'lead' && accepted !== null ? addDays(accepted, ACT_WITHIN_DAYS) : null;
+  return { acceptByDate: null, actByDate: expires ?? fallback };
+}
+
+/** The customer's marketplace purchase intent: the top-level field, else the additional-requirements attribute. */
+function marketplaceIntentOf(referral: ReferralInput): string | null {
+  const attribute = (referral.details?.requirements?.additionalRequirements?.attributes ?? []).find(
+    (item) => item.type?.toLowerCase() === 'customermarketplaceintent',
+  );
+  return textOrNull(referral.customerMarketplaceIntent) ?? textOrNull(attribute?.id);
 }
 
 const linkUri = (link: ReferralLinkInput | null | undefined): string | null =>
@@ -110,7 +154,7 @@ function customerOf(referral: ReferralInput): DealCustomer {
  */
 export function dealFromReferral(
   referral: ReferralInput,
-  _mapping: Mapping,
+  mapping: Mapping,
   options: { relatedReferrals?: readonly ReferralInput[] } = {},
 ): CoSellDeal {
   const details = referral.details;
@@ -136,20 +180,38 @@ export function dealFromReferral(
           phone: contact.phone,
         };
   });
+  const taxonomy = mapping.taxonomy;
+  const fromTaxonomy = (list: Parameters<typeof wireValueOf>[0], value: unknown): string | null => {
+    const text = textOrNull(value);
+    return text === null ? null : wireValueOf(list, text);
+  };
+  const statusPair = statusPairOf(referral);
+  const category = categoryOf(referral);
   return {
     name: textOrNull(referral.name) ?? '',
     dealValue: numberOrNull(details?.dealValue),
     currency: currencyOrNull(details?.currency),
     closingDate: dateOnly(details?.closingDateTime),
     notes: textOrNull(details?.notes),
-    ...statusPairOf(referral),
+    ...statusPair,
     statusReason: textOrNull(referral.statusReason),
     type: enumOrNull(referral.type, referralTypes) ?? 'Independent',
     direction: enumOrNull(referral.direction, referralDirections),
     qualification: enumOrNull(referral.qualification, referralQualifications),
-    category: categoryOf(referral),
+    category,
     assistanceRequestCode: assistance satisfies AssistanceRequestCode | null,
     shareWithMicrosoftSellers: referral.consent?.consentToShareReferralWithMicrosoftSellers === true,
+    partnerRole: fromTaxonomy(taxonomy.partnerRoles, referral.partnerRole),
+    solutionArea: fromTaxonomy(taxonomy.solutionAreas, referral.solutionArea),
+    solutionPlay: fromTaxonomy(
+      taxonomy.solutionAreas.flatMap((area) => area.solutionPlays),
+      referral.solutionPlay,
+    ),
+    customerMarketplaceIntent: fromTaxonomy(
+      taxonomy.customerMarketplaceIntents,
+      marketplaceIntentOf(referral),
+    ),
+    ...deadlinesOf(referral, statusPair.status, category),
     referralId: textOrNull(referral.id),
     referralLink: linkUri(referral.links?.self),
     engagementId: textOrNull(referral.engagementId),

@@ -15,6 +15,7 @@ import {
 } from '../coSellDeal.ts';
 import { stripStatusMark } from '../nameWithStatusMark.ts';
 import { parseStatusText, type StatusFromStage, statusFromStage } from '../referralStatus.ts';
+import { type TaxonomyEntry, wireValueOf } from '../referralTaxonomy.ts';
 import type { SalesforceDealSnapshot, SalesforceRecord } from '../salesforceDealSnapshot.ts';
 import { normaliseCountry } from './dealFromReferral.ts';
 import type { Mapping, ScalarMappedField } from './mappingSchema.ts';
@@ -83,6 +84,12 @@ export function dealFromSalesforce(snapshot: SalesforceDealSnapshot, mapping: Ma
           mapping,
         );
   const assistanceRequestCode = assistanceCodeFromLabel(field('assistanceRequestCode'), mapping);
+  const taxonomy = mapping.taxonomy;
+  // A picklist label (or the wire value itself) becomes the wire value; an unknown text is kept for validation.
+  const picklist = (name: ScalarMappedField, list: readonly TaxonomyEntry[]): string | null => {
+    const text = textOrNull(field(name));
+    return text === null ? null : wireValueOf(list, text);
+  };
   const shareWithMicrosoftSellers = isTrue(field('shareWithMicrosoftSellers'));
   const contacts = snapshot.contactRoles.map(({ contact }): CustomerContact | null => {
     const email = textOrNull(read(contact, mapping.contacts.emailField));
@@ -134,6 +141,15 @@ export function dealFromSalesforce(snapshot: SalesforceDealSnapshot, mapping: Ma
     category: enumOrNull(field('category'), dealCategories) ?? 'coSell',
     assistanceRequestCode,
     shareWithMicrosoftSellers,
+    partnerRole: picklist('partnerRole', taxonomy.partnerRoles),
+    solutionArea: picklist('solutionArea', taxonomy.solutionAreas),
+    solutionPlay: picklist(
+      'solutionPlay',
+      taxonomy.solutionAreas.flatMap((area) => area.solutionPlays),
+    ),
+    customerMarketplaceIntent: picklist('customerMarketplaceIntent', taxonomy.customerMarketplaceIntents),
+    acceptByDate: dateOnly(field('acceptByDate')),
+    actByDate: dateOnly(field('actByDate')),
     referralId: textOrNull(field('referralId')),
     referralLink: textOrNull(field('referralLink')),
     engagementId: textOrNull(field('engagementId')),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sampleDeal } from '../testing/sampleDeal.ts';
+import { sampleDeal } from '../../../test/support/sampleDeal.ts';
 import { defaultMapping } from './defaultMapping.ts';
 import { leadFields } from './leadFields.ts';
 

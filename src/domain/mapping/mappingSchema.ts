@@ -1,6 +1,7 @@
 import jsonata from 'jsonata';
 import { z } from 'zod';
 import { assistanceRequestCodes } from '../coSellDeal.ts';
+import { defaultTaxonomy, referralTaxonomySchema } from '../referralTaxonomy.ts';
 
 /**
  * The mapping file schema. Every key has a default (DESIGN §4 + §8), so parsing `{}` yields the default mapping
@@ -140,6 +141,12 @@ export const mappingSchema = z.strictObject({
       category: scalarField(null, 'toSalesforce', 'partnerCenter'),
       assistanceRequestCode: scalarField('How_can_Microsoft_help__c', 'both', 'salesforce'),
       shareWithMicrosoftSellers: scalarField('Share_with_Microsoft_Sellers__c', 'both', 'salesforce'),
+      partnerRole: scalarField('Partner_Role__c', 'both', 'salesforce'),
+      solutionArea: scalarField('Solution_Area__c', 'both', 'salesforce'),
+      solutionPlay: scalarField('Solution_Play__c', 'both', 'salesforce'),
+      customerMarketplaceIntent: scalarField('Customer_Marketplace_Intent__c', 'both', 'salesforce'),
+      acceptByDate: scalarField('Partner_Center_Accept_By__c', 'toSalesforce', 'partnerCenter'),
+      actByDate: scalarField('Partner_Center_Act_By__c', 'toSalesforce', 'partnerCenter'),
       referralId: scalarField('Partner_Center_Referral_Id__c', 'toSalesforce', 'partnerCenter'),
       referralLink: scalarField('Partner_Center_Referral_Link__c', 'toSalesforce', 'partnerCenter'),
       engagementId: scalarField(null, 'toSalesforce', 'partnerCenter'),
@@ -182,6 +189,18 @@ export const mappingSchema = z.strictObject({
       expired: nonEmpty.default('Closed Lost'),
       /** A non-empty value here when the opportunity is closed lost from the on-hold stage declines the referral. */
       declineReasonField: apiName.default('Partner_Center_Status_Reason__c'),
+      /**
+       * Stages for statuses outside the table above, by `Status/Substatus` text, e.g. Joint Planning's
+       * `Active/Qualify: Needs Analysis`. Partner Center → Salesforce only; a status not listed keeps the stage.
+       */
+      statusStages: z
+        .record(
+          z
+            .string()
+            .regex(/^[^/\s][^/]*\/[^/]*[^/\s]$/, 'Use Status/Substatus as the key, e.g. Active/Qualify'),
+          nonEmpty,
+        )
+        .default({}),
     })
     .superRefine(checkStages)
     .prefault({}),
@@ -189,6 +208,21 @@ export const mappingSchema = z.strictObject({
   valueMaps: z
     .strictObject({ assistanceRequestCode: helpLabels.superRefine(checkDistinctLabels) })
     .prefault({}),
+  /** Co-sell referral shape rules this partner's Partner Center tenant applies. */
+  coSell: z
+    .strictObject({
+      /** A Services partner: co-sell referrals need partnerRole, solutionArea and solutionPlay (FY26 taxonomy). */
+      servicesPartner: z.boolean().default(false),
+      /** Co-sell referrals need the customer's marketplace purchase intent (Yes / No / Have not decided). */
+      requireMarketplaceIntent: z.boolean().default(false),
+    })
+    .prefault({}),
+  /**
+   * Partner roles, solution areas with their plays, and marketplace intents: Partner Center value and Salesforce
+   * picklist label. Defaults to the list shipped in src/domain/taxonomy/fy26.json; give the whole list here to
+   * follow a new taxonomy without a release (then run `cosell salesforce install` to update the picklists).
+   */
+  taxonomy: referralTaxonomySchema.default(defaultTaxonomy),
   /** Customer profile ⇄ Account. */
   account: z
     .strictObject({

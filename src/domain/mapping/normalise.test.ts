@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  addDays,
   currencyOrNull,
   dateOnly,
   enumOrNull,
@@ -52,5 +54,28 @@ describe('normalise', () => {
       { key: 'a', n: 3 },
       { key: 'b', n: 1 },
     ]);
+  });
+});
+
+describe('addDays', () => {
+  it('adds calendar days across months, years and leap days', () => {
+    expect(addDays('2026-12-30', 60)).toBe('2027-02-28');
+    expect(addDays('2028-02-28', 1)).toBe('2028-02-29');
+    expect(addDays('2027-12-31', 1)).toBe('2028-01-01');
+    expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
+  });
+
+  it('property: agrees with the platform date arithmetic', () => {
+    fc.assert(
+      fc.property(
+        fc.date({ min: new Date('1990-01-01'), max: new Date('2090-12-31'), noInvalidDate: true }),
+        fc.integer({ min: -400, max: 400 }),
+        (date, days) => {
+          const start = date.toISOString().slice(0, 10);
+          const expected = new Date(Date.parse(start) + days * 86_400_000).toISOString().slice(0, 10);
+          expect(addDays(start, days)).toBe(expected);
+        },
+      ),
+    );
   });
 });

@@ -50,3 +50,26 @@ export function uniqueByKey<T>(items: readonly T[], keyOf: (item: T) => string |
   }
   return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, item]) => item);
 }
+
+/** The calendar date `days` after a `YYYY-MM-DD` date (proleptic Gregorian, no time zones). */
+export function addDays(date: string, days: number): string {
+  const [year = 0, month = 1, day = 1] = date.split('-').map(Number);
+  // Days since 1970-01-01 of the civil date, shifted, then back to a civil date (H. Hinnant's algorithms).
+  const serial = Date.UTC(year, month - 1, day) / 86_400_000 + days + 719_468;
+  const era = Math.floor(serial / 146_097);
+  const dayOfEra = serial - era * 146_097;
+  const yearOfEra = Math.floor(
+    (dayOfEra -
+      Math.floor(dayOfEra / 1460) +
+      Math.floor(dayOfEra / 36_524) -
+      Math.floor(dayOfEra / 146_096)) /
+      365,
+  );
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthIndex = Math.floor((5 * dayOfYear + 2) / 153);
+  const outDay = dayOfYear - Math.floor((153 * monthIndex + 2) / 5) + 1;
+  const outMonth = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9;
+  const outYear = yearOfEra + era * 400 + (outMonth <= 2 ? 1 : 0);
+  const pad = (value: number, width: number) => String(value).padStart(width, '0');
+  return `${pad(outYear, 4)}-${pad(outMonth, 2)}-${pad(outDay, 2)}`;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sampleDeal } from '../testing/sampleDeal.ts';
+import { sampleDeal } from '../../../test/support/sampleDeal.ts';
 import { defaultMapping } from './defaultMapping.ts';
 import { referralCreateBody } from './referralCreateBody.ts';
 
@@ -55,6 +55,34 @@ describe('referralCreateBody', () => {
       inviteContext: { assistanceRequestCode: 'CustomerTechnicalArchitecture' },
       target: [],
     });
+  });
+
+  it('adds the Services co-sell fields and the marketplace intent only when they are set', () => {
+    const body = referralCreateBody(
+      sampleDeal({
+        partnerRole: 'Implementation',
+        solutionArea: 'CloudAndAIPlatforms',
+        solutionPlay: 'UnifyYourDataPlatform',
+        customerMarketplaceIntent: 'HaveNotDecided',
+      }),
+      defaultMapping,
+      { opportunityId: '006A' },
+    );
+    expect(body).toMatchObject({
+      partnerRole: 'Implementation',
+      solutionArea: 'CloudAndAIPlatforms',
+      solutionPlay: 'UnifyYourDataPlatform',
+      details: {
+        requirements: {
+          additionalRequirements: {
+            attributes: [{ id: 'HaveNotDecided', type: 'CustomerMarketplaceIntent' }],
+          },
+        },
+      },
+    });
+    const plain = referralCreateBody(sampleDeal(), defaultMapping, { opportunityId: '006A' });
+    expect(Object.keys(plain)).not.toContain('partnerRole');
+    expect(plain.details.requirements).not.toHaveProperty('additionalRequirements');
   });
 
   it('builds a private deal when no help is requested and the deal is not shared', () => {

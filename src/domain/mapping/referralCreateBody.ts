@@ -6,6 +6,7 @@ import {
   closingDateTimeBody,
   contactBody,
   customerIdsBody,
+  marketplaceIntentAttributesBody,
   type ReferralAddressBody,
   type ReferralMemberBody,
   type ReferralSolutionBody,
@@ -38,18 +39,27 @@ export interface ReferralCreateBody {
     dealValue: number | null;
     currency: string | null;
     closingDateTime: string | null;
-    requirements: { solutions: ReferralSolutionBody[] };
+    requirements: {
+      solutions: ReferralSolutionBody[];
+      /** The customer's marketplace purchase intent, as the create sample sends it. */
+      additionalRequirements?: { attributes: { id: string; type: string }[] };
+    };
   };
   team: ReferralMemberBody[];
   inviteContext: { assistanceRequestCode: string };
   target: [];
+  /** Services co-sell (required for Services co-sell referrals); sent only when set. */
+  partnerRole?: string;
+  solutionArea?: string;
+  solutionPlay?: string;
 }
 
 /**
  * The create body for a deal coming from a Salesforce opportunity: type Shared when help is requested or the deal
  * is shared with Microsoft sellers, consent from the visibility field, the assistance code (`Unknown` = no help),
  * `externalReferenceId` = the opportunity id, the customer profile with address and contacts, deal details with
- * the solutions, and the partner team. Validate the deal with `validateDeal` first.
+ * the solutions and the marketplace intent, the partner team, and the Services co-sell fields when set.
+ * Validate the deal with `validateDeal` first.
  */
 export function referralCreateBody(
   deal: CoSellDeal,
@@ -57,6 +67,13 @@ export function referralCreateBody(
   context: { opportunityId: string },
 ): ReferralCreateBody {
   const shared = sharedWithMicrosoftBody(deal);
+  const attributes = marketplaceIntentAttributesBody(deal);
+  const services = Object.fromEntries(
+    (['partnerRole', 'solutionArea', 'solutionPlay'] as const).flatMap((field) => {
+      const value = deal[field];
+      return value === null ? [] : [[field, value]];
+    }),
+  ) as Pick<ReferralCreateBody, 'partnerRole' | 'solutionArea' | 'solutionPlay'>;
   return {
     name: deal.name,
     type: referralTypeFor(deal),
@@ -79,10 +96,14 @@ export function referralCreateBody(
       dealValue: deal.dealValue,
       currency: deal.currency,
       closingDateTime: closingDateTimeBody(deal.closingDate),
-      requirements: { solutions: deal.solutions.map(solutionBody) },
+      requirements: {
+        solutions: deal.solutions.map(solutionBody),
+        ...(attributes.length ? { additionalRequirements: { attributes } } : {}),
+      },
     },
     team: deal.partnerTeam.map(teamMemberBody),
     inviteContext: { assistanceRequestCode: assistanceCodeBody(deal) },
     target: [],
+    ...services,
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { sampleDeal } from '../../../test/support/sampleDeal.ts';
 import type { FieldChange } from '../coSellDeal.ts';
-import { sampleDeal } from '../testing/sampleDeal.ts';
 import { defaultMapping } from './defaultMapping.ts';
 import { referralPatchOps } from './referralPatchOps.ts';
 
@@ -26,6 +26,51 @@ describe('referralPatchOps', () => {
         { op: 'add', path: '/details/notes', value: 'new' },
       ],
     });
+  });
+
+  it('writes the Services co-sell fields at the top level and the marketplace intent as an attribute', () => {
+    const deal = sampleDeal({
+      partnerRole: 'Advisory',
+      solutionArea: 'Security',
+      customerMarketplaceIntent: 'Yes',
+    });
+    const result = referralPatchOps(
+      [
+        change({ field: 'partnerRole', before: null, after: 'Advisory' }),
+        change({ field: 'solutionArea', before: 'CloudAndAIPlatforms', after: 'Security' }),
+        change({ field: 'customerMarketplaceIntent', before: null, after: 'Yes' }),
+      ],
+      deal,
+      defaultMapping,
+    );
+    expect(result).toEqual({
+      ok: true,
+      value: [
+        { op: 'add', path: '/partnerRole', value: 'Advisory' },
+        { op: 'replace', path: '/solutionArea', value: 'Security' },
+        {
+          op: 'add',
+          path: '/details/requirements/additionalRequirements/attributes',
+          value: [{ id: 'Yes', type: 'CustomerMarketplaceIntent' }],
+        },
+      ],
+    });
+  });
+
+  it('never un-shares a referral Microsoft sellers can see: the change is refused before any call', () => {
+    const unticked = sampleDeal({ assistanceRequestCode: null, shareWithMicrosoftSellers: false });
+    const result = referralPatchOps(
+      [change({ field: 'shareWithMicrosoftSellers', before: true, after: false })],
+      unticked,
+      defaultMapping,
+    );
+    expect(result).toMatchObject({ ok: false, error: { code: 'visibility_irreversible' } });
+    const noHelp = referralPatchOps(
+      [change({ field: 'assistanceRequestCode', before: 'ProofOfConceptOrDemo', after: null })],
+      sampleDeal({ assistanceRequestCode: null, shareWithMicrosoftSellers: false, type: 'Independent' }),
+      defaultMapping,
+    );
+    expect(noHelp).toMatchObject({ ok: false, error: { code: 'visibility_irreversible' } });
   });
 
   it('sends status, substatus and status reason together', () => {

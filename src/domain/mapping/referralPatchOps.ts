@@ -2,6 +2,7 @@ import type { Result } from '../../shared/result.ts';
 import { fail, ok } from '../../shared/result.ts';
 import { type CoSellDeal, type FieldChange, referralTypeFor, statusText } from '../coSellDeal.ts';
 import { checkTransition } from '../referralStatus.ts';
+import { checkVisibility } from '../visibilityRule.ts';
 import type { Mapping } from './mappingSchema.ts';
 import {
   addressBody,
@@ -9,6 +10,7 @@ import {
   closingDateTimeBody,
   contactBody,
   customerIdsBody,
+  marketplaceIntentAttributesBody,
   sharedWithMicrosoftBody,
   solutionBody,
   teamMemberBody,
@@ -84,12 +86,36 @@ export function referralPatchOps(
       case 'partnerTeam':
         put('/team', deal.partnerTeam.map(teamMemberBody), 'present');
         break;
+      case 'partnerRole':
+      case 'solutionArea':
+      case 'solutionPlay':
+        put(`/${change.field}`, deal[change.field], change.before);
+        break;
+      case 'customerMarketplaceIntent':
+        put(
+          '/details/requirements/additionalRequirements/attributes',
+          marketplaceIntentAttributesBody(deal),
+          change.before,
+        );
+        break;
       default:
         break;
     }
   }
 
   if (changed.has('assistanceRequestCode') || changed.has('shareWithMicrosoftSellers')) {
+    // Partner Center cannot take back a share with Microsoft sellers: refuse before any call.
+    const wasShared = {
+      shareWithMicrosoftSellers: changed.has('shareWithMicrosoftSellers')
+        ? before('shareWithMicrosoftSellers') === true
+        : deal.shareWithMicrosoftSellers,
+      assistanceRequestCode: changed.has('assistanceRequestCode')
+        ? ((before('assistanceRequestCode') ?? null) as CoSellDeal['assistanceRequestCode'])
+        : deal.assistanceRequestCode,
+      type: deal.type,
+    };
+    const refusal = checkVisibility(wasShared, deal);
+    if (refusal) return fail(refusal);
     put('/inviteContext/assistanceRequestCode', assistanceCodeBody(deal), 'present');
     put('/consent/consentToShareReferralWithMicrosoftSellers', sharedWithMicrosoftBody(deal), 'present');
     const type = referralTypeFor(deal);

@@ -82,3 +82,14 @@ export const assistanceCodeBody = (deal: Pick<CoSellDeal, 'assistanceRequestCode
 export const sharedWithMicrosoftBody = (
   deal: Pick<CoSellDeal, 'assistanceRequestCode' | 'shareWithMicrosoftSellers'>,
 ): boolean => deal.shareWithMicrosoftSellers || deal.assistanceRequestCode !== null;
+
+/** The type of the additional-requirements attribute that carries the customer's marketplace purchase intent. */
+export const MARKETPLACE_INTENT_ATTRIBUTE = 'CustomerMarketplaceIntent';
+
+/** `details.requirements.additionalRequirements.attributes` for the intent (empty when none is set). */
+export const marketplaceIntentAttributesBody = (
+  deal: Pick<CoSellDeal, 'customerMarketplaceIntent'>,
+): { id: string; type: string }[] =>
+  deal.customerMarketplaceIntent === null
+    ? []
+    : [{ id: deal.customerMarketplaceIntent, type: MARKETPLACE_INTENT_ATTRIBUTE }];

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { dealArbitrary } from '../../../test/support/dealArbitrary.ts';
+import { sampleDeal } from '../../../test/support/sampleDeal.ts';
 import { type CoSellDeal, dealFields } from '../coSellDeal.ts';
-import { dealArbitrary } from '../testing/dealArbitrary.ts';
-import { sampleDeal } from '../testing/sampleDeal.ts';
 import { accountFields } from './accountFields.ts';
 import { contactFields } from './contactChanges.ts';
 import { dealFromReferral } from './dealFromReferral.ts';

@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { sampleDeal } from '../testing/sampleDeal.ts';
+import { sampleDeal } from '../../../test/support/sampleDeal.ts';
 import { defaultMapping } from './defaultMapping.ts';
 import { mergeWithDefaults } from './mergeWithDefaults.ts';
 import { salesforceOpportunityFields } from './salesforceOpportunityFields.ts';
 
 describe('salesforceOpportunityFields', () => {
   it('writes every Salesforce-bound field of a new opportunity and ticks the sync flag', () => {
-    const deal = sampleDeal({ status: 'New', substatus: 'Pending', microsoftCrmId: '7-ABC' });
+    const deal = sampleDeal({
+      status: 'New',
+      substatus: 'Pending',
+      microsoftCrmId: '7-ABC',
+      partnerRole: 'ManagedServices',
+      solutionArea: 'Security',
+      solutionPlay: 'DataSecurity',
+      customerMarketplaceIntent: 'HaveNotDecided',
+      acceptByDate: '2026-12-20',
+    });
     expect(salesforceOpportunityFields(deal, defaultMapping)).toEqual({
       Name: 'Contoso cloud migration',
       Amount: 250000,
@@ -21,7 +30,21 @@ describe('salesforceOpportunityFields', () => {
       Partner_Center_Referral_Id__c: deal.referralId,
       Partner_Center_Referral_Link__c: deal.referralLink,
       Microsoft_CRM_Id__c: '7-ABC',
+      Partner_Role__c: 'Managed services',
+      Solution_Area__c: 'Security',
+      Solution_Play__c: 'Data security',
+      Customer_Marketplace_Intent__c: 'Have not decided',
+      Partner_Center_Accept_By__c: '2026-12-20',
+      Partner_Center_Act_By__c: null,
       Sync_with_Partner_Center__c: true,
+    });
+  });
+
+  it('writes a taxonomy value Microsoft added later as received (the picklists are unrestricted)', () => {
+    const deal = sampleDeal({ solutionArea: 'QuantumComputing', solutionPlay: null });
+    expect(salesforceOpportunityFields(deal, defaultMapping, ['solutionArea', 'solutionPlay'])).toEqual({
+      Solution_Area__c: 'QuantumComputing',
+      Solution_Play__c: null,
     });
   });
 

@@ -2,6 +2,7 @@ import type { CoSellDeal, DealField } from '../coSellDeal.ts';
 import { statusText } from '../coSellDeal.ts';
 import { nameWithStatusMark } from '../nameWithStatusMark.ts';
 import { stageFromStatus } from '../referralStatus.ts';
+import { labelOf, type TaxonomyEntry } from '../referralTaxonomy.ts';
 import type { Mapping, ScalarMappedField } from './mappingSchema.ts';
 import { salesforceStores } from './salesforceStores.ts';
 
@@ -32,6 +33,8 @@ const plainFields = [
   'direction',
   'qualification',
   'category',
+  'acceptByDate',
+  'actByDate',
 ] as const satisfies readonly ScalarMappedField[];
 
 /**
@@ -71,6 +74,18 @@ export function salesforceOpportunityFields(
       apiName('assistanceRequestCode'),
       code === null ? null : mapping.valueMaps.assistanceRequestCode[code],
     );
+  }
+  const taxonomy = mapping.taxonomy;
+  const picklists: [ScalarMappedField & keyof CoSellDeal, readonly TaxonomyEntry[]][] = [
+    ['partnerRole', taxonomy.partnerRoles],
+    ['solutionArea', taxonomy.solutionAreas],
+    ['solutionPlay', taxonomy.solutionAreas.flatMap((area) => area.solutionPlays)],
+    ['customerMarketplaceIntent', taxonomy.customerMarketplaceIntents],
+  ];
+  for (const [field, list] of picklists) {
+    const value = deal[field];
+    // The picklists are unrestricted, so a value Microsoft added later is stored as received.
+    if (wanted(field)) put(apiName(field), typeof value === 'string' ? labelOf(list, value) : null);
   }
   for (const field of plainFields) {
     if (wanted(field)) put(apiName(field), deal[field]);

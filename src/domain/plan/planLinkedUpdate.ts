@@ -76,7 +76,9 @@ export async function planLinkedUpdate(
   let operations: JsonPatchOperation[] = [];
   if (merge.toPartnerCenter.length) {
     const problems: DomainError[] = [];
+    // Un-sharing a referral shared with Microsoft is refused by referralPatchOps (one message, not two).
     const valid = validateDeal(merge.merged, {
+      mapping,
       current: { status: pcDeal.status, substatus: pcDeal.substatus },
       changedFields: merge.toPartnerCenter.map((change) => change.field),
     });

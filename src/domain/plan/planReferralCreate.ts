@@ -27,7 +27,7 @@ export async function planReferralCreate(
     );
   }
   const deal = dealFromSalesforce(opportunity.snapshot, mapping);
-  const valid = validateDeal(deal);
+  const valid = validateDeal(deal, { mapping });
   if (!valid.ok) return invalidPlan(input, opportunity, valid.error);
   const body = await withPartnerCenterTransforms(mapping, deal, {
     ...referralCreateBody(deal, mapping, { opportunityId: opportunity.opportunityId }),

@@ -1,0 +1,67 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryIo } from '../../test/support/memoryIo.ts';
+import { main } from './main.ts';
+
+let busy: Server;
+let busyPort: number;
+
+beforeAll(async () => {
+  busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  busyPort = (busy.address() as { port: number }).port;
+});
+afterAll(async () => {
+  await new Promise<void>((resolve) => busy.close(() => resolve()));
+});
+
+describe('cosell main', () => {
+  it('advises the port flags the command that failed to listen actually has', async () => {
+    const { io, err } = memoryIo(mkdtempSync(join(tmpdir(), 'cosell-main-')));
+    const code = await main(
+      ['node', 'cosell', 'emulate', '--pc-port', String(busyPort), '--sf-port', '0', '--identity-port', '0'],
+      io,
+    );
+    expect(code).toBe(1);
+    const text = err.join('\n');
+    expect(text).toContain(`127.0.0.1:${busyPort} is already in use`);
+    expect(text).toContain('--pc-port, --sf-port and --identity-port');
+    expect(text).not.toMatch(/--port\b/);
+  });
+
+  it('says the config file is missing, once, when a command runs where there is none', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cosell-main-'));
+    const { io, err } = memoryIo(dir);
+    expect(await main(['node', 'cosell', 'status'], io)).toBe(2);
+    expect(err.join('\n')).toBe(
+      `configuration: 1 problem\n  ✖ cosell.yaml: config file not found: ${join(dir, 'cosell.yaml')}\n      → run the command in the folder that holds cosell.yaml, pass --config FILE, or run \`cosell init\` to write one`,
+    );
+  });
+
+  it('exits 1 naming where link ids are listed when retry, unlink or audit --link get an unknown id', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cosell-main-'));
+    writeFileSync(
+      join(dir, 'cosell.yaml'),
+      [
+        'store: { kind: sqlite, path: ./cosell.db }',
+        'partnerCenter: { tenantId: t, clientId: c }',
+        'salesforce: { auth: { flow: clientCredentials, clientId: id, clientSecret: s } }',
+        '',
+      ].join('\n'),
+    );
+    for (const args of [
+      ['retry', 'no-such-link'],
+      ['unlink', 'no-such-link'],
+      ['audit', '--link', 'no-such-link'],
+    ]) {
+      const { io, err } = memoryIo(dir);
+      expect(await main(['node', 'cosell', ...args], io)).toBe(1);
+      expect(err.join('\n')).toContain(
+        'No link no-such-link in connection default; the link ids are in `cosell audit`',
+      );
+    }
+  });
+});

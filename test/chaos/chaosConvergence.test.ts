@@ -1,0 +1,88 @@
+/**
+ * The small-scale chaos run, part of `npm test` (the full one is `npm run test:chaos`): a few tens of deals
+ * edited on both sides while both emulators inject faults and the `cosell serve` child is SIGKILLed and
+ * restarted, then quiescence and the checks, on SQLite and on Postgres + pg-boss. One test per invariant, so a
+ * failure names what broke; its message lists every problem with the deal, what diverged, and the audit trail.
+ *
+ * OPEN lists invariants that today's sync is known to break, with the issue that fixes them: they are measured
+ * and printed, not enforced, so that `npm test` stays meaningful for everything else. Delete an entry when its
+ * fix lands; the test then enforces it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresSkipReason, testDatabaseUrl } from '../support/testStores.ts';
+import { INVARIANTS, type Invariant } from './chaosChecks.ts';
+import { type ChaosReport, formatChaosFigures, runChaos } from './runChaos.ts';
+
+const OPEN: Partial<Record<Invariant, string>> = {
+  overlap:
+    'issue 9: one deal gets two serialization keys (by opportunity id before its referral is known, by referral id after), so two jobs sync it at once',
+  duplicateCustomers:
+    'issue 13 item 2: concurrent syncs of two deals for the same new customer each create its contact (and account)',
+  audit:
+    'issue 9 (links, bases and audit stored with the writes): a create that fails after the Salesforce upsert (a fault on a child record, a lost answer, a kill) leaves an opportunity that no audit entry records; the next run audits only what it changes',
+  lostUpdate:
+    'issue 9 (plan, then apply): after such a failed create the next run upserts the referral again without a base, overwriting a seller edit made in between, with no conflict audited',
+  deadLetter:
+    'batched pipeline (issue 9): a Partner Center 412 (the referral changed since it was read) is retried as a conflict without re-reading and re-merging, 8 times, then dead-lettered; reconcile later converges the deal',
+  connector:
+    'src/app.ts openConnector: a 429 or 5xx answer to the startup describe of Opportunity (readOrgFacts) makes `cosell serve` exit 1 instead of retrying',
+};
+
+const DEALS = 20;
+const RUN_TIMEOUT_MS = 240_000;
+
+function chaosSuite(backend: 'sqlite' | 'postgres', databaseUrl?: string) {
+  let report: ChaosReport;
+  beforeAll(async () => {
+    report = await runChaos({
+      deals: DEALS,
+      backend,
+      ...(databaseUrl ? { databaseUrl } : {}),
+      seed: Math.floor(Math.random() * 2 ** 31),
+      editsPerDeal: 2,
+      killEveryMs: [2_000, 5_000],
+      chaosMs: 15_000,
+      // Salesforce 429s make their jobs wait at least 60 s (the connector ignores Salesforce's Retry-After):
+      // the full run has them; here they would make the run last minutes.
+      salesforceRateLimitBursts: false,
+    });
+    console.log(`chaos on ${backend}:\n  ${formatChaosFigures(report.figures).join('\n  ')}`);
+  }, RUN_TIMEOUT_MS);
+  afterAll(() => {
+    for (const [invariant, why] of Object.entries(OPEN)) {
+      const open = report?.problems.filter((problem) => problem.invariant === invariant) ?? [];
+      if (open.length)
+        console.warn(
+          `chaos on ${backend}: OPEN (${why}): ${open.length} × ${INVARIANTS[invariant as Invariant]}:\n- ${open.map((problem) => problem.message).join('\n- ')}`,
+        );
+    }
+  });
+
+  it('injected faults, dropped/duplicated/reordered deliveries and kills while deals were created and edited', () => {
+    const f = report.figures;
+    expect(f.deals).toBe(DEALS);
+    expect(f.edits).toBeGreaterThan(0);
+    expect(f.salesforceFaults).toBeGreaterThan(0);
+    expect(f.partnerCenterFaults).toBeGreaterThan(0);
+    expect(f.rateLimitBursts + f.sessionExpiries).toBeGreaterThan(0);
+    expect(f.deliveriesDropped + f.deliveriesDuplicated + f.deliveriesReordered).toBeGreaterThan(0);
+    expect(f.kills).toBeGreaterThan(0);
+    expect(f.jobsCutOff + f.dealJobs).toBeGreaterThan(0);
+  });
+
+  for (const [invariant, text] of Object.entries(INVARIANTS) as [Invariant, string][]) {
+    if (OPEN[invariant]) continue;
+    it(text, () => {
+      const broken = report.problems.filter((problem) => problem.invariant === invariant);
+      expect(broken.map((problem) => problem.message)).toEqual([]);
+    });
+  }
+}
+
+describe('chaos convergence on SQLite (embedded queue)', () => chaosSuite('sqlite'));
+
+const databaseUrl = testDatabaseUrl();
+describe.skipIf(postgresSkipReason() !== undefined)(
+  `chaos convergence on Postgres + pg-boss${databaseUrl ? '' : ` (${postgresSkipReason()})`}`,
+  () => chaosSuite('postgres', databaseUrl),
+);
