@@ -346,6 +346,13 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
             logger,
             metrics,
             adminToken: config.server.adminToken,
+            dashboard: {
+              sync: deps,
+              salesforceInstanceUrl: () => conn.instanceUrl || null,
+              referralUrlTemplate: config.dashboard.referralUrlTemplate,
+              salesforceApiUsage: () => client.apiUsage(),
+              salesforceApiBudgetRatio: config.sync.salesforceApiBudgetRatio,
+            },
           });
           closers.push(() => http.close());
           connector.http = http;

@@ -216,6 +216,22 @@ export const syncConfigSchema = z
   })
   .strict();
 
+const DEFAULT_REFERRAL_URL_TEMPLATE =
+  'https://partner.microsoft.com/dashboard/referrals/v2/opportunities/{referralId}';
+
+export const dashboardConfigSchema = z
+  .object({
+    /**
+     * Where the dashboard's "open in Partner Center" link goes; `{referralId}` is replaced by the referral id.
+     * Change it if Microsoft moves the referral page.
+     */
+    referralUrlTemplate: z
+      .string()
+      .includes('{referralId}', { message: 'include {referralId} where the referral id goes' })
+      .default(DEFAULT_REFERRAL_URL_TEMPLATE),
+  })
+  .strict();
+
 const LOOPBACK_HOST = /^(localhost|::1|127\.\d+\.\d+\.\d+)$/;
 
 /** True for a URL a token may travel over: https, or http to this machine (tests, a local relay). */
@@ -282,6 +298,7 @@ const configObjectSchema = z
     partnerCenter: partnerCenterConfigSchema.prefault({}),
     salesforce: salesforceConfigSchema.prefault({}),
     sync: syncConfigSchema.prefault({}),
+    dashboard: dashboardConfigSchema.prefault({}),
     alerts: alertsConfigSchema.prefault({}),
     log: z
       .object({ level: z.enum(LOG_LEVELS).default('info') })

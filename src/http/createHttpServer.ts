@@ -4,6 +4,7 @@ import type { JobQueue } from '../jobs/jobQueue.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Store } from '../store/store.ts';
+import type { DashboardDeps } from './dashboard/dashboardDeps.ts';
 import type { Metrics } from './metrics.ts';
 import { adminApi } from './routes/adminApi.ts';
 import { dashboard } from './routes/dashboard.ts';
@@ -19,6 +20,7 @@ export interface HttpServerDeps {
   logger: Logger;
   metrics: Metrics;
   adminToken?: string | undefined;
+  dashboard?: DashboardDeps | undefined;
 }
 
 export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyInstance> {
@@ -56,7 +58,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   });
 
   await postPartnerCenterWebhook(app, deps);
-  await adminApi(app, deps);
+  await adminApi(app, { ...deps, now: () => deps.clock.now() });
   await dashboard(app);
   return app;
 }

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { describeReportContract } from '../../test/support/reportContract.ts';
 import { describeStoreContract, newLinkFixture } from '../../test/support/storeContract.ts';
 import { postgresBackend, postgresSkipReason, testDatabaseUrl } from '../../test/support/testStores.ts';
 import { openStore } from './openStore.ts';
@@ -14,6 +15,7 @@ describe.skipIf(url === undefined)(`Postgres store${skipReason ? ` (skipped: ${s
   afterAll(() => backend.cleanup());
 
   describeStoreContract('postgres', ({ clock }) => backend.open({ clock }));
+  describeReportContract('postgres', ({ clock }) => backend.open({ clock }));
 
   describe('Postgres store specifics', () => {
     it('keeps stores in different schemas apart', async () => {

@@ -24,7 +24,7 @@ const LINK_STATES: readonly LinkState[] = ['synced', 'pending', 'error', 'confli
 const DEFAULT_LIST_LIMIT = 100;
 
 /** Row as the link table holds it. */
-interface LinkRecord {
+export interface LinkRecord {
   id: unknown;
   connection_id: unknown;
   referral_id: unknown;
@@ -55,7 +55,7 @@ const PATCH_COLUMNS: { [K in keyof Required<LinkPatch>]: [string, (value: LinkPa
   dealKey: ['deal_key', (v) => v ?? null],
 };
 
-function toLinkRow(record: LinkRecord): LinkRow {
+export function toLinkRow(record: LinkRecord): LinkRow {
   return {
     id: readId(record.id),
     connectionId: readText(record.connection_id),

@@ -8,11 +8,12 @@ import type { SqlDriver, SqlExecutor } from './sqlExecutor.ts';
 import { SqlInboxRepository } from './sqlInboxRepository.ts';
 import { SqlIncidentRepository } from './sqlIncidentRepository.ts';
 import { SqlLinkRepository } from './sqlLinkRepository.ts';
+import { SqlReportRepository } from './sqlReportRepository.ts';
 import { SqlSecretRepository } from './sqlSecretRepository.ts';
 import { SqlSyncOutcomeRepository } from './sqlSyncOutcomeRepository.ts';
 import type { Store, StoreRepositories } from './store.ts';
 
-function createRepositories(db: SqlExecutor, clock: Clock): StoreRepositories {
+function createRepositories(db: SqlExecutor, clock: Clock, dialect: SqlDriver['dialect']): StoreRepositories {
   return {
     links: new SqlLinkRepository(db, clock),
     syncOutcomes: new SqlSyncOutcomeRepository(db, clock),
@@ -22,6 +23,7 @@ function createRepositories(db: SqlExecutor, clock: Clock): StoreRepositories {
     deadLetters: new SqlDeadLetterRepository(db),
     secrets: new SqlSecretRepository(db, clock),
     connections: new SqlConnectionRepository(db, clock),
+    reports: new SqlReportRepository(db, dialect),
     incidents: new SqlIncidentRepository(db),
   };
 }
@@ -65,6 +67,7 @@ export class SqlStore implements Store {
   readonly deadLetters: StoreRepositories['deadLetters'];
   readonly secrets: StoreRepositories['secrets'];
   readonly connections: StoreRepositories['connections'];
+  readonly reports: StoreRepositories['reports'];
   readonly incidents: StoreRepositories['incidents'];
   private closing: Promise<void> | null = null;
   private readonly activeTransaction = new AsyncLocalStorage<true>();
@@ -77,6 +80,7 @@ export class SqlStore implements Store {
     const repositories = createRepositories(
       outsideTransactionsOnly(driver.executor, this.activeTransaction),
       clock,
+      driver.dialect,
     );
     this.links = repositories.links;
     this.syncOutcomes = repositories.syncOutcomes;
@@ -86,6 +90,7 @@ export class SqlStore implements Store {
     this.deadLetters = repositories.deadLetters;
     this.secrets = repositories.secrets;
     this.connections = repositories.connections;
+    this.reports = repositories.reports;
     this.incidents = repositories.incidents;
   }
 
@@ -94,7 +99,7 @@ export class SqlStore implements Store {
       throw new Error(`Store misuse: transactions do not nest; ${MISUSE}.`);
     }
     return this.driver.transaction((executor) =>
-      this.activeTransaction.run(true, () => fn(createRepositories(executor, this.clock))),
+      this.activeTransaction.run(true, () => fn(createRepositories(executor, this.clock, this.dialect))),
     );
   }
 

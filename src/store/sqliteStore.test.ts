@@ -2,6 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { describeReportContract } from '../../test/support/reportContract.ts';
 import { describeStoreContract, newLinkFixture } from '../../test/support/storeContract.ts';
 import { sqliteBackend } from '../../test/support/testStores.ts';
 import { openStore } from './openStore.ts';
@@ -12,6 +13,7 @@ const backend = sqliteBackend();
 afterAll(() => backend.cleanup());
 
 describeStoreContract('sqlite', ({ clock }) => backend.open({ clock }));
+describeReportContract('sqlite', ({ clock }) => backend.open({ clock }));
 
 describe('SQLite store specifics', () => {
   it('creates a missing directory for the database file', async () => {

@@ -184,6 +184,77 @@ export interface ConnectionRepository {
   setState(id: string, state: ConnectionState, pausedReason: string | null): Promise<void>;
 }
 
+/** How the deal list is ordered (ties broken by link id). */
+export const dealSortKeys = ['name', 'account', 'amount', 'state', 'lastSyncAt', 'updatedAt'] as const;
+export type DealSortKey = (typeof dealSortKeys)[number];
+
+/** A link-state filter, or `attention` (error, conflict or dead-lettered) or `deadLettered`. */
+export type DealStateFilter = LinkState | 'attention' | 'deadLettered';
+
+export interface DealSearchQuery {
+  connectionId: string;
+  /** Only these links. */
+  linkIds?: readonly string[];
+  /** Matches (case-insensitive, anywhere) the deal name, the customer account, the referral id or the opportunity id. */
+  text?: string;
+  state?: DealStateFilter;
+  /** The deal's referral direction in its base snapshot. */
+  direction?: 'Incoming' | 'Outgoing';
+  /** The trigger of the deal's last sync (webhook, poll, reconcile, retry, cli …). */
+  trigger?: string;
+  /** Last sync at or after / before these instants. */
+  syncedFrom?: string;
+  syncedBefore?: string;
+  sort?: DealSortKey;
+  descending?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+/** One deal of the list: its link, its last sync (newest audit entry that was not a dry run) and a live dead letter. */
+export interface DealListRow {
+  link: LinkRow;
+  lastSyncAt: string | null;
+  lastTrigger: string | null;
+  /**
+   * The newest dead-lettered sync job of this deal that failed after its last successful sync, or null: such a deal
+   * is not synced, whatever its link state says.
+   */
+  deadLetterId: string | null;
+}
+
+export interface DealSearchPage {
+  rows: DealListRow[];
+  /** How many deals match the filters (all pages). */
+  total: number;
+}
+
+/** Syncs in one hour (audit entries that were not dry runs), by outcome. */
+export interface ActivityBucket {
+  /** Start of the hour, ISO-8601 UTC. */
+  hourStartAt: string;
+  ok: number;
+  errors: number;
+  other: number;
+}
+
+export interface ActivitySummary {
+  buckets: ActivityBucket[];
+  /** Audit entries since the instant by trigger (webhook, poll, reconcile, retry, cli …). */
+  byTrigger: Record<string, number>;
+}
+
+/** Read-only queries across tables for the dashboard. */
+export interface ReportRepository {
+  searchDeals(query: DealSearchQuery): Promise<DealSearchPage>;
+  /** Sync activity since the instant, in hourly buckets (only hours with entries). */
+  activity(connectionId: string, since: string): Promise<ActivitySummary>;
+  /** When each cursor last moved (the Salesforce poll and the Partner Center reconcile write theirs every run). */
+  cursorUpdates(connectionId: string): Promise<{ source: string; updatedAt: string }[]>;
+  /** When the newest webhook delivery was received, or null. */
+  lastWebhookAt(connectionId: string): Promise<string | null>;
+}
+
 /**
  * One alert incident: a condition (connection paused, dead letters, API budget, webhook silence) from the
  * moment it was seen until it cleared. At most one incident of a kind is open per connection.
@@ -263,6 +334,7 @@ export interface StoreRepositories {
   deadLetters: DeadLetterRepository;
   secrets: SecretRepository;
   connections: ConnectionRepository;
+  reports: ReportRepository;
   incidents: IncidentRepository;
 }
 

@@ -27,7 +27,8 @@ export function newLinkFixture(overrides: Partial<NewLink> = {}): NewLink {
   };
 }
 
-function newAudit(overrides: Partial<NewAuditEntry> = {}): NewAuditEntry {
+/** An audit entry of a webhook sync to Salesforce at the contract's start time, in connection conn-a. */
+export function newAuditFixture(overrides: Partial<NewAuditEntry> = {}): NewAuditEntry {
   return {
     connectionId: 'conn-a',
     linkId: null,
@@ -301,7 +302,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
       it('appends an entry and returns it with its changes and error intact', async () => {
         const link = await store.links.insert(newLinkFixture({ referralId: 'ref-1', opportunityId: '006A' }));
         const entry = await store.audit.append(
-          newAudit({
+          newAuditFixture({
             linkId: link.id,
             referralId: 'ref-1',
             opportunityId: '006A',
@@ -325,12 +326,12 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
       it('lists newest first (ties by insertion), pages with beforeId and filters by link and outcome', async () => {
         const link = await store.links.insert(newLinkFixture({ referralId: 'ref-1' }));
         const at = (second: number) => `2026-03-01T10:00:${String(second).padStart(2, '0')}.000Z`;
-        await store.audit.append(newAudit({ at: at(3), message: 'm3' }));
-        await store.audit.append(newAudit({ at: at(1), message: 'm1', linkId: link.id }));
-        await store.audit.append(newAudit({ at: at(2), message: 'm2a', outcome: 'error' }));
-        await store.audit.append(newAudit({ at: at(2), message: 'm2b', linkId: link.id }));
-        await store.audit.append(newAudit({ at: at(5), message: 'm5', outcome: 'error' }));
-        await store.audit.append(newAudit({ connectionId: 'conn-b', at: at(9), message: 'other' }));
+        await store.audit.append(newAuditFixture({ at: at(3), message: 'm3' }));
+        await store.audit.append(newAuditFixture({ at: at(1), message: 'm1', linkId: link.id }));
+        await store.audit.append(newAuditFixture({ at: at(2), message: 'm2a', outcome: 'error' }));
+        await store.audit.append(newAuditFixture({ at: at(2), message: 'm2b', linkId: link.id }));
+        await store.audit.append(newAuditFixture({ at: at(5), message: 'm5', outcome: 'error' }));
+        await store.audit.append(newAuditFixture({ connectionId: 'conn-b', at: at(9), message: 'other' }));
 
         const all = await store.audit.list({ connectionId: 'conn-a' });
         expect(all.map((entry) => entry.message)).toEqual(['m5', 'm3', 'm2b', 'm2a', 'm1']);
@@ -348,7 +349,9 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
       });
 
       it('rejects a link id the store never assigned', async () => {
-        await expect(store.audit.append(newAudit({ linkId: 'link-abc' }))).rejects.toThrow(/not a link id/);
+        await expect(store.audit.append(newAuditFixture({ linkId: 'link-abc' }))).rejects.toThrow(
+          /not a link id/,
+        );
       });
     });
 
@@ -559,7 +562,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
       it('commits every write when the function resolves and returns its value', async () => {
         const result = await store.transaction(async (tx) => {
           const link = await tx.links.insert(newLinkFixture({ referralId: 'ref-1' }));
-          await tx.audit.append(newAudit({ linkId: link.id }));
+          await tx.audit.append(newAuditFixture({ linkId: link.id }));
           await tx.cursors.set('conn-a', 'sf', 'v1');
           return link.id;
         });
@@ -573,7 +576,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         const attempt = store.transaction(async (tx) => {
           const link = await tx.links.insert(newLinkFixture({ referralId: 'ref-1' }));
           await tx.links.update(link.id, { state: 'synced' });
-          await tx.audit.append(newAudit({ linkId: link.id }));
+          await tx.audit.append(newAuditFixture({ linkId: link.id }));
           await tx.cursors.set('conn-a', 'sf', 'after');
           await tx.inbox.insertIfNew({
             connectionId: 'conn-a',
@@ -658,7 +661,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
           Array.from({ length: 10 }, (_, i) =>
             store.transaction(async (tx) => {
               const link = await tx.links.insert(newLinkFixture({ referralId: `ref-${i}` }));
-              await tx.audit.append(newAudit({ linkId: link.id, message: `m${i}` }));
+              await tx.audit.append(newAuditFixture({ linkId: link.id, message: `m${i}` }));
             }),
           ),
         );

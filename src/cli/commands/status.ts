@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { openQueue } from '../../app.ts';
 import { systemClock } from '../../shared/clock.ts';
+import { forgetLink } from '../../store/forgetLink.ts';
 import type { AuditEntry, AuditOutcome, LinkState } from '../../store/store.ts';
 import { enqueueDealSync } from '../../sync/dealJobs.ts';
 import type { CliIo } from '../cliIo.ts';
@@ -148,22 +149,7 @@ export function registerStatusCommands(program: Command, io: CliIo): void {
             EXIT.failure,
           );
         }
-        await store.transaction(async (tx) => {
-          await tx.audit.append({
-            connectionId,
-            linkId: null,
-            referralId: link.referralId,
-            opportunityId: link.opportunityId,
-            at: new Date().toISOString(),
-            trigger: 'cli',
-            direction: 'none',
-            outcome: 'skipped',
-            changes: [],
-            error: null,
-            message: `Unlinked referral ${link.referralId ?? '–'} and opportunity ${link.opportunityId ?? '–'} (link ${link.id}).`,
-          });
-          await tx.links.delete(link.id);
-        });
+        await forgetLink(store, link, new Date().toISOString(), 'cli');
         removed.push(link.id);
       }
       if (options.json) io.out(JSON.stringify({ removed }));

@@ -3,21 +3,30 @@
  * and `cosell status|audit|retry` read the same data. Errors are `{ error: { code, message } }` with a
  * closed set of codes.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { JobQueue } from '../../jobs/jobQueue.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { LinkState, Store } from '../../store/store.ts';
 import { enqueueDealSync } from '../../sync/dealJobs.ts';
+import type { DashboardDeps } from '../dashboard/dashboardDeps.ts';
+import { crossSiteRefusal } from '../dashboard/sameOrigin.ts';
+import { sendError } from './adminReplies.ts';
+import { dealRoutes } from './dealRoutes.ts';
 import { getAlerts } from './getAlerts.ts';
+import { overviewRoutes } from './overviewRoutes.ts';
 
-export type AdminErrorCode = 'invalid_request' | 'not_found' | 'unauthorized';
+export type { AdminErrorCode } from '../adminTypes.ts';
+export { sendError } from './adminReplies.ts';
 
 export interface AdminApiDeps {
   connectionId: string;
   store: Store;
   queue: JobQueue;
   adminToken?: string | undefined;
+  /** The deal views' extra parts (sync deps, links, API usage); without them those routes answer 503. */
+  dashboard?: DashboardDeps | undefined;
+  now?: () => Date;
   clock?: Clock | undefined;
 }
 
@@ -33,12 +42,13 @@ const auditQuery = z.object({
   before: z.string().optional(),
 });
 
-export const sendError = (reply: FastifyReply, status: number, code: AdminErrorCode, message: string) =>
-  reply.code(status).send({ error: { code, message } });
-
 export async function adminApi(app: FastifyInstance, deps: AdminApiDeps): Promise<void> {
   const { connectionId, store, queue } = deps;
   await app.register(async (scope) => {
+    scope.addHook('onRequest', async (request, reply) => {
+      const refusal = crossSiteRefusal(request);
+      if (refusal) return sendError(reply, 403, 'forbidden', refusal);
+    });
     if (deps.adminToken) {
       const expected = `Bearer ${deps.adminToken}`;
       scope.addHook('onRequest', async (request, reply) => {
@@ -47,6 +57,16 @@ export async function adminApi(app: FastifyInstance, deps: AdminApiDeps): Promis
         }
       });
     }
+
+    const dashboard = deps.dashboard;
+    await dealRoutes(scope, { connectionId, store, queue, dashboard, sendError });
+    await overviewRoutes(scope, {
+      connectionId,
+      store,
+      queue,
+      dashboard,
+      now: deps.now ?? (() => new Date()),
+    });
 
     scope.get('/api/status', async () => {
       const [connection, links, queueStats] = await Promise.all([

@@ -1,18 +1,20 @@
 /**
- * The admin dashboard's static files (web/): the page at /, its script and its stylesheet. The page needs no
+ * The admin dashboard's static files (web/): the page at /, its scripts and its stylesheet. The page needs no
  * token; the data it reads from /api does. Every answer carries a Content-Security-Policy that allows only our
  * own origin and forbids framing.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 
 const WEB_DIR = new URL('../../../web/', import.meta.url);
 
-const FILES = [
-  { path: '/', file: 'index.html', contentType: 'text/html; charset=utf-8' },
-  { path: '/dashboard.js', file: 'dashboard.js', contentType: 'text/javascript; charset=utf-8' },
-  { path: '/dashboard.css', file: 'dashboard.css', contentType: 'text/css; charset=utf-8' },
-] as const;
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
 
 export const DASHBOARD_SECURITY_HEADERS = {
   'content-security-policy': "default-src 'self'; frame-ancestors 'none'",
@@ -21,10 +23,21 @@ export const DASHBOARD_SECURITY_HEADERS = {
   'cache-control': 'no-cache',
 } as const;
 
+/** Every servable file under web/ (scripts, styles, the page) as URL path → file. */
+function webFiles(): { path: string; file: URL; contentType: string }[] {
+  const root = fileURLToPath(WEB_DIR);
+  return readdirSync(root, { recursive: true, withFileTypes: true }).flatMap((entry) => {
+    const contentType = CONTENT_TYPES[entry.name.slice(entry.name.lastIndexOf('.'))];
+    if (!entry.isFile() || !contentType) return [];
+    const path = relative(root, `${entry.parentPath}/${entry.name}`).split('\\').join('/');
+    return [{ path: path === 'index.html' ? '/' : `/${path}`, file: new URL(path, WEB_DIR), contentType }];
+  });
+}
+
 export async function dashboard(app: FastifyInstance): Promise<void> {
-  for (const { path, file, contentType } of FILES) {
+  for (const { path, file, contentType } of webFiles()) {
     // Read once at start-up: the files are small and a missing one should fail the server early, not per request.
-    const body = readFileSync(new URL(file, WEB_DIR));
+    const body = readFileSync(file);
     app.get(path, async (_request, reply) =>
       reply.headers(DASHBOARD_SECURITY_HEADERS).type(contentType).send(body),
     );

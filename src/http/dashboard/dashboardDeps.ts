@@ -1,0 +1,11 @@
+/** What the dashboard's deal, overview and mapping routes need beyond the store and the queue. */
+import type { DealSyncDeps } from '../../sync/dealSyncContext.ts';
+import type { DealLinks } from './dealSummary.ts';
+
+export interface DashboardDeps extends DealLinks {
+  /** Reads both sides for the deal page, dry runs and mapping tests (nothing is written through it here). */
+  sync: DealSyncDeps;
+  /** Salesforce's daily API usage as last reported, or null before the first call. */
+  salesforceApiUsage: () => { used: number; max: number } | null;
+  salesforceApiBudgetRatio: number;
+}
