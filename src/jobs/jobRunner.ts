@@ -92,6 +92,8 @@ interface RunningJob<C extends ClaimedJob> {
 }
 
 export const DEFAULT_POLL_INTERVAL_MS = 100;
+/** A batch gathers for at most this many gathering windows. */
+const MAX_GATHER_ROUNDS = 10;
 export const DEFAULT_STOP_TIMEOUT_MS = 30_000;
 const FETCH_ERROR_LOG_INTERVAL_MS = 30_000;
 
@@ -255,10 +257,14 @@ export class JobRunner<C extends ClaimedJob> {
     const first = await this.storage.claim(registration.name, leaseMs);
     if (first === null) return false;
     const claimed: C[] = [first];
-    if (batch.batchSize > 1) {
+    // Gather: wait a moment for others, and keep gathering while a burst is still arriving (at most
+    // MAX_GATHER_ROUNDS windows), so a lone job barely waits and a backfill fills whole batches.
+    for (let round = 0; round < MAX_GATHER_ROUNDS && claimed.length < batch.batchSize; round += 1) {
       if (batch.gatherMs > 0) await new Promise((resolve) => setTimeout(resolve, batch.gatherMs));
-      if (!this.stopped)
-        claimed.push(...(await this.claimMore(registration.name, leaseMs, batch.batchSize - 1)));
+      if (this.stopped) break;
+      const more = await this.claimMore(registration.name, leaseMs, batch.batchSize - claimed.length);
+      claimed.push(...more);
+      if (more.length === 0 || batch.gatherMs === 0) break;
     }
     if (this.stopped) {
       for (const job of claimed) await this.storage.release(job);
