@@ -8,6 +8,7 @@
 import type { SalesforceWrites } from '../domain/dealPlan.ts';
 import type { Mapping } from '../domain/mapping/mappingSchema.ts';
 import type { SalesforceRecord } from '../domain/salesforceDealSnapshot.ts';
+import { AsyncMutex } from '../store/asyncMutex.ts';
 import type {
   SalesforceDealRead,
   SalesforceLeadRead,
@@ -64,6 +65,7 @@ export class SalesforceDealGateway implements SalesforcePort {
   private solutionRelationship: Promise<string> | undefined;
   private teamSellingEnabled: Promise<boolean> | undefined;
   private notesEnabled: Promise<boolean> | undefined;
+  private readonly writes = new AsyncMutex();
 
   constructor(options: SalesforceDealGatewayOptions) {
     this.client = options.client;
@@ -252,7 +254,15 @@ export class SalesforceDealGateway implements SalesforcePort {
     };
   }
 
-  async applyWrites(items: readonly SalesforceWrites[]): Promise<SalesforceWriteResult[]> {
+  /**
+   * One batch writes at a time per process: two batches that each bring a new customer would otherwise both find
+   * no account (or contact) and both create it.
+   */
+  applyWrites(items: readonly SalesforceWrites[]): Promise<SalesforceWriteResult[]> {
+    return this.writes.run(() => this.applyWritesNow(items));
+  }
+
+  private async applyWritesNow(items: readonly SalesforceWrites[]): Promise<SalesforceWriteResult[]> {
     const results: SalesforceWriteResult[] = items.map(() => ({
       opportunityId: null,
       created: false,

@@ -81,18 +81,21 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   });
   try {
     const { partnerCenter: pc, salesforce: sf } = emulators;
+    const overrides = options.configOverrides ?? {};
+    const merged = deepMerge(
+      await emulatorConfig(emulators, dir, {
+        connectionId: 'sandbox',
+        host: options.host,
+        port: options.port,
+        storePath: join(dir, 'cosell.db'),
+        pollIntervalSeconds: options.pollIntervalSeconds,
+        reconcileIntervalSeconds: 60,
+      }),
+      overrides,
+    ) as Record<string, unknown>;
+    // The store is one kind or the other: an override replaces it whole rather than merging into SQLite's.
     const config = configSchema.parse(
-      deepMerge(
-        await emulatorConfig(emulators, dir, {
-          connectionId: 'sandbox',
-          host: options.host,
-          port: options.port,
-          storePath: join(dir, 'cosell.db'),
-          pollIntervalSeconds: options.pollIntervalSeconds,
-          reconcileIntervalSeconds: 60,
-        }),
-        options.configOverrides ?? {},
-      ),
+      'store' in overrides ? { ...merged, store: (overrides as { store: unknown }).store } : merged,
     );
 
     // A typical co-sell partner org: several currencies, Opportunity Teams and Notes on.

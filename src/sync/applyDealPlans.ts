@@ -57,15 +57,28 @@ export async function applyDealPlans(
 
 /** Before a referral is created, the link records the intent: a crash after Partner Center saved it is recovered. */
 async function recordCreateIntents(deps: DealSyncDeps, work: Work[]): Promise<void> {
-  const creating = work.filter((entry) => entry.plan.partnerCenter?.op === 'create' && !entry.link);
+  // A referral create records the opportunity it comes from; an opportunity create records the deal it writes,
+  // as the base: if the answer is lost (or the process dies) after Salesforce saved it, the next run finds the
+  // opportunity by its referral id and merges against that base, so a seller's edit in between is kept.
+  const creating = work.filter(
+    (entry) =>
+      !entry.link &&
+      (entry.plan.partnerCenter?.op === 'create' || entry.plan.salesforce?.opportunity?.op === 'create'),
+  );
   if (creating.length === 0) return;
   await deps.store.transaction(async (tx) => {
     for (const entry of creating) {
       const create = entry.plan.partnerCenter;
-      if (create?.op !== 'create') continue;
-      entry.link = await tx.links.insert(
-        newLinkFrom(deps, entry.read, { opportunityId: create.opportunityId, state: 'pending' }),
-      );
+      const intent =
+        create?.op === 'create'
+          ? { opportunityId: create.opportunityId, state: 'pending' as const }
+          : {
+              referralId: entry.plan.referralId,
+              engagementId: entry.plan.link?.engagementId ?? null,
+              base: entry.plan.link?.base ?? null,
+              state: 'pending' as const,
+            };
+      entry.link = await tx.links.insert(newLinkFrom(deps, entry.read, intent));
     }
   });
 }

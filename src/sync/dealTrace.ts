@@ -19,7 +19,7 @@ export interface DealIds {
 
 export interface DealTraceSpan {
   /** Records the end of the job with the ids it ended up knowing (a created referral or opportunity). */
-  finish(ids: DealIds, ok: boolean): void;
+  finish(ids: DealIds, ok: boolean, handedBack?: boolean): void;
 }
 
 const idle: DealTraceSpan = { finish: () => undefined };
@@ -42,7 +42,7 @@ export function startDealTrace(ids: DealIds, env: NodeJS.ProcessEnv = process.en
     pid: process.pid,
   });
   return {
-    finish(finalIds, ok) {
+    finish(finalIds, ok, handedBack = false) {
       write({
         event: 'end',
         job,
@@ -52,6 +52,7 @@ export function startDealTrace(ids: DealIds, env: NodeJS.ProcessEnv = process.en
         finishedAt: new Date().toISOString(),
         pid: process.pid,
         ok,
+        ...(handedBack ? { handedBack } : {}),
       });
     },
   };

@@ -63,6 +63,8 @@ export const requestOf = (payload: DealSyncPayload): DealSyncRequest => ({
   ...(payload.referral ? { referral: payload.referral } : {}),
 });
 
+const withoutListing = ({ referral: _listed, ...payload }: DealSyncPayload): DealSyncPayload => payload;
+
 /** The batch handler of `deal.sync` jobs: sync the deals, record what each came to. */
 export function dealBatchHandler(
   options: Pick<SyncWorkerOptions, 'deps' | 'onDealSynced'>,
@@ -73,7 +75,11 @@ export function dealBatchHandler(
     const traces = jobs.map((job) => startDealTrace(job.payload));
     const outcomes = await syncDealBatch(
       deps,
-      jobs.map((job) => ({ request: requestOf(job.payload), key: job.key })),
+      // A listed referral is fresh for a job's first run only: a retry (after a 412, say) reads it again.
+      jobs.map((job) => ({
+        request: requestOf(job.attempt === 1 ? job.payload : withoutListing(job.payload)),
+        key: job.key,
+      })),
     ).catch((error: unknown) => {
       for (const [i, trace] of traces.entries()) trace.finish(jobs[i]?.payload ?? {}, false);
       throw error;
@@ -82,6 +88,7 @@ export function dealBatchHandler(
       traces[i]?.finish(
         outcome.kind === 'done' ? outcome.result : (jobs[i]?.payload ?? {}),
         outcome.kind === 'done',
+        outcome.kind === 'rekeyed',
       );
     const results: BatchJobOutcome[] = [];
     const finished: { payload: DealSyncPayload; result: DealSyncResult }[] = [];

@@ -15,6 +15,8 @@ export interface DealTraceLine {
   finishedAt?: string;
   pid: number;
   ok?: boolean;
+  /** The job only read, then handed its deal to the deal's own key unwritten: it processed nothing. */
+  handedBack?: boolean;
 }
 
 export interface TracedJob {
@@ -25,6 +27,7 @@ export interface TracedJob {
   /** When it finished, or when its process ended (cut off), or null when neither is known. */
   endMs: number | null;
   cutOff: boolean;
+  handedBack: boolean;
 }
 
 export interface DealOverlap {
@@ -82,11 +85,13 @@ export function tracedJobs(
       startMs: Date.parse(line.startedAt),
       endMs: null,
       cutOff: true,
+      handedBack: false,
     };
     for (const id of idsOf(line)) if (!job.ids.includes(id)) job.ids.push(id);
     if (line.event === 'end' && line.finishedAt) {
       job.endMs = Date.parse(line.finishedAt);
       job.cutOff = false;
+      job.handedBack = line.handedBack === true;
     }
     jobs.set(line.job, job);
   }
@@ -99,9 +104,11 @@ export function findDealOverlaps(
   lines: readonly DealTraceLine[],
   endedAt: ReadonlyMap<number, number>,
 ): DealOverlap[] {
-  const jobs = tracedJobs(lines, endedAt);
+  // A job that handed its deal back wrote nothing; its ids still join the deal.
+  const all = tracedJobs(lines, endedAt);
+  const jobs = all.filter((job) => !job.handedBack);
   const union = new IdUnion();
-  for (const job of jobs) for (const id of job.ids.slice(1)) union.join(job.ids[0] as string, id);
+  for (const job of all) for (const id of job.ids.slice(1)) union.join(job.ids[0] as string, id);
   const byDeal = new Map<string, TracedJob[]>();
   for (const job of jobs) {
     if (job.ids.length === 0) continue;

@@ -94,6 +94,8 @@ export async function planLinkedUpdate(
   ];
 
   const resumed = link?.state === 'paused';
+  // An opportunity create that was interrupted after Salesforce saved it: this run links it.
+  const interrupted = link?.state === 'pending' && link.opportunityId === null;
   const wroteSomething = toSalesforce.length > 0 || toPartnerCenter.length > 0;
   const message = describeUpdate(toSalesforce, toPartnerCenter, resumed);
   const current = opportunity.snapshot.opportunity;
@@ -171,15 +173,17 @@ export async function planLinkedUpdate(
     },
     audit: currency
       ? errorOutcome(input, {}, { code: currency.code, message: currency.message }, currency.message).audit
-      : wroteSomething || resumed || !link || conflicts.length
+      : wroteSomething || resumed || !link || interrupted || conflicts.length
         ? {
             trigger: input.trigger,
             direction,
             outcome,
             changes: [...toSalesforce, ...toPartnerCenter],
-            message: conflicts.length
-              ? `${message} Conflict on ${conflicts.map((conflict) => `${conflict.field} (kept ${conflict.winner})`).join(', ')}.`
-              : message,
+            message: interrupted
+              ? `Linked opportunity ${opportunity.opportunityId} from referral ${referral.id} (its create was interrupted). ${message}`
+              : conflicts.length
+                ? `${message} Conflict on ${conflicts.map((conflict) => `${conflict.field} (kept ${conflict.winner})`).join(', ')}.`
+                : message,
           }
         : null,
   });
