@@ -33,9 +33,11 @@ describe('the connector’s HTTP surface: health, readiness, metrics, admin API,
   it('lists links and audit, retries a link, and serves Prometheus metrics', async () => {
     const created = await sandbox.pc('POST', '/__emulator/referrals', inboundReferral({ name: 'API check' }));
     const referralId = String(created['id']);
-    const link = await waitFor('the link', () =>
-      sandbox.connector.store.links.findByReferralId('sandbox', referralId),
-    );
+    // The link exists from the create intent on; wait until the sync has completed it.
+    const link = await waitFor('the synced link', async () => {
+      const found = await sandbox.connector.store.links.findByReferralId('sandbox', referralId);
+      return found?.state === 'synced' ? found : null;
+    });
 
     const status = await getJson('/api/status');
     expect(status.body).toMatchObject({

@@ -29,7 +29,7 @@ describe.skipIf(!url)(
       await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await client.query(`DROP SCHEMA IF EXISTS ${schema}_queue CASCADE`);
       await client.end();
-    });
+    }, 180_000);
 
     it('syncs both ways with the Postgres store and the pg-boss queue', async () => {
       expect(sandbox.config.store.kind).toBe('postgres');

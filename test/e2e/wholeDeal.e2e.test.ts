@@ -306,7 +306,8 @@ describe('a single-currency org without Team Selling', () => {
     expect(String(opportunity?.['Partner_Center_Audit__c'])).toMatch(/✖.*EUR/);
     const link = await sandbox.connector.store.links.findByReferralId('sandbox', referralId);
     expect(link).toMatchObject({ state: 'error', lastError: { code: 'currency_mismatch' } });
-    // Syncing it again writes no amount and adds no second audit entry for the same error.
+    // Syncing it again (once the worker is done with it) writes no amount and adds no second audit entry.
+    await waitForQuiet(sandbox, { quietMs: 1500 });
     const again = await syncDeal(sandbox.connector.deps, { referralId, trigger: 'cli' });
     expect(again.toSalesforce.map((change) => change.field)).not.toContain('dealValue');
     const errors = await sandbox.connector.store.audit.list({ connectionId: 'sandbox', outcome: 'error' });
