@@ -455,13 +455,13 @@ export class SalesforceDealGateway implements SalesforcePort {
         Content: content(note.text),
       })),
     );
-    updates.forEach((note, i) => report(note.index, updated[i]));
+    for (const [i, note] of updates.entries()) report(note.index, updated[i]);
     const creates = wanted.filter((note) => !existing.has(`${note.opportunityId}|${note.title}`));
     const created = await this.client.createMany(
       'ContentNote',
       creates.map((note) => ({ Title: note.title, Content: content(note.text) })),
     );
-    creates.forEach((note, i) => report(note.index, created[i]));
+    for (const [i, note] of creates.entries()) report(note.index, created[i]);
     const linksToCreate = creates.flatMap((note, i) => {
       const outcome = created[i];
       return outcome?.ok ? [{ note, ContentDocumentId: outcome.value.id }] : [];
@@ -474,7 +474,7 @@ export class SalesforceDealGateway implements SalesforcePort {
         ShareType: 'V',
       })),
     );
-    linksToCreate.forEach((link, i) => report(link.note.index, linked[i]));
+    for (const [i, link] of linksToCreate.entries()) report(link.note.index, linked[i]);
   }
 
   private async noteFor(
