@@ -49,6 +49,11 @@ describe('a referral created in Partner Center becomes an opportunity in Salesfo
     expect(String(opportunity['Partner_Center_Audit__c'])).toContain('Created from Partner Center referral');
 
     const opportunityId = String(opportunity['Id']);
+    // The opportunity is saved first, its child records right after: wait until the sync has finished.
+    await waitFor('the synced link', async () => {
+      const link = await sandbox.connector.store.links.findByReferralId('sandbox', referralId);
+      return link?.state === 'synced' && link.opportunityId === opportunityId;
+    });
     const roles = await sandbox.seller.query<Row>(
       `SELECT Contact.Email, Contact.FirstName, Contact.LastName, Role FROM OpportunityContactRole WHERE OpportunityId = '${opportunityId}'`,
     );
