@@ -177,6 +177,3 @@ export const noChildChanges = (): SalesforceChildChanges => ({
   teamEmailsToAdd: [],
   teamMemberIdsToRemove: [],
 });
-
-export const hasChildChanges = (changes: SalesforceChildChanges | null): boolean =>
-  changes !== null && Object.values(changes).some((list) => list.length > 0);

@@ -502,21 +502,6 @@ export class SalesforceDealGateway implements SalesforcePort {
     return unescapeNoteText(typeof body === 'string' ? body : String(body));
   }
 
-  async writeNote(opportunityId: string, title: string, text: string): Promise<void> {
-    const content = Buffer.from(escapeNoteText(text), 'utf8').toString('base64');
-    const existing = await this.noteFor(opportunityId, title);
-    if (existing) {
-      await this.client.update('ContentNote', { Id: existing.id, Content: content });
-      return;
-    }
-    const noteId = await this.client.create('ContentNote', { Title: title, Content: content });
-    await this.client.create('ContentDocumentLink', {
-      ContentDocumentId: noteId,
-      LinkedEntityId: opportunityId,
-      ShareType: 'V',
-    });
-  }
-
   async upsertLeadByReferralId(
     referralId: string,
     fields: SalesforceRecord,

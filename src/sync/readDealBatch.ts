@@ -3,7 +3,7 @@
  * (or the listed referral a backfill already carries), every opportunity — with account, contact roles,
  * solutions and team — in one SOQL query per 200.
  */
-import type { PlanLink, PlanReferral } from '../domain/dealPlan.ts';
+import type { PlanReferral } from '../domain/dealPlan.ts';
 import type { ReferralInput } from '../domain/referralInput.ts';
 import type { PcReferral } from '../partner-center/referralWire.ts';
 import type { LinkRow } from '../store/store.ts';
@@ -37,8 +37,6 @@ export const planReferralOf = (referral: PcReferral): PlanReferral => ({
   input: referralInputOf(referral),
   raw: referral.raw,
 });
-
-export const planLinkOf = (link: LinkRow | null): PlanLink | null => link;
 
 /** A link with no referral yet, in `pending`: a referral create was started and may have reached Partner Center. */
 export const isCreateIntent = (link: LinkRow | null): boolean =>
