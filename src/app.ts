@@ -30,9 +30,11 @@ import { SalesforceClient } from './salesforce/salesforceClient.ts';
 import { openSalesforceConnection, type SalesforceAuth } from './salesforce/salesforceConnection.ts';
 import { SalesforceDealGateway } from './salesforce/salesforceDealGateway.ts';
 import { type Clock, systemClock } from './shared/clock.ts';
+import { type KeyLocks, processKeyLocks } from './shared/keyLocks.ts';
 import type { Logger } from './shared/logger.ts';
 import { UpstreamError } from './shared/upstreamError.ts';
 import { openStore } from './store/openStore.ts';
+import { postgresKeyLocks } from './store/postgresKeyLocks.ts';
 import { SecretBox, SecretVault } from './store/secretBox.ts';
 import type { Store } from './store/store.ts';
 import { adaptMappingToOrg, readOrgFacts } from './sync/adaptMappingToOrg.ts';
@@ -229,6 +231,21 @@ export function openPartnerCenter(
   return { auth, webhooksAuth, referrals, webhooks, dispatcher, close };
 }
 
+/**
+ * Locks on the customers a sync may create: with Postgres, advisory locks every process of the deployment shares
+ * (the schema keeps deployments on one database apart); with SQLite, one process, so in-process locks.
+ */
+export function openCustomerLocks(config: CosellConfig): KeyLocks {
+  const store = config.store;
+  return store.kind === 'postgres'
+    ? postgresKeyLocks({
+        url: store.url,
+        namespace: `cosell-customer:${store.schema ?? 'public'}`,
+        maxConnections: 2,
+      })
+    : processKeyLocks();
+}
+
 export function openVault(store: Store, env: NodeJS.ProcessEnv): SecretVault {
   return new SecretVault(store.secrets, () => SecretBox.fromEnv(env));
 }
@@ -250,6 +267,9 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
     closers.push(() => store.close());
     await store.connections.upsert({ id: connectionId, name: connectionId });
     const vault = openVault(store, env);
+    // Closed after the queue, whose running batches may still hold customer locks while they drain.
+    const customerLocks = openCustomerLocks(config);
+    closers.push(() => customerLocks.close());
 
     const queue = await openQueue(config, store, logger, clock, {
       onAuthFailure: async (jobConnectionId, error) => {
@@ -280,7 +300,7 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
     const adapted = adaptMappingToOrg(configuredMapping, await readOrgFacts(client));
     for (const note of adapted.notes) logger.warn(note);
     const mapping = adapted.mapping;
-    const gateway = new SalesforceDealGateway({ client, mapping });
+    const gateway = new SalesforceDealGateway({ client, mapping, customerLocks });
     const deps: DealSyncDeps = {
       connectionId,
       store,
@@ -384,8 +404,9 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
             },
           });
         }
-        // Serve and worker processes alike take the evaluation job; the queue runs it once per interval.
-        if ((start.http || start.worker) && !alertScheduleStarted) {
+        // Worker processes take the evaluation job (`serve --no-worker` runs no jobs); the queue runs it once per
+        // interval across them.
+        if (start.worker && !alertScheduleStarted) {
           alertScheduleStarted = true;
           await startAlertSchedule({
             queue,

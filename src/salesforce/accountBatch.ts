@@ -25,7 +25,7 @@ export interface AccountResult {
   error: SalesforceWriteError | null;
 }
 
-interface Keys {
+export interface AccountKeys {
   duns: string | null;
   /** The DUNS as the customer wrote it (e.g. 12-345-6789): SOQL cannot strip the dashes. */
   dunsAsWritten: string | null;
@@ -35,31 +35,39 @@ interface Keys {
 
 const LIKE_TERMS_PER_QUERY = 50;
 
+/** How a request's customer is matched: its DUNS, and its normalised name and postal code. */
+export function accountKeysOf(mapping: Mapping, request: AccountRequest): AccountKeys {
+  const { account } = mapping;
+  const name = normaliseCompanyName(String(request.fields[account.nameField] ?? ''));
+  const postal = account.postalCodeField
+    ? normalisePostalCode(String(request.fields[account.postalCodeField] ?? ''))
+    : '';
+  const duns = request.match?.kind === 'duns' && account.dunsField ? request.match.duns : null;
+  return {
+    duns,
+    dunsAsWritten: duns && account.dunsField ? String(request.fields[account.dunsField] ?? duns) : null,
+    // Without a DUNS match (none on the referral, no DUNS field in the org, or no account with it) the
+    // customer is still matched by name and postal code: a returning customer never gets a second account.
+    name: request.match?.kind === 'namePostalCode' ? request.match.name : name || null,
+    postalCode: request.match?.kind === 'namePostalCode' ? request.match.postalCode : postal || null,
+  };
+}
+
+const dunsKey = (duns: string) => `duns:${duns}`;
+const nameKey = (name: string, postal: string) => `name:${name}|${postal}`;
+
+/** One customer's identity (DUNS, else name + postal code), or null when it has neither: it cannot be matched. */
+export const accountIdentity = (key: AccountKeys): string | null =>
+  key.duns ? dunsKey(key.duns) : key.name && key.postalCode ? nameKey(key.name, key.postalCode) : null;
+
 export async function findOrCreateAccounts(
   client: SalesforceClient,
   mapping: Mapping,
   requests: readonly (AccountRequest | null)[],
 ): Promise<(AccountResult | null)[]> {
   const { account } = mapping;
-  const keysOf = (request: AccountRequest): Keys => {
-    const name = normaliseCompanyName(String(request.fields[account.nameField] ?? ''));
-    const postal = account.postalCodeField
-      ? normalisePostalCode(String(request.fields[account.postalCodeField] ?? ''))
-      : '';
-    const duns = request.match?.kind === 'duns' && account.dunsField ? request.match.duns : null;
-    return {
-      duns,
-      dunsAsWritten: duns && account.dunsField ? String(request.fields[account.dunsField] ?? duns) : null,
-      // Without a DUNS match (none on the referral, no DUNS field in the org, or no account with it) the
-      // customer is still matched by name and postal code: a returning customer never gets a second account.
-      name: request.match?.kind === 'namePostalCode' ? request.match.name : name || null,
-      postalCode: request.match?.kind === 'namePostalCode' ? request.match.postalCode : postal || null,
-    };
-  };
-  const keys = requests.map((request) => (request ? keysOf(request) : null));
+  const keys = requests.map((request) => (request ? accountKeysOf(mapping, request) : null));
   const found = new Map<string, string>(); // match key → account id
-  const dunsKey = (duns: string) => `duns:${duns}`;
-  const nameKey = (name: string, postal: string) => `name:${name}|${postal}`;
 
   const dunsForms = unique(keys.flatMap((key) => (key?.duns ? [key.duns, key.dunsAsWritten] : [])));
   if (account.dunsField && dunsForms.length) {
@@ -73,7 +81,7 @@ export async function findOrCreateAccounts(
       }
     }
   }
-  const resolved = (key: Keys | null): string | null => {
+  const resolved = (key: AccountKeys | null): string | null => {
     if (!key) return null;
     if (key.duns && found.has(dunsKey(key.duns))) return found.get(dunsKey(key.duns)) ?? null;
     if (key.name && key.postalCode) return found.get(nameKey(key.name, key.postalCode)) ?? null;
@@ -82,7 +90,7 @@ export async function findOrCreateAccounts(
 
   const postalField = account.postalCodeField;
   const byName = keys.filter(
-    (key): key is Keys => key !== null && resolved(key) === null && !!key.name && !!key.postalCode,
+    (key): key is AccountKeys => key !== null && resolved(key) === null && !!key.name && !!key.postalCode,
   );
   const words = unique(byName.map((key) => key.name?.split(' ')[0]));
   if (postalField && words.length) {
@@ -104,12 +112,7 @@ export async function findOrCreateAccounts(
   }
 
   // Create the rest, once per customer of the batch.
-  const identity = (key: Keys, index: number): string =>
-    key.duns
-      ? dunsKey(key.duns)
-      : key.name && key.postalCode
-        ? nameKey(key.name, key.postalCode)
-        : `new:${index}`;
+  const identity = (key: AccountKeys, index: number): string => accountIdentity(key) ?? `new:${index}`;
   const toCreate = new Map<string, number>(); // identity → index of the request whose fields are used
   keys.forEach((key, index) => {
     if (key && resolved(key) === null && !toCreate.has(identity(key, index)))

@@ -11,7 +11,8 @@ import type { SalesforceClient, SalesforceRecordInput, SaveOutcome } from './sal
 import { chunks, unique, writeErrorOf } from './salesforceDealGateway.ts';
 import { soqlString } from './soqlLiteral.ts';
 
-const emailKey = (value: unknown): string => (typeof value === 'string' ? value.trim().toLowerCase() : '');
+export const emailKey = (value: unknown): string =>
+  typeof value === 'string' ? value.trim().toLowerCase() : '';
 
 interface Write {
   index: number;

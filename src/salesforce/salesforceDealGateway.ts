@@ -8,6 +8,7 @@
 import type { SalesforceWrites } from '../domain/dealPlan.ts';
 import type { Mapping } from '../domain/mapping/mappingSchema.ts';
 import type { SalesforceRecord } from '../domain/salesforceDealSnapshot.ts';
+import { type KeyLocks, processKeyLocks } from '../shared/keyLocks.ts';
 import { AsyncMutex } from '../store/asyncMutex.ts';
 import type {
   SalesforceDealRead,
@@ -18,6 +19,7 @@ import type {
 } from '../sync/syncPorts.ts';
 import { findOrCreateAccounts } from './accountBatch.ts';
 import { writeChildRecords } from './childRecordBatch.ts';
+import { customerLockKeys } from './customerLockKeys.ts';
 import {
   contactRoleRow,
   type OpportunityRow,
@@ -57,6 +59,8 @@ export const writeErrorOf = (outcome: SaveOutcome): SalesforceWriteError | null 
 export interface SalesforceDealGatewayOptions {
   client: SalesforceClient;
   mapping: Mapping;
+  /** Held on the customers a batch may create (default: this process only; Postgres: cluster-wide). */
+  customerLocks?: KeyLocks;
 }
 
 export class SalesforceDealGateway implements SalesforcePort {
@@ -66,10 +70,12 @@ export class SalesforceDealGateway implements SalesforcePort {
   private teamSellingEnabled: Promise<boolean> | undefined;
   private notesEnabled: Promise<boolean> | undefined;
   private readonly writes = new AsyncMutex();
+  private readonly customerLocks: KeyLocks;
 
   constructor(options: SalesforceDealGatewayOptions) {
     this.client = options.client;
     this.mapping = options.mapping;
+    this.customerLocks = options.customerLocks ?? processKeyLocks();
   }
 
   private get referralIdField(): string {
@@ -256,10 +262,12 @@ export class SalesforceDealGateway implements SalesforcePort {
 
   /**
    * One batch writes at a time per process: two batches that each bring a new customer would otherwise both find
-   * no account (or contact) and both create it.
+   * no account (or contact) and both create it. Other processes are kept out by the customer locks.
    */
   applyWrites(items: readonly SalesforceWrites[]): Promise<SalesforceWriteResult[]> {
-    return this.writes.run(() => this.applyWritesNow(items));
+    return this.writes.run(() =>
+      this.customerLocks.withLocks(customerLockKeys(this.mapping, items), () => this.applyWritesNow(items)),
+    );
   }
 
   private async applyWritesNow(items: readonly SalesforceWrites[]): Promise<SalesforceWriteResult[]> {
