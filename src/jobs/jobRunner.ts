@@ -37,6 +37,11 @@ export interface JobStorage<C extends ClaimedJob> {
   claimMany?(name: string, leaseMs: number, limit: number): Promise<C[]>;
   /** Extends the lease; false when this process no longer holds the job. */
   renew(job: C, leaseMs: number): Promise<boolean>;
+  /**
+   * Extends the leases of many running jobs at once (a batch's jobs in one statement, not one round trip each);
+   * one answer per job, in order. Default: renew() for each.
+   */
+  renewMany?(jobs: readonly C[], leaseMs: number): Promise<boolean[]>;
   complete(job: C): Promise<void>;
   /** Puts the job back to run after delayMs (attempt count kept). */
   reschedule(job: C, delayMs: number, error: Error): Promise<void>;
@@ -488,19 +493,43 @@ export class JobRunner<C extends ClaimedJob> {
   }
 
   private async renewEach(): Promise<void> {
-    for (const run of [...this.running]) {
-      if (run.leaseLost || run.settling || run.handedBack) continue;
-      try {
-        const held = await this.storage.renew(run.claimed, this.options.retry.leaseMs);
-        if (!held && !run.leaseLost) {
-          run.leaseLost = true;
-          run.controller.abort(new Error('The job lease was lost: another worker may run this job now.'));
-        }
-      } catch (error) {
-        this.options.logger.warn({ err: error, jobId: run.claimed.id }, 'job queue: lease renewal failed');
-      }
+    const runs = [...this.running].filter((run) => !run.leaseLost && !run.settling && !run.handedBack);
+    if (runs.length === 0) return;
+    const { leaseMs } = this.options.retry;
+    let held: boolean[];
+    try {
+      held = this.storage.renewMany
+        ? await this.storage.renewMany(
+            runs.map((run) => run.claimed),
+            leaseMs,
+          )
+        : await this.renewOneByOne(runs, leaseMs);
+    } catch (error) {
+      this.options.logger.warn({ err: error, jobs: runs.length }, 'job queue: lease renewal failed');
+      return;
+    }
+    for (const [i, run] of runs.entries()) {
+      // A job that settled meanwhile was renewed for nothing; its outcome is already recorded.
+      if (held[i] !== false || run.leaseLost || run.settling) continue;
+      run.leaseLost = true;
+      run.controller.abort(new Error('The job lease was lost: another worker may run this job now.'));
     }
   }
+
+  /** renew() for each job; a job whose renewal failed for a moment counts as held (the next round tries again). */
+  private async renewOneByOne(runs: readonly RunningJob<C>[], leaseMs: number): Promise<boolean[]> {
+    const held: boolean[] = [];
+    for (const run of runs) {
+      try {
+        held.push(await this.storage.renew(run.claimed, leaseMs));
+      } catch (error) {
+        this.options.logger.warn({ err: error, jobId: run.claimed.id }, 'job queue: lease renewal failed');
+        held.push(true);
+      }
+    }
+    return held;
+  }
+
 }
 
 const abandonedError = (claimed: ClaimedJob): Error =>

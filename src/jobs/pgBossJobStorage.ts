@@ -78,6 +78,10 @@ export class PgBossJobStorage implements JobStorage<PgBossClaimedJob> {
         WHERE name = $1 AND id = $2
         RETURNING id, name, data, singleton_key, retry_count`,
       renew: `UPDATE ${schema}.job SET expire_in = (now() - started_on) + $4 * interval '1 millisecond' WHERE ${owned}`,
+      renewMany: `UPDATE ${schema}.job j SET expire_in = (now() - j.started_on) + $2 * interval '1 millisecond'
+        FROM unnest($3::uuid[], $4::text[]) AS t(id, token)
+        WHERE j.name = $1 AND j.id = t.id AND j.state = 'active' AND j.output->>'leaseToken' = t.token
+        RETURNING j.id`,
       complete: `UPDATE ${schema}.job SET state = 'completed', completed_on = now(), output = NULL WHERE ${owned}`,
       fail: `UPDATE ${schema}.job SET state = 'failed', completed_on = now(),
           output = jsonb_build_object('message', $4::text) WHERE ${owned}`,
@@ -159,6 +163,37 @@ export class PgBossJobStorage implements JobStorage<PgBossClaimedJob> {
     } catch {
       return false;
     }
+  }
+
+  /** One statement per connection (a batch shares one) instead of one round trip per job. */
+  async renewMany(jobs: readonly PgBossClaimedJob[], leaseMs: number): Promise<boolean[]> {
+    const groups = new Map<string, PgBossClaimedJob[]>();
+    const connections = new Map<HeldConnection, string>();
+    for (const job of jobs) {
+      if (job.connection.lost || job.released) continue;
+      const connection = connections.get(job.connection) ?? `${connections.size}`;
+      connections.set(job.connection, connection);
+      const group = `${connection}:${job.name}`;
+      groups.set(group, [...(groups.get(group) ?? []), job]);
+    }
+    const renewed = new Set<string>();
+    await Promise.all(
+      [...groups.values()].map(async (group) => {
+        const [first] = group as [PgBossClaimedJob];
+        try {
+          const result = await first.connection.client.query<{ id: string }>(this.sql.renewMany, [
+            first.name,
+            leaseMs,
+            group.map((job) => job.id),
+            group.map((job) => job.leaseToken),
+          ]);
+          for (const row of result.rows) renewed.add(row.id);
+        } catch {
+          // The connection failed: these leases can no longer be kept (the jobs run again elsewhere).
+        }
+      }),
+    );
+    return jobs.map((job) => renewed.has(job.id));
   }
 
   async complete(job: PgBossClaimedJob): Promise<void> {

@@ -19,7 +19,7 @@ export interface PgBossQueueOptions extends QueueSettings {
   url: string;
   /** Schema for pg-boss's tables (default `pgboss`); tests use one schema each. */
   schema?: string;
-  /** Pool size for claims, enqueues and running jobs; each running job holds one connection (default 10). */
+  /** Pool size for claims and running jobs: each running job holds one connection (default 10; enqueues use 3 more). */
   maxConnections?: number;
   /** Run pg-boss maintenance (archiving, expiry) from this process (default true). */
   supervise?: boolean;
@@ -29,6 +29,14 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 /** Higher than any attempt count retryPolicy allows: pg-boss never fails a job on its own. */
 const PG_BOSS_RETRY_LIMIT = 1_000_000;
 const INTERNAL_QUEUE_PREFIX = '__pgboss__';
+
+/**
+ * Enqueues (and counts) use a pool of their own: running jobs hold connections of the claim pool until they
+ * finish, and a handler that enqueues (a follow-up sync) must never wait for one of those.
+ */
+const ENQUEUE_CONNECTIONS = 3;
+/** A connection not granted within this long fails the claim or enqueue (retried) instead of waiting for ever. */
+const CONNECT_TIMEOUT_MS = 30_000;
 
 /** Duplicate-object SQLSTATEs: another process created the index at the same moment. */
 const ALREADY_CREATED_CODES = new Set(['42P07', '23505']);
@@ -51,6 +59,7 @@ export class PgBossQueue extends RunnerQueue<PgBossClaimedJob> {
   private constructor(
     private readonly boss: PgBoss,
     private readonly pool: pg.Pool,
+    private readonly enqueuePool: pg.Pool,
     private readonly schema: string,
     private readonly maxConnections: number,
     settings: QueueSettings,
@@ -82,26 +91,37 @@ export class PgBossQueue extends RunnerQueue<PgBossClaimedJob> {
     });
     boss.on('error', (error) => logger.error({ err: error }, 'pg-boss reported an error'));
     const maxConnections = options.maxConnections ?? 10;
-    const pool = new pg.Pool({ connectionString: options.url, max: maxConnections });
-    pool.on('error', (error) => logger.warn({ err: error }, 'job queue: an idle Postgres connection failed'));
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: maxConnections,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    });
+    const enqueuePool = new pg.Pool({
+      connectionString: options.url,
+      max: ENQUEUE_CONNECTIONS,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    });
+    for (const each of [pool, enqueuePool])
+      each.on('error', (error) => logger.warn({ err: error }, 'job queue: an idle Postgres connection failed'));
     try {
       await boss.start();
       await createLiveKeyIndex(pool, schema);
     } catch (error) {
       await pool.end().catch(() => undefined);
+      await enqueuePool.end().catch(() => undefined);
       await boss.stop({ graceful: false }).catch(() => undefined);
       throw new Error(
         `Could not start the pg-boss job queue in schema "${schema}": ${(error as Error).message}. Check the Postgres URL and that the user may create schemas.`,
         { cause: error },
       );
     }
-    return new PgBossQueue(boss, pool, schema, maxConnections, options, runnerOptions);
+    return new PgBossQueue(boss, pool, enqueuePool, schema, maxConnections, options, runnerOptions);
   }
 
   async enqueue<P>(job: JobToEnqueue<P>): Promise<EnqueueResult> {
     this.assertOpen('enqueue');
     await this.ensureQueue(job.name);
-    const client = await this.pool.connect();
+    const client = await this.enqueuePool.connect();
     try {
       await client.query('BEGIN');
       const result = await this.enqueueIn(client, job);
@@ -128,7 +148,7 @@ export class PgBossQueue extends RunnerQueue<PgBossClaimedJob> {
   }
 
   protected async countJobs(): Promise<{ pending: number; running: number }> {
-    const { rows } = await this.pool.query<{ pending: string; running: string }>(
+    const { rows } = await this.enqueuePool.query<{ pending: string; running: string }>(
       `SELECT
          count(*) FILTER (WHERE state < 'active' OR (state = 'active' AND started_on + expire_in < now())) AS pending,
          count(*) FILTER (WHERE state = 'active' AND started_on + expire_in >= now()) AS running
@@ -141,6 +161,7 @@ export class PgBossQueue extends RunnerQueue<PgBossClaimedJob> {
 
   protected async close(): Promise<void> {
     await this.pool.end();
+    await this.enqueuePool.end();
     await this.boss.stop({ graceful: false });
   }
 
