@@ -2,7 +2,7 @@
  * Deal trace: when env `COSELL_DEAL_TRACE=<file>` is set, the worker appends one JSON line to that file when
  * it starts a deal job and one when the job ends, so a test can prove that no deal was ever processed by two
  * jobs at once (test/chaos/). Lines:
- *   {"event":"start","job":"<pid>-<n>","referralId","opportunityId","startedAt","pid"}
+ *   {"event":"start","job":"<pid>-<n>","key","referralId","opportunityId","startedAt","pid"}
  *   {"event":"end","job":"<pid>-<n>","referralId","opportunityId","startedAt","finishedAt","pid","ok"}
  * The end line carries both ids once the job knows them; a start line without an end line is a job whose
  * process died (its interval ends when the process did). Appends are synchronous, so a line written is on disk
@@ -25,8 +25,12 @@ export interface DealTraceSpan {
 const idle: DealTraceSpan = { finish: () => undefined };
 let jobsStarted = 0;
 
-/** Starts a trace span for one deal job (a no-op unless COSELL_DEAL_TRACE is set). */
-export function startDealTrace(ids: DealIds, env: NodeJS.ProcessEnv = process.env): DealTraceSpan {
+/** Starts a trace span for one deal job, run under serialization `key` (a no-op unless COSELL_DEAL_TRACE is set). */
+export function startDealTrace(
+  ids: DealIds,
+  key: string | null = null,
+  env: NodeJS.ProcessEnv = process.env,
+): DealTraceSpan {
   const file = env[DEAL_TRACE_ENV];
   if (!file) return idle;
   jobsStarted += 1;
@@ -36,6 +40,7 @@ export function startDealTrace(ids: DealIds, env: NodeJS.ProcessEnv = process.en
   write({
     event: 'start',
     job,
+    key,
     referralId: ids.referralId ?? null,
     opportunityId: ids.opportunityId ?? null,
     startedAt,

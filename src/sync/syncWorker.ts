@@ -72,7 +72,7 @@ export function dealBatchHandler(
   const { deps } = options;
   const { store, clock, connectionId, logger } = deps;
   return async (jobs) => {
-    const traces = jobs.map((job) => startDealTrace(job.payload));
+    const traces = jobs.map((job) => startDealTrace(job.payload, job.key));
     const outcomes = await syncDealBatch(
       deps,
       // A listed referral is fresh for a job's first run only: a retry (after a 412, say) reads it again.

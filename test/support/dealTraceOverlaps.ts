@@ -9,6 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 export interface DealTraceLine {
   event: 'start' | 'end';
   job: string;
+  /** The job's serialization key (start lines). */
+  key?: string | null;
   referralId: string | null;
   opportunityId: string | null;
   startedAt: string;
@@ -128,4 +130,28 @@ export function findDealOverlaps(
     }
   }
   return overlaps;
+}
+
+/**
+ * A job cut off by a kill has no end line, so whether it wrote anything is unknown. One whose key is not its
+ * deal's key (the key on the deal's link) would have handed the deal back after reading it (syncDealBatch checks
+ * the key before any write; links exist from the create intent on, before the other side is written), so it
+ * processed nothing: it gets an end line that says so. `dealKeyOf` gives the key of the deal an id (e.g.
+ * `referral:<id>`) belongs to, or null when unknown.
+ */
+export function handBackCutOffJobsUnderOtherKeys(
+  lines: readonly DealTraceLine[],
+  dealKeyOf: (id: string) => string | null,
+): DealTraceLine[] {
+  const ended = new Set(lines.filter((line) => line.event === 'end').map((line) => line.job));
+  const added: DealTraceLine[] = [];
+  for (const line of lines) {
+    if (line.event !== 'start' || ended.has(line.job) || !line.key) continue;
+    const dealKey = idsOf(line)
+      .map(dealKeyOf)
+      .find((key) => key !== null);
+    if (dealKey && dealKey !== line.key)
+      added.push({ ...line, event: 'end', finishedAt: line.startedAt, handedBack: true });
+  }
+  return [...lines, ...added];
 }

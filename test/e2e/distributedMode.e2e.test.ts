@@ -1,0 +1,328 @@
+/**
+ * Distributed mode end to end: one `cosell serve --no-worker` (webhooks, API) and three `cosell worker` child
+ * processes on one Postgres (own schemas), against both emulators. 300 deals of mixed activity on both sides
+ * (referrals from Microsoft, opportunities shared by the seller, then edits on either side); one worker is
+ * SIGKILLed in the middle of a batch and another is stopped with SIGTERM in the middle of one and replaced.
+ * Then every deal converges with no duplicate record or customer, the deal trace shows no deal processed by two
+ * workers at once (and none by the HTTP-only process), the Salesforce poll never ran twice at once, and every
+ * process stops cleanly on SIGTERM.
+ */
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openConnectorStore } from '../../src/app.ts';
+import type { CosellConfig } from '../../src/config/configSchema.ts';
+import { WEBHOOK_PATH } from '../../src/http/routes/postPartnerCenterWebhook.ts';
+import { JOB, linkDealKey } from '../../src/sync/dealJobs.ts';
+import { DEAL_TRACE_ENV } from '../../src/sync/dealTrace.ts';
+import { RECONCILE_CURSOR_SOURCE } from '../../src/sync/syncWorker.ts';
+import { type ChaosProblem, checkChaosRun, type Invariant } from '../chaos/chaosChecks.ts';
+import { ChaosWorkload, seededRandom } from '../chaos/chaosWorkload.ts';
+import { SellerRest } from '../chaos/sellerRest.ts';
+import { freePort, TEST_SECRET_KEY } from '../support/childProcess.ts';
+import { type ClusterMember, ConnectorCluster } from '../support/connectorCluster.ts';
+import { handBackCutOffJobsUnderOtherKeys, readDealTrace } from '../support/dealTraceOverlaps.ts';
+import { liveDealJobs } from '../support/liveDealJobs.ts';
+import { startTestSandbox, type TestSandbox } from '../support/sandboxHarness.ts';
+import { postgresSkipReason, testDatabaseUrl } from '../support/testStores.ts';
+import { waitFor } from '../support/waitFor.ts';
+
+const url = testDatabaseUrl();
+const skipReason = postgresSkipReason();
+
+const DEALS = Number(process.env['DISTRIBUTED_E2E_DEALS'] ?? 300);
+const WORKERS = 3;
+const ACTORS = 8;
+const POLL_INTERVAL_SECONDS = 1;
+const RUN_TIMEOUT_MS = 240_000;
+
+interface RunResult {
+  problems: ChaosProblem[];
+  deals: number;
+  edits: number;
+  converged: number;
+  dealJobs: number;
+  jobsCutOff: number;
+  servePid: number;
+  tracePids: number[];
+  killedPid: number;
+  drained: { pid: number; code: number | null; ms: number };
+  stopCodes: { role: string; code: number | null }[];
+  pollRuns: { startedMs: number; completedMs: number }[];
+  processStarts: number;
+  seconds: number;
+}
+
+/** A worker that is in the middle of a deal job: a trace start line of its pid with no end line yet. */
+function busyWorker(traceFile: string, workers: readonly ClusterMember[]): ClusterMember | undefined {
+  const open = new Map<string, number>();
+  for (const line of readDealTrace(traceFile)) {
+    if (line.event === 'start') open.set(line.job, line.pid);
+    else open.delete(line.job);
+  }
+  const busy = new Set(open.values());
+  return workers.find((worker) => busy.has(worker.pid));
+}
+
+/** Every run of the Salesforce poll the queue recorded (live table and pg-boss's archive), oldest first. */
+async function pollRuns(
+  databaseUrl: string,
+  queueSchema: string,
+): Promise<{ startedMs: number; completedMs: number }[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ started_on: Date; completed_on: Date }>(
+      `SELECT started_on, completed_on FROM ${queueSchema}.job WHERE name = $1 AND completed_on IS NOT NULL
+       UNION ALL
+       SELECT started_on, completed_on FROM ${queueSchema}.archive WHERE name = $1 AND completed_on IS NOT NULL
+       ORDER BY started_on`,
+      [JOB.salesforcePoll],
+    );
+    return rows.map((row) => ({
+      startedMs: row.started_on.getTime(),
+      completedMs: row.completed_on.getTime(),
+    }));
+  } finally {
+    await client.end();
+  }
+}
+
+/** The cluster of the run, so that a run cut short by its timeout still has its processes stopped. */
+let liveCluster: ConnectorCluster | undefined;
+
+async function runCluster(sandbox: TestSandbox, databaseUrl: string, schema: string): Promise<RunResult> {
+  const began = Date.now();
+  const port = await freePort();
+  await sandbox.connector.webhooks.register(`http://127.0.0.1:${port}${WEBHOOK_PATH}`, undefined, {
+    overwrite: true,
+  });
+  // The sandbox installed the package and stored the sign-ins; its in-process connector makes way for the cluster.
+  await sandbox.connector.close();
+  const config: CosellConfig = {
+    ...sandbox.config,
+    server: { ...sandbox.config.server, port },
+    // A killed worker's jobs run again after the lease: keep it short so the run stays short.
+    // Small batches spread a burst over the workers (one claim takes up to batchSize due deals).
+    queue: { ...sandbox.config.queue, leaseSeconds: 5, batchSize: 25 },
+    sync: { ...sandbox.config.sync, pollIntervalSeconds: POLL_INTERVAL_SECONDS, reconcileIntervalSeconds: 5 },
+    log: { level: 'info' },
+  };
+  const configFile = join(sandbox.dir, 'cluster-config.yaml');
+  writeFileSync(configFile, JSON.stringify(config, null, 2));
+  const traceFile = join(sandbox.dir, 'deal-trace.jsonl');
+  const cluster = new ConnectorCluster({
+    configFile,
+    port,
+    env: { COSELL_SECRET_KEY: TEST_SECRET_KEY, [DEAL_TRACE_ENV]: traceFile },
+  });
+  liveCluster = cluster;
+  try {
+    const serve = await cluster.startServe();
+    await Promise.all(Array.from({ length: WORKERS }, () => cluster.startWorker()));
+
+    const urls = { partnerCenter: sandbox.urls.partnerCenter, salesforce: sandbox.urls.salesforce };
+    const seller = new SellerRest(urls.salesforce);
+    const workload = new ChaosWorkload(urls, seller, seededRandom(12), Math.ceil(DEALS / 4));
+    await workload.createExistingCustomers();
+    const problems: ChaosProblem[] = [];
+
+    // People act on both sides: every deal is created (60 % by Microsoft, 40 % by the seller), then edited once
+    // on a random side. Once a third of the deal jobs have run, a worker in the middle of one is SIGKILLed; at two
+    // thirds another busy worker is stopped with SIGTERM (it must drain and exit 0) and a new one takes its place.
+    type Action = { deal: number; kind: 'create' | 'edit' };
+    const actions: Action[] = [
+      ...Array.from({ length: DEALS }, (_, deal): Action => ({ deal, kind: 'create' })),
+      ...Array.from({ length: DEALS }, (_, deal): Action => ({ deal, kind: 'edit' })),
+    ];
+    const actor = async () => {
+      for (let action = actions.shift(); action; action = actions.shift()) {
+        try {
+          if (action.kind === 'create') await workload.createDeal(action.deal);
+          else {
+            const target = workload.deals.find((item) => item.index === action.deal);
+            if (target) await workload.editDeal(target);
+          }
+        } catch (error) {
+          problems.push({ invariant: 'run', message: `deal ${action.deal}: ${(error as Error).message}` });
+        }
+      }
+    };
+    const jobsEnded = () => readDealTrace(traceFile).filter((line) => line.event === 'end').length;
+    const disruptions = async () => {
+      await waitFor('a third of the deals synced', () => jobsEnded() >= DEALS / 3, { timeoutMs: 180_000 });
+      const killed = await waitFor(
+        'a worker in the middle of a deal job',
+        () => busyWorker(traceFile, cluster.running('worker')),
+        { timeoutMs: 60_000 },
+      );
+      await killed.process.stop('SIGKILL');
+      await waitFor('two thirds of the deals synced', () => jobsEnded() >= (DEALS * 2) / 3, {
+        timeoutMs: 180_000,
+      });
+      const stopping = await waitFor(
+        'another worker in the middle of a deal job',
+        () => busyWorker(traceFile, cluster.running('worker')),
+        { timeoutMs: 60_000 },
+      );
+      const stopAt = Date.now();
+      const { code } = await stopping.process.stop('SIGTERM');
+      const drained = { pid: stopping.pid, code, ms: Date.now() - stopAt };
+      await cluster.startWorker();
+      return { killedPid: killed.pid, drained };
+    };
+    const [disrupted] = await Promise.all([disruptions(), ...Array.from({ length: ACTORS }, () => actor())]);
+    const actedAt = Date.now();
+
+    // Quiet: a reconcile pass that started after the last action found no deal job left, then one more.
+    const store = await openConnectorStore(config);
+    try {
+      const reconciledAfter = async (instantMs: number): Promise<number | false> => {
+        const cursor = await store.cursors.get(config.connectionId, RECONCILE_CURSOR_SOURCE);
+        if (!cursor || Date.parse(cursor) <= instantMs) return false;
+        return (await liveDealJobs(config)) === 0 ? Date.parse(cursor) : false;
+      };
+      const first = await waitFor('a reconcile pass with no deal job left', () => reconciledAfter(actedAt), {
+        timeoutMs: 120_000,
+        intervalMs: 250,
+      });
+      await waitFor('one more such pass', () => reconciledAfter(first), {
+        timeoutMs: 30_000,
+        intervalMs: 250,
+      });
+      const stopCodes = (await cluster.stopAll('SIGTERM')).map(({ member, code }) => ({
+        role: member.role,
+        code,
+      }));
+
+      const opportunityFields = 'Id, Name, Amount, CloseDate, Description, Partner_Center_Referral_Id__c';
+      const [referrals, opportunities, accounts, contacts, links, audit, deadLetters] = await Promise.all([
+        sandbox.pc('GET', '/__emulator/referrals') as unknown as Promise<Record<string, unknown>[]>,
+        seller.query(`SELECT ${opportunityFields} FROM Opportunity`),
+        seller.query('SELECT Id, Name, BillingPostalCode FROM Account'),
+        seller.query('SELECT Id, Email FROM Contact'),
+        store.links.list({ connectionId: config.connectionId, limit: 1_000_000 }),
+        store.audit.list({ connectionId: config.connectionId, limit: 1_000_000 }),
+        store.deadLetters.list({ connectionId: config.connectionId, limit: 1_000_000 }),
+      ]);
+      // A job the kill cut off under another key than its deal's would have handed the deal back unwritten.
+      const dealKeys = new Map<string, string>();
+      for (const link of links) {
+        const key = linkDealKey(link);
+        if (link.referralId) dealKeys.set(`referral:${link.referralId}`, key);
+        if (link.opportunityId) dealKeys.set(`opportunity:${link.opportunityId}`, key);
+      }
+      const trace = handBackCutOffJobsUnderOtherKeys(
+        readDealTrace(traceFile),
+        (id) => dealKeys.get(id) ?? null,
+      );
+      const verdict = checkChaosRun(workload, {
+        referrals,
+        opportunities,
+        accounts,
+        contacts,
+        links,
+        audit,
+        deadLetters,
+        trace,
+        processEndedAt: cluster.endedAt,
+      });
+      return {
+        problems: [...problems, ...verdict.problems],
+        deals: verdict.figures.deals,
+        edits: verdict.figures.edits,
+        converged: verdict.figures.converged,
+        dealJobs: verdict.figures.dealJobs,
+        jobsCutOff: verdict.figures.jobsCutOff,
+        servePid: serve.pid,
+        tracePids: [...new Set(trace.map((line) => line.pid))],
+        ...disrupted,
+        stopCodes,
+        pollRuns: await pollRuns(databaseUrl, `${schema}_queue`),
+        processStarts: cluster.members.length,
+        seconds: (Date.now() - began) / 1000,
+      };
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await cluster.close();
+  }
+}
+
+describe.skipIf(!url)(
+  `distributed mode: serve --no-worker and ${WORKERS} workers on Postgres${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+  () => {
+    const schema = `dist_${process.pid}_${Date.now().toString(36)}`;
+    let sandbox: TestSandbox | undefined;
+    let result: RunResult;
+    const broken = (...invariants: Invariant[]) =>
+      result.problems
+        .filter((problem) => invariants.includes(problem.invariant))
+        .map((problem) => problem.message);
+
+    beforeAll(async () => {
+      sandbox = await startTestSandbox({ configOverrides: { store: { kind: 'postgres', url, schema } } });
+      result = await runCluster(sandbox, url as string, schema);
+      console.log(
+        `distributed: ${result.deals} deals, ${result.edits} edits, ${result.converged} converged; ${result.dealJobs} deal jobs (${result.jobsCutOff} cut off by the kill); SIGTERM drain ${result.drained.ms} ms; ${result.pollRuns.length} polls; ${result.seconds.toFixed(1)} s`,
+      );
+    }, RUN_TIMEOUT_MS);
+    afterAll(async () => {
+      await liveCluster?.close();
+      await sandbox?.emulators.close();
+      if (sandbox) rmSync(sandbox.dir, { recursive: true, force: true });
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.query(`DROP SCHEMA IF EXISTS ${schema}_queue CASCADE`);
+      await client.end();
+    }, 60_000);
+
+    it('every deal of the mixed workload exists on both sides and converges', () => {
+      expect(broken('run', 'lostDeal', 'converged')).toEqual([]);
+      expect(result.converged).toBe(DEALS);
+      expect(result.edits).toBe(DEALS);
+    });
+
+    it('makes no duplicate opportunity, referral, account or contact', () => {
+      expect(broken('duplicateRecords', 'duplicateCustomers')).toEqual([]);
+    });
+
+    it('never lets two workers process one deal at once, and the HTTP-only process runs no deal job', () => {
+      expect(broken('overlap')).toEqual([]);
+      expect(result.jobsCutOff).toBeGreaterThan(0);
+      expect(result.tracePids).not.toContain(result.servePid);
+      expect(result.tracePids.length).toBeGreaterThanOrEqual(WORKERS);
+    });
+
+    it('loses no update and audits every write', () => {
+      expect(broken('lostUpdate', 'audit', 'deadLetter')).toEqual([]);
+    });
+
+    it('runs the Salesforce poll one at a time across the cluster, about once per interval', () => {
+      const runs = result.pollRuns;
+      expect(runs.length).toBeGreaterThan(0);
+      for (const [i, run] of runs.entries()) {
+        const previous = runs[i - 1];
+        if (previous) expect(run.startedMs).toBeGreaterThanOrEqual(previous.completedMs);
+      }
+      // Each process start schedules one poll at once; the rest come one interval after the last.
+      const early = runs.filter((run, i) => {
+        const previous = runs[i - 1];
+        return (
+          previous !== undefined && run.startedMs - previous.completedMs < POLL_INTERVAL_SECONDS * 1000 - 250
+        );
+      });
+      expect(early.length).toBeLessThanOrEqual(result.processStarts);
+    });
+
+    it('a worker stopped with SIGTERM mid-batch drains and exits 0; every process stops cleanly', () => {
+      expect(result.drained.code).toBe(0);
+      expect(result.stopCodes.map((stop) => stop.code)).toEqual(result.stopCodes.map(() => 0));
+      // One worker was killed; the one stopped mid-batch was replaced.
+      expect(result.stopCodes.filter((stop) => stop.role === 'worker')).toHaveLength(WORKERS - 1);
+    });
+  },
+);
