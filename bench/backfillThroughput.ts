@@ -8,10 +8,9 @@
  * benchmark's own counting queries; the connector's 2 s poll is included).
  */
 import { performance } from 'node:perf_hooks';
-import { enqueueDealSync } from '../src/sync/dealJobs.ts';
 import { waitFor } from '../test/support/sandboxHarness.ts';
 import { scaled } from './benchmark.ts';
-import { createReferrals, sandboxBenchmark } from './benchSandbox.ts';
+import { createReferrals, enqueueBackfill, sandboxBenchmark } from './benchSandbox.ts';
 import { ratePerSecond } from './latencySummary.ts';
 
 const REFERRALS = 1000;
@@ -48,19 +47,8 @@ export const backfillThroughput = sandboxBenchmark(
       probes = 0;
       context.say(`backfill: syncing ${count} deals at ${latencyMs} ms per Salesforce call…`);
       const startedAt = performance.now();
-      let listed = 0;
-      for await (const referral of connector.referrals.list({ orderBy: 'createdDateTime asc' })) {
-        if (!ids.has(referral.id)) continue;
-        await enqueueDealSync(connector.deps, connector.queue, {
-          referralId: referral.id,
-          trigger: 'backfill',
-          referral,
-        });
-        listed += 1;
-      }
+      await enqueueBackfill(connector, ids);
       const enqueuedMs = performance.now() - startedAt;
-      if (listed !== count)
-        throw new Error(`The Partner Center API listed ${listed} of the ${count} referrals.`);
       await waitFor(`${count} opportunities`, async () => (await synced()) >= count, {
         timeoutMs: TIMEOUT_MS,
         intervalMs: COUNT_INTERVAL_MS,

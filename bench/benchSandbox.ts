@@ -4,6 +4,8 @@
  * embedded SQLite store and queue) on free ports in a temp directory, with nothing seeded.
  */
 import { performance } from 'node:perf_hooks';
+import type { Connector } from '../src/app.ts';
+import { enqueueDealSync } from '../src/sync/dealJobs.ts';
 import {
   inboundReferral,
   startTestSandbox,
@@ -95,4 +97,26 @@ export async function timeUntil<T>(
   await act();
   await waitFor(what, probe, { timeoutMs, intervalMs: PROBE_INTERVAL_MS });
   return performance.now() - startedAt;
+}
+
+/**
+ * What `cosell sync` does for a backfill: lists the referrals through the Partner Center API and enqueues a
+ * `deal.sync` backfill job for each of `ids` (carrying its listed referral). Fails unless every id was listed.
+ */
+export async function enqueueBackfill(
+  connector: Pick<Connector, 'referrals' | 'deps' | 'queue'>,
+  ids: ReadonlySet<string>,
+): Promise<void> {
+  let listed = 0;
+  for await (const referral of connector.referrals.list({ orderBy: 'createdDateTime asc' })) {
+    if (!ids.has(referral.id)) continue;
+    await enqueueDealSync(connector.deps, connector.queue, {
+      referralId: referral.id,
+      trigger: 'backfill',
+      referral,
+    });
+    listed += 1;
+  }
+  if (listed !== ids.size)
+    throw new Error(`The Partner Center API listed ${listed} of the ${ids.size} referrals.`);
 }

@@ -15,11 +15,12 @@ import { postgresBackend, type StoreBackend, sqliteBackend } from '../test/suppo
 import { type BenchContext, type Benchmark, type BenchRow, scaled } from './benchmark.ts';
 import { ratePerSecond } from './latencySummary.ts';
 
-const JOBS = 5_000;
+/** The backlog: every job is enqueued before the worker starts. */
+const JOBS = 10_000;
 const KEYS = 100;
 const CONCURRENCY = 8;
 const JOB_NAME = 'bench.noop';
-const TIMEOUT_MS = 180_000;
+const TIMEOUT_MS = 300_000;
 
 interface QueueUnderTest {
   label: string;

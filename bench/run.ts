@@ -18,6 +18,8 @@ const BENCHMARKS: { name: string; load: () => Promise<Benchmark> }[] = [
   { name: 'webhook', load: async () => (await import('./webhookAckLatency.ts')).webhookAckLatency },
   { name: 'e2e', load: async () => (await import('./endToEndLatency.ts')).endToEndLatency },
   { name: 'backfill', load: async () => (await import('./backfillThroughput.ts')).backfillThroughput },
+  { name: 'scaleout', load: async () => (await import('./scaleOutBackfill.ts')).scaleOutBackfill },
+  { name: 'idle', load: async () => (await import('./idleCost.ts')).idleCost },
   { name: 'queue', load: async () => (await import('./queueThroughput.ts')).queueThroughput },
   { name: 'store', load: async () => (await import('./storeThroughput.ts')).storeThroughput },
 ];

@@ -6,7 +6,6 @@
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { openConnectorStore } from '../../src/app.ts';
 import type { CosellConfig } from '../../src/config/configSchema.ts';
 import { WEBHOOK_PATH } from '../../src/http/routes/postPartnerCenterWebhook.ts';
@@ -17,6 +16,7 @@ import { freePort, TEST_SECRET_KEY } from '../support/childProcess.ts';
 import { readDealTrace } from '../support/dealTraceOverlaps.ts';
 import { liveDealJobs } from '../support/liveDealJobs.ts';
 import { startTestSandbox, type TestSandbox, waitFor } from '../support/sandboxHarness.ts';
+import { connectorSchemas, dropSchemas } from '../support/testStores.ts';
 import { type ChaosProblem, type CheckFigures, checkChaosRun, type Invariant } from './chaosChecks.ts';
 import { ChaosFaults, DEFAULT_FAULT_RATES, type FaultFigures } from './chaosFaults.ts';
 import { ChaosWorkload, seededRandom } from './chaosWorkload.ts';
@@ -93,17 +93,6 @@ async function startWithRetries(connector: ConnectorProcesses): Promise<void> {
       if (Date.now() > deadline) throw error;
       await pause(500);
     }
-  }
-}
-
-async function dropSchemas(url: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.query(`DROP SCHEMA IF EXISTS ${schema}_queue CASCADE`);
-  } finally {
-    await client.end();
   }
 }
 
@@ -326,7 +315,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     else {
       rmSync(sandbox.dir, { recursive: true, force: true });
       if (options.backend === 'postgres' && options.databaseUrl)
-        await dropSchemas(options.databaseUrl, schema);
+        await dropSchemas(options.databaseUrl, connectorSchemas(schema));
     }
   }
 }

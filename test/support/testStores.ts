@@ -92,19 +92,26 @@ export function sqliteBackend(): StoreBackend {
   );
 }
 
+/** Drops Postgres schemas (and everything in them) if they exist. */
+export async function dropSchemas(url: string, schemas: readonly string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A connector's schemas: its store's and its queue's (`<schema>_queue`, as src/app.ts names it). */
+export const connectorSchemas = (schema: string): string[] => [schema, `${schema}_queue`];
+
 export function postgresBackend(url: string): StoreBackend {
   return createBackend(
     'postgres',
     () => ({ kind: 'postgres', url, schema: `test_${uniqueSuffix()}` }),
     async (location) => {
-      if (location.kind !== 'postgres') return;
-      const client = new pg.Client({ connectionString: location.url });
-      await client.connect();
-      try {
-        await client.query(`DROP SCHEMA IF EXISTS ${location.schema} CASCADE`);
-      } finally {
-        await client.end();
-      }
+      if (location.kind === 'postgres') await dropSchemas(location.url, [location.schema ?? 'public']);
     },
   );
 }

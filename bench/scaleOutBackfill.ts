@@ -1,0 +1,128 @@
+/**
+ * Scale-out: the same backfill as `backfill`, on Postgres + pg-boss, worked by 1, 2 and then 4 `cosell worker`
+ * child processes, with every Salesforce call delayed 50 ms (a real org's latency). Microsoft creates N referrals
+ * with the webhook unregistered; the workers are started (start-up not timed); then the clock starts, the
+ * referrals are listed and enqueued as `deal.sync` backfill jobs from this process (which runs no worker), and it
+ * stops when all N opportunities exist. The reconcile cursor is moved ahead first, so the workers' first reconcile
+ * does not enqueue the same referrals itself. Needs DATABASE_URL.
+ */
+import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { openConnector } from '../src/app.ts';
+import type { CosellConfig } from '../src/config/configSchema.ts';
+import { silentLogger } from '../src/shared/logger.ts';
+import { RECONCILE_CURSOR_SOURCE } from '../src/sync/syncWorker.ts';
+import { TEST_SECRET_KEY } from '../test/support/childProcess.ts';
+import { ConnectorCluster } from '../test/support/connectorCluster.ts';
+import { startTestSandbox, waitFor } from '../test/support/sandboxHarness.ts';
+import { connectorSchemas, dropSchemas } from '../test/support/testStores.ts';
+import { type Benchmark, type BenchRow, scaled } from './benchmark.ts';
+import { createReferrals, enqueueBackfill } from './benchSandbox.ts';
+import { ratePerSecond } from './latencySummary.ts';
+
+const REFERRALS = 600;
+const WORKER_COUNTS = [1, 2, 4];
+const SALESFORCE_LATENCY_MS = 50;
+const TIMEOUT_MS = 600_000;
+
+export const scaleOutBackfill: Benchmark = {
+  name: 'scaleout',
+  description: `backfill deals/s with ${WORKER_COUNTS.join(', ')} worker processes on Postgres + pg-boss, ${SALESFORCE_LATENCY_MS} ms per Salesforce call`,
+  async run(context) {
+    const url = context.databaseUrl;
+    if (!url) {
+      context.say('scaleout: DATABASE_URL is not set, skipped');
+      return [];
+    }
+    const count = scaled(context, REFERRALS, 20);
+    const schema = `bench_scale_${randomBytes(4).toString('hex')}`;
+    const sandbox = await startTestSandbox({
+      pollIntervalSeconds: 2,
+      configOverrides: { store: { kind: 'postgres', url, schema } },
+    });
+    const rows: BenchRow[] = [];
+    try {
+      await sandbox.connector.webhooks.remove();
+      await sandbox.connector.close();
+      const config: CosellConfig = { ...sandbox.config, log: { level: 'info' } };
+      const configFile = join(sandbox.dir, 'scale-out.yaml');
+      writeFileSync(configFile, JSON.stringify(config, null, 2));
+      // Lists and enqueues from here; starts no worker.
+      const producer = await openConnector({
+        config,
+        logger: silentLogger,
+        env: { ...process.env, COSELL_SECRET_KEY: TEST_SECRET_KEY },
+      });
+      try {
+        let perWorkerBaseline: number | null = null;
+        for (const workers of WORKER_COUNTS) {
+          const tag = `scale-${workers}w`;
+          context.say(`scaleout: creating ${count} referrals (${tag}) with no webhook registered…`);
+          const ids = new Set(await createReferrals(sandbox, tag, count));
+          await producer.store.cursors.set(
+            config.connectionId,
+            RECONCILE_CURSOR_SOURCE,
+            new Date(Date.now() + 86_400_000).toISOString(),
+          );
+          const cluster = new ConnectorCluster({
+            configFile,
+            port: 0,
+            env: { COSELL_SECRET_KEY: TEST_SECRET_KEY },
+          });
+          try {
+            await Promise.all(Array.from({ length: workers }, () => cluster.startWorker()));
+            await sandbox.sf('DELETE', '/__emulator/faults');
+            await sandbox.sf('POST', '/__emulator/faults', {
+              match: { path: '/services/data' },
+              latencyMs: SALESFORCE_LATENCY_MS,
+            });
+            context.say(`scaleout: ${workers} worker(s) syncing ${count} deals…`);
+            const startedAt = performance.now();
+            await enqueueBackfill(producer, ids);
+            await waitFor(
+              `${count} opportunities for ${tag}`,
+              async () =>
+                (
+                  await sandbox.seller.query(
+                    `SELECT COUNT() FROM Opportunity WHERE Name LIKE 'Bench ${tag} %'`,
+                  )
+                ).totalSize >= count,
+              { timeoutMs: TIMEOUT_MS, intervalMs: 200 },
+            );
+            const elapsedMs = performance.now() - startedAt;
+            const perSecond = ratePerSecond(count, elapsedMs);
+            perWorkerBaseline ??= perSecond;
+            rows.push({
+              benchmark: 'scaleout',
+              measure: `backfill, ${workers} worker process${workers === 1 ? '' : 'es'}, ${SALESFORCE_LATENCY_MS} ms per Salesforce call`,
+              count,
+              perSecond,
+              ...(workers === 4
+                ? {
+                    target: {
+                      text: '4 workers ≥ 3 × one worker',
+                      met: perSecond >= 3 * perWorkerBaseline,
+                    },
+                  }
+                : {}),
+              note: `${(perSecond / perWorkerBaseline).toFixed(2)} × one worker; batches of ${config.queue.batchSize}, ${config.queue.concurrency} per worker; Postgres + pg-boss; ${(elapsedMs / 1000).toFixed(1)} s`,
+            });
+          } finally {
+            await sandbox.sf('DELETE', '/__emulator/faults');
+            await cluster.stopAll('SIGTERM');
+            await cluster.close();
+          }
+        }
+      } finally {
+        await producer.close();
+      }
+    } finally {
+      await sandbox.emulators.close();
+      rmSync(sandbox.dir, { recursive: true, force: true });
+      await dropSchemas(url, connectorSchemas(schema));
+    }
+    return rows;
+  },
+};
