@@ -25,7 +25,7 @@ import { type ClusterMember, ConnectorCluster } from '../support/connectorCluste
 import { handBackCutOffJobsUnderOtherKeys, readDealTrace } from '../support/dealTraceOverlaps.ts';
 import { liveDealJobs } from '../support/liveDealJobs.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandboxHarness.ts';
-import { postgresSkipReason, testDatabaseUrl } from '../support/testStores.ts';
+import { connectorSchemas, dropSchemas, postgresSkipReason, testDatabaseUrl } from '../support/testStores.ts';
 import { waitFor } from '../support/waitFor.ts';
 
 const url = testDatabaseUrl();
@@ -35,7 +35,9 @@ const DEALS = Number(process.env['DISTRIBUTED_E2E_DEALS'] ?? 300);
 const WORKERS = 3;
 const ACTORS = 8;
 const POLL_INTERVAL_SECONDS = 1;
-const RUN_TIMEOUT_MS = 240_000;
+/** Idle this long (several polls) before the checks. */
+const QUIET_MS = 4_000;
+const RUN_TIMEOUT_MS = 600_000;
 
 interface RunResult {
   problems: ChaosProblem[];
@@ -106,7 +108,11 @@ async function runCluster(sandbox: TestSandbox, databaseUrl: string, schema: str
     // A killed worker's jobs run again after the lease: keep it short so the run stays short.
     // Small batches spread a burst over the workers (one claim takes up to batchSize due deals).
     queue: { ...sandbox.config.queue, leaseSeconds: 5, batchSize: 25 },
-    sync: { ...sandbox.config.sync, pollIntervalSeconds: POLL_INTERVAL_SECONDS, reconcileIntervalSeconds: 5 },
+    sync: {
+      ...sandbox.config.sync,
+      pollIntervalSeconds: POLL_INTERVAL_SECONDS,
+      reconcileIntervalSeconds: 20,
+    },
     log: { level: 'info' },
   };
   const configFile = join(sandbox.dir, 'cluster-config.yaml');
@@ -175,22 +181,25 @@ async function runCluster(sandbox: TestSandbox, databaseUrl: string, schema: str
     const [disrupted] = await Promise.all([disruptions(), ...Array.from({ length: ACTORS }, () => actor())]);
     const actedAt = Date.now();
 
-    // Quiet: a reconcile pass that started after the last action found no deal job left, then one more.
+    // Quiet: no deal job waiting or running for QUIET_MS (several poll intervals), after a reconcile pass that
+    // started after the last action.
     const store = await openConnectorStore(config);
     try {
-      const reconciledAfter = async (instantMs: number): Promise<number | false> => {
-        const cursor = await store.cursors.get(config.connectionId, RECONCILE_CURSOR_SOURCE);
-        if (!cursor || Date.parse(cursor) <= instantMs) return false;
-        return (await liveDealJobs(config)) === 0 ? Date.parse(cursor) : false;
-      };
-      const first = await waitFor('a reconcile pass with no deal job left', () => reconciledAfter(actedAt), {
-        timeoutMs: 120_000,
-        intervalMs: 250,
-      });
-      await waitFor('one more such pass', () => reconciledAfter(first), {
-        timeoutMs: 30_000,
-        intervalMs: 250,
-      });
+      let idleSince: number | null = null;
+      await waitFor(
+        `no deal job for ${QUIET_MS} ms after a reconcile pass`,
+        async () => {
+          const cursor = await store.cursors.get(config.connectionId, RECONCILE_CURSOR_SOURCE);
+          const reconciled = cursor !== null && Date.parse(cursor) > actedAt;
+          if (!reconciled || (await liveDealJobs(config)) > 0) {
+            idleSince = null;
+            return false;
+          }
+          idleSince ??= Date.now();
+          return Date.now() - idleSince >= QUIET_MS;
+        },
+        { timeoutMs: 180_000, intervalMs: 250 },
+      );
       const stopCodes = (await cluster.stopAll('SIGTERM')).map(({ member, code }) => ({
         role: member.role,
         code,
@@ -273,11 +282,7 @@ describe.skipIf(!url)(
       await liveCluster?.close();
       await sandbox?.emulators.close();
       if (sandbox) rmSync(sandbox.dir, { recursive: true, force: true });
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await client.query(`DROP SCHEMA IF EXISTS ${schema}_queue CASCADE`);
-      await client.end();
+      if (url) await dropSchemas(url, connectorSchemas(schema));
     }, 60_000);
 
     it('every deal of the mixed workload exists on both sides and converges', () => {
