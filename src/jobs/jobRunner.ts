@@ -267,7 +267,17 @@ export class JobRunner<C extends ClaimedJob> {
     for (let round = 0; round < MAX_GATHER_ROUNDS && claimed.length < batch.batchSize; round += 1) {
       if (batch.gatherMs > 0) await new Promise((resolve) => setTimeout(resolve, batch.gatherMs));
       if (this.stopped) break;
-      const more = await this.claimMore(registration.name, leaseMs, batch.batchSize - claimed.length);
+      let more: C[];
+      try {
+        more = await this.claimMore(registration.name, leaseMs, batch.batchSize - claimed.length);
+      } catch (error) {
+        // The jobs claimed so far are held: run them rather than leave them (and their locks) behind.
+        this.options.logger.warn(
+          { err: error, job: registration.name },
+          'job queue: gathering a batch failed',
+        );
+        break;
+      }
       claimed.push(...more);
       if (more.length === 0 || batch.gatherMs === 0) break;
     }
@@ -529,7 +539,6 @@ export class JobRunner<C extends ClaimedJob> {
     }
     return held;
   }
-
 }
 
 const abandonedError = (claimed: ClaimedJob): Error =>

@@ -103,6 +103,10 @@ export class PgBossJobStorage implements JobStorage<PgBossClaimedJob> {
    * lock until the job's outcome is recorded: a batch costs one connection, not one per job.
    */
   async claimMany(name: string, leaseMs: number, limit: number): Promise<PgBossClaimedJob[]> {
+    // Gathering more jobs into a batch never waits for a connection: each claim holds its connection until its
+    // jobs finish, so a batch that gathered on a busy pool would hold it up (the batch runs with what it has).
+    if (limit > 1 && this.pool.idleCount === 0 && this.pool.totalCount >= (this.pool.options.max ?? 10))
+      return [];
     const client = await this.pool.connect();
     const connection: HeldConnection = { client, holders: 0, lost: false, released: false, detach: () => {} };
     const onError = (error: Error) => {
