@@ -26,6 +26,10 @@ const REFERRALS = 600;
 const WORKER_COUNTS = [1, 2, 4];
 const SALESFORCE_LATENCY_MS = 50;
 const TIMEOUT_MS = 600_000;
+/** Per worker: 3 + 7 + 7 (enqueues, pg-boss, customer locks) connections at most. */
+const WORKER_STORE_CONNECTIONS = 3;
+const WORKER_QUEUE_CONNECTIONS = 7;
+const WORKER_CONCURRENCY = 2;
 
 export const scaleOutBackfill: Benchmark = {
   name: 'scaleout',
@@ -46,7 +50,19 @@ export const scaleOutBackfill: Benchmark = {
     try {
       await sandbox.connector.webhooks.remove();
       await sandbox.connector.close();
-      const config: CosellConfig = { ...sandbox.config, log: { level: 'info' } };
+      // Four workers and this process must fit in Postgres's default 100 connections beside other clients.
+      const store = sandbox.config.store.kind === 'postgres' ? sandbox.config.store : null;
+      if (!store) throw new Error('scaleout runs on the Postgres store');
+      const config: CosellConfig = {
+        ...sandbox.config,
+        store: { ...store, maxConnections: WORKER_STORE_CONNECTIONS },
+        queue: {
+          ...sandbox.config.queue,
+          concurrency: WORKER_CONCURRENCY,
+          maxConnections: WORKER_QUEUE_CONNECTIONS,
+        },
+        log: { level: 'info' },
+      };
       const configFile = join(sandbox.dir, 'scale-out.yaml');
       writeFileSync(configFile, JSON.stringify(config, null, 2));
       // Lists and enqueues from here; starts no worker.

@@ -146,7 +146,12 @@ export async function salesforceAuthFrom(config: CosellConfig, vault: SecretVaul
 export async function openConnectorStore(config: CosellConfig): Promise<Store> {
   const store = config.store;
   return store.kind === 'postgres'
-    ? openStore({ kind: 'postgres', url: store.url, ...(store.schema ? { schema: store.schema } : {}) })
+    ? openStore({
+        kind: 'postgres',
+        url: store.url,
+        ...(store.maxConnections ? { maxConnections: store.maxConnections } : {}),
+        ...(store.schema ? { schema: store.schema } : {}),
+      })
     : openStore({ kind: 'sqlite', path: store.path });
 }
 
@@ -171,6 +176,7 @@ export async function openQueue(
         kind: 'pg-boss',
         ...settings,
         url: storeConfig.url,
+        ...(config.queue.maxConnections ? { maxConnections: config.queue.maxConnections } : {}),
         ...(storeConfig.schema ? { schema: `${storeConfig.schema}_queue` } : {}),
       })
     : openJobQueue({ kind: 'embedded', ...settings, path: storeConfig.path });

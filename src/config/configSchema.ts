@@ -37,6 +37,8 @@ const postgresStoreSchema = z
       .string()
       .regex(/^[a-z_][a-z0-9_]*$/, 'use lower-case letters, digits and _')
       .optional(),
+    /** Most Postgres connections the store opens in one process (default 10). */
+    maxConnections: z.number().int().min(1).max(100).optional(),
   })
   .strict();
 
@@ -48,6 +50,8 @@ export const queueConfigSchema = z
     /** embedded = tables in the SQLite store; pg-boss = Postgres. Defaults to match the store. */
     kind: z.enum(['embedded', 'pg-boss']).optional(),
     concurrency: z.number().int().min(1).max(64).default(4),
+    /** pg-boss: most Postgres connections for claiming and running jobs per process (default 10; each running job holds one). */
+    maxConnections: z.number().int().min(6).max(200).optional(),
     maxAttempts: z.number().int().min(1).max(100).default(8),
     /** A job held by a worker that died runs again after this long (running jobs renew it as they go). */
     leaseSeconds: z.number().int().min(1).max(3600).default(30),
