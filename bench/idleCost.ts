@@ -1,6 +1,7 @@
 /**
  * Idle cost: Salesforce and Partner Center API calls per day when nothing changes, at the default intervals.
- * A connector opened on the sandbox (embedded store) talks to both emulators through counting proxies; with the
+ * A connector opened on the sandbox (embedded store, no worker running) talks to Partner Center through a counting
+ * proxy, and its Salesforce calls are read from the emulator's API usage counter; with the
  * worker's cursors already set (a first pass of each), one pass of each scheduled job is measured — the Salesforce
  * change poll, the Partner Center reconcile and the alert evaluation — several times over, and the calls per pass
  * are extrapolated to a day at the default intervals. Once with no linked deal, once with N linked deals (synced
@@ -11,14 +12,13 @@ import { openConnector } from '../src/app.ts';
 import type { CosellConfig } from '../src/config/configSchema.ts';
 import { ChangePoller } from '../src/salesforce/changePoller.ts';
 import { silentLogger } from '../src/shared/logger.ts';
-import { enqueueDealSync } from '../src/sync/dealJobs.ts';
 import { salesforceFieldNamesFrom } from '../src/sync/salesforceFieldNamesFrom.ts';
 import { reconcile } from '../src/sync/syncWorker.ts';
 import { TEST_SECRET_KEY } from '../test/support/childProcess.ts';
 import { type RecordingProxy, startRecordingProxy } from '../test/support/recordingProxy.ts';
 import { startTestSandbox, type TestSandbox, waitFor } from '../test/support/sandboxHarness.ts';
 import { type BenchContext, type Benchmark, type BenchRow, scaled } from './benchmark.ts';
-import { createReferrals } from './benchSandbox.ts';
+import { createReferrals, enqueueBackfill } from './benchSandbox.ts';
 
 const LINKED_DEALS = 1000;
 const PASSES = 5;
@@ -32,38 +32,42 @@ interface PassCost {
   partnerCenter: number;
 }
 
-const apiCalls = (proxy: RecordingProxy, from: number, isApi: (path: string) => boolean) =>
-  proxy.requests.slice(from).filter((request) => isApi(request.path)).length;
-const isSalesforceApi = (path: string) => path.startsWith('/services/data');
+interface Counters {
+  /** Salesforce API requests so far (the emulator's daily usage counter). */
+  salesforce(): Promise<number>;
+  partnerCenter: RecordingProxy;
+}
+
 const isPartnerCenterApi = (path: string) => !path.includes('/oauth2/');
 
 /** Mean calls of one pass of `run`, after a first pass that sets its cursors. */
-async function costOfPass(
-  proxies: { salesforce: RecordingProxy; partnerCenter: RecordingProxy },
-  run: () => Promise<unknown>,
-): Promise<PassCost> {
+async function costOfPass(counters: Counters, run: () => Promise<unknown>): Promise<PassCost> {
   await run();
-  const from = { sf: proxies.salesforce.requests.length, pc: proxies.partnerCenter.requests.length };
+  // Reading the counter may itself count: measure that and leave it out.
+  const reading = (await counters.salesforce()) - (await counters.salesforce());
+  const salesforceBefore = await counters.salesforce();
+  const partnerCenterBefore = counters.partnerCenter.requests.length;
   for (let pass = 0; pass < PASSES; pass += 1) await run();
-  return {
-    salesforce: apiCalls(proxies.salesforce, from.sf, isSalesforceApi) / PASSES,
-    partnerCenter: apiCalls(proxies.partnerCenter, from.pc, isPartnerCenterApi) / PASSES,
-  };
+  const salesforceCalls = (await counters.salesforce()) - salesforceBefore + reading;
+  const partnerCenterCalls = counters.partnerCenter.requests
+    .slice(partnerCenterBefore)
+    .filter((request) => isPartnerCenterApi(request.path)).length;
+  return { salesforce: salesforceCalls / PASSES, partnerCenter: partnerCenterCalls / PASSES };
 }
 
 async function measureIdle(sandbox: TestSandbox, linked: number, context: BenchContext): Promise<BenchRow[]> {
-  const proxies = {
-    salesforce: await startRecordingProxy(sandbox.urls.salesforce),
-    partnerCenter: await startRecordingProxy(sandbox.urls.partnerCenter),
+  const partnerCenter = await startRecordingProxy(sandbox.urls.partnerCenter);
+  const counters: Counters = {
+    salesforce: async () => Number((await sandbox.sf('POST', '/__emulator/limits', {}))['used'] ?? 0),
+    partnerCenter,
   };
   const config: CosellConfig = {
     ...sandbox.config,
     partnerCenter: {
       ...sandbox.config.partnerCenter,
-      referralsUrl: proxies.partnerCenter.url,
-      webhooksUrl: proxies.partnerCenter.url,
+      referralsUrl: partnerCenter.url,
+      webhooksUrl: partnerCenter.url,
     },
-    salesforce: { ...sandbox.config.salesforce, loginUrl: proxies.salesforce.url },
   };
   let connector: Connector | null = null;
   try {
@@ -82,9 +86,9 @@ async function measureIdle(sandbox: TestSandbox, linked: number, context: BenchC
     });
     context.say(`idle: measuring ${PASSES} passes of each scheduled job with ${linked} linked deals…`);
     const costs = {
-      poll: await costOfPass(proxies, () => poller.poll()),
-      reconcile: await costOfPass(proxies, () => reconcile({ deps: opened.deps, queue: opened.queue })),
-      alerts: await costOfPass(proxies, () => opened.alerts.evaluate()),
+      poll: await costOfPass(counters, () => poller.poll()),
+      reconcile: await costOfPass(counters, () => reconcile({ deps: opened.deps, queue: opened.queue })),
+      alerts: await costOfPass(counters, () => opened.alerts.evaluate()),
     };
     const perDay = (side: keyof PassCost) =>
       Math.round(
@@ -120,8 +124,7 @@ async function measureIdle(sandbox: TestSandbox, linked: number, context: BenchC
     ];
   } finally {
     await connector?.close();
-    await proxies.salesforce.close();
-    await proxies.partnerCenter.close();
+    await partnerCenter.close();
   }
 }
 
@@ -133,21 +136,28 @@ export const idleCost: Benchmark = {
     const linked = scaled(context, LINKED_DEALS, 10);
     const sandbox = await startTestSandbox({ pollIntervalSeconds: 2 });
     try {
-      // The sandbox's own connector would poll and reconcile beside the measured one: it only syncs the deals.
+      // Nothing else may call the emulators while a pass is counted: the sandbox's own worker stops first.
+      await sandbox.connector.close();
       const rows = [...(await measureIdle(sandbox, 0, context))];
       context.say(`idle: syncing ${linked} deals…`);
-      const { connector } = sandbox;
-      const ids = await createReferrals(sandbox, 'idle', linked);
-      for (const referralId of ids)
-        await enqueueDealSync(connector.deps, connector.queue, { referralId, trigger: 'backfill' });
-      await waitFor(
-        `${linked} linked deals`,
-        async () =>
-          (await sandbox.seller.query("SELECT COUNT() FROM Opportunity WHERE Name LIKE 'Bench idle %'"))
-            .totalSize >= linked,
-        { timeoutMs: 600_000, intervalMs: 500 },
-      );
-      await sandbox.connector.close();
+      const worker = await openConnector({
+        config: sandbox.config,
+        logger: silentLogger,
+        env: { ...process.env, COSELL_SECRET_KEY: TEST_SECRET_KEY },
+      });
+      try {
+        await worker.start({ http: false, worker: true });
+        await enqueueBackfill(worker, new Set(await createReferrals(sandbox, 'idle', linked)));
+        await waitFor(
+          `${linked} linked deals`,
+          async () =>
+            (await sandbox.seller.query("SELECT COUNT() FROM Opportunity WHERE Name LIKE 'Bench idle %'"))
+              .totalSize >= linked,
+          { timeoutMs: 600_000, intervalMs: 500 },
+        );
+      } finally {
+        await worker.close();
+      }
       rows.push(...(await measureIdle(sandbox, linked, context)));
       return rows;
     } finally {
