@@ -102,7 +102,9 @@ export class PgBossQueue extends RunnerQueue<PgBossClaimedJob> {
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     });
     for (const each of [pool, enqueuePool])
-      each.on('error', (error) => logger.warn({ err: error }, 'job queue: an idle Postgres connection failed'));
+      each.on('error', (error) =>
+        logger.warn({ err: error }, 'job queue: an idle Postgres connection failed'),
+      );
     try {
       await boss.start();
       await createLiveKeyIndex(pool, schema);
