@@ -16,6 +16,7 @@ for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) d
 /** In run order; each module is loaded only when its benchmark runs. */
 const BENCHMARKS: { name: string; load: () => Promise<Benchmark> }[] = [
   { name: 'webhook', load: async () => (await import('./webhookAckLatency.ts')).webhookAckLatency },
+  { name: 'ingest', load: async () => (await import('./webhookIngest.ts')).webhookIngest },
   { name: 'e2e', load: async () => (await import('./endToEndLatency.ts')).endToEndLatency },
   { name: 'backfill', load: async () => (await import('./backfillThroughput.ts')).backfillThroughput },
   { name: 'scaleout', load: async () => (await import('./scaleOutBackfill.ts')).scaleOutBackfill },
