@@ -31,6 +31,7 @@ import { openSalesforceConnection, type SalesforceAuth } from './salesforce/sale
 import { SalesforceDealGateway } from './salesforce/salesforceDealGateway.ts';
 import { type Clock, systemClock } from './shared/clock.ts';
 import type { Logger } from './shared/logger.ts';
+import { retryAtStartup } from './shared/retryAtStartup.ts';
 import { UpstreamError } from './shared/upstreamError.ts';
 import { openStore } from './store/openStore.ts';
 import { SecretBox, SecretVault } from './store/secretBox.ts';
@@ -271,13 +272,22 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
     const { auth: partnerCenterAuth, referrals, webhooks, dispatcher: pcDispatcher } = partnerCenterClients;
     closers.push(() => partnerCenterClients.close());
 
-    const conn = await openSalesforceConnection({
-      loginUrl: config.salesforce.loginUrl,
-      auth: await salesforceAuthFrom(config, vault),
-      logger: logger.child({ component: 'salesforce' }),
-    });
-    const client = new SalesforceClient(conn);
-    const adapted = adaptMappingToOrg(configuredMapping, await readOrgFacts(client));
+    // Salesforce may refuse a start-up call for a moment (429, 5xx): wait and try again rather than exit.
+    const salesforceAuth = await salesforceAuthFrom(config, vault);
+    const { conn, client, orgFacts } = await retryAtStartup(
+      'Reading the Salesforce org (sign-in and describe)',
+      async () => {
+        const conn = await openSalesforceConnection({
+          loginUrl: config.salesforce.loginUrl,
+          auth: salesforceAuth,
+          logger: logger.child({ component: 'salesforce' }),
+        });
+        const client = new SalesforceClient(conn);
+        return { conn, client, orgFacts: await readOrgFacts(client) };
+      },
+      { logger },
+    );
+    const adapted = adaptMappingToOrg(configuredMapping, orgFacts);
     for (const note of adapted.notes) logger.warn(note);
     const mapping = adapted.mapping;
     const gateway = new SalesforceDealGateway({ client, mapping });

@@ -45,6 +45,13 @@ export const isCreateIntent = (link: LinkRow | null): boolean =>
 /** Triggers whose listed referral is fresh enough to plan from (a listing made for this very run). */
 const LISTING_TRIGGERS = new Set(['backfill', 'reconcile']);
 
+/** The referral the request carries, when it is this deal's and fresh enough to plan from; else null. */
+function usableListing(request: DealSyncRequest, id: string): PcReferral | null {
+  const listed = request.referral;
+  if (!listed || listed.id !== id) return null;
+  return LISTING_TRIGGERS.has(request.trigger) || request.readJustNow === true ? listed : null;
+}
+
 export async function readDealBatch(
   deps: DealSyncDeps,
   requests: readonly DealSyncRequest[],
@@ -63,9 +70,7 @@ export async function readDealBatch(
   }
   const getReferral = async (read: DealRead, id: string | null) => {
     if (!id) return null;
-    const listed = read.request.referral;
-    if (listed && listed.id === id && LISTING_TRIGGERS.has(read.request.trigger)) return listed;
-    return partnerCenter.getReferral(id);
+    return usableListing(read.request, id) ?? partnerCenter.getReferral(id);
   };
 
   await boundedMap(reads, parallel, async (read) => {
@@ -115,7 +120,10 @@ export async function readDealBatch(
       read.link = await store.links.findByOpportunityId(connectionId, read.opportunity.opportunityId);
     const engagementId = read.referral?.engagementId;
     if (engagementId && read.referral?.type === 'Shared')
-      read.related = await partnerCenter.listEngagementReferrals(engagementId);
+      read.related =
+        (read.referral === usableListing(read.request, read.referral.id)
+          ? read.request.related
+          : undefined) ?? (await partnerCenter.listEngagementReferrals(engagementId));
   });
   return reads;
 }

@@ -106,7 +106,7 @@ export async function syncDealBatch(
       ? { kind: 'done', result: applied.result }
       : { kind: 'failed', error: applied.error };
   });
-  if (!dryRun) await settleCreatedOpportunities(deps, items, outcomes);
+  if (!dryRun) await settleCreatedOpportunities(deps, items, reads, outcomes);
   return outcomes.map(
     (outcome) => outcome ?? { kind: 'failed', error: new Error('The deal was not planned.') },
   );
@@ -120,6 +120,7 @@ export async function syncDealBatch(
 async function settleCreatedOpportunities(
   deps: DealSyncDeps,
   items: readonly BatchItem[],
+  reads: readonly DealRead[],
   outcomes: (BatchOutcome | null)[],
 ): Promise<void> {
   const created = outcomes.flatMap((outcome, index) =>
@@ -130,13 +131,19 @@ async function settleCreatedOpportunities(
   if (created.length === 0) return;
   const settled = await syncDealBatch(
     deps,
-    created.map(({ index, result }) => ({
-      request: {
-        referralId: result.referralId,
-        opportunityId: result.opportunityId,
-        trigger: items[index]!.request.trigger,
-      },
-    })),
+    created.map(({ index, result }) => {
+      // Nothing was written to Partner Center since this batch read the referral: plan from that read.
+      const read = reads[index];
+      const referral = read?.referral?.id === result.referralId ? read.referral : null;
+      return {
+        request: {
+          referralId: result.referralId,
+          opportunityId: result.opportunityId,
+          trigger: items[index]!.request.trigger,
+          ...(referral ? { referral, related: read?.related ?? [], readJustNow: true } : {}),
+        },
+      };
+    }),
   );
   settled.forEach((outcome, i) => {
     const { index, result } = created[i]!;

@@ -61,9 +61,14 @@ export const requestOf = (payload: DealSyncPayload): DealSyncRequest => ({
   ...(payload.runId ? { runId: payload.runId } : {}),
   ...(payload.runIndex !== undefined ? { runIndex: payload.runIndex } : {}),
   ...(payload.referral ? { referral: payload.referral } : {}),
+  ...(payload.referral && payload.related ? { related: payload.related } : {}),
 });
 
-const withoutListing = ({ referral: _listed, ...payload }: DealSyncPayload): DealSyncPayload => payload;
+const withoutListing = ({
+  referral: _listed,
+  related: _related,
+  ...payload
+}: DealSyncPayload): DealSyncPayload => payload;
 
 /** The batch handler of `deal.sync` jobs: sync the deals, record what each came to. */
 export function dealBatchHandler(
