@@ -6,9 +6,10 @@
  * can keep the fields of Microsoft's old package.
  */
 import type { SalesforceWrites } from '../domain/dealPlan.ts';
+import { normaliseCompanyName } from '../domain/mapping/accountMatchKey.ts';
 import type { Mapping } from '../domain/mapping/mappingSchema.ts';
 import type { SalesforceRecord } from '../domain/salesforceDealSnapshot.ts';
-import { AsyncMutex } from '../store/asyncMutex.ts';
+import { KeyedLocks } from '../shared/keyedLocks.ts';
 import type {
   SalesforceDealRead,
   SalesforceLeadRead,
@@ -65,7 +66,8 @@ export class SalesforceDealGateway implements SalesforcePort {
   private solutionRelationship: Promise<string> | undefined;
   private teamSellingEnabled: Promise<boolean> | undefined;
   private notesEnabled: Promise<boolean> | undefined;
-  private readonly writes = new AsyncMutex();
+  /** Customers and contacts being created: two batches never create the same one twice (in this process). */
+  private readonly creating = new KeyedLocks();
 
   constructor(options: SalesforceDealGatewayOptions) {
     this.client = options.client;
@@ -259,7 +261,25 @@ export class SalesforceDealGateway implements SalesforcePort {
    * no account (or contact) and both create it.
    */
   applyWrites(items: readonly SalesforceWrites[]): Promise<SalesforceWriteResult[]> {
-    return this.writes.run(() => this.applyWritesNow(items));
+    return this.creating.run(this.creationKeys(items), () => this.applyWritesNow(items));
+  }
+
+  /** The customers (by match key) and contacts (by email) a batch may create: what batches must not share. */
+  private creationKeys(items: readonly SalesforceWrites[]): string[] {
+    const { account, contacts } = this.mapping;
+    const keys: string[] = [];
+    for (const item of items) {
+      if (item.opportunity?.op === 'create' && item.account) {
+        const name = normaliseCompanyName(String(item.account.fields[account.nameField] ?? ''));
+        if (name) keys.push(`account:${name}`);
+        if (item.account.match?.kind === 'duns') keys.push(`duns:${item.account.match.duns}`);
+      }
+      for (const contact of item.children?.contactsToAdd ?? []) {
+        const email = contact[contacts.emailField];
+        if (typeof email === 'string' && email.trim()) keys.push(`contact:${email.trim().toLowerCase()}`);
+      }
+    }
+    return keys;
   }
 
   private async applyWritesNow(items: readonly SalesforceWrites[]): Promise<SalesforceWriteResult[]> {
