@@ -20,9 +20,14 @@ export interface DealIds {
 export interface DealTraceSpan {
   /** Records the end of the job with the ids it ended up knowing (a created referral or opportunity). */
   finish(ids: DealIds, ok: boolean, handedBack?: boolean): void;
+  /**
+   * Records at once that the job hands its deal back unwritten (it ran under another key than its deal's), so a
+   * kill before the job ends cannot make it look like a second job working the deal. A later finish is ignored.
+   */
+  handBack(ids: DealIds): void;
 }
 
-const idle: DealTraceSpan = { finish: () => undefined };
+const idle: DealTraceSpan = { finish: () => undefined, handBack: () => undefined };
 let jobsStarted = 0;
 
 /** Starts a trace span for one deal job (a no-op unless COSELL_DEAL_TRACE is set). */
@@ -41,8 +46,14 @@ export function startDealTrace(ids: DealIds, env: NodeJS.ProcessEnv = process.en
     startedAt,
     pid: process.pid,
   });
-  return {
+  let ended = false;
+  const span: DealTraceSpan = {
+    handBack(finalIds) {
+      span.finish(finalIds, true, true);
+    },
     finish(finalIds, ok, handedBack = false) {
+      if (ended) return;
+      ended = true;
       write({
         event: 'end',
         job,
@@ -56,4 +67,5 @@ export function startDealTrace(ids: DealIds, env: NodeJS.ProcessEnv = process.en
       });
     },
   };
+  return span;
 }

@@ -37,10 +37,16 @@ export function planInputOf(deps: DealSyncDeps, read: DealRead, notesAvailable: 
   };
 }
 
+export interface SyncDealBatchOptions {
+  dryRun?: boolean;
+  /** Told, as soon as it is decided and before anything is written, that item `index` hands its deal back. */
+  onHandedBack?: (index: number) => void;
+}
+
 export async function syncDealBatch(
   deps: DealSyncDeps,
   items: readonly BatchItem[],
-  options: { dryRun?: boolean } = {},
+  options: SyncDealBatchOptions = {},
 ): Promise<BatchOutcome[]> {
   const dryRun = options.dryRun === true;
   let reads: DealRead[];
@@ -65,6 +71,7 @@ export async function syncDealBatch(
     // One deal, one job at a time: a job that learned its deal runs under another key hands it back unwritten.
     if ((item.key !== undefined && item.key !== key) || seen.has(key)) {
       outcomes[index] = { kind: 'rekeyed', key };
+      options.onHandedBack?.(index);
       continue;
     }
     seen.add(key);
@@ -88,7 +95,7 @@ export async function syncDealBatch(
       const result = await syncLeadDeal(deps, entry.planned, { dryRun });
       outcomes[entry.index] =
         result === 'converted'
-          ? ((await syncDealBatch(deps, [{ request: entry.planned.read.request }], options))[0] ?? null)
+          ? ((await syncDealBatch(deps, [{ request: entry.planned.read.request }], { dryRun }))[0] ?? null)
           : { kind: 'done', result };
     } catch (error) {
       outcomes[entry.index] = { kind: 'failed', error };

@@ -85,6 +85,7 @@ export function dealBatchHandler(
         request: requestOf(job.attempt === 1 ? job.payload : withoutListing(job.payload)),
         key: job.key,
       })),
+      { onHandedBack: (index) => traces[index]?.handBack(jobs[index]?.payload ?? {}) },
     ).catch((error: unknown) => {
       for (const [i, trace] of traces.entries()) trace.finish(jobs[i]?.payload ?? {}, false);
       throw error;

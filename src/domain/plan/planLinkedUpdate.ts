@@ -14,7 +14,15 @@ import { currentSyncStatus } from '../salesforceBookkeeping.ts';
 import { validateDeal } from '../validateDeal.ts';
 import { currencyProblem } from './currencyProblem.ts';
 import { planNotes } from './planNotes.ts';
-import { auditChanges, emptyPlan, errorOutcome, invalidPlan, markFields, textOrNull } from './planParts.ts';
+import {
+  auditChanges,
+  creationChanges,
+  emptyPlan,
+  errorOutcome,
+  invalidPlan,
+  markFields,
+  textOrNull,
+} from './planParts.ts';
 
 const CHILD_FIELDS: readonly ChildCollection[] = ['customerContacts', 'solutions', 'partnerTeam'];
 
@@ -50,7 +58,19 @@ export async function planLinkedUpdate(
 
   const pcDeal = dealFromReferral(referral.input, mapping, { relatedReferrals: [...input.related] });
   const sfDeal = dealFromSalesforce(opportunity.snapshot, mapping);
-  const base = (link?.base as CoSellDeal | null | undefined) ?? null;
+  // An opportunity create that was interrupted after Salesforce saved it: this run links it. Its base is what
+  // the create meant to write; the opportunity itself is saved whole, but its child records may not all have
+  // been: what Salesforce lacks of them was never written (not removed by a seller), so it is merged as unchanged
+  // in Salesforce and Partner Center's children are written again.
+  const interrupted = link?.state === 'pending' && link.opportunityId === null;
+  const intended = (link?.base as CoSellDeal | null | undefined) ?? null;
+  const base =
+    interrupted && intended
+      ? {
+          ...intended,
+          ...Object.fromEntries(CHILD_FIELDS.map((field) => [field, sfDeal[field]])),
+        }
+      : intended;
   const merge = mergeDeals({
     base,
     partnerCenter: pcDeal,
@@ -94,8 +114,6 @@ export async function planLinkedUpdate(
   ];
 
   const resumed = link?.state === 'paused';
-  // An opportunity create that was interrupted after Salesforce saved it: this run links it.
-  const interrupted = link?.state === 'pending' && link.opportunityId === null;
   const wroteSomething = toSalesforce.length > 0 || toPartnerCenter.length > 0;
   const message = describeUpdate(toSalesforce, toPartnerCenter, resumed);
   const current = opportunity.snapshot.opportunity;
@@ -138,7 +156,7 @@ export async function planLinkedUpdate(
         : toPartnerCenter.length
           ? 'toPartnerCenter'
           : 'none';
-  const outcome = conflicts.length ? 'conflict' : wroteSomething ? 'ok' : 'noop';
+  const outcome = conflicts.length ? 'conflict' : wroteSomething || interrupted ? 'ok' : 'noop';
   return emptyPlan({
     ...ids,
     action: wroteSomething ? 'update' : 'noop',
@@ -178,7 +196,14 @@ export async function planLinkedUpdate(
             trigger: input.trigger,
             direction,
             outcome,
-            changes: [...toSalesforce, ...toPartnerCenter],
+            // The interrupted create's own writes were never audited: this entry records them too.
+            changes: [
+              ...(interrupted && intended
+                ? creationChanges(salesforceOpportunityFields(intended, mapping))
+                : []),
+              ...toSalesforce,
+              ...toPartnerCenter,
+            ],
             message: interrupted
               ? `Linked opportunity ${opportunity.opportunityId} from referral ${referral.id} (its create was interrupted). ${message}`
               : conflicts.length
