@@ -6,6 +6,10 @@ export interface VerifiedWebhookEvent {
 }
 
 export interface WebhookVerifier {
+  /** The checks that need neither the body nor a download; the route runs them before reading the body. */
+  checkHeaders(
+    headers: Record<string, string | string[] | undefined>,
+  ): { code: string; message: string; httpStatus: 400 | 401 | 503 } | null;
   verify(delivery: {
     headers: Record<string, string | string[] | undefined>;
     rawBody: Buffer;
