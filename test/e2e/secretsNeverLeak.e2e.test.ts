@@ -25,6 +25,7 @@ import {
   spawnTracked,
   type TrackedProcess,
 } from '../support/childProcess.ts';
+import { hasChromium, launchChromium } from '../support/headlessChromium.ts';
 import { inboundReferral } from '../support/sandboxHarness.ts';
 import { postgresSkipReason, testDatabaseUrl } from '../support/testStores.ts';
 import { waitFor } from '../support/waitFor.ts';
@@ -219,13 +220,8 @@ async function knownSecrets(storeConfig: Record<string, unknown>, jwtKeyFile: st
 }
 
 async function renderedDashboard(base: string): Promise<string> {
-  const { existsSync } = await import('node:fs');
-  if (!existsSync('/usr/bin/chromium')) return '';
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox'],
-  });
+  if (!hasChromium) return '';
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     await page.goto(`${base}/#/deals`);
