@@ -170,6 +170,19 @@ function suite(backend: StoreBackend) {
     expect(await rows()).toEqual(mixed);
   });
 
+  it('takes the new key from COSELL_NEW_SECRET_KEY when no file is given', async () => {
+    const oldKey = newKeyText();
+    const { dir, rows } = await seeded(oldKey);
+    const newKey = newKeyText();
+    const rotated = await run(dir, { COSELL_SECRET_KEY: oldKey, COSELL_NEW_SECRET_KEY: newKey });
+    expect(rotated.err).toBe('');
+    expect(rotated.code).toBe(0);
+    expect(rotated.out).toContain('3 secret(s) re-encrypted');
+    expect(`${rotated.out}${rotated.err}`).not.toContain(newKey);
+    const newKeyId = SecretBox.fromEnv({ COSELL_SECRET_KEY: newKey }).keyId;
+    expect(keyIdsOf(await rows())).toEqual(new Set([newKeyId]));
+  });
+
   it('says what is missing: the current key, the new key, a file for --generate; never overwrites a key file', async () => {
     const oldKey = newKeyText();
     const { dir, rows } = await seeded(oldKey);

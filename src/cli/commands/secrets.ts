@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { rotateSecretKey } from '../../store/rotateSecretKey.ts';
 import {
+  NEW_SECRET_KEY_ENV,
   PREVIOUS_SECRET_KEYS_ENV,
   parseSecretKey,
   SECRET_KEY_ENV,
@@ -20,8 +21,6 @@ import type { CliIo } from '../cliIo.ts';
 import { withStore } from '../commandContext.ts';
 import { type CommonOptions, withCommonOptions } from '../commonOptions.ts';
 import { CliError, EXIT } from '../exitCodes.ts';
-
-export const NEW_SECRET_KEY_ENV = 'COSELL_NEW_SECRET_KEY';
 
 interface RotateKeyOptions extends CommonOptions {
   newKeyFile?: string;
