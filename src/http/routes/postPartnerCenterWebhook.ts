@@ -11,7 +11,7 @@ import type { Logger } from '../../shared/logger.ts';
 import type { Store } from '../../store/store.ts';
 import { enqueueForEvent } from '../../sync/dealJobs.ts';
 import type { Metrics } from '../metrics.ts';
-import { REFERRAL_EVENTS, type WebhookVerifier } from '../webhookVerifier.ts';
+import { REFERRAL_EVENTS, type WebhookRefusal, type WebhookVerifier } from '../webhookVerifier.ts';
 
 export interface WebhookRouteDeps {
   connectionId: string;
@@ -38,10 +38,7 @@ export async function postPartnerCenterWebhook(app: FastifyInstance, deps: Webho
 
     const countDelivery = (outcome: 'rejected' | 'ignored' | 'accepted' | 'duplicate') =>
       deps.metrics.increment('cosell_webhooks_total', 'Partner Center webhook deliveries', { outcome });
-    const refuse = (
-      reply: FastifyReply,
-      error: { code: string; message: string; httpStatus: 400 | 401 | 503 },
-    ) => {
+    const refuse = (reply: FastifyReply, error: WebhookRefusal) => {
       countDelivery('rejected');
       deps.logger.warn({ code: error.code, reason: error.message }, 'webhook rejected');
       return reply.code(error.httpStatus).send({ error: { code: error.code, message: error.message } });
