@@ -41,9 +41,14 @@ export class SecretVault {
       throw error;
     }
     this.lastKnown.set(key, plaintext);
-    // Values written under a previous key move to the current one on first read.
+    // Values written under a previous key move to the current one on first read, unless rewritten meanwhile.
     if (box.needsReencryption(ciphertext))
-      await this.secrets.put(connectionId, name, box.encrypt(plaintext, { connectionId, name }));
+      await this.secrets.replace(
+        connectionId,
+        name,
+        ciphertext,
+        box.encrypt(plaintext, { connectionId, name }),
+      );
     return plaintext;
   }
 
