@@ -8,7 +8,13 @@ import type { FieldComparison } from '../sync/dealComparison.ts';
 
 export type { AuditEntry, DeadLetterRow, FieldComparison, LinkRow, LinkState, QueueStats };
 
-export type AdminErrorCode = 'invalid_request' | 'not_found' | 'unauthorized' | 'forbidden' | 'unavailable';
+export type AdminErrorCode =
+  | 'invalid_request'
+  | 'not_found'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'rate_limited'
+  | 'unavailable';
 
 export interface AdminError {
   error: { code: AdminErrorCode; message: string };

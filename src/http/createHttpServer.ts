@@ -9,6 +9,7 @@ import type { Metrics } from './metrics.ts';
 import { adminApi } from './routes/adminApi.ts';
 import { dashboard } from './routes/dashboard.ts';
 import { postPartnerCenterWebhook } from './routes/postPartnerCenterWebhook.ts';
+import { addSecurityHeaders } from './securityHeaders.ts';
 import type { WebhookVerifier } from './webhookVerifier.ts';
 
 export interface HttpServerDeps {
@@ -28,6 +29,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
   });
+  addSecurityHeaders(app);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {

@@ -159,6 +159,19 @@ export interface SecretRepository {
   get(connectionId: string, name: string): Promise<string | null>;
   delete(connectionId: string, name: string): Promise<void>;
   listNames(connectionId: string): Promise<string[]>;
+  /**
+   * Replaces a ciphertext only if it is still `expected` (compare-and-set); false when another process
+   * changed or deleted it meanwhile.
+   */
+  replace(connectionId: string, name: string, expected: string, ciphertext: string): Promise<boolean>;
+  /** Every stored ciphertext of every connection (key rotation reads them all). */
+  listAll(): Promise<StoredSecret[]>;
+}
+
+export interface StoredSecret {
+  connectionId: string;
+  name: string;
+  ciphertext: string;
 }
 
 export type ConnectionState = 'active' | 'paused';

@@ -9,6 +9,7 @@ import type { JobQueue } from '../../jobs/jobQueue.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { LinkState, Store } from '../../store/store.ts';
 import { enqueueDealSync } from '../../sync/dealJobs.ts';
+import { adminTokenCheck } from '../adminTokenCheck.ts';
 import type { DashboardDeps } from '../dashboard/dashboardDeps.ts';
 import { crossSiteRefusal } from '../dashboard/sameOrigin.ts';
 import { sendError } from './adminReplies.ts';
@@ -50,12 +51,8 @@ export async function adminApi(app: FastifyInstance, deps: AdminApiDeps): Promis
       if (refusal) return sendError(reply, 403, 'forbidden', refusal);
     });
     if (deps.adminToken) {
-      const expected = `Bearer ${deps.adminToken}`;
-      scope.addHook('onRequest', async (request, reply) => {
-        if (request.headers.authorization !== expected) {
-          return sendError(reply, 401, 'unauthorized', 'send Authorization: Bearer <server.adminToken>');
-        }
-      });
+      const now = deps.now ?? (() => new Date());
+      scope.addHook('onRequest', adminTokenCheck(deps.adminToken, { now: () => now().getTime() }));
     }
 
     const dashboard = deps.dashboard;
