@@ -92,6 +92,18 @@ describe('mergeDeals', () => {
     expect(result.conflicts[0]?.winner).toBe('salesforce');
   });
 
+  it('keeps a deal that asks Microsoft for help shared with Microsoft sellers: the seller’s unticked box is ticked again', () => {
+    // Found by the planner's idempotence property: Partner Center keeps such a referral shared (the patch sends the
+    // consent), so a merged deal saying "not shared" made the next sync tick the box again, one sync late.
+    const result = merge({
+      partnerCenter: sampleDeal(),
+      salesforce: sampleDeal({ shareWithMicrosoftSellers: false }),
+    });
+    expect(result.merged.shareWithMicrosoftSellers).toBe(true);
+    expect(result.toPartnerCenter).toEqual([]);
+    expect(result.toSalesforce).toEqual([{ field: 'shareWithMicrosoftSellers', before: false, after: true }]);
+  });
+
   it('merges status and substatus as one value', () => {
     const result = merge({
       partnerCenter: sampleDeal(),
@@ -249,9 +261,13 @@ describe('mergeDeals', () => {
       salesforceChangedAt: '2026-11-25T09:00:00Z',
     });
 
+    /** Asking Microsoft for help shares the deal with Microsoft sellers, so a synced deal never has one without the other. */
+    const helpShared = (deal: CoSellDeal): CoSellDeal =>
+      deal.assistanceRequestCode === null ? deal : { ...deal, shareWithMicrosoftSellers: true };
+
     it('echo suppression: both sides equal to the base give no changes', () => {
       fc.assert(
-        fc.property(dealArbitrary, (deal) => {
+        fc.property(dealArbitrary.map(helpShared), (deal) => {
           const result = mergeDeals({
             base: deal,
             partnerCenter: deal,
@@ -308,7 +324,7 @@ describe('mergeDeals', () => {
             salesforceChangedAt: null,
           });
           expect(result.conflicts).toEqual([]);
-          expect(result.merged).toEqual({ ...base, ...pcEdits, ...sfEdits });
+          expect(result.merged).toEqual(helpShared({ ...base, ...pcEdits, ...sfEdits }));
         }),
       );
     });

@@ -10,6 +10,7 @@ import {
 import { deepEqual } from './deepEqual.ts';
 import type { ConflictPolicy, Mapping } from './mapping/mappingSchema.ts';
 import { salesforceKnows, salesforceStores } from './mapping/salesforceStores.ts';
+import { sharedWithMicrosoftBody } from './mapping/referralWireValues.ts';
 import { salesforceView } from './mapping/salesforceView.ts';
 
 export type DealSide = 'partnerCenter' | 'salesforce';
@@ -213,6 +214,15 @@ function withDeadlinesOfStatus(deal: CoSellDeal): CoSellDeal {
     : { ...deal, acceptByDate, actByDate };
 }
 
+/**
+ * Asking Microsoft for help shares the referral with Microsoft sellers (Partner Center shows it to them, and the
+ * patch sends the consent so), so the merged deal says it is shared and the opportunity's box is ticked to match.
+ */
+function withSharingOfHelp(deal: CoSellDeal): CoSellDeal {
+  const shared = sharedWithMicrosoftBody(deal);
+  return shared === deal.shareWithMicrosoftSellers ? deal : { ...deal, shareWithMicrosoftSellers: shared };
+}
+
 /** The changes that make `current` equal to `merged` on the fields a side may receive. */
 function changesFor(
   current: CoSellDeal,
@@ -262,7 +272,7 @@ export function mergeDeals(request: MergeDealsInput): MergeDealsResult {
     };
     merged = { ...merged, ...mergeUnit(unit, input, context) };
   }
-  merged = withDeadlinesOfStatus(merged);
+  merged = withSharingOfHelp(withDeadlinesOfStatus(merged));
   const direction = (field: DealField) => mapping.fields[field === 'substatus' ? 'status' : field].direction;
   const toSalesforce = changesFor(
     input.salesforce,

@@ -9,8 +9,12 @@
 import { applyJsonPatch } from '../../emulators/partner-center/jsonPatch.ts';
 import type { JsonObject } from '../../emulators/partner-center/referralRules.ts';
 import { fillReferral } from '../../emulators/partner-center/referralTemplate.ts';
+import type { CoSellDeal } from '../../src/domain/coSellDeal.ts';
 import type { DealPlan, DealPlanInput, LinkUpdate, PlanLink, SalesforceWrites } from '../../src/domain/dealPlan.ts';
+import { dealFromReferral } from '../../src/domain/mapping/dealFromReferral.ts';
+import { dealFromSalesforce } from '../../src/domain/mapping/dealFromSalesforce.ts';
 import type { Mapping } from '../../src/domain/mapping/mappingSchema.ts';
+import { salesforceView } from '../../src/domain/mapping/salesforceView.ts';
 import { planDeal } from '../../src/domain/planDeal.ts';
 import type { ReferralInput } from '../../src/domain/referralInput.ts';
 import type { SalesforceDealSnapshot } from '../../src/domain/salesforceDealSnapshot.ts';
@@ -153,7 +157,10 @@ export function applySalesforceWrites(
     });
   } else if (write?.op === 'update') {
     if (org.opportunity?.['Id'] !== write.opportunityId) throw new Error('update of another opportunity');
-    touchOpportunity(deal, write.fields);
+    const linked = writes.accountId !== null && org.account?.['Id'] === writes.accountId;
+    if (writes.account && linked) Object.assign(org.account!, writes.account.fields);
+    if (writes.account && !linked) org.account = { ...writes.account.fields, Id: nextId(deal, '001') };
+    touchOpportunity(deal, { ...write.fields, ...(writes.account && !linked ? { AccountId: org.account?.['Id'] } : {}) });
   }
   const children = writes.children;
   if (children && org.opportunity) {
@@ -284,3 +291,35 @@ export const isQuiet = (plan: DealPlan): boolean =>
   plan.toSalesforce.length === 0 &&
   plan.toPartnerCenter.length === 0 &&
   (plan.audit?.changes.length ?? 0) === 0;
+
+/**
+ * Emails of the records Salesforce keeps as they are when the sync asks for them: a contact found by email is
+ * linked as it is (its details are not overwritten), and a team member is a user, never updated. What Partner
+ * Center said about them is replaced by Salesforce's own details, which the next sync sends back.
+ */
+export function keptRecordEmails(before: MemoryDeal, plans: readonly DealPlan[], mapping: Mapping): Set<string> {
+  const existing = new Set(before.org.contacts.map((contact) => emailKey(contact[mapping.contacts.emailField])));
+  const emails = new Set(before.org.users.map((user) => emailKey(user['Email'])));
+  for (const plan of plans)
+    for (const fields of plan.salesforce?.children?.contactsToAdd ?? []) {
+      const email = emailKey(fields[mapping.contacts.emailField]);
+      if (existing.has(email)) emails.add(email);
+    }
+  return emails;
+}
+
+/**
+ * Both sides as canonical deals, and the link's base. Salesforce's deal is seen as the merge sees it: attributes
+ * the org has no column for are taken from Partner Center (or the base).
+ */
+export function dealSides(deal: MemoryDeal, mapping: Mapping): {
+  partnerCenter: CoSellDeal | null;
+  salesforce: CoSellDeal | null;
+  base: CoSellDeal | null;
+} {
+  const base = (deal.link?.base as CoSellDeal | null | undefined) ?? null;
+  const partnerCenter = deal.referral && dealFromReferral(deal.referral, mapping);
+  const read = deal.org.opportunity && dealFromSalesforce(snapshotOf(deal.org, mapping), mapping);
+  const salesforce = read && partnerCenter ? salesforceView(read, partnerCenter, base, mapping) : read;
+  return { partnerCenter, salesforce, base };
+}

@@ -3,6 +3,8 @@
 import type { DomainError } from '../../shared/result.ts';
 import { type CoSellDeal, type DealField, statusText } from '../coSellDeal.ts';
 import type { AuditChange, DealPlan, DealPlanInput, PlanOpportunity, PlanReferral } from '../dealPlan.ts';
+import { accountFields } from '../mapping/accountFields.ts';
+import { accountMatchKey } from '../mapping/accountMatchKey.ts';
 import { type ChildCollection, childChanges } from '../mapping/childChanges.ts';
 import { dealFromReferral } from '../mapping/dealFromReferral.ts';
 import { dealFromSalesforce } from '../mapping/dealFromSalesforce.ts';
@@ -130,6 +132,8 @@ export async function planLinkedUpdate(
       }
     : null;
   const collections = CHILD_FIELDS.filter((field) => salesforceFields.includes(field));
+  // A customer change from Partner Center goes to the opportunity's account (found or created when it has none).
+  const customer = merge.toSalesforce.some((change) => change.field === 'customer') ? merge.merged.customer : null;
   const direction =
     toSalesforce.length && toPartnerCenter.length
       ? 'both'
@@ -152,7 +156,9 @@ export async function planLinkedUpdate(
       : null,
     salesforce: fields
       ? {
-          account: null,
+          account: customer?.name
+            ? { match: accountMatchKey(customer), fields: accountFields(customer, mapping) }
+            : null,
           opportunity: { op: 'update', opportunityId: opportunity.opportunityId, fields },
           accountId: textOrNull(current['AccountId']),
           children: collections.length
