@@ -313,7 +313,10 @@ describe('mergeDeals', () => {
           for (const [field, value] of Object.entries(edits)) {
             const unit = field === 'substatus' ? 'status' : field;
             if (!bothWays.includes(unit as DealField)) continue;
-            Object.assign(onPartnerCenter(unit) ? pcEdits : sfEdits, { [field]: value });
+            // A team member's name and phone are its Salesforce user's, which the sync never writes: the team is
+            // edited in Partner Center here (team changes made in Salesforce are covered by the planner properties).
+            const fromPartnerCenter = unit === 'partnerTeam' || onPartnerCenter(unit);
+            Object.assign(fromPartnerCenter ? pcEdits : sfEdits, { [field]: value });
           }
           const result = mergeDeals({
             base,

@@ -119,7 +119,10 @@ export function opportunityOnly(deal: CoSellDeal, mapping: Mapping): MemoryDeal 
 /** Fields a person in Partner Center cannot change: the referral's own ids. */
 const fixedInPartnerCenter: readonly DealField[] = ['referralId', 'engagementId', 'referralLink'];
 
-/** An edit made in Partner Center (by Microsoft or the partner): none on a closed referral, status moves it allows. */
+/**
+ * An edit made in Partner Center (by Microsoft or the partner), within its rules: none on a closed referral, only the
+ * status moves its table allows, and no taking back the consent to share with Microsoft sellers.
+ */
 export function editInPartnerCenter(deal: MemoryDeal, edits: Partial<CoSellDeal>, mapping: Mapping): MemoryDeal {
   if (!deal.referral) return deal;
   const current = dealFromReferral(deal.referral, mapping);
@@ -127,6 +130,8 @@ export function editInPartnerCenter(deal: MemoryDeal, edits: Partial<CoSellDeal>
   const next: CoSellDeal = { ...current, ...edits };
   for (const field of fixedInPartnerCenter) Object.assign(next, { [field]: current[field] });
   if (!checkTransition(current, next).ok) Object.assign(next, { status: current.status, substatus: current.substatus });
+  // Partner Center keeps a referral Microsoft sellers can see visible (its consent cannot be taken back).
+  if (current.shareWithMicrosoftSellers) next.shareWithMicrosoftSellers = true;
   if (deepEqual(next, current)) return deal;
   const edited = structuredClone(deal);
   touchReferral(edited, deepMerge(edited.referral!, referralDocument(next)));
