@@ -15,7 +15,6 @@ import {
   dealSides,
   dealSyncRound,
   isQuiet,
-  keptRecordEmails,
   type MemoryDeal,
   planInputOf,
 } from '../../test/support/memoryDeal.ts';
@@ -26,7 +25,7 @@ import {
   referralOnly,
 } from '../../test/support/memoryDealEdits.ts';
 import { sampleDeal } from '../../test/support/sampleDeal.ts';
-import { type CoSellDeal, type DealField, dealFields, emailKey } from './coSellDeal.ts';
+import { type CoSellDeal, type DealField, dealFields } from './coSellDeal.ts';
 import type { DealPlan } from './dealPlan.ts';
 import { deepEqual } from './deepEqual.ts';
 import { defaultMapping } from './mapping/defaultMapping.ts';
@@ -37,7 +36,7 @@ import { planDeal } from './planDeal.ts';
 import { checkTransition } from './referralStatus.ts';
 import { checkVisibility } from './visibilityRule.ts';
 
-const RUNS = 120;
+const RUNS = 60;
 
 const mappingWith = (input: unknown): Mapping => {
   const result = mergeWithDefaults(input);
@@ -115,35 +114,10 @@ const described = (plan: DealPlan) =>
     1,
   );
 
-/**
- * The one exception to "the next plan is quiet", by design: Salesforce keeps a contact it finds by email and a
- * user (team member) as they are, so the details Partner Center gave them are replaced by Salesforce's, which the
- * next sync sends to Partner Center. Such a plan sends exactly those records' Salesforce details and nothing else.
- */
-function expectEchoOfKeptRecords(plan: DealPlan, kept: ReadonlySet<string>): void {
-  expect(plan.toSalesforce, described(plan)).toEqual([]);
-  expect(plan.toPartnerCenter.length, described(plan)).toBeGreaterThan(0);
-  for (const change of plan.toPartnerCenter) {
-    expect(['customerContacts', 'partnerTeam'], described(plan)).toContain(change.field);
-    const before = change.before as readonly { email: string }[];
-    const after = change.after as readonly { email: string }[];
-    const keys = (items: readonly { email: string }[]) => items.map((item) => emailKey(item.email)).sort();
-    expect(keys(after), described(plan)).toEqual(keys(before));
-    for (const item of after) {
-      const was = before.find((candidate) => emailKey(candidate.email) === emailKey(item.email));
-      if (!deepEqual(was, item)) expect([...kept], described(plan)).toContain(emailKey(item.email));
-    }
-  }
-}
-
-/** One sync, then — only when the next plan is the echo of kept records — the sync that sends it. */
+/** One sync of the deal, and the plan the next sync would make. */
 async function settle(deal: MemoryDeal, mapping: Mapping): Promise<{ deal: MemoryDeal; next: DealPlan }> {
   const round = await dealSyncRound(deal, mapping);
-  const next = await planDeal(planInputOf(round.deal, mapping));
-  if (isQuiet(next)) return { deal: round.deal, next };
-  expectEchoOfKeptRecords(next, keptRecordEmails(deal, round.plans, mapping));
-  const echoed = await dealSyncRound(round.deal, mapping);
-  return { deal: echoed.deal, next: await planDeal(planInputOf(echoed.deal, mapping)) };
+  return { deal: round.deal, next: await planDeal(planInputOf(round.deal, mapping)) };
 }
 
 /** Merge units: status and substatus travel together. */
@@ -191,10 +165,22 @@ describe('planDeal properties (default mapping unless said)', () => {
           const pcChanged = !deepEqual(valueOf(pc, field), valueOf(base, field));
           const sfChanged = !deepEqual(valueOf(sf, field), valueOf(base, field));
           const context = { field, plan: described(plan) };
+          if (field === 'shareWithMicrosoftSellers' && plan.merged?.assistanceRequestCode) {
+            // By design: a deal that asks Microsoft for help is shared with Microsoft sellers (Partner Center keeps
+            // it so), so a seller's unticked box is ticked again rather than sent.
+            // (A closed referral takes no change: there Partner Center keeps what it has.)
+            const closed = plan.link?.lastError?.code === 'closed_referral';
+            expect({ ...context, value: after.salesforce?.[field] }).toEqual({ ...context, value: true });
+            expect({ ...context, value: after.partnerCenter?.[field] }).toEqual({
+              ...context,
+              value: closed ? pc[field] : true,
+            });
+            continue;
+          }
           if (sfChanged && !pcChanged) {
             // Salesforce may only be told its own value (the status text that records a stage move).
             for (const change of plannedChange(plan.toSalesforce, field))
-              expect({ ...context, after: change.after }).toEqual({ ...context, after: sf[change.field] });
+              expect({ ...context, after: change.after }).toEqual({ ...context, after: sf[change.field as DealField] });
             expect({ ...context, value: valueOf(after.salesforce!, field) }).toEqual({
               ...context,
               value: valueOf(sf, field),
@@ -202,7 +188,7 @@ describe('planDeal properties (default mapping unless said)', () => {
           }
           if (pcChanged && !sfChanged) {
             for (const change of plannedChange(plan.toPartnerCenter, field))
-              expect({ ...context, after: change.after }).toEqual({ ...context, after: pc[change.field] });
+              expect({ ...context, after: change.after }).toEqual({ ...context, after: pc[change.field as DealField] });
             expect({ ...context, value: valueOf(after.partnerCenter!, field) }).toEqual({
               ...context,
               value: valueOf(pc, field),
@@ -226,11 +212,22 @@ describe('planDeal properties (default mapping unless said)', () => {
           deal = item === 'sync' ? (await dealSyncRound(deal, mapping)).deal : edited(deal, item, mapping);
         const settled = await settle(deal, mapping);
         expect(isQuiet(settled.next), described(settled.next)).toBe(true);
-        const { partnerCenter: pc, salesforce: sf } = dealSides(settled.deal, mapping);
-        if (!pc || !sf) return; // never linked: the first sync was refused (an opportunity Partner Center would not take)
+        const { partnerCenter: pc, salesforce: sf, base } = dealSides(settled.deal, mapping);
+        if (!pc || !sf || !base) return; // never linked: the first sync was refused (Partner Center would not take it)
+        // By design, Partner Center takes no change to a closed referral: what Salesforce changed before the sync
+        // that met the closed referral stays in Salesforce, refused and shown (✖, the link in error), and the base
+        // records Partner Center's value for it. Partner Center's own changes, the closing included, did arrive.
+        const refused = settled.deal.link?.lastError?.code === 'closed_referral';
+        const opportunity = settled.deal.org.opportunity!;
+        if (refused) expect(opportunity[mapping.opportunity.syncStatusField!]).toBe('Error');
         // Every field Salesforce stores holds Partner Center's value, whichever way the mapping lets it flow.
-        for (const field of dealFields.filter((name) => salesforceStores(name, mapping)))
+        for (const field of dealFields.filter((name) => salesforceStores(name, mapping))) {
+          if (refused && !deepEqual(sf[field], pc[field])) {
+            expect({ field, base: base[field] }).toEqual({ field, base: pc[field] });
+            continue;
+          }
           expect({ field, salesforce: sf[field] }).toEqual({ field, salesforce: pc[field] });
+        }
       }),
       { numRuns: RUNS },
     );
@@ -270,19 +267,19 @@ describe('planDeal properties (default mapping unless said)', () => {
               fields: Object.fromEntries(tunable.map((field) => [field, { direction: chosen[field] }])),
             });
             const deal = applyEdits(await started(start, oneWay), edits, oneWay);
-            const { partnerCenter: pc, salesforce: sf } = dealSides(deal, oneWay);
+            const { partnerCenter: pc, salesforceRead: sf } = dealSides(deal, oneWay);
             const round = await dealSyncRound(deal, oneWay);
             const after = dealSides(round.deal, oneWay);
             // Merge plans (a create's audit rows name the new record's API fields, not deal fields).
             for (const plan of round.plans.filter((item) => item.action === 'update')) {
               for (const change of plan.toPartnerCenter)
-                expect({ change, direction: oneWay.fields[unitOf(change.field)].direction }).not.toMatchObject({
+                expect({ change, direction: oneWay.fields[unitOf(change.field as DealField)].direction }).not.toMatchObject({
                   direction: 'toSalesforce',
                 });
               for (const change of plan.toSalesforce) {
                 // The status text echo of a status sent to Partner Center writes Salesforce's own status.
                 if (change.field === 'status' && deepEqual(change.before, change.after)) continue;
-                expect({ change, direction: oneWay.fields[unitOf(change.field)].direction }).not.toMatchObject({
+                expect({ change, direction: oneWay.fields[unitOf(change.field as DealField)].direction }).not.toMatchObject({
                   direction: 'toPartnerCenter',
                 });
               }
@@ -291,8 +288,8 @@ describe('planDeal properties (default mapping unless said)', () => {
               const direction = chosen[field];
               if (direction === 'toSalesforce' && pc && after.partnerCenter)
                 expect({ field, value: after.partnerCenter[field] }).toEqual({ field, value: pc[field] });
-              if (direction === 'toPartnerCenter' && sf && after.salesforce)
-                expect({ field, value: after.salesforce[field] }).toEqual({ field, value: sf[field] });
+              if (direction === 'toPartnerCenter' && sf && after.salesforceRead)
+                expect({ field, value: after.salesforceRead[field] }).toEqual({ field, value: sf[field] });
             }
           },
         ),
@@ -318,7 +315,8 @@ describe('planDeal properties (default mapping unless said)', () => {
             const sfEdit = { side: 'salesforce' as const, edits: second.edits };
             const deal = applyEdits(linked, partnerCenterFirst ? [pcEdit, sfEdit] : [sfEdit, pcEdit], policyMapping);
             const { partnerCenter: pc, salesforce: sf, base } = dealSides(deal, policyMapping);
-            if (!pc || !sf || !base) return;
+            // A closed referral takes no change at all, so no conflict can be resolved towards it (see above).
+            if (!pc || !sf || !base || pc.status === 'Closed') return;
             const input = planInputOf(deal, policyMapping);
             const newest =
               Date.parse(input.opportunity!.lastModifiedAt!) > Date.parse(input.referral!.updatedDateTime!)

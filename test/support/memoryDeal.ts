@@ -3,8 +3,8 @@
  * it (a JSON document), the Salesforce records (opportunity, account, contacts and their roles, Microsoft solution
  * records, team members, the org's users) and the link. `applyDealPlan` does to it what `applyDealPlans` and the
  * Salesforce gateway do to the real sides — the Partner Center patch through the emulator's own JSON Patch, the
- * Salesforce writes record by record (a contact found by email is reused as it is, a team member needs a user with
- * that email) — and `dealSyncRound` is one sync of the deal as `syncDealBatch` runs it.
+ * Salesforce writes record by record (a contact found by email is reused, a team member needs a user with that
+ * email) — and `dealSyncRound` is one sync of the deal as `syncDealBatch` runs it.
  */
 import { applyJsonPatch } from '../../emulators/partner-center/jsonPatch.ts';
 import type { JsonObject } from '../../emulators/partner-center/referralRules.ts';
@@ -171,7 +171,7 @@ export function applySalesforceWrites(
       if (!contact) {
         contact = { ...fields, Id: nextId(deal, '003'), AccountId: org.account?.['Id'] ?? writes.accountId };
         org.contacts.push(contact);
-      }
+      } else if (write?.op === 'update') Object.assign(contact, fields);
       org.contactRoles.push({ Id: nextId(deal, '00K'), ContactId: String(contact['Id']), Role: mapping.contacts.role });
     }
     for (const update of children.contactsToUpdate) {
@@ -293,33 +293,19 @@ export const isQuiet = (plan: DealPlan): boolean =>
   (plan.audit?.changes.length ?? 0) === 0;
 
 /**
- * Emails of the records Salesforce keeps as they are when the sync asks for them: a contact found by email is
- * linked as it is (its details are not overwritten), and a team member is a user, never updated. What Partner
- * Center said about them is replaced by Salesforce's own details, which the next sync sends back.
- */
-export function keptRecordEmails(before: MemoryDeal, plans: readonly DealPlan[], mapping: Mapping): Set<string> {
-  const existing = new Set(before.org.contacts.map((contact) => emailKey(contact[mapping.contacts.emailField])));
-  const emails = new Set(before.org.users.map((user) => emailKey(user['Email'])));
-  for (const plan of plans)
-    for (const fields of plan.salesforce?.children?.contactsToAdd ?? []) {
-      const email = emailKey(fields[mapping.contacts.emailField]);
-      if (existing.has(email)) emails.add(email);
-    }
-  return emails;
-}
-
-/**
  * Both sides as canonical deals, and the link's base. Salesforce's deal is seen as the merge sees it: attributes
  * the org has no column for are taken from Partner Center (or the base).
  */
 export function dealSides(deal: MemoryDeal, mapping: Mapping): {
   partnerCenter: CoSellDeal | null;
   salesforce: CoSellDeal | null;
+  /** Salesforce's deal exactly as read (no attribute taken from elsewhere). */
+  salesforceRead: CoSellDeal | null;
   base: CoSellDeal | null;
 } {
   const base = (deal.link?.base as CoSellDeal | null | undefined) ?? null;
   const partnerCenter = deal.referral && dealFromReferral(deal.referral, mapping);
   const read = deal.org.opportunity && dealFromSalesforce(snapshotOf(deal.org, mapping), mapping);
   const salesforce = read && partnerCenter ? salesforceView(read, partnerCenter, base, mapping) : read;
-  return { partnerCenter, salesforce, base };
+  return { partnerCenter, salesforce, salesforceRead: read, base };
 }

@@ -70,6 +70,18 @@ export async function planLinkedUpdate(
     merge.toPartnerCenter = merge.toPartnerCenter.filter(held);
     merge.merged = { ...merge.merged, dealValue: sfDeal.dealValue, currency: sfDeal.currency };
   }
+  // Partner Center takes no change to a closed referral: what Salesforce changed is refused (✖, with why) while
+  // what Partner Center changed — the closing itself — still reaches Salesforce. The base keeps Partner Center's
+  // values of the refused fields, so the next sync meets the same refusal and has nothing new to say.
+  let nextBase = merge.merged;
+  const closed = pcDeal.status === 'Closed' ? referralPatchOps(merge.toPartnerCenter, pcDeal, mapping) : null;
+  const refusal = closed && !closed.ok ? closed.error : null;
+  if (refusal) {
+    const refused = Object.fromEntries(merge.toPartnerCenter.map((change) => [change.field, pcDeal[change.field]]));
+    nextBase = { ...merge.merged, ...refused };
+    merge.toPartnerCenter = [];
+  }
+  const problem = currency ?? refusal;
   const toSalesforce = auditChanges(merge.toSalesforce, 'salesforce');
   const toPartnerCenter = auditChanges(merge.toPartnerCenter, 'partnerCenter');
   const conflicts = merge.conflicts.map((conflict) => ({ field: conflict.field, winner: conflict.winner }));
@@ -101,7 +113,7 @@ export async function planLinkedUpdate(
   const wroteSomething = toSalesforce.length > 0 || toPartnerCenter.length > 0;
   const message = describeUpdate(toSalesforce, toPartnerCenter, resumed);
   const current = opportunity.snapshot.opportunity;
-  const statusChanged = currentSyncStatus(mapping, current) !== (currency ? 'Error' : 'Synced');
+  const statusChanged = currentSyncStatus(mapping, current) !== (problem ? 'Error' : 'Synced');
   // The status text on the opportunity is how the next read knows Partner Center's status: keep it current.
   const statusTextField = mapping.opportunity.statusTextField;
   const statusTextStale =
@@ -123,8 +135,8 @@ export async function planLinkedUpdate(
         ...markFields(
           mapping,
           current,
-          currency === null,
-          currency ? `${message} ${currency.message}` : message,
+          problem === null,
+          problem ? `${message} ${problem.message}` : message,
           input.now,
           [...toSalesforce, ...toPartnerCenter],
           merge.merged.name,
@@ -171,14 +183,14 @@ export async function planLinkedUpdate(
       referralId: referral.id,
       opportunityId: opportunity.opportunityId,
       engagementId: referral.engagementId,
-      base: merge.merged,
+      base: nextBase,
       pcETag: referral.eTag,
       sfSystemModstamp: opportunity.systemModstamp,
-      state: currency ? 'error' : 'synced',
-      lastError: currency ? { code: currency.code, message: currency.message } : null,
+      state: problem ? 'error' : 'synced',
+      lastError: problem ? { code: problem.code, message: problem.message } : null,
     },
-    audit: currency
-      ? errorOutcome(input, {}, { code: currency.code, message: currency.message }, currency.message).audit
+    audit: problem
+      ? errorOutcome(input, {}, { code: problem.code, message: problem.message }, problem.message).audit
       : wroteSomething || resumed || !link || interrupted || conflicts.length
         ? {
             trigger: input.trigger,
