@@ -9,8 +9,8 @@ import {
 } from './coSellDeal.ts';
 import { deepEqual } from './deepEqual.ts';
 import type { ConflictPolicy, Mapping } from './mapping/mappingSchema.ts';
-import { salesforceKnows, salesforceStores } from './mapping/salesforceStores.ts';
 import { sharedWithMicrosoftBody } from './mapping/referralWireValues.ts';
+import { salesforceKnows, salesforceStores } from './mapping/salesforceStores.ts';
 import { salesforceView } from './mapping/salesforceView.ts';
 
 export type DealSide = 'partnerCenter' | 'salesforce';

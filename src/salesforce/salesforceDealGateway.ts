@@ -342,7 +342,11 @@ export class SalesforceDealGateway implements SalesforcePort {
         pending.push({
           index,
           op: 'update',
-          fields: { ...write.fields, Id: write.opportunityId, ...(accountId ? { AccountId: accountId } : {}) },
+          fields: {
+            ...write.fields,
+            Id: write.opportunityId,
+            ...(accountId ? { AccountId: accountId } : {}),
+          },
         });
       }
     }

@@ -10,7 +10,13 @@ import { applyJsonPatch } from '../../emulators/partner-center/jsonPatch.ts';
 import type { JsonObject } from '../../emulators/partner-center/referralRules.ts';
 import { fillReferral } from '../../emulators/partner-center/referralTemplate.ts';
 import type { CoSellDeal } from '../../src/domain/coSellDeal.ts';
-import type { DealPlan, DealPlanInput, LinkUpdate, PlanLink, SalesforceWrites } from '../../src/domain/dealPlan.ts';
+import type {
+  DealPlan,
+  DealPlanInput,
+  LinkUpdate,
+  PlanLink,
+  SalesforceWrites,
+} from '../../src/domain/dealPlan.ts';
 import { dealFromReferral } from '../../src/domain/mapping/dealFromReferral.ts';
 import { dealFromSalesforce } from '../../src/domain/mapping/dealFromSalesforce.ts';
 import type { Mapping } from '../../src/domain/mapping/mappingSchema.ts';
@@ -139,11 +145,7 @@ export function touchOpportunity(deal: MemoryDeal, fields: SfRecord): void {
 }
 
 /** Salesforce writes of one deal, in the gateway's order: account, opportunity, child records, notes. */
-export function applySalesforceWrites(
-  deal: MemoryDeal,
-  writes: SalesforceWrites,
-  mapping: Mapping,
-): void {
+export function applySalesforceWrites(deal: MemoryDeal, writes: SalesforceWrites, mapping: Mapping): void {
   const { org } = deal;
   const write = writes.opportunity;
   if (write?.op === 'create') {
@@ -160,7 +162,10 @@ export function applySalesforceWrites(
     const linked = writes.accountId !== null && org.account?.['Id'] === writes.accountId;
     if (writes.account && linked) Object.assign(org.account!, writes.account.fields);
     if (writes.account && !linked) org.account = { ...writes.account.fields, Id: nextId(deal, '001') };
-    touchOpportunity(deal, { ...write.fields, ...(writes.account && !linked ? { AccountId: org.account?.['Id'] } : {}) });
+    touchOpportunity(deal, {
+      ...write.fields,
+      ...(writes.account && !linked ? { AccountId: org.account?.['Id'] } : {}),
+    });
   }
   const children = writes.children;
   if (children && org.opportunity) {
@@ -172,7 +177,11 @@ export function applySalesforceWrites(
         contact = { ...fields, Id: nextId(deal, '003'), AccountId: org.account?.['Id'] ?? writes.accountId };
         org.contacts.push(contact);
       } else if (write?.op === 'update') Object.assign(contact, fields);
-      org.contactRoles.push({ Id: nextId(deal, '00K'), ContactId: String(contact['Id']), Role: mapping.contacts.role });
+      org.contactRoles.push({
+        Id: nextId(deal, '00K'),
+        ContactId: String(contact['Id']),
+        Role: mapping.contacts.role,
+      });
     }
     for (const update of children.contactsToUpdate) {
       const contact = org.contacts.find((candidate) => candidate['Id'] === update.contactId);
@@ -189,7 +198,11 @@ export function applySalesforceWrites(
       // No user with that email: the partner seller stays on the referral only (as the gateway does).
       const user = org.users.find((candidate) => emailKey(candidate['Email']) === emailKey(email));
       if (user)
-        org.teamMembers.push({ Id: nextId(deal, '00q'), UserId: String(user['Id']), TeamMemberRole: mapping.team.role });
+        org.teamMembers.push({
+          Id: nextId(deal, '00q'),
+          UserId: String(user['Id']),
+          TeamMemberRole: mapping.team.role,
+        });
     }
     const removed = new Set([
       ...children.contactRolesToRemove,
@@ -208,19 +221,26 @@ function applyPartnerCenterWrite(deal: MemoryDeal, write: NonNullable<DealPlan['
   if (write.op === 'create') {
     // As Partner Center stores a referral a partner creates (the emulator's template): ids, Active/Accepted, outgoing.
     const id = `ref-${nextId(deal, '')}`;
-    touchReferral(deal, fillReferral({
-      ...write.body,
-      id,
-      engagementId: `eng-${id}`,
-      status: 'Active',
-      substatus: 'Accepted',
-      direction: 'Outgoing',
-      links: { self: { uri: `https://api.partner.microsoft.com/v1.0/engagements/referrals/${id}` } },
-      inviteContext: { ...(write.body['inviteContext'] as object), invitedBy: { organizationId: 'partner-org-1' } },
-    }));
+    touchReferral(
+      deal,
+      fillReferral({
+        ...write.body,
+        id,
+        engagementId: `eng-${id}`,
+        status: 'Active',
+        substatus: 'Accepted',
+        direction: 'Outgoing',
+        links: { self: { uri: `https://api.partner.microsoft.com/v1.0/engagements/referrals/${id}` } },
+        inviteContext: {
+          ...(write.body['inviteContext'] as object),
+          invitedBy: { organizationId: 'partner-org-1' },
+        },
+      }),
+    );
     return;
   }
-  if (!deal.referral || deal.referral['id'] !== write.referralId) throw new Error('patch of another referral');
+  if (!deal.referral || deal.referral['id'] !== write.referralId)
+    throw new Error('patch of another referral');
   const patched = applyJsonPatch(deal.referral, write.operations);
   if (!patched.ok) throw new Error(`Partner Center refuses the patch: ${patched.message}`);
   touchReferral(deal, patched.document);
@@ -242,7 +262,9 @@ function applyLinkUpdate(deal: MemoryDeal, update: LinkUpdate | null): void {
   deal.link = {
     ...current,
     ...(defined as Partial<PlanLink>),
-    opportunityId: deal.org.opportunity ? String(deal.org.opportunity['Id']) : (update.opportunityId ?? current.opportunityId),
+    opportunityId: deal.org.opportunity
+      ? String(deal.org.opportunity['Id'])
+      : (update.opportunityId ?? current.opportunityId),
     referralId: deal.referral ? String(deal.referral['id']) : (update.referralId ?? current.referralId),
   };
 }
@@ -296,7 +318,10 @@ export const isQuiet = (plan: DealPlan): boolean =>
  * Both sides as canonical deals, and the link's base. Salesforce's deal is seen as the merge sees it: attributes
  * the org has no column for are taken from Partner Center (or the base).
  */
-export function dealSides(deal: MemoryDeal, mapping: Mapping): {
+export function dealSides(
+  deal: MemoryDeal,
+  mapping: Mapping,
+): {
   partnerCenter: CoSellDeal | null;
   salesforce: CoSellDeal | null;
   /** Salesforce's deal exactly as read (no attribute taken from elsewhere). */

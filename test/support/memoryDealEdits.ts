@@ -4,11 +4,12 @@
  * referral) and in Salesforce (a seller edits opportunity fields, moves the stage, edits the account, adds or
  * removes contact roles, solution records and team members; never the connector's own status text).
  */
-import { deepMerge, fillReferral } from '../../emulators/partner-center/referralTemplate.ts';
+
 import type { JsonObject } from '../../emulators/partner-center/referralRules.ts';
+import { deepMerge, fillReferral } from '../../emulators/partner-center/referralTemplate.ts';
 import { type CoSellDeal, type DealField, dealCollections, dealFields } from '../../src/domain/coSellDeal.ts';
-import { deepEqual } from '../../src/domain/deepEqual.ts';
 import { noChildChanges } from '../../src/domain/dealPlan.ts';
+import { deepEqual } from '../../src/domain/deepEqual.ts';
 import { accountFields } from '../../src/domain/mapping/accountFields.ts';
 import { childChanges } from '../../src/domain/mapping/childChanges.ts';
 import { dealFromReferral } from '../../src/domain/mapping/dealFromReferral.ts';
@@ -38,7 +39,13 @@ import {
 /** The partner's sellers as Salesforce users (the emails `dealArbitrary` gives team members). */
 export const partnerUsers = [
   { Id: '005000000000001', FirstName: 'Sam', LastName: 'Seller', Email: 'sam@fabrikam.com', Phone: null },
-  { Id: '005000000000002', FirstName: 'Kim', LastName: 'Seller', Email: 'kim@fabrikam.com', Phone: '+1 555 0199' },
+  {
+    Id: '005000000000002',
+    FirstName: 'Kim',
+    LastName: 'Seller',
+    Email: 'kim@fabrikam.com',
+    Phone: '+1 555 0199',
+  },
 ] as const;
 
 const dateTime = (date: string | null): string | null => (date === null ? null : `${date}T00:00:00Z`);
@@ -85,12 +92,21 @@ export function referralDocument(deal: CoSellDeal): JsonObject {
   });
 }
 
-const newDeal = (): MemoryDeal => ({ referral: null, org: emptyOrg(partnerUsers), link: null, tick: 0, ids: 0 });
+const newDeal = (): MemoryDeal => ({
+  referral: null,
+  org: emptyOrg(partnerUsers),
+  link: null,
+  tick: 0,
+  ids: 0,
+});
 
 /** A referral Partner Center sent that Salesforce has never seen. */
 export function referralOnly(deal: CoSellDeal): MemoryDeal {
   const memory = newDeal();
-  touchReferral(memory, referralDocument({ ...deal, referralId: deal.referralId ?? 'ref-1', externalReferenceId: null }));
+  touchReferral(
+    memory,
+    referralDocument({ ...deal, referralId: deal.referralId ?? 'ref-1', externalReferenceId: null }),
+  );
   return memory;
 }
 
@@ -116,22 +132,37 @@ export function opportunityOnly(deal: CoSellDeal, mapping: Mapping): MemoryDeal 
   return memory;
 }
 
-/** Fields a person in Partner Center cannot change: the referral's own ids. */
-const fixedInPartnerCenter: readonly DealField[] = ['referralId', 'engagementId', 'referralLink'];
+/**
+ * Fields no person changes in Partner Center: the referral's own ids, and the opportunity id the connector keeps on
+ * it (once the referral is closed, a hand edit of it could never be put back).
+ */
+const fixedInPartnerCenter: readonly DealField[] = [
+  'referralId',
+  'engagementId',
+  'referralLink',
+  'externalReferenceId',
+];
 
 /**
  * An edit made in Partner Center (by Microsoft or the partner), within its rules: none on a closed referral, only the
- * status moves its table allows, and no taking back the consent to share with Microsoft sellers.
+ * status moves its table allows, no taking back the consent to share with Microsoft sellers, which asking for help gives.
  */
-export function editInPartnerCenter(deal: MemoryDeal, edits: Partial<CoSellDeal>, mapping: Mapping): MemoryDeal {
+export function editInPartnerCenter(
+  deal: MemoryDeal,
+  edits: Partial<CoSellDeal>,
+  mapping: Mapping,
+): MemoryDeal {
   if (!deal.referral) return deal;
   const current = dealFromReferral(deal.referral, mapping);
   if (current.status === 'Closed') return deal;
   const next: CoSellDeal = { ...current, ...edits };
   for (const field of fixedInPartnerCenter) Object.assign(next, { [field]: current[field] });
-  if (!checkTransition(current, next).ok) Object.assign(next, { status: current.status, substatus: current.substatus });
-  // Partner Center keeps a referral Microsoft sellers can see visible (its consent cannot be taken back).
-  if (current.shareWithMicrosoftSellers) next.shareWithMicrosoftSellers = true;
+  if (!checkTransition(current, next).ok)
+    Object.assign(next, { status: current.status, substatus: current.substatus });
+  // Partner Center keeps a referral Microsoft sellers can see visible (its consent cannot be taken back), and asking
+  // Microsoft for help gives that consent.
+  if (current.shareWithMicrosoftSellers || next.assistanceRequestCode !== null)
+    next.shareWithMicrosoftSellers = true;
   if (deepEqual(next, current)) return deal;
   const edited = structuredClone(deal);
   touchReferral(edited, deepMerge(edited.referral!, referralDocument(next)));
@@ -172,17 +203,22 @@ export function editInSalesforce(deal: MemoryDeal, edits: Partial<CoSellDeal>, m
     const account = { ...edited.org.account, ...accountFields(next.customer, mapping) };
     account['Id'] ??= '001000000000999';
     edited.org.account = account;
-    if (edited.org.opportunity?.['AccountId'] !== account['Id']) touchOpportunity(edited, { AccountId: account['Id'] });
+    if (edited.org.opportunity?.['AccountId'] !== account['Id'])
+      touchOpportunity(edited, { AccountId: account['Id'] });
   }
   const collections = dealCollections.filter((field) => changed.includes(field));
-  if (collections.length)
+  // The seller links the records, then gives a contact found by email the details they want.
+  for (let pass = 0; collections.length && pass < 2; pass += 1)
     applySalesforceWrites(
       edited,
       {
         account: null,
         opportunity: null,
         accountId: typeof edited.org.account?.['Id'] === 'string' ? edited.org.account['Id'] : null,
-        children: { ...noChildChanges(), ...childChanges(seller, next, snapshot, collections) },
+        children: {
+          ...noChildChanges(),
+          ...childChanges(seller, next, snapshotOf(edited.org, mapping), collections),
+        },
         notes: [],
       },
       mapping,

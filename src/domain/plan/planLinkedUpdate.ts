@@ -77,7 +77,9 @@ export async function planLinkedUpdate(
   const closed = pcDeal.status === 'Closed' ? referralPatchOps(merge.toPartnerCenter, pcDeal, mapping) : null;
   const refusal = closed && !closed.ok ? closed.error : null;
   if (refusal) {
-    const refused = Object.fromEntries(merge.toPartnerCenter.map((change) => [change.field, pcDeal[change.field]]));
+    const refused = Object.fromEntries(
+      merge.toPartnerCenter.map((change) => [change.field, pcDeal[change.field]]),
+    );
     nextBase = { ...merge.merged, ...refused };
     merge.toPartnerCenter = [];
   }
@@ -145,7 +147,9 @@ export async function planLinkedUpdate(
     : null;
   const collections = CHILD_FIELDS.filter((field) => salesforceFields.includes(field));
   // A customer change from Partner Center goes to the opportunity's account (found or created when it has none).
-  const customer = merge.toSalesforce.some((change) => change.field === 'customer') ? merge.merged.customer : null;
+  const customer = merge.toSalesforce.some((change) => change.field === 'customer')
+    ? merge.merged.customer
+    : null;
   const direction =
     toSalesforce.length && toPartnerCenter.length
       ? 'both'
