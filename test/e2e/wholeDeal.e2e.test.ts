@@ -201,6 +201,18 @@ describe('the whole deal: account, contacts, solutions, team, leads', () => {
       `SELECT Id FROM ContentDocumentLink WHERE LinkedEntityId = '${opportunityId}'`,
     );
     expect(noteLinks.totalSize).toBe(2);
+
+    // A changed address in Partner Center reaches the account (the same account, not a new one).
+    await waitForQuiet(sandbox, { quietMs: 1500 });
+    const moved = (await referralById(sandbox, referralId))['customerProfile'] as Row;
+    await sandbox.pc('PATCH', `/__emulator/referrals/${referralId}`, {
+      customerProfile: { ...moved, address: { ...(moved['address'] as Row), city: 'Evanston' } },
+    });
+    await waitFor('the account in its new city', async () => {
+      const row = (await sandbox.seller.sobject('Account').retrieve(accountId)) as Row;
+      return row['BillingCity'] === 'Evanston';
+    });
+    expect((await counts()).accounts).toBe(1);
   });
 
   it('turns an unaccepted Microsoft lead into a Salesforce Lead; converting it links the opportunity and accepts the referral', async () => {
