@@ -84,6 +84,12 @@ export async function planLinkedUpdate(
     merge.toPartnerCenter = [];
   }
   const problem = currency ?? refusal;
+  // What the opportunity and the audit say about it.
+  const problemText = currency
+    ? currency.message
+    : refusal
+      ? `Not sent to Partner Center: ${refusal.message}`
+      : '';
   const toSalesforce = auditChanges(merge.toSalesforce, 'salesforce');
   const toPartnerCenter = auditChanges(merge.toPartnerCenter, 'partnerCenter');
   const conflicts = merge.conflicts.map((conflict) => ({ field: conflict.field, winner: conflict.winner }));
@@ -138,7 +144,7 @@ export async function planLinkedUpdate(
           mapping,
           current,
           problem === null,
-          problem ? `${message} ${problem.message}` : message,
+          problem ? (toSalesforce.length || currency ? `${message} ${problemText}` : problemText) : message,
           input.now,
           [...toSalesforce, ...toPartnerCenter],
           merge.merged.name,
@@ -194,7 +200,7 @@ export async function planLinkedUpdate(
       lastError: problem ? { code: problem.code, message: problem.message } : null,
     },
     audit: problem
-      ? errorOutcome(input, {}, { code: problem.code, message: problem.message }, problem.message).audit
+      ? errorOutcome(input, {}, { code: problem.code, message: problem.message }, problemText).audit
       : wroteSomething || resumed || !link || interrupted || conflicts.length
         ? {
             trigger: input.trigger,
