@@ -1,10 +1,11 @@
 /**
  * One deal held in memory on both sides, for property tests of the planner: the referral as Partner Center stores
  * it (a JSON document), the Salesforce records (opportunity, account, contacts and their roles, Microsoft solution
- * records, team members, the org's users) and the link. `applyDealPlan` does to it what `applyDealPlans` and the
- * Salesforce gateway do to the real sides — the Partner Center patch through the emulator's own JSON Patch, the
- * Salesforce writes record by record (a contact found by email is reused, a team member needs a user with that
- * email) — and `dealSyncRound` is one sync of the deal as `syncDealBatch` runs it.
+ * records, team members, the org's users) and the link. `dealSyncRound` is one sync of the deal as `syncDealBatch`
+ * and `applyDealPlans` run it: plan, then the Partner Center write through the emulator's own JSON Patch (a new
+ * referral through its template), the Salesforce writes record by record as the gateway makes them
+ * (`applySalesforceWrites`: a contact found by email is reused, a team member needs a user with that email), and
+ * the link.
  */
 import { applyJsonPatch } from '../../emulators/partner-center/jsonPatch.ts';
 import type { JsonObject } from '../../emulators/partner-center/referralRules.ts';
