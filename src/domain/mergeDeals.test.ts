@@ -8,7 +8,7 @@ import { defaultMapping } from './mapping/defaultMapping.ts';
 import type { Mapping } from './mapping/mappingSchema.ts';
 import { mergeWithDefaults } from './mapping/mergeWithDefaults.ts';
 import { salesforceKnows } from './mapping/salesforceStores.ts';
-import { applyChanges, type MergeDealsInput, mergeDeals } from './mergeDeals.ts';
+import { applyChanges, baseWithConflictsSeen, type MergeDealsInput, mergeDeals } from './mergeDeals.ts';
 
 const mappingWith = (input: unknown): Mapping => {
   const result = mergeWithDefaults(input);
@@ -299,6 +299,22 @@ describe('mergeDeals', () => {
           expect(second.toPartnerCenter).toEqual([]);
           expect(second.conflicts).toEqual([]);
           expect(second.merged).toEqual(first.merged);
+        }),
+      );
+    });
+
+    it('conflicts seen: merging the same sides against the base with the conflicts seen gives the same deal, whichever side is newer by then', () => {
+      fc.assert(
+        fc.property(sideInput, (generated) => {
+          const input = build(generated);
+          const first = mergeDeals(input);
+          const again = mergeDeals({
+            ...input,
+            base: baseWithConflictsSeen(input.base!, first),
+            partnerCenterChangedAt: generated.pcNewer ? '2026-11-25T08:00:00Z' : '2026-11-25T10:00:00Z',
+          });
+          expect(again.conflicts).toEqual([]);
+          expect(again.merged).toEqual(first.merged);
         }),
       );
     });

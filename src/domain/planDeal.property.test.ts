@@ -9,10 +9,6 @@
  * referral is closed — because the planner's refusals are plan outcomes by design: the deal waits, marked ✖, until
  * a person fixes it. Edits from both sides can still merge into a refusal (each side removing a different last
  * solution, a seller's change meeting a referral just closed); each property says how it treats one.
- *
- * Known bug, not fixed (see planDeal.test.ts): after a refusal, a conflict decided by the `newest` policy can be
- * decided the other way because the connector's own ✖ write made Salesforce the newer side. Other seeds
- * (PLANNER_PROPERTY_SEED) can find it through the idempotence and convergence properties.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

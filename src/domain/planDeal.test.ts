@@ -70,12 +70,11 @@ describe('planDeal', () => {
     expect(next.audit).toBeNull();
   });
 
-  // KNOWN BUG, not fixed (found by the convergence property with another seed): a conflict decided by the `newest`
-  // policy is decided again after a refusal, and the connector's own ✖ write has made Salesforce the newer side.
-  // Here Partner Center removed SOL-1 after the seller renamed it: Partner Center (newer) wins, the merged deal has
-  // no solution left and is refused; the ✖ write moves the opportunity's LastModifiedDate past Partner Center's
-  // change, so the next sync keeps the renamed SOL-1 and sends it. Expected: the refusal stays as it is.
-  it.fails('keeps a refusal as it is when nothing changed but its own ✖ mark (newest-policy conflicts)', async () => {
+  // Found by the convergence property: a conflict decided by the `newest` policy was decided again after a refusal,
+  // and the connector's own ✖ write had made Salesforce the newer side. Here Partner Center removed SOL-1 after the
+  // seller renamed it: Partner Center (newer) wins, the merged deal has no solution left and is refused; the next
+  // sync kept the renamed SOL-1 instead and sent it. The refusal now records the conflicts as seen.
+  it('keeps a refusal as it is when nothing changed but its own ✖ mark (newest-policy conflicts)', async () => {
     const solution = (id: string, name = 'Migrate') => ({ id, name, publisher: 'Fabrikam' });
     const start = (await dealSyncRound(referralOnly(sampleDeal()), mapping)).deal;
     const both = editInPartnerCenter(start, { solutions: [solution('SOL-1'), solution('SOL-3')] }, mapping);

@@ -11,7 +11,7 @@ import { dealFromSalesforce } from '../mapping/dealFromSalesforce.ts';
 import { type JsonPatchOperation, referralPatchOps } from '../mapping/referralPatchOps.ts';
 import { salesforceOpportunityFields } from '../mapping/salesforceOpportunityFields.ts';
 import { partnerCenterTransformOperations, salesforceTransformFields } from '../mapping/transformValues.ts';
-import { mergeDeals } from '../mergeDeals.ts';
+import { baseWithConflictsSeen, mergeDeals } from '../mergeDeals.ts';
 import { currentSyncStatus } from '../salesforceBookkeeping.ts';
 import { validateDeal } from '../validateDeal.ts';
 import { currencyProblem } from './currencyProblem.ts';
@@ -108,7 +108,11 @@ export async function planLinkedUpdate(
     const patch = referralPatchOps(merge.toPartnerCenter, merge.merged, mapping);
     if (patch.ok) operations = patch.value;
     else problems.push(patch.error);
-    if (problems.length) return invalidPlan(input, opportunity, problems);
+    if (problems.length) {
+      // The conflicts were decided; the next sync must decide them the same way (see baseWithConflictsSeen).
+      const seen = base && merge.conflicts.length ? baseWithConflictsSeen(base, merge) : undefined;
+      return invalidPlan(input, opportunity, problems, seen);
+    }
   }
   operations = [
     ...operations,
