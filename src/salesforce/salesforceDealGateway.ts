@@ -269,7 +269,8 @@ export class SalesforceDealGateway implements SalesforcePort {
     const { account, contacts } = this.mapping;
     const keys: string[] = [];
     for (const item of items) {
-      if (item.opportunity?.op === 'create' && item.account) {
+      // A new opportunity's customer, or a linked one's that has no account yet: found or created.
+      if (item.account && (item.opportunity?.op === 'create' || !item.accountId)) {
         const name = normaliseCompanyName(String(item.account.fields[account.nameField] ?? ''));
         if (name) keys.push(`account:${name}`);
         if (item.account.match?.kind === 'duns') keys.push(`duns:${item.account.match.duns}`);
@@ -290,12 +291,18 @@ export class SalesforceDealGateway implements SalesforcePort {
       dropped: [],
       systemModstamp: null,
     }));
-    // 1. Accounts of new opportunities: found by their match key or created, once per customer in the batch.
+    // 1. Accounts of new opportunities (and of linked ones that have none): found by their match key or created,
+    //    once per customer in the batch; the account of a linked opportunity takes the customer's changes.
     const accounts = await findOrCreateAccounts(
       this.client,
       this.mapping,
-      items.map((item) => (item.opportunity?.op === 'create' ? item.account : null)),
+      items.map((item) =>
+        item.opportunity?.op === 'create' || (item.opportunity?.op === 'update' && !item.accountId)
+          ? item.account
+          : null,
+      ),
     );
+    await this.updateLinkedAccounts(items, results);
     accounts.forEach((account, index) => {
       if (account?.error)
         results[index]!.dropped.push({
@@ -352,7 +359,16 @@ export class SalesforceDealGateway implements SalesforcePort {
         });
       } else {
         results[index]!.opportunityId = write.opportunityId;
-        pending.push({ index, op: 'update', fields: { ...write.fields, Id: write.opportunityId } });
+        const accountId = item.accountId ? null : (accounts[index]?.id ?? null);
+        pending.push({
+          index,
+          op: 'update',
+          fields: {
+            ...write.fields,
+            Id: write.opportunityId,
+            ...(accountId ? { AccountId: accountId } : {}),
+          },
+        });
       }
     }
     for (let round = 0; round < 3 && pending.length; round += 1) {
@@ -396,6 +412,33 @@ export class SalesforceDealGateway implements SalesforcePort {
       }
       pending = again;
     }
+  }
+
+  /** The customer's changes to the accounts of linked opportunities, in one collection call. */
+  private async updateLinkedAccounts(
+    items: readonly SalesforceWrites[],
+    results: SalesforceWriteResult[],
+  ): Promise<void> {
+    const updates = items.flatMap((item, index) =>
+      item.opportunity?.op === 'update' && item.account && item.accountId
+        ? [{ index, fields: { ...item.account.fields, Id: item.accountId } }]
+        : [],
+    );
+    if (updates.length === 0) return;
+    const outcomes = await this.client.updateMany(
+      'Account',
+      updates.map((update) => update.fields),
+    );
+    updates.forEach((update, i) => {
+      const error = writeErrorOf(outcomes[i]!);
+      if (error)
+        results[update.index]!.dropped.push({
+          fields: [],
+          what: 'the customer account',
+          dealField: 'customer',
+          error,
+        });
+    });
   }
 
   /** The refused fields that can be left out (never the id or the referral id the write is keyed on). */
