@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  applySalesforceWrites,
   dealSides,
   dealSyncRound,
   isQuiet,
@@ -84,5 +85,35 @@ describe('planDeal', () => {
     const { deal, plans } = await dealSyncRound(removed, mapping);
     expect(plans[0]?.action).toBe('invalid');
     expect(isQuiet(await nextPlan(deal))).toBe(true);
+  });
+
+  it('recovers an opportunity create interrupted after the opportunity was saved but before its children: writes them and audits the create', async () => {
+    const start = referralOnly(sampleDeal());
+    const create = await nextPlan(start);
+    expect(create.action).toBe('create_opportunity');
+    // The create intent was stored (pending, with the deal it meant to write), then only the opportunity landed.
+    const interrupted: MemoryDeal = structuredClone(start);
+    applySalesforceWrites(interrupted, { ...create.salesforce!, children: null, notes: [] }, mapping);
+    interrupted.link = {
+      id: 'link-1',
+      referralId: String(start.referral?.['id']),
+      opportunityId: null,
+      salesforceObject: 'opportunity',
+      state: 'pending',
+      lastError: null,
+      base: create.merged,
+    };
+    expect(interrupted.org.solutions).toEqual([]);
+    const recovery = await nextPlan(interrupted);
+    // The missing children are Partner Center's to write, not a seller's removal to send: Partner Center only
+    // learns the new opportunity's id (the follow-up the interruption cut off).
+    expect(recovery.toPartnerCenter.map((change) => change.field)).toEqual(['externalReferenceId']);
+    expect(recovery.salesforce?.children?.solutionsToAdd.length).toBe(sampleDeal().solutions.length);
+    expect(recovery.salesforce?.children?.contactsToAdd.length).toBe(sampleDeal().customerContacts.length);
+    expect(recovery.audit).toMatchObject({ outcome: 'ok' });
+    expect(recovery.audit?.changes.map((change) => change.field)).toEqual(
+      expect.arrayContaining(['Name', 'Amount', 'solutions', 'customerContacts']),
+    );
+    expect(recovery.link).toMatchObject({ state: 'synced' });
   });
 });
