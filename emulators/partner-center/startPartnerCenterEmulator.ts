@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { type Clock, systemClock } from '../../src/shared/clock.ts';
 import { type Logger, silentLogger } from '../../src/shared/logger.ts';
 import { FaultInjector } from '../shared/faultInjector.ts';
+import { ApiSettings, type ApiSettingsInput } from './apiSettings.ts';
 import { registerControlRoutes } from './controlRoutes.ts';
 import type { CoSellRuleSettingsInput } from './coSellRules.ts';
 import { EmulatorClock } from './emulatorClock.ts';
@@ -55,6 +56,11 @@ export interface PartnerCenterEmulatorOptions {
   webhookTimeoutMs?: number;
   /** Co-sell shape rules of the tenant (Services partner, marketplace intent, co-sell-ready solutions). */
   coSellRules?: CoSellRuleSettingsInput;
+  /**
+   * Where the emulated API may differ from Microsoft's docs: `undocumentedFilters` (`evaluate` by default; `ignore`,
+   * `reject` or `empty` for `$filter` clauses on fields the docs do not list as filterable, e.g. externalReferenceId).
+   */
+  apiSettings?: ApiSettingsInput;
 }
 
 export interface PartnerCenterEmulator {
@@ -194,6 +200,7 @@ export async function startPartnerCenterEmulator(
     options.coSellRules,
   );
 
+  const settings = new ApiSettings(options.apiSettings);
   const app = Fastify({ logger: false });
   app.addContentTypeParser(
     ['application/json-patch+json', 'application/merge-patch+json'],
@@ -235,11 +242,19 @@ export async function startPartnerCenterEmulator(
   const faults = new FaultInjector({ errorBody: pcErrorForStatus });
   faults.install(app);
 
-  registerReferralRoutes(app, { referrals, issuer, identity, apiUrl: () => apiUrl });
+  registerReferralRoutes(app, {
+    referrals,
+    issuer,
+    identity,
+    settings,
+    apiUrl: () => apiUrl,
+    now: () => clock.now(),
+  });
   registerWebhookRoutes(app, { state, dispatcher, issuer, identity, ids, clock, onChange });
   registerControlRoutes(app, {
     state,
     referrals,
+    settings,
     identity,
     issuer,
     dispatcher,
@@ -251,6 +266,7 @@ export async function startPartnerCenterEmulator(
       faults.clear();
       dispatcher.reset();
       referrals.reset();
+      settings.reset();
       state.registration = null;
       clock.offsetMs = 0;
       ids.reset();
