@@ -50,7 +50,19 @@ export async function planLinkedUpdate(
 
   const pcDeal = dealFromReferral(referral.input, mapping, { relatedReferrals: [...input.related] });
   const sfDeal = dealFromSalesforce(opportunity.snapshot, mapping);
-  const base = (link?.base as CoSellDeal | null | undefined) ?? null;
+  // An opportunity create that was interrupted after Salesforce saved it: this run links it.
+  const interrupted = link?.state === 'pending' && link.opportunityId === null;
+  const storedBase = (link?.base as CoSellDeal | null | undefined) ?? null;
+  // Such a create may have saved the opportunity without some of its child records (they are written after it):
+  // what is missing there was never written, not removed by a seller, so the children merge from what
+  // Salesforce holds and Partner Center's reach it — none are taken away from the referral.
+  const base =
+    interrupted && storedBase
+      ? {
+          ...storedBase,
+          ...Object.fromEntries(CHILD_FIELDS.map((field) => [field, sfDeal[field]])),
+        }
+      : storedBase;
   const merge = mergeDeals({
     base,
     partnerCenter: pcDeal,
@@ -94,8 +106,6 @@ export async function planLinkedUpdate(
   ];
 
   const resumed = link?.state === 'paused';
-  // An opportunity create that was interrupted after Salesforce saved it: this run links it.
-  const interrupted = link?.state === 'pending' && link.opportunityId === null;
   const wroteSomething = toSalesforce.length > 0 || toPartnerCenter.length > 0;
   const message = describeUpdate(toSalesforce, toPartnerCenter, resumed);
   const current = opportunity.snapshot.opportunity;
