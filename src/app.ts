@@ -19,7 +19,13 @@ import { createHttpServer } from './http/createHttpServer.ts';
 import { Metrics } from './http/metrics.ts';
 import type { JobQueue, QueueHooks } from './jobs/jobQueue.ts';
 import { openJobQueue } from './jobs/openJobQueue.ts';
-import { PartnerCenterAuth, REFERRALS_SCOPE, WEBHOOKS_SCOPE } from './partner-center/partnerCenterAuth.ts';
+import {
+  PartnerCenterAppAuth,
+  PartnerCenterAuth,
+  REFERRALS_SCOPE,
+  WEBHOOKS_APP_SCOPE,
+  WEBHOOKS_SCOPE,
+} from './partner-center/partnerCenterAuth.ts';
 import { PartnerCenterGateway } from './partner-center/partnerCenterGateway.ts';
 import { ReferralClient } from './partner-center/referralClient.ts';
 import { WebhookClient } from './partner-center/webhookClient.ts';
@@ -175,10 +181,17 @@ export async function openQueue(
     : openJobQueue({ kind: 'embedded', ...settings, path: storeConfig.path });
 }
 
+/**
+ * Who the Webhooks API is called as (partnerCenter.webhooksSignIn): a user's sign-in — the Referrals admin's own
+ * (`auth` itself) or the separate one — or the app itself with client credentials.
+ */
+export type WebhooksCaller =
+  | { kind: 'user'; auth: PartnerCenterAuth }
+  | { kind: 'app'; auth: PartnerCenterAppAuth; clientId: string };
+
 export interface PartnerCenterClients {
   auth: PartnerCenterAuth;
-  /** The sign-in the Webhooks API is called with: `auth` itself, or the separate one when configured. */
-  webhooksAuth: PartnerCenterAuth;
+  webhooksCaller: WebhooksCaller;
   referrals: ReferralClient;
   webhooks: WebhookClient;
   dispatcher: Dispatcher | undefined;
@@ -207,10 +220,28 @@ export function openPartnerCenter(
       logger: logger.child({ component: 'partner-center-auth' }),
     });
   const auth = signIn(SECRETS.partnerCenterTokenCache, 'referrals');
-  const webhooksAuth =
-    config.partnerCenter.webhooksSignIn.kind === 'separateUser'
-      ? signIn(SECRETS.partnerCenterWebhooksTokenCache, 'webhooks')
-      : auth;
+  const webhooksSignIn = config.partnerCenter.webhooksSignIn;
+  const webhooksCaller: WebhooksCaller =
+    webhooksSignIn.kind === 'appOnly'
+      ? {
+          kind: 'app',
+          clientId: webhooksSignIn.clientId,
+          auth: new PartnerCenterAppAuth({
+            identityUrl: config.partnerCenter.authorityUrl,
+            tenantId: config.partnerCenter.tenantId ?? '',
+            clientId: webhooksSignIn.clientId,
+            clientSecret: webhooksSignIn.clientSecret,
+            ...(caCertPem === null ? {} : { caCertPem }),
+            logger: logger.child({ component: 'partner-center-auth' }),
+          }),
+        }
+      : {
+          kind: 'user',
+          auth:
+            webhooksSignIn.kind === 'separateUser'
+              ? signIn(SECRETS.partnerCenterWebhooksTokenCache, 'webhooks')
+              : auth,
+        };
   const referrals = new ReferralClient({
     baseUrl: `${config.partnerCenter.referralsUrl.replace(/\/+$/, '')}/v1.0/engagements`,
     getAccessToken: auth.tokenProvider(REFERRALS_SCOPE),
@@ -219,15 +250,18 @@ export function openPartnerCenter(
   });
   const webhooks = new WebhookClient({
     baseUrl: `${config.partnerCenter.webhooksUrl.replace(/\/+$/, '')}/webhooks/v1`,
-    getAccessToken: webhooksAuth.tokenProvider(WEBHOOKS_SCOPE),
+    getAccessToken:
+      webhooksCaller.kind === 'app'
+        ? webhooksCaller.auth.tokenProvider(WEBHOOKS_APP_SCOPE)
+        : webhooksCaller.auth.tokenProvider(WEBHOOKS_SCOPE),
     logger: logger.child({ component: 'webhooks' }),
     ...(dispatcher ? { dispatcher } : {}),
   });
   const close = async () => {
     await auth.close();
-    if (webhooksAuth !== auth) await webhooksAuth.close();
+    if (webhooksCaller.auth !== auth) await webhooksCaller.auth.close();
   };
-  return { auth, webhooksAuth, referrals, webhooks, dispatcher, close };
+  return { auth, webhooksCaller, referrals, webhooks, dispatcher, close };
 }
 
 export function openVault(store: Store, env: NodeJS.ProcessEnv): SecretVault {

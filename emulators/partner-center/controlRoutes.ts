@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import type { ApiSettings } from './apiSettings.ts';
 import type { EmulatorClock } from './emulatorClock.ts';
 import type { EmulatorStateData } from './emulatorState.ts';
 import { type EmulatorUser, PARTNER_CENTER_ROLES } from './emulatorUsers.ts';
@@ -15,6 +16,7 @@ import { deliveryFaultSchema, type WebhookDispatcher } from './webhookDispatcher
 export interface ControlDeps {
   state: EmulatorStateData;
   referrals: ReferralService;
+  settings: ApiSettings;
   identity: IdentityProvider;
   issuer: TokenIssuer;
   dispatcher: WebhookDispatcher;
@@ -152,6 +154,12 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
     if (!isJsonObject(request.body)) return badRequest(reply, 'Send the rules to change as a JSON object.');
     const changed = referrals.setRules(request.body);
     return changed.ok ? changed.rules : badRequest(reply, changed.message);
+  });
+
+  app.get('/__emulator/settings', async () => deps.settings.view());
+  app.post('/__emulator/settings', async (request, reply) => {
+    const changed = deps.settings.set(request.body ?? {});
+    return changed.ok ? deps.settings.view() : badRequest(reply, changed.message);
   });
 
   registerMicrosoftSellerRoutes(app, referrals);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   type CoSellRuleSettings,
   type CoSellRuleSettingsInput,
+  checkCoSellShapeChange,
   checkShareNeedsSolution,
   checkVisibilityKept,
   coSellRuleSettingsSchema,
@@ -409,7 +410,10 @@ export class ReferralService {
         { jointPlanning: isJointPlanningLead(current) },
       ) ??
       checkVisibilityKept(current, next) ??
-      checkShareNeedsSolution(current, next);
+      checkShareNeedsSolution(current, next) ??
+      (current['organizationId'] === MICROSOFT_ORGANIZATION.organizationId
+        ? null
+        : checkCoSellShapeChange(current, next, this.rules));
     if (violation) return invalid(violation);
     const nowAt = this.clock.now();
     const at = pcTimestamp(nowAt);

@@ -5,6 +5,7 @@ import { type Clock, systemClock } from '../../src/shared/clock.ts';
 import { type Logger, silentLogger } from '../../src/shared/logger.ts';
 import { CoalescedJsonFile } from '../shared/coalescedJsonFile.ts';
 import { FaultInjector } from '../shared/faultInjector.ts';
+import { ApiSettings, type ApiSettingsInput } from './apiSettings.ts';
 import { registerControlRoutes } from './controlRoutes.ts';
 import type { CoSellRuleSettingsInput } from './coSellRules.ts';
 import { EmulatorClock } from './emulatorClock.ts';
@@ -56,6 +57,11 @@ export interface PartnerCenterEmulatorOptions {
   webhookTimeoutMs?: number;
   /** Co-sell shape rules of the tenant (Services partner, marketplace intent, co-sell-ready solutions). */
   coSellRules?: CoSellRuleSettingsInput;
+  /**
+   * Where the emulated API may differ from Microsoft's docs: `undocumentedFilters` (`evaluate` by default; `ignore`,
+   * `reject` or `empty` for `$filter` clauses on fields the docs do not list as filterable, e.g. externalReferenceId).
+   */
+  apiSettings?: ApiSettingsInput;
 }
 
 export interface PartnerCenterEmulator {
@@ -191,6 +197,7 @@ export async function startPartnerCenterEmulator(
     options.coSellRules,
   );
 
+  const settings = new ApiSettings(options.apiSettings);
   const app = Fastify({ logger: false });
   app.addContentTypeParser(
     ['application/json-patch+json', 'application/merge-patch+json'],
@@ -236,12 +243,20 @@ export async function startPartnerCenterEmulator(
   const faults = new FaultInjector({ errorBody: pcErrorForStatus });
   faults.install(app);
 
-  registerReferralRoutes(app, { referrals, issuer, identity, apiUrl: () => apiUrl });
+  registerReferralRoutes(app, {
+    referrals,
+    issuer,
+    identity,
+    settings,
+    apiUrl: () => apiUrl,
+    now: () => clock.now(),
+  });
   registerWebhookRoutes(app, { state, dispatcher, issuer, identity, ids, clock, onChange });
   app.get('/__emulator/usage', async () => ({ ...usage, total: usage.referrals + usage.webhooks }));
   registerControlRoutes(app, {
     state,
     referrals,
+    settings,
     identity,
     issuer,
     dispatcher,
@@ -253,6 +268,7 @@ export async function startPartnerCenterEmulator(
       faults.clear();
       dispatcher.reset();
       referrals.reset();
+      settings.reset();
       state.registration = null;
       clock.offsetMs = 0;
       ids.reset();

@@ -100,14 +100,25 @@ export const partnerCenterConfigSchema = z
       ])
       .prefault({ flow: 'authorizationCode' }),
     /**
-     * Who calls the Webhooks API: the Referrals admin's sign-in (`sameUser`), or a second, separate sign-in
+     * Who calls the Webhooks API: the Referrals admin's sign-in (`sameUser`), a second, separate sign-in
      * (`separateUser`, made with `cosell connect partner-center --webhooks`) by a user holding a role the
-     * Webhooks API accepts (Billing admin, Admin agent, Sales agent, Helpdesk agent).
+     * Webhooks API accepts (Billing admin, Admin agent, Sales agent, Helpdesk agent), or the app itself
+     * (`appOnly`: client credentials of a web app registered in Partner Center; the Webhooks API accepts
+     * app-only tokens, the Referrals API does not).
      */
     webhooksSignIn: z
       .discriminatedUnion('kind', [
         z.object({ kind: z.literal('sameUser') }).strict(),
         z.object({ kind: z.literal('separateUser') }).strict(),
+        z
+          .object({
+            kind: z.literal('appOnly'),
+            /** The web app's (confidential client's) id: it needs a secret, so it is rarely the sign-in app. */
+            clientId: requiredText('webhooksSignIn.kind appOnly').min(1),
+            /** Its client secret: write it as ${ENV_NAME}, never inline. */
+            clientSecret: requiredText('webhooksSignIn.kind appOnly').min(1),
+          })
+          .strict(),
       ])
       .prefault({ kind: 'sameUser' }),
     webhook: z

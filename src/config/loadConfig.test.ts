@@ -109,14 +109,38 @@ salesforce:
     const wrong = writeConfig(
       VALID.replace(
         '  clientId: 66666666-7777-8888-9999-000000000000\n',
-        '  clientId: 66666666-7777-8888-9999-000000000000\n  signIn:\n    flow: deviceCode\n    redirectPort: 8400\n  webhooksSignIn:\n    kind: appOnly\n',
+        '  clientId: 66666666-7777-8888-9999-000000000000\n  signIn:\n    flow: deviceCode\n    redirectPort: 8400\n  webhooksSignIn:\n    kind: app\n',
       ),
     );
     const check = checkConfig({ file: wrong.file, env: { SF_CLIENT_SECRET: 'x' } });
     const paths = check.problems.map((problem) => problem.path);
     expect(paths).toEqual(['partnerCenter.signIn.redirectPort', 'partnerCenter.webhooksSignIn.kind']);
     const report = formatConfigProblems(check.problems, wrong.file);
-    expect(report).toMatch(/sameUser|separateUser/);
+    expect(report).toMatch(/sameUser|separateUser|appOnly/);
+  });
+
+  it('takes an app-only Webhooks sign-in with its own client id and a secret from the environment', () => {
+    const withApp = (lines: string) =>
+      writeConfig(
+        VALID.replace(
+          '  clientId: 66666666-7777-8888-9999-000000000000\n',
+          `  clientId: 66666666-7777-8888-9999-000000000000\n  webhooksSignIn:\n    kind: appOnly\n${lines}`,
+        ),
+      ).file;
+    const file = withApp(
+      '    clientId: 77777777-8888-9999-0000-111111111111\n    clientSecret: ${PC_WEBHOOKS_SECRET}\n',
+    );
+    const { config } = loadConfig({ file, env: { SF_CLIENT_SECRET: 'x', PC_WEBHOOKS_SECRET: 's3cret' } });
+    expect(config.partnerCenter.webhooksSignIn).toEqual({
+      kind: 'appOnly',
+      clientId: '77777777-8888-9999-0000-111111111111',
+      clientSecret: 's3cret',
+    });
+    const check = checkConfig({ file: withApp(''), env: { SF_CLIENT_SECRET: 'x' } });
+    expect(check.problems.map((problem) => [problem.path, problem.message])).toEqual([
+      ['partnerCenter.webhooksSignIn.clientId', 'is missing (webhooksSignIn.kind appOnly needs it)'],
+      ['partnerCenter.webhooksSignIn.clientSecret', 'is missing (webhooksSignIn.kind appOnly needs it)'],
+    ]);
   });
 
   it('says so when an explicit --config file does not exist', () => {

@@ -77,6 +77,7 @@ async function apiAccessCheck(
   username: string,
   severity: DoctorCheck['severity'],
   roleFix: string,
+  signInFix = 'run `cosell connect partner-center`',
 ): Promise<DoctorCheck> {
   try {
     await probe();
@@ -100,7 +101,7 @@ async function apiAccessCheck(
       ok: false,
       severity,
       detail: toError(error).message,
-      fix: 'run `cosell connect partner-center`',
+      fix: signInFix,
     };
   }
 }
@@ -129,10 +130,25 @@ export async function partnerCenterChecks(
     ),
   );
 
+  const caller = partnerCenter.webhooksCaller;
+  if (caller.kind === 'app') {
+    // App-only: no user, no MFA (it applies to App+User calls); the app must be a web app known to Partner Center.
+    const webhooks = await apiAccessCheck(
+      'Webhooks API access',
+      () => partnerCenter.webhooks.supportedEvents(),
+      'a web app registered in Partner Center (Account settings > App management)',
+      `app ${caller.clientId} (app-only)`,
+      'warning',
+      `register app ${caller.clientId} as a web app in Partner Center (Account settings > App management), or set partnerCenter.webhooksSignIn.kind: sameUser or separateUser`,
+      `check partnerCenter.webhooksSignIn.clientId and clientSecret: the secret may be wrong or expired (make a new one under Entra ID > App registrations > ${caller.clientId} > Certificates & secrets)`,
+    );
+    checks.push(webhooks);
+    return { checks, webhooksUsable: webhooks.ok };
+  }
   const separate = config.partnerCenter.webhooksSignIn.kind === 'separateUser';
   let webhooksUser = status.username;
   if (separate) {
-    const webhooksStatus = await partnerCenter.webhooksAuth.signInStatus(WEBHOOKS_SCOPE);
+    const webhooksStatus = await caller.auth.signInStatus(WEBHOOKS_SCOPE);
     const check = signInCheck(
       'Webhooks API sign-in',
       webhooksStatus,
