@@ -1,7 +1,8 @@
 /**
  * Deal trace: when env `COSELL_DEAL_TRACE=<file>` is set, the worker appends one JSON line to that file when
- * it starts a deal job and one when the job ends, so a test can prove that no deal was ever processed by two
- * jobs at once (test/chaos/). Lines:
+ * a deal job starts working on its deal — once its reads are done and it keeps the deal (its key is the deal's),
+ * before it plans or writes anything — and one when the job ends, so a test can prove that no deal was ever
+ * processed by two jobs at once (test/chaos/). A job that hands its deal back never starts. Lines:
  *   {"event":"start","job":"<pid>-<n>","referralId","opportunityId","startedAt","pid"}
  *   {"event":"end","job":"<pid>-<n>","referralId","opportunityId","startedAt","finishedAt","pid","ok"}
  * The end line carries both ids once the job knows them; a start line without an end line is a job whose
@@ -20,14 +21,9 @@ export interface DealIds {
 export interface DealTraceSpan {
   /** Records the end of the job with the ids it ended up knowing (a created referral or opportunity). */
   finish(ids: DealIds, ok: boolean, handedBack?: boolean): void;
-  /**
-   * Records at once that the job hands its deal back unwritten (it ran under another key than its deal's), so a
-   * kill before the job ends cannot make it look like a second job working the deal. A later finish is ignored.
-   */
-  handBack(ids: DealIds): void;
 }
 
-const idle: DealTraceSpan = { finish: () => undefined, handBack: () => undefined };
+const idle: DealTraceSpan = { finish: () => undefined };
 let jobsStarted = 0;
 
 /** Starts a trace span for one deal job (a no-op unless COSELL_DEAL_TRACE is set). */
@@ -48,9 +44,6 @@ export function startDealTrace(ids: DealIds, env: NodeJS.ProcessEnv = process.en
   });
   let ended = false;
   const span: DealTraceSpan = {
-    handBack(finalIds) {
-      span.finish(finalIds, true, true);
-    },
     finish(finalIds, ok, handedBack = false) {
       if (ended) return;
       ended = true;

@@ -39,8 +39,8 @@ export function planInputOf(deps: DealSyncDeps, read: DealRead, notesAvailable: 
 
 export interface SyncDealBatchOptions {
   dryRun?: boolean;
-  /** Told, as soon as it is decided and before anything is written, that item `index` hands its deal back. */
-  onHandedBack?: (index: number) => void;
+  /** Told, once the reads are done and before anything is planned or written, that item `index` keeps its deal. */
+  onKeptDeal?: (index: number) => void;
 }
 
 export async function syncDealBatch(
@@ -71,10 +71,10 @@ export async function syncDealBatch(
     // One deal, one job at a time: a job that learned its deal runs under another key hands it back unwritten.
     if ((item.key !== undefined && item.key !== key) || seen.has(key)) {
       outcomes[index] = { kind: 'rekeyed', key };
-      options.onHandedBack?.(index);
       continue;
     }
     seen.add(key);
+    options.onKeptDeal?.(index);
     try {
       planned.push({
         index,

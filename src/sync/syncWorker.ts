@@ -20,7 +20,7 @@ import {
   scheduleNext,
 } from './dealJobs.ts';
 import type { DealSyncDeps, DealSyncResult } from './dealSyncContext.ts';
-import { startDealTrace } from './dealTrace.ts';
+import { type DealTraceSpan, startDealTrace } from './dealTrace.ts';
 import { pollDelayFor } from './pollDelayFor.ts';
 import { referralInputOf } from './readDealBatch.ts';
 import { syncDealBatch } from './syncDealBatch.ts';
@@ -77,7 +77,9 @@ export function dealBatchHandler(
   const { deps } = options;
   const { store, clock, connectionId, logger } = deps;
   return async (jobs) => {
-    const traces = jobs.map((job) => startDealTrace(job.payload));
+    // A job's trace starts when it keeps its deal (after the reads and the key check, before any plan or write):
+    // a job that hands its deal back, or dies before deciding, never works on the deal.
+    const traces: (DealTraceSpan | undefined)[] = jobs.map(() => undefined);
     const outcomes = await syncDealBatch(
       deps,
       // A listed referral is fresh for a job's first run only: a retry (after a 412, say) reads it again.
@@ -85,9 +87,13 @@ export function dealBatchHandler(
         request: requestOf(job.attempt === 1 ? job.payload : withoutListing(job.payload)),
         key: job.key,
       })),
-      { onHandedBack: (index) => traces[index]?.handBack(jobs[index]?.payload ?? {}) },
+      {
+        onKeptDeal: (index) => {
+          traces[index] = startDealTrace(jobs[index]?.payload ?? {});
+        },
+      },
     ).catch((error: unknown) => {
-      for (const [i, trace] of traces.entries()) trace.finish(jobs[i]?.payload ?? {}, false);
+      for (const [i, trace] of traces.entries()) trace?.finish(jobs[i]?.payload ?? {}, false);
       throw error;
     });
     for (const [i, outcome] of outcomes.entries())

@@ -31,19 +31,6 @@ describe('startDealTrace', () => {
     expect(Date.parse(end?.finishedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(start?.startedAt ?? ''));
   });
 
-  it('records a hand-back at once, so a job killed right after it never counts as working the deal', () => {
-    const file = join(dir, 'handback.jsonl');
-    const span = startDealTrace({ referralId: 'R3' }, { [DEAL_TRACE_ENV]: file });
-    span.handBack({ referralId: 'R3' });
-    expect(readDealTrace(file).map((line) => [line.event, line.handedBack ?? false])).toEqual([
-      ['start', false],
-      ['end', true],
-    ]);
-    // The job's own end, when it comes, adds nothing.
-    span.finish({ referralId: 'R3' }, true, true);
-    expect(readDealTrace(file)).toHaveLength(2);
-  });
-
   it('writes nothing when COSELL_DEAL_TRACE is not set', () => {
     const file = join(dir, 'unset.jsonl');
     startDealTrace({ referralId: 'R2' }, {}).finish({ referralId: 'R2' }, false);
