@@ -11,10 +11,13 @@ import { AlertEvaluator } from './alerts/alertEvaluator.ts';
 import { startAlertSchedule } from './alerts/alertSchedule.ts';
 import { AlertSender } from './alerts/alertSender.ts';
 import { ConfigError, type ConfigProblem } from './config/configProblem.ts';
-import type { CosellConfig } from './config/configSchema.ts';
+import { type CosellConfig, SIGN_IN_CALLBACK_PATH } from './config/configSchema.ts';
 import { defaultMapping } from './domain/mapping/defaultMapping.ts';
 import type { Mapping } from './domain/mapping/mappingSchema.ts';
 import { parseMappingFile } from './domain/mapping/parseMappingFile.ts';
+import { DashboardSessions } from './http/auth/dashboardSessions.ts';
+import type { DashboardSignIn } from './http/auth/dashboardSignIn.ts';
+import { OpenIdProvider } from './http/auth/openIdProvider.ts';
 import { createHttpServer } from './http/createHttpServer.ts';
 import { Metrics } from './http/metrics.ts';
 import type { JobQueue, QueueHooks } from './jobs/jobQueue.ts';
@@ -229,6 +232,37 @@ export function openPartnerCenter(
   return { auth, webhooksAuth, referrals, webhooks, dispatcher, close };
 }
 
+/** The dashboard's "Sign in with Microsoft", when dashboard.signIn.kind is microsoft (same authority and CA as Partner Center). */
+export function dashboardSignInFrom(
+  config: CosellConfig,
+  store: Store,
+  clock: Clock,
+  logger: Logger,
+  dispatcher: Dispatcher | undefined,
+): DashboardSignIn | undefined {
+  const signIn = config.dashboard.signIn;
+  if (signIn.kind !== 'microsoft') return undefined;
+  const publicUrl = config.server.publicUrl?.replace(/\/+$/, '');
+  return {
+    provider: new OpenIdProvider({
+      authorityUrl: config.partnerCenter.authorityUrl,
+      tenantId: signIn.tenantId,
+      clientId: signIn.clientId,
+      clientSecret: signIn.clientSecret,
+      dispatcher,
+    }),
+    sessions: new DashboardSessions(store.dashboardSessions, config.connectionId, clock, signIn.sessionHours * 3600),
+    rules: {
+      tenantId: signIn.tenantId,
+      allowedUsers: signIn.allowedUsers,
+      ...(signIn.allowedGroupId ? { allowedGroupId: signIn.allowedGroupId } : {}),
+    },
+    redirectUrl: signIn.redirectUrl ?? (publicUrl ? `${publicUrl}${SIGN_IN_CALLBACK_PATH}` : null),
+    clock,
+    logger: logger.child({ component: 'dashboard-sign-in' }),
+  };
+}
+
 export function openVault(store: Store, env: NodeJS.ProcessEnv): SecretVault {
   return new SecretVault(store.secrets, () => SecretBox.fromEnv(env));
 }
@@ -346,6 +380,7 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
             logger,
             metrics,
             adminToken: config.server.adminToken,
+            signIn: dashboardSignInFrom(config, store, clock, logger, pcDispatcher),
             dashboard: {
               sync: deps,
               salesforceInstanceUrl: () => conn.instanceUrl || null,

@@ -25,3 +25,15 @@ export function crossSiteRefusal(request: FastifyRequest): string | null {
     ? null
     : `a page on ${origin} asked for this change; only the dashboard served by this connector may make changes`;
 }
+
+/**
+ * Stricter for changes made with the dashboard's session cookie: a browser always says where such a request
+ * comes from, so one that says nothing (Origin and Sec-Fetch-Site both missing) is refused too.
+ */
+export function sessionChangeRefusal(request: FastifyRequest): string | null {
+  if (SAFE_METHODS.has(request.method)) return null;
+  const said = request.headers.origin !== undefined || request.headers['sec-fetch-site'] !== undefined;
+  return said
+    ? crossSiteRefusal(request)
+    : 'a change made with the dashboard sign-in must come from the dashboard page (the request named no Origin); scripts send the admin token instead';
+}
