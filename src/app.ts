@@ -251,7 +251,12 @@ export function dashboardSignInFrom(
       clientSecret: signIn.clientSecret,
       dispatcher,
     }),
-    sessions: new DashboardSessions(store.dashboardSessions, config.connectionId, clock, signIn.sessionHours * 3600),
+    sessions: new DashboardSessions(
+      store.dashboardSessions,
+      config.connectionId,
+      clock,
+      signIn.sessionHours * 3600,
+    ),
     rules: {
       tenantId: signIn.tenantId,
       allowedUsers: signIn.allowedUsers,

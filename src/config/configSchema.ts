@@ -377,7 +377,12 @@ function crossFieldRules(
       `server.host ${host} makes the admin API (/api: retry, redrive) reachable from other machines, so it needs server.adminToken`,
       'set server.adminToken: ${COSELL_SERVER_ADMIN_TOKEN} with a long random value (`openssl rand -hex 24`), turn on dashboard.signIn, or listen on 127.0.0.1 behind a proxy',
     );
-  if (signIn.kind === 'microsoft' && signIn.redirectUrl === undefined && publicUrl === undefined && !LOOPBACK_HOST.test(host))
+  if (
+    signIn.kind === 'microsoft' &&
+    signIn.redirectUrl === undefined &&
+    publicUrl === undefined &&
+    !LOOPBACK_HOST.test(host)
+  )
     problem(
       ['dashboard', 'signIn', 'redirectUrl'],
       'is missing (dashboard sign-in on a server reachable from other machines needs it)',

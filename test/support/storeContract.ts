@@ -521,7 +521,9 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         });
         await store.dashboardSessions.insert(row('hash-live', '2026-03-01T18:00:00.000Z'));
         await store.dashboardSessions.insert(row('hash-old', '2026-03-01T11:00:00.000Z'));
-        expect(await store.dashboardSessions.get('hash-live')).toEqual(row('hash-live', '2026-03-01T18:00:00.000Z'));
+        expect(await store.dashboardSessions.get('hash-live')).toEqual(
+          row('hash-live', '2026-03-01T18:00:00.000Z'),
+        );
         expect(await store.dashboardSessions.get('never-there')).toBeNull();
         expect(await store.dashboardSessions.deleteExpired('2026-03-01T12:00:00.000Z')).toBe(1);
         expect(await store.dashboardSessions.get('hash-old')).toBeNull();

@@ -5,8 +5,8 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { SendError } from '../routes/adminReplies.ts';
 import { sessionChangeRefusal } from '../dashboard/sameOrigin.ts';
+import type { SendError } from '../routes/adminReplies.ts';
 import type { DashboardSignIn } from './dashboardSignIn.ts';
 import { sessionUser } from './signInRoutes.ts';
 

@@ -18,7 +18,11 @@ export interface DashboardSignIn {
 }
 
 /** The redirect URI of this sign-in. */
-export function redirectUriFor(signIn: DashboardSignIn, request: FastifyRequest, callbackPath: string): string {
+export function redirectUriFor(
+  signIn: DashboardSignIn,
+  request: FastifyRequest,
+  callbackPath: string,
+): string {
   return signIn.redirectUrl ?? `${request.protocol}://${request.host}${callbackPath}`;
 }
 

@@ -56,8 +56,14 @@ const text = (value: unknown): string | null => (typeof value === 'string' && va
 
 /** The key that signed the token: the one its header names, or the only RSA signing key when it names none. */
 function signingKey(keys: readonly JsonWebKey[], kid: string | null): JsonWebKey | undefined {
-  const usable = keys.filter((key) => key.kty === 'RSA' && (key['use'] === undefined || key['use'] === 'sig'));
-  return kid === null ? (usable.length === 1 ? usable[0] : undefined) : usable.find((key) => key['kid'] === kid);
+  const usable = keys.filter(
+    (key) => key.kty === 'RSA' && (key['use'] === undefined || key['use'] === 'sig'),
+  );
+  return kid === null
+    ? usable.length === 1
+      ? usable[0]
+      : undefined
+    : usable.find((key) => key['kid'] === kid);
 }
 
 export interface IdTokenRefusal {
@@ -67,7 +73,10 @@ export interface IdTokenRefusal {
   signedBy?: { tenantId: string | null; username: string | null };
 }
 
-export function verifyIdToken(token: string, expected: IdTokenExpectations): Result<IdTokenClaims, IdTokenRefusal> {
+export function verifyIdToken(
+  token: string,
+  expected: IdTokenExpectations,
+): Result<IdTokenClaims, IdTokenRefusal> {
   const problem = (code: IdTokenProblem, message: string) => fail({ code, message });
   const parts = token.split('.');
   const [headerPart = '', payloadPart = '', signaturePart = ''] = parts;

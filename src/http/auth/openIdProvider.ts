@@ -48,7 +48,10 @@ export class OpenIdProvider {
     return this.options.clientId;
   }
 
-  private async getJson(url: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) {
+  private async getJson(
+    url: string,
+    init: { method?: string; body?: string; headers?: Record<string, string> } = {},
+  ) {
     let response: Awaited<ReturnType<typeof fetch>>;
     try {
       response = await fetch(url, {

@@ -33,7 +33,11 @@ export function isConfiguredTenant(tokenTenantId: string | null, rules: SignInRu
   return (tokenTenantId ?? '').toLowerCase() === rules.tenantId.toLowerCase();
 }
 
-export function otherTenantRefusal(username: string, tokenTenantId: string | null, rules: SignInRules): SignInRefusal {
+export function otherTenantRefusal(
+  username: string,
+  tokenTenantId: string | null,
+  rules: SignInRules,
+): SignInRefusal {
   return {
     code: 'other_tenant',
     title: 'This account belongs to another organization',

@@ -5,15 +5,15 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SIGN_IN_CALLBACK_PATH } from '../../config/configSchema.ts';
+import { fail, type Result } from '../../shared/result.ts';
 import { toError } from '../../shared/upstreamError.ts';
 import { crossSiteRefusal } from '../dashboard/sameOrigin.ts';
-import { codeChallengeOf, type DashboardSignIn, redirectUriFor, secureCookies } from './dashboardSignIn.ts';
 import { DashboardSessions, randomToken } from './dashboardSessions.ts';
-import { fail, type Result } from '../../shared/result.ts';
+import { codeChallengeOf, type DashboardSignIn, redirectUriFor, secureCookies } from './dashboardSignIn.ts';
 import { type IdTokenClaims, type IdTokenRefusal, verifyIdToken } from './idTokenVerifier.ts';
 import { cookieName, readCookie, setCookie } from './sessionCookie.ts';
+import { type SignInPageText, sendSignInPage } from './signInPage.ts';
 import { decideSignIn, isConfiguredTenant, otherTenantRefusal } from './signInPolicy.ts';
-import { sendSignInPage, type SignInPageText } from './signInPage.ts';
 
 /** What GET /auth/session answers. */
 export interface SessionAnswer {
@@ -69,56 +69,62 @@ export async function signInRoutes(app: FastifyInstance, signIn: DashboardSignIn
     return reply.header('cache-control', 'no-store').redirect(target, 302);
   });
 
-  app.get<{ Querystring: Record<string, string | undefined> }>(SIGN_IN_CALLBACK_PATH, async (request, reply) => {
-    const refuse = (status: number, page: SignInPageText) => {
-      signIn.logger.warn({ status, reason: page.title }, 'dashboard sign-in refused');
-      return sendSignInPage(reply, status, page);
-    };
-    const signInCookie = cookieName('signIn', secure(request));
-    const pending = await signIn.sessions.takeSignIn(readCookie(request, signInCookie));
-    setCookie(reply, signInCookie, '', { maxAgeSeconds: 0, secure: secure(request) });
-    const { code, state, error, error_description: errorDescription } = request.query;
-    if (!pending || state !== pending.state)
-      return refuse(400, {
-        title: 'This sign-in cannot be finished',
-        message:
-          'The answer from Microsoft does not belong to a sign-in started in this browser in the last 10 minutes.',
-        fix: START_AGAIN,
+  app.get<{ Querystring: Record<string, string | undefined> }>(
+    SIGN_IN_CALLBACK_PATH,
+    async (request, reply) => {
+      const refuse = (status: number, page: SignInPageText) => {
+        signIn.logger.warn({ status, reason: page.title }, 'dashboard sign-in refused');
+        return sendSignInPage(reply, status, page);
+      };
+      const signInCookie = cookieName('signIn', secure(request));
+      const pending = await signIn.sessions.takeSignIn(readCookie(request, signInCookie));
+      setCookie(reply, signInCookie, '', { maxAgeSeconds: 0, secure: secure(request) });
+      const { code, state, error, error_description: errorDescription } = request.query;
+      if (!pending || state !== pending.state)
+        return refuse(400, {
+          title: 'This sign-in cannot be finished',
+          message:
+            'The answer from Microsoft does not belong to a sign-in started in this browser in the last 10 minutes.',
+          fix: START_AGAIN,
+        });
+      if (error || !code)
+        return refuse(401, {
+          title: 'Microsoft did not sign you in',
+          message: `Microsoft answered: ${errorDescription ?? error ?? 'no authorization code'}.`,
+          fix: `${START_AGAIN} If Microsoft names the app registration, its admin checks it (docs/operations.md, “Dashboard sign-in”).`,
+        });
+      let verified: Result<IdTokenClaims, IdTokenRefusal>;
+      try {
+        const idToken = await signIn.provider.redeemCode(code, pending.redirectUri, pending.codeVerifier);
+        verified = await verifiedClaims(signIn, idToken, pending.nonce);
+      } catch (failure) {
+        verified = fail({ code: 'malformed', message: toError(failure).message });
+      }
+      if (!verified.ok) {
+        const signedBy = verified.error.signedBy;
+        // Signed by Microsoft for another tenant: say so plainly rather than "wrong issuer".
+        if (signedBy && !isConfiguredTenant(signedBy.tenantId, signIn.rules))
+          return refuse(
+            403,
+            otherTenantRefusal(signedBy.username ?? 'This account', signedBy.tenantId, signIn.rules),
+          );
+        return refuse(401, {
+          title: 'The sign-in could not be checked',
+          message: verified.error.message,
+          fix: `${START_AGAIN} If it keeps failing, the connector’s admin checks dashboard.signIn (client id and secret) with docs/troubleshooting.md.`,
+        });
+      }
+      const decision = decideSignIn(verified.value, signIn.rules);
+      if (!decision.ok) return refuse(403, decision.refusal);
+      const session = await signIn.sessions.start(decision.user);
+      setCookie(reply, cookieName('session', secure(request)), session, {
+        maxAgeSeconds: signIn.sessions.sessionSeconds,
+        secure: secure(request),
       });
-    if (error || !code)
-      return refuse(401, {
-        title: 'Microsoft did not sign you in',
-        message: `Microsoft answered: ${errorDescription ?? error ?? 'no authorization code'}.`,
-        fix: `${START_AGAIN} If Microsoft names the app registration, its admin checks it (docs/operations.md, “Dashboard sign-in”).`,
-      });
-    let verified: Result<IdTokenClaims, IdTokenRefusal>;
-    try {
-      const idToken = await signIn.provider.redeemCode(code, pending.redirectUri, pending.codeVerifier);
-      verified = await verifiedClaims(signIn, idToken, pending.nonce);
-    } catch (failure) {
-      verified = fail({ code: 'malformed', message: toError(failure).message });
-    }
-    if (!verified.ok) {
-      const signedBy = verified.error.signedBy;
-      // Signed by Microsoft for another tenant: say so plainly rather than "wrong issuer".
-      if (signedBy && !isConfiguredTenant(signedBy.tenantId, signIn.rules))
-        return refuse(403, otherTenantRefusal(signedBy.username ?? 'This account', signedBy.tenantId, signIn.rules));
-      return refuse(401, {
-        title: 'The sign-in could not be checked',
-        message: verified.error.message,
-        fix: `${START_AGAIN} If it keeps failing, the connector’s admin checks dashboard.signIn (client id and secret) with docs/troubleshooting.md.`,
-      });
-    }
-    const decision = decideSignIn(verified.value, signIn.rules);
-    if (!decision.ok) return refuse(403, decision.refusal);
-    const session = await signIn.sessions.start(decision.user);
-    setCookie(reply, cookieName('session', secure(request)), session, {
-      maxAgeSeconds: signIn.sessions.sessionSeconds,
-      secure: secure(request),
-    });
-    signIn.logger.info({ user: decision.user.username }, 'signed in to the dashboard');
-    return reply.header('cache-control', 'no-store').redirect('/', 303);
-  });
+      signIn.logger.info({ user: decision.user.username }, 'signed in to the dashboard');
+      return reply.header('cache-control', 'no-store').redirect('/', 303);
+    },
+  );
 
   app.post('/auth/sign-out', async (request, reply) => {
     const refusal = crossSiteRefusal(request);
