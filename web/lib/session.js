@@ -32,6 +32,8 @@ export async function showSignedInUser() {
 async function askToSignIn() {
   const answer = await readSession();
   if (answer?.signIn !== 'microsoft' || sessionStorage.getItem(TOKEN_KEY) !== null) return askForToken();
+  const link = /** @type {HTMLAnchorElement} */ (byId('sign-in-link'));
+  link.href = location.hash ? `/auth/sign-in?return=${encodeURIComponent(location.hash)}` : '/auth/sign-in';
   byId('sign-in-panel').hidden = false;
   byId('token-panel').hidden = true;
   byId('data').hidden = true;

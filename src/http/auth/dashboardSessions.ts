@@ -14,6 +14,8 @@ export interface PendingSignIn {
   nonce: string;
   codeVerifier: string;
   redirectUri: string;
+  /** The dashboard view the person was on (`#/deals`), to return to. */
+  returnTo: string;
 }
 
 const SIGN_IN_MINUTES = 10;

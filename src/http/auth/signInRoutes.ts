@@ -38,8 +38,9 @@ export async function signInRoutes(app: FastifyInstance, signIn: DashboardSignIn
   if (!signIn) return;
   const secure = (request: FastifyRequest) => secureCookies(signIn, request);
 
-  app.get<{ Querystring: { prompt?: string } }>('/auth/sign-in', async (request, reply) => {
+  app.get<{ Querystring: { prompt?: string; return?: string } }>('/auth/sign-in', async (request, reply) => {
     const pending = {
+      returnTo: dashboardView(request.query.return),
       state: randomToken(),
       nonce: randomToken(),
       codeVerifier: randomToken(),
@@ -122,18 +123,29 @@ export async function signInRoutes(app: FastifyInstance, signIn: DashboardSignIn
         secure: secure(request),
       });
       signIn.logger.info({ user: decision.user.username }, 'signed in to the dashboard');
-      return reply.header('cache-control', 'no-store').redirect('/', 303);
+      return reply.header('cache-control', 'no-store').redirect(`/${pending.returnTo}`, 303);
     },
   );
 
-  app.post('/auth/sign-out', async (request, reply) => {
-    const refusal = crossSiteRefusal(request);
-    if (refusal) return sendError403(reply, refusal);
-    const name = cookieName('session', secure(request));
-    await signIn.sessions.end(readCookie(request, name));
-    setCookie(reply, name, '', { maxAgeSeconds: 0, secure: secure(request) });
-    return reply.header('cache-control', 'no-store').redirect('/', 303);
+  // The dashboard's sign-out is a plain form (it works without scripts); its body carries nothing we read.
+  await app.register(async (scope) => {
+    scope.addContentTypeParser('application/x-www-form-urlencoded', (_request, _payload, done) =>
+      done(null, {}),
+    );
+    scope.post('/auth/sign-out', async (request, reply) => {
+      const refusal = crossSiteRefusal(request);
+      if (refusal) return sendError403(reply, refusal);
+      const name = cookieName('session', secure(request));
+      await signIn.sessions.end(readCookie(request, name));
+      setCookie(reply, name, '', { maxAgeSeconds: 0, secure: secure(request) });
+      return reply.header('cache-control', 'no-store').redirect('/', 303);
+    });
   });
+}
+
+/** A dashboard view to come back to after signing in (`#/deals/…`); anything else is ignored (no open redirect). */
+function dashboardView(hash: string | undefined): string {
+  return hash && /^#\/[A-Za-z0-9/_.%-]*$/.test(hash) ? hash : '';
 }
 
 function sendError403(reply: FastifyReply, message: string): FastifyReply {

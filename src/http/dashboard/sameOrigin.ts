@@ -13,6 +13,8 @@ export function crossSiteRefusal(request: FastifyRequest): string | null {
   const site = request.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none')
     return `a page on another site (${site}) asked for this change; use the dashboard itself or send the admin token`;
+  // The browser says the dashboard's own page sent it (a form there sends `Origin: null` under no-referrer).
+  if (site === 'same-origin') return null;
   const origin = request.headers.origin;
   if (origin === undefined) return null;
   let host: string;
