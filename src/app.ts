@@ -19,6 +19,8 @@ import { DashboardSessions } from './http/auth/dashboardSessions.ts';
 import type { DashboardSignIn } from './http/auth/dashboardSignIn.ts';
 import { OpenIdProvider } from './http/auth/openIdProvider.ts';
 import { createHttpServer } from './http/createHttpServer.ts';
+import { ConnectorHealth } from './http/dashboard/connectorHealth.ts';
+import { expectedWebhookUrl } from './http/routes/postPartnerCenterWebhook.ts';
 import { Metrics } from './http/metrics.ts';
 import type { JobQueue, QueueHooks } from './jobs/jobQueue.ts';
 import { openJobQueue } from './jobs/openJobQueue.ts';
@@ -32,6 +34,7 @@ import { ChangePoller } from './salesforce/changePoller.ts';
 import { SalesforceClient } from './salesforce/salesforceClient.ts';
 import { openSalesforceConnection, type SalesforceAuth } from './salesforce/salesforceConnection.ts';
 import { SalesforceDealGateway } from './salesforce/salesforceDealGateway.ts';
+import { salesforceSignInFix } from './salesforce/salesforceSignInAdvice.ts';
 import { type Clock, systemClock } from './shared/clock.ts';
 import type { Logger } from './shared/logger.ts';
 import { UpstreamError } from './shared/upstreamError.ts';
@@ -348,6 +351,17 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
       dashboardUrl: config.alerts.dashboardUrl ?? config.server.publicUrl ?? null,
     });
     let alertScheduleStarted = false;
+    const health = new ConnectorHealth({
+      partnerCenterSignIn: () => partnerCenterAuth.signInStatus(),
+      salesforceSignIn: async () => {
+        await conn.limits();
+        return `${config.salesforce.auth.flow} at ${conn.instanceUrl}`;
+      },
+      salesforceSignInFix: (message) => salesforceSignInFix(config.salesforce.auth.flow, message),
+      webhookRegistration: () => webhooks.show(),
+      expectedWebhookUrl: expectedWebhookUrl(config.server.publicUrl),
+      clock,
+    });
 
     const connector: Connector = {
       config,
@@ -392,6 +406,7 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
               referralUrlTemplate: config.dashboard.referralUrlTemplate,
               salesforceApiUsage: () => client.apiUsage(),
               salesforceApiBudgetRatio: config.sync.salesforceApiBudgetRatio,
+              health,
             },
           });
           closers.push(() => http.close());

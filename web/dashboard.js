@@ -8,7 +8,7 @@ import { attentionCount, initAttention, loadAttention } from './views/attention.
 import { initDeal, loadDeal } from './views/deal.js';
 import { initDeals, loadDeals } from './views/deals.js';
 import { initMapping, loadMapping } from './views/mapping.js';
-import { loadOverview } from './views/overview.js';
+import { initOverview, loadOverview } from './views/overview.js';
 
 /** @typedef {import('../src/http/adminTypes.ts').AttentionResponse} AttentionResponse */
 
@@ -126,6 +126,7 @@ function start() {
   initDeal(refresh);
   initAttention(refresh);
   initMapping();
+  initOverview(refresh);
   window.addEventListener('hashchange', () => showView(true));
   showView(false);
   void showSignedInUser();

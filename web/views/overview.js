@@ -2,8 +2,32 @@
 // Overview: connection health, deal and queue counts, triggers and schedule, API budget, 24-hour activity, alerts.
 import { api, get } from '../lib/api.js';
 import { badge, byId, changed, formatTime, h, svg } from '../lib/dom.js';
+import { once } from '../lib/session.js';
 
 /** @typedef {import('../../src/http/adminTypes.ts').OverviewResponse} OverviewResponse */
+/** @typedef {OverviewResponse['health'][number]} HealthCheck */
+
+const HEALTH_BADGES = /** @type {const} */ ({ error: ['error', 'Needs action'], warning: ['paused', 'Check'], info: ['paused', 'Note'] });
+
+/** One line per check (Partner Center sign-in, its renewal, Salesforce sign-in, webhook), with the fix when not ok. */
+function renderHealth(/** @type {HealthCheck[]} */ checks) {
+  byId('health-list').replaceChildren(
+    ...checks.map((check) => {
+      const [kind, label] = check.ok ? ['active', 'OK'] : HEALTH_BADGES[check.severity];
+      return h(
+        'li',
+        { class: 'health-check', 'data-check': check.check },
+        badge(kind, label),
+        ' ',
+        h('strong', null, check.check),
+        ': ',
+        check.detail,
+        !check.ok && check.fix ? h('p', { class: 'fix' }, `What to do: ${check.fix}`) : null,
+      );
+    }),
+  );
+  byId('health-panel').hidden = checks.length === 0;
+}
 
 const LINK_STATES = /** @type {const} */ (['synced', 'pending', 'error', 'conflict', 'paused']);
 
@@ -158,11 +182,22 @@ async function loadAlerts() {
   byId('alerts-empty').hidden = alerts.length > 0;
 }
 
+/** @param {() => Promise<void>} refresh */
+export function initOverview(refresh) {
+  byId('health-recheck').addEventListener('click', () =>
+    once('health-recheck', async () => {
+      await api('POST', '/api/health/recheck');
+      await refresh();
+    }),
+  );
+}
+
 export async function loadOverview() {
   const overview = /** @type {OverviewResponse} */ (await get('/api/overview'));
   await loadAlerts();
   if (!changed('overview', overview)) return;
   renderConnection(overview.connection);
+  renderHealth(overview.health);
   fillCounts(
     byId('link-counts'),
     LINK_STATES.map((state) => [state, String(overview.links[state] ?? 0)]),

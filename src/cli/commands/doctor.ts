@@ -7,6 +7,7 @@ import {
   salesforceAuthFrom,
 } from '../../app.ts';
 import { checkConfig } from '../../config/loadConfig.ts';
+import { expectedWebhookUrl } from '../../http/routes/postPartnerCenterWebhook.ts';
 import type { Mapping } from '../../domain/mapping/mappingSchema.ts';
 import { assessWebhookRegistration } from '../../partner-center/webhookRegistrationPlan.ts';
 import { checkPrerequisites } from '../../salesforce/checkPrerequisites.ts';
@@ -16,6 +17,7 @@ import {
   JWT_ACCESS_TOKEN_FIX,
   salesforceSignInFix,
 } from '../../salesforce/salesforceSignInAdvice.ts';
+import type { HealthCheck } from '../../shared/healthCheck.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { toError } from '../../shared/upstreamError.ts';
 import { SECRET_KEY_ENV, SecretBox } from '../../store/secretBox.ts';
@@ -25,15 +27,8 @@ import { type CommonOptions, withCommonOptions } from '../commonOptions.ts';
 import { EXIT } from '../exitCodes.ts';
 import { checkMappingInOrg } from '../mappingOrgCheck.ts';
 import { partnerCenterChecks } from './partnerCenterChecks.ts';
-import { expectedWebhookUrl } from './webhooks.ts';
 
-export interface DoctorCheck {
-  check: string;
-  ok: boolean;
-  severity: 'error' | 'warning' | 'info';
-  detail: string;
-  fix: string | null;
-}
+export type DoctorCheck = HealthCheck;
 
 /** Pre-flight: config, mapping, encryption key, store, Partner Center sign-in and webhook, Salesforce org. */
 export async function runDoctor(io: CliIo, options: CommonOptions): Promise<DoctorCheck[]> {
@@ -108,7 +103,7 @@ export async function runDoctor(io: CliIo, options: CommonOptions): Promise<Doct
       // Not usable: the Webhooks API does not accept the sign-in, and the check above says why.
       if (signIn.webhooksUsable) {
         const registration = await partnerCenter.webhooks.show();
-        const assessment = assessWebhookRegistration(registration, expectedWebhookUrl(config));
+        const assessment = assessWebhookRegistration(registration, expectedWebhookUrl(config.server.publicUrl));
         add({ check: 'Webhook registration', severity: 'warning', ...assessment });
       }
     } catch (error) {

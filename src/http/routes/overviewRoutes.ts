@@ -38,13 +38,14 @@ export async function overviewRoutes(scope: FastifyInstance, deps: OverviewDeps)
   scope.get('/api/overview', async () => {
     const now = deps.now();
     const since = new Date(Math.floor(now.getTime() / HOUR_MS) * HOUR_MS - (HOURS_SHOWN - 1) * HOUR_MS);
-    const [connection, links, queueStats, activity, cursors, lastWebhookAt] = await Promise.all([
+    const [connection, links, queueStats, activity, cursors, lastWebhookAt, health] = await Promise.all([
       store.connections.get(connectionId),
       store.links.countByState(connectionId),
       queue.stats(),
       store.reports.activity(connectionId, since.toISOString()),
       store.reports.cursorUpdates(connectionId),
       store.reports.lastWebhookAt(connectionId),
+      deps.dashboard?.health?.checks() ?? [],
     ]);
     const cursorAt = (source: string) =>
       cursors.find((cursor) => cursor.source === source)?.updatedAt ?? null;
@@ -67,7 +68,14 @@ export async function overviewRoutes(scope: FastifyInstance, deps: OverviewDeps)
       lastWebhookAt,
       salesforceApi:
         usage && deps.dashboard ? { ...usage, budgetRatio: deps.dashboard.salesforceApiBudgetRatio } : null,
+      health,
     };
     return answer;
+  });
+
+  // "Check again": the health checks run now instead of when the kept results are a minute old.
+  scope.post('/api/health/recheck', async () => {
+    deps.dashboard?.health?.forget();
+    return { health: (await deps.dashboard?.health?.checks()) ?? [] };
   });
 }
