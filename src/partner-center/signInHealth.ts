@@ -58,4 +58,3 @@ export function renewalCheck(status: SignInStatus, now: Date, connectCommand: st
     fix: daysLeft > RENEWAL_WARNING_DAYS ? null : `keep the connector running, or run \`${connectCommand}\``,
   };
 }
-

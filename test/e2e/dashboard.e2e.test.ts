@@ -469,7 +469,9 @@ describe.runIf(hasChromium)('the dashboard, open (no admin token)', () => {
     const { page, problems } = await openDashboard(`${base}/`);
     const check = (name: string) => page.locator(`#health-list li[data-check="${name}"]`);
     await check('Partner Center sign-in').filter({ hasText: 'admin@contoso-partner.example' }).waitFor();
-    expect(await check('Partner Center sign-in').textContent()).toMatch(/^OK Partner Center sign-in: .*with MFA$/);
+    expect(await check('Partner Center sign-in').textContent()).toMatch(
+      /^OK Partner Center sign-in: .*with MFA$/,
+    );
     expect(await check('Partner Center sign-in renewal').textContent()).toContain('lapses on');
     expect(await check('Salesforce sign-in').textContent()).toMatch(/^OK Salesforce sign-in: jwt at http/);
     expect(await check('Webhook registration').textContent()).toContain(`${base}/webhooks/partner-center`);
@@ -494,10 +496,14 @@ describe.runIf(hasChromium)('the dashboard, open (no admin token)', () => {
       await screenshot(page, 'overview-health');
     } finally {
       await sandbox.sf('DELETE', '/__emulator/faults');
-      await sandbox.connector.webhooks.register(`${base}/webhooks/partner-center`, undefined, { overwrite: true });
+      await sandbox.connector.webhooks.register(`${base}/webhooks/partner-center`, undefined, {
+        overwrite: true,
+      });
     }
     await page.getByRole('button', { name: 'Check again' }).click();
-    await check('Webhook registration').filter({ hasText: `${base}/webhooks/partner-center` }).waitFor();
+    await check('Webhook registration')
+      .filter({ hasText: `${base}/webhooks/partner-center` })
+      .waitFor();
     expect(problems).toEqual([]);
     await page.close();
   });

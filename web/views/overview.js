@@ -7,7 +7,11 @@ import { once } from '../lib/session.js';
 /** @typedef {import('../../src/http/adminTypes.ts').OverviewResponse} OverviewResponse */
 /** @typedef {OverviewResponse['health'][number]} HealthCheck */
 
-const HEALTH_BADGES = /** @type {const} */ ({ error: ['error', 'Needs action'], warning: ['paused', 'Check'], info: ['paused', 'Note'] });
+const HEALTH_BADGES = /** @type {const} */ ({
+  error: ['error', 'Needs action'],
+  warning: ['paused', 'Check'],
+  info: ['paused', 'Note'],
+});
 
 /** One line per check (Partner Center sign-in, its renewal, Salesforce sign-in, webhook), with the fix when not ok. */
 function renderHealth(/** @type {HealthCheck[]} */ checks) {

@@ -8,6 +8,8 @@ import { missingMfaMessage, WEBHOOKS_SCOPE } from '../../partner-center/partnerC
 import { MFA_REQUIRED_CODE } from '../../partner-center/partnerCenterError.ts';
 import { renewalCheck, signInCheck } from '../../partner-center/signInHealth.ts';
 import { toError, UpstreamError } from '../../shared/upstreamError.ts';
+import { diagnoseSignInFailure } from '../diagnoseSignInFailure.ts';
+import { type Endpoint, failureFix } from '../failureFix.ts';
 import { REFERRALS_ROLES_TEXT, WEBHOOKS_ROLES_TEXT } from './connectPartnerCenter.ts';
 import type { DoctorCheck } from './doctor.ts';
 
@@ -19,6 +21,7 @@ async function apiAccessCheck(
   username: string,
   severity: DoctorCheck['severity'],
   roleFix: string,
+  cause: CauseFinder,
 ): Promise<DoctorCheck> {
   try {
     await probe();
@@ -42,9 +45,54 @@ async function apiAccessCheck(
       ok: false,
       severity,
       detail: toError(error).message,
-      fix: 'run `cosell connect partner-center`',
+      fix: (await cause(error)) ?? 'run `cosell connect partner-center`',
     };
   }
+}
+
+/** The fix for a failure whose cause is a setting (URL, tenant, key, network), or null when it is not. */
+type CauseFinder = (error: unknown) => Promise<string | null>;
+
+/** Settings that can make a Partner Center call fail, each with the URL it gives and what it normally is. */
+export function partnerCenterEndpoints(
+  config: CosellConfig,
+): Record<'authority' | 'referrals' | 'webhooks', Endpoint> {
+  const { authorityUrl, referralsUrl, webhooksUrl } = config.partnerCenter;
+  return {
+    authority: {
+      setting: 'partnerCenter.authorityUrl',
+      url: authorityUrl,
+      usual: 'https://login.microsoftonline.com',
+    },
+    referrals: {
+      setting: 'partnerCenter.referralsUrl',
+      url: referralsUrl,
+      usual: 'https://api.partner.microsoft.com',
+    },
+    webhooks: {
+      setting: 'partnerCenter.webhooksUrl',
+      url: webhooksUrl,
+      usual: 'https://api.partnercenter.microsoft.com',
+    },
+  };
+}
+
+/**
+ * Why a Partner Center call failed, when a setting is the cause: a sign-in failure is checked against the tenant
+ * id, the authority and the app (diagnoseSignInFailure); an API failure against the API's URL.
+ */
+export function partnerCenterCause(
+  config: CosellConfig,
+  partnerCenter: PartnerCenterClients,
+  api: Endpoint,
+): CauseFinder {
+  const endpoints = partnerCenterEndpoints(config);
+  return async (error) => {
+    const identity = error instanceof UpstreamError && error.upstream === 'identity';
+    const fix = failureFix(error, identity ? endpoints.authority : api);
+    if (fix || !identity) return fix;
+    return diagnoseSignInFailure({ config, tokenCache: null, dispatcher: partnerCenter.dispatcher });
+  };
 }
 
 /** Runs the checks; `webhooksUsable` says whether the webhook registration can be checked next. */
@@ -68,6 +116,7 @@ export async function partnerCenterChecks(
       status.username,
       'error',
       `a Partner Center admin grants ${status.username} ${REFERRALS_ROLES_TEXT} (Account settings > User management), then run \`cosell connect partner-center\``,
+      partnerCenterCause(config, partnerCenter, partnerCenterEndpoints(config).referrals),
     ),
   );
 
@@ -94,6 +143,7 @@ export async function partnerCenterChecks(
     separate
       ? `a Partner Center admin grants ${webhooksUser} one of ${WEBHOOKS_ROLES_TEXT}, then run \`cosell connect partner-center --webhooks\``
       : `a Partner Center admin grants ${webhooksUser} one of ${WEBHOOKS_ROLES_TEXT}; or sign in a second user for webhooks: set partnerCenter.webhooksSignIn.kind: separateUser and run \`cosell connect partner-center --webhooks\``,
+    partnerCenterCause(config, partnerCenter, partnerCenterEndpoints(config).webhooks),
   );
   checks.push(webhooks);
   return { checks, webhooksUsable: webhooks.ok };

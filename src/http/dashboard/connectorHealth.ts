@@ -59,7 +59,9 @@ export class ConnectorHealth {
   private async partnerCenter(): Promise<HealthCheck[]> {
     const status = await this.sources.partnerCenterSignIn().catch(() => null);
     const signIn = signInCheck('Partner Center sign-in', status, CONNECT_PARTNER_CENTER);
-    return status ? [signIn, renewalCheck(status, this.sources.clock.now(), CONNECT_PARTNER_CENTER)] : [signIn];
+    return status
+      ? [signIn, renewalCheck(status, this.sources.clock.now(), CONNECT_PARTNER_CENTER)]
+      : [signIn];
   }
 
   private async salesforce(): Promise<HealthCheck> {
@@ -68,7 +70,13 @@ export class ConnectorHealth {
       return { check, ok: true, severity: 'error', detail: await this.sources.salesforceSignIn(), fix: null };
     } catch (error) {
       const message = toError(error).message;
-      return { check, ok: false, severity: 'error', detail: message, fix: this.sources.salesforceSignInFix(message) };
+      return {
+        check,
+        ok: false,
+        severity: 'error',
+        detail: message,
+        fix: this.sources.salesforceSignInFix(message),
+      };
     }
   }
 
