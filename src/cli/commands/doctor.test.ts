@@ -101,6 +101,31 @@ describe('cosell doctor names the fix for the failure it found', () => {
     expect(check('Salesforce sign-in')?.fix).toMatch(/^Salesforce answered without saying what was wrong/);
   });
 
+  it('checks the dashboard sign-in: an authority that refuses connections, and a tenant the authority does not know', async () => {
+    const signIn = () =>
+      `${clientCredentials(refusedUrl)}\ndashboard:\n  signIn: { kind: microsoft, tenantId: not-our-tenant, clientId: app, clientSecret: s, allowedUsers: [ana@contoso.example] }`;
+    const refused = await doctor(writeConfig('dashboard-refused', signIn(), refusedUrl));
+    expect(refused('Dashboard sign-in')?.fix).toContain(
+      `nothing accepts connections at partnerCenter.authorityUrl (${refusedUrl})`,
+    );
+    const authority = await answering(
+      400,
+      'application/json',
+      JSON.stringify({
+        error: 'invalid_tenant',
+        error_description: "AADSTS90002: Tenant 'not-our-tenant' not found.",
+      }),
+    );
+    servers.push(authority.server);
+    const unknownTenant = await doctor(writeConfig('dashboard-tenant', signIn(), authority.url));
+    expect(unknownTenant('Dashboard sign-in')).toMatchObject({
+      ok: false,
+      fix: expect.stringMatching(
+        /^set dashboard\.signIn\.tenantId to your Entra ID tenant id, a GUID .* it is now not-our-tenant$/,
+      ),
+    });
+  });
+
   it('says to set the encryption key when stored sign-ins cannot be read without it', async () => {
     const file = writeConfig(
       'no-key',

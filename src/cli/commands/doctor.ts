@@ -28,6 +28,7 @@ import { type CommonOptions, withCommonOptions } from '../commonOptions.ts';
 import { EXIT } from '../exitCodes.ts';
 import { type Endpoint, failureFix, salesforceFailureFix } from '../failureFix.ts';
 import { checkMappingInOrg } from '../mappingOrgCheck.ts';
+import { dashboardSignInCheck } from './dashboardSignInCheck.ts';
 import { partnerCenterCause, partnerCenterChecks, partnerCenterEndpoints } from './partnerCenterChecks.ts';
 
 export type DoctorCheck = HealthCheck;
@@ -83,6 +84,8 @@ export async function runDoctor(io: CliIo, options: CommonOptions): Promise<Doct
   } catch (error) {
     failed('Encryption key', error, `export ${SECRET_KEY_ENV}=$(openssl rand -base64 32) and keep it safe`);
   }
+  const dashboardSignIn = await dashboardSignInCheck(config);
+  if (dashboardSignIn) add(dashboardSignIn);
   const logger = createLogger({ level: 'silent', pretty: false, destination: process.stderr });
   let store: Awaited<ReturnType<typeof openConnectorStore>> | null = null;
   try {

@@ -59,7 +59,7 @@ export async function signInRoutes(app: FastifyInstance, signIn: DashboardSignIn
       return sendSignInPage(reply, 503, {
         title: 'Microsoft sign-in is not reachable',
         message: toError(error).message,
-        fix: 'Try again in a moment. If it keeps failing, the connector’s admin runs `cosell doctor`.',
+        fix: 'Try again in a moment. If it keeps failing, the connector’s admin runs `cosell doctor`, whose “Dashboard sign-in” check names the setting to fix.',
       });
     }
     const value = await signIn.sessions.beginSignIn(pending);
