@@ -5,7 +5,8 @@
  * /api answers 401 without a session, with a forged cookie or an expired session; sign-out ends the session for
  * good; the admin token keeps working for scripts, and a session cannot be used for changes from elsewhere.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionIdHash } from '../../src/http/auth/dashboardSessions.ts';
@@ -18,6 +19,9 @@ const ADMIN_TOKEN = 'sign-in-e2e-admin-token-0123456789';
 const ALLOWED_GROUP = '6d1f0b8e-2c44-4a53-9a1e-0d7c5b1e9f21';
 const OTHER_TENANT = '0f3b9c4e-8a21-4d6f-b5e7-2c9a1d4e6f80';
 const ADMIN = 'admin@contoso-partner.example';
+const screenshotDir = join(import.meta.dirname, '..', '..', 'test-artifacts', 'screenshots');
+const screenshot = (page: Page, name: string) =>
+  page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
 
 describe.skipIf(!hasChromium && !process.env['CI'] ? `${CHROMIUM_PATH} is missing` : false)(
   'dashboard sign-in with Microsoft',
@@ -44,6 +48,7 @@ describe.skipIf(!hasChromium && !process.env['CI'] ? `${CHROMIUM_PATH} is missin
         }),
       });
       base = sandbox.urls.connector;
+      mkdirSync(screenshotDir, { recursive: true });
       browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
       referralId = String(
         (await sandbox.pc('POST', '/__emulator/referrals', inboundReferral({ name: 'Signed-in deal' })))[
@@ -100,6 +105,7 @@ describe.skipIf(!hasChromium && !process.env['CI'] ? `${CHROMIUM_PATH} is missin
       const { context, page } = await freshPage();
       await page.goto(`${base}/#/deals`);
       await page.getByRole('heading', { name: 'Sign in to see this connector' }).waitFor();
+      await screenshot(page, 'sign-in');
       await page.getByRole('link', { name: 'Sign in with Microsoft' }).click();
       await page.locator('#deals-table tbody tr', { hasText: referralId }).waitFor();
       expect(await page.locator('#signed-in-user').textContent()).toBe(
@@ -157,6 +163,7 @@ describe.skipIf(!hasChromium && !process.env['CI'] ? `${CHROMIUM_PATH} is missin
         'norole@contoso-partner.example',
       );
       expect(await page.locator('#refusal-fix').textContent()).toContain('dashboard.signIn.allowedUsers');
+      await screenshot(page, 'sign-in-refused');
       expect(await sessionCookieOf(context)).toBeUndefined();
       await context.close();
     });
