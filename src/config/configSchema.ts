@@ -69,14 +69,22 @@ export const serverConfigSchema = z
   })
   .strict();
 
+/** Microsoft's and Salesforce's production URLs: the defaults, and what messages say a setting normally is. */
+export const DEFAULT_URLS = {
+  referrals: 'https://api.partner.microsoft.com',
+  webhooks: 'https://api.partnercenter.microsoft.com',
+  authority: 'https://login.microsoftonline.com',
+  salesforceLogin: 'https://login.salesforce.com',
+} as const;
+
 export const partnerCenterConfigSchema = z
   .object({
     /** Referrals API base. */
-    referralsUrl: url.default('https://api.partner.microsoft.com'),
+    referralsUrl: url.default(DEFAULT_URLS.referrals),
     /** Classic API base that hosts the Webhooks API. */
-    webhooksUrl: url.default('https://api.partnercenter.microsoft.com'),
+    webhooksUrl: url.default(DEFAULT_URLS.webhooks),
     /** Entra ID authority host. */
-    authorityUrl: url.default('https://login.microsoftonline.com'),
+    authorityUrl: url.default(DEFAULT_URLS.authority),
     tenantId: z.string().min(1).optional(),
     /** The Entra ID app registration used to sign in the Referrals-admin user. */
     clientId: z.string().min(1).optional(),
@@ -199,7 +207,7 @@ export const salesforceAuthConfigSchema = z.discriminatedUnion('flow', [
 export const salesforceConfigSchema = z
   .object({
     /** https://login.salesforce.com, https://test.salesforce.com or your My Domain URL. */
-    loginUrl: url.default('https://login.salesforce.com'),
+    loginUrl: url.default(DEFAULT_URLS.salesforceLogin),
     // No auth section means the JWT flow, whose own checks then name what is missing.
     auth: salesforceAuthConfigSchema.prefault({} as z.input<typeof jwtAuthSchema>),
   })

@@ -6,7 +6,7 @@ import {
   openVault,
   salesforceAuthFrom,
 } from '../../app.ts';
-import { DEFAULT_SQLITE_PATH } from '../../config/configSchema.ts';
+import { DEFAULT_SQLITE_PATH, DEFAULT_URLS } from '../../config/configSchema.ts';
 import { checkConfig } from '../../config/loadConfig.ts';
 import type { Mapping } from '../../domain/mapping/mappingSchema.ts';
 import { expectedWebhookUrl } from '../../http/routes/postPartnerCenterWebhook.ts';
@@ -217,8 +217,7 @@ export async function runDoctor(io: CliIo, options: CommonOptions): Promise<Doct
           salesforceFailureFix(error, {
             setting: 'salesforce.loginUrl',
             url: config.salesforce.loginUrl,
-            usual:
-              'https://login.salesforce.com, https://test.salesforce.com (sandboxes) or your My Domain URL',
+            usual: `${DEFAULT_URLS.salesforceLogin}, https://test.salesforce.com (sandboxes) or your My Domain URL`,
           }) ?? salesforceSignInFix(config.salesforce.auth.flow, toError(error).message),
         );
     }

@@ -3,7 +3,7 @@
  * for each API, whether it accepts the sign-in it is called with — naming the role that is missing.
  */
 import type { PartnerCenterClients } from '../../app.ts';
-import type { CosellConfig } from '../../config/configSchema.ts';
+import { type CosellConfig, DEFAULT_URLS } from '../../config/configSchema.ts';
 import { missingMfaMessage, WEBHOOKS_SCOPE } from '../../partner-center/partnerCenterAuth.ts';
 import { MFA_REQUIRED_CODE } from '../../partner-center/partnerCenterError.ts';
 import { renewalCheck, signInCheck } from '../../partner-center/signInHealth.ts';
@@ -62,17 +62,17 @@ export function partnerCenterEndpoints(
     authority: {
       setting: 'partnerCenter.authorityUrl',
       url: authorityUrl,
-      usual: 'https://login.microsoftonline.com',
+      usual: DEFAULT_URLS.authority,
     },
     referrals: {
       setting: 'partnerCenter.referralsUrl',
       url: referralsUrl,
-      usual: 'https://api.partner.microsoft.com',
+      usual: DEFAULT_URLS.referrals,
     },
     webhooks: {
       setting: 'partnerCenter.webhooksUrl',
       url: webhooksUrl,
-      usual: 'https://api.partnercenter.microsoft.com',
+      usual: DEFAULT_URLS.webhooks,
     },
   };
 }
