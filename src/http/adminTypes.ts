@@ -104,7 +104,10 @@ export interface OverviewResponse {
   lastReconcileAt: string | null;
   lastWebhookAt: string | null;
   salesforceApi: { used: number; max: number; budgetRatio: number } | null;
-  /** Partner Center sign-in (MFA, renewal), Salesforce sign-in and webhook registration, each with its fix. */
+}
+
+/** GET /api/health: Partner Center sign-in (MFA, renewal), Salesforce sign-in and webhook registration, each with its fix. */
+export interface HealthResponse {
   health: HealthCheck[];
 }
 

@@ -5,7 +5,8 @@ import { badge, byId, changed, formatTime, h, svg } from '../lib/dom.js';
 import { once } from '../lib/session.js';
 
 /** @typedef {import('../../src/http/adminTypes.ts').OverviewResponse} OverviewResponse */
-/** @typedef {OverviewResponse['health'][number]} HealthCheck */
+/** @typedef {import('../../src/http/adminTypes.ts').HealthResponse} HealthResponse */
+/** @typedef {HealthResponse['health'][number]} HealthCheck */
 
 const HEALTH_BADGES = /** @type {const} */ ({
   error: ['error', 'Needs action'],
@@ -196,12 +197,25 @@ export function initOverview(refresh) {
   );
 }
 
+/** The health checks may take a moment (they call Partner Center and Salesforce): shown when they come. */
+async function loadHealth() {
+  const answer = /** @type {HealthResponse} */ (await get('/api/health'));
+  if (changed('health', answer)) renderHealth(answer.health);
+}
+
 export async function loadOverview() {
+  const health = loadHealth();
+  // Awaited below; this only keeps a failure from going unhandled when the overview itself fails first.
+  health.catch(() => undefined);
   const overview = /** @type {OverviewResponse} */ (await get('/api/overview'));
   await loadAlerts();
-  if (!changed('overview', overview)) return;
+  if (changed('overview', overview)) renderOverview(overview);
+  await health;
+}
+
+/** @param {OverviewResponse} overview */
+function renderOverview(overview) {
   renderConnection(overview.connection);
-  renderHealth(overview.health);
   fillCounts(
     byId('link-counts'),
     LINK_STATES.map((state) => [state, String(overview.links[state] ?? 0)]),

@@ -4,7 +4,7 @@ import type { JobQueue } from '../../jobs/jobQueue.ts';
 import { OPPORTUNITY_CURSOR_SOURCE } from '../../salesforce/changePoller.ts';
 import type { Store } from '../../store/store.ts';
 import { RECONCILE_CURSOR_SOURCE } from '../../sync/syncWorker.ts';
-import type { OverviewResponse } from '../adminTypes.ts';
+import type { HealthResponse, OverviewResponse } from '../adminTypes.ts';
 import type { DashboardDeps } from '../dashboard/dashboardDeps.ts';
 import { pausedConnectionFix } from '../dashboard/problemFix.ts';
 
@@ -38,14 +38,13 @@ export async function overviewRoutes(scope: FastifyInstance, deps: OverviewDeps)
   scope.get('/api/overview', async () => {
     const now = deps.now();
     const since = new Date(Math.floor(now.getTime() / HOUR_MS) * HOUR_MS - (HOURS_SHOWN - 1) * HOUR_MS);
-    const [connection, links, queueStats, activity, cursors, lastWebhookAt, health] = await Promise.all([
+    const [connection, links, queueStats, activity, cursors, lastWebhookAt] = await Promise.all([
       store.connections.get(connectionId),
       store.links.countByState(connectionId),
       queue.stats(),
       store.reports.activity(connectionId, since.toISOString()),
       store.reports.cursorUpdates(connectionId),
       store.reports.lastWebhookAt(connectionId),
-      deps.dashboard?.health?.checks() ?? [],
     ]);
     const cursorAt = (source: string) =>
       cursors.find((cursor) => cursor.source === source)?.updatedAt ?? null;
@@ -68,13 +67,19 @@ export async function overviewRoutes(scope: FastifyInstance, deps: OverviewDeps)
       lastWebhookAt,
       salesforceApi:
         usage && deps.dashboard ? { ...usage, budgetRatio: deps.dashboard.salesforceApiBudgetRatio } : null,
-      health,
     };
     return answer;
   });
 
+  // Apart from /api/overview, so the overview never waits for Partner Center and Salesforce to answer.
+  scope.get(
+    '/api/health',
+    async (): Promise<HealthResponse> => ({
+      health: (await deps.dashboard?.health?.checks()) ?? [],
+    }),
+  );
   // "Check again": the health checks run now instead of when the kept results are a minute old.
-  scope.post('/api/health/recheck', async () => {
+  scope.post('/api/health/recheck', async (): Promise<HealthResponse> => {
     deps.dashboard?.health?.forget();
     return { health: (await deps.dashboard?.health?.checks()) ?? [] };
   });
