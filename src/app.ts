@@ -354,7 +354,7 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
     const health = new ConnectorHealth({
       partnerCenterSignIn: () => partnerCenterAuth.signInStatus(),
       salesforceSignIn: async () => {
-        await conn.limits();
+        await client.call('check the Salesforce sign-in', (connection) => connection.limits());
         return `${config.salesforce.auth.flow} at ${conn.instanceUrl}`;
       },
       salesforceSignInFix: (message) => salesforceSignInFix(config.salesforce.auth.flow, message),

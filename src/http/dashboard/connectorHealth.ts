@@ -12,13 +12,13 @@ import {
 } from '../../partner-center/webhookRegistrationPlan.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { HealthCheck } from '../../shared/healthCheck.ts';
-import { toError, UpstreamError } from '../../shared/upstreamError.ts';
+import { errorKindOf, toError, UpstreamError } from '../../shared/upstreamError.ts';
 
 export interface ConnectorHealthSources {
   partnerCenterSignIn: () => Promise<SignInStatus | null>;
   /** A light Salesforce call as the connector's user; resolves with what to show (flow and org). */
   salesforceSignIn: () => Promise<string>;
-  /** The fix for a failed Salesforce sign-in, from Salesforce's message. */
+  /** The fix for a Salesforce sign-in refused (error kind auth), from Salesforce's message. */
   salesforceSignInFix: (message: string) => string;
   webhookRegistration: () => Promise<CurrentRegistration | null>;
   /** server.publicUrl + the webhook path, or null when unknown. */
@@ -70,13 +70,12 @@ export class ConnectorHealth {
       return { check, ok: true, severity: 'error', detail: await this.sources.salesforceSignIn(), fix: null };
     } catch (error) {
       const message = toError(error).message;
-      return {
-        check,
-        ok: false,
-        severity: 'error',
-        detail: message,
-        fix: this.sources.salesforceSignInFix(message),
-      };
+      // Only a refused sign-in is about the settings; anything else (5xx, limits, network) may pass by itself.
+      const fix =
+        errorKindOf(error) === 'auth'
+          ? this.sources.salesforceSignInFix(message)
+          : 'Salesforce did not answer as expected; this is checked again within a minute (or with Check again). If it persists, run `cosell doctor`, which names the cause.';
+      return { check, ok: false, severity: 'error', detail: message, fix };
     }
   }
 
