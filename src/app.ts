@@ -11,12 +11,17 @@ import { AlertEvaluator } from './alerts/alertEvaluator.ts';
 import { startAlertSchedule } from './alerts/alertSchedule.ts';
 import { AlertSender } from './alerts/alertSender.ts';
 import { ConfigError, type ConfigProblem } from './config/configProblem.ts';
-import type { CosellConfig } from './config/configSchema.ts';
+import { type CosellConfig, SIGN_IN_CALLBACK_PATH } from './config/configSchema.ts';
 import { defaultMapping } from './domain/mapping/defaultMapping.ts';
 import type { Mapping } from './domain/mapping/mappingSchema.ts';
 import { parseMappingFile } from './domain/mapping/parseMappingFile.ts';
+import { DashboardSessions } from './http/auth/dashboardSessions.ts';
+import type { DashboardSignIn } from './http/auth/dashboardSignIn.ts';
+import { OpenIdProvider } from './http/auth/openIdProvider.ts';
 import { createHttpServer } from './http/createHttpServer.ts';
+import { ConnectorHealth } from './http/dashboard/connectorHealth.ts';
 import { Metrics } from './http/metrics.ts';
+import { expectedWebhookUrl } from './http/routes/postPartnerCenterWebhook.ts';
 import type { JobQueue, QueueHooks } from './jobs/jobQueue.ts';
 import { openJobQueue } from './jobs/openJobQueue.ts';
 import {
@@ -35,6 +40,7 @@ import { ChangePoller } from './salesforce/changePoller.ts';
 import { SalesforceClient } from './salesforce/salesforceClient.ts';
 import { openSalesforceConnection, type SalesforceAuth } from './salesforce/salesforceConnection.ts';
 import { SalesforceDealGateway } from './salesforce/salesforceDealGateway.ts';
+import { salesforceSignInFix } from './salesforce/salesforceSignInAdvice.ts';
 import { type Clock, systemClock } from './shared/clock.ts';
 import type { Logger } from './shared/logger.ts';
 import { retryAtStartup } from './shared/retryAtStartup.ts';
@@ -264,6 +270,42 @@ export function openPartnerCenter(
   return { auth, webhooksCaller, referrals, webhooks, dispatcher, close };
 }
 
+/** The dashboard's "Sign in with Microsoft", when dashboard.signIn.kind is microsoft (same authority and CA as Partner Center). */
+export function dashboardSignInFrom(
+  config: CosellConfig,
+  store: Store,
+  clock: Clock,
+  logger: Logger,
+  dispatcher: Dispatcher | undefined,
+): DashboardSignIn | undefined {
+  const signIn = config.dashboard.signIn;
+  if (signIn.kind !== 'microsoft') return undefined;
+  const publicUrl = config.server.publicUrl?.replace(/\/+$/, '');
+  return {
+    provider: new OpenIdProvider({
+      authorityUrl: config.partnerCenter.authorityUrl,
+      tenantId: signIn.tenantId,
+      clientId: signIn.clientId,
+      clientSecret: signIn.clientSecret,
+      dispatcher,
+    }),
+    sessions: new DashboardSessions(
+      store.dashboardSessions,
+      config.connectionId,
+      clock,
+      signIn.sessionHours * 3600,
+    ),
+    rules: {
+      tenantId: signIn.tenantId,
+      allowedUsers: signIn.allowedUsers,
+      ...(signIn.allowedGroupId ? { allowedGroupId: signIn.allowedGroupId } : {}),
+    },
+    redirectUrl: signIn.redirectUrl ?? (publicUrl ? `${publicUrl}${SIGN_IN_CALLBACK_PATH}` : null),
+    clock,
+    logger: logger.child({ component: 'dashboard-sign-in' }),
+  };
+}
+
 export function openVault(store: Store, env: NodeJS.ProcessEnv): SecretVault {
   return new SecretVault(store.secrets, () => SecretBox.fromEnv(env));
 }
@@ -353,6 +395,17 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
       dashboardUrl: config.alerts.dashboardUrl ?? config.server.publicUrl ?? null,
     });
     let alertScheduleStarted = false;
+    const health = new ConnectorHealth({
+      partnerCenterSignIn: () => partnerCenterAuth.signInStatus(),
+      salesforceSignIn: async () => {
+        await client.call('check the Salesforce sign-in', (connection) => connection.limits());
+        return `${config.salesforce.auth.flow} at ${conn.instanceUrl}`;
+      },
+      salesforceSignInFix: (message) => salesforceSignInFix(config.salesforce.auth.flow, message),
+      webhookRegistration: () => webhooks.show(),
+      expectedWebhookUrl: expectedWebhookUrl(config.server.publicUrl),
+      clock,
+    });
 
     const connector: Connector = {
       config,
@@ -390,12 +443,14 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
             logger,
             metrics,
             adminToken: config.server.adminToken,
+            signIn: dashboardSignInFrom(config, store, clock, logger, pcDispatcher),
             dashboard: {
               sync: deps,
               salesforceInstanceUrl: () => conn.instanceUrl || null,
               referralUrlTemplate: config.dashboard.referralUrlTemplate,
               salesforceApiUsage: () => client.apiUsage(),
               salesforceApiBudgetRatio: config.sync.salesforceApiBudgetRatio,
+              health,
             },
           });
           closers.push(() => http.close());

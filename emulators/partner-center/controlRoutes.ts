@@ -39,6 +39,10 @@ const userChangeSchema = z
     displayName: z.string().min(1).optional(),
     roles: z.array(z.enum(PARTNER_CENTER_ROLES)).optional(),
     mfa: z.boolean().optional(),
+    /** Entra group object ids for the `groups` claim (besides the agent-role groups). */
+    groups: z.array(z.guid()).optional(),
+    /** An account of another organization: its id tokens carry this tenant. */
+    homeTenantId: z.guid().optional(),
   })
   .strict();
 
@@ -174,6 +178,8 @@ function registerUserRoutes(app: FastifyInstance, identity: IdentityProvider): v
     oid: user.oid,
     roles: user.roles,
     mfa: user.mfa,
+    groups: user.groups ?? [],
+    homeTenantId: user.homeTenantId ?? null,
   });
   app.get('/__emulator/users', async () => identity.listUsers().map(view));
   app.post('/__emulator/users', async (request, reply) => {

@@ -187,6 +187,50 @@ sync: { mappingFile: ./mapping.yaml }
     expect(ok.problems).toEqual([]);
   });
 
+  it('checks dashboard sign-in once: who may sign in, the callback URL, and the secret from the environment', () => {
+    const signIn = (lines: string) =>
+      `${VALID}dashboard:\n  signIn:\n    kind: microsoft\n    tenantId: 11111111-2222-3333-4444-555555555555\n    clientId: 99999999-7777-8888-9999-000000000000\n    clientSecret: \${DASHBOARD_SECRET}\n${lines}`;
+    const env = { SF_CLIENT_SECRET: 'x', DASHBOARD_SECRET: 'dashboard-secret' };
+    const good = writeConfig(signIn('    allowedUsers: [ana@contoso.example]\n'));
+    const { config } = loadConfig({ file: good.file, env });
+    expect(config.dashboard.signIn).toEqual({
+      kind: 'microsoft',
+      tenantId: '11111111-2222-3333-4444-555555555555',
+      clientId: '99999999-7777-8888-9999-000000000000',
+      clientSecret: 'dashboard-secret',
+      allowedUsers: ['ana@contoso.example'],
+      sessionHours: 8,
+    });
+    expect(loadConfig({ file: writeConfig(VALID).file, env }).config.dashboard.signIn).toEqual({
+      kind: 'off',
+    });
+
+    const problems = (text: string) =>
+      checkConfig({ file: writeConfig(text).file, env }).problems.map(
+        (problem) => `${problem.path}: ${problem.message}`,
+      );
+    expect(problems(signIn(''))).toEqual([
+      'dashboard.signIn.allowedUsers: nobody may sign in: list allowedUsers, or set allowedGroupId',
+    ]);
+    expect(
+      problems(signIn('    allowedGroupId: sales\n    redirectUrl: https://cosell.example.com/callback\n')),
+    ).toEqual([
+      "dashboard.signIn.redirectUrl: must end with /auth/callback, the connector's sign-in callback",
+      'dashboard.signIn.allowedGroupId: must be the group object id, a GUID',
+    ]);
+    // Beyond loopback, sign-in stands in for the admin token, but the callback address must be known.
+    expect(
+      problems(`${signIn('    allowedUsers: [ana@contoso.example]\n')}server:\n  host: 0.0.0.0\n`),
+    ).toEqual([
+      'dashboard.signIn.redirectUrl: is missing (dashboard sign-in on a server reachable from other machines needs it)',
+    ]);
+    expect(
+      problems(
+        `${signIn('    allowedUsers: [ana@contoso.example]\n')}server:\n  host: 0.0.0.0\n  publicUrl: https://connector.contoso.example\n`,
+      ),
+    ).toEqual([]);
+  });
+
   it('reports YAML syntax errors with their line', () => {
     const { file } = writeConfig('store:\n  kind: sqlite\n   path: [unclosed\n');
     const check = checkConfig({ file, env: {} });

@@ -2,7 +2,9 @@
  * The admin API's answers, as the dashboard (web/dashboard.js, checked by tsc through JSDoc) and scripts read them.
  * Row types from the store pass through unchanged; the deal views add what the store does not hold.
  */
+
 import type { QueueStats } from '../jobs/jobQueue.ts';
+import type { HealthCheck } from '../shared/healthCheck.ts';
 import type { AuditEntry, DeadLetterRow, LinkRow, LinkState } from '../store/store.ts';
 import type { FieldComparison } from '../sync/dealComparison.ts';
 
@@ -108,6 +110,11 @@ export interface OverviewResponse {
   lastReconcileAt: string | null;
   lastWebhookAt: string | null;
   salesforceApi: { used: number; max: number; budgetRatio: number } | null;
+}
+
+/** GET /api/health: Partner Center sign-in (MFA, renewal), Salesforce sign-in and webhook registration, each with its fix. */
+export interface HealthResponse {
+  health: HealthCheck[];
 }
 
 export interface MappingResponse {

@@ -4,6 +4,8 @@ import type { JobQueue } from '../jobs/jobQueue.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Store } from '../store/store.ts';
+import type { DashboardSignIn } from './auth/dashboardSignIn.ts';
+import { signInRoutes } from './auth/signInRoutes.ts';
 import type { DashboardDeps } from './dashboard/dashboardDeps.ts';
 import type { Metrics } from './metrics.ts';
 import { adminApi } from './routes/adminApi.ts';
@@ -22,6 +24,8 @@ export interface HttpServerDeps {
   metrics: Metrics;
   adminToken?: string | undefined;
   dashboard?: DashboardDeps | undefined;
+  /** Dashboard "Sign in with Microsoft" (dashboard.signIn.kind: microsoft). */
+  signIn?: DashboardSignIn | undefined;
 }
 
 export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyInstance> {
@@ -61,6 +65,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
 
   await postPartnerCenterWebhook(app, deps);
   await adminApi(app, { ...deps, now: () => deps.clock.now() });
+  await signInRoutes(app, deps.signIn ?? null);
   await dashboard(app);
   return app;
 }

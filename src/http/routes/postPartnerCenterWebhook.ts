@@ -24,6 +24,11 @@ export interface WebhookRouteDeps {
 }
 
 export const WEBHOOK_PATH = '/webhooks/partner-center';
+
+/** Where Partner Center should deliver to this environment: server.publicUrl + WEBHOOK_PATH (null when unset). */
+export function expectedWebhookUrl(publicUrl: string | undefined): string | null {
+  return publicUrl ? `${publicUrl.replace(/\/+$/, '')}${WEBHOOK_PATH}` : null;
+}
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export async function postPartnerCenterWebhook(app: FastifyInstance, deps: WebhookRouteDeps): Promise<void> {
