@@ -121,7 +121,9 @@ function row(measured: Measured, ceiling: number | null, note: string): BenchRow
           target: {
             text: `≥ ${TARGET_PER_SECOND.toLocaleString('en-US')}/s, p99 ≤ ${TARGET_P99_MS} ms, ≥ 0.33 × bare Fastify`,
             met:
-              measured.perSecond >= TARGET_PER_SECOND && latency.p99Ms <= TARGET_P99_MS && (share ?? 0) >= 0.33,
+              measured.perSecond >= TARGET_PER_SECOND &&
+              latency.p99Ms <= TARGET_P99_MS &&
+              (share ?? 0) >= 0.33,
           },
         }),
     note: `${note}${share === null ? '' : `; ${share.toFixed(2)} × bare Fastify`}${measured.refused ? `; ${measured.refused} not answered 202` : ''}; ${IN_FLIGHT} in flight`,

@@ -11,15 +11,26 @@ import { AlertEvaluator } from './alerts/alertEvaluator.ts';
 import { startAlertSchedule } from './alerts/alertSchedule.ts';
 import { AlertSender } from './alerts/alertSender.ts';
 import { ConfigError, type ConfigProblem } from './config/configProblem.ts';
-import type { CosellConfig } from './config/configSchema.ts';
+import { type CosellConfig, SIGN_IN_CALLBACK_PATH } from './config/configSchema.ts';
 import { defaultMapping } from './domain/mapping/defaultMapping.ts';
 import type { Mapping } from './domain/mapping/mappingSchema.ts';
 import { parseMappingFile } from './domain/mapping/parseMappingFile.ts';
+import { DashboardSessions } from './http/auth/dashboardSessions.ts';
+import type { DashboardSignIn } from './http/auth/dashboardSignIn.ts';
+import { OpenIdProvider } from './http/auth/openIdProvider.ts';
 import { createHttpServer } from './http/createHttpServer.ts';
+import { ConnectorHealth } from './http/dashboard/connectorHealth.ts';
 import { Metrics } from './http/metrics.ts';
+import { expectedWebhookUrl } from './http/routes/postPartnerCenterWebhook.ts';
 import type { JobQueue, QueueHooks } from './jobs/jobQueue.ts';
 import { openJobQueue } from './jobs/openJobQueue.ts';
-import { PartnerCenterAuth, REFERRALS_SCOPE, WEBHOOKS_SCOPE } from './partner-center/partnerCenterAuth.ts';
+import {
+  PartnerCenterAppAuth,
+  PartnerCenterAuth,
+  REFERRALS_SCOPE,
+  WEBHOOKS_APP_SCOPE,
+  WEBHOOKS_SCOPE,
+} from './partner-center/partnerCenterAuth.ts';
 import { PartnerCenterGateway } from './partner-center/partnerCenterGateway.ts';
 import { ReferralClient } from './partner-center/referralClient.ts';
 import { WebhookClient } from './partner-center/webhookClient.ts';
@@ -29,9 +40,11 @@ import { ChangePoller } from './salesforce/changePoller.ts';
 import { SalesforceClient } from './salesforce/salesforceClient.ts';
 import { openSalesforceConnection, type SalesforceAuth } from './salesforce/salesforceConnection.ts';
 import { SalesforceDealGateway } from './salesforce/salesforceDealGateway.ts';
+import { salesforceSignInFix } from './salesforce/salesforceSignInAdvice.ts';
 import { type Clock, systemClock } from './shared/clock.ts';
 import { type KeyLocks, processKeyLocks } from './shared/keyLocks.ts';
 import type { Logger } from './shared/logger.ts';
+import { retryAtStartup } from './shared/retryAtStartup.ts';
 import { UpstreamError } from './shared/upstreamError.ts';
 import { openStore } from './store/openStore.ts';
 import { postgresKeyLocks } from './store/postgresKeyLocks.ts';
@@ -182,10 +195,17 @@ export async function openQueue(
     : openJobQueue({ kind: 'embedded', ...settings, path: storeConfig.path });
 }
 
+/**
+ * Who the Webhooks API is called as (partnerCenter.webhooksSignIn): a user's sign-in — the Referrals admin's own
+ * (`auth` itself) or the separate one — or the app itself with client credentials.
+ */
+export type WebhooksCaller =
+  | { kind: 'user'; auth: PartnerCenterAuth }
+  | { kind: 'app'; auth: PartnerCenterAppAuth; clientId: string };
+
 export interface PartnerCenterClients {
   auth: PartnerCenterAuth;
-  /** The sign-in the Webhooks API is called with: `auth` itself, or the separate one when configured. */
-  webhooksAuth: PartnerCenterAuth;
+  webhooksCaller: WebhooksCaller;
   referrals: ReferralClient;
   webhooks: WebhookClient;
   dispatcher: Dispatcher | undefined;
@@ -214,10 +234,28 @@ export function openPartnerCenter(
       logger: logger.child({ component: 'partner-center-auth' }),
     });
   const auth = signIn(SECRETS.partnerCenterTokenCache, 'referrals');
-  const webhooksAuth =
-    config.partnerCenter.webhooksSignIn.kind === 'separateUser'
-      ? signIn(SECRETS.partnerCenterWebhooksTokenCache, 'webhooks')
-      : auth;
+  const webhooksSignIn = config.partnerCenter.webhooksSignIn;
+  const webhooksCaller: WebhooksCaller =
+    webhooksSignIn.kind === 'appOnly'
+      ? {
+          kind: 'app',
+          clientId: webhooksSignIn.clientId,
+          auth: new PartnerCenterAppAuth({
+            identityUrl: config.partnerCenter.authorityUrl,
+            tenantId: config.partnerCenter.tenantId ?? '',
+            clientId: webhooksSignIn.clientId,
+            clientSecret: webhooksSignIn.clientSecret,
+            ...(caCertPem === null ? {} : { caCertPem }),
+            logger: logger.child({ component: 'partner-center-auth' }),
+          }),
+        }
+      : {
+          kind: 'user',
+          auth:
+            webhooksSignIn.kind === 'separateUser'
+              ? signIn(SECRETS.partnerCenterWebhooksTokenCache, 'webhooks')
+              : auth,
+        };
   const referrals = new ReferralClient({
     baseUrl: `${config.partnerCenter.referralsUrl.replace(/\/+$/, '')}/v1.0/engagements`,
     getAccessToken: auth.tokenProvider(REFERRALS_SCOPE),
@@ -226,15 +264,54 @@ export function openPartnerCenter(
   });
   const webhooks = new WebhookClient({
     baseUrl: `${config.partnerCenter.webhooksUrl.replace(/\/+$/, '')}/webhooks/v1`,
-    getAccessToken: webhooksAuth.tokenProvider(WEBHOOKS_SCOPE),
+    getAccessToken:
+      webhooksCaller.kind === 'app'
+        ? webhooksCaller.auth.tokenProvider(WEBHOOKS_APP_SCOPE)
+        : webhooksCaller.auth.tokenProvider(WEBHOOKS_SCOPE),
     logger: logger.child({ component: 'webhooks' }),
     ...(dispatcher ? { dispatcher } : {}),
   });
   const close = async () => {
     await auth.close();
-    if (webhooksAuth !== auth) await webhooksAuth.close();
+    if (webhooksCaller.auth !== auth) await webhooksCaller.auth.close();
   };
-  return { auth, webhooksAuth, referrals, webhooks, dispatcher, close };
+  return { auth, webhooksCaller, referrals, webhooks, dispatcher, close };
+}
+
+/** The dashboard's "Sign in with Microsoft", when dashboard.signIn.kind is microsoft (same authority and CA as Partner Center). */
+export function dashboardSignInFrom(
+  config: CosellConfig,
+  store: Store,
+  clock: Clock,
+  logger: Logger,
+  dispatcher: Dispatcher | undefined,
+): DashboardSignIn | undefined {
+  const signIn = config.dashboard.signIn;
+  if (signIn.kind !== 'microsoft') return undefined;
+  const publicUrl = config.server.publicUrl?.replace(/\/+$/, '');
+  return {
+    provider: new OpenIdProvider({
+      authorityUrl: config.partnerCenter.authorityUrl,
+      tenantId: signIn.tenantId,
+      clientId: signIn.clientId,
+      clientSecret: signIn.clientSecret,
+      dispatcher,
+    }),
+    sessions: new DashboardSessions(
+      store.dashboardSessions,
+      config.connectionId,
+      clock,
+      signIn.sessionHours * 3600,
+    ),
+    rules: {
+      tenantId: signIn.tenantId,
+      allowedUsers: signIn.allowedUsers,
+      ...(signIn.allowedGroupId ? { allowedGroupId: signIn.allowedGroupId } : {}),
+    },
+    redirectUrl: signIn.redirectUrl ?? (publicUrl ? `${publicUrl}${SIGN_IN_CALLBACK_PATH}` : null),
+    clock,
+    logger: logger.child({ component: 'dashboard-sign-in' }),
+  };
 }
 
 /**
@@ -297,13 +374,22 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
     const { auth: partnerCenterAuth, referrals, webhooks, dispatcher: pcDispatcher } = partnerCenterClients;
     closers.push(() => partnerCenterClients.close());
 
-    const conn = await openSalesforceConnection({
-      loginUrl: config.salesforce.loginUrl,
-      auth: await salesforceAuthFrom(config, vault),
-      logger: logger.child({ component: 'salesforce' }),
-    });
-    const client = new SalesforceClient(conn);
-    const adapted = adaptMappingToOrg(configuredMapping, await readOrgFacts(client));
+    // Salesforce may refuse a start-up call for a moment (429, 5xx): wait and try again rather than exit.
+    const salesforceAuth = await salesforceAuthFrom(config, vault);
+    const { conn, client, orgFacts } = await retryAtStartup(
+      'Reading the Salesforce org (sign-in and describe)',
+      async () => {
+        const conn = await openSalesforceConnection({
+          loginUrl: config.salesforce.loginUrl,
+          auth: salesforceAuth,
+          logger: logger.child({ component: 'salesforce' }),
+        });
+        const client = new SalesforceClient(conn);
+        return { conn, client, orgFacts: await readOrgFacts(client) };
+      },
+      { logger },
+    );
+    const adapted = adaptMappingToOrg(configuredMapping, orgFacts);
     for (const note of adapted.notes) logger.warn(note);
     const mapping = adapted.mapping;
     const gateway = new SalesforceDealGateway({ client, mapping, customerLocks });
@@ -335,6 +421,17 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
       dashboardUrl: config.alerts.dashboardUrl ?? config.server.publicUrl ?? null,
     });
     let alertScheduleStarted = false;
+    const health = new ConnectorHealth({
+      partnerCenterSignIn: () => partnerCenterAuth.signInStatus(),
+      salesforceSignIn: async () => {
+        await client.call('check the Salesforce sign-in', (connection) => connection.limits());
+        return `${config.salesforce.auth.flow} at ${conn.instanceUrl}`;
+      },
+      salesforceSignInFix: (message) => salesforceSignInFix(config.salesforce.auth.flow, message),
+      webhookRegistration: () => webhooks.show(),
+      expectedWebhookUrl: expectedWebhookUrl(config.server.publicUrl),
+      clock,
+    });
 
     const connector: Connector = {
       config,
@@ -372,12 +469,14 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
             logger,
             metrics,
             adminToken: config.server.adminToken,
+            signIn: dashboardSignInFrom(config, store, clock, logger, pcDispatcher),
             dashboard: {
               sync: deps,
               salesforceInstanceUrl: () => conn.instanceUrl || null,
               referralUrlTemplate: config.dashboard.referralUrlTemplate,
               salesforceApiUsage: () => client.apiUsage(),
               salesforceApiBudgetRatio: config.sync.salesforceApiBudgetRatio,
+              health,
             },
           });
           closers.push(() => http.close());

@@ -3,12 +3,12 @@
 // step; types are checked by tsc against the admin API's own types (src/http/adminTypes.ts).
 import { get, TOKEN_KEY } from './lib/api.js';
 import { byId, clearProblem, forgetShown } from './lib/dom.js';
-import { handleFailure, session } from './lib/session.js';
+import { handleFailure, session, showSignedInUser } from './lib/session.js';
 import { attentionCount, initAttention, loadAttention } from './views/attention.js';
 import { initDeal, loadDeal } from './views/deal.js';
 import { initDeals, loadDeals } from './views/deals.js';
 import { initMapping, loadMapping } from './views/mapping.js';
-import { loadOverview } from './views/overview.js';
+import { initOverview, loadOverview } from './views/overview.js';
 
 /** @typedef {import('../src/http/adminTypes.ts').AttentionResponse} AttentionResponse */
 
@@ -72,6 +72,7 @@ async function load() {
     ]);
     byId('data').hidden = false;
     byId('token-panel').hidden = true;
+    byId('sign-in-panel').hidden = true;
     byId('connection-id').textContent = `Connection: ${status.connectionId}`;
     const count = attentionCount(attention);
     const pill = byId('attention-count');
@@ -125,8 +126,10 @@ function start() {
   initDeal(refresh);
   initAttention(refresh);
   initMapping();
+  initOverview(refresh);
   window.addEventListener('hashchange', () => showView(true));
   showView(false);
+  void showSignedInUser();
   setInterval(() => {
     if (!document.hidden) void refresh();
   }, REFRESH_MS);

@@ -113,6 +113,30 @@ describe('Services co-sell referrals', () => {
     expect(wrongPlay.status).toBe(400);
     expect(errorOf(wrongPlay)['target']).toBe('solutionPlay');
   });
+
+  it('are checked again when a change touches them, and only then', async () => {
+    await rules({ partnerProgram: 'Services' });
+    const created = await client.call('POST', REFERRALS, coSellBody(SERVICES_FIELDS));
+    const id = created.json['id'];
+    const newArea = await patch(id, [{ op: 'replace', path: '/solutionArea', value: 'Security' }]);
+    expect(newArea.status).toBe(400);
+    expect(errorOf(newArea)).toMatchObject({ code: 'invalidRequest', target: 'solutionPlay' });
+    const cleared = await patch(id, [{ op: 'replace', path: '/partnerRole', value: null }]);
+    expect(cleared.status).toBe(400);
+    expect(String(errorOf(cleared)['message'])).toContain(
+      'partnerRole is required for Services co-sell referrals',
+    );
+    const unchanged = await client.call('GET', `${REFERRALS}/${String(id)}`);
+    expect(unchanged.json).toMatchObject(SERVICES_FIELDS);
+    // Area and play changed together, and changes to other fields, go through.
+    const both = await patch(id, [
+      { op: 'replace', path: '/solutionArea', value: 'Security' },
+      { op: 'replace', path: '/solutionPlay', value: 'DataSecurity' },
+    ]);
+    expect(both.status).toBe(200);
+    const other = await patch(id, [{ op: 'replace', path: '/details/dealValue', value: 9 }]);
+    expect(other.status).toBe(200);
+  });
 });
 
 describe('customer marketplace purchase intent', () => {

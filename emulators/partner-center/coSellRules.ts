@@ -140,6 +140,34 @@ export function checkCoSellShape(referral: JsonObject, settings: CoSellRuleSetti
   return problems;
 }
 
+/** The parts of a referral the co-sell shape rules read, besides its solutions. */
+const shapeOf = (referral: JsonObject) =>
+  JSON.stringify([
+    referral['partnerRole'] ?? null,
+    referral['solutionArea'] ?? null,
+    referral['solutionPlay'] ?? null,
+    marketplaceIntentOf(referral) ?? null,
+    referral['type'] ?? null,
+    helpRequested(referral),
+  ]);
+
+/**
+ * A change of the Services co-sell fields, the marketplace intent, the type or the help request is held to the same
+ * rules as a create (the solution rules have their own checks on change).
+ */
+export function checkCoSellShapeChange(
+  before: JsonObject,
+  after: JsonObject,
+  settings: CoSellRuleSettings,
+): RuleViolation | null {
+  if (shapeOf(before) === shapeOf(after)) return null;
+  return (
+    checkCoSellShape(after, settings).find(
+      (problem) => problem.target !== 'details.requirements.solutions',
+    ) ?? null
+  );
+}
+
 /** Once Microsoft sellers can see a referral it stays visible: refuse a change that makes it private again. */
 export function checkVisibilityKept(before: JsonObject, after: JsonObject): RuleViolation | null {
   const consent = (referral: JsonObject) =>

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import type { ApiSettings } from './apiSettings.ts';
 import type { EmulatorClock } from './emulatorClock.ts';
 import type { EmulatorStateData } from './emulatorState.ts';
 import { type EmulatorUser, PARTNER_CENTER_ROLES } from './emulatorUsers.ts';
@@ -15,6 +16,7 @@ import { deliveryFaultSchema, type WebhookDispatcher } from './webhookDispatcher
 export interface ControlDeps {
   state: EmulatorStateData;
   referrals: ReferralService;
+  settings: ApiSettings;
   identity: IdentityProvider;
   issuer: TokenIssuer;
   dispatcher: WebhookDispatcher;
@@ -37,6 +39,10 @@ const userChangeSchema = z
     displayName: z.string().min(1).optional(),
     roles: z.array(z.enum(PARTNER_CENTER_ROLES)).optional(),
     mfa: z.boolean().optional(),
+    /** Entra group object ids for the `groups` claim (besides the agent-role groups). */
+    groups: z.array(z.guid()).optional(),
+    /** An account of another organization: its id tokens carry this tenant. */
+    homeTenantId: z.guid().optional(),
   })
   .strict();
 
@@ -154,6 +160,12 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
     return changed.ok ? changed.rules : badRequest(reply, changed.message);
   });
 
+  app.get('/__emulator/settings', async () => deps.settings.view());
+  app.post('/__emulator/settings', async (request, reply) => {
+    const changed = deps.settings.set(request.body ?? {});
+    return changed.ok ? deps.settings.view() : badRequest(reply, changed.message);
+  });
+
   registerMicrosoftSellerRoutes(app, referrals);
 }
 
@@ -166,6 +178,8 @@ function registerUserRoutes(app: FastifyInstance, identity: IdentityProvider): v
     oid: user.oid,
     roles: user.roles,
     mfa: user.mfa,
+    groups: user.groups ?? [],
+    homeTenantId: user.homeTenantId ?? null,
   });
   app.get('/__emulator/users', async () => identity.listUsers().map(view));
   app.post('/__emulator/users', async (request, reply) => {

@@ -26,6 +26,13 @@ export interface EmulatorUser {
   roles: string[];
   /** Whether this user completes MFA when signing in interactively (device code, authorization code). */
   mfa: boolean;
+  /** Object ids of further Entra groups the user is a member of (the `groups` claim), set by a control call. */
+  groups?: string[];
+  /**
+   * The tenant the account belongs to when it is not the emulated partner tenant (an account of another
+   * organization): its id tokens carry that tenant in `tid` and `iss`, as a multi-tenant sign-in would.
+   */
+  homeTenantId?: string;
 }
 
 /** The `amr` claim of an interactive sign-in by this user. */
@@ -35,10 +42,11 @@ export function interactiveAmr(user: EmulatorUser): string[] {
 
 /** Object ids of the Entra groups the user's agent roles stand for (the `groups` claim). */
 export function groupIdsOf(user: EmulatorUser, seed: string): string[] {
-  return user.roles
+  const agentGroups = user.roles
     .map((role) => AGENT_GROUPS[role])
     .filter((group): group is string => group !== undefined)
     .map((group) => guidFrom(`${seed}:group:${group}`));
+  return [...new Set([...agentGroups, ...(user.groups ?? [])])];
 }
 
 export function hasRoleFor(user: EmulatorUser, roles: readonly string[]): boolean {

@@ -133,8 +133,9 @@ export class IdentityProvider {
     return this.options.tenantId;
   }
 
-  issuerUrl(): string {
-    return `${this.options.identityUrl()}/${this.options.tenantId}/v2.0`;
+  /** The v2.0 issuer of a tenant's id tokens (default: the emulated partner tenant). */
+  issuerUrl(tenantId = this.options.tenantId): string {
+    return `${this.options.identityUrl()}/${tenantId}/v2.0`;
   }
 
   findUser(username: string): EmulatorUser | undefined {
@@ -161,12 +162,16 @@ export class IdentityProvider {
     displayName?: string | undefined;
     roles?: string[] | undefined;
     mfa?: boolean | undefined;
+    groups?: string[] | undefined;
+    homeTenantId?: string | undefined;
   }): EmulatorUser {
     const existing = this.findUser(change.username);
     if (existing) {
       if (change.roles) existing.roles = [...change.roles];
       if (change.mfa !== undefined) existing.mfa = change.mfa;
       if (change.displayName) existing.displayName = change.displayName;
+      if (change.groups) existing.groups = [...change.groups];
+      if (change.homeTenantId) existing.homeTenantId = change.homeTenantId;
       return existing;
     }
     const user: EmulatorUser = {
@@ -176,6 +181,8 @@ export class IdentityProvider {
       displayName: change.displayName ?? change.username,
       roles: change.roles ? [...change.roles] : [],
       mfa: change.mfa ?? true,
+      ...(change.groups ? { groups: [...change.groups] } : {}),
+      ...(change.homeTenantId ? { homeTenantId: change.homeTenantId } : {}),
     };
     this.options.users.push(user);
     return user;
@@ -277,13 +284,15 @@ export class IdentityProvider {
       revoked: false,
       amr: session.amr,
     });
+    // An account of another organization signs in at its own tenant: its id token says so.
+    const userTenantId = user.homeTenantId ?? this.options.tenantId;
     const idToken = this.issuer.sign({
       aud: clientId,
-      iss: this.issuerUrl(),
+      iss: this.issuerUrl(userTenantId),
       iat: nowSeconds,
       nbf: nowSeconds,
       exp: nowSeconds + this.options.accessTokenLifetimeSeconds,
-      tid: this.options.tenantId,
+      tid: userTenantId,
       oid: user.oid,
       sub: user.oid,
       preferred_username: user.username,

@@ -142,3 +142,77 @@ describe('listing referrals over HTTP', () => {
     expect(page.value.map((referral) => referral['id'])).toEqual([createdIds[3]]);
   });
 });
+
+describe('filters on fields Microsoft does not document as filterable', () => {
+  const settings = (body: Record<string, unknown>) => client.control('POST', '/__emulator/settings', body);
+  let ids: string[] = [];
+
+  beforeAll(async () => {
+    await client.control('POST', '/__emulator/reset');
+    ids = [];
+    for (const [index, country] of ['DE', 'US', 'DE'].entries()) {
+      const body = privateDealBody({ name: `Filter deal ${index}`, externalReferenceId: `ext-${index}` });
+      (body['customerProfile'] as { address: { country: string } }).address.country = country;
+      ids.push(String((await client.call('POST', REFERRALS, body)).json['id']));
+    }
+  });
+  afterAll(async () => {
+    await settings({ undocumentedFilters: 'evaluate' });
+  });
+
+  const idsOf = (page: ListPage) => page.value.map((referral) => String(referral['id'])).sort();
+
+  it('evaluates them by default, and notes each query that used one', async () => {
+    expect(idsOf(await listWhere("externalReferenceId eq 'ext-1'"))).toEqual([ids[1]]);
+    const view = (await client.control('GET', '/__emulator/settings')).json;
+    expect(view).toMatchObject({ undocumentedFilters: 'evaluate' });
+    expect(view['undocumentedFilterQueries']).toEqual([
+      expect.objectContaining({ filter: "externalReferenceId eq 'ext-1'", fields: ['externalreferenceid'] }),
+    ]);
+  });
+
+  it('ignore: drops the undocumented clause and applies the documented rest', async () => {
+    await settings({ undocumentedFilters: 'ignore' });
+    expect(idsOf(await listWhere("externalReferenceId eq 'ext-1'"))).toEqual([...ids].sort());
+    expect(
+      idsOf(await listWhere("externalReferenceId eq 'ext-1' and customerProfile/address/country eq 'DE'")),
+    ).toEqual([ids[0], ids[2]].sort());
+    expect(idsOf(await listWhere("not (contains(name, 'deal 1'))"))).toEqual([...ids].sort());
+    // Documented fields, lambdas included, still filter.
+    expect(idsOf(await listWhere("customerProfile/address/country eq 'US'"))).toEqual([ids[1]]);
+    expect((await listWhere("team/any(t: t/email eq 'nobody@contoso.example')")).value).toEqual([]);
+  });
+
+  it('reject: 400 naming the field and the documented ones', async () => {
+    await settings({ undocumentedFilters: 'reject' });
+    const result = await client.call(
+      'GET',
+      `${REFERRALS}?$filter=${encodeURIComponent("externalReferenceId eq 'ext-1'")}`,
+    );
+    expect(result.status).toBe(400);
+    expect(result.json).toMatchObject({ error: { code: 'invalidRequest', target: '$filter' } });
+    expect(String((result.json['error'] as Record<string, unknown>)['message'])).toMatch(
+      /externalreferenceid.*updatedDateTime/,
+    );
+    expect((await listWhere("status eq 'Active'"))['@odata.count']).toBe(3);
+  });
+
+  it('empty: nothing matches a filter with an undocumented clause', async () => {
+    await settings({ undocumentedFilters: 'empty' });
+    expect((await listWhere("externalReferenceId eq 'ext-1'")).value).toEqual([]);
+    expect((await listWhere("status eq 'Active'"))['@odata.count']).toBe(3);
+  });
+
+  it('refuses an unknown mode and keeps the current one; reset restores the start option', async () => {
+    const refused = await settings({ undocumentedFilters: 'sometimes' });
+    expect(refused.status).toBe(400);
+    expect((await client.control('GET', '/__emulator/settings')).json).toMatchObject({
+      undocumentedFilters: 'empty',
+    });
+    await client.control('POST', '/__emulator/reset');
+    expect((await client.control('GET', '/__emulator/settings')).json).toMatchObject({
+      undocumentedFilters: 'evaluate',
+      undocumentedFilterQueries: [],
+    });
+  });
+});

@@ -1,12 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate } from './apiAuth.ts';
+import type { ApiSettings } from './apiSettings.ts';
 import { type IdentityProvider, REFERRALS_AUDIENCE } from './identityProvider.ts';
 import { applyJsonPatch } from './jsonPatch.ts';
-import { evaluateFilter, ODataFilterError, parseODataFilter } from './odataFilter.ts';
+import { evaluateFilter, type FilterNode, ODataFilterError, parseODataFilter } from './odataFilter.ts';
 import { sendPcError } from './pcError.ts';
 import { isJsonObject, type JsonObject } from './referralRules.ts';
 import type { ReferralService, WriteOutcome } from './referralService.ts';
 import type { TokenIssuer } from './tokenIssuer.ts';
+import { applyUndocumentedFilterPolicy } from './undocumentedFilterPolicy.ts';
 
 export const MAX_PAGE_SIZE = 100;
 const METADATA_CONTEXT = 'https://api.partner.microsoft.com/v1.0/$metadata#Referrals';
@@ -68,7 +70,14 @@ function ifMatchOf(request: FastifyRequest): string | undefined {
 /** The Referrals API: /v1.0/engagements/referrals (list with OData, get, create, PUT, PATCH). */
 export function registerReferralRoutes(
   app: FastifyInstance,
-  deps: { referrals: ReferralService; issuer: TokenIssuer; identity: IdentityProvider; apiUrl: () => string },
+  deps: {
+    referrals: ReferralService;
+    issuer: TokenIssuer;
+    identity: IdentityProvider;
+    settings: ApiSettings;
+    apiUrl: () => string;
+    now: () => Date;
+  },
 ): void {
   const { referrals } = deps;
   const base = '/v1.0/engagements/referrals';
@@ -113,14 +122,28 @@ export function registerReferralRoutes(
     // Filter and order the stored referrals, then copy only the page that is sent.
     let matching: readonly JsonObject[] = referrals.view();
     if (position.filter) {
+      let parsed: FilterNode;
       try {
-        const filter = parseODataFilter(position.filter);
-        matching = matching.filter((referral) => evaluateFilter(filter, referral));
+        parsed = parseODataFilter(position.filter);
       } catch (error) {
         if (error instanceof ODataFilterError)
           return sendPcError(reply, 400, 'invalidRequest', error.message, '$filter');
         throw error;
       }
+      const mode = deps.settings.values.undocumentedFilters;
+      const decision = applyUndocumentedFilterPolicy(parsed, mode);
+      if (decision.undocumented.length && !query.$skiptoken)
+        deps.settings.noteUndocumentedFilter({
+          filter: position.filter,
+          fields: decision.undocumented,
+          mode,
+          at: deps.now().toISOString(),
+        });
+      if (decision.kind === 'reject')
+        return sendPcError(reply, 400, 'invalidRequest', decision.message, '$filter');
+      const filter = decision.kind === 'filter' ? decision.node : null;
+      if (decision.kind === 'empty') matching = [];
+      else if (filter) matching = matching.filter((referral) => evaluateFilter(filter, referral));
     }
     const ordered = orderReferrals(matching, position.orderBy);
     if (typeof ordered === 'string') return sendPcError(reply, 400, 'invalidRequest', ordered, '$orderby');

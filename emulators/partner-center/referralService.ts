@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   type CoSellRuleSettings,
   type CoSellRuleSettingsInput,
+  checkCoSellShapeChange,
   checkShareNeedsSolution,
   checkVisibilityKept,
   coSellRuleSettingsSchema,
@@ -121,15 +122,58 @@ export class ReferralService {
     };
   }
 
+  /** Positions by id and ids by engagement, kept beside the array so lookups stay O(1) with thousands stored. */
+  private indexed: {
+    of: JsonObject[];
+    positions: Map<string, number>;
+    engagements: Map<string, string[]>;
+  } | null = null;
+  /** No referral can expire before this instant (recomputed by each full scan, lowered by each store). */
+  private nextExpiryMs = Number.NEGATIVE_INFINITY;
+
+  private indexes() {
+    const referrals = this.state.referrals;
+    if (this.indexed?.of === referrals) return this.indexed;
+    const positions = new Map<string, number>();
+    const engagements = new Map<string, string[]>();
+    referrals.forEach((referral, at) => {
+      positions.set(String(referral['id']), at);
+      addToEngagement(engagements, referral);
+    });
+    this.indexed = { of: referrals, positions, engagements };
+    this.nextExpiryMs = Number.NEGATIVE_INFINITY;
+    return this.indexed;
+  }
+
   private index(id: string): number {
-    return this.state.referrals.findIndex((referral) => referral['id'] === id);
+    return this.indexes().positions.get(id) ?? -1;
+  }
+
+  /** The stored referrals of one engagement (no copies). */
+  private inEngagement(engagementId: unknown): JsonObject[] {
+    const { engagements } = this.indexes();
+    const ids = typeof engagementId === 'string' ? (engagements.get(engagementId) ?? []) : [];
+    return ids
+      .map((id) => this.state.referrals[this.index(id)])
+      .filter((found): found is JsonObject => found?.['engagementId'] === engagementId);
   }
 
   private store(referral: JsonObject): JsonObject {
     const stored = this.withLinks(referral);
-    const at = this.index(String(referral['id']));
-    if (at >= 0) this.state.referrals[at] = stored;
-    else this.state.referrals.push(stored);
+    const { positions, engagements } = this.indexes();
+    const id = String(referral['id']);
+    const at = positions.get(id);
+    if (at !== undefined) {
+      if (this.state.referrals[at]?.['engagementId'] !== stored['engagementId'])
+        addToEngagement(engagements, stored);
+      this.state.referrals[at] = stored;
+    } else {
+      positions.set(id, this.state.referrals.length);
+      this.state.referrals.push(stored);
+      addToEngagement(engagements, stored);
+    }
+    const expiresAtMs = expiryOf(stored);
+    if (expiresAtMs !== null) this.nextExpiryMs = Math.min(this.nextExpiryMs, expiresAtMs);
     this.onChange();
     return structuredClone(stored);
   }
@@ -137,11 +181,18 @@ export class ReferralService {
   /** Closes unanswered inbound referrals whose 14 days have passed; fires referral-updated for each. */
   applyExpiry(): number {
     const nowMs = this.clock.now().getTime();
+    this.indexes();
+    if (nowMs < this.nextExpiryMs) return 0;
     let expired = 0;
+    let nextMs = Number.POSITIVE_INFINITY;
     for (const referral of this.state.referrals) {
-      const expiresAt = text(referral['expirationDateTime']);
-      const actOn = referral['status'] === 'Active' && isJointPlanningLead(referral);
-      if ((referral['status'] !== 'New' && !actOn) || !expiresAt || Date.parse(expiresAt) > nowMs) continue;
+      const expiresAtMs = expiryOf(referral);
+      if (expiresAtMs === null) continue;
+      if (expiresAtMs > nowMs) {
+        nextMs = Math.min(nextMs, expiresAtMs);
+        continue;
+      }
+      const actOn = referral['status'] === 'Active';
       const at = this.now();
       this.store({
         ...referral,
@@ -157,6 +208,7 @@ export class ReferralService {
       expired += 1;
       this.emit('referral-updated', String(referral['id']));
     }
+    this.nextExpiryMs = nextMs;
     return expired;
   }
 
@@ -358,7 +410,10 @@ export class ReferralService {
         { jointPlanning: isJointPlanningLead(current) },
       ) ??
       checkVisibilityKept(current, next) ??
-      checkShareNeedsSolution(current, next);
+      checkShareNeedsSolution(current, next) ??
+      (current['organizationId'] === MICROSOFT_ORGANIZATION.organizationId
+        ? null
+        : checkCoSellShapeChange(current, next, this.rules));
     if (violation) return invalid(violation);
     const nowAt = this.clock.now();
     const at = pcTimestamp(nowAt);
@@ -377,10 +432,8 @@ export class ReferralService {
 
   /** Microsoft's referral in the same engagement, if any. */
   microsoftReferralFor(referral: JsonObject): JsonObject | null {
-    const found = this.state.referrals.find(
-      (candidate) =>
-        candidate['engagementId'] === referral['engagementId'] &&
-        candidate['organizationId'] === MICROSOFT_ORGANIZATION.organizationId,
+    const found = this.inEngagement(referral['engagementId']).find(
+      (candidate) => candidate['organizationId'] === MICROSOFT_ORGANIZATION.organizationId,
     );
     return found ? structuredClone(found) : null;
   }
@@ -404,10 +457,8 @@ export class ReferralService {
 
   /** The partner's referrals in the engagement of a Microsoft referral. */
   partnerReferralsFor(microsoftReferral: JsonObject): JsonObject[] {
-    return this.state.referrals.filter(
-      (candidate) =>
-        candidate['engagementId'] === microsoftReferral['engagementId'] &&
-        candidate['organizationId'] !== MICROSOFT_ORGANIZATION.organizationId,
+    return this.inEngagement(microsoftReferral['engagementId']).filter(
+      (candidate) => candidate['organizationId'] !== MICROSOFT_ORGANIZATION.organizationId,
     );
   }
 
@@ -432,4 +483,20 @@ export class ReferralService {
     this.rules = coSellRuleSettingsSchema.parse(this.initialRules);
     this.onChange();
   }
+}
+
+/** When an open referral stops waiting (New: 14 days to answer; an accepted Joint Planning lead: 60 to act), or null. */
+function expiryOf(referral: JsonObject): number | null {
+  const expiresAt = text(referral['expirationDateTime']);
+  const waiting =
+    referral['status'] === 'New' || (referral['status'] === 'Active' && isJointPlanningLead(referral));
+  return waiting && expiresAt ? Date.parse(expiresAt) : null;
+}
+
+function addToEngagement(engagements: Map<string, string[]>, referral: JsonObject): void {
+  const engagementId = referral['engagementId'];
+  if (typeof engagementId !== 'string') return;
+  const ids = engagements.get(engagementId);
+  if (ids) ids.push(String(referral['id']));
+  else engagements.set(engagementId, [String(referral['id'])]);
 }

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { type Clock, systemClock } from '../../src/shared/clock.ts';
 import { type Logger, silentLogger } from '../../src/shared/logger.ts';
+import { CoalescedJsonFile } from '../shared/coalescedJsonFile.ts';
 import { FaultInjector } from '../shared/faultInjector.ts';
+import { ApiSettings, type ApiSettingsInput } from './apiSettings.ts';
 import { registerControlRoutes } from './controlRoutes.ts';
 import type { CoSellRuleSettingsInput } from './coSellRules.ts';
 import { EmulatorClock } from './emulatorClock.ts';
@@ -15,7 +17,7 @@ import { guidFrom, IdGenerator } from './idGenerator.ts';
 import { pcErrorBody, pcErrorForStatus } from './pcError.ts';
 import { registerReferralRoutes } from './referralRoutes.ts';
 import { ReferralService } from './referralService.ts';
-import { loadState, saveState } from './stateFile.ts';
+import { loadState } from './stateFile.ts';
 import { createTestCertificates } from './testCertificates.ts';
 import { TokenIssuer } from './tokenIssuer.ts';
 import { referralResourceUri, WebhookDispatcher } from './webhookDispatcher.ts';
@@ -55,6 +57,11 @@ export interface PartnerCenterEmulatorOptions {
   webhookTimeoutMs?: number;
   /** Co-sell shape rules of the tenant (Services partner, marketplace intent, co-sell-ready solutions). */
   coSellRules?: CoSellRuleSettingsInput;
+  /**
+   * Where the emulated API may differ from Microsoft's docs: `undocumentedFilters` (`evaluate` by default; `ignore`,
+   * `reject` or `empty` for `$filter` clauses on fields the docs do not list as filterable, e.g. externalReferenceId).
+   */
+  apiSettings?: ApiSettingsInput;
 }
 
 export interface PartnerCenterEmulator {
@@ -111,31 +118,27 @@ export async function startPartnerCenterEmulator(
 
   let apiUrl = '';
   let identityUrl = '';
-  let saveScheduled = false;
-  const save = () => {
-    const path = options.stateFile;
-    if (!path) return;
-    state.idCounter = ids.count;
-    state.clockOffsetMs = clock.offsetMs;
-    saveState(path, state);
-  };
   let closed = false;
+  const stateFile = options.stateFile
+    ? new CoalescedJsonFile(
+        options.stateFile,
+        () => {
+          state.idCounter = ids.count;
+          state.clockOffsetMs = clock.offsetMs;
+          return state;
+        },
+        {
+          minDelayMs: 250,
+          onError: (error) =>
+            logger.error(
+              { err: error, stateFile: options.stateFile },
+              'could not save the emulator state file; check the path is writable',
+            ),
+        },
+      )
+    : null;
   const onChange = () => {
-    if (!options.stateFile || saveScheduled || closed) return;
-    saveScheduled = true;
-    // Coalesce bursts of changes into one write at most every 250 ms (close() saves what is left).
-    setTimeout(() => {
-      saveScheduled = false;
-      if (closed) return;
-      try {
-        save();
-      } catch (error) {
-        logger.error(
-          { err: error, stateFile: options.stateFile },
-          'could not save the emulator state file; check the path is writable',
-        );
-      }
-    }, 250).unref();
+    if (!closed) stateFile?.scheduleSave();
   };
 
   const issuer = new TokenIssuer(clock, guidFrom(`${ID_SEED}:signing-key`).slice(0, 8));
@@ -194,6 +197,7 @@ export async function startPartnerCenterEmulator(
     options.coSellRules,
   );
 
+  const settings = new ApiSettings(options.apiSettings);
   const app = Fastify({ logger: false });
   app.addContentTypeParser(
     ['application/json-patch+json', 'application/merge-patch+json'],
@@ -219,7 +223,11 @@ export async function startPartnerCenterEmulator(
       );
   });
   const latencyMs = options.latencyMs ?? 0;
+  // Calls to Microsoft's APIs (not the control API), for benchmarks and tests: GET /__emulator/usage.
+  const usage = { referrals: 0, webhooks: 0 };
   app.addHook('onRequest', async (request) => {
+    if (request.url.startsWith('/v1.0/')) usage.referrals += 1;
+    else if (request.url.startsWith('/webhooks/')) usage.webhooks += 1;
     if (latencyMs > 0 && !request.url.startsWith('/__emulator/')) {
       await new Promise((resolve) => setTimeout(resolve, latencyMs));
     }
@@ -235,11 +243,20 @@ export async function startPartnerCenterEmulator(
   const faults = new FaultInjector({ errorBody: pcErrorForStatus });
   faults.install(app);
 
-  registerReferralRoutes(app, { referrals, issuer, identity, apiUrl: () => apiUrl });
+  registerReferralRoutes(app, {
+    referrals,
+    issuer,
+    identity,
+    settings,
+    apiUrl: () => apiUrl,
+    now: () => clock.now(),
+  });
   registerWebhookRoutes(app, { state, dispatcher, issuer, identity, ids, clock, onChange });
+  app.get('/__emulator/usage', async () => ({ ...usage, total: usage.referrals + usage.webhooks }));
   registerControlRoutes(app, {
     state,
     referrals,
+    settings,
     identity,
     issuer,
     dispatcher,
@@ -251,6 +268,7 @@ export async function startPartnerCenterEmulator(
       faults.clear();
       dispatcher.reset();
       referrals.reset();
+      settings.reset();
       state.registration = null;
       clock.offsetMs = 0;
       ids.reset();
@@ -286,7 +304,7 @@ export async function startPartnerCenterEmulator(
       closed = true;
       await dispatcher.close();
       await Promise.all([app.close(), identityApp.close()]);
-      save();
+      stateFile?.flush();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { type EmulatorStateData, emptyState } from './emulatorState.ts';
 
 /** Loads the emulator state saved by `saveState`; a missing file means a fresh start. */
@@ -15,11 +15,4 @@ export function loadState(path: string): EmulatorStateData {
     );
   }
   return { ...emptyState(), ...parsed };
-}
-
-/** Writes the state atomically (temp file + rename), so a crash never leaves half a file. */
-export function saveState(path: string, state: EmulatorStateData): void {
-  const temporary = `${path}.tmp`;
-  writeFileSync(temporary, JSON.stringify(state, null, 2));
-  renameSync(temporary, path);
 }

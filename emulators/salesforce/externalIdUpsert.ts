@@ -32,15 +32,12 @@ export class ExternalIdUpsert {
   matching(object: ObjectDef, def: FieldDef, value: string): SfRecord[] {
     if (def.name === 'Id') {
       const id = normalizeId(value);
-      return this.org.liveRecords(object.name).filter((record) => record['Id'] === id);
+      const record = id ? this.org.table(object.name)[id] : undefined;
+      return record && record['IsDeleted'] !== true ? [record] : [];
     }
-    const wanted = def.caseSensitive ? value : value.toLowerCase();
-    return this.org.liveRecords(object.name).filter((record) => {
-      const candidate = record[def.name];
-      if (candidate === null || candidate === undefined) return false;
-      const text = String(candidate);
-      return (def.caseSensitive ? text : text.toLowerCase()) === wanted;
-    });
+    return this.org
+      .liveRecordsWithValue(object.name, def.name, value)
+      .filter((record) => !def.caseSensitive || String(record[def.name]) === value);
   }
 
   /** Creates when nothing matches, updates the single match, reports several matches. */

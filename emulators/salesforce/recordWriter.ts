@@ -363,13 +363,14 @@ export class RecordWriter {
           throw badValue('ENTITY_IS_DELETED', 'entity is deleted', def);
       }
       if (def.unique && typeof value === 'string') {
-        const normalized = def.caseSensitive ? value : value.toLowerCase();
-        const clash = this.org.liveRecords(object.name).find((other) => {
-          if (other['Id'] === record['Id']) return false;
-          const otherValue = other[def.name];
-          if (typeof otherValue !== 'string') return false;
-          return (def.caseSensitive ? otherValue : otherValue.toLowerCase()) === normalized;
-        });
+        const clash = this.org
+          .liveRecordsWithValue(object.name, def.name, value)
+          .find(
+            (other) =>
+              other['Id'] !== record['Id'] &&
+              typeof other[def.name] === 'string' &&
+              (!def.caseSensitive || other[def.name] === value),
+          );
         if (clash) {
           throw badValue(
             'DUPLICATE_VALUE',
@@ -400,7 +401,12 @@ export class RecordWriter {
 
   private afterWrite(object: ObjectDef, record: SfRecord, values: SfRecord): void {
     if (object.name === 'OpportunityContactRole' && values['IsPrimary'] === true) {
-      for (const other of this.org.liveRecords(object.name)) {
+      const siblings = this.org.liveRecordsWithValue(
+        object.name,
+        'OpportunityId',
+        String(record['OpportunityId']),
+      );
+      for (const other of siblings) {
         if (
           other['Id'] !== record['Id'] &&
           other['OpportunityId'] === record['OpportunityId'] &&

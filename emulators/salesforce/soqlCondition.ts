@@ -223,6 +223,45 @@ function rangeMatches(operator: string, actual: number, range: TimeRange): boole
   }
 }
 
+/** A leaf's literals, parsed once per query and field type (not once per row). */
+interface CompiledLeaf {
+  literals: Literal[];
+  /** For IN / NOT IN: the comparable values, and whether NULL is among them. */
+  members: Set<string | number | boolean>;
+  hasNull: boolean;
+}
+
+const compiledLeaves = new WeakMap<ConditionLeaf, Map<FieldDef | null, CompiledLeaf>>();
+
+function compileLeaf(leaf: ConditionLeaf, def: FieldDef | null, now: Date): CompiledLeaf {
+  let byDef = compiledLeaves.get(leaf);
+  if (!byDef) {
+    byDef = new Map();
+    compiledLeaves.set(leaf, byDef);
+  }
+  const cached = byDef.get(def);
+  if (cached) return cached;
+  const rawValues = Array.isArray(leaf.value) ? leaf.value : [leaf.value];
+  const literalTypes = Array.isArray(leaf.literalType)
+    ? leaf.literalType
+    : rawValues.map(() => leaf.literalType);
+  const literals = leaf.subqueryValues
+    ? leaf.subqueryValues.map(
+        (candidate): Literal => (candidate === null ? { kind: 'null' } : { kind: 'value', value: candidate }),
+      )
+    : rawValues.map((raw, index) => literalOf(raw, literalTypes[index] as string | undefined, now));
+  const members = new Set<string | number | boolean>();
+  let hasNull = false;
+  for (const literal of literals) {
+    if (literal.kind === 'null') hasNull = true;
+    const value = literalComparable(literal, def);
+    if (value !== null) members.add(value);
+  }
+  const compiled = { literals, members, hasNull };
+  byDef.set(def, compiled);
+  return compiled;
+}
+
 export function leafMatches(
   leaf: ConditionLeaf,
   value: FieldValue,
@@ -231,22 +270,9 @@ export function leafMatches(
 ): boolean {
   const actual = comparable(value, def);
   const operator = leaf.operator.toUpperCase();
-  const rawValues = Array.isArray(leaf.value) ? leaf.value : [leaf.value];
-  const literalTypes = Array.isArray(leaf.literalType)
-    ? leaf.literalType
-    : rawValues.map(() => leaf.literalType);
-  const literals =
-    (leaf.subqueryValues ?? null)
-      ? (leaf.subqueryValues ?? []).map(
-          (candidate): Literal =>
-            candidate === null ? { kind: 'null' } : { kind: 'value', value: candidate },
-        )
-      : rawValues.map((raw, index) => literalOf(raw, literalTypes[index] as string | undefined, now));
+  const { literals, members, hasNull } = compileLeaf(leaf, def, now);
   if (operator === 'IN' || operator === 'NOT IN') {
-    const found = literals.some((literal) => {
-      if (literal.kind === 'null') return actual === null;
-      return actual !== null && actual === literalComparable(literal, def);
-    });
+    const found = actual === null ? hasNull : members.has(actual);
     return operator === 'IN' ? found : !found && actual !== null;
   }
   if (operator === 'INCLUDES' || operator === 'EXCLUDES') {

@@ -14,6 +14,7 @@ import type { FieldDef, FieldValue, ObjectDef, SfRecord } from './objectSchema.t
 import type { FieldAccess, OrgSchema } from './orgSchema.ts';
 import { attributesOf, storedValue, type WireRecord, wireValue } from './recordWire.ts';
 import { SalesforceApiError } from './salesforceApiError.ts';
+import { normalizeId } from './salesforceId.ts';
 import type { SalesforceOrg } from './salesforceOrg.ts';
 import {
   type AggregateColumn,
@@ -21,7 +22,7 @@ import {
   aggregateRows,
   isAggregateFunction,
 } from './soqlAggregate.ts';
-import { type ConditionTree, conditionTree, leafMatches } from './soqlCondition.ts';
+import { type ConditionTree, conditionTree, leafMatches, unquote } from './soqlCondition.ts';
 
 export interface QueryOptions {
   userId: string;
@@ -93,7 +94,7 @@ export class SoqlEngine {
     if (groupBy.length > 0 || projections.some((projection) => projection.kind === 'aggregate')) {
       return this.aggregate(object, query, projections, groupBy);
     }
-    const rows = this.select(object, query, this.candidates(object));
+    const rows = this.select(object, query, this.candidates(object, conditionTree(query.where)));
     return { totalSize: rows.length, records: rows.map((row) => this.project(object, row, projections)) };
   }
 
@@ -167,9 +168,35 @@ export class SoqlEngine {
     return object;
   }
 
-  private candidates(object: ObjectDef): SfRecord[] {
-    const all = Object.values(this.org.table(object.name));
+  private candidates(object: ObjectDef, tree: ConditionTree | null = null): SfRecord[] {
+    const ids = tree ? requiredIds(tree) : null;
+    const table = this.org.table(object.name);
+    // By id, in id order (the order records were created, as a table scan gives), each record once.
+    const all = ids
+      ? [...new Set(ids.map((id) => normalizeId(id) ?? id))].sort().flatMap((id) => {
+          const record = table[id];
+          return record ? [record] : [];
+        })
+      : Object.values(table);
     return this.options.includeDeleted ? all : all.filter((record) => record['IsDeleted'] !== true);
+  }
+
+  /** Child rows grouped by parent once per query (a sub-query over 200 parents reads the child table once). */
+  private readonly childGroups = new Map<string, Map<unknown, SfRecord[]>>();
+
+  private childrenOf(childObject: ObjectDef, field: string, parentId: string): SfRecord[] {
+    const key = `${childObject.name}.${field}`;
+    let groups = this.childGroups.get(key);
+    if (!groups) {
+      groups = new Map();
+      for (const child of this.candidates(childObject)) {
+        const group = groups.get(child[field]);
+        if (group) group.push(child);
+        else groups.set(child[field], [child]);
+      }
+      this.childGroups.set(key, groups);
+    }
+    return groups.get(parentId) ?? [];
   }
 
   /** WHERE, ORDER BY, OFFSET, LIMIT over candidate rows. */
@@ -389,9 +416,7 @@ export class SoqlEngine {
     for (const projection of projections) {
       if (projection.kind === 'aggregate') continue;
       if (projection.kind === 'child') {
-        const children = this.candidates(projection.childObject).filter(
-          (child) => child[projection.field] === row['Id'],
-        );
+        const children = this.childrenOf(projection.childObject, projection.field, String(row['Id']));
         const selected = this.select(projection.childObject, projection.query, children);
         const childProjections = this.compileFields(projection.childObject, projection.query.fields ?? []);
         wire[projection.relationshipName] =
@@ -444,4 +469,18 @@ export class SoqlEngine {
     if (!def) throw noSuchColumn(path.fieldName, target.object);
     container[def.name] = wireValue(this.options.version, target.object.name, target.record, def);
   }
+}
+
+/**
+ * The record ids a WHERE clause limits rows to, when it does so at its top level (`Id = '…'`, `Id IN (…)`,
+ * alone or ANDed with other conditions): the rows are then looked up by id instead of scanning the table.
+ * Null when the clause does not say (the whole table is scanned, as before).
+ */
+function requiredIds(tree: ConditionTree): string[] | null {
+  if (tree.kind === 'and') return requiredIds(tree.left) ?? requiredIds(tree.right);
+  if (tree.kind !== 'leaf' || tree.valueQuery || tree.leaf.field.toLowerCase() !== 'id') return null;
+  const operator = tree.leaf.operator.toUpperCase();
+  if (operator !== '=' && operator !== 'IN') return null;
+  const values = Array.isArray(tree.leaf.value) ? tree.leaf.value : [tree.leaf.value];
+  return values.map(unquote);
 }

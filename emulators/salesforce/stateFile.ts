@@ -1,17 +1,19 @@
 /** Optional JSON persistence of the org state: loaded at start, saved shortly after changes and on close. */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { CoalescedJsonFile } from '../shared/coalescedJsonFile.ts';
 import type { OrgState } from './orgState.ts';
 
-const SAVE_DELAY_MS = 100;
+const MIN_SAVE_DELAY_MS = 100;
 
 export class StateFile {
-  private timer: NodeJS.Timeout | null = null;
+  private readonly file: CoalescedJsonFile;
 
   constructor(
     private readonly path: string,
-    private readonly current: () => OrgState,
-  ) {}
+    current: () => OrgState,
+  ) {
+    this.file = new CoalescedJsonFile(path, current, { minDelayMs: MIN_SAVE_DELAY_MS });
+  }
 
   /** The saved state, or null when the file does not exist yet. */
   load(): OrgState | null {
@@ -27,17 +29,10 @@ export class StateFile {
   }
 
   scheduleSave(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => this.flush(), SAVE_DELAY_MS);
-    this.timer.unref();
+    this.file.scheduleSave();
   }
 
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    mkdirSync(dirname(this.path), { recursive: true });
-    const temporary = `${this.path}.tmp`;
-    writeFileSync(temporary, JSON.stringify(this.current()));
-    renameSync(temporary, this.path);
+    this.file.flush();
   }
 }

@@ -11,6 +11,7 @@ import { registerInitCommands } from './commands/init.ts';
 import { registerMappingCommands } from './commands/mappingTest.ts';
 import { registerSalesforceCommands } from './commands/salesforceInstall.ts';
 import { registerSandboxCommand } from './commands/sandbox.ts';
+import { registerSecretsCommands } from './commands/secrets.ts';
 import { registerServeCommands } from './commands/serve.ts';
 import { registerStatusCommands } from './commands/status.ts';
 import { registerSyncCommand } from './commands/sync.ts';
@@ -41,6 +42,7 @@ export function buildProgram(io: CliIo): Command {
   registerSyncCommand(program, io);
   registerStatusCommands(program, io);
   registerEmulateCommand(program, io);
+  registerSecretsCommands(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

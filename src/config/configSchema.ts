@@ -73,14 +73,22 @@ export const serverConfigSchema = z
   })
   .strict();
 
+/** Microsoft's and Salesforce's production URLs: the defaults, and what messages say a setting normally is. */
+export const DEFAULT_URLS = {
+  referrals: 'https://api.partner.microsoft.com',
+  webhooks: 'https://api.partnercenter.microsoft.com',
+  authority: 'https://login.microsoftonline.com',
+  salesforceLogin: 'https://login.salesforce.com',
+} as const;
+
 export const partnerCenterConfigSchema = z
   .object({
     /** Referrals API base. */
-    referralsUrl: url.default('https://api.partner.microsoft.com'),
+    referralsUrl: url.default(DEFAULT_URLS.referrals),
     /** Classic API base that hosts the Webhooks API. */
-    webhooksUrl: url.default('https://api.partnercenter.microsoft.com'),
+    webhooksUrl: url.default(DEFAULT_URLS.webhooks),
     /** Entra ID authority host. */
-    authorityUrl: url.default('https://login.microsoftonline.com'),
+    authorityUrl: url.default(DEFAULT_URLS.authority),
     tenantId: z.string().min(1).optional(),
     /** The Entra ID app registration used to sign in the Referrals-admin user. */
     clientId: z.string().min(1).optional(),
@@ -104,14 +112,25 @@ export const partnerCenterConfigSchema = z
       ])
       .prefault({ flow: 'authorizationCode' }),
     /**
-     * Who calls the Webhooks API: the Referrals admin's sign-in (`sameUser`), or a second, separate sign-in
+     * Who calls the Webhooks API: the Referrals admin's sign-in (`sameUser`), a second, separate sign-in
      * (`separateUser`, made with `cosell connect partner-center --webhooks`) by a user holding a role the
-     * Webhooks API accepts (Billing admin, Admin agent, Sales agent, Helpdesk agent).
+     * Webhooks API accepts (Billing admin, Admin agent, Sales agent, Helpdesk agent), or the app itself
+     * (`appOnly`: client credentials of a web app registered in Partner Center; the Webhooks API accepts
+     * app-only tokens, the Referrals API does not).
      */
     webhooksSignIn: z
       .discriminatedUnion('kind', [
         z.object({ kind: z.literal('sameUser') }).strict(),
         z.object({ kind: z.literal('separateUser') }).strict(),
+        z
+          .object({
+            kind: z.literal('appOnly'),
+            /** The web app's (confidential client's) id: it needs a secret, so it is rarely the sign-in app. */
+            clientId: requiredText('webhooksSignIn.kind appOnly').min(1),
+            /** Its client secret: write it as ${ENV_NAME}, never inline. */
+            clientSecret: requiredText('webhooksSignIn.kind appOnly').min(1),
+          })
+          .strict(),
       ])
       .prefault({ kind: 'sameUser' }),
     webhook: z
@@ -203,7 +222,7 @@ export const salesforceAuthConfigSchema = z.discriminatedUnion('flow', [
 export const salesforceConfigSchema = z
   .object({
     /** https://login.salesforce.com, https://test.salesforce.com or your My Domain URL. */
-    loginUrl: url.default('https://login.salesforce.com'),
+    loginUrl: url.default(DEFAULT_URLS.salesforceLogin),
     // No auth section means the JWT flow, whose own checks then name what is missing.
     auth: salesforceAuthConfigSchema.prefault({} as z.input<typeof jwtAuthSchema>),
   })
@@ -223,8 +242,55 @@ export const syncConfigSchema = z
 const DEFAULT_REFERRAL_URL_TEMPLATE =
   'https://partner.microsoft.com/dashboard/referrals/v2/opportunities/{referralId}';
 
+/** The path of the dashboard's sign-in callback; a configured redirectUrl must end with it. */
+export const SIGN_IN_CALLBACK_PATH = '/auth/callback';
+
+const allowedUser = z
+  .string()
+  .regex(/^[^\s@]+@[^\s@]+$/, 'use the email address or user principal name, e.g. ana@contoso.com');
+
+const microsoftSignInSchema = z
+  .object({
+    kind: z.literal('microsoft'),
+    /** The Entra ID tenant whose accounts may sign in (a GUID); tokens of any other tenant are refused. */
+    tenantId: requiredText('dashboard sign-in').min(1),
+    /** The app registration (client) id of the dashboard's web app. */
+    clientId: requiredText('dashboard sign-in').min(1),
+    /** Its client secret: write it as ${ENV_NAME}, never inline. */
+    clientSecret: requiredText('dashboard sign-in').min(1),
+    /**
+     * The redirect URI registered on the app (…/auth/callback). Default: server.publicUrl + /auth/callback,
+     * or, when listening on loopback without a public URL, the address the browser used.
+     */
+    redirectUrl: url
+      .refine((value) => !URL.canParse(value) || new URL(value).pathname === SIGN_IN_CALLBACK_PATH, {
+        message: `must end with ${SIGN_IN_CALLBACK_PATH}, the connector's sign-in callback`,
+      })
+      .refine(safeWebhookUrl, { message: 'must be an https URL (plain http only to this machine)' })
+      .optional(),
+    /** Who may sign in: email addresses or user principal names (compared without case). */
+    allowedUsers: z.array(allowedUser).default([]),
+    /** …or members of this Entra group (object id; the app must emit the `groups` claim). */
+    allowedGroupId: z.guid({ message: 'must be the group object id, a GUID' }).optional(),
+    /** How long a dashboard sign-in lasts before the person signs in again. */
+    sessionHours: z.number().positive().max(720).default(8),
+  })
+  .strict()
+  .refine((signIn) => signIn.allowedUsers.length > 0 || signIn.allowedGroupId !== undefined, {
+    message: 'nobody may sign in: list allowedUsers, or set allowedGroupId',
+    path: ['allowedUsers'],
+  });
+
+/** `kind` picks the variant: `off` (the dashboard is open, or guarded by server.adminToken) or `microsoft`. */
+export const dashboardSignInConfigSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('off') }).strict(),
+  microsoftSignInSchema,
+]);
+
 export const dashboardConfigSchema = z
   .object({
+    /** "Sign in with Microsoft" (OpenID Connect) for the dashboard and its /api. */
+    signIn: dashboardSignInConfigSchema.prefault({ kind: 'off' }),
     /**
      * Where the dashboard's "open in Partner Center" link goes; `{referralId}` is replaced by the referral id.
      * Change it if Microsoft moves the referral page.
@@ -317,7 +383,7 @@ const configObjectSchema = z
       payload.issues.every((issue) => !RULE_INPUTS.includes(String(issue.path?.[0]) as RuleInput)),
   });
 
-const RULE_INPUTS = ['server', 'queue', 'store', 'partnerCenter'] as const;
+const RULE_INPUTS = ['server', 'queue', 'store', 'partnerCenter', 'dashboard'] as const;
 type RuleInput = (typeof RULE_INPUTS)[number];
 
 function crossFieldRules(
@@ -326,12 +392,24 @@ function crossFieldRules(
 ): void {
   const problem = (path: string[], message: string, hint: string) =>
     context.addIssue({ code: 'custom', path, message, params: { hint } });
-  const { host, adminToken } = config.server;
-  if (!LOOPBACK_HOST.test(host) && adminToken === undefined)
+  const { host, adminToken, publicUrl } = config.server;
+  const signIn = config.dashboard.signIn;
+  if (!LOOPBACK_HOST.test(host) && adminToken === undefined && signIn.kind === 'off')
     problem(
       ['server', 'adminToken'],
       `server.host ${host} makes the admin API (/api: retry, redrive) reachable from other machines, so it needs server.adminToken`,
-      'set server.adminToken: ${COSELL_SERVER_ADMIN_TOKEN} with a long random value (`openssl rand -hex 24`), or listen on 127.0.0.1 behind a proxy',
+      'set server.adminToken: ${COSELL_SERVER_ADMIN_TOKEN} with a long random value (`openssl rand -hex 24`), turn on dashboard.signIn, or listen on 127.0.0.1 behind a proxy',
+    );
+  if (
+    signIn.kind === 'microsoft' &&
+    signIn.redirectUrl === undefined &&
+    publicUrl === undefined &&
+    !LOOPBACK_HOST.test(host)
+  )
+    problem(
+      ['dashboard', 'signIn', 'redirectUrl'],
+      'is missing (dashboard sign-in on a server reachable from other machines needs it)',
+      `set it to the redirect URI registered on the app, e.g. https://cosell.example.com${SIGN_IN_CALLBACK_PATH}, or set server.publicUrl`,
     );
   if (config.queue.kind === 'pg-boss' && config.store.kind !== 'postgres')
     problem(

@@ -12,6 +12,7 @@ import { configSchema } from './configSchema.ts';
 export const NON_CONFIG_ENV = new Set([
   'COSELL_SECRET_KEY',
   'COSELL_SECRET_KEY_PREVIOUS',
+  'COSELL_NEW_SECRET_KEY',
   'COSELL_CONFIG',
   'COSELL_DEBUG',
   /** Deal trace file for the chaos tests (src/sync/dealTrace.ts). */

@@ -109,14 +109,38 @@ salesforce:
     const wrong = writeConfig(
       VALID.replace(
         '  clientId: 66666666-7777-8888-9999-000000000000\n',
-        '  clientId: 66666666-7777-8888-9999-000000000000\n  signIn:\n    flow: deviceCode\n    redirectPort: 8400\n  webhooksSignIn:\n    kind: appOnly\n',
+        '  clientId: 66666666-7777-8888-9999-000000000000\n  signIn:\n    flow: deviceCode\n    redirectPort: 8400\n  webhooksSignIn:\n    kind: app\n',
       ),
     );
     const check = checkConfig({ file: wrong.file, env: { SF_CLIENT_SECRET: 'x' } });
     const paths = check.problems.map((problem) => problem.path);
     expect(paths).toEqual(['partnerCenter.signIn.redirectPort', 'partnerCenter.webhooksSignIn.kind']);
     const report = formatConfigProblems(check.problems, wrong.file);
-    expect(report).toMatch(/sameUser|separateUser/);
+    expect(report).toMatch(/sameUser|separateUser|appOnly/);
+  });
+
+  it('takes an app-only Webhooks sign-in with its own client id and a secret from the environment', () => {
+    const withApp = (lines: string) =>
+      writeConfig(
+        VALID.replace(
+          '  clientId: 66666666-7777-8888-9999-000000000000\n',
+          `  clientId: 66666666-7777-8888-9999-000000000000\n  webhooksSignIn:\n    kind: appOnly\n${lines}`,
+        ),
+      ).file;
+    const file = withApp(
+      '    clientId: 77777777-8888-9999-0000-111111111111\n    clientSecret: ${PC_WEBHOOKS_SECRET}\n',
+    );
+    const { config } = loadConfig({ file, env: { SF_CLIENT_SECRET: 'x', PC_WEBHOOKS_SECRET: 's3cret' } });
+    expect(config.partnerCenter.webhooksSignIn).toEqual({
+      kind: 'appOnly',
+      clientId: '77777777-8888-9999-0000-111111111111',
+      clientSecret: 's3cret',
+    });
+    const check = checkConfig({ file: withApp(''), env: { SF_CLIENT_SECRET: 'x' } });
+    expect(check.problems.map((problem) => [problem.path, problem.message])).toEqual([
+      ['partnerCenter.webhooksSignIn.clientId', 'is missing (webhooksSignIn.kind appOnly needs it)'],
+      ['partnerCenter.webhooksSignIn.clientSecret', 'is missing (webhooksSignIn.kind appOnly needs it)'],
+    ]);
   });
 
   it('says so when an explicit --config file does not exist', () => {
@@ -161,6 +185,50 @@ sync: { mappingFile: ./mapping.yaml }
       env: { SF_CLIENT_SECRET: 'x', COSELL_SERVER_ADMIN_TOKEN: 'x'.repeat(24) },
     });
     expect(ok.problems).toEqual([]);
+  });
+
+  it('checks dashboard sign-in once: who may sign in, the callback URL, and the secret from the environment', () => {
+    const signIn = (lines: string) =>
+      `${VALID}dashboard:\n  signIn:\n    kind: microsoft\n    tenantId: 11111111-2222-3333-4444-555555555555\n    clientId: 99999999-7777-8888-9999-000000000000\n    clientSecret: \${DASHBOARD_SECRET}\n${lines}`;
+    const env = { SF_CLIENT_SECRET: 'x', DASHBOARD_SECRET: 'dashboard-secret' };
+    const good = writeConfig(signIn('    allowedUsers: [ana@contoso.example]\n'));
+    const { config } = loadConfig({ file: good.file, env });
+    expect(config.dashboard.signIn).toEqual({
+      kind: 'microsoft',
+      tenantId: '11111111-2222-3333-4444-555555555555',
+      clientId: '99999999-7777-8888-9999-000000000000',
+      clientSecret: 'dashboard-secret',
+      allowedUsers: ['ana@contoso.example'],
+      sessionHours: 8,
+    });
+    expect(loadConfig({ file: writeConfig(VALID).file, env }).config.dashboard.signIn).toEqual({
+      kind: 'off',
+    });
+
+    const problems = (text: string) =>
+      checkConfig({ file: writeConfig(text).file, env }).problems.map(
+        (problem) => `${problem.path}: ${problem.message}`,
+      );
+    expect(problems(signIn(''))).toEqual([
+      'dashboard.signIn.allowedUsers: nobody may sign in: list allowedUsers, or set allowedGroupId',
+    ]);
+    expect(
+      problems(signIn('    allowedGroupId: sales\n    redirectUrl: https://cosell.example.com/callback\n')),
+    ).toEqual([
+      "dashboard.signIn.redirectUrl: must end with /auth/callback, the connector's sign-in callback",
+      'dashboard.signIn.allowedGroupId: must be the group object id, a GUID',
+    ]);
+    // Beyond loopback, sign-in stands in for the admin token, but the callback address must be known.
+    expect(
+      problems(`${signIn('    allowedUsers: [ana@contoso.example]\n')}server:\n  host: 0.0.0.0\n`),
+    ).toEqual([
+      'dashboard.signIn.redirectUrl: is missing (dashboard sign-in on a server reachable from other machines needs it)',
+    ]);
+    expect(
+      problems(
+        `${signIn('    allowedUsers: [ana@contoso.example]\n')}server:\n  host: 0.0.0.0\n  publicUrl: https://connector.contoso.example\n`,
+      ),
+    ).toEqual([]);
   });
 
   it('reports YAML syntax errors with their line', () => {

@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { sampleInboundReferral } from '../../test/support/sampleDeal.ts';
+import { opportunitySnapshotOf, sampleInboundReferral } from '../../test/support/sampleDeal.ts';
 import type { CoSellDeal } from './coSellDeal.ts';
-import { accountFields } from './mapping/accountFields.ts';
-import { contactFields } from './mapping/contactChanges.ts';
 import { dealFromReferral } from './mapping/dealFromReferral.ts';
 import { dealFromSalesforce } from './mapping/dealFromSalesforce.ts';
 import { defaultMapping } from './mapping/defaultMapping.ts';
 import { type JsonPatchOperation, referralPatchOps } from './mapping/referralPatchOps.ts';
 import { salesforceOpportunityFields } from './mapping/salesforceOpportunityFields.ts';
-import { solutionFields } from './mapping/solutionChanges.ts';
 import { mergeDeals } from './mergeDeals.ts';
 import type { ReferralInput } from './referralInput.ts';
 import type { SalesforceDealSnapshot } from './salesforceDealSnapshot.ts';
@@ -31,22 +28,7 @@ function applyPatch(document: ReferralInput, operations: readonly JsonPatchOpera
 }
 
 /** An opportunity created by the sync from a deal, as Salesforce would hold it. */
-function opportunityFrom(deal: CoSellDeal): SalesforceDealSnapshot {
-  return {
-    opportunity: { Id: '006NEW', ...salesforceOpportunityFields(deal, defaultMapping) },
-    account: deal.customer && accountFields(deal.customer, defaultMapping),
-    contactRoles: deal.customerContacts.map((contact) => ({
-      contact: contactFields(contact, defaultMapping),
-      role: 'Business User',
-      isPrimary: false,
-    })),
-    solutions: deal.solutions.map((solution) => solutionFields(solution, defaultMapping)),
-    teamMembers: deal.partnerTeam.map((member) => ({
-      user: { FirstName: member.firstName, LastName: member.lastName, Email: member.email },
-      role: defaultMapping.team.role,
-    })),
-  };
-}
+const opportunityFrom = (deal: CoSellDeal) => opportunitySnapshotOf(deal, defaultMapping);
 
 /** One sync round: merge, write both sides, return the new state. */
 function syncRound(state: { referral: ReferralInput; snapshot: SalesforceDealSnapshot; base: CoSellDeal }) {

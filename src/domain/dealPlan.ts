@@ -131,7 +131,10 @@ export type OpportunityWrite =
 
 /** Everything one deal writes to Salesforce, in dependency order: account, opportunity, children, notes. */
 export interface SalesforceWrites {
-  /** Find the customer's account by its match key, or create it; its id goes on the new opportunity. */
+  /**
+   * The customer's account. With a new opportunity (or one without an account): found by its match key, or
+   * created, and its id goes on the opportunity. With an opportunity that has one (`accountId`): these fields update it.
+   */
   account: { match: AccountMatchKey | null; fields: SalesforceRecord } | null;
   opportunity: OpportunityWrite | null;
   /** The opportunity's current account (for an update), so contacts created for it land on that account. */

@@ -8,7 +8,7 @@ import { defaultMapping } from './mapping/defaultMapping.ts';
 import type { Mapping } from './mapping/mappingSchema.ts';
 import { mergeWithDefaults } from './mapping/mergeWithDefaults.ts';
 import { salesforceKnows } from './mapping/salesforceStores.ts';
-import { applyChanges, type MergeDealsInput, mergeDeals } from './mergeDeals.ts';
+import { applyChanges, baseWithConflictsSeen, type MergeDealsInput, mergeDeals } from './mergeDeals.ts';
 
 const mappingWith = (input: unknown): Mapping => {
   const result = mergeWithDefaults(input);
@@ -90,6 +90,18 @@ describe('mergeDeals', () => {
     });
     expect(result.merged.dealValue).toBe(2);
     expect(result.conflicts[0]?.winner).toBe('salesforce');
+  });
+
+  it('keeps a deal that asks Microsoft for help shared with Microsoft sellers: the seller’s unticked box is ticked again', () => {
+    // Found by the planner's idempotence property: Partner Center keeps such a referral shared (the patch sends the
+    // consent), so a merged deal saying "not shared" made the next sync tick the box again, one sync late.
+    const result = merge({
+      partnerCenter: sampleDeal(),
+      salesforce: sampleDeal({ shareWithMicrosoftSellers: false }),
+    });
+    expect(result.merged.shareWithMicrosoftSellers).toBe(true);
+    expect(result.toPartnerCenter).toEqual([]);
+    expect(result.toSalesforce).toEqual([{ field: 'shareWithMicrosoftSellers', before: false, after: true }]);
   });
 
   it('merges status and substatus as one value', () => {
@@ -249,9 +261,13 @@ describe('mergeDeals', () => {
       salesforceChangedAt: '2026-11-25T09:00:00Z',
     });
 
+    /** Asking Microsoft for help shares the deal with Microsoft sellers, so a synced deal never has one without the other. */
+    const helpShared = (deal: CoSellDeal): CoSellDeal =>
+      deal.assistanceRequestCode === null ? deal : { ...deal, shareWithMicrosoftSellers: true };
+
     it('echo suppression: both sides equal to the base give no changes', () => {
       fc.assert(
-        fc.property(dealArbitrary, (deal) => {
+        fc.property(dealArbitrary.map(helpShared), (deal) => {
           const result = mergeDeals({
             base: deal,
             partnerCenter: deal,
@@ -287,6 +303,22 @@ describe('mergeDeals', () => {
       );
     });
 
+    it('conflicts seen: merging the same sides against the base with the conflicts seen gives the same deal, whichever side is newer by then', () => {
+      fc.assert(
+        fc.property(sideInput, (generated) => {
+          const input = build(generated);
+          const first = mergeDeals(input);
+          const again = mergeDeals({
+            ...input,
+            base: baseWithConflictsSeen(input.base!, first),
+            partnerCenterChangedAt: generated.pcNewer ? '2026-11-25T08:00:00Z' : '2026-11-25T10:00:00Z',
+          });
+          expect(again.conflicts).toEqual([]);
+          expect(again.merged).toEqual(first.merged);
+        }),
+      );
+    });
+
     it('symmetry: non-conflicting edits give the same result whichever side made them', () => {
       // An org that stores every customer attribute, so any edit can be made on either side.
       const mapping = mappingWith({ account: { sizeField: 'Size__c', dunsField: 'DunsNumber' } });
@@ -297,7 +329,10 @@ describe('mergeDeals', () => {
           for (const [field, value] of Object.entries(edits)) {
             const unit = field === 'substatus' ? 'status' : field;
             if (!bothWays.includes(unit as DealField)) continue;
-            Object.assign(onPartnerCenter(unit) ? pcEdits : sfEdits, { [field]: value });
+            // A team member's name and phone are its Salesforce user's, which the sync never writes: the team is
+            // edited in Partner Center here (team changes made in Salesforce are covered by the planner properties).
+            const fromPartnerCenter = unit === 'partnerTeam' || onPartnerCenter(unit);
+            Object.assign(fromPartnerCenter ? pcEdits : sfEdits, { [field]: value });
           }
           const result = mergeDeals({
             base,
@@ -308,7 +343,7 @@ describe('mergeDeals', () => {
             salesforceChangedAt: null,
           });
           expect(result.conflicts).toEqual([]);
-          expect(result.merged).toEqual({ ...base, ...pcEdits, ...sfEdits });
+          expect(result.merged).toEqual(helpShared({ ...base, ...pcEdits, ...sfEdits }));
         }),
       );
     });

@@ -9,6 +9,7 @@ import {
 } from './coSellDeal.ts';
 import { deepEqual } from './deepEqual.ts';
 import type { ConflictPolicy, Mapping } from './mapping/mappingSchema.ts';
+import { sharedWithMicrosoftBody } from './mapping/referralWireValues.ts';
 import { salesforceKnows, salesforceStores } from './mapping/salesforceStores.ts';
 import { salesforceView } from './mapping/salesforceView.ts';
 
@@ -213,6 +214,15 @@ function withDeadlinesOfStatus(deal: CoSellDeal): CoSellDeal {
     : { ...deal, acceptByDate, actByDate };
 }
 
+/**
+ * Asking Microsoft for help shares the referral with Microsoft sellers (Partner Center shows it to them, and the
+ * patch sends the consent so), so the merged deal says it is shared and the opportunity's box is ticked to match.
+ */
+function withSharingOfHelp(deal: CoSellDeal): CoSellDeal {
+  const shared = sharedWithMicrosoftBody(deal);
+  return shared === deal.shareWithMicrosoftSellers ? deal : { ...deal, shareWithMicrosoftSellers: shared };
+}
+
 /** The changes that make `current` equal to `merged` on the fields a side may receive. */
 function changesFor(
   current: CoSellDeal,
@@ -262,7 +272,7 @@ export function mergeDeals(request: MergeDealsInput): MergeDealsResult {
     };
     merged = { ...merged, ...mergeUnit(unit, input, context) };
   }
-  merged = withDeadlinesOfStatus(merged);
+  merged = withSharingOfHelp(withDeadlinesOfStatus(merged));
   const direction = (field: DealField) => mapping.fields[field === 'substatus' ? 'status' : field].direction;
   const toSalesforce = changesFor(
     input.salesforce,
@@ -285,6 +295,43 @@ export function mergeDeals(request: MergeDealsInput): MergeDealsResult {
     toSalesforce.push({ field: 'status', before: input.salesforce.status, after: merged.status });
   }
   return { merged, toSalesforce, toPartnerCenter, conflicts };
+}
+
+/**
+ * The base with each conflict recorded as seen: the losing side's value in place of the base's (an item or customer
+ * both sides added is taken from the merged deal), so that merging the same two sides again gives the same deal
+ * without the conflict, whatever the sides' timestamps say by then (the connector's own write to a side makes it the
+ * newer one). For a merged deal that was refused and not written.
+ */
+export function baseWithConflictsSeen(base: CoSellDeal, result: MergeDealsResult): CoSellDeal {
+  const seen = structuredClone(base) as unknown as Record<string, unknown>;
+  const merged = result.merged as unknown as Record<string, unknown>;
+  for (const conflict of result.conflicts) {
+    const loser = conflict.winner === 'partnerCenter' ? conflict.salesforce : conflict.partnerCenter;
+    const [, field = '', itemKey, attribute] = /^(\w+)(?:\[(.+)\])?(?:\.(\w+))?$/.exec(conflict.path) ?? [];
+    if (itemKey === undefined) {
+      if (attribute === undefined)
+        Object.assign(seen, field === 'status' ? (loser as object) : { [field]: loser });
+      else seen[field] = { ...((seen[field] ?? merged[field]) as object), [attribute]: loser };
+      continue;
+    }
+    if (!isCollection(field as DealField)) continue;
+    const key = keyOf[field as DealCollection] as (item: unknown) => string;
+    const items = [...((seen[field] as unknown[] | undefined) ?? [])];
+    const index = items.findIndex((item) => key(item) === itemKey);
+    if (attribute !== undefined) {
+      const item =
+        index >= 0 ? items[index] : (merged[field] as unknown[]).find((entry) => key(entry) === itemKey);
+      const updated = { ...(item as object), [attribute]: loser };
+      if (index >= 0) items[index] = updated;
+      else items.push(updated);
+    } else if (loser === null) {
+      if (index >= 0) items.splice(index, 1);
+    } else if (index >= 0) items[index] = loser;
+    else items.push(loser);
+    seen[field] = items;
+  }
+  return seen as unknown as CoSellDeal;
 }
 
 /** The deal after writing `changes` to it: what a side looks like once the sync has written to it. */

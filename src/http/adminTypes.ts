@@ -2,13 +2,21 @@
  * The admin API's answers, as the dashboard (web/dashboard.js, checked by tsc through JSDoc) and scripts read them.
  * Row types from the store pass through unchanged; the deal views add what the store does not hold.
  */
+
 import type { QueueStats } from '../jobs/jobQueue.ts';
+import type { HealthCheck } from '../shared/healthCheck.ts';
 import type { AuditEntry, DeadLetterRow, LinkRow, LinkState } from '../store/store.ts';
 import type { FieldComparison } from '../sync/dealComparison.ts';
 
 export type { AuditEntry, DeadLetterRow, FieldComparison, LinkRow, LinkState, QueueStats };
 
-export type AdminErrorCode = 'invalid_request' | 'not_found' | 'unauthorized' | 'forbidden' | 'unavailable';
+export type AdminErrorCode =
+  | 'invalid_request'
+  | 'not_found'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'rate_limited'
+  | 'unavailable';
 
 export interface AdminError {
   error: { code: AdminErrorCode; message: string };
@@ -102,6 +110,11 @@ export interface OverviewResponse {
   lastReconcileAt: string | null;
   lastWebhookAt: string | null;
   salesforceApi: { used: number; max: number; budgetRatio: number } | null;
+}
+
+/** GET /api/health: Partner Center sign-in (MFA, renewal), Salesforce sign-in and webhook registration, each with its fix. */
+export interface HealthResponse {
+  health: HealthCheck[];
 }
 
 export interface MappingResponse {

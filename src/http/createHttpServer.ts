@@ -4,11 +4,14 @@ import type { JobQueue } from '../jobs/jobQueue.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Store } from '../store/store.ts';
+import type { DashboardSignIn } from './auth/dashboardSignIn.ts';
+import { signInRoutes } from './auth/signInRoutes.ts';
 import type { DashboardDeps } from './dashboard/dashboardDeps.ts';
 import type { Metrics } from './metrics.ts';
 import { adminApi } from './routes/adminApi.ts';
 import { dashboard } from './routes/dashboard.ts';
 import { postPartnerCenterWebhook } from './routes/postPartnerCenterWebhook.ts';
+import { addSecurityHeaders } from './securityHeaders.ts';
 import type { WebhookVerifier } from './webhookVerifier.ts';
 
 export interface HttpServerDeps {
@@ -21,6 +24,8 @@ export interface HttpServerDeps {
   metrics: Metrics;
   adminToken?: string | undefined;
   dashboard?: DashboardDeps | undefined;
+  /** Dashboard "Sign in with Microsoft" (dashboard.signIn.kind: microsoft). */
+  signIn?: DashboardSignIn | undefined;
 }
 
 export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyInstance> {
@@ -28,6 +33,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
   });
+  addSecurityHeaders(app);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
@@ -59,6 +65,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
 
   await postPartnerCenterWebhook(app, deps);
   await adminApi(app, { ...deps, now: () => deps.clock.now() });
+  await signInRoutes(app, deps.signIn ?? null);
   await dashboard(app);
   return app;
 }

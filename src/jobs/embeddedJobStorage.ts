@@ -119,18 +119,35 @@ export class EmbeddedJobStorage implements JobStorage<EmbeddedClaimedJob> {
   }
 
   async claim(name: string, leaseMs: number): Promise<EmbeddedClaimedJob | null> {
+    return (await this.claimMany(name, leaseMs, 1))[0] ?? null;
+  }
+
+  /**
+   * Up to `limit` due jobs in one transaction (one write lock, not one per job). Each claimed job holds its key,
+   * so the next lookup skips jobs of the same deal: every job claimed together has a key of its own.
+   */
+  async claimMany(name: string, leaseMs: number, limit: number): Promise<EmbeddedClaimedJob[]> {
     const now = this.nowMs();
-    const token = randomUUID();
-    const row = this.db
-      .transaction((): JobRow | undefined => {
-        const candidate =
-          this.statements.findExpired.get({ name, now }) ?? this.statements.findDue.get({ name, now });
-        if (candidate === undefined) return undefined;
-        return this.statements.markRunning.get({ id: candidate.id, lockedUntil: now + leaseMs, token });
+    const claimed = this.db
+      .transaction(() => {
+        const rows: { row: JobRow; token: string }[] = [];
+        while (rows.length < limit) {
+          const candidate =
+            this.statements.findExpired.get({ name, now }) ?? this.statements.findDue.get({ name, now });
+          if (candidate === undefined) break;
+          const token = randomUUID();
+          const row = this.statements.markRunning.get({
+            id: candidate.id,
+            lockedUntil: now + leaseMs,
+            token,
+          });
+          if (row === undefined) break;
+          rows.push({ row, token });
+        }
+        return rows;
       })
       .immediate();
-    if (row === undefined) return null;
-    return {
+    return claimed.map(({ row, token }) => ({
       id: String(row.id),
       name: row.name,
       key: row.job_key,
@@ -138,7 +155,7 @@ export class EmbeddedJobStorage implements JobStorage<EmbeddedClaimedJob> {
       payload: JSON.parse(row.payload) as unknown,
       attempt: row.attempts,
       leaseToken: token,
-    };
+    }));
   }
 
   async renew(job: EmbeddedClaimedJob, leaseMs: number): Promise<boolean> {

@@ -1,7 +1,8 @@
 /**
  * Downloads a webhook signing certificate: no redirects, a size limit and a timeout, DER or PEM (a PEM
  * bundle may carry intermediates after the leaf). Successful downloads are cached by URL, and
- * concurrent requests for the same URL share one download.
+ * concurrent requests for the same URL share one download. Only a few downloads run at once: deliveries
+ * naming many different (allow-listed) URLs cannot make the connector hold many slow downloads open.
  */
 import { X509Certificate } from 'node:crypto';
 import { type Dispatcher, fetch } from 'undici';
@@ -13,6 +14,8 @@ export interface CertificateFetcherOptions {
   maxBytes?: number;
   /** How long a downloaded certificate is reused. Default 24 h. */
   cacheTtlMs?: number;
+  /** Downloads of different URLs in progress at once; more fail at once (the sender retries). Default 4. */
+  maxConcurrentDownloads?: number;
   /** An undici dispatcher, e.g. an Agent trusting the emulator's TLS CA. */
   dispatcher?: Dispatcher;
   now?: () => number;
@@ -30,12 +33,14 @@ export class CertificateFetcher {
   private readonly timeoutMs: number;
   private readonly maxBytes: number;
   private readonly cacheTtlMs: number;
+  private readonly maxConcurrentDownloads: number;
   private readonly now: () => number;
 
   constructor(private readonly options: CertificateFetcherOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.maxBytes = options.maxBytes ?? 16 * 1024;
     this.cacheTtlMs = options.cacheTtlMs ?? 86_400_000;
+    this.maxConcurrentDownloads = options.maxConcurrentDownloads ?? 4;
     this.now = options.now ?? Date.now;
   }
 
@@ -47,6 +52,8 @@ export class CertificateFetcher {
       return { ok: true, certificates: cached.certificates };
     const pending = this.inFlight.get(key);
     if (pending) return pending;
+    if (this.inFlight.size >= this.maxConcurrentDownloads)
+      return failed(`${this.inFlight.size} other certificate downloads are in progress`);
     const download = this.download(url).finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, download);
     const result = await download;

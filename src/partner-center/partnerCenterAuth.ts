@@ -127,6 +127,8 @@ export class PartnerCenterAuth {
   private readonly app: PublicClientApplication;
   private readonly agent: Agent | null;
   private readonly purpose: SignInPurpose;
+  /** Access tokens handed out, per scope, until a few minutes before they expire. */
+  private readonly tokens = new Map<string, { accessToken: string; expiresAtMs: number }>();
 
   constructor(options: PartnerCenterAuthOptions & { tokenCache: TokenCacheStore; purpose?: SignInPurpose }) {
     this.purpose = options.purpose ?? 'referrals';
@@ -144,6 +146,7 @@ export class PartnerCenterAuth {
     scope?: string;
     timeoutSeconds?: number;
   }): Promise<SignedInUser> {
+    this.tokens.clear();
     try {
       const result = await this.app.acquireTokenByDeviceCode({
         scopes: [options.scope ?? REFERRALS_SCOPE],
@@ -175,6 +178,7 @@ export class PartnerCenterAuth {
    * code is exchanged (the token cache is saved by then).
    */
   async signInWithBrowser(options: BrowserSignInOptions): Promise<SignedInUser> {
+    this.tokens.clear();
     const scope = options.scope ?? REFERRALS_SCOPE;
     const crypto = new CryptoProvider();
     const { verifier, challenge } = await crypto.generatePkceCodes();
@@ -254,6 +258,12 @@ export class PartnerCenterAuth {
    * silently. Throws an `auth` UpstreamError when sign-in is needed.
    */
   async getAccessToken(scope: string, options: { forceRefresh?: boolean } = {}): Promise<string> {
+    // A token with minutes left is used as it is: reading and decrypting the cache for every call would cost
+    // more than the call. A 401 asks again with forceRefresh.
+    const remembered = this.tokens.get(scope);
+    if (!options.forceRefresh && remembered && remembered.expiresAtMs - Date.now() > TOKEN_REUSE_MARGIN_MS)
+      return remembered.accessToken;
+    this.tokens.delete(scope);
     const account = await this.account();
     if (!account) {
       throw new UpstreamError({
@@ -268,6 +278,8 @@ export class PartnerCenterAuth {
         scopes: [scope],
         forceRefresh: options.forceRefresh ?? false,
       });
+      if (result.expiresOn)
+        this.tokens.set(scope, { accessToken: result.accessToken, expiresAtMs: result.expiresOn.getTime() });
       return result.accessToken;
     } catch (error) {
       throw identityError(error, 'Could not get a Partner Center token', SIGN_IN_AGAIN[this.purpose]);
@@ -281,6 +293,7 @@ export class PartnerCenterAuth {
 
   /** Forgets the signed-in user (the cleared cache is saved). */
   async signOut(): Promise<void> {
+    this.tokens.clear();
     const cache = this.app.getTokenCache();
     for (const account of await cache.getAllAccounts()) await cache.removeAccount(account);
   }
@@ -294,6 +307,8 @@ export class PartnerCenterAuth {
     return accounts[0] ?? null;
   }
 }
+
+const TOKEN_REUSE_MARGIN_MS = 5 * 60_000;
 
 /** App-only tokens (client credentials) for the Webhooks API, which accepts them. */
 export class PartnerCenterAppAuth {

@@ -18,8 +18,8 @@ export class PartnerCenterGateway implements PartnerCenterPort {
     }
   }
 
-  findReferralByExternalReferenceId(opportunityId: string): Promise<PcReferral | null> {
-    return this.client.findByExternalReferenceId(opportunityId);
+  findCreatedReferral(opportunityId: string, sinceAt: string): Promise<PcReferral | null> {
+    return this.client.findCreatedSince(opportunityId, sinceAt);
   }
 
   createReferral(body: Record<string, unknown>): Promise<PcReferral> {

@@ -50,9 +50,6 @@ export interface ReferralWithETag {
 /** Fields Partner Center owns; they are removed from a PUT body. */
 const READ_ONLY_FIELDS = ['links', 'eTag', 'createdDateTime', 'updatedDateTime'];
 
-/** How many of the newest referrals the fallback search looks through. */
-const RECENT_SCAN_LIMIT = 500;
-
 export class ReferralClient {
   private readonly http: PartnerCenterHttp;
   private readonly logger: Logger | undefined;
@@ -107,7 +104,7 @@ export class ReferralClient {
     return { referral, eTag: referral.eTag ?? response.headers.get('etag') };
   }
 
-  /** Creates a referral. Not idempotent: look first with `findByExternalReferenceId`. */
+  /** Creates a referral. Not idempotent: record the intent first and recover with `findCreatedSince`. */
   async create(referral: NewPcReferral): Promise<PcReferral> {
     const response = await this.http.send({ method: 'POST', path: '/referrals', body: referral });
     return this.toReferral(response, 'create referral');
@@ -155,30 +152,23 @@ export class ReferralClient {
     return this.toReferral(response, `PUT referral ${id}`);
   }
 
-  /** The referral we created for a CRM record (its `externalReferenceId`), if any: makes creates idempotent. */
-  async findByExternalReferenceId(externalReferenceId: string): Promise<PcReferral | null> {
-    try {
-      const matches = await this.listAll({
-        filter: `externalReferenceId eq ${odataString(externalReferenceId)}`,
-        orderBy: 'createdDateTime desc',
-      });
-      return matches.find((referral) => referral.externalReferenceId === externalReferenceId) ?? null;
-    } catch (error) {
-      // Microsoft does not list externalReferenceId among the filterable fields: if the service refuses the
-      // filter, look through the newest referrals instead (a create to guard against is a recent one).
-      if (!(error instanceof UpstreamError) || error.status !== 400) throw error;
-      this.logger?.warn(
-        { code: error.code },
-        'Partner Center refused a filter on externalReferenceId; scanning recent referrals',
-      );
-      let scanned = 0;
-      for await (const referral of this.list({ orderBy: 'createdDateTime desc', top: 100 })) {
-        if (referral.externalReferenceId === externalReferenceId) return referral;
-        scanned += 1;
-        if (scanned >= RECENT_SCAN_LIMIT) break;
-      }
-      return null;
+  /**
+   * The referral created for a CRM record (its `externalReferenceId`) at or after `sinceAt`, if any: recovers a
+   * create whose answer was lost. `externalReferenceId` is not a documented filter field (Partner Center may ignore
+   * or refuse such a filter), so this asks only what the docs support — referrals updated since `sinceAt` (a new
+   * one was updated when it was created), newest created first — matches the id itself, and stops at the first
+   * referral created before `sinceAt`.
+   */
+  async findCreatedSince(externalReferenceId: string, sinceAt: string): Promise<PcReferral | null> {
+    const sinceMs = Date.parse(sinceAt);
+    for await (const referral of this.list({
+      filter: `updatedDateTime ge ${sinceAt}`,
+      orderBy: 'createdDateTime desc',
+    })) {
+      if (referral.createdDateTime !== null && Date.parse(referral.createdDateTime) < sinceMs) return null;
+      if (referral.externalReferenceId === externalReferenceId) return referral;
     }
+    return null;
   }
 
   /** All referrals of an engagement: ours, Microsoft's and other partners'. */

@@ -1,6 +1,3 @@
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createRootCa,
@@ -8,6 +5,11 @@ import {
   signBody,
   type TestCertificate,
 } from '../../emulators/partner-center/testPki.ts';
+import {
+  type CertificateServer,
+  signedDeliveryHeaders,
+  startCertificateServer,
+} from '../../test/support/connectorHttpKit.ts';
 import { parseWebhookEvent } from './webhookEvent.ts';
 import {
   WebhookSignatureVerifier,
@@ -20,25 +22,24 @@ const DAY_MS = 86_400_000;
 
 interface Pki {
   root: TestCertificate;
-  otherRoot: TestCertificate;
   leaf: TestCertificate;
   intermediate: TestCertificate;
   leafUnderIntermediate: TestCertificate;
   untrustedLeaf: TestCertificate;
   contosoLeaf: TestCertificate;
   expiredLeaf: TestCertificate;
-  tls: TestCertificate;
 }
 
 let pki: Pki;
-let server: Server;
+let certificates: CertificateServer;
 let origin: string;
-let dispatcher: Agent;
-const files = new Map<string, { status: number; body: Buffer; headers?: Record<string, string> }>();
-const requestedPaths: string[] = [];
+let requestedPaths: string[];
 
 beforeAll(async () => {
-  const root = await createRootCa('CN=Test Microsoft Root, O=Microsoft Corporation');
+  certificates = await startCertificateServer();
+  origin = certificates.origin;
+  requestedPaths = certificates.requestedPaths;
+  const root = certificates.root;
   const otherRoot = await createRootCa('CN=Somebody Else Root, O=Fabrikam');
   const intermediate = await issueCertificate(root, {
     subject: 'CN=Test Issuing CA 07, O=Microsoft Corporation',
@@ -46,9 +47,8 @@ beforeAll(async () => {
   });
   pki = {
     root,
-    otherRoot,
     intermediate,
-    leaf: await issueCertificate(root, { subject: MICROSOFT_LEAF }),
+    leaf: certificates.leaf,
     leafUnderIntermediate: await issueCertificate(intermediate, { subject: MICROSOFT_LEAF }),
     untrustedLeaf: await issueCertificate(otherRoot, { subject: MICROSOFT_LEAF }),
     // chains to the trusted root, so only the organisation check can refuse it
@@ -58,29 +58,11 @@ beforeAll(async () => {
       notBefore: new Date(Date.now() - 30 * DAY_MS),
       notAfter: new Date(Date.now() - DAY_MS),
     }),
-    tls: await issueCertificate(root, { subject: 'CN=127.0.0.1, O=Cert Server', ipAddresses: ['127.0.0.1'] }),
   };
-  server = createServer({ key: pki.tls.keyPem, cert: pki.tls.certPem }, (request, response) => {
-    requestedPaths.push(request.url ?? '');
-    if (request.url === '/cert/never-answers.cer') return;
-    const file = files.get(request.url ?? '');
-    if (!file) {
-      response.writeHead(404).end();
-      return;
-    }
-    response
-      .writeHead(file.status, file.headers ?? { 'content-type': 'application/pkix-cert' })
-      .end(file.body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  dispatcher = new Agent({ connect: { ca: pki.root.certPem } });
 });
 
 afterAll(async () => {
-  await dispatcher?.close();
-  server?.closeAllConnections();
-  await new Promise<void>((resolve) => server?.close(() => resolve()));
+  await certificates?.close();
 });
 
 beforeEach(() => {
@@ -91,15 +73,13 @@ function verifier(options: WebhookSignatureVerifierOptions = {}): WebhookSignatu
   return new WebhookSignatureVerifier({
     allowedCertificateHosts: [new URL(origin).host],
     trustedRootsPem: [pki.root.certPem],
-    dispatcher,
+    dispatcher: certificates.dispatcher,
     ...options,
   });
 }
 
-function serve(path: string, body: Buffer, status = 200, headers?: Record<string, string>): string {
-  files.set(path, { status, body, ...(headers ? { headers } : {}) });
-  return `${origin}${path}`;
-}
+const serve: CertificateServer['serve'] = (path, body, status, headers) =>
+  certificates.serve(path, body, status, headers);
 
 const body = Buffer.from(
   JSON.stringify({
@@ -112,14 +92,8 @@ const body = Buffer.from(
   }),
 );
 
-function signedHeaders(signer: TestCertificate, certificateUrl: string, payload: Buffer = body) {
-  return {
-    authorization: `Signature ${signBody(signer.keyPem, payload)}`,
-    'x-ms-certificate-url': certificateUrl,
-    'x-ms-signature-algorithm': 'rsa-sha256',
-    'content-type': 'application/json',
-  };
-}
+const signedHeaders = (signer: TestCertificate, certificateUrl: string, payload: Buffer = body) =>
+  signedDeliveryHeaders(signer, certificateUrl, payload);
 
 describe('WebhookSignatureVerifier', () => {
   it('accepts a delivery signed by a trusted Microsoft certificate and extracts the referral id', async () => {
@@ -197,7 +171,7 @@ describe('WebhookSignatureVerifier', () => {
   });
 
   it('gives up on a certificate server that does not answer in time', async () => {
-    const url = `${origin}/cert/never-answers.cer`;
+    const url = `${origin}/slow/never-answers.cer`;
     const result = await verifier({ certificateFetchTimeoutMs: 300 }).verify({
       headers: signedHeaders(pki.leaf, url),
       rawBody: body,
@@ -257,7 +231,10 @@ describe('WebhookSignatureVerifier', () => {
         error: { code: 'certificate_url_not_allowed' },
       });
     }
-    const defaults = new WebhookSignatureVerifier({ trustedRootsPem: [pki.root.certPem], dispatcher });
+    const defaults = new WebhookSignatureVerifier({
+      trustedRootsPem: [pki.root.certPem],
+      dispatcher: certificates.dispatcher,
+    });
     expect(
       await defaults.verify({ headers: signedHeaders(pki.leaf, `${origin}/cert/valid.cer`), rawBody: body }),
     ).toMatchObject({

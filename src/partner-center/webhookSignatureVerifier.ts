@@ -41,6 +41,8 @@ export interface WebhookSignatureVerifierOptions {
   certificateFetchTimeoutMs?: number;
   maxCertificateBytes?: number;
   certificateCacheTtlMs?: number;
+  /** Certificate downloads of different URLs at once (default 4); more deliveries get 503 and are retried. */
+  maxConcurrentCertificateDownloads?: number;
   /** For the certificate download, e.g. an undici Agent trusting the emulator's TLS CA. */
   dispatcher?: Dispatcher;
   clock?: Clock;
@@ -93,37 +95,28 @@ export class WebhookSignatureVerifier {
         : { timeoutMs: options.certificateFetchTimeoutMs }),
       ...(options.maxCertificateBytes === undefined ? {} : { maxBytes: options.maxCertificateBytes }),
       ...(options.certificateCacheTtlMs === undefined ? {} : { cacheTtlMs: options.certificateCacheTtlMs }),
+      ...(options.maxConcurrentCertificateDownloads === undefined
+        ? {}
+        : { maxConcurrentDownloads: options.maxConcurrentCertificateDownloads }),
       ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
       now: () => this.clock.now().getTime(),
     });
   }
 
-  async verify(delivery: WebhookDelivery): Promise<WebhookVerificationResult> {
-    const signature = readSignature(delivery.headers);
-    if (signature === null) {
-      return reject(
-        401,
-        'missing_signature',
-        'The delivery carries no signature (Authorization: Signature … or x-ms-signature).',
-      );
-    }
-    const certificateUrl = header(delivery.headers, 'x-ms-certificate-url');
-    if (certificateUrl === null)
-      return reject(400, 'missing_certificate_url', 'The delivery has no X-MS-Certificate-Url header.');
-    const algorithm = header(delivery.headers, 'x-ms-signature-algorithm');
-    if (algorithm === null)
-      return reject(400, 'missing_algorithm', 'The delivery has no X-MS-Signature-Algorithm header.');
-    if (algorithm.trim().toLowerCase() !== 'rsa-sha256') {
-      return reject(
-        401,
-        'unsupported_algorithm',
-        `The signature algorithm ${algorithm} is not accepted; only rsa-sha256 is.`,
-      );
-    }
+  /**
+   * The checks that need no body and no download: the signature headers are present, the algorithm is
+   * rsa-sha256 and the certificate URL is allowed. The webhook route runs them before reading the body.
+   */
+  checkHeaders(headers: WebhookHeaders): WebhookVerificationError | null {
+    const checked = this.readHeaders(headers);
+    return checked.ok ? null : checked.error;
+  }
 
-    const decision = checkCertificateUrl(certificateUrl, this.allowedHosts);
-    if (!decision.ok) return reject(401, decision.error.code, decision.error.message);
-    const fetched = await this.fetcher.get(decision.url);
+  async verify(delivery: WebhookDelivery): Promise<WebhookVerificationResult> {
+    const checked = this.readHeaders(delivery.headers);
+    if (!checked.ok) return checked;
+    const { signature, url } = checked;
+    const fetched = await this.fetcher.get(url);
     if (!fetched.ok) {
       return reject(
         fetched.error.code === 'certificate_fetch_failed' ? 503 : 401,
@@ -175,7 +168,36 @@ export class WebhookSignatureVerifier {
     }
     const event = parseWebhookEvent(delivery.rawBody);
     if (!event.ok) return reject(400, event.error.code, event.error.message);
-    return { ok: true, event: event.value, certificateUrl: decision.url.href };
+    return { ok: true, event: event.value, certificateUrl: url.href };
+  }
+
+  private readHeaders(
+    headers: WebhookHeaders,
+  ): { ok: true; signature: string; url: URL } | { ok: false; error: WebhookVerificationError } {
+    const signature = readSignature(headers);
+    if (signature === null) {
+      return reject(
+        401,
+        'missing_signature',
+        'The delivery carries no signature (Authorization: Signature … or x-ms-signature).',
+      );
+    }
+    const certificateUrl = header(headers, 'x-ms-certificate-url');
+    if (certificateUrl === null)
+      return reject(400, 'missing_certificate_url', 'The delivery has no X-MS-Certificate-Url header.');
+    const algorithm = header(headers, 'x-ms-signature-algorithm');
+    if (algorithm === null)
+      return reject(400, 'missing_algorithm', 'The delivery has no X-MS-Signature-Algorithm header.');
+    if (algorithm.trim().toLowerCase() !== 'rsa-sha256') {
+      return reject(
+        401,
+        'unsupported_algorithm',
+        `The signature algorithm ${algorithm} is not accepted; only rsa-sha256 is.`,
+      );
+    }
+    const decision = checkCertificateUrl(certificateUrl, this.allowedHosts);
+    if (!decision.ok) return reject(401, decision.error.code, decision.error.message);
+    return { ok: true, signature, url: decision.url };
   }
 
   /** Extends the chain through AIA caIssuers URLs on allow-listed hosts when an issuer is missing. */
@@ -222,6 +244,6 @@ function reject(
   httpStatus: WebhookVerificationError['httpStatus'],
   code: string,
   message: string,
-): WebhookVerificationResult {
+): { ok: false; error: WebhookVerificationError } {
   return { ok: false, error: { code, message, httpStatus } };
 }

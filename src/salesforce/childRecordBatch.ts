@@ -1,7 +1,7 @@
 /**
  * Child records of a batch of opportunities, in bulk: customer contacts (an existing contact with the email is
- * reused, on the deal's account first, else one is created) and their contact roles, Microsoft solutions, and
- * opportunity team members (users matched by email). A refused record is reported on its own deal; the rest of
+ * reused, on the deal's account first — on a linked opportunity it takes the deal's details —, else one is created)
+ * and their contact roles, Microsoft solutions, and opportunity team members (users matched by email). A refused record is reported on its own deal; the rest of
  * the batch goes on.
  */
 import type { SalesforceWrites } from '../domain/dealPlan.ts';
@@ -72,13 +72,27 @@ export async function writeChildRecords(
         email: emailKey(row[contacts.emailField]),
       });
   }
-  const roles: { index: number; opportunityId: string; email: string; accountId: string | null }[] = [];
+  const roles: {
+    index: number;
+    opportunityId: string;
+    email: string;
+    accountId: string | null;
+    /** The deal's details, for a contact found by email on an opportunity already linked. */
+    fields: SalesforceRecordInput | null;
+  }[] = [];
   const newContacts = new Map<string, Write>(); // email|account → the contact to create
   for (const entry of live) {
     const accountId = accountOf(entry);
     for (const contact of entry.item.children!.contactsToAdd) {
       const email = emailKey(contact[contacts.emailField]);
-      roles.push({ index: entry.index, opportunityId: entry.opportunityId, email, accountId });
+      const linked = entry.item.opportunity?.op === 'update';
+      roles.push({
+        index: entry.index,
+        opportunityId: entry.opportunityId,
+        email,
+        accountId,
+        fields: linked ? contact : null,
+      });
       const match = existing.filter((row) => email !== '' && row.email === email);
       if (match.length || newContacts.has(`${email}|${accountId}`)) continue;
       newContacts.set(`${email}|${accountId}`, {
@@ -96,11 +110,20 @@ export async function writeChildRecords(
     if (outcome?.ok) createdIds.set(emailKey(write.record[contacts.emailField]), outcome.value.id);
   });
   const roleWrites: Write[] = [];
+  // On a linked opportunity, a contact found by email takes the deal's details, as one already on it does (a new
+  // opportunity's follow-up sync brings the existing contact's details to Partner Center instead).
+  const reused = new Map<string, Write>();
   for (const role of roles) {
     const match = existing.filter((row) => role.email !== '' && row.email === role.email);
-    const contactId =
-      (match.find((row) => row.AccountId === role.accountId) ?? match[0])?.Id ?? createdIds.get(role.email);
+    const found = (match.find((row) => row.AccountId === role.accountId) ?? match[0])?.Id;
+    const contactId = found ?? createdIds.get(role.email);
     if (!contactId) continue; // its create failed and was reported
+    if (found && role.fields)
+      reused.set(found, {
+        index: role.index,
+        what: `the contact ${role.email}`,
+        record: { ...role.fields, Id: found },
+      });
     roleWrites.push({
       index: role.index,
       what: `the contact role of ${role.email}`,
@@ -108,7 +131,7 @@ export async function writeChildRecords(
     });
   }
   await save(roleWrites, (records) => client.createMany('OpportunityContactRole', records));
-  const contactUpdates = new Map<string, Write>();
+  const contactUpdates = new Map<string, Write>(reused);
   for (const entry of live)
     for (const update of entry.item.children!.contactsToUpdate)
       contactUpdates.set(update.contactId, {

@@ -150,7 +150,7 @@ function safeDetail(text: string): string {
 }
 
 /** Said instead of the error text when Salesforce's answer carried none. */
-const EMPTY_BODY_EXPLANATION =
+export const EMPTY_BODY_EXPLANATION =
   'the answer had no error message; an empty error body usually comes from a proxy, a firewall or a wrong instance URL between this machine and Salesforce, not from Salesforce itself: check salesforce.loginUrl and any proxy';
 
 function looksLikeHtml(text: string): boolean {

@@ -12,7 +12,8 @@ import { emailKey } from './childRecordBatch.ts';
 export function customerLockKeys(mapping: Mapping, items: readonly SalesforceWrites[]): string[] {
   const keys = new Set<string>();
   for (const item of items) {
-    if (item.account && item.opportunity?.op === 'create') {
+    // A new opportunity's customer, or a linked one's that has no account yet: found or created.
+    if (item.account && (item.opportunity?.op === 'create' || !item.accountId)) {
       const key = accountKeysOf(mapping, item.account);
       if (key.duns) keys.add(`account:duns:${key.duns}`);
       if (key.name && key.postalCode) keys.add(`account:name:${key.name}|${key.postalCode}`);

@@ -9,7 +9,6 @@ import type { SalesforceWrites } from '../domain/dealPlan.ts';
 import type { Mapping } from '../domain/mapping/mappingSchema.ts';
 import type { SalesforceRecord } from '../domain/salesforceDealSnapshot.ts';
 import { type KeyLocks, processKeyLocks } from '../shared/keyLocks.ts';
-import { AsyncMutex } from '../store/asyncMutex.ts';
 import type {
   SalesforceDealRead,
   SalesforceLeadRead,
@@ -69,7 +68,7 @@ export class SalesforceDealGateway implements SalesforcePort {
   private solutionRelationship: Promise<string> | undefined;
   private teamSellingEnabled: Promise<boolean> | undefined;
   private notesEnabled: Promise<boolean> | undefined;
-  private readonly writes = new AsyncMutex();
+  /** Customers and contacts being created: batches that share one wait for each other, in every process. */
   private readonly customerLocks: KeyLocks;
 
   constructor(options: SalesforceDealGatewayOptions) {
@@ -261,12 +260,13 @@ export class SalesforceDealGateway implements SalesforcePort {
   }
 
   /**
-   * One batch writes at a time per process: two batches that each bring a new customer would otherwise both find
-   * no account (or contact) and both create it. Other processes are kept out by the customer locks.
+   * Batches write at once unless they bring the same new customer (account match key) or contact (email): those
+   * wait for each other, in this process and — with Postgres — in every worker of the cluster, so two batches
+   * never both find no account and both create it.
    */
   applyWrites(items: readonly SalesforceWrites[]): Promise<SalesforceWriteResult[]> {
-    return this.writes.run(() =>
-      this.customerLocks.withLocks(customerLockKeys(this.mapping, items), () => this.applyWritesNow(items)),
+    return this.customerLocks.withLocks(customerLockKeys(this.mapping, items), () =>
+      this.applyWritesNow(items),
     );
   }
 
@@ -278,12 +278,18 @@ export class SalesforceDealGateway implements SalesforcePort {
       dropped: [],
       systemModstamp: null,
     }));
-    // 1. Accounts of new opportunities: found by their match key or created, once per customer in the batch.
+    // 1. Accounts of new opportunities (and of linked ones that have none): found by their match key or created,
+    //    once per customer in the batch; the account of a linked opportunity takes the customer's changes.
     const accounts = await findOrCreateAccounts(
       this.client,
       this.mapping,
-      items.map((item) => (item.opportunity?.op === 'create' ? item.account : null)),
+      items.map((item) =>
+        item.opportunity?.op === 'create' || (item.opportunity?.op === 'update' && !item.accountId)
+          ? item.account
+          : null,
+      ),
     );
+    await this.updateLinkedAccounts(items, results);
     accounts.forEach((account, index) => {
       if (account?.error)
         results[index]!.dropped.push({
@@ -340,7 +346,16 @@ export class SalesforceDealGateway implements SalesforcePort {
         });
       } else {
         results[index]!.opportunityId = write.opportunityId;
-        pending.push({ index, op: 'update', fields: { ...write.fields, Id: write.opportunityId } });
+        const accountId = item.accountId ? null : (accounts[index]?.id ?? null);
+        pending.push({
+          index,
+          op: 'update',
+          fields: {
+            ...write.fields,
+            Id: write.opportunityId,
+            ...(accountId ? { AccountId: accountId } : {}),
+          },
+        });
       }
     }
     for (let round = 0; round < 3 && pending.length; round += 1) {
@@ -384,6 +399,33 @@ export class SalesforceDealGateway implements SalesforcePort {
       }
       pending = again;
     }
+  }
+
+  /** The customer's changes to the accounts of linked opportunities, in one collection call. */
+  private async updateLinkedAccounts(
+    items: readonly SalesforceWrites[],
+    results: SalesforceWriteResult[],
+  ): Promise<void> {
+    const updates = items.flatMap((item, index) =>
+      item.opportunity?.op === 'update' && item.account && item.accountId
+        ? [{ index, fields: { ...item.account.fields, Id: item.accountId } }]
+        : [],
+    );
+    if (updates.length === 0) return;
+    const outcomes = await this.client.updateMany(
+      'Account',
+      updates.map((update) => update.fields),
+    );
+    updates.forEach((update, i) => {
+      const error = writeErrorOf(outcomes[i]!);
+      if (error)
+        results[update.index]!.dropped.push({
+          fields: [],
+          what: 'the customer account',
+          dealField: 'customer',
+          error,
+        });
+    });
   }
 
   /** The refused fields that can be left out (never the id or the referral id the write is keyed on). */

@@ -32,8 +32,11 @@ export interface SandboxOptions {
   fresh: boolean;
   host: string;
   pollIntervalSeconds: number;
-  /** Deep-merged over the sandbox config (tests: mapping file, store on Postgres, intervals). */
-  configOverrides?: Record<string, unknown>;
+  /**
+   * Deep-merged over the sandbox config (tests: mapping file, store on Postgres, intervals); a function gets the
+   * running emulators (e.g. for their tenant and app ids).
+   */
+  configOverrides?: Record<string, unknown> | ((emulators: Emulators) => Record<string, unknown>);
   /** Salesforce emulator org settings (default: multi-currency USD/EUR/GBP/CAD, Team Selling and Notes on). */
   orgSettings?: Record<string, unknown>;
   logger: Logger;
@@ -81,7 +84,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   });
   try {
     const { partnerCenter: pc, salesforce: sf } = emulators;
-    const overrides = options.configOverrides ?? {};
+    const given = options.configOverrides ?? {};
+    const overrides = typeof given === 'function' ? given(emulators) : given;
     const merged = deepMerge(
       await emulatorConfig(emulators, dir, {
         connectionId: 'sandbox',

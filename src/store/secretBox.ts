@@ -13,6 +13,8 @@ export { SecretVault } from './secretVault.ts';
 export const SECRET_KEY_ENV = 'COSELL_SECRET_KEY';
 /** Optional, comma-separated: keys that can still decrypt (after rotation) but are never used to encrypt. */
 export const PREVIOUS_SECRET_KEYS_ENV = 'COSELL_SECRET_KEY_PREVIOUS';
+/** The key `cosell secrets rotate-key` moves the stored secrets to, when no --new-key-file is given. */
+export const NEW_SECRET_KEY_ENV = 'COSELL_NEW_SECRET_KEY';
 
 const FORMAT_VERSION = 'v1';
 const KEY_BYTES = 32;

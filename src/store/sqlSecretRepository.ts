@@ -1,7 +1,7 @@
 import type { Clock } from '../shared/clock.ts';
 import { readText, toInstant } from './rowValues.ts';
 import type { SqlExecutor } from './sqlExecutor.ts';
-import type { SecretRepository } from './store.ts';
+import type { SecretRepository, StoredSecret } from './store.ts';
 
 /** Holds ciphertext only: encryption happens in SecretBox before a value reaches the store. */
 export class SqlSecretRepository implements SecretRepository {
@@ -36,5 +36,24 @@ export class SqlSecretRepository implements SecretRepository {
       [connectionId],
     );
     return records.map((record) => readText(record.name));
+  }
+
+  async replace(connectionId: string, name: string, expected: string, ciphertext: string): Promise<boolean> {
+    const changed = await this.db.execute(
+      'UPDATE secret SET ciphertext = ?, updated_at = ? WHERE connection_id = ? AND name = ? AND ciphertext = ?',
+      [ciphertext, toInstant(this.clock.now()), connectionId, name, expected],
+    );
+    return changed === 1;
+  }
+
+  async listAll(): Promise<StoredSecret[]> {
+    const records = await this.db.query<{ connection_id: unknown; name: unknown; ciphertext: unknown }>(
+      'SELECT connection_id, name, ciphertext FROM secret ORDER BY connection_id, name',
+    );
+    return records.map((record) => ({
+      connectionId: readText(record.connection_id),
+      name: readText(record.name),
+      ciphertext: readText(record.ciphertext),
+    }));
   }
 }

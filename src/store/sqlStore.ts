@@ -3,6 +3,7 @@ import type { Clock } from '../shared/clock.ts';
 import { SqlAuditRepository } from './sqlAuditRepository.ts';
 import { SqlConnectionRepository } from './sqlConnectionRepository.ts';
 import { SqlCursorRepository } from './sqlCursorRepository.ts';
+import { SqlDashboardSessionRepository } from './sqlDashboardSessionRepository.ts';
 import { SqlDeadLetterRepository } from './sqlDeadLetterRepository.ts';
 import type { SqlDriver, SqlExecutor } from './sqlExecutor.ts';
 import { SqlInboxRepository } from './sqlInboxRepository.ts';
@@ -25,6 +26,7 @@ function createRepositories(db: SqlExecutor, clock: Clock, dialect: SqlDriver['d
     connections: new SqlConnectionRepository(db, clock),
     reports: new SqlReportRepository(db, dialect),
     incidents: new SqlIncidentRepository(db),
+    dashboardSessions: new SqlDashboardSessionRepository(db),
   };
 }
 
@@ -69,6 +71,7 @@ export class SqlStore implements Store {
   readonly connections: StoreRepositories['connections'];
   readonly reports: StoreRepositories['reports'];
   readonly incidents: StoreRepositories['incidents'];
+  readonly dashboardSessions: StoreRepositories['dashboardSessions'];
   private closing: Promise<void> | null = null;
   private readonly activeTransaction = new AsyncLocalStorage<true>();
 
@@ -92,6 +95,7 @@ export class SqlStore implements Store {
     this.connections = repositories.connections;
     this.reports = repositories.reports;
     this.incidents = repositories.incidents;
+    this.dashboardSessions = repositories.dashboardSessions;
   }
 
   async transaction<T>(fn: (tx: StoreRepositories) => Promise<T>): Promise<T> {

@@ -92,6 +92,7 @@ describe('SQLite store specifics', () => {
         'audit',
         'connection',
         'cursor',
+        'dashboard_session',
         'dead_letter',
         'inbox',
         'incident',

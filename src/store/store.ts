@@ -159,6 +159,19 @@ export interface SecretRepository {
   get(connectionId: string, name: string): Promise<string | null>;
   delete(connectionId: string, name: string): Promise<void>;
   listNames(connectionId: string): Promise<string[]>;
+  /**
+   * Replaces a ciphertext only if it is still `expected` (compare-and-set); false when another process
+   * changed or deleted it meanwhile.
+   */
+  replace(connectionId: string, name: string, expected: string, ciphertext: string): Promise<boolean>;
+  /** Every stored ciphertext of every connection (key rotation reads them all). */
+  listAll(): Promise<StoredSecret[]>;
+}
+
+export interface StoredSecret {
+  connectionId: string;
+  name: string;
+  ciphertext: string;
 }
 
 export type ConnectionState = 'active' | 'paused';
@@ -325,6 +338,30 @@ export interface SyncOutcomeRepository {
   prune(runId: string): Promise<void>;
 }
 
+export type DashboardSessionKind = 'sign_in' | 'session';
+
+export interface DashboardSessionRow {
+  /** SHA-256 of the value in the browser's cookie (the value itself is never stored). */
+  idHash: string;
+  connectionId: string;
+  /** sign_in: a "Sign in with Microsoft" on its way (state, nonce, PKCE verifier); session: a signed-in browser. */
+  kind: DashboardSessionKind;
+  data: unknown;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** The dashboard's server-side sign-ins; whoever holds the cookie is signed in until the row expires or goes. */
+export interface DashboardSessionRepository {
+  insert(row: DashboardSessionRow): Promise<void>;
+  /** The row, expired or not (the caller checks expiresAt). */
+  get(idHash: string): Promise<DashboardSessionRow | null>;
+  /** False when there was no such row (already used, signed out or purged). */
+  delete(idHash: string): Promise<boolean>;
+  /** Removes rows that expired at or before `now`; returns how many. */
+  deleteExpired(now: string): Promise<number>;
+}
+
 export interface StoreRepositories {
   links: LinkRepository;
   syncOutcomes: SyncOutcomeRepository;
@@ -336,6 +373,7 @@ export interface StoreRepositories {
   connections: ConnectionRepository;
   reports: ReportRepository;
   incidents: IncidentRepository;
+  dashboardSessions: DashboardSessionRepository;
 }
 
 export interface Store extends StoreRepositories {

@@ -69,9 +69,11 @@ async function recordCreateIntents(deps: DealSyncDeps, work: Work[]): Promise<vo
   await deps.store.transaction(async (tx) => {
     for (const entry of creating) {
       const create = entry.plan.partnerCenter;
+      // Both kinds keep the deal being sent as the base, so a recovered create merges a seller's edit made since
+      // against what was sent (and sends it on) instead of taking one side's value without knowing which changed.
       const intent =
         create?.op === 'create'
-          ? { opportunityId: create.opportunityId, state: 'pending' as const }
+          ? { opportunityId: create.opportunityId, base: entry.plan.merged, state: 'pending' as const }
           : {
               referralId: entry.plan.referralId,
               engagementId: entry.plan.link?.engagementId ?? null,

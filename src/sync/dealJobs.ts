@@ -33,6 +33,8 @@ export interface DealSyncPayload {
   runIndex?: number;
   /** The referral as a listing returned it (backfill, reconcile): the job need not read it again. */
   referral?: PcReferral;
+  /** The other referrals of its engagement in the same complete listing (backfill): not listed again. */
+  related?: PcReferral[];
 }
 
 export interface RelatedReferralPayload {
@@ -54,6 +56,10 @@ export interface DealSyncRequest {
   runId?: string;
   runIndex?: number;
   referral?: PcReferral;
+  /** The engagement's other referrals, from the same listing as `referral` (a complete one: backfill). */
+  related?: PcReferral[];
+  /** `referral` (and `related`) were read by this very process moments ago: plan from them, whatever the trigger. */
+  readJustNow?: boolean;
 }
 
 /** The key of a deal that has no link yet: by referral id when known, else by opportunity id. */
@@ -115,6 +121,7 @@ export async function dealSyncJob(
     ...(request.runId ? { runId: request.runId } : {}),
     ...(request.runIndex !== undefined ? { runIndex: request.runIndex } : {}),
     ...(request.referral ? { referral: request.referral } : {}),
+    ...(request.referral && request.related ? { related: request.related } : {}),
   };
   return {
     name: JOB.dealSync,

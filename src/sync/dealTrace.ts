@@ -1,7 +1,8 @@
 /**
  * Deal trace: when env `COSELL_DEAL_TRACE=<file>` is set, the worker appends one JSON line to that file when
- * it starts a deal job and one when the job ends, so a test can prove that no deal was ever processed by two
- * jobs at once (test/chaos/). Lines:
+ * a deal job starts working on its deal — once its reads are done and it keeps the deal (its key is the deal's),
+ * before it plans or writes anything — and one when the job ends, so a test can prove that no deal was ever
+ * processed by two jobs at once (test/chaos/). A job that hands its deal back never starts. Lines:
  *   {"event":"start","job":"<pid>-<n>","key","referralId","opportunityId","startedAt","pid"}
  *   {"event":"end","job":"<pid>-<n>","referralId","opportunityId","startedAt","finishedAt","pid","ok"}
  * The end line carries both ids once the job knows them; a start line without an end line is a job whose
@@ -46,8 +47,11 @@ export function startDealTrace(
     startedAt,
     pid: process.pid,
   });
-  return {
+  let ended = false;
+  const span: DealTraceSpan = {
     finish(finalIds, ok, handedBack = false) {
+      if (ended) return;
+      ended = true;
       write({
         event: 'end',
         job,
@@ -61,4 +65,5 @@ export function startDealTrace(
       });
     },
   };
+  return span;
 }

@@ -10,6 +10,7 @@ import type { LinkRow } from '../store/store.ts';
 import { boundedMap } from './boundedMap.ts';
 import { type DealSyncRequest, findDealLink } from './dealJobs.ts';
 import type { DealSyncDeps } from './dealSyncContext.ts';
+import { DEAD_LETTER_CODE } from './markDeadLettered.ts';
 import type { SalesforceDealRead } from './syncPorts.ts';
 
 export interface DealRead {
@@ -38,12 +39,32 @@ export const planReferralOf = (referral: PcReferral): PlanReferral => ({
   raw: referral.raw,
 });
 
-/** A link with no referral yet, in `pending`: a referral create was started and may have reached Partner Center. */
-export const isCreateIntent = (link: LinkRow | null): boolean =>
-  link !== null && link.referralId === null && link.state === 'pending';
+/**
+ * A link with no referral yet whose referral create was started (`pending`) or given up on (dead-lettered): the
+ * create may have reached Partner Center although its answer never came back.
+ */
+export const isCreateIntent = (link: LinkRow | null): link is LinkRow =>
+  link !== null &&
+  link.referralId === null &&
+  link.salesforceObject === 'opportunity' &&
+  (link.state === 'pending' || link.lastError?.code === DEAD_LETTER_CODE);
+
+/** How far this host's clock may be ahead of Partner Center's when looking for a referral made after an intent. */
+export const CREATE_INTENT_CLOCK_SKEW_MS = 10 * 60_000;
+
+/** From when a referral made for this intent can have been created (the intent is stored before the call). */
+export const createIntentSince = (link: LinkRow): string =>
+  new Date(Date.parse(link.createdAt) - CREATE_INTENT_CLOCK_SKEW_MS).toISOString();
 
 /** Triggers whose listed referral is fresh enough to plan from (a listing made for this very run). */
 const LISTING_TRIGGERS = new Set(['backfill', 'reconcile']);
+
+/** The referral the request carries, when it is this deal's and fresh enough to plan from; else null. */
+function usableListing(request: DealSyncRequest, id: string): PcReferral | null {
+  const listed = request.referral;
+  if (!listed || listed.id !== id) return null;
+  return LISTING_TRIGGERS.has(request.trigger) || request.readJustNow === true ? listed : null;
+}
 
 export async function readDealBatch(
   deps: DealSyncDeps,
@@ -63,9 +84,7 @@ export async function readDealBatch(
   }
   const getReferral = async (read: DealRead, id: string | null) => {
     if (!id) return null;
-    const listed = read.request.referral;
-    if (listed && listed.id === id && LISTING_TRIGGERS.has(read.request.trigger)) return listed;
-    return partnerCenter.getReferral(id);
+    return usableListing(read.request, id) ?? partnerCenter.getReferral(id);
   };
 
   await boundedMap(reads, parallel, async (read) => {
@@ -73,7 +92,7 @@ export async function readDealBatch(
     const opportunityId = read.link?.opportunityId ?? read.request.opportunityId ?? null;
     // An interrupted create: the referral may exist although the link never heard of it.
     if (!read.referral && opportunityId && isCreateIntent(read.link))
-      read.referral = await partnerCenter.findReferralByExternalReferenceId(opportunityId);
+      read.referral = await partnerCenter.findCreatedReferral(opportunityId, createIntentSince(read.link));
   });
 
   const opportunityIdOf = (read: DealRead): string | null =>
@@ -115,7 +134,10 @@ export async function readDealBatch(
       read.link = await store.links.findByOpportunityId(connectionId, read.opportunity.opportunityId);
     const engagementId = read.referral?.engagementId;
     if (engagementId && read.referral?.type === 'Shared')
-      read.related = await partnerCenter.listEngagementReferrals(engagementId);
+      read.related =
+        (read.referral === usableListing(read.request, read.referral.id)
+          ? read.request.related
+          : undefined) ?? (await partnerCenter.listEngagementReferrals(engagementId));
   });
   return reads;
 }

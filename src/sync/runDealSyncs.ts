@@ -5,6 +5,7 @@
  */
 
 import type { JobQueue } from '../jobs/jobQueue.ts';
+import type { PcReferral } from '../partner-center/referralWire.ts';
 import type { DealSyncRequest } from './dealJobs.ts';
 import { enqueueDealSync } from './dealJobs.ts';
 import type { DealSyncDeps, DealSyncResult } from './dealSyncContext.ts';
@@ -24,9 +25,19 @@ interface RecordedOutcome {
 export async function backfillRequests(deps: DealSyncDeps): Promise<DealSyncRequest[]> {
   const requests: DealSyncRequest[] = [];
   const seen = new Set<string>();
+  const byEngagement = new Map<string, PcReferral[]>();
   for await (const referral of deps.partnerCenter.listAll()) {
     seen.add(referral.id);
     requests.push({ referralId: referral.id, trigger: 'backfill', referral });
+    if (!referral.engagementId) continue;
+    const engagement = byEngagement.get(referral.engagementId);
+    if (engagement) engagement.push(referral);
+    else byEngagement.set(referral.engagementId, [referral]);
+  }
+  // The listing is complete: each referral's engagement (Microsoft's side included) is known without asking again.
+  for (const request of requests) {
+    const engagementId = request.referral?.engagementId;
+    if (engagementId) request.related = byEngagement.get(engagementId) ?? [];
   }
   for await (const candidate of deps.salesforce.listSyncCandidates()) {
     if (candidate.referralId && seen.has(candidate.referralId)) continue;

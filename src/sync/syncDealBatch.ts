@@ -37,10 +37,16 @@ export function planInputOf(deps: DealSyncDeps, read: DealRead, notesAvailable: 
   };
 }
 
+export interface SyncDealBatchOptions {
+  dryRun?: boolean;
+  /** Told, once the reads are done and before anything is planned or written, that item `index` keeps its deal. */
+  onKeptDeal?: (index: number) => void;
+}
+
 export async function syncDealBatch(
   deps: DealSyncDeps,
   items: readonly BatchItem[],
-  options: { dryRun?: boolean } = {},
+  options: SyncDealBatchOptions = {},
 ): Promise<BatchOutcome[]> {
   const dryRun = options.dryRun === true;
   let reads: DealRead[];
@@ -68,6 +74,7 @@ export async function syncDealBatch(
       continue;
     }
     seen.add(key);
+    options.onKeptDeal?.(index);
     try {
       planned.push({
         index,
@@ -88,7 +95,7 @@ export async function syncDealBatch(
       const result = await syncLeadDeal(deps, entry.planned, { dryRun });
       outcomes[entry.index] =
         result === 'converted'
-          ? ((await syncDealBatch(deps, [{ request: entry.planned.read.request }], options))[0] ?? null)
+          ? ((await syncDealBatch(deps, [{ request: entry.planned.read.request }], { dryRun }))[0] ?? null)
           : { kind: 'done', result };
     } catch (error) {
       outcomes[entry.index] = { kind: 'failed', error };
@@ -106,7 +113,7 @@ export async function syncDealBatch(
       ? { kind: 'done', result: applied.result }
       : { kind: 'failed', error: applied.error };
   });
-  if (!dryRun) await settleCreatedOpportunities(deps, items, outcomes);
+  if (!dryRun) await settleCreatedOpportunities(deps, items, reads, outcomes);
   return outcomes.map(
     (outcome) => outcome ?? { kind: 'failed', error: new Error('The deal was not planned.') },
   );
@@ -120,6 +127,7 @@ export async function syncDealBatch(
 async function settleCreatedOpportunities(
   deps: DealSyncDeps,
   items: readonly BatchItem[],
+  reads: readonly DealRead[],
   outcomes: (BatchOutcome | null)[],
 ): Promise<void> {
   const created = outcomes.flatMap((outcome, index) =>
@@ -130,13 +138,19 @@ async function settleCreatedOpportunities(
   if (created.length === 0) return;
   const settled = await syncDealBatch(
     deps,
-    created.map(({ index, result }) => ({
-      request: {
-        referralId: result.referralId,
-        opportunityId: result.opportunityId,
-        trigger: items[index]!.request.trigger,
-      },
-    })),
+    created.map(({ index, result }) => {
+      // Nothing was written to Partner Center since this batch read the referral: plan from that read.
+      const read = reads[index];
+      const referral = read?.referral?.id === result.referralId ? read.referral : null;
+      return {
+        request: {
+          referralId: result.referralId,
+          opportunityId: result.opportunityId,
+          trigger: items[index]!.request.trigger,
+          ...(referral ? { referral, related: read?.related ?? [], readJustNow: true } : {}),
+        },
+      };
+    }),
   );
   settled.forEach((outcome, i) => {
     const { index, result } = created[i]!;

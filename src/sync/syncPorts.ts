@@ -9,8 +9,11 @@ import type { PcReferral } from '../partner-center/referralWire.ts';
 
 export interface PartnerCenterPort {
   getReferral(id: string): Promise<PcReferral | null>;
-  /** The referral whose externalReferenceId is this opportunity id (recovering an interrupted create). */
-  findReferralByExternalReferenceId(opportunityId: string): Promise<PcReferral | null>;
+  /**
+   * The referral created at or after `sinceAt` whose externalReferenceId is this opportunity id (recovering an
+   * interrupted create), found with documented queries only.
+   */
+  findCreatedReferral(opportunityId: string, sinceAt: string): Promise<PcReferral | null>;
   createReferral(body: Record<string, unknown>): Promise<PcReferral>;
   /** JSON Patch with If-Match; returns the updated referral. A stale eTag throws a `conflict` UpstreamError. */
   patchReferral(

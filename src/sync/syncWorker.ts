@@ -20,7 +20,7 @@ import {
   scheduleNext,
 } from './dealJobs.ts';
 import type { DealSyncDeps, DealSyncResult } from './dealSyncContext.ts';
-import { startDealTrace } from './dealTrace.ts';
+import { type DealTraceSpan, startDealTrace } from './dealTrace.ts';
 import { pollDelayFor } from './pollDelayFor.ts';
 import { referralInputOf } from './readDealBatch.ts';
 import { syncDealBatch } from './syncDealBatch.ts';
@@ -61,9 +61,14 @@ export const requestOf = (payload: DealSyncPayload): DealSyncRequest => ({
   ...(payload.runId ? { runId: payload.runId } : {}),
   ...(payload.runIndex !== undefined ? { runIndex: payload.runIndex } : {}),
   ...(payload.referral ? { referral: payload.referral } : {}),
+  ...(payload.referral && payload.related ? { related: payload.related } : {}),
 });
 
-const withoutListing = ({ referral: _listed, ...payload }: DealSyncPayload): DealSyncPayload => payload;
+const withoutListing = ({
+  referral: _listed,
+  related: _related,
+  ...payload
+}: DealSyncPayload): DealSyncPayload => payload;
 
 /** The batch handler of `deal.sync` jobs: sync the deals, record what each came to. */
 export function dealBatchHandler(
@@ -72,7 +77,9 @@ export function dealBatchHandler(
   const { deps } = options;
   const { store, clock, connectionId, logger } = deps;
   return async (jobs) => {
-    const traces = jobs.map((job) => startDealTrace(job.payload, job.key));
+    // A job's trace starts when it keeps its deal (after the reads and the key check, before any plan or write):
+    // a job that hands its deal back, or dies before deciding, never works on the deal.
+    const traces: (DealTraceSpan | undefined)[] = jobs.map(() => undefined);
     const outcomes = await syncDealBatch(
       deps,
       // A listed referral is fresh for a job's first run only: a retry (after a 412, say) reads it again.
@@ -80,8 +87,13 @@ export function dealBatchHandler(
         request: requestOf(job.attempt === 1 ? job.payload : withoutListing(job.payload)),
         key: job.key,
       })),
+      {
+        onKeptDeal: (index) => {
+          traces[index] = startDealTrace(jobs[index]?.payload ?? {}, jobs[index]?.key ?? null);
+        },
+      },
     ).catch((error: unknown) => {
-      for (const [i, trace] of traces.entries()) trace.finish(jobs[i]?.payload ?? {}, false);
+      for (const [i, trace] of traces.entries()) trace?.finish(jobs[i]?.payload ?? {}, false);
       throw error;
     });
     for (const [i, outcome] of outcomes.entries())

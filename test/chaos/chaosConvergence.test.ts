@@ -26,8 +26,6 @@ const OPEN: Partial<Record<Invariant, string>> = {
     'issue 9 (plan, then apply): after such a failed create the next run upserts the referral again without a base, overwriting a seller edit made in between, with no conflict audited',
   deadLetter:
     'batched pipeline (issue 9): a Partner Center 412 (the referral changed since it was read) is retried as a conflict without re-reading and re-merging, 8 times, then dead-lettered; reconcile later converges the deal',
-  connector:
-    'src/app.ts openConnector: a 429 or 5xx answer to the startup describe of Opportunity (readOrgFacts) makes `cosell serve` exit 1 instead of retrying',
 };
 
 const DEALS = 20;

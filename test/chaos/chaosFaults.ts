@@ -65,6 +65,9 @@ export class ChaosFaults {
   async start(): Promise<void> {
     const half = this.rates.serverErrorRatio / 2;
     for (const emulator of [this.salesforce, this.partnerCenter]) {
+      // One certain fault each, whatever the draw: batching makes so few calls that 10 % of them can be none.
+      // The first call after the start saves its write and loses its answer (the harder case to recover).
+      await ChaosFaults.add(emulator, { status: 500, count: 1, phase: 'response' });
       await ChaosFaults.add(emulator, { latencyMs: 2_000, probability: this.rates.stallRatio });
       await ChaosFaults.add(emulator, { status: 503, probability: half });
       // The probability of a later rule applies to the requests the earlier ones let through.

@@ -540,6 +540,49 @@ describe.runIf(hasChromium)('the dashboard, open (no admin token)', () => {
     await page.close();
   });
 
+  it('shows the sign-ins and the webhook on the Overview, and the fix for each bad state', async () => {
+    const { page, problems } = await openDashboard(`${base}/`);
+    const check = (name: string) => page.locator(`#health-list li[data-check="${name}"]`);
+    await check('Partner Center sign-in').filter({ hasText: 'admin@contoso-partner.example' }).waitFor();
+    expect(await check('Partner Center sign-in').textContent()).toMatch(
+      /^OK Partner Center sign-in: .*with MFA$/,
+    );
+    expect(await check('Partner Center sign-in renewal').textContent()).toContain('lapses on');
+    expect(await check('Salesforce sign-in').textContent()).toMatch(/^OK Salesforce sign-in: jwt at http/);
+    expect(await check('Webhook registration').textContent()).toContain(`${base}/webhooks/partner-center`);
+    expect(await page.locator('#health-list .fix').count()).toBe(0);
+
+    // The webhook is gone and Salesforce refuses the connector's session: each line says so, with its fix.
+    await sandbox.connector.webhooks.remove();
+    await sandbox.sf('POST', '/__emulator/faults', {
+      match: { path: '/services/data/v62.0/limits' },
+      status: 500,
+      count: 20,
+    });
+    try {
+      await page.getByRole('button', { name: 'Check again' }).click();
+      const webhook = check('Webhook registration');
+      await webhook.filter({ hasText: 'no webhook is registered' }).waitFor();
+      expect(await webhook.locator('.badge').textContent()).toBe('Check');
+      expect(await webhook.locator('.fix').textContent()).toBe('What to do: run `cosell webhooks register`');
+      const salesforce = check('Salesforce sign-in');
+      expect(await salesforce.locator('.badge').textContent()).toBe('Needs action');
+      expect(await salesforce.locator('.fix').textContent()).toMatch(/^What to do: ./);
+      await screenshot(page, 'overview-health');
+    } finally {
+      await sandbox.sf('DELETE', '/__emulator/faults');
+      await sandbox.connector.webhooks.register(`${base}/webhooks/partner-center`, undefined, {
+        overwrite: true,
+      });
+    }
+    await page.getByRole('button', { name: 'Check again' }).click();
+    await check('Webhook registration')
+      .filter({ hasText: `${base}/webhooks/partner-center` })
+      .waitFor();
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('refuses a change asked for by a page on another site', async () => {
     const refused = await api('/api/deals/retry', {
       method: 'POST',

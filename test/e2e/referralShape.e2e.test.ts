@@ -72,6 +72,60 @@ describe('referral shape against the emulators (Services co-sell tenant)', () =>
     expect(((await sandbox.pc('GET', '/__emulator/referrals')) as unknown as Row[]).length).toBe(before);
   });
 
+  it('refuses an update that moves a Services deal to an area its play is not in, and sends nothing', async () => {
+    const opportunityId = await shareOpportunityWithMicrosoft(sandbox.seller, 'Fourth Coffee AVD', {
+      fields: {
+        Partner_Role__c: 'Implementation',
+        Solution_Area__c: 'Cloud and AI Platforms',
+        Solution_Play__c: 'Migrate and modernize your estate',
+      },
+    });
+    const linked = await waitFor('the Services referral', async () => {
+      const current = await opportunityRow(sandbox, opportunityId);
+      return current['Partner_Center_Sync_Status__c'] === 'Synced' ? current : undefined;
+    });
+    const referralId = String(linked['Partner_Center_Referral_Id__c']);
+    await waitForQuiet(sandbox);
+    const before = await referralById(sandbox, referralId);
+    // The seller changes the area and the amount, but leaves the play of the old area.
+    await sandbox.seller
+      .sobject('Opportunity')
+      .update({ Id: opportunityId, Solution_Area__c: 'Security', Amount: 51_000 });
+    const refused = await waitFor('the refusal on the opportunity', async () => {
+      const current = await opportunityRow(sandbox, opportunityId);
+      return current['Partner_Center_Sync_Status__c'] === 'Error' ? current : undefined;
+    });
+    const audit = String(refused['Partner_Center_Audit__c']);
+    expect(audit).toContain('Not sent to Partner Center');
+    expect(audit).toContain('is not a solution play of Security');
+    expect(audit).toContain('Data security');
+    await waitForQuiet(sandbox);
+    const after = await referralById(sandbox, referralId);
+    expect(after['eTag']).toBe(before['eTag']);
+    expect(after).toMatchObject({
+      solutionArea: 'CloudAndAIPlatforms',
+      solutionPlay: 'MigrateAndModernizeYourEstate',
+    });
+
+    // Choosing a play of the new area sends the whole change.
+    await sandbox.seller
+      .sobject('Opportunity')
+      .update({ Id: opportunityId, Solution_Play__c: 'Data security' });
+    await waitFor('the fixed change in Partner Center', async () => {
+      const current = await referralById(sandbox, referralId);
+      return current['solutionPlay'] === 'DataSecurity' ? current : undefined;
+    });
+    expect(await referralById(sandbox, referralId)).toMatchObject({
+      solutionArea: 'Security',
+      details: expect.objectContaining({ dealValue: 51_000 }),
+    });
+    const fixed = await waitFor('Synced again', async () => {
+      const current = await opportunityRow(sandbox, opportunityId);
+      return current['Partner_Center_Sync_Status__c'] === 'Synced' ? current : undefined;
+    });
+    expect(fixed['Partner_Center_Referral_Id__c']).toBe(referralId);
+  });
+
   it('refuses to make a shared referral private again and says why on the opportunity', async () => {
     const opportunityId = await shareOpportunityWithMicrosoft(sandbox.seller, 'Fourth Coffee partner-led', {
       help: null,

@@ -39,7 +39,10 @@ describe('cosell sync beside a running server', () => {
       env: childEnv({ COSELL_SECRET_KEY: TEST_SECRET_KEY }),
     });
     expect(run.stderr).not.toMatch(/412|eTag|etag/);
-    expect(run.code).toBe(0);
+    expect(
+      run.code,
+      `cosell sync exited ${run.code}:\n${run.stdout.slice(-3000)}\n${run.stderr.slice(-2000)}`,
+    ).toBe(0);
     const report = JSON.parse(run.stdout) as {
       outcomes: { request: { referralId?: string }; result?: { action: string }; error?: string }[];
       pending: unknown[];

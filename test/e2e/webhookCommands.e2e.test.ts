@@ -2,8 +2,10 @@
  * `cosell webhooks register|show|test` and doctor's webhook check against the sandbox, over a tenant
  * registration that other tools and another environment also use.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { runDoctor } from '../../src/cli/commands/doctor.ts';
 import { main } from '../../src/cli/main.ts';
 import { WEBHOOK_PATH } from '../../src/http/routes/postPartnerCenterWebhook.ts';
@@ -33,9 +35,13 @@ async function cosell(...args: string[]) {
 }
 
 async function cosellWith(env: NodeJS.ProcessEnv, ...args: string[]) {
+  return cosellOn(join(sandbox.dir, 'cosell.yaml'), env, ...args);
+}
+
+async function cosellOn(configFile: string, env: NodeJS.ProcessEnv, ...args: string[]) {
   const { io, out, err } = memoryIo(sandbox.dir);
   io.env = { ...environment(), ...env };
-  const code = await main(['node', 'cosell', ...args, '--config', join(sandbox.dir, 'cosell.yaml')], io);
+  const code = await main(['node', 'cosell', ...args, '--config', configFile], io);
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -150,5 +156,96 @@ describe('webhook registration over the tenant’s one registration', () => {
       /partnerCenter\.authorityUrl \(https:\/\/127\.0\.0\.1:\d+\) cannot be reached \(ECONNREFUSED\)/,
     );
     expect(unreachable.err).not.toContain('cosell connect');
+  });
+});
+
+describe('the Webhooks API called by the app itself (webhooksSignIn.kind: appOnly)', () => {
+  const ADMIN = 'admin@contoso-partner.example';
+  let appConfig: string;
+  let secret: string;
+  beforeAll(() => {
+    // The same sandbox config, with the Webhooks API called through client credentials of the emulator's
+    // confidential (web) app; its secret comes from the environment, as the docs say to write it.
+    const config = parse(readFileSync(join(sandbox.dir, 'cosell.yaml'), 'utf8')) as {
+      partnerCenter: Record<string, unknown>;
+    };
+    const app = sandbox.emulators.partnerCenter.confidentialClient;
+    secret = app.clientSecret;
+    config.partnerCenter['webhooksSignIn'] = {
+      kind: 'appOnly',
+      clientId: app.clientId,
+      clientSecret: '${PC_WEBHOOKS_APP_SECRET}',
+    };
+    appConfig = join(sandbox.dir, 'app-only.yaml');
+    writeFileSync(appConfig, stringify(config));
+  });
+  afterAll(async () => {
+    await sandbox.pc('PATCH', `/__emulator/users/${ADMIN}`, { roles: ['ReferralsAdmin', 'AdminAgent'] });
+  });
+
+  it('shows, registers and checks the registration with app-only tokens when the admin has no Webhooks role', async () => {
+    // The registration points here again (the tests above moved it).
+    await sandbox.pc('PUT', '/__emulator/webhook-registration', {
+      WebhookUrl: receiverUrl,
+      WebhookEvents: [...CONNECTOR_WEBHOOK_EVENTS],
+    });
+    // The Referrals admin loses the role the Webhooks API needs: the user sign-in is refused, the app is not.
+    await sandbox.pc('PATCH', `/__emulator/users/${ADMIN}`, { roles: ['ReferralsAdmin'] });
+    await sandbox.pc('POST', '/__emulator/access-tokens/expire');
+    const asUser = await cosell('webhooks', 'show');
+    expect(asUser.code).toBe(1);
+
+    const env = { PC_WEBHOOKS_APP_SECRET: secret };
+    const shown = await cosellOn(appConfig, env, 'webhooks', 'show');
+    expect(shown).toMatchObject({ code: 0, err: '' });
+    expect(shown.out).toContain(receiverUrl);
+    const registered = await cosellOn(appConfig, env, 'webhooks', 'register');
+    expect(registered).toMatchObject({ code: 0, err: '' });
+    expect(registered.out).toContain('Already registered');
+
+    const { io, out } = memoryIo(sandbox.dir);
+    io.env = { ...environment(), ...env };
+    const code = await main(['node', 'cosell', 'doctor', '--json', '--config', appConfig], io);
+    const checks = (
+      JSON.parse(out.join('\n')) as { checks: { check: string; ok: boolean; detail: string }[] }
+    ).checks;
+    const access = checks.find((check) => check.check === 'Webhooks API access');
+    expect(access).toMatchObject({ ok: true });
+    expect(access?.detail).toContain(
+      `app ${sandbox.emulators.partnerCenter.confidentialClient.clientId} (app-only)`,
+    );
+    expect(checks.find((check) => check.check === 'Webhooks API sign-in')).toBeUndefined();
+    expect(code === 0 || code === 1).toBe(true);
+    for (const text of [shown.out, shown.err, registered.out, out.join('\n')])
+      expect(text).not.toContain(secret);
+  });
+
+  it('says which settings to check when the app secret is wrong, without showing it', async () => {
+    const wrong = `wrong-${secret.slice(0, 6)}-secret`;
+    const shown = await cosellOn(appConfig, { PC_WEBHOOKS_APP_SECRET: wrong }, 'webhooks', 'show');
+    expect(shown.code).toBe(1);
+    expect(shown.err).not.toContain(wrong);
+    const { io, out } = memoryIo(sandbox.dir);
+    io.env = { ...environment(), PC_WEBHOOKS_APP_SECRET: wrong };
+    await main(['node', 'cosell', 'doctor', '--json', '--config', appConfig], io);
+    const checks = (
+      JSON.parse(out.join('\n')) as { checks: { check: string; ok: boolean; fix: string | null }[] }
+    ).checks;
+    const access = checks.find((check) => check.check === 'Webhooks API access');
+    expect(access).toMatchObject({ ok: false });
+    expect(access?.fix).toContain('partnerCenter.webhooksSignIn.clientId and clientSecret');
+    expect(out.join('\n')).not.toContain(wrong);
+  });
+
+  it('refuses `connect partner-center --webhooks`: there is nobody to sign in', async () => {
+    const connected = await cosellOn(
+      appConfig,
+      { PC_WEBHOOKS_APP_SECRET: secret },
+      'connect',
+      'partner-center',
+      '--webhooks',
+    );
+    expect(connected.code).toBe(2);
+    expect(connected.err).toContain('partnerCenter.webhooksSignIn.kind: appOnly');
   });
 });

@@ -201,6 +201,49 @@ describe('the whole deal: account, contacts, solutions, team, leads', () => {
       `SELECT Id FROM ContentDocumentLink WHERE LinkedEntityId = '${opportunityId}'`,
     );
     expect(noteLinks.totalSize).toBe(2);
+
+    // A changed address in Partner Center reaches the account (the same account, not a new one).
+    await waitForQuiet(sandbox, { quietMs: 1500 });
+    const moved = (await referralById(sandbox, referralId))['customerProfile'] as Row;
+    await sandbox.pc('PATCH', `/__emulator/referrals/${referralId}`, {
+      customerProfile: { ...moved, address: { ...(moved['address'] as Row), city: 'Evanston' } },
+    });
+    await waitFor('the account in its new city', async () => {
+      const row = (await sandbox.seller.sobject('Account').retrieve(accountId)) as Row;
+      return row['BillingCity'] === 'Evanston';
+    });
+    expect((await counts()).accounts).toBe(1);
+
+    // A contact removed in Salesforce and added again in Partner Center comes back with Partner Center's details
+    // (its Contact is reused, not duplicated).
+    await waitForQuiet(sandbox, { quietMs: 1500 });
+    const omar = await sandbox.seller.query<Row>(
+      `SELECT Id, ContactId FROM OpportunityContactRole WHERE OpportunityId = '${opportunityId}' AND Contact.Email = 'omar.haddad@woodgrove.example'`,
+    );
+    const omarRole = omar.records[0]!;
+    await sandbox.seller.sobject('OpportunityContactRole').destroy(String(omarRole['Id']));
+    // Removing a contact role does not touch the opportunity, which the poller watches: sync the deal directly.
+    await syncDeal(sandbox.connector.deps, { referralId, trigger: 'retry' });
+    const withoutOmar = await waitFor('the referral without the removed contact', async () => {
+      const profile = (await referralById(sandbox, referralId))['customerProfile'] as Row;
+      const team = profile['team'] as Row[];
+      return team.some((item) => item['email'] === 'omar.haddad@woodgrove.example') ? null : profile;
+    });
+    await waitForQuiet(sandbox, { quietMs: 1500 });
+    await sandbox.pc('PATCH', `/__emulator/referrals/${referralId}`, {
+      customerProfile: {
+        ...withoutOmar,
+        team: [
+          ...(withoutOmar['team'] as Row[]),
+          { ...contact('Omar', 'Haddad', 'omar.haddad@woodgrove.example'), title: 'CFO' },
+        ],
+      },
+    });
+    await waitFor('the contact back with its new title', async () => {
+      const row = (await sandbox.seller.sobject('Contact').retrieve(String(omarRole['ContactId']))) as Row;
+      return row['Title'] === 'CFO';
+    });
+    expect((await counts()).contacts).toBe(3);
   });
 
   it('turns an unaccepted Microsoft lead into a Salesforce Lead; converting it links the opportunity and accepts the referral', async () => {

@@ -36,6 +36,7 @@ async function main(): Promise<void> {
           trigger: result.trigger,
           referralId: result.referralId,
           opportunityId: result.opportunityId,
+          message: result.message,
         },
       }),
   });

@@ -1,5 +1,11 @@
 import type { CoSellDeal } from '../../src/domain/coSellDeal.ts';
+import { accountFields } from '../../src/domain/mapping/accountFields.ts';
+import { contactFields } from '../../src/domain/mapping/contactChanges.ts';
+import type { Mapping } from '../../src/domain/mapping/mappingSchema.ts';
+import { salesforceOpportunityFields } from '../../src/domain/mapping/salesforceOpportunityFields.ts';
+import { solutionFields } from '../../src/domain/mapping/solutionChanges.ts';
 import type { ReferralInput } from '../../src/domain/referralInput.ts';
+import type { SalesforceDealSnapshot } from '../../src/domain/salesforceDealSnapshot.ts';
 
 /** A complete co-sell deal for tests; override what a test is about. */
 export const sampleDeal = (overrides: Partial<CoSellDeal> = {}): CoSellDeal => ({
@@ -128,3 +134,25 @@ export const sampleInboundReferral = (): ReferralInput => ({
   },
   trackingInfo: { microsoftMsxId: '7-ABCDEF123' },
 });
+
+/** The opportunity (with account, contact roles, solutions and team) a sync would have written for a deal. */
+export function opportunitySnapshotOf(
+  deal: CoSellDeal,
+  mapping: Mapping,
+  opportunityId = '006NEW',
+): SalesforceDealSnapshot {
+  return {
+    opportunity: { Id: opportunityId, ...salesforceOpportunityFields(deal, mapping) },
+    account: deal.customer && accountFields(deal.customer, mapping),
+    contactRoles: deal.customerContacts.map((contact) => ({
+      contact: contactFields(contact, mapping),
+      role: 'Business User',
+      isPrimary: false,
+    })),
+    solutions: deal.solutions.map((solution) => solutionFields(solution, mapping)),
+    teamMembers: deal.partnerTeam.map((member) => ({
+      user: { FirstName: member.firstName, LastName: member.lastName, Email: member.email },
+      role: mapping.team.role,
+    })),
+  };
+}

@@ -16,7 +16,7 @@ import {
 } from '../../src/salesforce/changePoller.ts';
 import { SALESFORCE_API_VERSION } from '../../src/salesforce/salesforceConnection.ts';
 import { emulatorControl } from '../../src/sandbox/emulatorControl.ts';
-import { type Sandbox, startSandbox } from '../../src/sandbox/startSandbox.ts';
+import { type Sandbox, type SandboxOptions, startSandbox } from '../../src/sandbox/startSandbox.ts';
 import { createLogger, silentLogger } from '../../src/shared/logger.ts';
 import type { CursorRepository } from '../../src/store/store.ts';
 import type { DealSyncResult } from '../../src/sync/dealSyncContext.ts';
@@ -38,7 +38,7 @@ export interface TestSandbox extends Sandbox {
 
 export async function startTestSandbox(
   options: {
-    configOverrides?: Record<string, unknown>;
+    configOverrides?: SandboxOptions['configOverrides'];
     orgSettings?: Record<string, unknown>;
     pollIntervalSeconds?: number;
   } = {},

@@ -509,6 +509,30 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
       });
     });
 
+    describe('dashboard sessions', () => {
+      it('keeps a row by its hash until it is deleted or expires, and deletes it once', async () => {
+        const row = (idHash: string, expiresAt: string) => ({
+          idHash,
+          connectionId: 'conn-a',
+          kind: 'session' as const,
+          data: { username: 'ana@contoso.example', groups: ['g1'] },
+          createdAt: '2026-03-01T10:00:00.000Z',
+          expiresAt,
+        });
+        await store.dashboardSessions.insert(row('hash-live', '2026-03-01T18:00:00.000Z'));
+        await store.dashboardSessions.insert(row('hash-old', '2026-03-01T11:00:00.000Z'));
+        expect(await store.dashboardSessions.get('hash-live')).toEqual(
+          row('hash-live', '2026-03-01T18:00:00.000Z'),
+        );
+        expect(await store.dashboardSessions.get('never-there')).toBeNull();
+        expect(await store.dashboardSessions.deleteExpired('2026-03-01T12:00:00.000Z')).toBe(1);
+        expect(await store.dashboardSessions.get('hash-old')).toBeNull();
+        expect(await store.dashboardSessions.delete('hash-live')).toBe(true);
+        expect(await store.dashboardSessions.delete('hash-live')).toBe(false);
+        expect(await store.dashboardSessions.get('hash-live')).toBeNull();
+      });
+    });
+
     describe('connections', () => {
       it('creates with defaults, then updates only the fields given', async () => {
         const created = await store.connections.upsert({ id: 'conn-a', name: 'Contoso prod' });

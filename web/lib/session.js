@@ -5,6 +5,43 @@ import { byId, forgetShown, showProblem } from './dom.js';
 
 export const session = { needsToken: false };
 
+/** @typedef {import('../../src/http/auth/signInRoutes.ts').SessionAnswer} SessionAnswer */
+
+/** Who is signed in to the dashboard (and whether sign-in is on); null when the connector does not say. */
+export async function readSession() {
+  try {
+    const response = await fetch('/auth/session', {
+      cache: 'no-store',
+      headers: { accept: 'application/json' },
+    });
+    return response.ok ? /** @type {SessionAnswer} */ (await response.json()) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Shows the signed-in user and the sign-out button in the header. */
+export async function showSignedInUser() {
+  const answer = await readSession();
+  const user = answer?.user ?? null;
+  byId('sign-out').hidden = user === null;
+  byId('signed-in-user').textContent = user ? `Signed in as ${user.name ?? user.username}` : '';
+}
+
+/** No session and no token: the "Sign in with Microsoft" page when sign-in is on, else the token prompt. */
+async function askToSignIn() {
+  const answer = await readSession();
+  if (answer?.signIn !== 'microsoft' || sessionStorage.getItem(TOKEN_KEY) !== null) return askForToken();
+  const link = /** @type {HTMLAnchorElement} */ (byId('sign-in-link'));
+  link.href = location.hash ? `/auth/sign-in?return=${encodeURIComponent(location.hash)}` : '/auth/sign-in';
+  byId('sign-in-panel').hidden = false;
+  byId('token-panel').hidden = true;
+  byId('data').hidden = true;
+  byId('sign-out').hidden = true;
+  session.needsToken = true;
+  forgetShown();
+}
+
 export function askForToken() {
   const refused = sessionStorage.getItem(TOKEN_KEY) !== null;
   sessionStorage.removeItem(TOKEN_KEY);
@@ -22,7 +59,7 @@ export function askForToken() {
 
 /** @param {unknown} error */
 export function handleFailure(error) {
-  if (error instanceof Unauthorized) askForToken();
+  if (error instanceof Unauthorized) void askToSignIn();
   else showProblem(error instanceof Error ? error.message : String(error));
 }
 

@@ -2,8 +2,37 @@
 // Overview: connection health, deal and queue counts, triggers and schedule, API budget, 24-hour activity, alerts.
 import { api, get } from '../lib/api.js';
 import { badge, byId, changed, formatTime, h, svg } from '../lib/dom.js';
+import { once } from '../lib/session.js';
 
 /** @typedef {import('../../src/http/adminTypes.ts').OverviewResponse} OverviewResponse */
+/** @typedef {import('../../src/http/adminTypes.ts').HealthResponse} HealthResponse */
+/** @typedef {HealthResponse['health'][number]} HealthCheck */
+
+const HEALTH_BADGES = /** @type {const} */ ({
+  error: ['error', 'Needs action'],
+  warning: ['paused', 'Check'],
+  info: ['paused', 'Note'],
+});
+
+/** One line per check (Partner Center sign-in, its renewal, Salesforce sign-in, webhook), with the fix when not ok. */
+function renderHealth(/** @type {HealthCheck[]} */ checks) {
+  byId('health-list').replaceChildren(
+    ...checks.map((check) => {
+      const [kind, label] = check.ok ? ['active', 'OK'] : HEALTH_BADGES[check.severity];
+      return h(
+        'li',
+        { class: 'health-check', 'data-check': check.check },
+        badge(kind, label),
+        ' ',
+        h('strong', null, check.check),
+        ': ',
+        check.detail,
+        !check.ok && check.fix ? h('p', { class: 'fix' }, `What to do: ${check.fix}`) : null,
+      );
+    }),
+  );
+  byId('health-panel').hidden = checks.length === 0;
+}
 
 const LINK_STATES = /** @type {const} */ (['synced', 'pending', 'error', 'conflict', 'paused']);
 
@@ -158,10 +187,34 @@ async function loadAlerts() {
   byId('alerts-empty').hidden = alerts.length > 0;
 }
 
+/** @param {() => Promise<void>} refresh */
+export function initOverview(refresh) {
+  byId('health-recheck').addEventListener('click', () =>
+    once('health-recheck', async () => {
+      await api('POST', '/api/health/recheck');
+      await refresh();
+    }),
+  );
+}
+
+/** The health checks may take a moment (they call Partner Center and Salesforce): shown when they come. */
+async function loadHealth() {
+  const answer = /** @type {HealthResponse} */ (await get('/api/health'));
+  if (changed('health', answer)) renderHealth(answer.health);
+}
+
 export async function loadOverview() {
+  const health = loadHealth();
+  // Awaited below; this only keeps a failure from going unhandled when the overview itself fails first.
+  health.catch(() => undefined);
   const overview = /** @type {OverviewResponse} */ (await get('/api/overview'));
   await loadAlerts();
-  if (!changed('overview', overview)) return;
+  if (changed('overview', overview)) renderOverview(overview);
+  await health;
+}
+
+/** @param {OverviewResponse} overview */
+function renderOverview(overview) {
   renderConnection(overview.connection);
   fillCounts(
     byId('link-counts'),

@@ -80,13 +80,16 @@ export async function connectPartnerCenter(
   io: CliIo,
 ): Promise<ConnectOutcome> {
   const separate = options.webhooks === true;
-  if (separate && config.partnerCenter.webhooksSignIn.kind !== 'separateUser') {
+  const caller = partnerCenter.webhooksCaller;
+  if (separate && (config.partnerCenter.webhooksSignIn.kind !== 'separateUser' || caller.kind !== 'user')) {
     throw new CliError(
-      '--webhooks signs in the separate Webhooks API user, but the config uses the Referrals admin for webhooks too. Set partnerCenter.webhooksSignIn.kind: separateUser in the config, then run this again.',
+      config.partnerCenter.webhooksSignIn.kind === 'appOnly'
+        ? '--webhooks signs in a separate Webhooks API user, but the config has the app call the Webhooks API itself (partnerCenter.webhooksSignIn.kind: appOnly): nobody needs to sign in. `cosell doctor` checks that the Webhooks API accepts the app.'
+        : '--webhooks signs in the separate Webhooks API user, but the config uses the Referrals admin for webhooks too. Set partnerCenter.webhooksSignIn.kind: separateUser in the config, then run this again.',
       EXIT.usage,
     );
   }
-  const auth = separate ? partnerCenter.webhooksAuth : partnerCenter.auth;
+  const auth = separate && caller.kind === 'user' ? caller.auth : partnerCenter.auth;
   const signInConfig = config.partnerCenter.signIn;
   const flow = options.deviceCode ? 'deviceCode' : signInConfig.flow;
   const redirectPort =

@@ -6,8 +6,10 @@ import {
   openVault,
   salesforceAuthFrom,
 } from '../../app.ts';
+import { DEFAULT_SQLITE_PATH, DEFAULT_URLS } from '../../config/configSchema.ts';
 import { checkConfig } from '../../config/loadConfig.ts';
 import type { Mapping } from '../../domain/mapping/mappingSchema.ts';
+import { expectedWebhookUrl } from '../../http/routes/postPartnerCenterWebhook.ts';
 import { assessWebhookRegistration } from '../../partner-center/webhookRegistrationPlan.ts';
 import { checkPrerequisites } from '../../salesforce/checkPrerequisites.ts';
 import { openSalesforceConnection } from '../../salesforce/salesforceConnection.ts';
@@ -16,6 +18,7 @@ import {
   JWT_ACCESS_TOKEN_FIX,
   salesforceSignInFix,
 } from '../../salesforce/salesforceSignInAdvice.ts';
+import type { HealthCheck } from '../../shared/healthCheck.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { toError } from '../../shared/upstreamError.ts';
 import { SECRET_KEY_ENV, SecretBox } from '../../store/secretBox.ts';
@@ -23,17 +26,12 @@ import { salesforceFieldNamesFrom } from '../../sync/salesforceFieldNamesFrom.ts
 import type { CliIo } from '../cliIo.ts';
 import { type CommonOptions, withCommonOptions } from '../commonOptions.ts';
 import { EXIT } from '../exitCodes.ts';
+import { type Endpoint, failureFix, salesforceFailureFix } from '../failureFix.ts';
 import { checkMappingInOrg } from '../mappingOrgCheck.ts';
-import { partnerCenterChecks } from './partnerCenterChecks.ts';
-import { expectedWebhookUrl } from './webhooks.ts';
+import { dashboardSignInCheck } from './dashboardSignInCheck.ts';
+import { partnerCenterCause, partnerCenterChecks, partnerCenterEndpoints } from './partnerCenterChecks.ts';
 
-export interface DoctorCheck {
-  check: string;
-  ok: boolean;
-  severity: 'error' | 'warning' | 'info';
-  detail: string;
-  fix: string | null;
-}
+export type DoctorCheck = HealthCheck;
 
 /** Pre-flight: config, mapping, encryption key, store, Partner Center sign-in and webhook, Salesforce org. */
 export async function runDoctor(io: CliIo, options: CommonOptions): Promise<DoctorCheck[]> {
@@ -86,6 +84,8 @@ export async function runDoctor(io: CliIo, options: CommonOptions): Promise<Doct
   } catch (error) {
     failed('Encryption key', error, `export ${SECRET_KEY_ENV}=$(openssl rand -base64 32) and keep it safe`);
   }
+  const dashboardSignIn = await dashboardSignInCheck(config);
+  if (dashboardSignIn) add(dashboardSignIn);
   const logger = createLogger({ level: 'silent', pretty: false, destination: process.stderr });
   let store: Awaited<ReturnType<typeof openConnectorStore>> | null = null;
   try {
@@ -98,21 +98,55 @@ export async function runDoctor(io: CliIo, options: CommonOptions): Promise<Doct
       fix: null,
     });
   } catch (error) {
-    failed('Store', error, 'check store.path (SQLite) or store.url (Postgres)');
+    const storeEndpoint: Endpoint =
+      config.store.kind === 'postgres'
+        ? // The host only: the URL may carry a password.
+          {
+            setting: 'store.url',
+            url: hostOf(config.store.url),
+            usual: 'postgres://user:password@host:5432/database',
+          }
+        : { setting: 'store.path', url: config.store.path, usual: DEFAULT_SQLITE_PATH };
+    failed(
+      'Store',
+      error,
+      failureFix(error, storeEndpoint) ?? 'check store.path (SQLite) or store.url (Postgres)',
+    );
   }
   if (store) {
     const partnerCenter = openPartnerCenter(config, openVault(store, io.env), logger);
+    const endpoints = partnerCenterEndpoints(config);
     try {
       const signIn = await partnerCenterChecks(config, partnerCenter, new Date());
       for (const check of signIn.checks) add(check);
       // Not usable: the Webhooks API does not accept the sign-in, and the check above says why.
       if (signIn.webhooksUsable) {
-        const registration = await partnerCenter.webhooks.show();
-        const assessment = assessWebhookRegistration(registration, expectedWebhookUrl(config));
-        add({ check: 'Webhook registration', severity: 'warning', ...assessment });
+        try {
+          const registration = await partnerCenter.webhooks.show();
+          const assessment = assessWebhookRegistration(
+            registration,
+            expectedWebhookUrl(config.server.publicUrl),
+          );
+          add({ check: 'Webhook registration', severity: 'warning', ...assessment });
+        } catch (error) {
+          const fix = await partnerCenterCause(config, partnerCenter, endpoints.webhooks)(error);
+          add({
+            check: 'Webhook registration',
+            ok: false,
+            severity: 'warning',
+            detail: toError(error).message,
+            fix: fix ?? 'run `cosell webhooks show` to see what Partner Center answers',
+          });
+        }
       }
     } catch (error) {
-      failed('Partner Center sign-in', error, 'run `cosell connect partner-center` as a Referrals admin');
+      // Reading the stored sign-in failed (key, store) or signing in did (tenant, authority, network).
+      const fix = await partnerCenterCause(config, partnerCenter, endpoints.authority)(error);
+      failed(
+        'Partner Center sign-in',
+        error,
+        fix ?? 'run `cosell connect partner-center` as a Referrals admin',
+      );
     } finally {
       await partnerCenter.close();
     }
@@ -164,17 +198,27 @@ export async function runDoctor(io: CliIo, options: CommonOptions): Promise<Doct
         }
       }
     } catch (error) {
-      if (conn)
+      if (conn) {
+        const org: Endpoint = {
+          setting: "the org's instance URL",
+          url: conn.instanceUrl,
+          usual: 'https://<your-domain>.my.salesforce.com',
+        };
         failed(
           'Salesforce checks',
           error,
-          'run `cosell doctor` again; if it persists, see docs/troubleshooting.md',
+          salesforceFailureFix(error, org) ??
+            'run `cosell doctor` again; if it persists, see docs/troubleshooting.md',
         );
-      else
+      } else
         failed(
           'Salesforce sign-in',
           error,
-          salesforceSignInFix(config.salesforce.auth.flow, toError(error).message),
+          salesforceFailureFix(error, {
+            setting: 'salesforce.loginUrl',
+            url: config.salesforce.loginUrl,
+            usual: `${DEFAULT_URLS.salesforceLogin}, https://test.salesforce.com (sandboxes) or your My Domain URL`,
+          }) ?? salesforceSignInFix(config.salesforce.auth.flow, toError(error).message),
         );
     }
     if (conn && mapping) {
@@ -216,6 +260,11 @@ export async function runDoctor(io: CliIo, options: CommonOptions): Promise<Doct
     await store.close();
   }
   return checks;
+}
+
+/** host:port of a URL, without the user and password it may carry. */
+function hostOf(url: string): string {
+  return URL.canParse(url) ? new URL(url).host : '(not a URL)';
 }
 
 const SEVERITY_ICON: Record<DoctorCheck['severity'], string> = { error: '✖', warning: '⚠', info: 'ℹ' };

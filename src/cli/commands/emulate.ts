@@ -2,7 +2,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { startEmulators } from '../../../emulators/startEmulators.ts';
 import { emulatorConfig } from '../../sandbox/emulatorConfig.ts';
 import { createLogger, type LogLevel } from '../../shared/logger.ts';
 import type { CliIo } from '../cliIo.ts';
@@ -64,6 +63,8 @@ export function registerEmulateCommand(program: Command, io: CliIo): void {
         pretty: false,
         destination: process.stderr,
       });
+      // Loaded on use: the emulators (and their SOQL parser) are not part of the other commands' start-up.
+      const { startEmulators } = await import('../../../emulators/startEmulators.ts');
       const emulators = await startEmulators({
         host: options.host,
         pcPort: options.pcPort,

@@ -3,71 +3,15 @@
  * for each API, whether it accepts the sign-in it is called with — naming the role that is missing.
  */
 import type { PartnerCenterClients } from '../../app.ts';
-import type { CosellConfig } from '../../config/configSchema.ts';
-import {
-  missingMfaMessage,
-  REFRESH_TOKEN_INACTIVITY_DAYS,
-  type SignInStatus,
-  WEBHOOKS_SCOPE,
-} from '../../partner-center/partnerCenterAuth.ts';
+import { type CosellConfig, DEFAULT_URLS } from '../../config/configSchema.ts';
+import { missingMfaMessage, WEBHOOKS_SCOPE } from '../../partner-center/partnerCenterAuth.ts';
 import { MFA_REQUIRED_CODE } from '../../partner-center/partnerCenterError.ts';
+import { renewalCheck, signInCheck } from '../../partner-center/signInHealth.ts';
 import { toError, UpstreamError } from '../../shared/upstreamError.ts';
+import { diagnoseSignInFailure } from '../diagnoseSignInFailure.ts';
+import { type Endpoint, failureFix } from '../failureFix.ts';
 import { REFERRALS_ROLES_TEXT, WEBHOOKS_ROLES_TEXT } from './connectPartnerCenter.ts';
 import type { DoctorCheck } from './doctor.ts';
-
-/** Warn when a refresh token left unused would lapse within this many days. */
-const RENEWAL_WARNING_DAYS = 14;
-
-function day(date: Date): string {
-  return date.toISOString().slice(0, 10);
-}
-
-function mfaText(status: SignInStatus): string {
-  if (status.mfa === null) return 'MFA unknown (the tokens carry no amr claim)';
-  return status.mfa ? 'with MFA' : `without MFA (amr: ${status.authMethods.join(', ') || 'none'})`;
-}
-
-function signInCheck(check: string, status: SignInStatus | null, connectCommand: string): DoctorCheck {
-  if (!status) {
-    return {
-      check,
-      ok: false,
-      severity: 'error',
-      detail: 'nobody is signed in',
-      fix: `run \`${connectCommand}\``,
-    };
-  }
-  return {
-    check,
-    ok: status.mfa !== false,
-    severity: status.mfa === null ? 'warning' : 'error',
-    detail: `${status.username} (tenant ${status.tenantId}), ${mfaText(status)}`,
-    fix: status.mfa === false ? missingMfaMessage(status.username) : null,
-  };
-}
-
-function renewalCheck(status: SignInStatus, now: Date, connectCommand: string): DoctorCheck {
-  if (!status.needsSignInBy || !status.lastRenewedAt) {
-    return {
-      check: 'Partner Center sign-in renewal',
-      ok: false,
-      severity: 'warning',
-      detail: 'no token has been issued to this sign-in yet',
-      fix: `run \`${connectCommand}\` again`,
-    };
-  }
-  const daysLeft = Math.floor((status.needsSignInBy.getTime() - now.getTime()) / 86_400_000);
-  return {
-    check: 'Partner Center sign-in renewal',
-    ok: daysLeft > RENEWAL_WARNING_DAYS,
-    severity: 'warning',
-    detail:
-      `refresh token last renewed ${status.lastRenewedAt.toISOString()}; each sync renews it, but left unused it ` +
-      `lapses on ${day(status.needsSignInBy)} (${daysLeft} days, Entra's ${REFRESH_TOKEN_INACTIVITY_DAYS}-day ` +
-      'inactivity limit; a Conditional Access sign-in frequency policy can end it sooner)',
-    fix: daysLeft > RENEWAL_WARNING_DAYS ? null : `keep the connector running, or run \`${connectCommand}\``,
-  };
-}
 
 /** A check for one API from a probe call: what the refusal means and the fix for it. */
 async function apiAccessCheck(
@@ -77,6 +21,8 @@ async function apiAccessCheck(
   username: string,
   severity: DoctorCheck['severity'],
   roleFix: string,
+  cause: CauseFinder,
+  signInFix = 'run `cosell connect partner-center`',
 ): Promise<DoctorCheck> {
   try {
     await probe();
@@ -100,9 +46,54 @@ async function apiAccessCheck(
       ok: false,
       severity,
       detail: toError(error).message,
-      fix: 'run `cosell connect partner-center`',
+      fix: (await cause(error)) ?? signInFix,
     };
   }
+}
+
+/** The fix for a failure whose cause is a setting (URL, tenant, key, network), or null when it is not. */
+type CauseFinder = (error: unknown) => Promise<string | null>;
+
+/** Settings that can make a Partner Center call fail, each with the URL it gives and what it normally is. */
+export function partnerCenterEndpoints(
+  config: CosellConfig,
+): Record<'authority' | 'referrals' | 'webhooks', Endpoint> {
+  const { authorityUrl, referralsUrl, webhooksUrl } = config.partnerCenter;
+  return {
+    authority: {
+      setting: 'partnerCenter.authorityUrl',
+      url: authorityUrl,
+      usual: DEFAULT_URLS.authority,
+    },
+    referrals: {
+      setting: 'partnerCenter.referralsUrl',
+      url: referralsUrl,
+      usual: DEFAULT_URLS.referrals,
+    },
+    webhooks: {
+      setting: 'partnerCenter.webhooksUrl',
+      url: webhooksUrl,
+      usual: DEFAULT_URLS.webhooks,
+    },
+  };
+}
+
+/**
+ * Why a Partner Center call failed, when a setting is the cause: a sign-in failure is checked against the tenant
+ * id, the authority and the app (diagnoseSignInFailure); an API failure against the API's URL.
+ */
+export function partnerCenterCause(
+  config: CosellConfig,
+  partnerCenter: PartnerCenterClients,
+  api: Endpoint,
+): CauseFinder {
+  const endpoints = partnerCenterEndpoints(config);
+  return async (error) => {
+    const identity = error instanceof UpstreamError && error.upstream === 'identity';
+    const fix = failureFix(error, identity ? endpoints.authority : api);
+    if (fix || !identity) return fix;
+    return diagnoseSignInFailure({ config, tokenCache: null, dispatcher: partnerCenter.dispatcher });
+  };
 }
 
 /** Runs the checks; `webhooksUsable` says whether the webhook registration can be checked next. */
@@ -126,13 +117,30 @@ export async function partnerCenterChecks(
       status.username,
       'error',
       `a Partner Center admin grants ${status.username} ${REFERRALS_ROLES_TEXT} (Account settings > User management), then run \`cosell connect partner-center\``,
+      partnerCenterCause(config, partnerCenter, partnerCenterEndpoints(config).referrals),
     ),
   );
 
+  const caller = partnerCenter.webhooksCaller;
+  if (caller.kind === 'app') {
+    // App-only: no user, no MFA (it applies to App+User calls); the app must be a web app known to Partner Center.
+    const webhooks = await apiAccessCheck(
+      'Webhooks API access',
+      () => partnerCenter.webhooks.supportedEvents(),
+      'a web app registered in Partner Center (Account settings > App management)',
+      `app ${caller.clientId} (app-only)`,
+      'warning',
+      `register app ${caller.clientId} as a web app in Partner Center (Account settings > App management), or set partnerCenter.webhooksSignIn.kind: sameUser or separateUser`,
+      partnerCenterCause(config, partnerCenter, partnerCenterEndpoints(config).webhooks),
+      `check partnerCenter.webhooksSignIn.clientId and clientSecret: the secret may be wrong or expired (make a new one under Entra ID > App registrations > ${caller.clientId} > Certificates & secrets)`,
+    );
+    checks.push(webhooks);
+    return { checks, webhooksUsable: webhooks.ok };
+  }
   const separate = config.partnerCenter.webhooksSignIn.kind === 'separateUser';
   let webhooksUser = status.username;
   if (separate) {
-    const webhooksStatus = await partnerCenter.webhooksAuth.signInStatus(WEBHOOKS_SCOPE);
+    const webhooksStatus = await caller.auth.signInStatus(WEBHOOKS_SCOPE);
     const check = signInCheck(
       'Webhooks API sign-in',
       webhooksStatus,
@@ -152,6 +160,7 @@ export async function partnerCenterChecks(
     separate
       ? `a Partner Center admin grants ${webhooksUser} one of ${WEBHOOKS_ROLES_TEXT}, then run \`cosell connect partner-center --webhooks\``
       : `a Partner Center admin grants ${webhooksUser} one of ${WEBHOOKS_ROLES_TEXT}; or sign in a second user for webhooks: set partnerCenter.webhooksSignIn.kind: separateUser and run \`cosell connect partner-center --webhooks\``,
+    partnerCenterCause(config, partnerCenter, partnerCenterEndpoints(config).webhooks),
   );
   checks.push(webhooks);
   return { checks, webhooksUsable: webhooks.ok };

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { startSandbox } from '../../sandbox/startSandbox.ts';
 import { createLogger, type LogLevel } from '../../shared/logger.ts';
 import type { DealSyncResult } from '../../sync/dealSyncContext.ts';
 import type { CliIo } from '../cliIo.ts';
@@ -67,6 +66,8 @@ export function registerSandboxCommand(program: Command, io: CliIo): void {
     .option('--log-level <level>', 'log level for technical logs (stderr)', 'warn')
     .action(async (options: SandboxCommandOptions) => {
       const logger = createLogger({ level: options.logLevel, pretty: false, destination: process.stderr });
+      // Loaded on use: the emulators are not part of the other commands' start-up.
+      const { startSandbox } = await import('../../sandbox/startSandbox.ts');
       const sandbox = await startSandbox({
         dir: options.dir,
         port: options.port,

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import type { CosellConfig } from '../../config/configSchema.ts';
-import { WEBHOOK_PATH } from '../../http/routes/postPartnerCenterWebhook.ts';
+import { expectedWebhookUrl, WEBHOOK_PATH } from '../../http/routes/postPartnerCenterWebhook.ts';
 import type { WebhookRegistration } from '../../partner-center/webhookClient.ts';
 import {
   assessWebhookRegistration,
@@ -21,11 +20,6 @@ interface RegisterOptions extends CommonOptions {
 
 interface TestOptions extends CommonOptions {
   skipReachabilityCheck?: boolean;
-}
-
-/** This environment's receiver: server.publicUrl + the webhook path, or null when publicUrl is not set. */
-export function expectedWebhookUrl(config: CosellConfig): string | null {
-  return config.server.publicUrl ? `${config.server.publicUrl.replace(/\/+$/, '')}${WEBHOOK_PATH}` : null;
 }
 
 /** The registration as lines, each event marked as the connector's or another tool's. */
@@ -62,7 +56,7 @@ export function registerWebhookCommands(program: Command, io: CliIo): void {
       .option('--drop-other-events', 'unregister the events this connector does not use (needs --force)'),
   ).action(async (options: RegisterOptions) => {
     await withPartnerCenter(options, io, async (connector, { config }) => {
-      const url = options.url ?? expectedWebhookUrl(config);
+      const url = options.url ?? expectedWebhookUrl(config.server.publicUrl);
       if (!url)
         throw new CliError(
           'Give --url, or set server.publicUrl in the config to the HTTPS address Partner Center can reach.',
@@ -102,7 +96,7 @@ export function registerWebhookCommands(program: Command, io: CliIo): void {
   ).action(async (options: CommonOptions) => {
     await withPartnerCenter(options, io, async (connector, { config }) => {
       const registration = await connector.webhooks.show();
-      const assessment = assessWebhookRegistration(registration, expectedWebhookUrl(config));
+      const assessment = assessWebhookRegistration(registration, expectedWebhookUrl(config.server.publicUrl));
       if (options.json) io.out(JSON.stringify({ registration, ...assessment }));
       else {
         for (const line of describeRegistration(registration)) io.out(line);

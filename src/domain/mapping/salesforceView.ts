@@ -39,15 +39,20 @@ function storedBy(mapping: Mapping) {
       name: mapping.solutions.nameField,
       publisher: mapping.solutions.publisherField,
     } satisfies AttributeMap<DealSolution>,
-    partnerTeam: {} satisfies AttributeMap<PartnerTeamMember>,
+    // A team member is a Salesforce user, which the sync never updates: its name and phone are not written.
+    partnerTeam: { firstName: null, lastName: null, phone: null } satisfies AttributeMap<PartnerTeamMember>,
   };
 }
 
-/** Copy the attributes Salesforce does not store from `source` (or null) onto `target`. */
+/**
+ * Copy the attributes Salesforce does not store (or write) from `source` onto `target`; without a source, the
+ * attribute keeps what Salesforce read (null for one it does not store).
+ */
 function fillUnstored<T extends object>(target: T, source: T | undefined, stored: AttributeMap<T>): T {
   const filled = { ...target };
+  if (source === undefined) return filled;
   for (const attribute of Object.keys(target) as (keyof T)[]) {
-    if (stored[attribute] === null) filled[attribute] = (source?.[attribute] ?? null) as T[keyof T];
+    if (stored[attribute] === null) filled[attribute] = (source[attribute] ?? null) as T[keyof T];
   }
   return filled;
 }
@@ -60,8 +65,10 @@ const itemKey: { [K in DealCollection]: (item: CoSellDeal[K][number]) => string 
 
 /**
  * The Salesforce-side deal with the attributes this org does not store (account size or DUNS, contact phone or
- * title, solution publisher when unmapped) taken from Partner Center (or the base, for items only Salesforce has),
- * so that a missing column never reads as "changed to empty" in the merge and never produces a write.
+ * title, solution publisher when unmapped) or does not write (a team member's name and phone: users are never
+ * updated) taken from Partner Center (or the base, for items only Salesforce has), so that a missing column never
+ * reads as "changed to empty" in the merge and never produces a write. A team member only Salesforce knows keeps
+ * its user's details.
  */
 export function salesforceView(
   salesforce: CoSellDeal,

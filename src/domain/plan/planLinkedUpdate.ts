@@ -3,18 +3,28 @@
 import type { DomainError } from '../../shared/result.ts';
 import { type CoSellDeal, type DealField, statusText } from '../coSellDeal.ts';
 import type { AuditChange, DealPlan, DealPlanInput, PlanOpportunity, PlanReferral } from '../dealPlan.ts';
+import { accountFields } from '../mapping/accountFields.ts';
+import { accountMatchKey } from '../mapping/accountMatchKey.ts';
 import { type ChildCollection, childChanges } from '../mapping/childChanges.ts';
 import { dealFromReferral } from '../mapping/dealFromReferral.ts';
 import { dealFromSalesforce } from '../mapping/dealFromSalesforce.ts';
 import { type JsonPatchOperation, referralPatchOps } from '../mapping/referralPatchOps.ts';
 import { salesforceOpportunityFields } from '../mapping/salesforceOpportunityFields.ts';
 import { partnerCenterTransformOperations, salesforceTransformFields } from '../mapping/transformValues.ts';
-import { mergeDeals } from '../mergeDeals.ts';
+import { baseWithConflictsSeen, mergeDeals } from '../mergeDeals.ts';
 import { currentSyncStatus } from '../salesforceBookkeeping.ts';
 import { validateDeal } from '../validateDeal.ts';
 import { currencyProblem } from './currencyProblem.ts';
 import { planNotes } from './planNotes.ts';
-import { auditChanges, emptyPlan, errorOutcome, invalidPlan, markFields, textOrNull } from './planParts.ts';
+import {
+  auditChanges,
+  creationChanges,
+  emptyPlan,
+  errorOutcome,
+  invalidPlan,
+  markFields,
+  textOrNull,
+} from './planParts.ts';
 
 const CHILD_FIELDS: readonly ChildCollection[] = ['customerContacts', 'solutions', 'partnerTeam'];
 
@@ -50,7 +60,19 @@ export async function planLinkedUpdate(
 
   const pcDeal = dealFromReferral(referral.input, mapping, { relatedReferrals: [...input.related] });
   const sfDeal = dealFromSalesforce(opportunity.snapshot, mapping);
-  const base = (link?.base as CoSellDeal | null | undefined) ?? null;
+  // An opportunity create that was interrupted after Salesforce saved it: this run links it. Its base is what
+  // the create meant to write; the opportunity itself is saved whole, but its child records may not all have
+  // been: what Salesforce lacks of them was never written (not removed by a seller), so it is merged as unchanged
+  // in Salesforce and Partner Center's children are written again.
+  const interrupted = link?.state === 'pending' && link.opportunityId === null;
+  const intended = (link?.base as CoSellDeal | null | undefined) ?? null;
+  const base =
+    interrupted && intended
+      ? {
+          ...intended,
+          ...Object.fromEntries(CHILD_FIELDS.map((field) => [field, sfDeal[field]])),
+        }
+      : intended;
   const merge = mergeDeals({
     base,
     partnerCenter: pcDeal,
@@ -68,6 +90,26 @@ export async function planLinkedUpdate(
     merge.toPartnerCenter = merge.toPartnerCenter.filter(held);
     merge.merged = { ...merge.merged, dealValue: sfDeal.dealValue, currency: sfDeal.currency };
   }
+  // Partner Center takes no change to a closed referral: what Salesforce changed is refused (✖, with why) while
+  // what Partner Center changed — the closing itself — still reaches Salesforce. The base keeps Partner Center's
+  // values of the refused fields, so the next sync meets the same refusal and has nothing new to say.
+  let nextBase = merge.merged;
+  const closed = pcDeal.status === 'Closed' ? referralPatchOps(merge.toPartnerCenter, pcDeal, mapping) : null;
+  const refusal = closed && !closed.ok ? closed.error : null;
+  if (refusal) {
+    const refused = Object.fromEntries(
+      merge.toPartnerCenter.map((change) => [change.field, pcDeal[change.field]]),
+    );
+    nextBase = { ...merge.merged, ...refused };
+    merge.toPartnerCenter = [];
+  }
+  const problem = currency ?? refusal;
+  // What the opportunity and the audit say about it.
+  const problemText = currency
+    ? currency.message
+    : refusal
+      ? `Not sent to Partner Center: ${refusal.message}`
+      : '';
   const toSalesforce = auditChanges(merge.toSalesforce, 'salesforce');
   const toPartnerCenter = auditChanges(merge.toPartnerCenter, 'partnerCenter');
   const conflicts = merge.conflicts.map((conflict) => ({ field: conflict.field, winner: conflict.winner }));
@@ -86,7 +128,11 @@ export async function planLinkedUpdate(
     const patch = referralPatchOps(merge.toPartnerCenter, merge.merged, mapping);
     if (patch.ok) operations = patch.value;
     else problems.push(patch.error);
-    if (problems.length) return invalidPlan(input, opportunity, problems);
+    if (problems.length) {
+      // The conflicts were decided; the next sync must decide them the same way (see baseWithConflictsSeen).
+      const seen = base && merge.conflicts.length ? baseWithConflictsSeen(base, merge) : undefined;
+      return invalidPlan(input, opportunity, problems, seen);
+    }
   }
   operations = [
     ...operations,
@@ -94,12 +140,10 @@ export async function planLinkedUpdate(
   ];
 
   const resumed = link?.state === 'paused';
-  // An opportunity create that was interrupted after Salesforce saved it: this run links it.
-  const interrupted = link?.state === 'pending' && link.opportunityId === null;
   const wroteSomething = toSalesforce.length > 0 || toPartnerCenter.length > 0;
   const message = describeUpdate(toSalesforce, toPartnerCenter, resumed);
   const current = opportunity.snapshot.opportunity;
-  const statusChanged = currentSyncStatus(mapping, current) !== (currency ? 'Error' : 'Synced');
+  const statusChanged = currentSyncStatus(mapping, current) !== (problem ? 'Error' : 'Synced');
   // The status text on the opportunity is how the next read knows Partner Center's status: keep it current.
   const statusTextField = mapping.opportunity.statusTextField;
   const statusTextStale =
@@ -121,8 +165,8 @@ export async function planLinkedUpdate(
         ...markFields(
           mapping,
           current,
-          currency === null,
-          currency ? `${message} ${currency.message}` : message,
+          problem === null,
+          problem ? (toSalesforce.length || currency ? `${message} ${problemText}` : problemText) : message,
           input.now,
           [...toSalesforce, ...toPartnerCenter],
           merge.merged.name,
@@ -130,6 +174,10 @@ export async function planLinkedUpdate(
       }
     : null;
   const collections = CHILD_FIELDS.filter((field) => salesforceFields.includes(field));
+  // A customer change from Partner Center goes to the opportunity's account (found or created when it has none).
+  const customer = merge.toSalesforce.some((change) => change.field === 'customer')
+    ? merge.merged.customer
+    : null;
   const direction =
     toSalesforce.length && toPartnerCenter.length
       ? 'both'
@@ -138,7 +186,7 @@ export async function planLinkedUpdate(
         : toPartnerCenter.length
           ? 'toPartnerCenter'
           : 'none';
-  const outcome = conflicts.length ? 'conflict' : wroteSomething ? 'ok' : 'noop';
+  const outcome = conflicts.length ? 'conflict' : wroteSomething || interrupted ? 'ok' : 'noop';
   return emptyPlan({
     ...ids,
     action: wroteSomething ? 'update' : 'noop',
@@ -152,7 +200,9 @@ export async function planLinkedUpdate(
       : null,
     salesforce: fields
       ? {
-          account: null,
+          account: customer?.name
+            ? { match: accountMatchKey(customer), fields: accountFields(customer, mapping) }
+            : null,
           opportunity: { op: 'update', opportunityId: opportunity.opportunityId, fields },
           accountId: textOrNull(current['AccountId']),
           children: collections.length
@@ -165,20 +215,27 @@ export async function planLinkedUpdate(
       referralId: referral.id,
       opportunityId: opportunity.opportunityId,
       engagementId: referral.engagementId,
-      base: merge.merged,
+      base: nextBase,
       pcETag: referral.eTag,
       sfSystemModstamp: opportunity.systemModstamp,
-      state: currency ? 'error' : 'synced',
-      lastError: currency ? { code: currency.code, message: currency.message } : null,
+      state: problem ? 'error' : 'synced',
+      lastError: problem ? { code: problem.code, message: problem.message } : null,
     },
-    audit: currency
-      ? errorOutcome(input, {}, { code: currency.code, message: currency.message }, currency.message).audit
+    audit: problem
+      ? errorOutcome(input, {}, { code: problem.code, message: problem.message }, problemText).audit
       : wroteSomething || resumed || !link || interrupted || conflicts.length
         ? {
             trigger: input.trigger,
             direction,
             outcome,
-            changes: [...toSalesforce, ...toPartnerCenter],
+            // The interrupted create's own writes were never audited: this entry records them too.
+            changes: [
+              ...(interrupted && intended
+                ? creationChanges(salesforceOpportunityFields(intended, mapping))
+                : []),
+              ...toSalesforce,
+              ...toPartnerCenter,
+            ],
             message: interrupted
               ? `Linked opportunity ${opportunity.opportunityId} from referral ${referral.id} (its create was interrupted). ${message}`
               : conflicts.length

@@ -1,7 +1,7 @@
 /** Building blocks every deal plan shares: an empty plan, audit rows, and the error and skip outcomes. */
 
 import type { DomainError } from '../../shared/result.ts';
-import type { FieldChange } from '../coSellDeal.ts';
+import type { CoSellDeal, FieldChange } from '../coSellDeal.ts';
 import type { AuditChange, AuditDraft, DealPlan, DealPlanInput, LinkUpdate } from '../dealPlan.ts';
 import type { Mapping } from '../mapping/mappingSchema.ts';
 import { auditLine, bookkeepingFields, currentSyncStatus } from '../salesforceBookkeeping.ts';
@@ -93,6 +93,8 @@ export function invalidPlan(
   input: DealPlanInput,
   opportunity: NonNullable<DealPlanInput['opportunity']>,
   problems: readonly DomainError[],
+  /** The link's next base, when the refusal settled something (conflicts seen); the base stays otherwise. */
+  base?: CoSellDeal,
 ): DealPlan {
   const { mapping } = input;
   const message = problems.map((problem) => problem.message.replace(/[.;\s]+$/, '')).join('; ');
@@ -126,7 +128,7 @@ export function invalidPlan(
         },
     ...errorOutcome(
       input,
-      { referralId: ids.referralId, opportunityId: ids.opportunityId },
+      { referralId: ids.referralId, opportunityId: ids.opportunityId, ...(base ? { base } : {}) },
       error,
       auditMessage,
     ),

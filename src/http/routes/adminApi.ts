@@ -9,6 +9,8 @@ import type { JobQueue } from '../../jobs/jobQueue.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { LinkState, Store } from '../../store/store.ts';
 import { enqueueDealSync } from '../../sync/dealJobs.ts';
+import { apiAccessHook } from '../auth/apiAccess.ts';
+import type { DashboardSignIn } from '../auth/dashboardSignIn.ts';
 import type { DashboardDeps } from '../dashboard/dashboardDeps.ts';
 import { crossSiteRefusal } from '../dashboard/sameOrigin.ts';
 import { sendError } from './adminReplies.ts';
@@ -24,6 +26,8 @@ export interface AdminApiDeps {
   store: Store;
   queue: JobQueue;
   adminToken?: string | undefined;
+  /** Dashboard "Sign in with Microsoft": a signed-in browser may use the API too. */
+  signIn?: DashboardSignIn | undefined;
   /** The deal views' extra parts (sync deps, links, API usage); without them those routes answer 503. */
   dashboard?: DashboardDeps | undefined;
   now?: () => Date;
@@ -49,14 +53,14 @@ export async function adminApi(app: FastifyInstance, deps: AdminApiDeps): Promis
       const refusal = crossSiteRefusal(request);
       if (refusal) return sendError(reply, 403, 'forbidden', refusal);
     });
-    if (deps.adminToken) {
-      const expected = `Bearer ${deps.adminToken}`;
-      scope.addHook('onRequest', async (request, reply) => {
-        if (request.headers.authorization !== expected) {
-          return sendError(reply, 401, 'unauthorized', 'send Authorization: Bearer <server.adminToken>');
-        }
-      });
-    }
+    const now = deps.now ?? (() => new Date());
+    const access = apiAccessHook({
+      adminToken: deps.adminToken,
+      signIn: deps.signIn ?? null,
+      sendError,
+      nowMs: () => now().getTime(),
+    });
+    if (access) scope.addHook('onRequest', access);
 
     const dashboard = deps.dashboard;
     await dealRoutes(scope, { connectionId, store, queue, dashboard, sendError });

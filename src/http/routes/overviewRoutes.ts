@@ -4,7 +4,7 @@ import type { JobQueue } from '../../jobs/jobQueue.ts';
 import { OPPORTUNITY_CURSOR_SOURCE } from '../../salesforce/changePoller.ts';
 import type { Store } from '../../store/store.ts';
 import { RECONCILE_CURSOR_SOURCE } from '../../sync/syncWorker.ts';
-import type { OverviewResponse } from '../adminTypes.ts';
+import type { HealthResponse, OverviewResponse } from '../adminTypes.ts';
 import type { DashboardDeps } from '../dashboard/dashboardDeps.ts';
 import { pausedConnectionFix } from '../dashboard/problemFix.ts';
 
@@ -69,5 +69,18 @@ export async function overviewRoutes(scope: FastifyInstance, deps: OverviewDeps)
         usage && deps.dashboard ? { ...usage, budgetRatio: deps.dashboard.salesforceApiBudgetRatio } : null,
     };
     return answer;
+  });
+
+  // Apart from /api/overview, so the overview never waits for Partner Center and Salesforce to answer.
+  scope.get(
+    '/api/health',
+    async (): Promise<HealthResponse> => ({
+      health: (await deps.dashboard?.health?.checks()) ?? [],
+    }),
+  );
+  // "Check again": the health checks run now instead of when the kept results are a minute old.
+  scope.post('/api/health/recheck', async (): Promise<HealthResponse> => {
+    deps.dashboard?.health?.forget();
+    return { health: (await deps.dashboard?.health?.checks()) ?? [] };
   });
 }

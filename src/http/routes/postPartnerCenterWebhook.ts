@@ -4,14 +4,14 @@
  * No remote call happens here except the verifier's first (cached) certificate fetch.
  */
 import { createHash } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { JobQueue } from '../../jobs/jobQueue.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Store } from '../../store/store.ts';
 import { enqueueForEvent } from '../../sync/dealJobs.ts';
 import type { Metrics } from '../metrics.ts';
-import { REFERRAL_EVENTS, type WebhookVerifier } from '../webhookVerifier.ts';
+import { REFERRAL_EVENTS, type WebhookRefusal, type WebhookVerifier } from '../webhookVerifier.ts';
 
 export interface WebhookRouteDeps {
   connectionId: string;
@@ -24,6 +24,11 @@ export interface WebhookRouteDeps {
 }
 
 export const WEBHOOK_PATH = '/webhooks/partner-center';
+
+/** Where Partner Center should deliver to this environment: server.publicUrl + WEBHOOK_PATH (null when unset). */
+export function expectedWebhookUrl(publicUrl: string | undefined): string | null {
+  return publicUrl ? `${publicUrl.replace(/\/+$/, '')}${WEBHOOK_PATH}` : null;
+}
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export async function postPartnerCenterWebhook(app: FastifyInstance, deps: WebhookRouteDeps): Promise<void> {
@@ -38,16 +43,23 @@ export async function postPartnerCenterWebhook(app: FastifyInstance, deps: Webho
 
     const countDelivery = (outcome: 'rejected' | 'ignored' | 'accepted' | 'duplicate') =>
       deps.metrics.increment('cosell_webhooks_total', 'Partner Center webhook deliveries', { outcome });
+    const refuse = (reply: FastifyReply, error: WebhookRefusal) => {
+      countDelivery('rejected');
+      deps.logger.warn({ code: error.code, reason: error.message }, 'webhook rejected');
+      return reply.code(error.httpStatus).send({ error: { code: error.code, message: error.message } });
+    };
+
+    // A delivery that cannot be authentic is refused before its body is read: a flood of them costs no memory.
+    scope.addHook('onRequest', async (request, reply) => {
+      if (request.method !== 'POST' || request.routeOptions.url !== WEBHOOK_PATH) return;
+      const refused = deps.verifier.checkHeaders(request.headers);
+      if (refused) return refuse(reply, refused);
+    });
 
     scope.post(WEBHOOK_PATH, async (request, reply) => {
       const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const verified = await deps.verifier.verify({ headers: request.headers, rawBody });
-      if (!verified.ok) {
-        countDelivery('rejected');
-        deps.logger.warn({ code: verified.error.code, reason: verified.error.message }, 'webhook rejected');
-        const { code, message } = verified.error;
-        return reply.code(verified.error.httpStatus).send({ error: { code, message } });
-      }
+      if (!verified.ok) return refuse(reply, verified.error);
       const event = verified.event;
       if (!REFERRAL_EVENTS.has(event.eventName) || !event.resourceId) {
         countDelivery('ignored');
