@@ -111,6 +111,7 @@ describe('planDeal', () => {
     expect(recovery.salesforce?.children?.solutionsToAdd.length).toBe(sampleDeal().solutions.length);
     expect(recovery.salesforce?.children?.contactsToAdd.length).toBe(sampleDeal().customerContacts.length);
     expect(recovery.audit).toMatchObject({ outcome: 'ok' });
+    expect(recovery.audit?.message).toContain('its create was interrupted');
     expect(recovery.audit?.changes.map((change) => change.field)).toEqual(
       expect.arrayContaining(['Name', 'Amount', 'solutions', 'customerContacts']),
     );

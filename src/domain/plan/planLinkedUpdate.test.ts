@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  opportunitySnapshotOf,
-  sampleDeal,
-  sampleInboundReferral,
-} from '../../../test/support/sampleDeal.ts';
+import { opportunitySnapshotOf, sampleDeal } from '../../../test/support/sampleDeal.ts';
 import type { DealPlan, DealPlanInput } from '../dealPlan.ts';
-import { dealFromReferral } from '../mapping/dealFromReferral.ts';
 import { dealFromSalesforce } from '../mapping/dealFromSalesforce.ts';
-import { defaultMapping } from '../mapping/defaultMapping.ts';
 import type { Mapping } from '../mapping/mappingSchema.ts';
 import { mergeWithDefaults } from '../mapping/mergeWithDefaults.ts';
 import { referralCreateBody } from '../mapping/referralCreateBody.ts';
@@ -122,59 +116,4 @@ describe('an update of a linked Services co-sell deal', () => {
       );
     },
   );
-});
-
-describe('an opportunity create interrupted after Salesforce saved the opportunity', () => {
-  it('writes the child records that never reached Salesforce, and takes nothing away in Partner Center', async () => {
-    const inbound = sampleInboundReferral();
-    const created = dealFromReferral(inbound, defaultMapping);
-    // The opportunity was saved, then the process died before its contact roles, solutions and team.
-    const saved = opportunitySnapshotOf(
-      { ...created, customerContacts: [], solutions: [], partnerTeam: [] },
-      defaultMapping,
-      OPPORTUNITY_ID,
-    );
-    const plan = await planDeal({
-      link: {
-        id: '1',
-        referralId: String(inbound.id),
-        opportunityId: null,
-        salesforceObject: 'opportunity',
-        base: created,
-        state: 'pending',
-        lastError: null,
-      },
-      referral: {
-        id: String(inbound.id),
-        eTag: '"1"',
-        updatedDateTime: '2026-11-25T10:00:00Z',
-        engagementId: String(inbound.engagementId),
-        type: 'Shared',
-        input: inbound,
-        raw: inbound as Record<string, unknown>,
-      },
-      related: [],
-      opportunity: {
-        opportunityId: OPPORTUNITY_ID,
-        systemModstamp: '2026-11-25T11:00:00.000Z',
-        lastModifiedAt: '2026-11-25T11:00:00.000Z',
-        syncEnabled: true,
-        snapshot: saved,
-      },
-      mapping: defaultMapping,
-      org: { notesAvailable: false },
-      trigger: 'reconcile',
-      now: new Date('2026-11-25T11:00:01Z'),
-    });
-    expect(plan.action).toBe('update');
-    const sentToPartnerCenter = plan.toPartnerCenter.map((change) => change.field);
-    expect(sentToPartnerCenter).not.toContain('solutions');
-    expect(sentToPartnerCenter).not.toContain('customerContacts');
-    expect(plan.toSalesforce.map((change) => change.field)).toEqual(
-      expect.arrayContaining(['customerContacts', 'solutions']),
-    );
-    expect(plan.salesforce?.children?.solutionsToAdd).toHaveLength(1);
-    expect(plan.salesforce?.children?.contactsToAdd.length).toBeGreaterThan(0);
-    expect(plan.audit?.message).toContain('its create was interrupted');
-  });
 });
