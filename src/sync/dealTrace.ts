@@ -3,7 +3,7 @@
  * a deal job starts working on its deal — once its reads are done and it keeps the deal (its key is the deal's),
  * before it plans or writes anything — and one when the job ends, so a test can prove that no deal was ever
  * processed by two jobs at once (test/chaos/). A job that hands its deal back never starts. Lines:
- *   {"event":"start","job":"<pid>-<n>","key","referralId","opportunityId","startedAt","pid"}
+ *   {"event":"start","job":"<pid>-<n>","referralId","opportunityId","startedAt","pid"}
  *   {"event":"end","job":"<pid>-<n>","referralId","opportunityId","startedAt","finishedAt","pid","ok"}
  * The end line carries both ids once the job knows them; a start line without an end line is a job whose
  * process died (its interval ends when the process did). Appends are synchronous, so a line written is on disk
@@ -20,18 +20,14 @@ export interface DealIds {
 
 export interface DealTraceSpan {
   /** Records the end of the job with the ids it ended up knowing (a created referral or opportunity). */
-  finish(ids: DealIds, ok: boolean, handedBack?: boolean): void;
+  finish(ids: DealIds, ok: boolean): void;
 }
 
 const idle: DealTraceSpan = { finish: () => undefined };
 let jobsStarted = 0;
 
-/** Starts a trace span for one deal job, run under serialization `key` (a no-op unless COSELL_DEAL_TRACE is set). */
-export function startDealTrace(
-  ids: DealIds,
-  key: string | null = null,
-  env: NodeJS.ProcessEnv = process.env,
-): DealTraceSpan {
+/** Starts a trace span for one deal job (a no-op unless COSELL_DEAL_TRACE is set). */
+export function startDealTrace(ids: DealIds, env: NodeJS.ProcessEnv = process.env): DealTraceSpan {
   const file = env[DEAL_TRACE_ENV];
   if (!file) return idle;
   jobsStarted += 1;
@@ -41,17 +37,13 @@ export function startDealTrace(
   write({
     event: 'start',
     job,
-    key,
     referralId: ids.referralId ?? null,
     opportunityId: ids.opportunityId ?? null,
     startedAt,
     pid: process.pid,
   });
-  let ended = false;
-  const span: DealTraceSpan = {
-    finish(finalIds, ok, handedBack = false) {
-      if (ended) return;
-      ended = true;
+  return {
+    finish(finalIds, ok) {
       write({
         event: 'end',
         job,
@@ -61,9 +53,7 @@ export function startDealTrace(
         finishedAt: new Date().toISOString(),
         pid: process.pid,
         ok,
-        ...(handedBack ? { handedBack } : {}),
       });
     },
   };
-  return span;
 }

@@ -89,7 +89,7 @@ export function dealBatchHandler(
       })),
       {
         onKeptDeal: (index) => {
-          traces[index] = startDealTrace(jobs[index]?.payload ?? {}, jobs[index]?.key ?? null);
+          traces[index] = startDealTrace(jobs[index]?.payload ?? {});
         },
       },
     ).catch((error: unknown) => {
@@ -100,7 +100,6 @@ export function dealBatchHandler(
       traces[i]?.finish(
         outcome.kind === 'done' ? outcome.result : (jobs[i]?.payload ?? {}),
         outcome.kind === 'done',
-        outcome.kind === 'rekeyed',
       );
     const results: BatchJobOutcome[] = [];
     const finished: { payload: DealSyncPayload; result: DealSyncResult }[] = [];

@@ -11,15 +11,12 @@ describe('startDealTrace', () => {
 
   it('appends a start line and an end line with the ids the job ended up knowing', () => {
     const file = join(dir, 'trace.jsonl');
-    const span = startDealTrace({ opportunityId: '006A' }, 'deal:c:opportunity:006A', {
-      [DEAL_TRACE_ENV]: file,
-    });
+    const span = startDealTrace({ opportunityId: '006A' }, { [DEAL_TRACE_ENV]: file });
     expect(readDealTrace(file).map((line) => line.event)).toEqual(['start']);
     span.finish({ referralId: 'R1', opportunityId: null }, true);
     const [start, end] = readDealTrace(file);
     expect(start).toMatchObject({
       event: 'start',
-      key: 'deal:c:opportunity:006A',
       referralId: null,
       opportunityId: '006A',
       pid: process.pid,
@@ -36,7 +33,7 @@ describe('startDealTrace', () => {
 
   it('writes nothing when COSELL_DEAL_TRACE is not set', () => {
     const file = join(dir, 'unset.jsonl');
-    startDealTrace({ referralId: 'R2' }, null, {}).finish({ referralId: 'R2' }, false);
+    startDealTrace({ referralId: 'R2' }, {}).finish({ referralId: 'R2' }, false);
     expect(() => readFileSync(file)).toThrow();
   });
 });

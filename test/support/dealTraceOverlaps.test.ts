@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type DealTraceLine,
-  findDealOverlaps,
-  handBackCutOffJobsUnderOtherKeys,
-} from './dealTraceOverlaps.ts';
+import { type DealTraceLine, findDealOverlaps } from './dealTraceOverlaps.ts';
 
 const at = (second: number) => new Date(Date.UTC(2026, 11, 6, 12, 0, second)).toISOString();
 
@@ -74,24 +70,5 @@ describe('findDealOverlaps', () => {
       ...job('b', 8, { referralId: 'R1' }, 60, 61),
     ];
     expect(findDealOverlaps(lines, new Map())).toHaveLength(1);
-  });
-
-  it('counts a cut-off job under another key than its deal key as handed back, and one under the deal key as running', () => {
-    const killedAt = Date.parse(at(4));
-    const finished = job('a', 7, { opportunityId: 'O1' }, 0, 6, { opportunityId: 'O1', referralId: 'R1' });
-    const cutUnder = (key: string) =>
-      job('b', 8, { referralId: 'R1' }, 2, null).map((line) => ({ ...line, key }));
-    const dealKeyOf = (id: string) =>
-      id === 'referral:R1' || id === 'opportunity:O1' ? 'deal:c:opportunity:O1' : null;
-    const other = handBackCutOffJobsUnderOtherKeys(
-      [...finished, ...cutUnder('deal:c:referral:R1')],
-      dealKeyOf,
-    );
-    expect(findDealOverlaps(other, new Map([[8, killedAt]]))).toEqual([]);
-    const same = handBackCutOffJobsUnderOtherKeys(
-      [...finished, ...cutUnder('deal:c:opportunity:O1')],
-      dealKeyOf,
-    );
-    expect(findDealOverlaps(same, new Map([[8, killedAt]]))).toHaveLength(1);
   });
 });

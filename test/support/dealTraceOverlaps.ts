@@ -9,16 +9,12 @@ import { existsSync, readFileSync } from 'node:fs';
 export interface DealTraceLine {
   event: 'start' | 'end';
   job: string;
-  /** The job's serialization key (start lines). */
-  key?: string | null;
   referralId: string | null;
   opportunityId: string | null;
   startedAt: string;
   finishedAt?: string;
   pid: number;
   ok?: boolean;
-  /** The job only read, then handed its deal to the deal's own key unwritten: it processed nothing. */
-  handedBack?: boolean;
 }
 
 export interface TracedJob {
@@ -29,7 +25,6 @@ export interface TracedJob {
   /** When it finished, or when its process ended (cut off), or null when neither is known. */
   endMs: number | null;
   cutOff: boolean;
-  handedBack: boolean;
 }
 
 export interface DealOverlap {
@@ -87,13 +82,11 @@ export function tracedJobs(
       startMs: Date.parse(line.startedAt),
       endMs: null,
       cutOff: true,
-      handedBack: false,
     };
     for (const id of idsOf(line)) if (!job.ids.includes(id)) job.ids.push(id);
     if (line.event === 'end' && line.finishedAt) {
       job.endMs = Date.parse(line.finishedAt);
       job.cutOff = false;
-      job.handedBack = line.handedBack === true;
     }
     jobs.set(line.job, job);
   }
@@ -106,11 +99,10 @@ export function findDealOverlaps(
   lines: readonly DealTraceLine[],
   endedAt: ReadonlyMap<number, number>,
 ): DealOverlap[] {
-  // A job that handed its deal back wrote nothing; its ids still join the deal.
-  const all = tracedJobs(lines, endedAt);
-  const jobs = all.filter((job) => !job.handedBack);
+  // Jobs that hand their deal back never start a trace (src/sync/dealTrace.ts): every traced job worked on its deal.
+  const jobs = tracedJobs(lines, endedAt);
   const union = new IdUnion();
-  for (const job of all) for (const id of job.ids.slice(1)) union.join(job.ids[0] as string, id);
+  for (const job of jobs) for (const id of job.ids.slice(1)) union.join(job.ids[0] as string, id);
   const byDeal = new Map<string, TracedJob[]>();
   for (const job of jobs) {
     if (job.ids.length === 0) continue;
@@ -130,28 +122,4 @@ export function findDealOverlaps(
     }
   }
   return overlaps;
-}
-
-/**
- * A job cut off by a kill has no end line, so whether it wrote anything is unknown. One whose key is not its
- * deal's key (the key on the deal's link) would have handed the deal back after reading it (syncDealBatch checks
- * the key before any write; links exist from the create intent on, before the other side is written), so it
- * processed nothing: it gets an end line that says so. `dealKeyOf` gives the key of the deal an id (e.g.
- * `referral:<id>`) belongs to, or null when unknown.
- */
-export function handBackCutOffJobsUnderOtherKeys(
-  lines: readonly DealTraceLine[],
-  dealKeyOf: (id: string) => string | null,
-): DealTraceLine[] {
-  const ended = new Set(lines.filter((line) => line.event === 'end').map((line) => line.job));
-  const added: DealTraceLine[] = [];
-  for (const line of lines) {
-    if (line.event !== 'start' || ended.has(line.job) || !line.key) continue;
-    const dealKey = idsOf(line)
-      .map(dealKeyOf)
-      .find((key) => key !== null);
-    if (dealKey && dealKey !== line.key)
-      added.push({ ...line, event: 'end', finishedAt: line.startedAt, handedBack: true });
-  }
-  return [...lines, ...added];
 }
