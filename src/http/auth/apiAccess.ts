@@ -4,10 +4,10 @@
  * API stays open, as it is on loopback in the sandbox.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { adminTokenMatches } from '../adminTokenCheck.ts';
 import { sessionChangeRefusal } from '../dashboard/sameOrigin.ts';
 import { FailedAttemptLimiter } from '../failedAttemptLimiter.ts';
 import type { SendError } from '../routes/adminReplies.ts';
+import { adminTokenMatches } from './adminTokenMatches.ts';
 import type { DashboardSignIn } from './dashboardSignIn.ts';
 import { sessionUser } from './signInRoutes.ts';
 

@@ -1,6 +1,5 @@
 /** The server-rendered pages of the dashboard sign-in: why a sign-in did not work, and what to do. */
 import type { FastifyReply } from 'fastify';
-import { DASHBOARD_SECURITY_HEADERS } from '../routes/dashboard.ts';
 
 export interface SignInPageText {
   title: string;
@@ -34,9 +33,5 @@ export function sendSignInPage(reply: FastifyReply, status: number, page: SignIn
   </body>
 </html>
 `;
-  return reply
-    .code(status)
-    .headers({ ...DASHBOARD_SECURITY_HEADERS, 'cache-control': 'no-store' })
-    .type('text/html; charset=utf-8')
-    .send(html);
+  return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
 }

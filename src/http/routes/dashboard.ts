@@ -1,7 +1,7 @@
 /**
  * The admin dashboard's static files (web/): the page at /, its scripts and its stylesheet. The page needs no
- * token; the data it reads from /api does. Every answer carries a Content-Security-Policy that allows only our
- * own origin and forbids framing.
+ * token; the data it reads from /api does. The security headers (CSP, no framing, no sniffing, no referrer) are
+ * the server's, on every answer (src/http/securityHeaders.ts); these files are only told to revalidate.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
@@ -15,13 +15,6 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
 };
-
-export const DASHBOARD_SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'self'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-cache',
-} as const;
 
 /** Every servable file under web/ (scripts, styles, the page) as URL path → file. */
 function webFiles(): { path: string; file: URL; contentType: string }[] {
@@ -39,7 +32,7 @@ export async function dashboard(app: FastifyInstance): Promise<void> {
     // Read once at start-up: the files are small and a missing one should fail the server early, not per request.
     const body = readFileSync(file);
     app.get(path, async (_request, reply) =>
-      reply.headers(DASHBOARD_SECURITY_HEADERS).type(contentType).send(body),
+      reply.header('cache-control', 'no-cache').type(contentType).send(body),
     );
   }
 }

@@ -5,9 +5,9 @@
  */
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConnectorHttp, routesOf, startConnectorHttp } from '../../test/support/connectorHttpKit.ts';
-import { ManualClock } from '../shared/clock.ts';
-import { adminTokenMatches } from './adminTokenCheck.ts';
+import { type ConnectorHttp, routesOf, startConnectorHttp } from '../../../test/support/connectorHttpKit.ts';
+import { ManualClock } from '../../shared/clock.ts';
+import { adminTokenMatches } from './adminTokenMatches.ts';
 
 const TOKEN = 'admin-token-for-guard-tests-0123456789';
 const clock = new ManualClock('2026-05-01T10:00:00.000Z');
