@@ -14,6 +14,7 @@
  *   path's shape), on fewer deals.
  */
 import { performance } from 'node:perf_hooks';
+import { loadConfig } from '../src/config/loadConfig.ts';
 import { type BenchContext, type BenchRow, scaled } from './benchmark.ts';
 import { benchReferral } from './benchSandbox.ts';
 import { type EmulatedDeployment, startEmulatedDeployment, trackPeakRss } from './emulatedDeployment.ts';
@@ -90,6 +91,11 @@ async function syncRun(
       throw new Error(
         `cosell sync exited 0 but ${String(opportunities['totalSize'])} of ${count} opportunities exist.`,
       );
+    // The queue settings `cosell sync` ran with: its config file and environment, read as it reads them.
+    const { queue } = loadConfig({
+      file: deployment.configFile,
+      env: { ...deployment.env, ...extraEnv },
+    }).config;
     return {
       count,
       elapsedMs,
@@ -97,8 +103,8 @@ async function syncRun(
       salesforceCalls: after.salesforce - before.salesforce - 1,
       partnerCenterCalls: after.partnerCenter - before.partnerCenter,
       peakRssBytes: rss.peakBytes(),
-      batchSize: Number(extraEnv['COSELL_QUEUE_BATCH_SIZE'] ?? 200),
-      concurrency: 4,
+      batchSize: queue.batchSize,
+      concurrency: queue.concurrency,
     };
   } finally {
     await deployment.stop();

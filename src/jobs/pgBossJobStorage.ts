@@ -71,8 +71,10 @@ export class PgBossJobStorage implements JobStorage<PgBossClaimedJob> {
         ORDER BY j.created_on, j.id
         LIMIT $2
         FOR UPDATE OF j SKIP LOCKED`,
+      // started_on is when the job really started: after its key's lock was taken (clock_timestamp), not when the
+      // claiming transaction began (now()), which can be before the key's previous job finished.
       markActive: `
-        UPDATE ${schema}.job SET state = 'active', started_on = now(), expire_in = $3 * interval '1 millisecond',
+        UPDATE ${schema}.job SET state = 'active', started_on = clock_timestamp(), expire_in = $3 * interval '1 millisecond',
           retry_count = CASE WHEN started_on IS NULL THEN 0 ELSE retry_count + 1 END,
           output = jsonb_build_object('leaseToken', $4::text)
         WHERE name = $1 AND id = $2

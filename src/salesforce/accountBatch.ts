@@ -56,9 +56,14 @@ export function accountKeysOf(mapping: Mapping, request: AccountRequest): Accoun
 const dunsKey = (duns: string) => `duns:${duns}`;
 const nameKey = (name: string, postal: string) => `name:${name}|${postal}`;
 
+/** Every key a customer can be matched by: its DUNS, and its name + postal code (either may be missing). */
+export const accountMatchKeys = (key: AccountKeys): string[] => [
+  ...(key.duns ? [dunsKey(key.duns)] : []),
+  ...(key.name && key.postalCode ? [nameKey(key.name, key.postalCode)] : []),
+];
+
 /** One customer's identity (DUNS, else name + postal code), or null when it has neither: it cannot be matched. */
-export const accountIdentity = (key: AccountKeys): string | null =>
-  key.duns ? dunsKey(key.duns) : key.name && key.postalCode ? nameKey(key.name, key.postalCode) : null;
+export const accountIdentity = (key: AccountKeys): string | null => accountMatchKeys(key)[0] ?? null;
 
 export async function findOrCreateAccounts(
   client: SalesforceClient,

@@ -6,7 +6,7 @@
  */
 import type { SalesforceWrites } from '../domain/dealPlan.ts';
 import type { Mapping } from '../domain/mapping/mappingSchema.ts';
-import { accountKeysOf } from './accountBatch.ts';
+import { accountKeysOf, accountMatchKeys } from './accountBatch.ts';
 import { emailKey } from './childRecordBatch.ts';
 
 export function customerLockKeys(mapping: Mapping, items: readonly SalesforceWrites[]): string[] {
@@ -14,9 +14,7 @@ export function customerLockKeys(mapping: Mapping, items: readonly SalesforceWri
   for (const item of items) {
     // A new opportunity's customer, or a linked one's that has no account yet: found or created.
     if (item.account && (item.opportunity?.op === 'create' || !item.accountId)) {
-      const key = accountKeysOf(mapping, item.account);
-      if (key.duns) keys.add(`account:duns:${key.duns}`);
-      if (key.name && key.postalCode) keys.add(`account:name:${key.name}|${key.postalCode}`);
+      for (const key of accountMatchKeys(accountKeysOf(mapping, item.account))) keys.add(`account:${key}`);
     }
     for (const contact of item.children?.contactsToAdd ?? []) {
       const email = emailKey(contact[mapping.contacts.emailField]);

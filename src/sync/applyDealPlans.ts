@@ -55,11 +55,11 @@ export async function applyDealPlans(
   return saveOutcomes(deps, work);
 }
 
-/** Before a referral is created, the link records the intent: a crash after Partner Center saved it is recovered. */
+/** Before anything is created on the other side, a link records the intent: a crash after the create is recovered. */
 async function recordCreateIntents(deps: DealSyncDeps, work: Work[]): Promise<void> {
-  // A referral create records the opportunity it comes from; an opportunity create records the deal it writes,
-  // as the base: if the answer is lost (or the process dies) after Salesforce saved it, the next run finds the
-  // opportunity by its referral id and merges against that base, so a seller's edit in between is kept.
+  // Either kind of create records its intent, with the deal being sent as the base: if the answer is lost (or the
+  // process dies) after the other side saved it, the next run finds the record (the opportunity by its referral id,
+  // the referral by its externalReferenceId) and merges against that base, so an edit made in between is kept.
   const creating = work.filter(
     (entry) =>
       !entry.link &&
@@ -69,8 +69,6 @@ async function recordCreateIntents(deps: DealSyncDeps, work: Work[]): Promise<vo
   await deps.store.transaction(async (tx) => {
     for (const entry of creating) {
       const create = entry.plan.partnerCenter;
-      // Both kinds keep the deal being sent as the base, so a recovered create merges a seller's edit made since
-      // against what was sent (and sends it on) instead of taking one side's value without knowing which changed.
       const intent =
         create?.op === 'create'
           ? { opportunityId: create.opportunityId, base: entry.plan.merged, state: 'pending' as const }

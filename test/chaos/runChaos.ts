@@ -4,16 +4,12 @@
  * Then faults go off, the run drives reconcile and poll until no deal job is left, and checks the outcome
  * (chaosChecks.ts). Returns the figures and every problem found; it throws only when it cannot run at all.
  */
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { openConnectorStore } from '../../src/app.ts';
-import type { CosellConfig } from '../../src/config/configSchema.ts';
-import { WEBHOOK_PATH } from '../../src/http/routes/postPartnerCenterWebhook.ts';
 import { emulatorControl } from '../../src/sandbox/emulatorControl.ts';
-import { DEAL_TRACE_ENV } from '../../src/sync/dealTrace.ts';
 import { RECONCILE_CURSOR_SOURCE } from '../../src/sync/syncWorker.ts';
-import { freePort, TEST_SECRET_KEY } from '../support/childProcess.ts';
 import { readDealTrace } from '../support/dealTraceOverlaps.ts';
+import { handOverToChildProcesses } from '../support/handOverToChildProcesses.ts';
 import { liveDealJobs } from '../support/liveDealJobs.ts';
 import { startTestSandbox, type TestSandbox, waitFor } from '../support/sandboxHarness.ts';
 import { connectorSchemas, dropSchemas } from '../support/testStores.ts';
@@ -112,37 +108,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const problem = (invariant: Invariant, message: string) => problems.push({ invariant, message });
   let processes: ConnectorProcesses | null = null;
   try {
-    // The sandbox installed the package, signed in and stored the sign-in; its own connector now makes way for
-    // the `cosell serve` children, which all listen on one port: the webhook is registered there once.
-    const port = await freePort();
-    await sandbox.connector.webhooks.register(`http://127.0.0.1:${port}${WEBHOOK_PATH}`, undefined, {
-      overwrite: true,
-    });
-    await sandbox.connector.close();
-    const config: CosellConfig = {
-      ...sandbox.config,
-      server: { ...sandbox.config.server, port },
-      queue: { ...sandbox.config.queue, leaseSeconds: 5 },
-      sync: {
-        ...sandbox.config.sync,
-        pollIntervalSeconds: 1,
-        reconcileIntervalSeconds: Math.max(5, Math.ceil(options.deals / 10)),
-      },
+    // The `cosell serve` children all listen on one port, where the webhook is registered once.
+    const { config, port, configFile, traceFile, env } = await handOverToChildProcesses(sandbox, 'chaos', {
+      queue: { leaseSeconds: 5 },
+      sync: { pollIntervalSeconds: 1, reconcileIntervalSeconds: Math.max(5, Math.ceil(options.deals / 10)) },
       log: { level: 'warn' },
-    };
-    const configFile = join(sandbox.dir, 'chaos-config.yaml');
-    writeFileSync(configFile, JSON.stringify(config, null, 2));
-    const traceFile = join(sandbox.dir, 'deal-trace.jsonl');
+    });
 
     const urls = { partnerCenter: sandbox.urls.partnerCenter, salesforce: sandbox.urls.salesforce };
     const seller = new SellerRest(urls.salesforce);
     const workload = new ChaosWorkload(urls, seller, random, Math.max(2, Math.ceil(options.deals / 4)));
     await workload.createExistingCustomers();
-    const connector = new ConnectorProcesses({
-      configFile,
-      port,
-      env: { COSELL_SECRET_KEY: TEST_SECRET_KEY, [DEAL_TRACE_ENV]: traceFile },
-    });
+    const connector = new ConnectorProcesses({ configFile, port, env });
     processes = connector;
     await connector.start();
     const faults = new ChaosFaults(urls, DEFAULT_FAULT_RATES, options.salesforceRateLimitBursts ?? true);

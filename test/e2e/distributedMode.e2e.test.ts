@@ -7,22 +7,18 @@
  * workers at once (and none by the HTTP-only process), the Salesforce poll never ran twice at once, and every
  * process stops cleanly on SIGTERM.
  */
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openConnectorStore } from '../../src/app.ts';
-import type { CosellConfig } from '../../src/config/configSchema.ts';
-import { WEBHOOK_PATH } from '../../src/http/routes/postPartnerCenterWebhook.ts';
 import { JOB } from '../../src/sync/dealJobs.ts';
-import { DEAL_TRACE_ENV } from '../../src/sync/dealTrace.ts';
 import { RECONCILE_CURSOR_SOURCE } from '../../src/sync/syncWorker.ts';
 import { type ChaosProblem, checkChaosRun, INVARIANTS, type Invariant } from '../chaos/chaosChecks.ts';
 import { ChaosWorkload, seededRandom } from '../chaos/chaosWorkload.ts';
 import { SellerRest } from '../chaos/sellerRest.ts';
-import { freePort, TEST_SECRET_KEY } from '../support/childProcess.ts';
 import { type ClusterMember, ConnectorCluster } from '../support/connectorCluster.ts';
 import { readDealTrace } from '../support/dealTraceOverlaps.ts';
+import { handOverToChildProcesses } from '../support/handOverToChildProcesses.ts';
 import { liveDealJobs } from '../support/liveDealJobs.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandboxHarness.ts';
 import { connectorSchemas, dropSchemas, postgresSkipReason, testDatabaseUrl } from '../support/testStores.ts';
@@ -110,33 +106,14 @@ let liveCluster: ConnectorCluster | undefined;
 
 async function runCluster(sandbox: TestSandbox, databaseUrl: string, schema: string): Promise<RunResult> {
   const began = Date.now();
-  const port = await freePort();
-  await sandbox.connector.webhooks.register(`http://127.0.0.1:${port}${WEBHOOK_PATH}`, undefined, {
-    overwrite: true,
-  });
-  // The sandbox installed the package and stored the sign-ins; its in-process connector makes way for the cluster.
-  await sandbox.connector.close();
-  const config: CosellConfig = {
-    ...sandbox.config,
-    server: { ...sandbox.config.server, port },
+  const { config, port, configFile, traceFile, env } = await handOverToChildProcesses(sandbox, 'cluster', {
     // A killed worker's jobs run again after the lease: keep it short so the run stays short.
     // Small batches spread a burst over the workers (one claim takes up to batchSize due deals).
-    queue: { ...sandbox.config.queue, leaseSeconds: 5, batchSize: 25 },
-    sync: {
-      ...sandbox.config.sync,
-      pollIntervalSeconds: POLL_INTERVAL_SECONDS,
-      reconcileIntervalSeconds: 20,
-    },
+    queue: { leaseSeconds: 5, batchSize: 25 },
+    sync: { pollIntervalSeconds: POLL_INTERVAL_SECONDS, reconcileIntervalSeconds: 20 },
     log: { level: 'info' },
-  };
-  const configFile = join(sandbox.dir, 'cluster-config.yaml');
-  writeFileSync(configFile, JSON.stringify(config, null, 2));
-  const traceFile = join(sandbox.dir, 'deal-trace.jsonl');
-  const cluster = new ConnectorCluster({
-    configFile,
-    port,
-    env: { COSELL_SECRET_KEY: TEST_SECRET_KEY, [DEAL_TRACE_ENV]: traceFile },
   });
+  const cluster = new ConnectorCluster({ configFile, port, env });
   liveCluster = cluster;
   try {
     const serve = await cluster.startServe();
