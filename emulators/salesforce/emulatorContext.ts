@@ -1,6 +1,8 @@
 /** What every route module of the Salesforce emulator shares. */
 import type { Logger } from '../../src/shared/logger.ts';
+import type { SubrequestRunner } from './compositeSubrequests.ts';
 import type { RecordWriter } from './recordWriter.ts';
+import type { RequestGate } from './requestGate.ts';
 import type { SalesforceOrg } from './salesforceOrg.ts';
 import type { SessionRegistry } from './sessionRegistry.ts';
 
@@ -9,6 +11,10 @@ export interface EmulatorContext {
   sessions: SessionRegistry;
   writer: RecordWriter;
   logger: Logger;
+  /** Held shared by REST requests, exclusive by all-or-nothing composite requests. */
+  gate: RequestGate;
+  /** Runs composite subrequests against the emulator's own routes. */
+  subrequests: SubrequestRunner;
   /** `http://127.0.0.1:<port>`: login URL and instance URL. */
   baseUrl(): string;
 }

@@ -1,6 +1,7 @@
 /**
  * Per-request rules of the REST API under /services/data/vXX.X: version check, session, daily API
- * allocation (403 REQUEST_LIMIT_EXCEEDED) and the `Sforce-Limit-Info` header on every response.
+ * allocation (403 REQUEST_LIMIT_EXCEEDED), the request gate (see requestGate.ts) and the `Sforce-Limit-Info`
+ * header on every response. Composite subrequests pass with the session check only.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { EmulatorContext } from './emulatorContext.ts';
@@ -27,12 +28,18 @@ export function versionNumber(version: string): number {
 
 export function installRestGuard(scope: FastifyInstance, context: EmulatorContext): void {
   const { org } = context;
-  scope.addHook('preHandler', async (request) => {
+  scope.addHook('preHandler', async (request, reply) => {
     if (!VERSION.test(versionOf(request))) throw notFound();
     sessions.set(
       request,
       context.sessions.authenticate(bearerToken(request.headers.authorization, request.query)),
     );
+    // A composite subrequest runs inside its outer request: that one was counted and holds the gate.
+    if (context.subrequests.isSubrequest(request.headers)) return;
+    if (!(request.routeOptions.config as { ownGate?: boolean }).ownGate) {
+      const release = await context.gate.enterShared();
+      reply.raw.once('close', release);
+    }
     const usage = org.state.apiUsage;
     if (usage.used >= usage.max) {
       throw new SalesforceApiError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');

@@ -186,6 +186,26 @@ export class SalesforceOrg {
     }
   }
 
+  /**
+   * An undo scope that spans awaits (a composite request's subrequests): every record change until `commit` or
+   * `rollback` is logged. Only sound while no other request writes, i.e. under the RequestGate's exclusive hold.
+   */
+  beginUndoScope(): { commit(): void; rollback(): void } {
+    const outer = this.undoLog;
+    const log: UndoEntry[] = [];
+    this.undoLog = log;
+    return {
+      commit: () => {
+        this.undoLog = outer;
+        outer?.push(...log);
+      },
+      rollback: () => {
+        this.undoLog = outer;
+        this.rollback(log);
+      },
+    };
+  }
+
   private rollback(log: UndoEntry[]): void {
     for (const entry of log.reverse()) {
       const table = this.table(entry.objectName);

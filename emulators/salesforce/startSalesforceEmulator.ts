@@ -1,12 +1,14 @@
 /**
  * The Salesforce emulator: a Fastify app speaking the wire format of Salesforce's OAuth, REST (sObjects,
- * collections, SOQL, limits) and SOAP Metadata APIs, so unmodified jsforce 3.10.16 runs against it.
+ * collections, composite, composite graph, SOQL, limits) and SOAP Metadata APIs, so unmodified jsforce 3.10.16 runs against it.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { type Clock, systemClock } from '../../src/shared/clock.ts';
 import { type Logger, silentLogger } from '../../src/shared/logger.ts';
 import { FaultInjector } from '../shared/faultInjector.ts';
 import { registerCollectionRoutes } from './collectionRoutes.ts';
+import { registerCompositeRoutes } from './compositeRoutes.ts';
+import { SubrequestRunner } from './compositeSubrequests.ts';
 import { registerControlRoutes } from './controlRoutes.ts';
 import { API_VERSIONS, type EmulatorContext } from './emulatorContext.ts';
 import { registerMetadataRoutes } from './metadataRoutes.ts';
@@ -15,6 +17,7 @@ import { ADMIN_PASSWORD, INTEGRATION_PASSWORD, initialOrgState, type OrgState } 
 import { registerQueryRoutes } from './queryRoutes.ts';
 import { registerRealismControlRoutes, registerUiApiRoutes } from './realismRoutes.ts';
 import { RecordWriter } from './recordWriter.ts';
+import { RequestGate } from './requestGate.ts';
 import { installRestGuard } from './restGuard.ts';
 import { SalesforceApiError } from './salesforceApiError.ts';
 import { SalesforceOrg } from './salesforceOrg.ts';
@@ -124,14 +127,6 @@ export async function startSalesforceEmulator(
   );
   org = createdOrg;
   let baseUrl = '';
-  const context: EmulatorContext = {
-    org: createdOrg,
-    sessions: new SessionRegistry(createdOrg, options.sessionTtlSeconds ?? 7200),
-    writer: new RecordWriter(createdOrg),
-    logger,
-    baseUrl: () => baseUrl,
-  };
-
   const app = Fastify({
     logger: false,
     bodyLimit: 64 * 1024 * 1024,
@@ -140,6 +135,15 @@ export async function startSalesforceEmulator(
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2000 },
   });
   installParsers(app);
+  const context: EmulatorContext = {
+    org: createdOrg,
+    sessions: new SessionRegistry(createdOrg, options.sessionTtlSeconds ?? 7200),
+    writer: new RecordWriter(createdOrg),
+    logger,
+    gate: new RequestGate(),
+    subrequests: new SubrequestRunner((request) => app.inject(request)),
+    baseUrl: () => baseUrl,
+  };
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof SalesforceApiError) return reply.code(error.status).send(error.toBody());
     const status = (error as { statusCode?: number }).statusCode;
@@ -175,7 +179,7 @@ export async function startSalesforceEmulator(
   if (options.latencyMs) {
     const latencyMs = options.latencyMs;
     app.addHook('onRequest', async (request) => {
-      if (!request.url.startsWith('/__emulator/'))
+      if (!request.url.startsWith('/__emulator/') && !context.subrequests.isSubrequest(request.headers))
         await new Promise((resolve) => setTimeout(resolve, latencyMs));
     });
   }
@@ -193,6 +197,7 @@ export async function startSalesforceEmulator(
     registerSObjectRoutes(scope, context);
     registerQueryRoutes(scope, context);
     registerCollectionRoutes(scope, context);
+    registerCompositeRoutes(scope, context);
     registerUiApiRoutes(scope, context);
   });
 

@@ -104,6 +104,16 @@ describe('ChangePoller against the emulator and a real SQLite store', () => {
     expect((await newPoller().poll()).changes).toEqual([]);
   });
 
+  it('spends one Salesforce API request on a poll with nothing new (one Composite call for every source)', async () => {
+    const poller = newPoller();
+    await poller.poll();
+    const used = () => client.apiUsage()?.used ?? Number.NaN;
+    const before = used();
+    const idle = await poller.poll();
+    expect(idle.changes).toEqual([]);
+    expect(used() - before).toBe(1);
+  });
+
   it('sees every one of 500 concurrent updates exactly once across several poll cycles', async () => {
     const poller = newPoller();
     const reported: ChangedOpportunity[] = [];

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { type Clock, systemClock } from '../shared/clock.ts';
-import { UpstreamError } from '../shared/upstreamError.ts';
 import type { CursorRepository } from '../store/store.ts';
 import {
   advanceCursor,
@@ -10,7 +9,12 @@ import {
   querySince,
   serializeChangeCursor,
 } from './changeCursor.ts';
-import type { QueryOptions, SalesforceClient } from './salesforceClient.ts';
+import {
+  type CompositeAnswer,
+  type QueryPage,
+  queryOperation,
+  type SalesforceClient,
+} from './salesforceClient.ts';
 import { defaultSalesforceFieldNames, type SalesforceFieldNames } from './salesforceFieldNames.ts';
 import { parseSalesforceDateTime, soqlDateTime } from './soqlLiteral.ts';
 
@@ -59,6 +63,36 @@ export const DEFAULT_POLL_OVERLAP_MS = 5000;
 const COVERAGE_WINDOW_MS = 5 * 60_000;
 
 type Row = Record<string, unknown> & { Id: string; SystemModstamp: string };
+
+interface PolledSource {
+  source: string;
+  soql: (sinceLiteral: string) => string;
+  opportunityIdOf: (row: Row) => string;
+  reason: ChangeReason;
+  /** Also read deleted (recycle bin) rows, through /queryAll. */
+  includeDeleted?: boolean;
+}
+
+interface SourceWindow {
+  source: PolledSource;
+  cursor: ChangeCursor;
+  since: Date;
+  soql: string;
+}
+
+/**
+ * Salesforce's `latestDateCovered` for the window ending now: the end, or the start of a long-running
+ * transaction still in progress (it is instance-wide, so one read covers every object polled). Undefined when
+ * the org refuses the read (then only the overlap window protects late commits); other failures throw.
+ */
+function coverageOf(answer: CompositeAnswer): number | undefined {
+  if (!answer.ok) {
+    if (answer.error.kind === 'permanent') return undefined;
+    throw answer.error;
+  }
+  const covered = (answer.value as { latestDateCovered?: unknown } | null)?.latestDateCovered;
+  return typeof covered === 'string' ? parseSalesforceDateTime(covered).getTime() : undefined;
+}
 
 function fingerprint(row: Row): string {
   const { attributes: _attributes, ...fields } = row;
@@ -116,35 +150,66 @@ export class ChangePoller {
     const linkedOrSync = (prefix: string) =>
       `(${prefix}${n.syncWithPartnerCenter} = true OR ${prefix}${n.referralId} != null)`;
     const parentRelationship = n.solutionOpportunity.replace(/__c$/, '__r');
-    // Read before the queries: a transaction still open now can only commit rows stamped from its start on.
-    const coveredUntilMs = await this.coveredUntilMs();
+    const sources: PolledSource[] = [
+      {
+        source: OPPORTUNITY_CURSOR_SOURCE,
+        soql: (since) =>
+          `SELECT Id, SystemModstamp, ${this.fingerprintFields.join(', ')} FROM Opportunity WHERE SystemModstamp >= ${since} AND ${linkedOrSync('')} ORDER BY SystemModstamp, Id`,
+        opportunityIdOf: (row) => row.Id,
+        reason: 'opportunity',
+      },
+      {
+        source: SOLUTION_CURSOR_SOURCE,
+        soql: (since) =>
+          `SELECT Id, IsDeleted, SystemModstamp, ${n.solutionOpportunity}, ${n.solutionId}, ${n.solutionName}, ${n.solutionPublisher} FROM ${n.solutionObject} WHERE SystemModstamp >= ${since} AND ${linkedOrSync(`${parentRelationship}.`)} ORDER BY SystemModstamp, Id`,
+        opportunityIdOf: (row) => String(row[n.solutionOpportunity] ?? ''),
+        reason: 'solution',
+        // Deleted solutions must reach Partner Center too: read the recycle bin as well.
+        includeDeleted: true,
+      },
+      ...(this.options.watchLeads
+        ? [
+            {
+              source: LEAD_CURSOR_SOURCE,
+              soql: (since: string) =>
+                `SELECT Id, SystemModstamp, IsConverted, ConvertedOpportunityId, Status FROM Lead WHERE SystemModstamp >= ${since} AND ${n.leadReferralId} != null ORDER BY SystemModstamp, Id`,
+              opportunityIdOf: (row: Row) => row.Id,
+              reason: 'lead' as const,
+            },
+          ]
+        : []),
+    ];
+    const windows = await Promise.all(sources.map((source) => this.windowOf(source)));
 
-    const opportunities = await this.readSource(
-      coveredUntilMs,
-      OPPORTUNITY_CURSOR_SOURCE,
-      (since) =>
-        `SELECT Id, SystemModstamp, ${this.fingerprintFields.join(', ')} FROM Opportunity WHERE SystemModstamp >= ${since} AND ${linkedOrSync('')} ORDER BY SystemModstamp, Id`,
-      (row) => row.Id,
-    );
-    const solutions = await this.readSource(
-      coveredUntilMs,
-      SOLUTION_CURSOR_SOURCE,
-      (since) =>
-        `SELECT Id, IsDeleted, SystemModstamp, ${n.solutionOpportunity}, ${n.solutionId}, ${n.solutionName}, ${n.solutionPublisher} FROM ${n.solutionObject} WHERE SystemModstamp >= ${since} AND ${linkedOrSync(`${parentRelationship}.`)} ORDER BY SystemModstamp, Id`,
-      (row) => String(row[n.solutionOpportunity] ?? ''),
-      // Deleted solutions must reach Partner Center too: read the recycle bin as well.
-      { includeDeleted: true },
-    );
-
-    const leads = this.options.watchLeads
-      ? await this.readSource(
-          coveredUntilMs,
-          LEAD_CURSOR_SOURCE,
-          (since) =>
-            `SELECT Id, SystemModstamp, IsConverted, ConvertedOpportunityId, Status FROM Lead WHERE SystemModstamp >= ${since} AND ${n.leadReferralId} != null ORDER BY SystemModstamp, Id`,
-          (row) => row.Id,
-        )
-      : null;
+    // One Composite call (one API request) reads how far changes are complete and the first page of each
+    // source; the coverage subrequest runs first, so a transaction still open then can only commit rows
+    // stamped from its start on.
+    const nowMs = this.clock.now().getTime();
+    const guard = this.options.longTransactionGuard !== false;
+    const answers = await this.options.client.composite('poll Salesforce for changes', [
+      ...(guard
+        ? [
+            {
+              method: 'GET' as const,
+              path: `/sobjects/Opportunity/updated?start=${encodeURIComponent(soqlDateTime(new Date(nowMs - COVERAGE_WINDOW_MS)))}&end=${encodeURIComponent(soqlDateTime(new Date(nowMs)))}`,
+              referenceId: 'covered',
+            },
+          ]
+        : []),
+      ...windows.map((window, index) => ({
+        method: 'GET' as const,
+        path: `/${window.source.includeDeleted ? 'queryAll' : 'query'}?q=${encodeURIComponent(window.soql)}`,
+        referenceId: `source${index}`,
+      })),
+    ]);
+    const covered = guard ? answers.shift() : undefined;
+    const coveredUntilMs = covered ? coverageOf(covered) : undefined;
+    const polled = [];
+    for (const [index, window] of windows.entries()) {
+      const answer = answers[index];
+      if (!answer?.ok) throw answer?.error ?? new Error('Salesforce did not answer a change query');
+      polled.push(await this.readSource(window, answer.value as QueryPage<Row>, coveredUntilMs));
+    }
 
     const byOpportunity = new Map<string, ChangedOpportunity>();
     const report = (opportunityId: string, reason: ChangeReason, systemModstamp: string) => {
@@ -157,55 +222,41 @@ export class ChangePoller {
       if (!existing.reasons.includes(reason)) existing.reasons.push(reason);
       if (systemModstamp > existing.systemModstamp) existing.systemModstamp = systemModstamp;
     };
-    for (const change of opportunities.fresh)
-      report(change.opportunityId, 'opportunity', change.systemModstamp);
-    for (const change of solutions.fresh) report(change.opportunityId, 'solution', change.systemModstamp);
-    for (const change of leads?.fresh ?? []) report(change.opportunityId, 'lead', change.systemModstamp);
+    for (const [index, { fresh }] of polled.entries()) {
+      const reason = sources[index]?.reason ?? 'opportunity';
+      for (const change of fresh) report(change.opportunityId, reason, change.systemModstamp);
+    }
 
     const changes = [...byOpportunity.values()];
     if (onChanges && changes.length > 0) await onChanges(changes);
-    await cursors.set(connectionId, OPPORTUNITY_CURSOR_SOURCE, serializeChangeCursor(opportunities.next));
-    await cursors.set(connectionId, SOLUTION_CURSOR_SOURCE, serializeChangeCursor(solutions.next));
-    if (leads) await cursors.set(connectionId, LEAD_CURSOR_SOURCE, serializeChangeCursor(leads.next));
-    return { changes, rowsRead: opportunities.rowsRead + solutions.rowsRead + (leads?.rowsRead ?? 0) };
+    for (const [index, { next }] of polled.entries())
+      await cursors.set(connectionId, sources[index]?.source ?? '', serializeChangeCursor(next));
+    return { changes, rowsRead: polled.reduce((sum, { rowsRead }) => sum + rowsRead, 0) };
   }
 
-  /**
-   * Salesforce's `latestDateCovered` for a window ending now: the end, or the start of a long-running
-   * transaction still in progress (it is instance-wide, so one call covers every object polled). Undefined when
-   * the guard is off or the org refuses the call (then only the overlap window protects late commits).
-   */
-  private async coveredUntilMs(): Promise<number | undefined> {
-    if (this.options.longTransactionGuard === false) return undefined;
-    const nowMs = this.clock.now().getTime();
-    try {
-      const result = await this.options.client.call('read how far Salesforce changes are complete', (conn) =>
-        conn.sobject('Opportunity').updated(new Date(nowMs - COVERAGE_WINDOW_MS), new Date(nowMs)),
-      );
-      return parseSalesforceDateTime(result.latestDateCovered).getTime();
-    } catch (error) {
-      if (error instanceof UpstreamError && error.kind === 'permanent') return undefined;
-      throw error;
-    }
+  /** Where a source's next read starts (its stored cursor less the overlap), as the query to run. */
+  private async windowOf(source: PolledSource): Promise<SourceWindow> {
+    const cursor = parseChangeCursor(
+      await this.options.cursors.get(this.options.connectionId, source.source),
+    );
+    const initialSince = new Date(this.clock.now().getTime() - (this.options.initialLookbackMs ?? 0));
+    const since = querySince(cursor, this.overlapMs, initialSince);
+    return { source, cursor, since, soql: source.soql(soqlDateTime(since)) };
   }
 
   private async readSource(
+    { source, cursor, since, soql }: SourceWindow,
+    firstPage: QueryPage<Row>,
     coveredUntilMs: number | undefined,
-    source: string,
-    soql: (sinceLiteral: string) => string,
-    opportunityIdOf: (row: Row) => string,
-    queryOptions: QueryOptions = {},
   ): Promise<{
     fresh: Array<{ opportunityId: string; systemModstamp: string }>;
     next: ChangeCursor;
     rowsRead: number;
   }> {
-    const cursor = parseChangeCursor(await this.options.cursors.get(this.options.connectionId, source));
-    const initialSince = new Date(this.clock.now().getTime() - (this.options.initialLookbackMs ?? 0));
-    const since = querySince(cursor, this.overlapMs, initialSince);
+    const opportunityIdOf = source.opportunityIdOf;
     const observed: ObservedRow[] = [];
     const opportunityByKey = new Map<ObservedRow, string>();
-    for await (const row of this.options.client.query<Row>(soql(soqlDateTime(since)), queryOptions)) {
+    for await (const row of this.options.client.rowsFrom<Row>(queryOperation(soql), firstPage)) {
       const item: ObservedRow = {
         id: row.Id,
         systemModstamp: parseSalesforceDateTime(row.SystemModstamp).toISOString(),

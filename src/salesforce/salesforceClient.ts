@@ -78,11 +78,37 @@ function toOutcome(result: WireSaveResult): SaveOutcome {
   };
 }
 
+/** How a query is named in errors: its SOQL, shortened. */
+export function queryOperation(soql: string): string {
+  return `query ${soql.length > 120 ? `${soql.slice(0, 117)}...` : soql}`;
+}
+
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/** One subrequest of a Composite call; `path` follows /services/data/vXX.X (e.g. `/query?q=…`). */
+export interface CompositeSubrequest {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  path: string;
+  referenceId: string;
+  body?: unknown;
+}
+
+/** A subrequest's answer body, or its error classified as any other Salesforce error. */
+export type CompositeAnswer = Result<unknown, UpstreamError>;
+
+/** A page of SOQL rows as Salesforce sends it. */
+export interface QueryPage<T> {
+  records: T[];
+  done?: boolean;
+  nextRecordsUrl?: string;
+}
+
+/** Salesforce runs at most 25 subrequests per Composite call, at most 5 of them queries. */
+export const COMPOSITE_MAX_SUBREQUESTS = 25;
 
 export interface QueryOptions {
   /** Also return deleted (recycle bin) rows, through /queryAll; they carry IsDeleted = true. */
@@ -263,16 +289,73 @@ export class SalesforceClient {
     soql: string,
     options: QueryOptions = {},
   ): AsyncGenerator<T> {
-    const operation = `query ${soql.length > 120 ? `${soql.slice(0, 117)}...` : soql}`;
-    let page = await this.call(operation, (conn) =>
+    const operation = queryOperation(soql);
+    const first = await this.call(operation, (conn) =>
       conn.query<T>(soql, { autoFetch: false, scanAll: options.includeDeleted === true }),
     );
+    yield* this.rowsFrom<T>(operation, first as QueryPage<T>);
+  }
+
+  /** The rows of a first page already read (e.g. by a Composite subrequest), then of the pages after it. */
+  async *rowsFrom<T extends Record<string, unknown>>(
+    operation: string,
+    first: QueryPage<T>,
+  ): AsyncGenerator<T> {
+    let page = first;
     for (;;) {
       for (const record of page.records) yield record as T;
       const next = page.nextRecordsUrl;
       if (page.done !== false || !next) return;
-      page = await this.call(operation, (conn) => conn.queryMore<T>(next));
+      page = (await this.call(operation, (conn) => conn.queryMore<T>(next))) as QueryPage<T>;
     }
+  }
+
+  /**
+   * Runs up to 25 subrequests (at most 5 queries) in one Composite call, which Salesforce counts as one API
+   * request. Subrequests are independent (allOrNone false); each answer is its body or its classified error.
+   */
+  async composite(
+    operation: string,
+    subrequests: readonly CompositeSubrequest[],
+  ): Promise<CompositeAnswer[]> {
+    if (subrequests.length > COMPOSITE_MAX_SUBREQUESTS)
+      throw new Error(
+        `${operation}: a Composite call takes at most ${COMPOSITE_MAX_SUBREQUESTS} subrequests`,
+      );
+    const prefix = `/services/data/v${this.conn.version}`;
+    const answer = await this.call(operation, (conn) =>
+      conn.request<{
+        compositeResponse: Array<{ body: unknown; httpStatusCode: number; referenceId: string }>;
+      }>({
+        method: 'POST',
+        url: `${prefix}/composite`,
+        body: JSON.stringify({
+          allOrNone: false,
+          compositeRequest: subrequests.map(({ path, ...rest }) => ({ ...rest, url: `${prefix}${path}` })),
+        }),
+        headers: { 'content-type': 'application/json' },
+      }),
+    );
+    const byReference = new Map(answer.compositeResponse.map((result) => [result.referenceId, result]));
+    return subrequests.map((subrequest): CompositeAnswer => {
+      const result = byReference.get(subrequest.referenceId);
+      if (result && result.httpStatusCode < 400) return { ok: true, value: result.body };
+      const entries = Array.isArray(result?.body)
+        ? (result.body as Array<{ errorCode?: string; message?: string }>)
+        : [];
+      const first = entries[0];
+      const error = Object.assign(
+        new Error(first?.message ?? `Salesforce did not answer subrequest ${subrequest.referenceId}`),
+        { errorCode: first?.errorCode ?? 'UNKNOWN_EXCEPTION', data: entries },
+      );
+      return {
+        ok: false,
+        error: classifySalesforceError(error, {
+          operation: `${operation} (${subrequest.referenceId})`,
+          packageFieldNames: this.packageFieldNames,
+        }),
+      };
+    });
   }
 
   /** All rows of a query as an array (for small result sets). */
