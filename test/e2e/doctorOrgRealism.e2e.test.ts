@@ -101,5 +101,6 @@ describe('cosell doctor and cosell mapping test against an org with realism swit
     } finally {
       await emulate.stop('SIGINT');
     }
-  });
+    // Several CLI processes in a row (each a Node start-up and a sign-in): minutes on a loaded 2-core machine.
+  }, 180_000);
 });

@@ -75,5 +75,6 @@ describe('cosell emulate --write-config: the emulators as a target for the real 
     } finally {
       await emulate.stop('SIGINT');
     }
-  });
+    // Several CLI processes in a row (each a Node start-up and a sign-in): minutes on a loaded 2-core machine.
+  }, 180_000);
 });
