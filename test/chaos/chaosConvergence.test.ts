@@ -15,8 +15,6 @@ import { INVARIANTS, type Invariant } from './chaosChecks.ts';
 import { type ChaosReport, formatChaosFigures, runChaos } from './runChaos.ts';
 
 const OPEN: Partial<Record<Invariant, string>> = {
-  audit:
-    'issue 13: a write that reached the other system just before its job was killed or failed (after the call, before the store transaction with the audit) is found already applied by the next run, which then has nothing to write and audits nothing; the fix is an audit intent stored before the call, or auditing "found on both sides" changes',
   lostUpdate:
     "issue 13: Salesforce updates are not conditional (sObject Collections take no If-Match), so a seller edit that lands between a batch's read and its write is overwritten by the other side's change with no conflict audited; the fix is to re-check each opportunity's SystemModstamp just before writing (or If-Unmodified-Since per record) and re-plan the ones that moved",
 };

@@ -38,8 +38,6 @@ const DEALS = Number(process.env['DISTRIBUTED_E2E_DEALS'] ?? 300);
 const OPEN: Partial<Record<Invariant, string>> = {
   lostUpdate:
     "issue 13: Salesforce updates are not conditional, so a seller edit between a batch's read and its write is overwritten (test/chaos/chaosConvergence.test.ts names the fix)",
-  audit:
-    'issue 13: a write that reached the other system just before its job was killed is found already applied by the next run and never audited (test/chaos/chaosConvergence.test.ts names the fix)',
 };
 const WORKERS = 3;
 const ACTORS = 8;
