@@ -137,7 +137,16 @@ export interface SalesforceNoteWrite {
 
 export type OpportunityWrite =
   | { op: 'create'; referralId: string; fields: SalesforceRecord }
-  | { op: 'update'; opportunityId: string; fields: SalesforceRecord };
+  | {
+      op: 'update';
+      opportunityId: string;
+      fields: SalesforceRecord;
+      /**
+       * The SystemModstamp the plan was made from: an opportunity that has moved since is not written (sObject
+       * Collections take no If-Match) and its deal is read and merged again. Absent: written unconditionally.
+       */
+      unmodifiedSince?: string | null;
+    };
 
 /** Everything one deal writes to Salesforce, in dependency order: account, opportunity, children, notes. */
 export interface SalesforceWrites {

@@ -156,7 +156,11 @@ async function writeSalesforce(deps: DealSyncDeps, work: Work[]): Promise<void> 
         kind: result.error.kind,
         upstream: 'salesforce',
         code: result.error.code,
-        message: describeRefusal('the opportunity', result.error),
+        // A conflict (the opportunity moved since it was read) is no refusal: the retry reads and merges again.
+        message:
+          result.error.kind === 'conflict'
+            ? `${result.error.message}.`
+            : describeRefusal('the opportunity', result.error),
       });
       return;
     }

@@ -4,14 +4,22 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/store/store.ts';
-import { inboundReferral, startTestSandbox, type TestSandbox, waitFor } from '../support/sandboxHarness.ts';
+import {
+  inboundReferral,
+  startTestSandbox,
+  type TestSandbox,
+  waitFor,
+  waitForQuiet,
+} from '../support/sandboxHarness.ts';
 
 const COLLECTION_WRITE = { method: 'PATCH', path: '/services/data/v62.0/composite/sobjects' };
 
 describe('interrupted and raced writes', () => {
   let sandbox: TestSandbox;
   beforeAll(async () => {
-    sandbox = await startTestSandbox();
+    // Only Partner Center's webhooks start syncs here (the Salesforce poll is slowed down): a test edits the
+    // opportunity while a sync it started is under way, and no poll runs in between.
+    sandbox = await startTestSandbox({ pollIntervalSeconds: 3600 });
   });
   afterAll(async () => {
     await sandbox?.stop();
@@ -72,5 +80,61 @@ describe('interrupted and raced writes', () => {
     );
     const link = await sandbox.connector.store.links.get(deal.linkId);
     expect(link).toMatchObject({ state: 'synced', pendingWrite: null });
+  });
+
+  it("a seller's edit made between a sync's read and its Salesforce write is merged (conflict audited), not overwritten", async () => {
+    const deal = await linkedDeal('Raced edit – Sentinel SOC');
+    await waitForQuiet(sandbox);
+    // The seller changes the description (to go to Partner Center); Microsoft changes the deal value (to come to
+    // Salesforce). Partner Center holds the sync's referral update for 4 s: between the sync's read of the
+    // opportunity and its Salesforce write, the seller changes the amount too.
+    await sandbox.seller
+      .sobject('Opportunity')
+      .update({ Id: deal.opportunityId, Description: 'Seller: scope is 300 VMs now.' });
+    await sandbox.pc('POST', '/__emulator/faults', {
+      match: { method: 'PATCH', path: `/v1.0/engagements/referrals/${deal.referralId}` },
+      latencyMs: 4_000,
+      count: 1,
+    });
+    await sandbox.pc('PATCH', `/__emulator/referrals/${deal.referralId}`, {
+      details: { dealValue: 555_001 },
+    });
+    await waitFor(
+      "the sync's referral update under way",
+      async () => ((await sandbox.pc('GET', '/__emulator/faults'))['rules'] as unknown[]).length === 0,
+    );
+    await sandbox.seller.sobject('Opportunity').update({ Id: deal.opportunityId, Amount: 555_002 });
+
+    // Microsoft's 555,001 and the seller's 555,002 both changed the amount since the base: a conflict, decided by
+    // the mapping's policy and audited — the seller's edit is never overwritten unseen.
+    const conflict = await waitFor(
+      'the conflict on the deal value in the audit trail',
+      async () =>
+        (await auditOf(deal.linkId)).find(
+          (entry) => entry.outcome === 'conflict' && /\bdealValue\b/.test(entry.message),
+        ),
+      { timeoutMs: 30_000 },
+    );
+    expect(conflict.message).toMatch(/Conflict on dealValue \(kept (partnerCenter|salesforce)\)/);
+    await waitForQuiet(sandbox);
+    const opportunity = await sandbox.seller.query<Record<string, unknown>>(
+      `SELECT Amount, Description FROM Opportunity WHERE Id = '${deal.opportunityId}'`,
+    );
+    const referral = (await sandbox.pc('GET', '/__emulator/referrals')) as unknown as Record<
+      string,
+      unknown
+    >[];
+    const details = referral.find((row) => row['id'] === deal.referralId)?.['details'] as Record<
+      string,
+      unknown
+    >;
+    const winner = /kept salesforce/.test(conflict.message) ? 555_002 : 555_001;
+    expect(opportunity.records[0]?.['Amount']).toBe(winner);
+    expect(details['dealValue']).toBe(winner);
+    // The description the seller changed before the race reached Partner Center, and that write is audited.
+    expect(details['notes']).toBe('Seller: scope is 300 VMs now.');
+    expect(
+      recording(await auditOf(deal.linkId), 'notes', 'partnerCenter', 'Seller: scope is 300 VMs now.'),
+    ).toHaveLength(1);
   });
 });

@@ -210,7 +210,12 @@ export async function planLinkedUpdate(
           account: customer?.name
             ? { match: accountMatchKey(customer), fields: accountFields(customer, mapping) }
             : null,
-          opportunity: { op: 'update', opportunityId: opportunity.opportunityId, fields },
+          opportunity: {
+            op: 'update',
+            opportunityId: opportunity.opportunityId,
+            fields,
+            unmodifiedSince: opportunity.systemModstamp,
+          },
           accountId: textOrNull(current['AccountId']),
           children: collections.length
             ? childChanges(mapping, merge.merged, opportunity.snapshot, collections)
