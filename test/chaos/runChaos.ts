@@ -32,7 +32,7 @@ export interface ChaosOptions {
   chaosMs?: number;
   /** How long quiescence may take before the run gives up on it (default: 90 s + 400 ms per deal). */
   quiesceTimeoutMs?: number;
-  /** Bursts of 429 on Salesforce too, not only Partner Center (default true; each makes its jobs wait ≥ 60 s). */
+  /** Bursts of 429 on Salesforce too, not only Partner Center (default true). */
   salesforceRateLimitBursts?: boolean;
   /** Keep the run's directory (store, trace, config) for a look afterwards; its path is said. */
   keepDir?: boolean;
