@@ -50,6 +50,14 @@ export interface PlanLink {
   state: LinkState;
   lastError: { code: string; message: string } | null;
   base: unknown;
+  /** A write an earlier sync started and never recorded (its job died between the call and the store). */
+  pendingWrite?: PendingWrite | null;
+}
+
+/** A write under way, stored on the link before the call: the changes it sends, as the audit will show them. */
+export interface PendingWrite {
+  startedAt: string;
+  changes: AuditChange[];
 }
 
 /** The link's next state; fields left out keep their value. */
@@ -63,6 +71,8 @@ export interface LinkUpdate {
   sfSystemModstamp?: string | null;
   state: LinkState;
   lastError?: { code: string; message: string } | null;
+  /** Cleared (null) once the sync that made a write records it. */
+  pendingWrite?: PendingWrite | null;
 }
 
 /** A referral as the planner reads it: the wire fields the domain maps, plus the bookkeeping the plan needs. */
@@ -127,7 +137,16 @@ export interface SalesforceNoteWrite {
 
 export type OpportunityWrite =
   | { op: 'create'; referralId: string; fields: SalesforceRecord }
-  | { op: 'update'; opportunityId: string; fields: SalesforceRecord };
+  | {
+      op: 'update';
+      opportunityId: string;
+      fields: SalesforceRecord;
+      /**
+       * The SystemModstamp the plan was made from: an opportunity that has moved since is not written (sObject
+       * Collections take no If-Match) and its deal is read and merged again. Absent: written unconditionally.
+       */
+      unmodifiedSince?: string | null;
+    };
 
 /** Everything one deal writes to Salesforce, in dependency order: account, opportunity, children, notes. */
 export interface SalesforceWrites {
@@ -168,6 +187,11 @@ export interface DealPlan {
   lead: 'create' | 'linked' | null;
   /** The deal as it will stand on both sides once applied (the next base); null when unchanged. */
   merged: CoSellDeal | null;
+  /**
+   * Changes an earlier sync wrote and never recorded (its job died after the call, before the store): found on
+   * the side they were written to, and recorded by this plan's audit entry.
+   */
+  landed: AuditChange[];
 }
 
 export const noChildChanges = (): SalesforceChildChanges => ({

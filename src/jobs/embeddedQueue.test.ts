@@ -8,6 +8,7 @@ import { waitFor } from '../../test/support/waitFor.ts';
 import { openStore } from '../store/openStore.ts';
 import { EmbeddedQueue } from './embeddedQueue.ts';
 import { EMBEDDED_QUEUE_MIGRATIONS } from './embeddedQueueMigrations.ts';
+import { retryBatchSize } from './jobRunner.ts';
 
 async function makeEnvironment() {
   const dir = mkdtempSync(join(tmpdir(), 'cosell-queue-'));
@@ -58,6 +59,40 @@ describe('EmbeddedQueue on the store file', () => {
       const reopened = await openStore({ kind: 'sqlite', path: env.path });
       await reopened.close();
     } finally {
+      await env.close();
+    }
+  });
+
+  it('runs jobs that ran before in smaller batches: halved per earlier attempt, down to one', async () => {
+    expect([1, 2, 3, 8, 9].map((attempt) => retryBatchSize(200, attempt))).toEqual([200, 100, 50, 1, 1]);
+    const env = await makeEnvironment();
+    const queue = new EmbeddedQueue({
+      path: env.path,
+      deadLetters: env.deadLetters,
+      pollIntervalMs: 10,
+      retry: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 5 },
+    });
+    try {
+      for (let i = 0; i < 8; i += 1) await queue.enqueue({ name: 'batched', key: `k${i}`, payload: i });
+      const batches: { attempt: number; size: number }[] = [];
+      await queue.workBatch(
+        'batched',
+        async (jobs) => {
+          for (const job of jobs) batches.push({ attempt: job.attempt, size: jobs.length });
+          // Every job fails twice (as if its worker had died), then succeeds.
+          return jobs.map((job) => (job.attempt < 3 ? new Error('socket hang up') : null));
+        },
+        { concurrency: 1, batchSize: 8, gatherMs: 0 },
+      );
+      await waitFor('every job done', () => batches.filter((batch) => batch.attempt === 3).length === 8);
+      const largest = (attempt: number) =>
+        Math.max(...batches.filter((batch) => batch.attempt === attempt).map((batch) => batch.size));
+      expect(largest(1)).toBe(8);
+      expect(largest(2)).toBeLessThanOrEqual(4);
+      expect(largest(3)).toBeLessThanOrEqual(2);
+      expect(await env.deadLetters.list({})).toEqual([]);
+    } finally {
+      await queue.stop();
       await env.close();
     }
   });

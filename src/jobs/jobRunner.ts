@@ -96,6 +96,16 @@ interface RunningJob<C extends ClaimedJob> {
   done: Promise<void>;
 }
 
+/**
+ * The most jobs a batch gathers when its first job is on this attempt: the batch size, halved for each earlier
+ * attempt, down to one. A job runs again when its batch failed or never finished (its worker died, or lost the
+ * lease): smaller batches finish sooner — before the next crash of a worker that keeps dying — and a job that
+ * itself brings its worker down ends up alone, so it alone is dead-lettered, not every job batched with it.
+ */
+export function retryBatchSize(batchSize: number, attempt: number): number {
+  return Math.max(1, Math.floor(batchSize / 2 ** Math.min(Math.max(attempt - 1, 0), 30)));
+}
+
 export const DEFAULT_POLL_INTERVAL_MS = 100;
 /** A batch gathers for at most this many gathering windows. */
 const MAX_GATHER_ROUNDS = 10;
@@ -262,14 +272,15 @@ export class JobRunner<C extends ClaimedJob> {
     const first = await this.storage.claim(registration.name, leaseMs);
     if (first === null) return false;
     const claimed: C[] = [first];
+    const limit = retryBatchSize(batch.batchSize, first.attempt);
     // Gather: wait a moment for others, and keep gathering while a burst is still arriving (at most
     // MAX_GATHER_ROUNDS windows), so a lone job barely waits and a backfill fills whole batches.
-    for (let round = 0; round < MAX_GATHER_ROUNDS && claimed.length < batch.batchSize; round += 1) {
+    for (let round = 0; round < MAX_GATHER_ROUNDS && claimed.length < limit; round += 1) {
       if (batch.gatherMs > 0) await new Promise((resolve) => setTimeout(resolve, batch.gatherMs));
       if (this.stopped) break;
       let more: C[];
       try {
-        more = await this.claimMore(registration.name, leaseMs, batch.batchSize - claimed.length);
+        more = await this.claimMore(registration.name, leaseMs, limit - claimed.length);
       } catch (error) {
         // The jobs claimed so far are held: run them rather than leave them (and their locks) behind.
         this.options.logger.warn(

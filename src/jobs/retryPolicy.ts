@@ -42,8 +42,8 @@ export function decideRetry(
   if (attempt >= options.maxAttempts) return { action: 'dead' };
   switch (kind) {
     case 'transient':
-      return { action: 'retry', delayMs: backoffDelayMs(attempt, options, random) };
     case 'rate_limited':
+      // The upstream said when (a 429, or a 503 with Retry-After): then; else back off.
       if (retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) && retryAfterSeconds >= 0) {
         return { action: 'retry', delayMs: Math.ceil(retryAfterSeconds * 1000) };
       }

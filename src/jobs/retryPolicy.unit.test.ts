@@ -48,6 +48,11 @@ describe('decideRetry', () => {
     expect(decideRetry('rate_limited', 2, options, almostOne)).toEqual({ action: 'retry', delayMs: 199 });
   });
 
+  it('waits Retry-After for a transient failure that carries one (a 503 with Retry-After)', () => {
+    expect(decideRetry('transient', 1, options, almostOne, 5)).toEqual({ action: 'retry', delayMs: 5_000 });
+    expect(decideRetry('transient', 5, options, almostOne, 5)).toEqual({ action: 'dead' });
+  });
+
   it('pauses on auth failures and retries only after the long delay', () => {
     expect(decideRetry('auth', 1, options, zero)).toEqual({ action: 'pause', delayMs: 1_000 });
   });

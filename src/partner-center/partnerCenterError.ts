@@ -127,15 +127,6 @@ export function partnerCenterNetworkError(
   });
 }
 
-/** Reads Retry-After as delta-seconds or an HTTP date; null when absent or unreadable. */
-export function parseRetryAfterSeconds(header: string | null, nowMs: number): number | null {
-  if (header === null || header.trim() === '') return null;
-  const seconds = Number(header.trim());
-  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
-  const dateMs = Date.parse(header);
-  return Number.isNaN(dateMs) ? null : Math.max(0, Math.ceil((dateMs - nowMs) / 1000));
-}
-
 function requestIds(call: FailedCall): string {
   return `(client-request-id ${call.clientRequestId}${call.requestId === null ? '' : `, request-id ${call.requestId}`})`;
 }

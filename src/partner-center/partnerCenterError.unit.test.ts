@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  kindForStatus,
-  parseRetryAfterSeconds,
-  partnerCenterHttpError,
-  readPartnerCenterErrorBody,
-} from './partnerCenterError.ts';
+import { kindForStatus, partnerCenterHttpError, readPartnerCenterErrorBody } from './partnerCenterError.ts';
 
 const call = {
   apiName: 'Webhooks API',
@@ -127,14 +122,5 @@ describe('partner center error classification', () => {
     expect(throttled.retryAfterSeconds).toBe(12);
     const other = partnerCenterHttpError(call, { status: 400, body: null, text: '', retryAfterSeconds: 12 });
     expect(other.retryAfterSeconds).toBeUndefined();
-  });
-
-  it('reads Retry-After as seconds or as an HTTP date', () => {
-    const nowMs = Date.parse('2026-03-01T10:00:00Z');
-    expect(parseRetryAfterSeconds('57', nowMs)).toBe(57);
-    expect(parseRetryAfterSeconds('Sun, 01 Mar 2026 10:00:30 GMT', nowMs)).toBe(30);
-    expect(parseRetryAfterSeconds('Sun, 01 Mar 2026 09:00:00 GMT', nowMs)).toBe(0);
-    expect(parseRetryAfterSeconds(null, nowMs)).toBeNull();
-    expect(parseRetryAfterSeconds('soon', nowMs)).toBeNull();
   });
 });

@@ -7,13 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { type Dispatcher, fetch } from 'undici';
 import { type Logger, silentLogger } from '../shared/logger.ts';
+import { parseRetryAfterSeconds } from '../shared/parseRetryAfterSeconds.ts';
 import { UpstreamError } from '../shared/upstreamError.ts';
-import {
-  type FailedCall,
-  parseRetryAfterSeconds,
-  partnerCenterHttpError,
-  partnerCenterNetworkError,
-} from './partnerCenterError.ts';
+import { type FailedCall, partnerCenterHttpError, partnerCenterNetworkError } from './partnerCenterError.ts';
 
 /** Returns a bearer token for the API's audience; `forceRefresh` asks for a new one (after a 401). */
 export type AccessTokenProvider = (options: { forceRefresh: boolean }) => Promise<string>;

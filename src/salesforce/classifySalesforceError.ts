@@ -12,11 +12,19 @@ export const DAILY_LIMIT_RETRY_AFTER_SECONDS = 15 * 60;
 /** The concurrent long-running-request limit clears as soon as other requests finish. */
 export const CONCURRENCY_LIMIT_RETRY_AFTER_SECONDS = 60;
 
+/**
+ * The longest Retry-After honoured: a longer one is waited this long, then the call is tried again (at worst it is
+ * throttled once more). The same as the daily-limit back-off, so no answer parks a job for longer.
+ */
+export const MAX_RETRY_AFTER_SECONDS = DAILY_LIMIT_RETRY_AFTER_SECONDS;
+
 export interface SalesforceErrorContext {
   /** What the connector was doing, e.g. "update Opportunity 006…". Starts the message. */
   operation: string;
   /** Field API names that come from salesforce-package/: an INVALID_FIELD on one of them means "install". */
   packageFieldNames?: readonly string[];
+  /** The Retry-After of the answer (429 or 503), in seconds; null or absent when it had none. */
+  retryAfterSeconds?: number | null;
 }
 
 const AUTH_CODES = new Set([
@@ -178,6 +186,11 @@ export function classifySalesforceError(error: unknown, context: SalesforceError
     detail = first?.message ?? rawMessage;
   }
   const op = context.operation;
+  const askedSeconds =
+    context.retryAfterSeconds === null || context.retryAfterSeconds === undefined
+      ? null
+      : Math.min(context.retryAfterSeconds, MAX_RETRY_AFTER_SECONDS);
+  const askedToWait = askedSeconds === null ? {} : { retryAfterSeconds: askedSeconds };
   const init = (kind: ErrorKind, message: string, extra: { retryAfterSeconds?: number } = {}) =>
     new UpstreamError({
       kind,
@@ -198,6 +211,7 @@ export function classifySalesforceError(error: unknown, context: SalesforceError
     return init(
       'transient',
       `${op} failed: Salesforce answered with an HTML page instead of API data${code ? ` (${code})` : ''}. This is usually a maintenance page, a proxy, or a wrong instance/login URL, and often passes. If it persists, check salesforce.loginUrl in cosell.yaml.`,
+      askedToWait,
     );
   }
   if (rawMessage.startsWith('Polling time out')) {
@@ -212,6 +226,12 @@ export function classifySalesforceError(error: unknown, context: SalesforceError
         `${op} failed: Salesforce refused the credentials (${code}: ${text}). Check the connected app, the integration user and its API access, then run \`cosell connect salesforce\`.`,
       );
     case 'rate_limited': {
+      if (askedSeconds !== null)
+        return init(
+          'rate_limited',
+          `${op} failed: Salesforce is limiting requests (${code}: ${text}) and asked to wait ${askedSeconds} s; it is tried again then.`,
+          askedToWait,
+        );
       const concurrent = /ConcurrentPerOrgLongTxn|concurrent/i.test(text);
       const retryAfterSeconds = concurrent
         ? CONCURRENCY_LIMIT_RETRY_AFTER_SECONDS
@@ -227,7 +247,8 @@ export function classifySalesforceError(error: unknown, context: SalesforceError
     case 'transient':
       return init(
         'transient',
-        `${op} failed for now (${code || 'network error'}: ${text}); this is usually temporary.`,
+        `${op} failed for now (${code || 'network error'}: ${text}); this is usually temporary.${askedSeconds === null ? '' : ` Salesforce asked to wait ${askedSeconds} s.`}`,
+        askedToWait,
       );
     case 'conflict':
       return init(

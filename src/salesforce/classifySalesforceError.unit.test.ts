@@ -4,6 +4,7 @@ import {
   classifySalesforceError,
   DAILY_LIMIT_RETRY_AFTER_SECONDS,
   kindOfSalesforceCode,
+  MAX_RETRY_AFTER_SECONDS,
 } from './classifySalesforceError.ts';
 import { rejectionLine, rejectionOf } from './salesforceRejection.ts';
 
@@ -77,6 +78,36 @@ describe('classifySalesforceError', () => {
     );
     expect(error.kind).toBe('rate_limited');
     expect(error.retryAfterSeconds).toBe(DAILY_LIMIT_RETRY_AFTER_SECONDS);
+  });
+
+  it("honours Salesforce's Retry-After on a 429 or 503, up to a cap", () => {
+    const limited = classifySalesforceError(
+      apiError('REQUEST_LIMIT_EXCEEDED', 'ConcurrentPerOrgLongTxn Limit exceeded.'),
+      { ...context, retryAfterSeconds: 7 },
+    );
+    expect(limited.kind).toBe('rate_limited');
+    expect(limited.retryAfterSeconds).toBe(7);
+    expect(limited.message).toContain('asked to wait 7 s');
+    const long = classifySalesforceError(apiError('ERROR_HTTP_429', 'Too many requests'), {
+      ...context,
+      retryAfterSeconds: 86_400,
+    });
+    expect(long.retryAfterSeconds).toBe(MAX_RETRY_AFTER_SECONDS);
+    const unavailable = classifySalesforceError(apiError('SERVER_UNAVAILABLE', 'Try later.'), {
+      ...context,
+      retryAfterSeconds: 5,
+    });
+    expect(unavailable.kind).toBe('transient');
+    expect(unavailable.retryAfterSeconds).toBe(5);
+    // No Retry-After: the fixed back-offs (60 s for the concurrency limit), nothing for a plain 503.
+    const without = classifySalesforceError(
+      apiError('REQUEST_LIMIT_EXCEEDED', 'ConcurrentPerOrgLongTxn Limit exceeded.'),
+      { ...context, retryAfterSeconds: null },
+    );
+    expect(without.retryAfterSeconds).toBe(60);
+    expect(
+      classifySalesforceError(apiError('SERVER_UNAVAILABLE', 'x'), context).retryAfterSeconds,
+    ).toBeUndefined();
   });
 
   it('treats a failed session refresh as auth and asks to reconnect', () => {

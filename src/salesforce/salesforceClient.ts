@@ -2,6 +2,7 @@ import type { Connection, DescribeSObjectResult } from 'jsforce';
 import type { Result } from '../shared/result.ts';
 import { type ErrorKind, UpstreamError } from '../shared/upstreamError.ts';
 import { classifySalesforceError, kindOfSalesforceCode } from './classifySalesforceError.ts';
+import { type RetryAfterSlot, watchRetryAfter, withRetryAfterSlot } from './retryAfterCapture.ts';
 import { packageApiNames } from './salesforceFieldNames.ts';
 import {
   explainSalesforceRejection,
@@ -133,14 +134,20 @@ export class SalesforceClient {
     options: SalesforceClientOptions = {},
   ) {
     this.packageFieldNames = options.packageFieldNames ?? packageApiNames();
+    watchRetryAfter(conn);
   }
 
-  /** Runs one jsforce call and classifies whatever it throws. */
+  /** Runs one jsforce call and classifies whatever it throws (with the Retry-After of a 429 or 503). */
   async call<T>(operation: string, fn: (conn: Connection) => PromiseLike<T>): Promise<T> {
+    const slot: RetryAfterSlot = { retryAfterSeconds: null };
     try {
-      return await fn(this.conn);
+      return await withRetryAfterSlot(slot, () => fn(this.conn));
     } catch (error) {
-      throw classifySalesforceError(error, { operation, packageFieldNames: this.packageFieldNames });
+      throw classifySalesforceError(error, {
+        operation,
+        packageFieldNames: this.packageFieldNames,
+        retryAfterSeconds: slot.retryAfterSeconds,
+      });
     }
   }
 
@@ -273,14 +280,13 @@ export class SalesforceClient {
     fields: readonly string[],
   ): Promise<T | null> {
     try {
-      return (await this.conn.sobject(sobject).retrieve(id, { fields: [...fields] })) as unknown as T;
+      return (await this.call(`read ${sobject} ${id}`, (conn) =>
+        conn.sobject(sobject).retrieve(id, { fields: [...fields] }),
+      )) as unknown as T;
     } catch (error) {
-      const classified = classifySalesforceError(error, {
-        operation: `read ${sobject} ${id}`,
-        packageFieldNames: this.packageFieldNames,
-      });
-      if (classified.code === 'NOT_FOUND' || classified.code === 'ENTITY_IS_DELETED') return null;
-      throw classified;
+      const code = (error as UpstreamError).code;
+      if (code === 'NOT_FOUND' || code === 'ENTITY_IS_DELETED') return null;
+      throw error;
     }
   }
 

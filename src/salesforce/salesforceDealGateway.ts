@@ -55,6 +55,21 @@ export const writeErrorOf = (outcome: SaveOutcome): SalesforceWriteError | null 
         fix: outcome.error.rejection?.fix.replace(/\.$/, '') ?? recordErrorFix(outcome.error.code),
       };
 
+/** A deal's writes left out of a batch (its opportunity moved since it was read). */
+const NO_WRITES: SalesforceWrites = {
+  account: null,
+  opportunity: null,
+  accountId: null,
+  children: null,
+  notes: [],
+};
+
+/** Two SystemModstamps name the same instant (Salesforce writes +0000, the read may hold Z). */
+const sameInstant = (a: string, b: string): boolean => {
+  const [left, right] = [Date.parse(a), Date.parse(b)];
+  return Number.isNaN(left) || Number.isNaN(right) ? a === b : left === right;
+};
+
 export interface SalesforceDealGatewayOptions {
   client: SalesforceClient;
   mapping: Mapping;
@@ -270,14 +285,19 @@ export class SalesforceDealGateway implements SalesforcePort {
     );
   }
 
-  private async applyWritesNow(items: readonly SalesforceWrites[]): Promise<SalesforceWriteResult[]> {
-    const results: SalesforceWriteResult[] = items.map(() => ({
+  private async applyWritesNow(planned: readonly SalesforceWrites[]): Promise<SalesforceWriteResult[]> {
+    const results: SalesforceWriteResult[] = planned.map(() => ({
       opportunityId: null,
       created: false,
       error: null,
       dropped: [],
       systemModstamp: null,
     }));
+    // 0. An opportunity a seller (or anyone) changed since the batch read it is not written at all: its deal is
+    //    read and merged again, so that change is merged, not overwritten (the update itself is unconditional).
+    const moved = await this.movedSinceRead(planned);
+    for (const [index, error] of moved) results[index]!.error = error;
+    const items = planned.map((item, index) => (moved.has(index) ? NO_WRITES : item));
     // 1. Accounts of new opportunities (and of linked ones that have none): found by their match key or created,
     //    once per customer in the batch; the account of a linked opportunity takes the customer's changes.
     const accounts = await findOrCreateAccounts(
@@ -317,6 +337,40 @@ export class SalesforceDealGateway implements SalesforcePort {
     for (const result of results)
       if (result.opportunityId) result.systemModstamp = stamps.get(result.opportunityId) ?? null;
     return results;
+  }
+
+  /**
+   * The planned updates whose opportunity moved since it was read (its SystemModstamp differs from the one the
+   * plan was made from), with the conflict each reports: one query per 200, and none when nothing is updated.
+   * A window remains between this query and the write (one round trip plus the account update before it).
+   */
+  private async movedSinceRead(
+    items: readonly SalesforceWrites[],
+  ): Promise<Map<number, SalesforceWriteError>> {
+    const expected = new Map<string, { index: number; stamp: string }>();
+    items.forEach((item, index) => {
+      const write = item.opportunity;
+      if (write?.op === 'update' && write.unmodifiedSince)
+        expected.set(write.opportunityId, { index, stamp: write.unmodifiedSince });
+    });
+    const moved = new Map<number, SalesforceWriteError>();
+    for (const ids of chunks([...expected.keys()])) {
+      const rows = await this.client.queryAll<{ Id: string; SystemModstamp: string }>(
+        `SELECT Id, SystemModstamp FROM Opportunity WHERE Id IN (${ids.map(soqlString).join(', ')})`,
+      );
+      for (const row of rows) {
+        const read = expected.get(row.Id);
+        if (!read || sameInstant(read.stamp, row.SystemModstamp)) continue;
+        moved.set(read.index, {
+          code: 'MODIFIED_SINCE_READ',
+          kind: 'conflict',
+          fields: [],
+          message: `Opportunity ${row.Id} changed in Salesforce after this sync read it (SystemModstamp ${read.stamp} → ${row.SystemModstamp}), so it was not written; the deal is read again and merged`,
+          fix: 'nothing: the next attempt merges that change',
+        });
+      }
+    }
+    return moved;
   }
 
   /**

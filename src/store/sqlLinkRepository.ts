@@ -37,6 +37,7 @@ export interface LinkRecord {
   state: unknown;
   last_error: unknown;
   deal_key: unknown;
+  pending_write: unknown;
   created_at: unknown;
   updated_at: unknown;
 }
@@ -53,6 +54,7 @@ const PATCH_COLUMNS: { [K in keyof Required<LinkPatch>]: [string, (value: LinkPa
   state: ['state', (v) => v ?? 'pending'],
   lastError: ['last_error', writeJson],
   dealKey: ['deal_key', (v) => v ?? null],
+  pendingWrite: ['pending_write', writeJson],
 };
 
 export function toLinkRow(record: LinkRecord): LinkRow {
@@ -69,6 +71,7 @@ export function toLinkRow(record: LinkRecord): LinkRow {
     state: readText(record.state) as LinkState,
     lastError: readJson(record.last_error) as LinkRow['lastError'],
     dealKey: readTextOrNull(record.deal_key),
+    pendingWrite: (readJson(record.pending_write) ?? null) as LinkRow['pendingWrite'],
     createdAt: readInstant(record.created_at),
     updatedAt: readInstant(record.updated_at),
   };
@@ -102,8 +105,8 @@ export class SqlLinkRepository implements LinkRepository {
     try {
       const [record] = await this.db.query<LinkRecord>(
         `INSERT INTO link (connection_id, referral_id, opportunity_id, salesforce_object, engagement_id, base,
-           pc_etag, sf_system_modstamp, state, last_error, deal_key, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+           pc_etag, sf_system_modstamp, state, last_error, deal_key, pending_write, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
         [
           link.connectionId,
           link.referralId,
@@ -116,6 +119,7 @@ export class SqlLinkRepository implements LinkRepository {
           link.state,
           writeJson(link.lastError),
           link.dealKey ?? null,
+          writeJson(link.pendingWrite ?? null),
           now,
           now,
         ],

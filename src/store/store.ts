@@ -31,12 +31,24 @@ export interface LinkRow {
    * one key whatever id a later trigger knows. Null on links older than the key (the key is then derived).
    */
   dealKey: string | null;
+  /**
+   * The changes a sync is writing to the other side: stored before the call, cleared with that sync's audit entry.
+   * Left behind when the job died in between; the next sync audits the changes it finds landed.
+   */
+  pendingWrite: PendingWrite | null;
   createdAt: string;
   updatedAt: string;
 }
 
-export type NewLink = Omit<LinkRow, 'id' | 'createdAt' | 'updatedAt' | 'dealKey'> & {
+/** A write under way: when it started and the changes it sends (the audit rows it will record). */
+export interface PendingWrite {
+  startedAt: string;
+  changes: FieldChange[];
+}
+
+export type NewLink = Omit<LinkRow, 'id' | 'createdAt' | 'updatedAt' | 'dealKey' | 'pendingWrite'> & {
   dealKey?: string | null;
+  pendingWrite?: PendingWrite | null;
 };
 export type LinkPatch = Partial<Omit<LinkRow, 'id' | 'connectionId' | 'createdAt' | 'updatedAt'>>;
 

@@ -49,14 +49,18 @@ export async function applyDealPlans(
     salesforce: null,
     problems: [],
   }));
-  await recordCreateIntents(deps, work);
+  await recordWriteIntents(deps, work);
   await writePartnerCenter(deps, work);
   await writeSalesforce(deps, work);
   return saveOutcomes(deps, work);
 }
 
-/** Before anything is created on the other side, a link records the intent: a crash after the create is recovered. */
-async function recordCreateIntents(deps: DealSyncDeps, work: Work[]): Promise<void> {
+/**
+ * Before anything is written to the other side, the link records the intent, so a job that dies after the call and
+ * before the store transaction is recovered by the next run: a create is found and linked, an update's changes are
+ * found landed and audited (see landedChanges). One store transaction per batch.
+ */
+async function recordWriteIntents(deps: DealSyncDeps, work: Work[]): Promise<void> {
   // Either kind of create records its intent, with the deal being sent as the base: if the answer is lost (or the
   // process dies) after the other side saved it, the next run finds the record (the opportunity by its referral id,
   // the referral by its externalReferenceId) and merges against that base, so an edit made in between is kept.
@@ -65,8 +69,16 @@ async function recordCreateIntents(deps: DealSyncDeps, work: Work[]): Promise<vo
       !entry.link &&
       (entry.plan.partnerCenter?.op === 'create' || entry.plan.salesforce?.opportunity?.op === 'create'),
   );
-  if (creating.length === 0) return;
+  const updating = work.flatMap((entry) => {
+    const changes = [...entry.plan.landed, ...entry.plan.toSalesforce, ...entry.plan.toPartnerCenter];
+    const writes = entry.plan.partnerCenter !== null || entry.plan.salesforce !== null;
+    return entry.link && writes && changes.length ? [{ entry, link: entry.link, changes }] : [];
+  });
+  if (creating.length === 0 && updating.length === 0) return;
+  const startedAt = deps.clock.now().toISOString();
   await deps.store.transaction(async (tx) => {
+    for (const { entry, link, changes } of updating)
+      entry.link = await tx.links.update(link.id, { pendingWrite: { startedAt, changes } });
     for (const entry of creating) {
       const create = entry.plan.partnerCenter;
       const intent =
@@ -144,7 +156,11 @@ async function writeSalesforce(deps: DealSyncDeps, work: Work[]): Promise<void> 
         kind: result.error.kind,
         upstream: 'salesforce',
         code: result.error.code,
-        message: describeRefusal('the opportunity', result.error),
+        // A conflict (the opportunity moved since it was read) is no refusal: the retry reads and merges again.
+        message:
+          result.error.kind === 'conflict'
+            ? `${result.error.message}.`
+            : describeRefusal('the opportunity', result.error),
       });
       return;
     }

@@ -48,7 +48,7 @@ export class ChaosFaults {
   constructor(
     urls: { salesforce: string; partnerCenter: string },
     private readonly rates: ChaosFaultRates = DEFAULT_FAULT_RATES,
-    /** False: 429 bursts hit Partner Center only (Salesforce ones make jobs wait at least 60 s, see rateLimitBurst). */
+    /** False: 429 bursts hit Partner Center only (default true: they alternate between the two emulators). */
     private readonly salesforceBursts = true,
   ) {
     this.salesforce = { url: urls.salesforce, api: '/services/data' };
@@ -85,9 +85,8 @@ export class ChaosFaults {
   async rateLimitBurst(): Promise<void> {
     const emulator = this.salesforceBursts && this.bursts % 2 === 0 ? this.salesforce : this.partnerCenter;
     this.bursts += 1;
-    // Salesforce's own answer to too many requests at once. The connector ignores Salesforce's Retry-After: it
-    // waits 60 s after this one, and 15 minutes after the daily-limit answer (the emulator's default 429 body),
-    // which no run could wait out.
+    // Salesforce's own answer to too many requests at once, with Retry-After: the connector waits what it says
+    // (without the header it would wait 60 s after this answer, and 15 minutes after a daily-limit one).
     const body =
       emulator === this.salesforce
         ? [{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'ConcurrentPerOrgLongTxn Limit exceeded.' }]

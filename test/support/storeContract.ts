@@ -221,6 +221,21 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         expect(await store.links.get(inserted.id)).toEqual(updated);
       });
 
+      it('keeps a pending write until it is cleared', async () => {
+        const inserted = await store.links.insert(newLinkFixture({ opportunityId: '006A' }));
+        expect(inserted.pendingWrite).toBeNull();
+        const pendingWrite = {
+          startedAt: '2026-03-01T10:00:00.000Z',
+          changes: [{ field: 'dealValue', side: 'salesforce' as const, before: 1, after: { n: [2] } }],
+        };
+        await store.links.update(inserted.id, { pendingWrite });
+        expect((await store.links.get(inserted.id))?.pendingWrite).toEqual(pendingWrite);
+        await store.links.update(inserted.id, { state: 'synced' });
+        expect((await store.links.get(inserted.id))?.pendingWrite).toEqual(pendingWrite);
+        await store.links.update(inserted.id, { pendingWrite: null });
+        expect((await store.links.get(inserted.id))?.pendingWrite).toBeNull();
+      });
+
       it('refuses an update that would link an already linked id, and fails for an unknown link', async () => {
         await store.links.insert(newLinkFixture({ referralId: 'ref-1', opportunityId: '006A' }));
         const other = await store.links.insert(newLinkFixture({ opportunityId: '006B' }));

@@ -15,6 +15,7 @@ import { baseWithConflictsSeen, mergeDeals } from '../mergeDeals.ts';
 import { currentSyncStatus } from '../salesforceBookkeeping.ts';
 import { validateDeal } from '../validateDeal.ts';
 import { currencyProblem } from './currencyProblem.ts';
+import { landedChanges } from './landedChanges.ts';
 import { planNotes } from './planNotes.ts';
 import {
   auditChanges,
@@ -104,6 +105,8 @@ export async function planLinkedUpdate(
     merge.toPartnerCenter = [];
   }
   const problem = currency ?? refusal;
+  // An earlier sync's write that landed although its job died before recording it: recorded now.
+  const landed = landedChanges(link?.pendingWrite, base, { partnerCenter: pcDeal, salesforce: sfDeal });
   // What the opportunity and the audit say about it.
   const problemText = currency
     ? currency.message
@@ -178,15 +181,18 @@ export async function planLinkedUpdate(
   const customer = merge.toSalesforce.some((change) => change.field === 'customer')
     ? merge.merged.customer
     : null;
-  const direction =
-    toSalesforce.length && toPartnerCenter.length
-      ? 'both'
-      : toSalesforce.length
-        ? 'toSalesforce'
-        : toPartnerCenter.length
-          ? 'toPartnerCenter'
-          : 'none';
-  const outcome = conflicts.length ? 'conflict' : wroteSomething || interrupted ? 'ok' : 'noop';
+  const direction = directionOf([...toSalesforce, ...toPartnerCenter, ...landed]);
+  const outcome = conflicts.length
+    ? 'conflict'
+    : wroteSomething || interrupted || landed.length
+      ? 'ok'
+      : 'noop';
+  const landedText = landed.length
+    ? `Recorded an earlier sync's write that landed before its job could record it: ${landed.map((change) => `${change.field} to ${change.side === 'salesforce' ? 'Salesforce' : 'Partner Center'}`).join(', ')}.`
+    : '';
+  const errorAudit = problem
+    ? errorOutcome(input, {}, { code: problem.code, message: problem.message }, problemText).audit
+    : null;
   return emptyPlan({
     ...ids,
     action: wroteSomething ? 'update' : 'noop',
@@ -195,6 +201,7 @@ export async function planLinkedUpdate(
     toPartnerCenter,
     conflicts,
     merged: merge.merged,
+    landed,
     partnerCenter: operations.length
       ? { op: 'patch', referralId: referral.id, eTag: referral.eTag, operations }
       : null,
@@ -203,7 +210,12 @@ export async function planLinkedUpdate(
           account: customer?.name
             ? { match: accountMatchKey(customer), fields: accountFields(customer, mapping) }
             : null,
-          opportunity: { op: 'update', opportunityId: opportunity.opportunityId, fields },
+          opportunity: {
+            op: 'update',
+            opportunityId: opportunity.opportunityId,
+            fields,
+            unmodifiedSince: opportunity.systemModstamp,
+          },
           accountId: textOrNull(current['AccountId']),
           children: collections.length
             ? childChanges(mapping, merge.merged, opportunity.snapshot, collections)
@@ -220,10 +232,18 @@ export async function planLinkedUpdate(
       sfSystemModstamp: opportunity.systemModstamp,
       state: problem ? 'error' : 'synced',
       lastError: problem ? { code: problem.code, message: problem.message } : null,
+      pendingWrite: null,
     },
     audit: problem
-      ? errorOutcome(input, {}, { code: problem.code, message: problem.message }, problemText).audit
-      : wroteSomething || resumed || !link || interrupted || conflicts.length
+      ? errorAudit || landed.length
+        ? {
+            ...(errorAudit ?? { trigger: input.trigger, outcome: 'ok', error: null }),
+            direction: directionOf(landed),
+            changes: landed,
+            message: [landedText, errorAudit?.message ?? ''].filter(Boolean).join(' '),
+          }
+        : null
+      : wroteSomething || resumed || !link || interrupted || conflicts.length || landed.length
         ? {
             trigger: input.trigger,
             direction,
@@ -233,17 +253,32 @@ export async function planLinkedUpdate(
               ...(interrupted && intended
                 ? creationChanges(salesforceOpportunityFields(intended, mapping))
                 : []),
+              ...landed,
               ...toSalesforce,
               ...toPartnerCenter,
             ],
-            message: interrupted
-              ? `Linked opportunity ${opportunity.opportunityId} from referral ${referral.id} (its create was interrupted). ${message}`
-              : conflicts.length
-                ? `${message} Conflict on ${conflicts.map((conflict) => `${conflict.field} (kept ${conflict.winner})`).join(', ')}.`
-                : message,
+            message: [
+              landedText,
+              interrupted
+                ? `Linked opportunity ${opportunity.opportunityId} from referral ${referral.id} (its create was interrupted). ${message}`
+                : conflicts.length
+                  ? `${message} Conflict on ${conflicts.map((conflict) => `${conflict.field} (kept ${conflict.winner})`).join(', ')}.`
+                  : landed.length && !wroteSomething
+                    ? ''
+                    : message,
+            ]
+              .filter(Boolean)
+              .join(' '),
           }
         : null,
   });
+}
+
+function directionOf(changes: readonly AuditChange[]): 'toSalesforce' | 'toPartnerCenter' | 'both' | 'none' {
+  const toSalesforce = changes.some((change) => change.side === 'salesforce');
+  const toPartnerCenter = changes.some((change) => change.side === 'partnerCenter');
+  if (toSalesforce && toPartnerCenter) return 'both';
+  return toSalesforce ? 'toSalesforce' : toPartnerCenter ? 'toPartnerCenter' : 'none';
 }
 
 function describeUpdate(

@@ -23,6 +23,7 @@ export function emptyPlan(partial: Partial<DealPlan> & Pick<DealPlan, 'action' |
     audit: null,
     lead: null,
     merged: null,
+    landed: [],
     ...partial,
   };
 }
