@@ -9,6 +9,7 @@ import {
   SECRETS,
 } from '../app.ts';
 import type { CosellConfig } from '../config/configSchema.ts';
+import { selectConnection } from '../config/connectionConfig.ts';
 import { loadConfig } from '../config/loadConfig.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { UpstreamError } from '../shared/upstreamError.ts';
@@ -24,12 +25,17 @@ export interface CommandContext {
   logger: Logger;
 }
 
+/**
+ * The config limited to `--connection` (required when the config lists several, unless `allConnections`: then
+ * every connection, or the one named), and the command's logger.
+ */
 export function commandContext(
   options: CommonOptions,
   io: CliIo,
-  { logsToStdout = false } = {},
+  { logsToStdout = false, allConnections = false } = {},
 ): CommandContext {
-  const { config } = loadConfig({ file: options.config, env: io.env, cwd: io.cwd });
+  const loaded = loadConfig({ file: options.config, env: io.env, cwd: io.cwd }).config;
+  const config = selectConnection(loaded, options.connection, { all: allConnections });
   const level = options.logLevel ?? (logsToStdout ? config.log.level : 'warn');
   // Commands that print results keep stdout for them: logs go to stderr, readable on a terminal.
   const logger = logsToStdout
@@ -58,8 +64,9 @@ export async function withStore<T>(
   options: CommonOptions,
   io: CliIo,
   fn: (store: Store, context: CommandContext) => Promise<T>,
+  { allConnections = false } = {},
 ): Promise<T> {
-  const context = commandContext(options, io);
+  const context = commandContext(options, io, { allConnections });
   const store = await openConnectorStore(context.config);
   try {
     return await fn(store, context);
