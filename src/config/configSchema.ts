@@ -4,6 +4,7 @@
  * in the file as `${ENV_NAME}` references and resolved at load time; tokens obtained by
  * `cosell connect …` are stored encrypted in the store, never in this file.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { ALERT_FORMATS } from '../alerts/alertPayload.ts';
 import { LOG_LEVELS } from '../shared/logger.ts';
@@ -546,6 +547,9 @@ function normalizeConnections(raw: unknown): unknown {
   const shared = raw['sync'];
   // A top-level sync section with mistakes is reported there, once, not again under every connection.
   if (!isRecord(shared) || !syncConfigSchema.safeParse(shared).success) return raw;
+  // A loaded config written back carries the first connection's sync at the top level: not defaults for others.
+  const [first] = raw['connections'] as unknown[];
+  if (isRecord(first) && isDeepStrictEqual(first['sync'], shared)) return raw;
   return {
     ...raw,
     connections: raw['connections'].map((connection: unknown) =>

@@ -78,3 +78,13 @@ export function connectionLimits(config: CosellConfig): ConnectionLimits {
     salesforceApiBudgetRatio: config.sync.salesforceApiBudgetRatio,
   };
 }
+
+/**
+ * A loaded config as a file would say it: a config of one connection without the `connections` list (the
+ * top-level sections are that connection), one of several without the top-level copies of the first connection.
+ */
+export function configForFile(config: CosellConfig): Record<string, unknown> {
+  const { connections, connectionId, partnerCenter, salesforce, sync, ...shared } = config;
+  if (connections.length === 1) return { connectionId, partnerCenter, salesforce, sync, ...shared };
+  return { ...shared, connections };
+}

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './configProblem.ts';
-import { eachConnectionConfig, selectConnection } from './connectionConfig.ts';
+import { configForFile, eachConnectionConfig, selectConnection } from './connectionConfig.ts';
 import { checkConfig, loadConfig } from './loadConfig.ts';
 
 function writeConfig(text: string, files: Record<string, string> = {}): string {
@@ -139,5 +139,22 @@ connections:${pair('emea', '11111111-2222-3333-4444-555555555555')}${pair('emea'
       /--connection.*lists 2 connections \(emea, amer\)/s,
     );
     expect(() => selectConnection(config, 'apac')).toThrow(/no connection apac.*use one of: emea, amer/s);
+  });
+});
+
+describe('a loaded config written back to a file', () => {
+  it('loads again as the same connections (its top level mirrors the first connection)', () => {
+    const file = writeConfig(TWO, { 'emea-mapping.yaml': 'version: 1\n' });
+    const { config } = loadConfig({ file, env: {} });
+    const again = loadConfig({ file: writeConfig(JSON.stringify(config)), env: {} }).config;
+    expect(again.connections).toEqual(config.connections);
+    expect(again.connectionId).toBe('emea');
+    // As a file says it: the list alone, or (one connection) the top-level sections alone.
+    expect(Object.keys(configForFile(config))).not.toContain('partnerCenter');
+    const one = selectConnection(config, 'amer');
+    const written = configForFile(one);
+    expect(written).not.toHaveProperty('connections');
+    const reloaded = loadConfig({ file: writeConfig(JSON.stringify(written)), env: {} }).config;
+    expect(reloaded.connections).toEqual(one.connections);
   });
 });

@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { deepMerge } from '../shared/deepMerge.ts';
@@ -152,18 +153,28 @@ function connectionPrefixes(raw: unknown): string[][] {
 /** Sections that belong to each connection: with a `connections` list they go inside its entries. */
 const CONNECTION_SECTIONS = ['connectionId', 'partnerCenter', 'salesforce'] as const;
 
-/** A `connections` list and a top-level connection section at once: which pair would the section be? */
+/**
+ * A `connections` list and a top-level connection section at once: which pair would the section be? A section
+ * equal to the first connection's is what a loaded config carries (its top level mirrors the first connection), so
+ * a config written back to a file loads again.
+ */
 function connectionListProblems(raw: Record<string, unknown>, lineOf: LineLookup): ConfigProblem[] {
-  if (raw['connections'] === undefined) return [];
-  return CONNECTION_SECTIONS.filter((section) => raw[section] !== undefined).map((section) => ({
-    path: section,
-    message: `is set at the top level (or by a COSELL_ variable) while \`connections\` lists the pairs`,
-    hint:
-      section === 'connectionId'
-        ? 'remove it: each entry of `connections` has its own id'
-        : `move it into each entry of \`connections\` (each pair has its own ${section} section), or remove the \`connections\` list to run one connection`,
-    ...lineOf([section]),
-  }));
+  const listed = raw['connections'];
+  if (listed === undefined) return [];
+  const first = Array.isArray(listed) ? (listed[0] as Record<string, unknown> | undefined) : undefined;
+  const mirrors = (section: (typeof CONNECTION_SECTIONS)[number]) =>
+    isDeepStrictEqual(raw[section], first?.[section === 'connectionId' ? 'id' : section]);
+  return CONNECTION_SECTIONS.filter((section) => raw[section] !== undefined && !mirrors(section)).map(
+    (section) => ({
+      path: section,
+      message: `is set at the top level (or by a COSELL_ variable) while \`connections\` lists the pairs`,
+      hint:
+        section === 'connectionId'
+          ? 'remove it: each entry of `connections` has its own id'
+          : `move it into each entry of \`connections\` (each pair has its own ${section} section), or remove the \`connections\` list to run one connection`,
+      ...lineOf([section]),
+    }),
+  );
 }
 
 /** Values `cosell init` wrote as examples and nobody replaced yet. */
