@@ -12,7 +12,12 @@ import { startAlertSchedule } from './alerts/alertSchedule.ts';
 import { AlertSender } from './alerts/alertSender.ts';
 import { ConfigError, type ConfigProblem } from './config/configProblem.ts';
 import { type CosellConfig, SIGN_IN_CALLBACK_PATH } from './config/configSchema.ts';
-import { type ConnectionLimits, connectionLimits, eachConnectionConfig } from './config/connectionConfig.ts';
+import {
+  type ConnectionLimits,
+  connectionConfigsOf,
+  connectionLimits,
+  eachConnectionConfig,
+} from './config/connectionConfig.ts';
 import { defaultMapping } from './domain/mapping/defaultMapping.ts';
 import type { Mapping } from './domain/mapping/mappingSchema.ts';
 import { parseMappingFile } from './domain/mapping/parseMappingFile.ts';
@@ -70,6 +75,8 @@ export const SECRETS = {
 
 export interface ConnectorOptions {
   config: CosellConfig;
+  /** The connections to open (default: every connection of the config). */
+  connectionIds?: readonly string[];
   logger: Logger;
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
@@ -488,7 +495,11 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
   const env = options.env ?? process.env;
   const clock = options.clock ?? systemClock;
   // Each connection's mapping file is read (and reported) before anything is opened.
-  for (const each of eachConnectionConfig(config)) loadMapping(each);
+  for (const each of connectionConfigsOf(
+    config,
+    options.connectionIds ?? config.connections.map((c) => c.id),
+  ))
+    loadMapping(each);
   const closers: (() => Promise<unknown>)[] = [];
   const close = async () => {
     for (const closer of closers.reverse())
@@ -524,7 +535,11 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
     closers.push(() => queue.stop({ timeoutMs: 10_000 }));
 
     const shared: SharedParts = { store, vault, customerLocks, clock, logger, closers };
-    const connections = await openConnections(shared, config);
+    const connections = await openConnections(
+      shared,
+      config,
+      options.connectionIds ?? config.connections.map((each) => each.id),
+    );
     const [first] = connections as [ConnectionRuntime, ...ConnectionRuntime[]];
     const metrics = new Metrics();
     let alertScheduleStarted = false;
@@ -556,6 +571,7 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
         if (start.http) {
           const http = await createHttpServer({
             connectionId: first.id,
+            webhookAtRoot: first.id === config.connections[0]?.id,
             store,
             queue,
             verifier: webhookVerifierOf(first, clock),
@@ -680,9 +696,14 @@ function dashboardDepsOf(each: ConnectionRuntime): DashboardDeps {
  * Opens every connection of the config. With several, one whose sign-in is refused (expired, revoked) is paused
  * and left out, so the others run; a process of one connection stops on it, as it always has.
  */
-async function openConnections(shared: SharedParts, config: CosellConfig): Promise<ConnectionRuntime[]> {
-  const configs = eachConnectionConfig(config);
-  if (configs.length === 1) return [await openConnection(shared, config)];
+async function openConnections(
+  shared: SharedParts,
+  config: CosellConfig,
+  ids: readonly string[],
+): Promise<ConnectionRuntime[]> {
+  const configs = connectionConfigsOf(config, ids);
+  if (configs.length === 0) throw new Error(`No connection ${ids.join(', ')} in the config.`);
+  if (configs.length === 1) return [await openConnection(shared, configs[0] as CosellConfig)];
   const opened: ConnectionRuntime[] = [];
   let firstError: unknown = null;
   for (const each of configs) {

@@ -21,7 +21,10 @@ import { diagnoseSignInFailure } from './diagnoseSignInFailure.ts';
 import { CliError } from './exitCodes.ts';
 
 export interface CommandContext {
+  /** The config as the chosen connection sees it (the first one when the command acts on every connection). */
   config: CosellConfig;
+  /** The connections the command acts on: the one --connection names, else every one (or the only one). */
+  connectionIds: string[];
   logger: Logger;
 }
 
@@ -35,13 +38,13 @@ export function commandContext(
   { logsToStdout = false, allConnections = false } = {},
 ): CommandContext {
   const loaded = loadConfig({ file: options.config, env: io.env, cwd: io.cwd }).config;
-  const config = selectConnection(loaded, options.connection, { all: allConnections });
+  const { config, connectionIds } = selectConnection(loaded, options.connection, { all: allConnections });
   const level = options.logLevel ?? (logsToStdout ? config.log.level : 'warn');
   // Commands that print results keep stdout for them: logs go to stderr, readable on a terminal.
   const logger = logsToStdout
     ? createLogger({ level })
     : createLogger({ level, pretty: process.stderr.isTTY === true, destination: process.stderr });
-  return { config, logger };
+  return { config, connectionIds, logger };
 }
 
 /** Opens the whole connector (store, queue, clients; nothing started), runs fn, always closes. */
@@ -51,7 +54,12 @@ export async function withConnector<T>(
   fn: (connector: Connector, context: CommandContext) => Promise<T>,
 ): Promise<T> {
   const context = commandContext(options, io);
-  const connector = await openConnector({ config: context.config, logger: context.logger, env: io.env });
+  const connector = await openConnector({
+    config: context.config,
+    connectionIds: [context.config.connectionId],
+    logger: context.logger,
+    env: io.env,
+  });
   try {
     return await fn(connector, context);
   } finally {

@@ -23,18 +23,19 @@ export function eachConnectionConfig(config: CosellConfig): CosellConfig[] {
 }
 
 /**
- * The config limited to the connection `--connection` names: its settings at the top level and it alone in
- * `connections`. Without `--connection`, a config of one connection is that one; with several, a command that
- * acts on one connection must be told which (`all`: every connection, for serve and worker).
+ * The config as seen by the connection `--connection` names (its settings at the top level; `connections` still
+ * lists every pair of the file), and the connections the command acts on. Without `--connection`, a config of one
+ * connection is that one; with several, a command that acts on one must be told which (`all`: serve, worker and
+ * status act on every connection then).
  */
 export function selectConnection(
   config: CosellConfig,
   wanted: string | undefined,
   { all = false }: { all?: boolean } = {},
-): CosellConfig {
+): { config: CosellConfig; connectionIds: string[] } {
   const ids = config.connections.map((connection) => connection.id);
   if (wanted === undefined) {
-    if (all || ids.length === 1) return config;
+    if (all || ids.length === 1) return { config, connectionIds: ids };
     throw new ConfigError(
       [
         {
@@ -58,7 +59,12 @@ export function selectConnection(
       ],
       null,
     );
-  return { ...connectionConfig(config, connection), connections: [connection] };
+  return { config: connectionConfig(config, connection), connectionIds: [connection.id] };
+}
+
+/** The config of each of these connections, in the config's order. */
+export function connectionConfigsOf(config: CosellConfig, ids: readonly string[]): CosellConfig[] {
+  return eachConnectionConfig(config).filter((each) => ids.includes(each.connectionId));
 }
 
 /** A connection's limits as they apply: its API budget and its concurrency caps (status and dashboard show them). */

@@ -130,10 +130,12 @@ connections:${pair('emea', '11111111-2222-3333-4444-555555555555')}${pair('emea'
       env: {},
     });
     const amer = selectConnection(config, 'amer');
-    expect(amer.connectionId).toBe('amer');
-    expect(amer.connections.map((connection) => connection.id)).toEqual(['amer']);
-    expect(amer.partnerCenter.tenantId).toBe('aaaaaaaa-2222-3333-4444-555555555555');
-    expect(selectConnection(config, undefined, { all: true }).connections).toHaveLength(2);
+    expect(amer.connectionIds).toEqual(['amer']);
+    expect(amer.config.connectionId).toBe('amer');
+    expect(amer.config.partnerCenter.tenantId).toBe('aaaaaaaa-2222-3333-4444-555555555555');
+    // The file's pairs stay listed (the first one keeps the unprefixed webhook path).
+    expect(amer.config.connections.map((connection) => connection.id)).toEqual(['emea', 'amer']);
+    expect(selectConnection(config, undefined, { all: true }).connectionIds).toEqual(['emea', 'amer']);
     expect(() => selectConnection(config, undefined)).toThrow(ConfigError);
     expect(() => selectConnection(config, undefined)).toThrow(
       /--connection.*lists 2 connections \(emea, amer\)/s,
@@ -151,10 +153,8 @@ describe('a loaded config written back to a file', () => {
     expect(again.connectionId).toBe('emea');
     // As a file says it: the list alone, or (one connection) the top-level sections alone.
     expect(Object.keys(configForFile(config))).not.toContain('partnerCenter');
-    const one = selectConnection(config, 'amer');
-    const written = configForFile(one);
-    expect(written).not.toHaveProperty('connections');
-    const reloaded = loadConfig({ file: writeConfig(JSON.stringify(written)), env: {} }).config;
-    expect(reloaded.connections).toEqual(one.connections);
+    const amer = selectConnection(config, 'amer').config;
+    const reloaded = loadConfig({ file: writeConfig(JSON.stringify(configForFile(amer))), env: {} }).config;
+    expect(reloaded.connections).toEqual(config.connections);
   });
 });

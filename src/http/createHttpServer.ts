@@ -33,6 +33,11 @@ export interface HttpServerDeps {
    * under /connections/<id>; the unprefixed paths stay the first one's.
    */
   connections?: readonly HttpConnection[] | undefined;
+  /**
+   * Whether /webhooks/partner-center is connectionId's (default true). Only the config's first connection may
+   * have it: a server limited to another (`serve --connection`) must not take the first one's deliveries.
+   */
+  webhookAtRoot?: boolean;
 }
 
 export interface HttpConnection {
@@ -89,7 +94,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     return reply.type('text/plain; version=0.0.4').send(deps.metrics.render());
   });
 
-  await postPartnerCenterWebhook(app, deps);
+  if (deps.webhookAtRoot !== false) await postPartnerCenterWebhook(app, deps);
   await adminApi(app, { ...deps, now: () => deps.clock.now() });
   for (const connection of deps.connections ?? []) {
     const scoped = {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import {
+  connectionWebhookPath,
   loadMapping,
   openConnectorStore,
   openPartnerCenter,
@@ -53,7 +54,7 @@ export async function runDoctor(io: CliIo, options: CommonOptions): Promise<Doct
     return checks;
   }
   // Doctor checks one connection's sign-ins and org: the one --connection names (or the only one).
-  const config = selectConnection(configCheck.config, options.connection);
+  const { config } = selectConnection(configCheck.config, options.connection);
   add({
     check: 'Configuration',
     ok: true,
@@ -127,7 +128,7 @@ export async function runDoctor(io: CliIo, options: CommonOptions): Promise<Doct
           const registration = await partnerCenter.webhooks.show();
           const assessment = assessWebhookRegistration(
             registration,
-            expectedWebhookUrl(config.server.publicUrl),
+            expectedWebhookUrl(config.server.publicUrl, connectionWebhookPath(config)),
           );
           add({ check: 'Webhook registration', severity: 'warning', ...assessment });
         } catch (error) {

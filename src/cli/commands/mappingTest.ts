@@ -34,7 +34,7 @@ async function checkAgainstOrg(
   const config = selectConnection(
     loadConfig({ file: options.config, env: io.env, cwd: io.cwd }).config,
     options.connection,
-  );
+  ).config;
   const logger = createLogger({ level: 'silent', pretty: false, destination: process.stderr });
   let store: Awaited<ReturnType<typeof openConnectorStore>> | null = null;
   let signedIn = false;
@@ -77,7 +77,7 @@ export function registerMappingCommands(program: Command, io: CliIo): void {
       selectConnection(
         loadConfig({ file: options.config, env: io.env, cwd: io.cwd }).config,
         options.connection,
-      ).sync.mappingFile;
+      ).config.sync.mappingFile;
     let path: string | null = null;
     let effective: Mapping = defaultMapping;
     if (file) {

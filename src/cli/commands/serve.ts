@@ -13,9 +13,13 @@ async function run(
   options: CommonOptions,
   start: { http: boolean; worker: boolean },
 ): Promise<void> {
-  const { config, logger } = commandContext(options, io, { logsToStdout: true, allConnections: true });
+  const { config, connectionIds, logger } = commandContext(options, io, {
+    logsToStdout: true,
+    allConnections: true,
+  });
   const connector = await openConnector({
     config,
+    connectionIds,
     logger,
     env: io.env,
     onDealSynced: (result) => {
@@ -33,7 +37,7 @@ async function run(
         url: connector.url,
         worker: start.worker,
         store: config.store.kind,
-        connections: config.connections.map((connection) => connection.id),
+        connections: connector.connections.map((connection) => connection.id),
       },
       start.http ? `cosell is listening on ${connector.url}` : 'cosell worker is running',
     );

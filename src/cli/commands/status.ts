@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { openQueue } from '../../app.ts';
 import type { CosellConfig } from '../../config/configSchema.ts';
-import { connectionLimits, eachConnectionConfig } from '../../config/connectionConfig.ts';
+import { connectionConfigsOf, connectionLimits } from '../../config/connectionConfig.ts';
 import { systemClock } from '../../shared/clock.ts';
 import { forgetLink } from '../../store/forgetLink.ts';
 import type { AuditEntry, AuditOutcome, LinkState, Store } from '../../store/store.ts';
@@ -96,12 +96,14 @@ export function registerStatusCommands(program: Command, io: CliIo): void {
     await withStore(
       options,
       io,
-      async (store, { config, logger }) => {
+      async (store, { config, connectionIds, logger }) => {
         const queue = await openQueue(config, store, logger, systemClock, {});
         try {
           const [queueStats, connections] = await Promise.all([
             queue.stats(),
-            Promise.all(eachConnectionConfig(config).map((each) => connectionStatus(store, each))),
+            Promise.all(
+              connectionConfigsOf(config, connectionIds).map((each) => connectionStatus(store, each)),
+            ),
           ]);
           if (options.json) {
             // The first connection's fields stay at the top level, as in a deployment of one connection.
