@@ -13,6 +13,7 @@ import { configForFile, eachConnectionConfig } from '../../src/config/connection
 import { silentLogger } from '../../src/shared/logger.ts';
 import { JOB } from '../../src/sync/dealJobs.ts';
 import { runCosell, TEST_SECRET_KEY } from '../support/childProcess.ts';
+import { hasChromium, launchChromium } from '../support/headlessChromium.ts';
 import { inboundReferral, type TestSandbox, waitFor } from '../support/sandboxHarness.ts';
 import { startSandboxPair } from '../support/sandboxPair.ts';
 
@@ -119,6 +120,60 @@ describe('two connections in one connector', () => {
     expect(one.code).toBe(2);
     expect(one.stderr).toMatch(/--connection.*lists 2 connections \(east, west\)/s);
   });
+
+  it.runIf(hasChromium)(
+    'the dashboard switches between connections; every API call and deep link keeps the chosen one',
+    async () => {
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+        page.setDefaultTimeout(20_000);
+        const problems: string[] = [];
+        const apiCalls: string[] = [];
+        page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+        page.on('request', (request) => {
+          const { pathname } = new URL(request.url());
+          if (pathname.includes('/api/')) apiCalls.push(pathname);
+        });
+        page.on('response', (response) => {
+          if (response.status() >= 400) problems.push(`HTTP ${response.status()} for ${response.url()}`);
+        });
+        const dealRow = (text: string) => page.locator('#deals-table tbody tr', { hasText: text });
+
+        // Without a choice: the first connection, with a switcher naming both and its limits.
+        await page.goto(`${connector.url}/#/deals`);
+        await dealRow('East – landing zone').waitFor();
+        const switcher = page.getByRole('combobox', { name: 'Connection', exact: true });
+        expect(await switcher.inputValue()).toBe('east');
+        expect(await switcher.locator('option').allTextContents()).toEqual(['east', 'west']);
+        expect(await page.locator('#connection-limits').textContent()).toContain('4 batches at once');
+        expect(await dealRow('West – data platform').count()).toBe(0);
+
+        // Choosing west shows west's deals at the same view, and its address says so.
+        apiCalls.length = 0;
+        await switcher.selectOption('west');
+        await dealRow('West – data platform').waitFor();
+        expect(new URL(page.url()).searchParams.get('connection')).toBe('west');
+        expect(new URL(page.url()).hash).toBe('#/deals');
+        expect(await dealRow('East – landing zone').count()).toBe(0);
+        const westCalls = apiCalls.filter((path) => path !== '/api/connections');
+        expect(westCalls.length).toBeGreaterThan(0);
+        expect(westCalls.filter((path) => !path.startsWith('/connections/west/api/'))).toEqual([]);
+
+        // A deep link to a west deal opens it for west.
+        const westDeal = await connector.store.links.list({ connectionId: 'west', limit: 10 });
+        const link = westDeal.find((each) => each.state === 'synced');
+        await page.goto(`${connector.url}/?connection=west#/deals/${link?.id}`);
+        await page.locator('#deal-heading', { hasText: 'West – data platform' }).waitFor();
+        expect(await page.getByRole('combobox', { name: 'Connection', exact: true }).inputValue()).toBe(
+          'west',
+        );
+        expect(problems).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 
   it('keeps syncing one connection while the other is paused, and leaves the paused one’s deals unclaimed until it signs in again', async () => {
     // East's sign-in is revoked (refresh token and access tokens): its next deal job fails and pauses it.

@@ -5,6 +5,8 @@
  */
 import { type CosellConfig, configSchema } from '../../src/config/configSchema.ts';
 import { configForFile } from '../../src/config/connectionConfig.ts';
+import { connectionPathPrefix } from '../../src/http/connectionPathPrefix.ts';
+import { WEBHOOK_PATH } from '../../src/http/routes/postPartnerCenterWebhook.ts';
 import { startTestSandbox, type TestSandbox } from './sandboxHarness.ts';
 
 export interface SandboxPair {
@@ -14,9 +16,15 @@ export interface SandboxPair {
   config: CosellConfig;
 }
 
+/**
+ * @param store the shared store (given the first sandbox's folder once there is one; null: the first one's own)
+ * @param webhookPort when set, each tenant's webhook is registered to this port at its connection's path (for
+ *   child processes that will listen there)
+ */
 export async function startSandboxPair(
   ids: readonly string[],
   store: (firstDir: string | null) => Record<string, unknown> | null,
+  { webhookPort }: { webhookPort?: number } = {},
 ): Promise<SandboxPair> {
   const sandboxes: TestSandbox[] = [];
   try {
@@ -26,6 +34,12 @@ export async function startSandboxPair(
         configOverrides: { connectionId: id, ...(shared ? { store: shared } : {}) },
       });
       sandboxes.push(sandbox);
+      if (webhookPort !== undefined) {
+        const path = sandboxes.length === 1 ? WEBHOOK_PATH : `${connectionPathPrefix(id)}${WEBHOOK_PATH}`;
+        await sandbox.connector.webhooks.register(`http://127.0.0.1:${webhookPort}${path}`, undefined, {
+          overwrite: true,
+        });
+      }
       // Closed before the next one opens the store: a sandbox's worker serves one connection, claiming any job.
       await sandbox.connector.close();
     }
