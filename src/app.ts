@@ -480,6 +480,14 @@ async function openConnection(shared: SharedParts, config: CosellConfig): Promis
 }
 
 /**
+ * What a process that runs one connection's deal jobs claims: with several connections in the config, that
+ * connection's jobs only; with one, every job (as a deployment of one connection always has).
+ */
+export function claimScopeOf(config: CosellConfig): { connectionId?: string } {
+  return config.connections.length > 1 ? { connectionId: config.connectionId } : {};
+}
+
+/**
  * Where Partner Center delivers this connection's webhooks: the first connection of a config keeps
  * /webhooks/partner-center (what a deployment of one connection registered), every other one has its own path.
  */
@@ -541,6 +549,9 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
       options.connectionIds ?? config.connections.map((each) => each.id),
     );
     const [first] = connections as [ConnectionRuntime, ...ConnectionRuntime[]];
+    // With several connections in the config, each one's jobs are claimed apart (also when this process opened one
+    // of them: it must never take another connection's jobs).
+    const several = config.connections.length > 1;
     const metrics = new Metrics();
     let alertScheduleStarted = false;
     let workerStarted = false;
@@ -605,7 +616,7 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
               queue,
               evaluator: each.alerts,
               connectionId: each.id,
-              scoped: connections.length > 1,
+              scoped: several,
               clock,
               logger: logger.child({ component: 'alerts', connectionId: each.id }),
               intervalMs: config.alerts.evaluateIntervalSeconds * 1000,
@@ -640,8 +651,7 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
         deps: each.deps,
         queue,
         poller,
-        // With one connection, jobs are claimed as before (whatever connection they carry).
-        ...(connections.length > 1 ? { scope: { connectionId: each.id, gate: gateOf(each.id) } } : {}),
+        ...(several ? { scope: { connectionId: each.id, gate: gateOf(each.id) } } : {}),
         concurrency: each.limits.concurrency,
         batchSize: config.queue.batchSize,
         gatherMs: config.queue.gatherMs,
@@ -652,7 +662,7 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
         onDealSynced: (result) => {
           metrics.increment('cosell_deal_syncs_total', 'Deal syncs by action', {
             action: result.action,
-            ...(connections.length > 1 ? { connection: each.id } : {}),
+            ...(several ? { connection: each.id } : {}),
           });
           options.onDealSynced?.(result);
         },
