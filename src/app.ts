@@ -12,16 +12,24 @@ import { startAlertSchedule } from './alerts/alertSchedule.ts';
 import { AlertSender } from './alerts/alertSender.ts';
 import { ConfigError, type ConfigProblem } from './config/configProblem.ts';
 import { type CosellConfig, SIGN_IN_CALLBACK_PATH } from './config/configSchema.ts';
+import {
+  type ConnectionLimits,
+  connectionConfigsOf,
+  connectionLimits,
+  eachConnectionConfig,
+} from './config/connectionConfig.ts';
 import { defaultMapping } from './domain/mapping/defaultMapping.ts';
 import type { Mapping } from './domain/mapping/mappingSchema.ts';
 import { parseMappingFile } from './domain/mapping/parseMappingFile.ts';
 import { DashboardSessions } from './http/auth/dashboardSessions.ts';
 import type { DashboardSignIn } from './http/auth/dashboardSignIn.ts';
 import { OpenIdProvider } from './http/auth/openIdProvider.ts';
+import { connectionPathPrefix } from './http/connectionPathPrefix.ts';
 import { createHttpServer } from './http/createHttpServer.ts';
 import { ConnectorHealth } from './http/dashboard/connectorHealth.ts';
+import type { DashboardDeps } from './http/dashboard/dashboardDeps.ts';
 import { Metrics } from './http/metrics.ts';
-import { expectedWebhookUrl } from './http/routes/postPartnerCenterWebhook.ts';
+import { expectedWebhookUrl, WEBHOOK_PATH } from './http/routes/postPartnerCenterWebhook.ts';
 import type { JobQueue, QueueHooks } from './jobs/jobQueue.ts';
 import { openJobQueue } from './jobs/openJobQueue.ts';
 import {
@@ -45,12 +53,13 @@ import { type Clock, systemClock } from './shared/clock.ts';
 import { type KeyLocks, processKeyLocks } from './shared/keyLocks.ts';
 import type { Logger } from './shared/logger.ts';
 import { retryAtStartup } from './shared/retryAtStartup.ts';
-import { UpstreamError } from './shared/upstreamError.ts';
+import { errorKindOf, toError, UpstreamError } from './shared/upstreamError.ts';
 import { openStore } from './store/openStore.ts';
 import { postgresKeyLocks } from './store/postgresKeyLocks.ts';
 import { SecretBox, SecretVault } from './store/secretBox.ts';
 import type { Store } from './store/store.ts';
 import { adaptMappingToOrg, readOrgFacts } from './sync/adaptMappingToOrg.ts';
+import { ConnectionGate } from './sync/connectionGate.ts';
 import type { DealSyncDeps, DealSyncResult } from './sync/dealSyncContext.ts';
 import { markDeadLettered } from './sync/markDeadLettered.ts';
 import { salesforceFieldNamesFrom } from './sync/salesforceFieldNamesFrom.ts';
@@ -66,10 +75,14 @@ export const SECRETS = {
 
 export interface ConnectorOptions {
   config: CosellConfig;
+  /** The connections to open (default: every connection of the config). */
+  connectionIds?: readonly string[];
   logger: Logger;
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
   onDealSynced?: (result: DealSyncResult) => void;
+  /** With several connections: how often a paused connection's deal jobs are tried (default 60 s; tests). */
+  pausedProbeMs?: number;
 }
 
 export interface StartOptions {
@@ -93,6 +106,13 @@ export interface Connector {
   metrics: Metrics;
   /** Checks the alert conditions and notifies (runs on a schedule once started; call evaluate() to run now). */
   alerts: AlertEvaluator;
+  /**
+   * Every connection this process opened, in config order. The fields above (mapping, clients, deps, alerts) are
+   * the first one's: commands act on the one connection their config was limited to.
+   */
+  connections: ConnectionRuntime[];
+  /** The opened connection of this id. */
+  connection(id: string): ConnectionRuntime;
   http: FastifyInstance | null;
   /** Base URL the HTTP server listens on, once started with http. */
   url: string | null;
@@ -189,10 +209,22 @@ export async function openQueue(
         kind: 'pg-boss',
         ...settings,
         url: storeConfig.url,
-        ...(config.queue.maxConnections ? { maxConnections: config.queue.maxConnections } : {}),
+        maxConnections: config.queue.maxConnections ?? defaultQueueConnections(config),
         ...(storeConfig.schema ? { schema: `${storeConfig.schema}_queue` } : {}),
       })
     : openJobQueue({ kind: 'embedded', ...settings, path: storeConfig.path });
+}
+
+/**
+ * pg-boss's pool when queue.maxConnections is not set: 10, or more when the connections' jobs need more (each
+ * running job holds one: a connection's deal batches, its related-referral, poll, reconcile and alert jobs).
+ */
+function defaultQueueConnections(config: CosellConfig): number {
+  const held = eachConnectionConfig(config).reduce(
+    (total, each) => total + connectionLimits(each).concurrency + 4,
+    0,
+  );
+  return Math.min(200, Math.max(10, held + 2));
 }
 
 /**
@@ -333,13 +365,149 @@ export function openVault(store: Store, env: NodeJS.ProcessEnv): SecretVault {
   return new SecretVault(store.secrets, () => SecretBox.fromEnv(env));
 }
 
+/** What the connections of one deployment share: one store, one queue, one set of customer locks, one log. */
+interface SharedParts {
+  store: Store;
+  vault: SecretVault;
+  customerLocks: KeyLocks;
+  clock: Clock;
+  logger: Logger;
+  closers: (() => Promise<unknown>)[];
+}
+
+/** One Partner Center tenant ↔ Salesforce org pair, opened: its clients, mapping, sync deps, alerts and health. */
+export interface ConnectionRuntime {
+  id: string;
+  /** The config as this connection sees it (its own partnerCenter, salesforce and sync at the top level). */
+  config: CosellConfig;
+  limits: ConnectionLimits;
+  mapping: Mapping;
+  partnerCenterAuth: PartnerCenterAuth;
+  referrals: ReferralClient;
+  webhooks: WebhookClient;
+  salesforce: { conn: Connection; client: SalesforceClient; gateway: SalesforceDealGateway };
+  deps: DealSyncDeps;
+  alerts: AlertEvaluator;
+  health: ConnectorHealth;
+  /** The Partner Center dispatcher (trusted CA), for the webhook verifier and the dashboard sign-in. */
+  partnerCenterDispatcher: Dispatcher | undefined;
+}
+
+/** Opens one connection's clients (signing in to Salesforce and reading its org) on the shared parts. */
+async function openConnection(shared: SharedParts, config: CosellConfig): Promise<ConnectionRuntime> {
+  const { store, vault, customerLocks, clock } = shared;
+  const connectionId = config.connectionId;
+  const logger = shared.logger.child({ connectionId });
+  const configuredMapping = loadMapping(config);
+  await store.connections.upsert({ id: connectionId, name: connectionId });
+
+  const partnerCenterClients = openPartnerCenter(config, vault, logger);
+  const { auth: partnerCenterAuth, referrals, webhooks, dispatcher } = partnerCenterClients;
+  shared.closers.push(() => partnerCenterClients.close());
+
+  // Salesforce may refuse a start-up call for a moment (429, 5xx): wait and try again rather than exit.
+  const salesforceAuth = await salesforceAuthFrom(config, vault);
+  const { conn, client, orgFacts } = await retryAtStartup(
+    'Reading the Salesforce org (sign-in and describe)',
+    async () => {
+      const conn = await openSalesforceConnection({
+        loginUrl: config.salesforce.loginUrl,
+        auth: salesforceAuth,
+        logger: logger.child({ component: 'salesforce' }),
+      });
+      const client = new SalesforceClient(conn);
+      return { conn, client, orgFacts: await readOrgFacts(client) };
+    },
+    { logger },
+  );
+  const adapted = adaptMappingToOrg(configuredMapping, orgFacts);
+  for (const note of adapted.notes) logger.warn(note);
+  const mapping = adapted.mapping;
+  const gateway = new SalesforceDealGateway({ client, mapping, customerLocks });
+  const limits = connectionLimits(config);
+  const deps: DealSyncDeps = {
+    connectionId,
+    store,
+    partnerCenter: new PartnerCenterGateway(referrals),
+    salesforce: gateway,
+    mapping,
+    clock,
+    logger: logger.child({ component: 'sync' }),
+    partnerCenterConcurrency: limits.partnerCenterConcurrency,
+  };
+  const apiUsage = new ApiUsageReader({ client, clock, logger: logger.child({ component: 'alerts' }) });
+  const alertDestinations = alertDestinationsFrom(config.alerts);
+  const alerts = new AlertEvaluator({
+    connectionId,
+    store,
+    clock,
+    logger: logger.child({ component: 'alerts' }),
+    thresholds: {
+      salesforceApiBudgetRatio:
+        config.alerts.salesforceApiBudgetRatio ?? config.sync.salesforceApiBudgetRatio,
+      webhookSilenceMs: config.alerts.webhookSilenceMinutes * 60_000,
+    },
+    destinations: alertDestinations,
+    sender: new AlertSender({ secretUrls: alertDestinations.map((destination) => destination.url) }),
+    salesforceApiUsage: () => apiUsage.read(),
+    dashboardUrl: config.alerts.dashboardUrl ?? config.server.publicUrl ?? null,
+  });
+  const health = new ConnectorHealth({
+    partnerCenterSignIn: () => partnerCenterAuth.signInStatus(),
+    salesforceSignIn: async () => {
+      await client.call('check the Salesforce sign-in', (connection) => connection.limits());
+      return `${config.salesforce.auth.flow} at ${conn.instanceUrl}`;
+    },
+    salesforceSignInFix: (message) => salesforceSignInFix(config.salesforce.auth.flow, message),
+    webhookRegistration: () => webhooks.show(),
+    expectedWebhookUrl: expectedWebhookUrl(config.server.publicUrl, connectionWebhookPath(config)),
+    clock,
+  });
+  return {
+    id: connectionId,
+    config,
+    limits,
+    mapping,
+    partnerCenterAuth,
+    referrals,
+    webhooks,
+    salesforce: { conn, client, gateway },
+    deps,
+    alerts,
+    health,
+    partnerCenterDispatcher: dispatcher,
+  };
+}
+
+/**
+ * What a process that runs one connection's deal jobs claims: with several connections in the config, that
+ * connection's jobs only; with one, every job (as a deployment of one connection always has).
+ */
+export function claimScopeOf(config: CosellConfig): { connectionId?: string } {
+  return config.connections.length > 1 ? { connectionId: config.connectionId } : {};
+}
+
+/**
+ * Where Partner Center delivers this connection's webhooks: the first connection of a config keeps
+ * /webhooks/partner-center (what a deployment of one connection registered), every other one has its own path.
+ */
+export function connectionWebhookPath(config: CosellConfig): string {
+  return config.connectionId === config.connections[0]?.id
+    ? WEBHOOK_PATH
+    : `${connectionPathPrefix(config.connectionId)}${WEBHOOK_PATH}`;
+}
+
 /** Builds every part of the connector (store, queue, clients) without serving or working yet. */
 export async function openConnector(options: ConnectorOptions): Promise<Connector> {
   const { config, logger } = options;
   const env = options.env ?? process.env;
   const clock = options.clock ?? systemClock;
-  const connectionId = config.connectionId;
-  const configuredMapping = loadMapping(config);
+  // Each connection's mapping file is read (and reported) before anything is opened.
+  for (const each of connectionConfigsOf(
+    config,
+    options.connectionIds ?? config.connections.map((c) => c.id),
+  ))
+    loadMapping(each);
   const closers: (() => Promise<unknown>)[] = [];
   const close = async () => {
     for (const closer of closers.reverse())
@@ -348,16 +516,20 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
   try {
     const store = await openConnectorStore(config);
     closers.push(() => store.close());
-    await store.connections.upsert({ id: connectionId, name: connectionId });
     const vault = openVault(store, env);
     // Closed after the queue, whose running batches may still hold customer locks while they drain.
     const customerLocks = openCustomerLocks(config);
     closers.push(() => customerLocks.close());
 
+    const firstId = config.connectionId;
+    /** Each connection's claim gate, once its worker runs (several connections only). */
+    const gates = new Map<string, ConnectionGate>();
     const queue = await openQueue(config, store, logger, clock, {
       onAuthFailure: async (jobConnectionId, error) => {
-        await store.connections.setState(jobConnectionId ?? connectionId, 'paused', error.message);
-        logger.error({ reason: error.message }, 'connection paused: sign-in needed');
+        const pausedId = jobConnectionId ?? firstId;
+        gates.get(pausedId)?.paused();
+        await store.connections.setState(pausedId, 'paused', error.message);
+        logger.error({ connectionId: pausedId, reason: error.message }, 'connection paused: sign-in needed');
       },
       onDeadLetter: async (job, kind, error) => {
         logger.error(
@@ -365,168 +537,199 @@ export async function openConnector(options: ConnectorOptions): Promise<Connecto
           'job moved to dead letters',
         );
         // The deal shows it everywhere (link state, dashboard, cosell status), and a waiting cosell sync hears of it.
-        await markDeadLettered({ store, connectionId }, job, error);
+        await markDeadLettered({ store, connectionId: job.connectionId ?? firstId }, job, error);
       },
     });
     closers.push(() => queue.stop({ timeoutMs: 10_000 }));
 
-    const partnerCenterClients = openPartnerCenter(config, vault, logger);
-    const { auth: partnerCenterAuth, referrals, webhooks, dispatcher: pcDispatcher } = partnerCenterClients;
-    closers.push(() => partnerCenterClients.close());
-
-    // Salesforce may refuse a start-up call for a moment (429, 5xx): wait and try again rather than exit.
-    const salesforceAuth = await salesforceAuthFrom(config, vault);
-    const { conn, client, orgFacts } = await retryAtStartup(
-      'Reading the Salesforce org (sign-in and describe)',
-      async () => {
-        const conn = await openSalesforceConnection({
-          loginUrl: config.salesforce.loginUrl,
-          auth: salesforceAuth,
-          logger: logger.child({ component: 'salesforce' }),
-        });
-        const client = new SalesforceClient(conn);
-        return { conn, client, orgFacts: await readOrgFacts(client) };
-      },
-      { logger },
+    const shared: SharedParts = { store, vault, customerLocks, clock, logger, closers };
+    const connections = await openConnections(
+      shared,
+      config,
+      options.connectionIds ?? config.connections.map((each) => each.id),
     );
-    const adapted = adaptMappingToOrg(configuredMapping, orgFacts);
-    for (const note of adapted.notes) logger.warn(note);
-    const mapping = adapted.mapping;
-    const gateway = new SalesforceDealGateway({ client, mapping, customerLocks });
-    const deps: DealSyncDeps = {
-      connectionId,
-      store,
-      partnerCenter: new PartnerCenterGateway(referrals),
-      salesforce: gateway,
-      mapping,
-      clock,
-      logger: logger.child({ component: 'sync' }),
-    };
+    const [first] = connections as [ConnectionRuntime, ...ConnectionRuntime[]];
+    // With several connections in the config, each one's jobs are claimed apart (also when this process opened one
+    // of them: it must never take another connection's jobs).
+    const several = config.connections.length > 1;
     const metrics = new Metrics();
-    const apiUsage = new ApiUsageReader({ client, clock, logger: logger.child({ component: 'alerts' }) });
-    const alertDestinations = alertDestinationsFrom(config.alerts);
-    const alerts = new AlertEvaluator({
-      connectionId,
-      store,
-      clock,
-      logger: logger.child({ component: 'alerts' }),
-      thresholds: {
-        salesforceApiBudgetRatio:
-          config.alerts.salesforceApiBudgetRatio ?? config.sync.salesforceApiBudgetRatio,
-        webhookSilenceMs: config.alerts.webhookSilenceMinutes * 60_000,
-      },
-      destinations: alertDestinations,
-      sender: new AlertSender({ secretUrls: alertDestinations.map((destination) => destination.url) }),
-      salesforceApiUsage: () => apiUsage.read(),
-      dashboardUrl: config.alerts.dashboardUrl ?? config.server.publicUrl ?? null,
-    });
     let alertScheduleStarted = false;
-    const health = new ConnectorHealth({
-      partnerCenterSignIn: () => partnerCenterAuth.signInStatus(),
-      salesforceSignIn: async () => {
-        await client.call('check the Salesforce sign-in', (connection) => connection.limits());
-        return `${config.salesforce.auth.flow} at ${conn.instanceUrl}`;
-      },
-      salesforceSignInFix: (message) => salesforceSignInFix(config.salesforce.auth.flow, message),
-      webhookRegistration: () => webhooks.show(),
-      expectedWebhookUrl: expectedWebhookUrl(config.server.publicUrl),
-      clock,
-    });
+    let workerStarted = false;
 
     const connector: Connector = {
       config,
-      mapping,
+      mapping: first.mapping,
       store,
       queue,
       vault,
-      partnerCenterAuth,
-      referrals,
-      webhooks,
-      salesforce: { conn, client, gateway },
-      deps,
+      partnerCenterAuth: first.partnerCenterAuth,
+      referrals: first.referrals,
+      webhooks: first.webhooks,
+      salesforce: first.salesforce,
+      deps: first.deps,
       metrics,
-      alerts,
+      alerts: first.alerts,
+      connections,
+      connection(id: string): ConnectionRuntime {
+        const found = connections.find((each) => each.id === id);
+        if (!found) throw new Error(`No connection ${id} is open in this process.`);
+        return found;
+      },
       http: null,
       url: null,
       close,
       async start(start: StartOptions) {
         if (start.http) {
-          const trustedRoots = config.partnerCenter.webhook.trustedRootsFile;
-          const verifier = new WebhookSignatureVerifier({
-            ...(config.partnerCenter.webhook.certificateHosts
-              ? { allowedCertificateHosts: config.partnerCenter.webhook.certificateHosts }
-              : {}),
-            ...(trustedRoots ? { trustedRootsPem: [readFileSync(trustedRoots, 'utf8')] } : {}),
-            ...(pcDispatcher ? { dispatcher: pcDispatcher } : {}),
-            clock,
-          });
           const http = await createHttpServer({
-            connectionId,
+            connectionId: first.id,
+            webhookAtRoot: first.id === config.connections[0]?.id,
             store,
             queue,
-            verifier,
+            verifier: webhookVerifierOf(first, clock),
             clock,
             logger,
             metrics,
             adminToken: config.server.adminToken,
-            signIn: dashboardSignInFrom(config, store, clock, logger, pcDispatcher),
-            dashboard: {
-              sync: deps,
-              salesforceInstanceUrl: () => conn.instanceUrl || null,
-              referralUrlTemplate: config.dashboard.referralUrlTemplate,
-              salesforceApiUsage: () => client.apiUsage(),
-              salesforceApiBudgetRatio: config.sync.salesforceApiBudgetRatio,
-              health,
-            },
+            signIn: dashboardSignInFrom(config, store, clock, logger, first.partnerCenterDispatcher),
+            dashboard: dashboardDepsOf(first),
+            connections: connections.map((each) => ({
+              id: each.id,
+              limits: each.limits,
+              dashboard: dashboardDepsOf(each),
+              verifier: webhookVerifierOf(each, clock),
+            })),
           });
           closers.push(() => http.close());
           connector.http = http;
           connector.url = await http.listen({ host: config.server.host, port: config.server.port });
         }
-        if (start.worker) {
-          const poller = new ChangePoller({
-            client,
-            cursors: store.cursors,
-            connectionId,
-            fieldNames: salesforceFieldNamesFrom(mapping),
-            watchLeads: mapping.leads.handling === 'lead',
-            clock,
-          });
-          await startSyncWorker({
-            deps,
-            queue,
-            poller,
-            concurrency: config.queue.concurrency,
-            batchSize: config.queue.batchSize,
-            gatherMs: config.queue.gatherMs,
-            pollIntervalMs: config.sync.pollIntervalSeconds * 1000,
-            salesforceApiUsage: () => client.apiUsage(),
-            salesforceApiBudgetRatio: config.sync.salesforceApiBudgetRatio,
-            reconcileIntervalMs: config.sync.reconcileIntervalSeconds * 1000,
-            onDealSynced: (result) => {
-              metrics.increment('cosell_deal_syncs_total', 'Deal syncs by action', { action: result.action });
-              options.onDealSynced?.(result);
-            },
-          });
+        if (start.worker && !workerStarted) {
+          workerStarted = true;
+          for (const each of connections) await startConnectionWorker(each);
         }
-        // Worker processes take the evaluation job (`serve --no-worker` runs no jobs); the queue runs it once per
-        // interval across them.
+        // Worker processes take the evaluation jobs (`serve --no-worker` runs no jobs); the queue runs each
+        // connection's once per interval across them.
         if (start.worker && !alertScheduleStarted) {
           alertScheduleStarted = true;
-          await startAlertSchedule({
-            queue,
-            evaluator: alerts,
-            connectionId,
-            clock,
-            logger: logger.child({ component: 'alerts' }),
-            intervalMs: config.alerts.evaluateIntervalSeconds * 1000,
-          });
+          for (const each of connections)
+            await startAlertSchedule({
+              queue,
+              evaluator: each.alerts,
+              connectionId: each.id,
+              scoped: several,
+              clock,
+              logger: logger.child({ component: 'alerts', connectionId: each.id }),
+              intervalMs: config.alerts.evaluateIntervalSeconds * 1000,
+            });
         }
       },
     };
+
+    function gateOf(connectionId: string): ConnectionGate {
+      const gate = new ConnectionGate({
+        store,
+        connectionId,
+        clock,
+        ...(options.pausedProbeMs === undefined ? {} : { probeIntervalMs: options.pausedProbeMs }),
+      });
+      gates.set(connectionId, gate);
+      return gate;
+    }
+
+    /** Runs one connection's jobs: its own claims (a paused connection's deals wait), caps and poll budget. */
+    async function startConnectionWorker(each: ConnectionRuntime): Promise<void> {
+      const { client } = each.salesforce;
+      const poller = new ChangePoller({
+        client,
+        cursors: store.cursors,
+        connectionId: each.id,
+        fieldNames: salesforceFieldNamesFrom(each.mapping),
+        watchLeads: each.mapping.leads.handling === 'lead',
+        clock,
+      });
+      await startSyncWorker({
+        deps: each.deps,
+        queue,
+        poller,
+        ...(several ? { scope: { connectionId: each.id, gate: gateOf(each.id) } } : {}),
+        concurrency: each.limits.concurrency,
+        batchSize: config.queue.batchSize,
+        gatherMs: config.queue.gatherMs,
+        pollIntervalMs: each.config.sync.pollIntervalSeconds * 1000,
+        salesforceApiUsage: () => client.apiUsage(),
+        salesforceApiBudgetRatio: each.limits.salesforceApiBudgetRatio,
+        reconcileIntervalMs: each.config.sync.reconcileIntervalSeconds * 1000,
+        onDealSynced: (result) => {
+          metrics.increment('cosell_deal_syncs_total', 'Deal syncs by action', {
+            action: result.action,
+            ...(several ? { connection: each.id } : {}),
+          });
+          options.onDealSynced?.(result);
+        },
+      });
+    }
     return connector;
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+/** Checks the signatures of one connection's webhook deliveries (its tenant's certificate hosts and roots). */
+function webhookVerifierOf(each: ConnectionRuntime, clock: Clock): WebhookSignatureVerifier {
+  const { webhook } = each.config.partnerCenter;
+  return new WebhookSignatureVerifier({
+    ...(webhook.certificateHosts ? { allowedCertificateHosts: webhook.certificateHosts } : {}),
+    ...(webhook.trustedRootsFile
+      ? { trustedRootsPem: [readFileSync(webhook.trustedRootsFile, 'utf8')] }
+      : {}),
+    ...(each.partnerCenterDispatcher ? { dispatcher: each.partnerCenterDispatcher } : {}),
+    clock,
+  });
+}
+
+/** What the dashboard's routes of one connection read beyond the store and the queue. */
+function dashboardDepsOf(each: ConnectionRuntime): DashboardDeps {
+  const { conn, client } = each.salesforce;
+  return {
+    sync: each.deps,
+    salesforceInstanceUrl: () => conn.instanceUrl || null,
+    referralUrlTemplate: each.config.dashboard.referralUrlTemplate,
+    salesforceApiUsage: () => client.apiUsage(),
+    salesforceApiBudgetRatio: each.limits.salesforceApiBudgetRatio,
+    health: each.health,
+    limits: each.limits,
+  };
+}
+
+/**
+ * Opens every connection of the config. With several, one whose sign-in is refused (expired, revoked) is paused
+ * and left out, so the others run; a process of one connection stops on it, as it always has.
+ */
+async function openConnections(
+  shared: SharedParts,
+  config: CosellConfig,
+  ids: readonly string[],
+): Promise<ConnectionRuntime[]> {
+  const configs = connectionConfigsOf(config, ids);
+  if (configs.length === 0) throw new Error(`No connection ${ids.join(', ')} in the config.`);
+  if (configs.length === 1) return [await openConnection(shared, configs[0] as CosellConfig)];
+  const opened: ConnectionRuntime[] = [];
+  let firstError: unknown = null;
+  for (const each of configs) {
+    try {
+      opened.push(await openConnection(shared, each));
+    } catch (error) {
+      if (errorKindOf(error) !== 'auth') throw error;
+      firstError ??= error;
+      const reason = toError(error).message;
+      await shared.store.connections.setState(each.connectionId, 'paused', reason);
+      shared.logger.error(
+        { connectionId: each.connectionId, reason },
+        'connection paused: its sign-in was refused at start; the other connections run (sign in again, then restart)',
+      );
+    }
+  }
+  if (opened.length === 0) throw firstError;
+  return opened;
 }

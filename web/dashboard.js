@@ -1,7 +1,7 @@
 // @ts-check
 // The admin dashboard: a small hash router over five views that read the connector's /api. Plain DOM, no build
 // step; types are checked by tsc against the admin API's own types (src/http/adminTypes.ts).
-import { get, TOKEN_KEY } from './lib/api.js';
+import { chosenConnection, get, TOKEN_KEY } from './lib/api.js';
 import { byId, clearProblem, forgetShown } from './lib/dom.js';
 import { handleFailure, session, showSignedInUser } from './lib/session.js';
 import { attentionCount, initAttention, loadAttention } from './views/attention.js';
@@ -11,6 +11,8 @@ import { initMapping, loadMapping } from './views/mapping.js';
 import { initOverview, loadOverview } from './views/overview.js';
 
 /** @typedef {import('../src/http/adminTypes.ts').AttentionResponse} AttentionResponse */
+/** @typedef {import('../src/http/adminTypes.ts').ConnectionsResponse} ConnectionsResponse */
+/** @typedef {import('../src/http/adminTypes.ts').ConnectionLimits} ConnectionLimits */
 
 const REFRESH_MS = 5000;
 const VIEWS = ['overview', 'deals', 'deal', 'attention', 'mapping'];
@@ -66,14 +68,15 @@ function refresh() {
 async function load() {
   const current = route();
   try {
-    const [status, attention] = await Promise.all([
-      /** @type {Promise<{ connectionId: string }>} */ (get('/api/status')),
+    const [status, attention, connections] = await Promise.all([
+      /** @type {Promise<{ connectionId: string, limits?: ConnectionLimits }>} */ (get('/api/status')),
       /** @type {Promise<AttentionResponse>} */ (get('/api/attention')),
+      /** @type {Promise<ConnectionsResponse>} */ (get('/api/connections')),
     ]);
     byId('data').hidden = false;
     byId('token-panel').hidden = true;
     byId('sign-in-panel').hidden = true;
-    byId('connection-id').textContent = `Connection: ${status.connectionId}`;
+    showConnection(status.connectionId, connections, status.limits);
     const count = attentionCount(attention);
     const pill = byId('attention-count');
     pill.textContent = String(count);
@@ -86,6 +89,42 @@ async function load() {
   } catch (error) {
     handleFailure(error);
   }
+}
+
+/**
+ * The connection shown: its id, or a switcher when the server serves several (choosing one reloads the page for
+ * it, at the same view), and its limits.
+ * @param {string} connectionId
+ * @param {ConnectionsResponse} served
+ * @param {ConnectionLimits | undefined} limits
+ */
+function showConnection(connectionId, served, limits) {
+  const several = served.connections.length > 1;
+  byId('connection-id').textContent = several ? '' : `Connection: ${connectionId}`;
+  byId('connection-choice').hidden = !several;
+  const switcher = /** @type {HTMLSelectElement} */ (byId('connection-switcher'));
+  if (several) {
+    switcher.replaceChildren(
+      ...served.connections.map((connection) => {
+        const option = document.createElement('option');
+        option.value = connection.id;
+        option.textContent = connection.state === 'paused' ? `${connection.id} (paused)` : connection.id;
+        return option;
+      }),
+    );
+    switcher.value = connectionId;
+  }
+  byId('connection-limits').textContent = limits
+    ? `· ${limits.concurrency} batches at once, ${limits.partnerCenterConcurrency} Partner Center calls per batch, polling slows above ${Math.round(limits.salesforceApiBudgetRatio * 100)}% of the Salesforce API`
+    : '';
+}
+
+function onConnectionChosen() {
+  const chosen = /** @type {HTMLSelectElement} */ (byId('connection-switcher')).value;
+  if (chosen === chosenConnection()) return;
+  const search = new URLSearchParams(location.search);
+  search.set('connection', chosen);
+  location.assign(`${location.pathname}?${search}${location.hash}`);
 }
 
 /** Shows the view the address names, marks it in the navigation and moves focus to its heading. */
@@ -122,6 +161,7 @@ function onTokenSubmit(event) {
 
 function start() {
   byId('token-form').addEventListener('submit', onTokenSubmit);
+  byId('connection-switcher').addEventListener('change', onConnectionChosen);
   initDeals(refresh);
   initDeal(refresh);
   initAttention(refresh);

@@ -15,13 +15,15 @@ export interface AlertScheduleOptions {
   queue: JobQueue;
   evaluator: AlertEvaluator;
   connectionId: string;
+  /** Claim this connection's evaluation jobs only (a deployment of several connections runs one schedule each). */
+  scoped?: boolean;
   clock: Clock;
   logger: Logger;
   intervalMs: number;
 }
 
 export async function startAlertSchedule(options: AlertScheduleOptions): Promise<void> {
-  const { queue, evaluator, connectionId, clock, logger, intervalMs } = options;
+  const { queue, evaluator, connectionId, clock, logger, intervalMs, scoped = false } = options;
   await queue.work<ScheduledPayload>(
     ALERTS_EVALUATE_JOB,
     async () => {
@@ -41,7 +43,7 @@ export async function startAlertSchedule(options: AlertScheduleOptions): Promise
         );
       }
     },
-    { concurrency: 1 },
+    { concurrency: 1, ...(scoped ? { connectionId } : {}) },
   );
   await scheduleNext(queue, ALERTS_EVALUATE_JOB, connectionId, clock.now());
 }

@@ -9,6 +9,7 @@ import {
   SECRETS,
 } from '../app.ts';
 import type { CosellConfig } from '../config/configSchema.ts';
+import { selectConnection } from '../config/connectionConfig.ts';
 import { loadConfig } from '../config/loadConfig.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { UpstreamError } from '../shared/upstreamError.ts';
@@ -20,22 +21,30 @@ import { diagnoseSignInFailure } from './diagnoseSignInFailure.ts';
 import { CliError } from './exitCodes.ts';
 
 export interface CommandContext {
+  /** The config as the chosen connection sees it (the first one when the command acts on every connection). */
   config: CosellConfig;
+  /** The connections the command acts on: the one --connection names, else every one (or the only one). */
+  connectionIds: string[];
   logger: Logger;
 }
 
+/**
+ * The config limited to `--connection` (required when the config lists several, unless `allConnections`: then
+ * every connection, or the one named), and the command's logger.
+ */
 export function commandContext(
   options: CommonOptions,
   io: CliIo,
-  { logsToStdout = false } = {},
+  { logsToStdout = false, allConnections = false } = {},
 ): CommandContext {
-  const { config } = loadConfig({ file: options.config, env: io.env, cwd: io.cwd });
+  const loaded = loadConfig({ file: options.config, env: io.env, cwd: io.cwd }).config;
+  const { config, connectionIds } = selectConnection(loaded, options.connection, { all: allConnections });
   const level = options.logLevel ?? (logsToStdout ? config.log.level : 'warn');
   // Commands that print results keep stdout for them: logs go to stderr, readable on a terminal.
   const logger = logsToStdout
     ? createLogger({ level })
     : createLogger({ level, pretty: process.stderr.isTTY === true, destination: process.stderr });
-  return { config, logger };
+  return { config, connectionIds, logger };
 }
 
 /** Opens the whole connector (store, queue, clients; nothing started), runs fn, always closes. */
@@ -45,7 +54,12 @@ export async function withConnector<T>(
   fn: (connector: Connector, context: CommandContext) => Promise<T>,
 ): Promise<T> {
   const context = commandContext(options, io);
-  const connector = await openConnector({ config: context.config, logger: context.logger, env: io.env });
+  const connector = await openConnector({
+    config: context.config,
+    connectionIds: [context.config.connectionId],
+    logger: context.logger,
+    env: io.env,
+  });
   try {
     return await fn(connector, context);
   } finally {
@@ -58,8 +72,9 @@ export async function withStore<T>(
   options: CommonOptions,
   io: CliIo,
   fn: (store: Store, context: CommandContext) => Promise<T>,
+  { allConnections = false } = {},
 ): Promise<T> {
-  const context = commandContext(options, io);
+  const context = commandContext(options, io, { allConnections });
   const store = await openConnectorStore(context.config);
   try {
     return await fn(store, context);

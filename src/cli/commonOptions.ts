@@ -3,18 +3,27 @@ import { LOG_LEVELS, type LogLevel } from '../shared/logger.ts';
 
 export interface CommonOptions {
   config?: string;
+  /** The connection (Partner Center tenant ↔ Salesforce org pair) the command acts on. */
+  connection?: string;
   logLevel?: LogLevel;
   json?: boolean;
 }
 
-/** Adds the options every command takes: --config, --log-level and (where it prints data) --json. */
-export function withCommonOptions(command: Command, { json = true }: { json?: boolean } = {}): Command {
+/** Adds the options every command takes: --config, --connection, --log-level and (where it prints data) --json. */
+export function withCommonOptions(
+  command: Command,
+  { json = true, connectionHelp = CONNECTION_HELP }: { json?: boolean; connectionHelp?: string } = {},
+): Command {
   command
     .option('-c, --config <file>', 'config file (default: ./cosell.yaml, or $COSELL_CONFIG)')
+    .option('--connection <id>', connectionHelp)
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS));
   if (json) command.option('--json', 'print machine-readable JSON');
   return command;
 }
+
+const CONNECTION_HELP =
+  'the connection (tenant ↔ org pair) to act on; needed when the config lists several under `connections`';
 
 /** Parses a port or other non-negative integer flag. */
 export function parseIntegerOption(name: string, max = Number.MAX_SAFE_INTEGER) {

@@ -4,6 +4,7 @@
  * in the file as `${ENV_NAME}` references and resolved at load time; tokens obtained by
  * `cosell connect …` are stored encrypted in the store, never in this file.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { ALERT_FORMATS } from '../alerts/alertPayload.ts';
 import { LOG_LEVELS } from '../shared/logger.ts';
@@ -236,6 +237,10 @@ export const syncConfigSchema = z
     reconcileIntervalSeconds: positiveSeconds.default(900),
     /** Above this share of Salesforce's daily API requests, the poller slows down tenfold (webhooks still flow). */
     salesforceApiBudgetRatio: z.number().gt(0).max(1).default(0.8),
+    /** Most deal batches of this connection one worker process runs at once (default: queue.concurrency). */
+    concurrency: z.number().int().min(1).max(64).optional(),
+    /** Most Partner Center calls one deal batch of this connection makes at once. */
+    partnerCenterConcurrency: z.number().int().min(1).max(32).default(8),
   })
   .strict();
 
@@ -355,18 +360,66 @@ export const alertsConfigSchema = z
   })
   .strict();
 
+/** A connection's id: it names the pair in the store, in `--connection` and in the dashboard. */
+export const connectionIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'use letters, digits, - and _ (at most 64)');
+
+/** The connection id of a config without a `connections` list and without `connectionId`. */
+export const DEFAULT_CONNECTION_ID = 'default';
+
+/** One Partner Center tenant ↔ Salesforce org pair of a `connections` list. */
+const connectionConfigSchema = z
+  .object({
+    id: z
+      .string({ error: (issue) => (issue.input === undefined ? 'is missing' : 'must be text') })
+      .pipe(connectionIdSchema),
+    partnerCenter: partnerCenterConfigSchema.prefault({}),
+    salesforce: salesforceConfigSchema.prefault({}),
+    /** This pair's sync settings, over the top-level `sync` section (which gives every connection its defaults). */
+    sync: syncConfigSchema.prefault({}),
+  })
+  .strict()
+  .superRefine((connection, context) => partnerCenterIdentityRule(connection.partnerCenter, [], context), {
+    when: (payload) => payload.issues.every((issue) => String(issue.path?.[0]) !== 'partnerCenter'),
+  });
+
+export type ConnectionConfig = z.output<typeof connectionConfigSchema>;
+
+const connectionListSchema = z
+  .array(connectionConfigSchema)
+  .min(1, { message: 'lists no connection: list at least one, or remove `connections`' })
+  .superRefine((connections, context) => {
+    const seen = new Set<string>();
+    for (const [index, connection] of connections.entries()) {
+      if (seen.has(connection.id))
+        context.addIssue({
+          code: 'custom',
+          path: [index, 'id'],
+          message: `connection id ${connection.id} is used twice`,
+          params: {
+            hint: 'give every connection its own id (it names the pair in the store: never reuse one)',
+          },
+        });
+      seen.add(connection.id);
+    }
+  });
+
 const configObjectSchema = z
   .object({
     /** Identifies this Partner Center tenant ↔ Salesforce org pair in the store. */
-    connectionId: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'use letters, digits, - and _ (at most 64)')
-      .default('default'),
+    connectionId: connectionIdSchema.default(DEFAULT_CONNECTION_ID),
+    /**
+     * Several Partner Center tenant ↔ Salesforce org pairs in one deployment, each with its id, partnerCenter,
+     * salesforce and sync sections. Without it the config is one connection named by `connectionId`.
+     */
+    connections: connectionListSchema.optional(),
     store: storeConfigSchema.prefault({}),
     queue: queueConfigSchema.prefault({}),
     server: serverConfigSchema.prefault({}),
-    partnerCenter: partnerCenterConfigSchema.prefault({}),
-    salesforce: salesforceConfigSchema.prefault({}),
+    // Required when there is no connections list (normalizeConnections fills them in); with one, not allowed.
+    partnerCenter: partnerCenterConfigSchema.optional(),
+    salesforce: salesforceConfigSchema.optional(),
     sync: syncConfigSchema.prefault({}),
     dashboard: dashboardConfigSchema.prefault({}),
     alerts: alertsConfigSchema.prefault({}),
@@ -387,7 +440,7 @@ const RULE_INPUTS = ['server', 'queue', 'store', 'partnerCenter', 'dashboard'] a
 type RuleInput = (typeof RULE_INPUTS)[number];
 
 function crossFieldRules(
-  config: Pick<z.output<typeof configObjectSchema>, RuleInput>,
+  config: Pick<z.output<typeof configObjectSchema>, RuleInput | 'connections'>,
   context: z.RefinementCtx,
 ): void {
   const problem = (path: string[], message: string, hint: string) =>
@@ -423,18 +476,30 @@ function crossFieldRules(
       'queue.kind embedded needs store.kind sqlite',
       'use queue.kind: pg-boss with Postgres (or leave queue.kind out)',
     );
-  if (config.partnerCenter.tenantId === undefined)
-    problem(
-      ['partnerCenter', 'tenantId'],
-      'is missing',
+  // With a connections list, each connection checks its own partnerCenter section.
+  if (config.connections === undefined) partnerCenterIdentityRule(config.partnerCenter ?? {}, [], context);
+}
+
+/** A Partner Center section names the tenant and the sign-in app (`prefix`: where the section sits). */
+function partnerCenterIdentityRule(
+  partnerCenter: { tenantId?: string | undefined; clientId?: string | undefined },
+  prefix: (string | number)[],
+  context: z.RefinementCtx,
+): void {
+  const required = {
+    tenantId:
       'set it to your Partner Center (Entra ID) tenant id, a GUID (Partner Center > Account settings > Organization profile > Identifiers)',
-    );
-  if (config.partnerCenter.clientId === undefined)
-    problem(
-      ['partnerCenter', 'clientId'],
-      'is missing',
+    clientId:
       'set it to the Entra ID app registration (client) id used to sign in the Referrals admin; see docs/setup-partner-center.md',
-    );
+  } as const;
+  for (const [key, hint] of Object.entries(required))
+    if (partnerCenter[key as keyof typeof required] === undefined)
+      context.addIssue({
+        code: 'custom',
+        path: [...prefix, 'partnerCenter', key],
+        message: 'is missing',
+        params: { hint },
+      });
 }
 
 /**
@@ -442,10 +507,61 @@ function crossFieldRules(
  * fields) and resolves the one derived default (the queue kind follows the store), so code that
  * receives a CosellConfig needs no second check.
  */
-export const configSchema = configObjectSchema.transform((config) => ({
-  ...config,
-  queue: { ...config.queue, kind: config.queue.kind ?? queueKindFor(config.store.kind) },
-}));
+export const configSchema = z.preprocess(
+  normalizeConnections,
+  configObjectSchema.transform(({ connections, ...config }) => {
+    const listed: ConnectionConfig[] = connections ?? [
+      {
+        id: config.connectionId,
+        // normalizeConnections gave a config without a list both sections.
+        partnerCenter: config.partnerCenter as ConnectionConfig['partnerCenter'],
+        salesforce: config.salesforce as ConnectionConfig['salesforce'],
+        sync: config.sync,
+      },
+    ];
+    // The top-level connection settings are the first connection's: code that serves one connection reads them
+    // (connectionConfig() gives the config of any other).
+    const [first] = listed as [ConnectionConfig, ...ConnectionConfig[]];
+    return {
+      ...config,
+      connectionId: first.id,
+      partnerCenter: first.partnerCenter,
+      salesforce: first.salesforce,
+      sync: first.sync,
+      connections: listed,
+      queue: { ...config.queue, kind: config.queue.kind ?? queueKindFor(config.store.kind) },
+    };
+  }),
+);
+
+/**
+ * Without a connections list, the config is one connection: its partnerCenter and salesforce sections are
+ * checked even when absent (so each missing setting is named). With a list, the top-level `sync` section gives
+ * every listed connection its defaults (a connection's own values win).
+ */
+function normalizeConnections(raw: unknown): unknown {
+  if (!isRecord(raw)) return raw;
+  if (raw['connections'] === undefined)
+    return { ...raw, partnerCenter: raw['partnerCenter'] ?? {}, salesforce: raw['salesforce'] ?? {} };
+  if (!Array.isArray(raw['connections'])) return raw;
+  const shared = raw['sync'];
+  // A top-level sync section with mistakes is reported there, once, not again under every connection.
+  if (!isRecord(shared) || !syncConfigSchema.safeParse(shared).success) return raw;
+  // A loaded config written back carries the first connection's sync at the top level: not defaults for others.
+  const [first] = raw['connections'] as unknown[];
+  if (isRecord(first) && isDeepStrictEqual(first['sync'], shared)) return raw;
+  return {
+    ...raw,
+    connections: raw['connections'].map((connection: unknown) =>
+      isRecord(connection) && (connection['sync'] === undefined || isRecord(connection['sync']))
+        ? { ...connection, sync: { ...shared, ...(connection['sync'] as object | undefined) } }
+        : connection,
+    ),
+  };
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The queue that goes with a store when queue.kind is not set. */
 export function queueKindFor(storeKind: 'sqlite' | 'postgres'): 'embedded' | 'pg-boss' {
@@ -453,4 +569,4 @@ export function queueKindFor(storeKind: 'sqlite' | 'postgres'): 'embedded' | 'pg
 }
 
 export type CosellConfig = z.output<typeof configSchema>;
-export type CosellConfigInput = z.input<typeof configSchema>;
+export type CosellConfigInput = z.input<typeof configObjectSchema>;

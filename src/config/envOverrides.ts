@@ -32,7 +32,7 @@ export const envNameFor = (path: readonly string[]): `COSELL_${string}` =>
   `COSELL_${path.map(toUpperSnake).join('_')}`;
 
 type SchemaNode = z.ZodType & {
-  def: { type: string; innerType?: z.ZodType; in?: z.ZodType; options?: z.ZodType[] };
+  def: { type: string; innerType?: z.ZodType; in?: z.ZodType; out?: z.ZodType; options?: z.ZodType[] };
   shape?: Record<string, z.ZodType>;
 };
 
@@ -43,6 +43,9 @@ function unwrap(schema: z.ZodType): SchemaNode {
     const { type, innerType } = current.def;
     if (['optional', 'default', 'nullable', 'prefault'].includes(type) && innerType)
       current = innerType as SchemaNode;
+    // A preprocess is a pipe from a transform: the values sit in what it feeds.
+    else if (type === 'pipe' && current.def.in?.def.type === 'transform' && current.def.out)
+      current = current.def.out as SchemaNode;
     else if (type === 'pipe' && current.def.in) current = current.def.in as SchemaNode;
     else return current;
   }
@@ -52,7 +55,9 @@ function collectLeaves(schema: z.ZodType, path: string[], out: Map<string, EnvLe
   const inner = unwrap(schema);
   const type = inner.def.type;
   if (type === 'object' && inner.shape) {
-    for (const [key, child] of Object.entries(inner.shape)) collectLeaves(child, [...path, key], out);
+    // A list of connections has no single values to override: each pair is set in the file.
+    for (const [key, child] of Object.entries(inner.shape))
+      if (!(path.length === 0 && key === 'connections')) collectLeaves(child, [...path, key], out);
     return;
   }
   // A union's variants (store kinds, Salesforce flows) share one set of variable names.

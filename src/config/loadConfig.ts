@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { deepMerge } from '../shared/deepMerge.ts';
@@ -143,16 +144,53 @@ function at(raw: unknown, path: readonly string[]): unknown {
   return node;
 }
 
+/** Where each connection's own sections sit: the top level, or `connections.<i>` for each listed pair. */
+function connectionPrefixes(raw: unknown): string[][] {
+  const listed = at(raw, ['connections']);
+  return Array.isArray(listed) ? listed.map((_, index) => ['connections', String(index)]) : [[]];
+}
+
+/** Sections that belong to each connection: with a `connections` list they go inside its entries. */
+const CONNECTION_SECTIONS = ['connectionId', 'partnerCenter', 'salesforce'] as const;
+
+/**
+ * A `connections` list and a top-level connection section at once: which pair would the section be? A section
+ * equal to the first connection's is what a loaded config carries (its top level mirrors the first connection), so
+ * a config written back to a file loads again.
+ */
+function connectionListProblems(raw: Record<string, unknown>, lineOf: LineLookup): ConfigProblem[] {
+  const listed = raw['connections'];
+  if (listed === undefined) return [];
+  const first = Array.isArray(listed) ? (listed[0] as Record<string, unknown> | undefined) : undefined;
+  const mirrors = (section: (typeof CONNECTION_SECTIONS)[number]) =>
+    isDeepStrictEqual(raw[section], first?.[section === 'connectionId' ? 'id' : section]);
+  return CONNECTION_SECTIONS.filter((section) => raw[section] !== undefined && !mirrors(section)).map(
+    (section) => ({
+      path: section,
+      message: `is set at the top level (or by a COSELL_ variable) while \`connections\` lists the pairs`,
+      hint:
+        section === 'connectionId'
+          ? 'remove it: each entry of `connections` has its own id'
+          : `move it into each entry of \`connections\` (each pair has its own ${section} section), or remove the \`connections\` list to run one connection`,
+      ...lineOf([section]),
+    }),
+  );
+}
+
 /** Values `cosell init` wrote as examples and nobody replaced yet. */
 function placeholderProblems(raw: unknown, lineOf: LineLookup): ConfigProblem[] {
-  return Object.values(TEMPLATE_PLACEHOLDERS)
-    .filter((placeholder) => at(raw, placeholder.path) === placeholder.value)
-    .map((placeholder) => ({
-      path: placeholder.path.join('.'),
-      message: `is still the example value ${placeholder.value} from \`cosell init\``,
-      hint: placeholder.hint,
-      ...lineOf(placeholder.path),
-    }));
+  const prefixes = connectionPrefixes(raw);
+  return Object.values(TEMPLATE_PLACEHOLDERS).flatMap((placeholder) =>
+    (placeholder.path[0] === 'server' ? [[]] : prefixes)
+      .map((prefix) => [...prefix, ...placeholder.path])
+      .filter((path) => at(raw, path) === placeholder.value)
+      .map((path) => ({
+        path: path.join('.'),
+        message: `is still the example value ${placeholder.value} from \`cosell init\``,
+        hint: placeholder.hint,
+        ...lineOf(path),
+      })),
+  );
 }
 
 /** Config paths that name files, relative to the config file's folder. */
@@ -163,9 +201,20 @@ const FILE_PATHS = [
   ['sync', 'mappingFile'],
 ] as const;
 
-function fileProblems(config: CosellConfig, baseDir: string, lineOf: LineLookup): ConfigProblem[] {
+/** The file settings of every connection: top-level ones, or each listed connection's. */
+function filePathsOf(config: CosellConfig, listed: boolean): string[][] {
+  const prefixes = listed ? config.connections.map((_, index) => ['connections', String(index)]) : [[]];
+  return prefixes.flatMap((prefix) => FILE_PATHS.map((path) => [...prefix, ...path]));
+}
+
+function fileProblems(
+  config: CosellConfig,
+  baseDir: string,
+  lineOf: LineLookup,
+  listed: boolean,
+): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  for (const path of FILE_PATHS) {
+  for (const path of filePathsOf(config, listed)) {
     const file = at(config, path);
     if (typeof file !== 'string' || existsSync(resolve(baseDir, file))) continue;
     problems.push({
@@ -256,8 +305,10 @@ export function checkConfig(options: LoadConfigOptions = {}): ConfigCheck {
     for (const issue of parsed.error.issues)
       for (const problem of issueToProblem(issue, lineOf))
         if (!unresolved.has(problem.path)) problems.push(problem);
+  problems.push(...connectionListProblems(raw, lineOf));
   problems.push(...placeholderProblems(raw, lineOf));
-  if (parsed.success) problems.push(...fileProblems(parsed.data, baseDir, lineOf));
+  const listed = raw['connections'] !== undefined;
+  if (parsed.success) problems.push(...fileProblems(parsed.data, baseDir, lineOf, listed));
 
   return result(
     fileName,
@@ -274,8 +325,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
 
 /** Makes every relative file path in the config absolute (against the config file's folder). */
 function resolvePaths(config: CosellConfig, baseDir: string): CosellConfig {
+  // The top-level connection sections are the first listed connection's objects: the clone keeps them shared.
   const copy = structuredClone(config) as unknown as Record<string, Record<string, unknown>>;
-  const paths: readonly (readonly string[])[] = [...FILE_PATHS, ['store', 'path']];
+  const paths: readonly (readonly string[])[] = [...filePathsOf(config, true), ['store', 'path']];
   for (const path of paths) {
     const parent = at(copy, path.slice(0, -1)) as Record<string, unknown> | undefined;
     const key = path[path.length - 1];

@@ -3,12 +3,23 @@
  * Row types from the store pass through unchanged; the deal views add what the store does not hold.
  */
 
+import type { ConnectionLimits } from '../config/connectionConfig.ts';
 import type { QueueStats } from '../jobs/jobQueue.ts';
 import type { HealthCheck } from '../shared/healthCheck.ts';
 import type { AuditEntry, DeadLetterRow, LinkRow, LinkState } from '../store/store.ts';
 import type { FieldComparison } from '../sync/dealComparison.ts';
 
-export type { AuditEntry, DeadLetterRow, FieldComparison, LinkRow, LinkState, QueueStats };
+export type { AuditEntry, ConnectionLimits, DeadLetterRow, FieldComparison, LinkRow, LinkState, QueueStats };
+
+/** GET /api/connections: every connection the server serves (the dashboard's switcher). */
+export interface ConnectionsResponse {
+  connections: {
+    id: string;
+    state: 'active' | 'paused' | null;
+    pausedReason: string | null;
+    limits: ConnectionLimits;
+  }[];
+}
 
 export type AdminErrorCode =
   | 'invalid_request'

@@ -1,11 +1,13 @@
 /** The connector's HTTP server: webhook receiver, admin API, health, metrics and the dashboard. */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { ConnectionLimits } from '../config/connectionConfig.ts';
 import type { JobQueue } from '../jobs/jobQueue.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Store } from '../store/store.ts';
 import type { DashboardSignIn } from './auth/dashboardSignIn.ts';
 import { signInRoutes } from './auth/signInRoutes.ts';
+import { connectionPathPrefix } from './connectionPathPrefix.ts';
 import type { DashboardDeps } from './dashboard/dashboardDeps.ts';
 import type { Metrics } from './metrics.ts';
 import { adminApi } from './routes/adminApi.ts';
@@ -26,6 +28,24 @@ export interface HttpServerDeps {
   dashboard?: DashboardDeps | undefined;
   /** Dashboard "Sign in with Microsoft" (dashboard.signIn.kind: microsoft). */
   signIn?: DashboardSignIn | undefined;
+  /**
+   * Every connection served (the first is connectionId's). Each one's admin API and webhook receiver also answer
+   * under /connections/<id>; the unprefixed paths stay the first one's.
+   */
+  connections?: readonly HttpConnection[] | undefined;
+  /**
+   * Whether /webhooks/partner-center is connectionId's (default true). Only the config's first connection may
+   * have it: a server limited to another (`serve --connection`) must not take the first one's deliveries.
+   */
+  webhookAtRoot?: boolean;
+}
+
+export interface HttpConnection {
+  id: string;
+  limits: ConnectionLimits;
+  dashboard?: DashboardDeps | undefined;
+  /** Its tenant's webhook signatures (default: the server's verifier). */
+  verifier?: WebhookVerifier | undefined;
 }
 
 export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyInstance> {
@@ -38,16 +58,27 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     const checks: Record<string, string> = {};
+    const several = (deps.connections?.length ?? 0) > 1;
+    const paused: Record<string, string> = {};
     try {
-      const connection = await deps.store.connections.get(deps.connectionId);
+      for (const id of several ? (deps.connections ?? []).map((each) => each.id) : [deps.connectionId]) {
+        const connection = await deps.store.connections.get(id);
+        paused[id] =
+          connection?.state === 'paused'
+            ? `paused: ${connection.pausedReason ?? 'no reason recorded'}`
+            : 'ok';
+      }
       checks['store'] = 'ok';
-      // A paused connection (sign-in expired or revoked) cannot sync: not ready until someone signs in again.
-      checks['connection'] =
-        connection?.state === 'paused' ? `paused: ${connection.pausedReason ?? 'no reason recorded'}` : 'ok';
+      // A paused connection (sign-in expired or revoked) cannot sync: not ready until someone signs in again. With
+      // several connections the server still serves the others: each one's state is shown, none fails readiness.
+      if (several) for (const [id, state] of Object.entries(paused)) checks[`connection ${id}`] = state;
+      else checks['connection'] = paused[deps.connectionId] ?? 'ok';
     } catch (error) {
       checks['store'] = `failing: ${(error as Error).message}`;
     }
-    const ready = Object.values(checks).every((value) => value === 'ok');
+    const ready = Object.entries(checks).every(
+      ([name, value]) => value === 'ok' || (several && name.startsWith('connection ')),
+    );
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
   app.get('/metrics', async (_request, reply) => {
@@ -63,8 +94,23 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     return reply.type('text/plain; version=0.0.4').send(deps.metrics.render());
   });
 
-  await postPartnerCenterWebhook(app, deps);
+  if (deps.webhookAtRoot !== false) await postPartnerCenterWebhook(app, deps);
   await adminApi(app, { ...deps, now: () => deps.clock.now() });
+  for (const connection of deps.connections ?? []) {
+    const scoped = {
+      ...deps,
+      connectionId: connection.id,
+      dashboard: connection.dashboard,
+      verifier: connection.verifier ?? deps.verifier,
+    };
+    await app.register(
+      async (scope) => {
+        await postPartnerCenterWebhook(scope, scoped);
+        await adminApi(scope, { ...scoped, now: () => deps.clock.now() });
+      },
+      { prefix: connectionPathPrefix(connection.id) },
+    );
+  }
   await signInRoutes(app, deps.signIn ?? null);
   await dashboard(app);
   return app;

@@ -30,18 +30,20 @@ export class EmbeddedJobStorage implements JobStorage<EmbeddedClaimedJob> {
     this.statements = {
       // Two index-friendly lookups instead of one OR (which made SQLite sort every job of the name on each
       // claim, slowing a large backlog down): abandoned runs first, then due jobs in due order.
-      findExpired: db.prepare<{ name: string; now: number }, { id: number }>(`
+      findExpired: db.prepare<{ name: string; now: number; connection: string | null }, { id: number }>(`
         SELECT j.id FROM queue_job j
         WHERE j.name = @name AND j.state = 'running' AND j.locked_until_ms < @now
+          AND (@connection IS NULL OR j.connection_id = @connection)
           AND NOT EXISTS (
             SELECT 1 FROM queue_job r
             WHERE r.job_key = j.job_key AND r.state = 'running' AND r.locked_until_ms >= @now AND r.id <> j.id
           )
         ORDER BY j.locked_until_ms
         LIMIT 1`),
-      findDue: db.prepare<{ name: string; now: number }, { id: number }>(`
+      findDue: db.prepare<{ name: string; now: number; connection: string | null }, { id: number }>(`
         SELECT j.id FROM queue_job j INDEXED BY queue_job_due
         WHERE j.name = @name AND j.state = 'pending' AND j.run_at_ms <= @now
+          AND (@connection IS NULL OR j.connection_id = @connection)
           AND NOT EXISTS (
             SELECT 1 FROM queue_job r
             WHERE r.job_key = j.job_key AND r.state = 'running' AND r.locked_until_ms >= @now AND r.id <> j.id
@@ -118,22 +120,29 @@ export class EmbeddedJobStorage implements JobStorage<EmbeddedClaimedJob> {
       .immediate();
   }
 
-  async claim(name: string, leaseMs: number): Promise<EmbeddedClaimedJob | null> {
-    return (await this.claimMany(name, leaseMs, 1))[0] ?? null;
+  async claim(name: string, leaseMs: number, connectionId?: string): Promise<EmbeddedClaimedJob | null> {
+    return (await this.claimMany(name, leaseMs, 1, connectionId))[0] ?? null;
   }
 
   /**
    * Up to `limit` due jobs in one transaction (one write lock, not one per job). Each claimed job holds its key,
    * so the next lookup skips jobs of the same deal: every job claimed together has a key of its own.
    */
-  async claimMany(name: string, leaseMs: number, limit: number): Promise<EmbeddedClaimedJob[]> {
+  async claimMany(
+    name: string,
+    leaseMs: number,
+    limit: number,
+    connectionId?: string,
+  ): Promise<EmbeddedClaimedJob[]> {
     const now = this.nowMs();
+    const connection = connectionId ?? null;
     const claimed = this.db
       .transaction(() => {
         const rows: { row: JobRow; token: string }[] = [];
         while (rows.length < limit) {
           const candidate =
-            this.statements.findExpired.get({ name, now }) ?? this.statements.findDue.get({ name, now });
+            this.statements.findExpired.get({ name, now, connection }) ??
+            this.statements.findDue.get({ name, now, connection });
           if (candidate === undefined) break;
           const token = randomUUID();
           const row = this.statements.markRunning.get({

@@ -44,7 +44,15 @@ export interface Job<P = unknown> {
 
 export type JobHandler<P = unknown> = (job: Job<P>) => Promise<void>;
 
-export interface WorkOptions {
+/** Which jobs of a name a registration claims: one connection's (several registrations of a name may coexist). */
+export interface ClaimScope {
+  /** Claim only jobs of this connection (default: jobs of every connection, one registration per name). */
+  connectionId?: string;
+  /** Asked before each claim: false claims nothing this time (a paused connection's jobs wait, others go on). */
+  mayClaim?: () => boolean | Promise<boolean>;
+}
+
+export interface WorkOptions extends ClaimScope {
   concurrency: number;
 }
 
@@ -57,7 +65,7 @@ export type BatchJobOutcome = null | Error | { requeue: JobToEnqueue };
 /** Handles a batch of jobs (all different keys); returns one outcome per job, in order. */
 export type BatchJobHandler<P = unknown> = (jobs: Job<P>[]) => Promise<BatchJobOutcome[]>;
 
-export interface BatchWorkOptions {
+export interface BatchWorkOptions extends ClaimScope {
   /** Batches running at once. */
   concurrency: number;
   /** Most jobs claimed into one batch. */

@@ -10,6 +10,7 @@ import type {
   BatchJobHandler,
   BatchJobOutcome,
   BatchWorkOptions,
+  ClaimScope,
   EnqueueResult,
   Job,
   JobHandler,
@@ -31,10 +32,10 @@ export interface ClaimedJob {
 }
 
 export interface JobStorage<C extends ClaimedJob> {
-  /** Claims the oldest due job of this name whose key is free, or returns null. */
-  claim(name: string, leaseMs: number): Promise<C | null>;
+  /** Claims the oldest due job of this name (and connection, when given) whose key is free, or returns null. */
+  claim(name: string, leaseMs: number, connectionId?: string): Promise<C | null>;
   /** Claims up to `limit` due jobs of this name, all with different free keys (default: claim() in a loop). */
-  claimMany?(name: string, leaseMs: number, limit: number): Promise<C[]>;
+  claimMany?(name: string, leaseMs: number, limit: number, connectionId?: string): Promise<C[]>;
   /** Extends the lease; false when this process no longer holds the job. */
   renew(job: C, leaseMs: number): Promise<boolean>;
   /**
@@ -72,6 +73,7 @@ interface BatchMode {
 
 interface Registration {
   name: string;
+  scope: ClaimScope;
   handler: JobHandler;
   /** Set for batch handlers: `running` then counts batches. */
   batch: BatchMode | null;
@@ -131,8 +133,8 @@ export class JobRunner<C extends ClaimedJob> {
     return this.stopped;
   }
 
-  register(name: string, handler: JobHandler, concurrency: number): void {
-    this.add(name, handler, null, concurrency);
+  register(name: string, handler: JobHandler, concurrency: number, scope: ClaimScope = {}): void {
+    this.add(name, handler, null, concurrency, scope);
   }
 
   registerBatch(
@@ -154,14 +156,30 @@ export class JobRunner<C extends ClaimedJob> {
       single,
       { handler, batchSize: options.batchSize, gatherMs: Math.max(0, options.gatherMs), enqueue },
       options.concurrency,
+      options,
     );
   }
 
-  private add(name: string, handler: JobHandler, batch: BatchMode | null, concurrency: number): void {
+  private add(
+    name: string,
+    handler: JobHandler,
+    batch: BatchMode | null,
+    concurrency: number,
+    { connectionId, mayClaim }: ClaimScope,
+  ): void {
     if (this.stopped) throw new Error(`Cannot start work on "${name}": the queue has been stopped.`);
-    if (this.registrations.has(name)) {
+    // One registration per name, or one per name and connection.
+    const id = connectionId === undefined ? name : `${name}\u0000${connectionId}`;
+    const clash = [...this.registrations.values()].some(
+      (other) =>
+        other.name === name &&
+        (connectionId === undefined ||
+          other.scope.connectionId === undefined ||
+          other.scope.connectionId === connectionId),
+    );
+    if (clash) {
       throw new Error(
-        `A handler for job "${name}" is already registered on this queue; register each job name once.`,
+        `A handler for job "${name}"${connectionId === undefined ? '' : ` of connection ${connectionId}`} is already registered on this queue; register each job name once (per connection).`,
       );
     }
     if (!Number.isInteger(concurrency) || concurrency < 1) {
@@ -171,6 +189,10 @@ export class JobRunner<C extends ClaimedJob> {
     }
     const registration: Registration = {
       name,
+      scope: {
+        ...(connectionId === undefined ? {} : { connectionId }),
+        ...(mayClaim === undefined ? {} : { mayClaim }),
+      },
       handler,
       batch,
       concurrency,
@@ -180,7 +202,7 @@ export class JobRunner<C extends ClaimedJob> {
       fetchErrorLoggedAtMs: Number.NEGATIVE_INFINITY,
       timer: setInterval(() => void this.pump(registration), this.options.pollIntervalMs),
     };
-    this.registrations.set(name, registration);
+    this.registrations.set(id, registration);
     void this.pump(registration);
   }
 
@@ -241,11 +263,16 @@ export class JobRunner<C extends ClaimedJob> {
       do {
         registration.pumpAgain = false;
         while (!this.stopped && registration.running < registration.concurrency) {
+          if (registration.scope.mayClaim && !(await registration.scope.mayClaim())) break;
           if (registration.batch) {
             if (!(await this.claimBatch(registration, registration.batch))) break;
             continue;
           }
-          const claimed = await this.storage.claim(registration.name, this.options.retry.leaseMs);
+          const claimed = await this.storage.claim(
+            registration.name,
+            this.options.retry.leaseMs,
+            registration.scope.connectionId,
+          );
           if (claimed === null) break;
           if (this.stopped) {
             await this.storage.release(claimed);
@@ -269,7 +296,8 @@ export class JobRunner<C extends ClaimedJob> {
   /** Claims a batch (after the gathering window) and starts it; false when nothing was due. */
   private async claimBatch(registration: Registration, batch: BatchMode): Promise<boolean> {
     const leaseMs = this.options.retry.leaseMs;
-    const first = await this.storage.claim(registration.name, leaseMs);
+    const { connectionId } = registration.scope;
+    const first = await this.storage.claim(registration.name, leaseMs, connectionId);
     if (first === null) return false;
     const claimed: C[] = [first];
     const limit = retryBatchSize(batch.batchSize, first.attempt);
@@ -280,7 +308,7 @@ export class JobRunner<C extends ClaimedJob> {
       if (this.stopped) break;
       let more: C[];
       try {
-        more = await this.claimMore(registration.name, leaseMs, limit - claimed.length);
+        more = await this.claimMore(registration.name, leaseMs, limit - claimed.length, connectionId);
       } catch (error) {
         // The jobs claimed so far are held: run them rather than leave them (and their locks) behind.
         this.options.logger.warn(
@@ -300,11 +328,11 @@ export class JobRunner<C extends ClaimedJob> {
     return true;
   }
 
-  private async claimMore(name: string, leaseMs: number, limit: number): Promise<C[]> {
-    if (this.storage.claimMany) return this.storage.claimMany(name, leaseMs, limit);
+  private async claimMore(name: string, leaseMs: number, limit: number, connectionId?: string): Promise<C[]> {
+    if (this.storage.claimMany) return this.storage.claimMany(name, leaseMs, limit, connectionId);
     const out: C[] = [];
     while (out.length < limit) {
-      const job = await this.storage.claim(name, leaseMs);
+      const job = await this.storage.claim(name, leaseMs, connectionId);
       if (job === null) break;
       out.push(job);
     }

@@ -63,6 +63,7 @@ export class PgBossJobStorage implements JobStorage<PgBossClaimedJob> {
       candidates: `
         SELECT j.id, j.singleton_key FROM ${schema}.job j
         WHERE j.name = $1 AND j.singleton_key IS NOT NULL
+          AND ($3::text IS NULL OR j.data->>'connectionId' = $3)
           AND ((j.state < 'active' AND j.start_after <= now()) OR (j.state = 'active' AND NOT (j.${live})))
           AND NOT EXISTS (
             SELECT 1 FROM ${schema}.job a
@@ -96,15 +97,20 @@ export class PgBossJobStorage implements JobStorage<PgBossClaimedJob> {
     };
   }
 
-  async claim(name: string, leaseMs: number): Promise<PgBossClaimedJob | null> {
-    return (await this.claimMany(name, leaseMs, 1))[0] ?? null;
+  async claim(name: string, leaseMs: number, connectionId?: string): Promise<PgBossClaimedJob | null> {
+    return (await this.claimMany(name, leaseMs, 1, connectionId))[0] ?? null;
   }
 
   /**
    * Claims up to `limit` due jobs with different free keys on one connection, which holds every key's advisory
    * lock until the job's outcome is recorded: a batch costs one connection, not one per job.
    */
-  async claimMany(name: string, leaseMs: number, limit: number): Promise<PgBossClaimedJob[]> {
+  async claimMany(
+    name: string,
+    leaseMs: number,
+    limit: number,
+    connectionId?: string,
+  ): Promise<PgBossClaimedJob[]> {
     // Gathering more jobs into a batch never waits for a connection: each claim holds its connection until its
     // jobs finish, so a batch that gathered on a busy pool would hold it up (the batch runs with what it has).
     if (limit > 1 && this.pool.idleCount === 0 && this.pool.totalCount >= (this.pool.options.max ?? 10))
@@ -123,6 +129,7 @@ export class PgBossJobStorage implements JobStorage<PgBossClaimedJob> {
       const candidates = await client.query<{ id: string; singleton_key: string }>(this.sql.candidates, [
         name,
         Math.max(CANDIDATE_LIMIT, limit * 2),
+        connectionId ?? null,
       ]);
       const triedKeys = new Set<string>();
       for (const candidate of candidates.rows) {

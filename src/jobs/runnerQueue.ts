@@ -40,7 +40,7 @@ export abstract class RunnerQueue<C extends ClaimedJob> implements JobQueue {
   async work<P>(name: string, handler: JobHandler<P>, options: WorkOptions): Promise<void> {
     this.assertOpen('work');
     await this.prepareWork(name, options.concurrency);
-    this.runner.register(name, handler as JobHandler, options.concurrency);
+    this.runner.register(name, handler as JobHandler, options.concurrency, options);
   }
 
   async workBatch<P>(name: string, handler: BatchJobHandler<P>, options: BatchWorkOptions): Promise<void> {

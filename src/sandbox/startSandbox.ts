@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import { type Emulators, startEmulators } from '../../emulators/startEmulators.ts';
 import { type Connector, openConnector } from '../app.ts';
 import { type CosellConfig, configSchema } from '../config/configSchema.ts';
+import { configForFile } from '../config/connectionConfig.ts';
 import { WEBHOOK_PATH } from '../http/routes/postPartnerCenterWebhook.ts';
 import { REFERRALS_SCOPE } from '../partner-center/partnerCenterAuth.ts';
 import { installSalesforcePackage } from '../salesforce/packageInstaller.ts';
@@ -118,7 +119,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     // The same config as a file, so the other commands (status, audit, sync --dry-run, doctor) work on the sandbox.
     writeFileSync(
       join(dir, 'cosell.yaml'),
-      `# Written by \`cosell sandbox\` for this sandbox only (emulator credentials, loopback URLs).\n${stringify(config)}`,
+      `# Written by \`cosell sandbox\` for this sandbox only (emulator credentials, loopback URLs).\n${stringify(configForFile(config))}`,
     );
     options.say('Installing the Partner Center fields into the Salesforce emulator…');
     const admin = new Connection({

@@ -3,8 +3,8 @@
  * a deal job starts working on its deal — once its reads are done and it keeps the deal (its key is the deal's),
  * before it plans or writes anything — and one when the job ends, so a test can prove that no deal was ever
  * processed by two jobs at once (test/chaos/). A job that hands its deal back never starts. Lines:
- *   {"event":"start","job":"<pid>-<n>","referralId","opportunityId","startedAt","pid"}
- *   {"event":"end","job":"<pid>-<n>","referralId","opportunityId","startedAt","finishedAt","pid","ok"}
+ *   {"event":"start","job":"<pid>-<n>","connectionId","referralId","opportunityId","startedAt","pid"}
+ *   {"event":"end","job":"<pid>-<n>","connectionId","referralId","opportunityId","startedAt","finishedAt","pid","ok"}
  * The end line carries both ids once the job knows them; a start line without an end line is a job whose
  * process died (its interval ends when the process did). Appends are synchronous, so a line written is on disk
  * even if the process is killed a moment later. Unset (production), tracing costs nothing.
@@ -14,6 +14,8 @@ import { appendFileSync } from 'node:fs';
 export const DEAL_TRACE_ENV = 'COSELL_DEAL_TRACE';
 
 export interface DealIds {
+  /** The deal's connection (ids are only unique within one). */
+  connectionId?: string | undefined;
   referralId?: string | null | undefined;
   opportunityId?: string | null | undefined;
 }
@@ -34,9 +36,11 @@ export function startDealTrace(ids: DealIds, env: NodeJS.ProcessEnv = process.en
   const job = `${process.pid}-${jobsStarted}`;
   const startedAt = new Date().toISOString();
   const write = (line: Record<string, unknown>) => appendFileSync(file, `${JSON.stringify(line)}\n`);
+  const connectionId = ids.connectionId ?? null;
   write({
     event: 'start',
     job,
+    connectionId,
     referralId: ids.referralId ?? null,
     opportunityId: ids.opportunityId ?? null,
     startedAt,
@@ -47,6 +51,7 @@ export function startDealTrace(ids: DealIds, env: NodeJS.ProcessEnv = process.en
       write({
         event: 'end',
         job,
+        connectionId,
         referralId: finalIds.referralId ?? ids.referralId ?? null,
         opportunityId: finalIds.opportunityId ?? ids.opportunityId ?? null,
         startedAt,

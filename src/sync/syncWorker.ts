@@ -29,6 +29,11 @@ export interface SyncWorkerOptions {
   deps: DealSyncDeps;
   queue: JobQueue;
   poller: ChangePoller;
+  /**
+   * With several connections in one process: claim only this connection's jobs, and its deal jobs only while the
+   * gate allows (not while it is paused). Without it, every job of each name is claimed (one connection).
+   */
+  scope?: { connectionId: string; gate: { mayClaim: () => Promise<boolean> } };
   /** Deal batches running at once. */
   concurrency: number;
   /** Most deals per batch (default 200: one sObject Collection call). */
@@ -145,11 +150,15 @@ export function dealBatchHandler(
 export async function startSyncWorker(options: SyncWorkerOptions): Promise<void> {
   const { deps, queue, poller } = options;
   const { store, connectionId, clock, logger } = deps;
+  // Scheduled jobs of a paused connection still run: they find out (and say) when its sign-in works again.
+  const scoped = options.scope ? { connectionId: options.scope.connectionId } : {};
+  const gated = options.scope ? { ...scoped, mayClaim: options.scope.gate.mayClaim } : {};
 
   await queue.workBatch<DealSyncPayload>(JOB.dealSync, dealBatchHandler(options), {
     concurrency: options.concurrency,
     batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
     gatherMs: options.gatherMs ?? DEFAULT_GATHER_MS,
+    ...gated,
   });
 
   await queue.work<RelatedReferralPayload>(
@@ -159,7 +168,7 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<void>
       if (job.payload.inboxId)
         await store.inbox.markProcessed(job.payload.inboxId, clock.now().toISOString());
     },
-    { concurrency: 1 },
+    { concurrency: 1, ...gated },
   );
 
   // Budget guard: near the org's daily API allocation, poll ten times less often (webhook-driven syncs go on).
@@ -208,7 +217,7 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<void>
         );
       }
     },
-    { concurrency: 1 },
+    { concurrency: 1, ...scoped },
   );
 
   await queue.work<ScheduledPayload>(
@@ -225,7 +234,7 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<void>
         );
       }
     },
-    { concurrency: 1 },
+    { concurrency: 1, ...scoped },
   );
 
   await scheduleNext(queue, JOB.salesforcePoll, connectionId, clock.now());

@@ -15,6 +15,7 @@ import { startTestSandbox, type TestSandbox, waitFor } from '../support/sandboxH
 import { connectorSchemas, dropSchemas } from '../support/testStores.ts';
 import { type ChaosProblem, type CheckFigures, checkChaosRun, type Invariant } from './chaosChecks.ts';
 import { ChaosFaults, DEFAULT_FAULT_RATES, type FaultFigures } from './chaosFaults.ts';
+import { chaosFinalState } from './chaosFinalState.ts';
 import { ChaosWorkload, seededRandom } from './chaosWorkload.ts';
 import { ConnectorProcesses } from './connectorProcesses.ts';
 import { SellerRest } from './sellerRest.ts';
@@ -248,29 +249,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         );
       say('chaos: checking');
 
-      const opportunityFields = 'Id, Name, Amount, CloseDate, Description, Partner_Center_Referral_Id__c';
-      const [referrals, opportunities, accounts, contacts, links, audit, deadLetters] = await Promise.all([
-        emulatorControl(urls.partnerCenter, 'GET', '/__emulator/referrals') as unknown as Promise<
-          Record<string, unknown>[]
-        >,
-        seller.query(`SELECT ${opportunityFields} FROM Opportunity`),
-        seller.query('SELECT Id, Name, BillingPostalCode FROM Account'),
-        seller.query('SELECT Id, Email FROM Contact'),
-        store.links.list({ connectionId: config.connectionId, limit: 1_000_000 }),
-        store.audit.list({ connectionId: config.connectionId, limit: 1_000_000 }),
-        store.deadLetters.list({ connectionId: config.connectionId, limit: 1_000_000 }),
-      ]);
-      const verdict = checkChaosRun(workload, {
-        referrals,
-        opportunities,
-        accounts,
-        contacts,
-        links,
-        audit,
-        deadLetters,
-        trace: readDealTrace(traceFile),
-        processEndedAt: connector.endedAt,
-      });
+      const verdict = checkChaosRun(
+        workload,
+        await chaosFinalState({
+          partnerCenterUrl: urls.partnerCenter,
+          seller,
+          store,
+          connectionId: config.connectionId,
+          trace: readDealTrace(traceFile),
+          processEndedAt: connector.endedAt,
+        }),
+      );
       problems.push(...verdict.problems);
       return {
         figures: {

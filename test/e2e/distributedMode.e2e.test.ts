@@ -1,11 +1,12 @@
 /**
  * Distributed mode end to end: one `cosell serve --no-worker` (webhooks, API) and three `cosell worker` child
- * processes on one Postgres (own schemas), against both emulators. 300 deals of mixed activity on both sides
- * (referrals from Microsoft, opportunities shared by the seller, then edits on either side); one worker is
- * SIGKILLed in the middle of a batch and another is stopped with SIGTERM in the middle of one and replaced.
- * Then every deal converges with no duplicate record or customer, the deal trace shows no deal processed by two
- * workers at once (and none by the HTTP-only process), the Salesforce poll never ran twice at once, and every
- * process stops cleanly on SIGTERM.
+ * processes on one Postgres (own schemas), serving TWO connections, each its own pair of emulators (Partner Center
+ * tenant ↔ Salesforce org). 300 deals of mixed activity on both sides of both pairs (referrals from Microsoft,
+ * opportunities shared by the seller, then edits on either side); one worker is SIGKILLed in the middle of a batch
+ * and another is stopped with SIGTERM in the middle of one and replaced. Then every deal converges on its own pair
+ * with no duplicate record or customer, the deal trace shows no deal processed by two workers at once (and none by
+ * the HTTP-only process), each connection's Salesforce poll never ran twice at once, and every process stops
+ * cleanly on SIGTERM.
  */
 import { rmSync } from 'node:fs';
 import pg from 'pg';
@@ -14,13 +15,16 @@ import { openConnectorStore } from '../../src/app.ts';
 import { JOB } from '../../src/sync/dealJobs.ts';
 import { RECONCILE_CURSOR_SOURCE } from '../../src/sync/syncWorker.ts';
 import { type ChaosProblem, checkChaosRun, INVARIANTS, type Invariant } from '../chaos/chaosChecks.ts';
+import { chaosFinalState } from '../chaos/chaosFinalState.ts';
 import { ChaosWorkload, seededRandom } from '../chaos/chaosWorkload.ts';
 import { SellerRest } from '../chaos/sellerRest.ts';
+import { freePort } from '../support/childProcess.ts';
 import { type ClusterMember, ConnectorCluster } from '../support/connectorCluster.ts';
 import { readDealTrace } from '../support/dealTraceOverlaps.ts';
-import { handOverToChildProcesses } from '../support/handOverToChildProcesses.ts';
+import { writeChildSetup } from '../support/handOverToChildProcesses.ts';
 import { liveDealJobs } from '../support/liveDealJobs.ts';
-import { startTestSandbox, type TestSandbox } from '../support/sandboxHarness.ts';
+import type { TestSandbox } from '../support/sandboxHarness.ts';
+import { type SandboxPair, startSandboxPair } from '../support/sandboxPair.ts';
 import { connectorSchemas, dropSchemas, postgresSkipReason, testDatabaseUrl } from '../support/testStores.ts';
 import { waitFor } from '../support/waitFor.ts';
 
@@ -28,6 +32,8 @@ const url = testDatabaseUrl();
 const skipReason = postgresSkipReason();
 
 const DEALS = Number(process.env['DISTRIBUTED_E2E_DEALS'] ?? 300);
+/** The deployment's connections, each its own tenant ↔ org pair; the deals are shared out between them. */
+const CONNECTIONS = ['east', 'west'] as const;
 
 /**
  * Sync invariants known to break under concurrent edits, in one process as in several (the same list as
@@ -48,6 +54,8 @@ interface RunResult {
   deals: number;
   edits: number;
   converged: number;
+  /** Converged deals by connection. */
+  convergedBy: Record<string, number>;
   dealJobs: number;
   jobsCutOff: number;
   /** Two jobs of one key that ran at once: what the queue's per-key serialization forbids. */
@@ -56,7 +64,8 @@ interface RunResult {
   killedPid: number;
   drained: { pid: number; code: number | null; ms: number };
   stopCodes: { role: string; code: number | null }[];
-  pollRuns: { startedMs: number; completedMs: number }[];
+  /** Each connection's Salesforce poll runs. */
+  pollRuns: Record<string, { startedMs: number; completedMs: number }[]>;
   processStarts: number;
   seconds: number;
 }
@@ -72,25 +81,30 @@ function busyWorker(traceFile: string, workers: readonly ClusterMember[]): Clust
   return workers.find((worker) => busy.has(worker.pid));
 }
 
-/** Every run of the Salesforce poll the queue recorded (live table and pg-boss's archive), oldest first. */
+/** Every run of each connection's Salesforce poll the queue recorded (live table and pg-boss's archive), oldest first. */
 async function pollRuns(
   databaseUrl: string,
   queueSchema: string,
-): Promise<{ startedMs: number; completedMs: number }[]> {
+): Promise<Record<string, { startedMs: number; completedMs: number }[]>> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ started_on: Date; completed_on: Date }>(
-      `SELECT started_on, completed_on FROM ${queueSchema}.job WHERE name = $1 AND completed_on IS NOT NULL
+    const { rows } = await client.query<{ connection: string; started_on: Date; completed_on: Date }>(
+      `SELECT data->>'connectionId' AS connection, started_on, completed_on FROM ${queueSchema}.job
+       WHERE name = $1 AND completed_on IS NOT NULL
        UNION ALL
-       SELECT started_on, completed_on FROM ${queueSchema}.archive WHERE name = $1 AND completed_on IS NOT NULL
+       SELECT data->>'connectionId', started_on, completed_on FROM ${queueSchema}.archive
+       WHERE name = $1 AND completed_on IS NOT NULL
        ORDER BY started_on`,
       [JOB.salesforcePoll],
     );
-    return rows.map((row) => ({
-      startedMs: row.started_on.getTime(),
-      completedMs: row.completed_on.getTime(),
-    }));
+    const runs: Record<string, { startedMs: number; completedMs: number }[]> = {};
+    for (const row of rows)
+      runs[row.connection] = [
+        ...(runs[row.connection] ?? []),
+        { startedMs: row.started_on.getTime(), completedMs: row.completed_on.getTime() },
+      ];
+    return runs;
   } finally {
     await client.end();
   }
@@ -99,9 +113,23 @@ async function pollRuns(
 /** The cluster of the run, so that a run cut short by its timeout still has its processes stopped. */
 let liveCluster: ConnectorCluster | undefined;
 
-async function runCluster(sandbox: TestSandbox, databaseUrl: string, schema: string): Promise<RunResult> {
+/** One connection's part of the run: its emulators, its seller and its share of the deals. */
+interface ConnectionWorkload {
+  id: string;
+  sandbox: TestSandbox;
+  seller: SellerRest;
+  workload: ChaosWorkload;
+}
+
+async function runCluster(
+  pair: SandboxPair,
+  port: number,
+  databaseUrl: string,
+  schema: string,
+): Promise<RunResult> {
   const began = Date.now();
-  const { config, port, configFile, traceFile, env } = await handOverToChildProcesses(sandbox, 'cluster', {
+  const [first] = pair.sandboxes as [TestSandbox, ...TestSandbox[]];
+  const { config, configFile, traceFile, env } = writeChildSetup(first.dir, pair.config, port, 'cluster', {
     // A killed worker's jobs run again after the lease: keep it short so the run stays short.
     // Small batches spread a burst over the workers (one claim takes up to batchSize due deals).
     queue: { leaseSeconds: 5, batchSize: 25 },
@@ -114,22 +142,29 @@ async function runCluster(sandbox: TestSandbox, databaseUrl: string, schema: str
     const serve = await cluster.startServe();
     await Promise.all(Array.from({ length: WORKERS }, () => cluster.startWorker()));
 
-    const urls = { partnerCenter: sandbox.urls.partnerCenter, salesforce: sandbox.urls.salesforce };
-    const seller = new SellerRest(urls.salesforce);
-    const workload = new ChaosWorkload(urls, seller, seededRandom(12), Math.ceil(DEALS / 4));
-    await workload.createExistingCustomers();
+    const parts: ConnectionWorkload[] = pair.sandboxes.map((sandbox, i) => {
+      const urls = { partnerCenter: sandbox.urls.partnerCenter, salesforce: sandbox.urls.salesforce };
+      const seller = new SellerRest(urls.salesforce);
+      const share = Math.ceil(DEALS / pair.sandboxes.length);
+      const workload = new ChaosWorkload(urls, seller, seededRandom(12 + i), Math.ceil(share / 4));
+      return { id: sandbox.config.connectionId, sandbox, seller, workload };
+    });
+    for (const part of parts) await part.workload.createExistingCustomers();
     const problems: ChaosProblem[] = [];
 
-    // People act on both sides: every deal is created (60 % by Microsoft, 40 % by the seller), then edited once
-    // on a random side. Once a third of the deal jobs have run, a worker in the middle of one is SIGKILLed; at two
-    // thirds another busy worker is stopped with SIGTERM (it must drain and exit 0) and a new one takes its place.
+    // People act on both sides of both pairs: every deal is created (60 % by Microsoft, 40 % by the seller), then
+    // edited once on a random side; deal n belongs to connection n mod 2. Once a third of the deal jobs have run, a
+    // worker in the middle of one is SIGKILLed; at two thirds another busy worker is stopped with SIGTERM (it must
+    // drain and exit 0) and a new one takes its place.
     type Action = { deal: number; kind: 'create' | 'edit' };
+    const partOf = (deal: number) => parts[deal % parts.length] as ConnectionWorkload;
     const actions: Action[] = [
       ...Array.from({ length: DEALS }, (_, deal): Action => ({ deal, kind: 'create' })),
       ...Array.from({ length: DEALS }, (_, deal): Action => ({ deal, kind: 'edit' })),
     ];
     const actor = async () => {
       for (let action = actions.shift(); action; action = actions.shift()) {
+        const { workload, id } = partOf(action.deal);
         try {
           if (action.kind === 'create') await workload.createDeal(action.deal);
           else {
@@ -137,7 +172,10 @@ async function runCluster(sandbox: TestSandbox, databaseUrl: string, schema: str
             if (target) await workload.editDeal(target);
           }
         } catch (error) {
-          problems.push({ invariant: 'run', message: `deal ${action.deal}: ${(error as Error).message}` });
+          problems.push({
+            invariant: 'run',
+            message: `${id} deal ${action.deal}: ${(error as Error).message}`,
+          });
         }
       }
     };
@@ -167,16 +205,18 @@ async function runCluster(sandbox: TestSandbox, databaseUrl: string, schema: str
     const [disrupted] = await Promise.all([disruptions(), ...Array.from({ length: ACTORS }, () => actor())]);
     const actedAt = Date.now();
 
-    // Quiet: no deal job waiting or running for QUIET_MS (several poll intervals), after a reconcile pass that
-    // started after the last action.
+    // Quiet: no deal job waiting or running for QUIET_MS (several poll intervals), after a reconcile pass of every
+    // connection that started after the last action.
     const store = await openConnectorStore(config);
     try {
       let idleSince: number | null = null;
       await waitFor(
-        `no deal job for ${QUIET_MS} ms after a reconcile pass`,
+        `no deal job for ${QUIET_MS} ms after a reconcile pass of each connection`,
         async () => {
-          const cursor = await store.cursors.get(config.connectionId, RECONCILE_CURSOR_SOURCE);
-          const reconciled = cursor !== null && Date.parse(cursor) > actedAt;
+          const cursors = await Promise.all(
+            parts.map((part) => store.cursors.get(part.id, RECONCILE_CURSOR_SOURCE)),
+          );
+          const reconciled = cursors.every((cursor) => cursor !== null && Date.parse(cursor) > actedAt);
           if (!reconciled || (await liveDealJobs(config)) > 0) {
             idleSince = null;
             return false;
@@ -191,35 +231,27 @@ async function runCluster(sandbox: TestSandbox, databaseUrl: string, schema: str
         code,
       }));
 
-      const opportunityFields = 'Id, Name, Amount, CloseDate, Description, Partner_Center_Referral_Id__c';
-      const [referrals, opportunities, accounts, contacts, links, audit, deadLetters] = await Promise.all([
-        sandbox.pc('GET', '/__emulator/referrals') as unknown as Promise<Record<string, unknown>[]>,
-        seller.query(`SELECT ${opportunityFields} FROM Opportunity`),
-        seller.query('SELECT Id, Name, BillingPostalCode FROM Account'),
-        seller.query('SELECT Id, Email FROM Contact'),
-        store.links.list({ connectionId: config.connectionId, limit: 1_000_000 }),
-        store.audit.list({ connectionId: config.connectionId, limit: 1_000_000 }),
-        store.deadLetters.list({ connectionId: config.connectionId, limit: 1_000_000 }),
-      ]);
       const trace = readDealTrace(traceFile);
-      const verdict = checkChaosRun(workload, {
-        referrals,
-        opportunities,
-        accounts,
-        contacts,
-        links,
-        audit,
-        deadLetters,
-        trace,
-        processEndedAt: cluster.endedAt,
-      });
+      const verdicts = await Promise.all(
+        parts.map(async (part) => ({ part, verdict: await connectionVerdict(part, store, trace, cluster) })),
+      );
+      const sum = (figure: 'deals' | 'edits' | 'converged' | 'dealJobs' | 'jobsCutOff') =>
+        verdicts.reduce((total, { verdict }) => total + verdict.figures[figure], 0);
       return {
-        problems: [...problems, ...verdict.problems],
-        deals: verdict.figures.deals,
-        edits: verdict.figures.edits,
-        converged: verdict.figures.converged,
-        dealJobs: verdict.figures.dealJobs,
-        jobsCutOff: verdict.figures.jobsCutOff,
+        problems: [
+          ...problems,
+          ...verdicts.flatMap(({ part, verdict }) =>
+            verdict.problems.map((problem) => ({ ...problem, message: `${part.id}: ${problem.message}` })),
+          ),
+        ],
+        deals: sum('deals'),
+        edits: sum('edits'),
+        converged: sum('converged'),
+        convergedBy: Object.fromEntries(
+          verdicts.map(({ part, verdict }) => [part.id, verdict.figures.converged]),
+        ),
+        dealJobs: sum('dealJobs'),
+        jobsCutOff: sum('jobsCutOff'),
         servePid: serve.pid,
         tracePids: [...new Set(trace.map((line) => line.pid))],
         ...disrupted,
@@ -236,11 +268,31 @@ async function runCluster(sandbox: TestSandbox, databaseUrl: string, schema: str
   }
 }
 
+/** The chaos verdict of one connection: its emulators' final state, its rows in the store, its deal jobs. */
+async function connectionVerdict(
+  part: ConnectionWorkload,
+  store: Awaited<ReturnType<typeof openConnectorStore>>,
+  trace: ReturnType<typeof readDealTrace>,
+  cluster: ConnectorCluster,
+) {
+  return checkChaosRun(
+    part.workload,
+    await chaosFinalState({
+      partnerCenterUrl: part.sandbox.urls.partnerCenter,
+      seller: part.seller,
+      store,
+      connectionId: part.id,
+      trace: trace.filter((line) => line.connectionId === part.id),
+      processEndedAt: cluster.endedAt,
+    }),
+  );
+}
+
 describe.skipIf(!url)(
   `distributed mode: serve --no-worker and ${WORKERS} workers on Postgres${skipReason ? ` (skipped: ${skipReason})` : ''}`,
   () => {
     const schema = `dist_${process.pid}_${Date.now().toString(36)}`;
-    let sandbox: TestSandbox | undefined;
+    let pair: SandboxPair | undefined;
     let result: RunResult;
     const broken = (...invariants: Invariant[]) =>
       result.problems
@@ -248,10 +300,15 @@ describe.skipIf(!url)(
         .map((problem) => problem.message);
 
     beforeAll(async () => {
-      sandbox = await startTestSandbox({ configOverrides: { store: { kind: 'postgres', url, schema } } });
-      result = await runCluster(sandbox, url as string, schema);
+      // Both pairs' sandboxes set up on the one Postgres store, their webhooks pointed at the serve process's port.
+      const port = await freePort();
+      pair = await startSandboxPair(CONNECTIONS, () => ({ kind: 'postgres', url, schema }), {
+        webhookPort: port,
+      });
+      result = await runCluster(pair, port, url as string, schema);
+      const polls = Object.values(result.pollRuns).reduce((total, runs) => total + runs.length, 0);
       console.log(
-        `distributed: ${result.deals} deals, ${result.edits} edits, ${result.converged} converged; ${result.dealJobs} deal jobs (${result.jobsCutOff} cut off by the kill); SIGTERM drain ${result.drained.ms} ms; ${result.pollRuns.length} polls; ${result.seconds.toFixed(1)} s`,
+        `distributed: ${CONNECTIONS.length} connections, ${result.deals} deals, ${result.edits} edits, ${result.converged} converged (${JSON.stringify(result.convergedBy)}); ${result.dealJobs} deal jobs (${result.jobsCutOff} cut off by the kill); SIGTERM drain ${result.drained.ms} ms; ${polls} polls; ${result.seconds.toFixed(1)} s`,
       );
     }, RUN_TIMEOUT_MS);
     afterAll(async () => {
@@ -263,15 +320,20 @@ describe.skipIf(!url)(
           );
       }
       await liveCluster?.close();
-      await sandbox?.emulators.close();
-      if (sandbox) rmSync(sandbox.dir, { recursive: true, force: true });
+      for (const sandbox of pair?.sandboxes ?? []) {
+        await sandbox.emulators.close();
+        rmSync(sandbox.dir, { recursive: true, force: true });
+      }
       if (url) await dropSchemas(url, connectorSchemas(schema));
     }, 60_000);
 
-    it('every deal of the mixed workload exists on both sides and converges', () => {
+    it('every deal of the mixed workload exists on both sides of its own pair and converges', () => {
       expect(broken('run', 'lostDeal', 'converged')).toEqual([]);
       expect(result.converged).toBe(DEALS);
       expect(result.edits).toBe(DEALS);
+      expect(result.convergedBy).toEqual(
+        Object.fromEntries(CONNECTIONS.map((id, i) => [id, Math.ceil((DEALS - i) / CONNECTIONS.length)])),
+      );
     });
 
     it('makes no duplicate opportunity, referral, account or contact', () => {
@@ -289,21 +351,24 @@ describe.skipIf(!url)(
       expect(broken('lostUpdate', 'audit', 'deadLetter')).toEqual([]);
     });
 
-    it('runs the Salesforce poll one at a time across the cluster, about once per interval', () => {
-      const runs = result.pollRuns;
-      expect(runs.length).toBeGreaterThan(0);
-      for (const [i, run] of runs.entries()) {
-        const previous = runs[i - 1];
-        if (previous) expect(run.startedMs).toBeGreaterThanOrEqual(previous.completedMs);
+    it("runs each connection's Salesforce poll one at a time across the cluster, about once per interval", () => {
+      expect(Object.keys(result.pollRuns).sort()).toEqual([...CONNECTIONS].sort());
+      for (const runs of Object.values(result.pollRuns)) {
+        expect(runs.length).toBeGreaterThan(0);
+        for (const [i, run] of runs.entries()) {
+          const previous = runs[i - 1];
+          if (previous) expect(run.startedMs).toBeGreaterThanOrEqual(previous.completedMs);
+        }
+        // Each process start schedules one poll at once; the rest come one interval after the last.
+        const early = runs.filter((run, i) => {
+          const previous = runs[i - 1];
+          return (
+            previous !== undefined &&
+            run.startedMs - previous.completedMs < POLL_INTERVAL_SECONDS * 1000 - 250
+          );
+        });
+        expect(early.length).toBeLessThanOrEqual(result.processStarts);
       }
-      // Each process start schedules one poll at once; the rest come one interval after the last.
-      const early = runs.filter((run, i) => {
-        const previous = runs[i - 1];
-        return (
-          previous !== undefined && run.startedMs - previous.completedMs < POLL_INTERVAL_SECONDS * 1000 - 250
-        );
-      });
-      expect(early.length).toBeLessThanOrEqual(result.processStarts);
     });
 
     it('a worker stopped with SIGTERM mid-batch drains and exits 0; every process stops cleanly', () => {

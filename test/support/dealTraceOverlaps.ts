@@ -9,6 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 export interface DealTraceLine {
   event: 'start' | 'end';
   job: string;
+  /** Absent in traces written before connections were traced. */
+  connectionId?: string | null;
   referralId: string | null;
   opportunityId: string | null;
   startedAt: string;
@@ -63,10 +65,14 @@ class IdUnion {
   }
 }
 
-const idsOf = (line: Pick<DealTraceLine, 'referralId' | 'opportunityId'>): string[] => [
-  ...(line.referralId ? [`referral:${line.referralId}`] : []),
-  ...(line.opportunityId ? [`opportunity:${line.opportunityId}`] : []),
-];
+/** A deal's ids, qualified by its connection: two orgs or tenants may hand out the same ids. */
+const idsOf = (line: Pick<DealTraceLine, 'connectionId' | 'referralId' | 'opportunityId'>): string[] => {
+  const scope = line.connectionId ? `${line.connectionId}:` : '';
+  return [
+    ...(line.referralId ? [`${scope}referral:${line.referralId}`] : []),
+    ...(line.opportunityId ? [`${scope}opportunity:${line.opportunityId}`] : []),
+  ];
+};
 
 /** The jobs of a trace, one per `job`, with the ids they knew and their interval. */
 export function tracedJobs(

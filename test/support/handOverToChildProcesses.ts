@@ -2,11 +2,13 @@
  * A started test sandbox hands its connector over to `cosell` child processes (chaos runs, distributed mode): the
  * sandbox has installed the package and stored the sign-ins; the webhook is registered once at a free port that
  * every child process listens on; the in-process connector closes; a config for the children is written beside the
- * sandbox's, with a deal trace file (COSELL_DEAL_TRACE) they all append to.
+ * sandbox's, with a deal trace file (COSELL_DEAL_TRACE) they all append to. writeChildSetup does the last part for
+ * any config (test/support/sandboxPair.ts: two connections).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CosellConfig } from '../../src/config/configSchema.ts';
+import { configForFile } from '../../src/config/connectionConfig.ts';
 import { WEBHOOK_PATH } from '../../src/http/routes/postPartnerCenterWebhook.ts';
 import { DEAL_TRACE_ENV } from '../../src/sync/dealTrace.ts';
 import { freePort, TEST_SECRET_KEY } from './childProcess.ts';
@@ -22,30 +24,51 @@ export interface ChildProcessSetup {
   env: Record<string, string>;
 }
 
+/** What a run changes in the handed-over config: queue settings, every connection's sync settings, the log. */
+export interface ChildConfigChanges {
+  queue: Partial<CosellConfig['queue']>;
+  sync: Partial<CosellConfig['sync']>;
+  log: CosellConfig['log'];
+}
+
 export async function handOverToChildProcesses(
   sandbox: TestSandbox,
   name: string,
-  changes: {
-    queue: Partial<CosellConfig['queue']>;
-    sync: Partial<CosellConfig['sync']>;
-    log: CosellConfig['log'];
-  },
+  changes: ChildConfigChanges,
 ): Promise<ChildProcessSetup> {
   const port = await freePort();
   await sandbox.connector.webhooks.register(`http://127.0.0.1:${port}${WEBHOOK_PATH}`, undefined, {
     overwrite: true,
   });
   await sandbox.connector.close();
+  return writeChildSetup(sandbox.dir, sandbox.config, port, name, changes);
+}
+
+/**
+ * The children's config (every connection of `base`, on `port`, with the changes) written to `<dir>/<name>-config`,
+ * and the environment they need; the webhooks must already point at `port`.
+ */
+export function writeChildSetup(
+  dir: string,
+  base: CosellConfig,
+  port: number,
+  name: string,
+  changes: ChildConfigChanges,
+): ChildProcessSetup {
   const config: CosellConfig = {
-    ...sandbox.config,
-    server: { ...sandbox.config.server, port },
-    queue: { ...sandbox.config.queue, ...changes.queue },
-    sync: { ...sandbox.config.sync, ...changes.sync },
+    ...base,
+    server: { ...base.server, port },
+    queue: { ...base.queue, ...changes.queue },
+    sync: { ...base.sync, ...changes.sync },
+    connections: base.connections.map((connection) => ({
+      ...connection,
+      sync: { ...connection.sync, ...changes.sync },
+    })),
     log: changes.log,
   };
-  const configFile = join(sandbox.dir, `${name}-config.yaml`);
-  writeFileSync(configFile, JSON.stringify(config, null, 2));
-  const traceFile = join(sandbox.dir, 'deal-trace.jsonl');
+  const configFile = join(dir, `${name}-config.yaml`);
+  writeFileSync(configFile, JSON.stringify(configForFile(config), null, 2));
+  const traceFile = join(dir, 'deal-trace.jsonl');
   return {
     config,
     port,

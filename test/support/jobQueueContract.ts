@@ -376,6 +376,65 @@ export function describeJobQueueContract(
       expect(await env.deadLetters.list({})).toEqual([]);
     });
 
+    it("claims each connection's jobs in its own registration; one that may not claim (paused) leaves its jobs waiting while the other connection's run", async () => {
+      const queue = await open({ pollIntervalMs: 10 });
+      for (const connectionId of ['a', 'b'])
+        for (const n of [1, 2, 3])
+          await queue.enqueue({
+            name: 'contract-scope',
+            key: `deal:${connectionId}:${n}`,
+            connectionId,
+            payload: null,
+          });
+      const ran: Record<string, string[]> = { a: [], b: [] };
+      let aPaused = true;
+      let aAsked = 0;
+      const handlerOf = (registered: 'a' | 'b') => async (jobs: Job[]) => {
+        for (const job of jobs) ran[registered]?.push(`${job.connectionId}:${job.key}`);
+        return jobs.map(() => null);
+      };
+      await queue.workBatch('contract-scope', handlerOf('a'), {
+        concurrency: 1,
+        batchSize: 10,
+        gatherMs: 0,
+        connectionId: 'a',
+        mayClaim: () => {
+          aAsked += 1;
+          return !aPaused;
+        },
+      });
+      await queue.workBatch('contract-scope', handlerOf('b'), {
+        concurrency: 1,
+        batchSize: 10,
+        gatherMs: 0,
+        connectionId: 'b',
+      });
+      await waitFor("connection b's jobs to run", () => ran['b']?.length === 3);
+      // Connection a's loop kept asking after b was done, and claimed nothing.
+      const askedWhenBWasDone = aAsked;
+      await waitFor('connection a to be asked again', () => aAsked > askedWhenBWasDone + 2);
+      expect(ran['a']).toEqual([]);
+      expect((await queue.stats()).pending).toBe(3);
+      expect(ran['b']?.sort()).toEqual(['b:deal:b:1', 'b:deal:b:2', 'b:deal:b:3']);
+
+      aPaused = false;
+      await waitFor("connection a's jobs to run once it may claim", () => ran['a']?.length === 3);
+      expect(ran['a']?.sort()).toEqual(['a:deal:a:1', 'a:deal:a:2', 'a:deal:a:3']);
+      expect(ran['b']).toHaveLength(3);
+
+      await expect(
+        queue.workBatch('contract-scope', handlerOf('a'), {
+          concurrency: 1,
+          batchSize: 1,
+          gatherMs: 0,
+          connectionId: 'a',
+        }),
+      ).rejects.toThrow(/of connection a is already registered/);
+      await expect(queue.work('contract-scope', async () => {}, { concurrency: 1 })).rejects.toThrow(
+        /already registered/,
+      );
+    });
+
     it('redrives a dead-lettered job, which then runs again from attempt 1 and can succeed', async () => {
       const queue = await open({ retry: fastRetry });
       let healthy = false;

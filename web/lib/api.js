@@ -1,11 +1,28 @@
 // @ts-check
-// The admin API client: the admin token (kept in this tab) goes with every request; errors become messages.
+// The admin API client: the admin token (kept in this tab) goes with every request, every call goes to the chosen
+// connection; errors become messages.
 
 /** @typedef {import('../../src/http/adminTypes.ts').AdminError} AdminError */
 
 export const TOKEN_KEY = 'cosell.adminToken';
 
 export class Unauthorized extends Error {}
+
+/** The connection the page shows (`?connection=ID` in its address, kept by every link), or null: the server's first. */
+export function chosenConnection() {
+  return new URLSearchParams(location.search).get('connection');
+}
+
+/**
+ * The chosen connection's copy of an admin API path: `/connections/<id>/api/…`. The list of connections itself
+ * is the server's.
+ * @param {string} path
+ */
+function scoped(path) {
+  const id = chosenConnection();
+  if (id === null || !path.startsWith('/api/') || path === '/api/connections') return path;
+  return `/connections/${encodeURIComponent(id)}${path}`;
+}
 
 /**
  * Calls the admin API and gives back the parsed JSON body.
@@ -22,7 +39,7 @@ export async function api(method, path, body) {
   if (body !== undefined) headers['content-type'] = 'application/json';
   let response;
   try {
-    response = await fetch(path, {
+    response = await fetch(scoped(path), {
       method,
       headers,
       cache: 'no-store',

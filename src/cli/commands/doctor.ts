@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import {
+  connectionWebhookPath,
   loadMapping,
   openConnectorStore,
   openPartnerCenter,
@@ -7,6 +8,7 @@ import {
   salesforceAuthFrom,
 } from '../../app.ts';
 import { DEFAULT_SQLITE_PATH, DEFAULT_URLS } from '../../config/configSchema.ts';
+import { selectConnection } from '../../config/connectionConfig.ts';
 import { checkConfig } from '../../config/loadConfig.ts';
 import type { Mapping } from '../../domain/mapping/mappingSchema.ts';
 import { expectedWebhookUrl } from '../../http/routes/postPartnerCenterWebhook.ts';
@@ -51,12 +53,13 @@ export async function runDoctor(io: CliIo, options: CommonOptions): Promise<Doct
     });
     return checks;
   }
-  const config = configCheck.config;
+  // Doctor checks one connection's sign-ins and org: the one --connection names (or the only one).
+  const { config } = selectConnection(configCheck.config, options.connection);
   add({
     check: 'Configuration',
     ok: true,
     severity: 'error',
-    detail: configCheck.fileName ?? 'defaults',
+    detail: `${configCheck.fileName ?? 'defaults'} (connection ${config.connectionId})`,
     fix: null,
   });
   let mapping: Mapping | null = null;
@@ -125,7 +128,7 @@ export async function runDoctor(io: CliIo, options: CommonOptions): Promise<Doct
           const registration = await partnerCenter.webhooks.show();
           const assessment = assessWebhookRegistration(
             registration,
-            expectedWebhookUrl(config.server.publicUrl),
+            expectedWebhookUrl(config.server.publicUrl, connectionWebhookPath(config)),
           );
           add({ check: 'Webhook registration', severity: 'warning', ...assessment });
         } catch (error) {

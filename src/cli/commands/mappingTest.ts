@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { openConnectorStore, openVault, salesforceAuthFrom } from '../../app.ts';
+import { selectConnection } from '../../config/connectionConfig.ts';
 import { loadConfig } from '../../config/loadConfig.ts';
 import { defaultMapping } from '../../domain/mapping/defaultMapping.ts';
 import type { Mapping } from '../../domain/mapping/mappingSchema.ts';
@@ -30,7 +31,10 @@ async function checkAgainstOrg(
   options: MappingTestOptions,
   mapping: Mapping,
 ): Promise<OrgOutcome> {
-  const config = loadConfig({ file: options.config, env: io.env, cwd: io.cwd }).config;
+  const config = selectConnection(
+    loadConfig({ file: options.config, env: io.env, cwd: io.cwd }).config,
+    options.connection,
+  ).config;
   const logger = createLogger({ level: 'silent', pretty: false, destination: process.stderr });
   let store: Awaited<ReturnType<typeof openConnectorStore>> | null = null;
   let signedIn = false;
@@ -69,7 +73,11 @@ export function registerMappingCommands(program: Command, io: CliIo): void {
       .option('--offline', 'check the file only, without signing in to Salesforce'),
   ).action(async (options: MappingTestOptions) => {
     const file =
-      options.file ?? loadConfig({ file: options.config, env: io.env, cwd: io.cwd }).config.sync.mappingFile;
+      options.file ??
+      selectConnection(
+        loadConfig({ file: options.config, env: io.env, cwd: io.cwd }).config,
+        options.connection,
+      ).config.sync.mappingFile;
     let path: string | null = null;
     let effective: Mapping = defaultMapping;
     if (file) {

@@ -13,9 +13,13 @@ async function run(
   options: CommonOptions,
   start: { http: boolean; worker: boolean },
 ): Promise<void> {
-  const { config, logger } = commandContext(options, io, { logsToStdout: true });
+  const { config, connectionIds, logger } = commandContext(options, io, {
+    logsToStdout: true,
+    allConnections: true,
+  });
   const connector = await openConnector({
     config,
+    connectionIds,
     logger,
     env: io.env,
     onDealSynced: (result) => {
@@ -33,7 +37,7 @@ async function run(
         url: connector.url,
         worker: start.worker,
         store: config.store.kind,
-        connectionId: config.connectionId,
+        connections: connector.connections.map((connection) => connection.id),
       },
       start.http ? `cosell is listening on ${connector.url}` : 'cosell worker is running',
     );
@@ -44,6 +48,8 @@ async function run(
   }
 }
 
+const SERVE_CONNECTION_HELP = 'run this connection only (default: every connection of the config)';
+
 export function registerServeCommands(program: Command, io: CliIo): void {
   withCommonOptions(
     program
@@ -52,13 +58,13 @@ export function registerServeCommands(program: Command, io: CliIo): void {
         'serve webhooks, the admin API and health checks, with an in-process worker (unless --no-worker)',
       )
       .option('--no-worker', 'HTTP only: run `cosell worker` processes separately (Postgres + pg-boss)'),
-    { json: false },
+    { json: false, connectionHelp: SERVE_CONNECTION_HELP },
   ).action((options: ServeOptions) => run(io, options, { http: true, worker: options.worker }));
 
   withCommonOptions(
     program
       .command('worker')
       .description('run sync jobs, the Salesforce poller and the reconciler without HTTP'),
-    { json: false },
+    { json: false, connectionHelp: SERVE_CONNECTION_HELP },
   ).action((options: CommonOptions) => run(io, options, { http: false, worker: true }));
 }

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { openQueue } from '../../app.ts';
+import type { CosellConfig } from '../../config/configSchema.ts';
+import { connectionConfigsOf, connectionLimits } from '../../config/connectionConfig.ts';
 import { systemClock } from '../../shared/clock.ts';
 import { forgetLink } from '../../store/forgetLink.ts';
-import type { AuditEntry, AuditOutcome, LinkState } from '../../store/store.ts';
+import type { AuditEntry, AuditOutcome, LinkState, Store } from '../../store/store.ts';
 import { enqueueDealSync } from '../../sync/dealJobs.ts';
 import type { CliIo } from '../cliIo.ts';
 import { withStore } from '../commandContext.ts';
@@ -53,52 +55,72 @@ export function formatAuditEntry(entry: AuditEntry): string {
   return lines.join('\n');
 }
 
+/** What `cosell status` reports about one connection. */
+async function connectionStatus(store: Store, config: CosellConfig) {
+  const { connectionId } = config;
+  const [connection, links, deadLetters, recentErrors] = await Promise.all([
+    store.connections.get(connectionId),
+    store.links.countByState(connectionId),
+    store.deadLetters.list({ connectionId, limit: 20 }),
+    store.audit.list({ connectionId, outcome: 'error', limit: 5 }),
+  ]);
+  return { connectionId, connection, limits: connectionLimits(config), links, deadLetters, recentErrors };
+}
+
+function printConnectionStatus(io: CliIo, status: Awaited<ReturnType<typeof connectionStatus>>): void {
+  const { connectionId, connection, limits, links, deadLetters, recentErrors } = status;
+  io.out(
+    `Connection ${connectionId}: ${connection?.state ?? 'not started yet'}${connection?.pausedReason ? ` — ${connection.pausedReason}` : ''}`,
+  );
+  io.out(
+    `  Limits: ${limits.concurrency} deal batches at once per worker, ${limits.partnerCenterConcurrency} Partner Center calls at once per batch, polling slows above ${Math.round(limits.salesforceApiBudgetRatio * 100)}% of the Salesforce daily API requests`,
+  );
+  io.out(`  Links: ${STATES.map((state) => `${state} ${links[state]}`).join(', ')}`);
+  for (const dead of deadLetters)
+    io.out(
+      `  dead letter ${dead.id}: ${dead.jobName} ${dead.jobKey} — ${dead.errorKind}: ${dead.errorMessage}  (cosell retry --dead-letters)`,
+    );
+  if (recentErrors.length) {
+    io.out('  Recent errors:');
+    for (const entry of recentErrors) io.out(formatAuditEntry(entry));
+  }
+}
+
 export function registerStatusCommands(program: Command, io: CliIo): void {
   withCommonOptions(
-    program.command('status').description('links by state, queue, dead letters and the connection state'),
+    program
+      .command('status')
+      .description('per connection: its state, limits, links by state and dead letters; and the queue'),
+    { connectionHelp: 'report this connection only (default: every connection of the config)' },
   ).action(async (options: CommonOptions) => {
-    await withStore(options, io, async (store, { config, logger }) => {
-      const queue = await openQueue(config, store, logger, systemClock, {});
-      try {
-        const [connection, links, queueStats, deadLetters, recentErrors] = await Promise.all([
-          store.connections.get(config.connectionId),
-          store.links.countByState(config.connectionId),
-          queue.stats(),
-          store.deadLetters.list({ connectionId: config.connectionId, limit: 20 }),
-          store.audit.list({ connectionId: config.connectionId, outcome: 'error', limit: 5 }),
-        ]);
-        if (options.json) {
+    await withStore(
+      options,
+      io,
+      async (store, { config, connectionIds, logger }) => {
+        const queue = await openQueue(config, store, logger, systemClock, {});
+        try {
+          const [queueStats, connections] = await Promise.all([
+            queue.stats(),
+            Promise.all(
+              connectionConfigsOf(config, connectionIds).map((each) => connectionStatus(store, each)),
+            ),
+          ]);
+          if (options.json) {
+            // The first connection's fields stay at the top level, as in a deployment of one connection.
+            const [first] = connections;
+            io.out(JSON.stringify({ ...first, queue: queueStats, connections }));
+            return;
+          }
+          for (const status of connections) printConnectionStatus(io, status);
           io.out(
-            JSON.stringify({
-              connectionId: config.connectionId,
-              connection,
-              links,
-              queue: queueStats,
-              deadLetters,
-              recentErrors,
-            }),
+            `Queue: ${queueStats.pending} pending, ${queueStats.running} running, ${queueStats.deadLetters} dead letters`,
           );
-          return;
+        } finally {
+          await queue.stop({ timeoutMs: 1000 });
         }
-        io.out(
-          `Connection ${config.connectionId}: ${connection?.state ?? 'not started yet'}${connection?.pausedReason ? ` — ${connection.pausedReason}` : ''}`,
-        );
-        io.out(`Links: ${STATES.map((state) => `${state} ${links[state]}`).join(', ')}`);
-        io.out(
-          `Queue: ${queueStats.pending} pending, ${queueStats.running} running, ${queueStats.deadLetters} dead letters`,
-        );
-        for (const dead of deadLetters)
-          io.out(
-            `  dead letter ${dead.id}: ${dead.jobName} ${dead.jobKey} — ${dead.errorKind}: ${dead.errorMessage}  (cosell retry --dead-letters)`,
-          );
-        if (recentErrors.length) {
-          io.out('Recent errors:');
-          for (const entry of recentErrors) io.out(formatAuditEntry(entry));
-        }
-      } finally {
-        await queue.stop({ timeoutMs: 1000 });
-      }
-    });
+      },
+      { allConnections: true },
+    );
   });
 
   withCommonOptions(

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import type { Connector } from '../../app.ts';
+import { type Connector, claimScopeOf } from '../../app.ts';
 import { toError } from '../../shared/upstreamError.ts';
 import { type DealSyncRequest, JOB } from '../../sync/dealJobs.ts';
 import type { DealSyncResult } from '../../sync/dealSyncContext.ts';
@@ -124,6 +124,8 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
           concurrency: connector.config.queue.concurrency,
           batchSize: connector.config.queue.batchSize,
           gatherMs: connector.config.queue.gatherMs,
+          // Never another connection's deals, which this process has no clients for.
+          ...claimScopeOf(connector.config),
         });
         ({ outcomes, pending } = await runDealSyncs(connector.deps, connector.queue, requests, {
           runId: randomUUID(),

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { connectionWebhookPath } from '../../app.ts';
 import { expectedWebhookUrl, WEBHOOK_PATH } from '../../http/routes/postPartnerCenterWebhook.ts';
 import type { WebhookRegistration } from '../../partner-center/webhookClient.ts';
 import {
@@ -47,7 +48,10 @@ export function registerWebhookCommands(program: Command, io: CliIo): void {
       .description(
         'register this connector for referral-created/-updated and related-referral-created/-updated, keeping other tools’ events',
       )
-      .option('--url <url>', `the public URL (default: server.publicUrl + ${WEBHOOK_PATH})`)
+      .option(
+        '--url <url>',
+        `the public URL (default: server.publicUrl + ${WEBHOOK_PATH}, or + /connections/<id>${WEBHOOK_PATH} for a connection after the first of the config)`,
+      )
       .option('--overwrite', 'point a registration that names another URL at this one')
       .option(
         '--force',
@@ -56,7 +60,7 @@ export function registerWebhookCommands(program: Command, io: CliIo): void {
       .option('--drop-other-events', 'unregister the events this connector does not use (needs --force)'),
   ).action(async (options: RegisterOptions) => {
     await withPartnerCenter(options, io, async (connector, { config }) => {
-      const url = options.url ?? expectedWebhookUrl(config.server.publicUrl);
+      const url = options.url ?? expectedWebhookUrl(config.server.publicUrl, connectionWebhookPath(config));
       if (!url)
         throw new CliError(
           'Give --url, or set server.publicUrl in the config to the HTTPS address Partner Center can reach.',
@@ -96,7 +100,10 @@ export function registerWebhookCommands(program: Command, io: CliIo): void {
   ).action(async (options: CommonOptions) => {
     await withPartnerCenter(options, io, async (connector, { config }) => {
       const registration = await connector.webhooks.show();
-      const assessment = assessWebhookRegistration(registration, expectedWebhookUrl(config.server.publicUrl));
+      const assessment = assessWebhookRegistration(
+        registration,
+        expectedWebhookUrl(config.server.publicUrl, connectionWebhookPath(config)),
+      );
       if (options.json) io.out(JSON.stringify({ registration, ...assessment }));
       else {
         for (const line of describeRegistration(registration)) io.out(line);

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { ConnectionLimits } from '../../config/connectionConfig.ts';
 import type { JobQueue } from '../../jobs/jobQueue.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { LinkState, Store } from '../../store/store.ts';
@@ -32,6 +33,8 @@ export interface AdminApiDeps {
   dashboard?: DashboardDeps | undefined;
   now?: () => Date;
   clock?: Clock | undefined;
+  /** Every connection the server serves (GET /api/connections: the dashboard's switcher). */
+  connections?: readonly { id: string; limits: ConnectionLimits }[] | undefined;
 }
 
 const LINK_STATES = ['synced', 'pending', 'error', 'conflict', 'paused'] as const;
@@ -81,8 +84,22 @@ export async function adminApi(app: FastifyInstance, deps: AdminApiDeps): Promis
       return {
         connectionId,
         connection: connection ? { state: connection.state, pausedReason: connection.pausedReason } : null,
+        ...(deps.dashboard?.limits ? { limits: deps.dashboard.limits } : {}),
         links,
         queue: queueStats,
+      };
+    });
+
+    scope.get('/api/connections', async () => {
+      const served = deps.connections ?? [];
+      const rows = await Promise.all(served.map((each) => store.connections.get(each.id)));
+      return {
+        connections: served.map((each, i) => ({
+          id: each.id,
+          state: rows[i]?.state ?? null,
+          pausedReason: rows[i]?.pausedReason ?? null,
+          limits: each.limits,
+        })),
       };
     });
 
@@ -136,7 +153,8 @@ export async function adminApi(app: FastifyInstance, deps: AdminApiDeps): Promis
 
     scope.post<{ Params: { id: string } }>('/api/dead-letters/:id/redrive', async (request, reply) => {
       const deadLetter = await store.deadLetters.get(request.params.id);
-      if (!deadLetter) return sendError(reply, 404, 'not_found', 'no such dead letter');
+      if (!deadLetter || (deadLetter.connectionId !== null && deadLetter.connectionId !== connectionId))
+        return sendError(reply, 404, 'not_found', 'no such dead letter');
       const result = await queue.redrive(deadLetter.id);
       return reply.code(202).send({ jobId: result.id });
     });

@@ -25,9 +25,12 @@ export interface WebhookRouteDeps {
 
 export const WEBHOOK_PATH = '/webhooks/partner-center';
 
-/** Where Partner Center should deliver to this environment: server.publicUrl + WEBHOOK_PATH (null when unset). */
-export function expectedWebhookUrl(publicUrl: string | undefined): string | null {
-  return publicUrl ? `${publicUrl.replace(/\/+$/, '')}${WEBHOOK_PATH}` : null;
+/**
+ * Where Partner Center should deliver to this environment: server.publicUrl + WEBHOOK_PATH, or + the connection's
+ * own path (null when publicUrl is unset).
+ */
+export function expectedWebhookUrl(publicUrl: string | undefined, path = WEBHOOK_PATH): string | null {
+  return publicUrl ? `${publicUrl.replace(/\/+$/, '')}${path}` : null;
 }
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -51,7 +54,8 @@ export async function postPartnerCenterWebhook(app: FastifyInstance, deps: Webho
 
     // A delivery that cannot be authentic is refused before its body is read: a flood of them costs no memory.
     scope.addHook('onRequest', async (request, reply) => {
-      if (request.method !== 'POST' || request.routeOptions.url !== WEBHOOK_PATH) return;
+      // The path of every connection ends with WEBHOOK_PATH (/connections/<id>/webhooks/partner-center).
+      if (request.method !== 'POST' || !request.routeOptions.url?.endsWith(WEBHOOK_PATH)) return;
       const refused = deps.verifier.checkHeaders(request.headers);
       if (refused) return refuse(reply, refused);
     });
