@@ -359,12 +359,15 @@ describe.skipIf(!url)(
           const previous = runs[i - 1];
           if (previous) expect(run.startedMs).toBeGreaterThanOrEqual(previous.completedMs);
         }
-        // Each process start schedules one poll at once; the rest come one interval after the last.
+        // Each process start schedules one poll at once; the rest come one interval after the last. A poll
+        // schedules its successor just before its own completion is recorded, which lags by hundreds of
+        // milliseconds on a loaded machine: only a gap under half the interval counts as early (one poll per
+        // worker would show gaps near zero).
         const early = runs.filter((run, i) => {
           const previous = runs[i - 1];
           return (
             previous !== undefined &&
-            run.startedMs - previous.completedMs < POLL_INTERVAL_SECONDS * 1000 - 250
+            run.startedMs - previous.completedMs < (POLL_INTERVAL_SECONDS * 1000) / 2
           );
         });
         expect(early.length).toBeLessThanOrEqual(result.processStarts);
