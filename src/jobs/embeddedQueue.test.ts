@@ -8,7 +8,6 @@ import { waitFor } from '../../test/support/waitFor.ts';
 import { openStore } from '../store/openStore.ts';
 import { EmbeddedQueue } from './embeddedQueue.ts';
 import { EMBEDDED_QUEUE_MIGRATIONS } from './embeddedQueueMigrations.ts';
-import { retryBatchSize } from './jobRunner.ts';
 
 async function makeEnvironment() {
   const dir = mkdtempSync(join(tmpdir(), 'cosell-queue-'));
@@ -64,7 +63,6 @@ describe('EmbeddedQueue on the store file', () => {
   });
 
   it('runs jobs that ran before in smaller batches: halved per earlier attempt, down to one', async () => {
-    expect([1, 2, 3, 8, 9].map((attempt) => retryBatchSize(200, attempt))).toEqual([200, 100, 50, 1, 1]);
     const env = await makeEnvironment();
     const queue = new EmbeddedQueue({
       path: env.path,

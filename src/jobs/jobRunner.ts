@@ -108,6 +108,24 @@ export function retryBatchSize(batchSize: number, attempt: number): number {
   return Math.max(1, Math.floor(batchSize / 2 ** Math.min(Math.max(attempt - 1, 0), 30)));
 }
 
+/**
+ * Splits a claimed batch so that no job runs beside more jobs than its own attempt allows (a batch gathered
+ * after a first job at attempt 2 may hold jobs at attempt 3, which a retry made due meanwhile): jobs with the
+ * most attempts first, each group no larger than retryBatchSize of its first job's attempt. Order within an
+ * attempt is kept.
+ */
+export function retryGroups<T extends { attempt: number }>(jobs: readonly T[], batchSize: number): T[][] {
+  const byAttempt = [...jobs].sort((a, b) => b.attempt - a.attempt);
+  const groups: T[][] = [];
+  let index = 0;
+  while (index < byAttempt.length) {
+    const size = retryBatchSize(batchSize, byAttempt[index]?.attempt ?? 1);
+    groups.push(byAttempt.slice(index, index + size));
+    index += size;
+  }
+  return groups;
+}
+
 export const DEFAULT_POLL_INTERVAL_MS = 100;
 /** A batch gathers for at most this many gathering windows. */
 const MAX_GATHER_ROUNDS = 10;
@@ -382,22 +400,28 @@ export class JobRunner<C extends ClaimedJob> {
         );
       } else live.push(run);
     }
-    if (live.length === 0) return;
-    let outcomes: BatchJobOutcome[];
-    try {
-      outcomes = await batch.handler(live.map((run) => this.jobOf(run)));
-    } catch (thrown) {
-      outcomes = live.map(() => toError(thrown));
-    }
-    for (const [i, run] of live.entries()) {
-      const outcome =
-        i < outcomes.length ? outcomes[i]! : new Error('The batch handler gave no outcome for this job.');
-      await this.settle(run, async () => {
-        if (outcome === null) return this.storage.complete(run.claimed);
-        if (outcome instanceof Error) return this.handleFailure(run, this.jobOf(run), outcome);
-        await batch.enqueue(outcome.requeue);
-        await this.storage.complete(run.claimed);
-      });
+    // One group after the other: a job that brings its worker down takes only its own group's unsettled jobs.
+    for (const group of retryGroups(
+      live.map((run) => ({ run, attempt: run.claimed.attempt })),
+      batch.batchSize,
+    )) {
+      const runsOfGroup = group.map(({ run }) => run);
+      let outcomes: BatchJobOutcome[];
+      try {
+        outcomes = await batch.handler(runsOfGroup.map((run) => this.jobOf(run)));
+      } catch (thrown) {
+        outcomes = runsOfGroup.map(() => toError(thrown));
+      }
+      for (const [i, run] of runsOfGroup.entries()) {
+        const outcome =
+          i < outcomes.length ? outcomes[i]! : new Error('The batch handler gave no outcome for this job.');
+        await this.settle(run, async () => {
+          if (outcome === null) return this.storage.complete(run.claimed);
+          if (outcome instanceof Error) return this.handleFailure(run, this.jobOf(run), outcome);
+          await batch.enqueue(outcome.requeue);
+          await this.storage.complete(run.claimed);
+        });
+      }
     }
   }
 
