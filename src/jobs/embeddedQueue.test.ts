@@ -8,7 +8,7 @@ import { waitFor } from '../../test/support/waitFor.ts';
 import { openStore } from '../store/openStore.ts';
 import { EmbeddedQueue } from './embeddedQueue.ts';
 import { EMBEDDED_QUEUE_MIGRATIONS } from './embeddedQueueMigrations.ts';
-import { retryBatchSize } from './jobRunner.ts';
+import { halvingsToOne, retryBatchSize } from './jobRunner.ts';
 
 async function makeEnvironment() {
   const dir = mkdtempSync(join(tmpdir(), 'cosell-queue-'));
@@ -65,6 +65,9 @@ describe('EmbeddedQueue on the store file', () => {
 
   it('runs jobs that ran before in smaller batches: halved per earlier attempt, down to one', async () => {
     expect([1, 2, 3, 8, 9].map((attempt) => retryBatchSize(200, attempt))).toEqual([200, 100, 50, 1, 1]);
+    // A batch job abandoned again and again is dead-lettered only after it has run alone: 8 more claims at 200.
+    expect([1, 2, 200].map(halvingsToOne)).toEqual([0, 1, 8]);
+    expect(retryBatchSize(200, 1 + halvingsToOne(200))).toBe(1);
     const env = await makeEnvironment();
     const queue = new EmbeddedQueue({
       path: env.path,
