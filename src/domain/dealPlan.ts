@@ -142,10 +142,11 @@ export type OpportunityWrite =
       opportunityId: string;
       fields: SalesforceRecord;
       /**
-       * The SystemModstamp the plan was made from: an opportunity that has moved since is not written (sObject
-       * Collections take no If-Match) and its deal is read and merged again. Absent: written unconditionally.
+       * The opportunity as the plan read it (its SystemModstamp and field values): one that has changed since is
+       * not written (sObject Collections take no If-Match) and its deal is read and merged again. The values are
+       * compared too, as SystemModstamp counts whole seconds. Absent: written unconditionally.
        */
-      unmodifiedSince?: string | null;
+      readAs?: { systemModstamp: string | null; record: SalesforceRecord };
     };
 
 /** Everything one deal writes to Salesforce, in dependency order: account, opportunity, children, notes. */

@@ -126,6 +126,16 @@ export function retryGroups<T extends { attempt: number }>(jobs: readonly T[], b
   return groups;
 }
 
+/**
+ * How many times a batch's size halves before it holds one job. A batch job abandoned again and again (its worker
+ * keeps dying) is dead-lettered only after this many claims beyond maxAttempts: by then it has run alone, so a job
+ * that brings its worker down is the one dead-lettered, and the jobs batched with it have had batches small enough
+ * to finish.
+ */
+export function halvingsToOne(batchSize: number): number {
+  return Math.ceil(Math.log2(Math.max(1, batchSize)));
+}
+
 export const DEFAULT_POLL_INTERVAL_MS = 100;
 /** A batch gathers for at most this many gathering windows. */
 const MAX_GATHER_ROUNDS = 10;
@@ -394,7 +404,7 @@ export class JobRunner<C extends ClaimedJob> {
   private async executeBatch(batch: BatchMode, runs: RunningJob<C>[]): Promise<void> {
     const live: RunningJob<C>[] = [];
     for (const run of runs) {
-      if (run.claimed.attempt > this.options.retry.maxAttempts) {
+      if (run.claimed.attempt > this.options.retry.maxAttempts + halvingsToOne(batch.batchSize)) {
         await this.settle(run, () =>
           this.deadLetter(run, this.jobOf(run), 'transient', abandonedError(run.claimed)),
         );

@@ -64,6 +64,17 @@ const NO_WRITES: SalesforceWrites = {
   notes: [],
 };
 
+/** The plain field values of a record as SOQL returned it (no attributes, no related records). */
+const scalarFields = (record: Row): Row =>
+  Object.fromEntries(
+    Object.entries(record).filter(
+      ([field, value]) =>
+        /^[A-Za-z][A-Za-z0-9_]*$/.test(field) &&
+        field !== 'attributes' &&
+        (value === null || typeof value !== 'object'),
+    ),
+  );
+
 /** Two SystemModstamps name the same instant (Salesforce writes +0000, the read may hold Z). */
 const sameInstant = (a: string, b: string): boolean => {
   const [left, right] = [Date.parse(a), Date.parse(b)];
@@ -340,32 +351,42 @@ export class SalesforceDealGateway implements SalesforcePort {
   }
 
   /**
-   * The planned updates whose opportunity moved since it was read (its SystemModstamp differs from the one the
-   * plan was made from), with the conflict each reports: one query per 200, and none when nothing is updated.
-   * A window remains between this query and the write (one round trip plus the account update before it).
+   * The planned updates whose opportunity changed since it was read — its SystemModstamp, or the value of any
+   * field the read returned (SystemModstamp counts whole seconds: an edit in the same second as the one before it
+   * keeps the stamp) — with the conflict each reports. One query per 200, none when nothing is updated. A window
+   * remains between this query and the write (one round trip, plus the account update before it).
    */
   private async movedSinceRead(
     items: readonly SalesforceWrites[],
   ): Promise<Map<number, SalesforceWriteError>> {
-    const expected = new Map<string, { index: number; stamp: string }>();
+    const expected = new Map<string, { index: number; stamp: string | null; record: Row }>();
+    const fields = new Set(['Id', 'SystemModstamp']);
     items.forEach((item, index) => {
       const write = item.opportunity;
-      if (write?.op === 'update' && write.unmodifiedSince)
-        expected.set(write.opportunityId, { index, stamp: write.unmodifiedSince });
+      if (write?.op !== 'update' || !write.readAs) return;
+      const record = scalarFields(write.readAs.record);
+      expected.set(write.opportunityId, { index, stamp: write.readAs.systemModstamp, record });
+      for (const field of Object.keys(record)) fields.add(field);
     });
     const moved = new Map<number, SalesforceWriteError>();
     for (const ids of chunks([...expected.keys()])) {
-      const rows = await this.client.queryAll<{ Id: string; SystemModstamp: string }>(
-        `SELECT Id, SystemModstamp FROM Opportunity WHERE Id IN (${ids.map(soqlString).join(', ')})`,
+      const rows = await this.client.queryAll<Row>(
+        `SELECT ${[...fields].join(', ')} FROM Opportunity WHERE Id IN (${ids.map(soqlString).join(', ')})`,
       );
       for (const row of rows) {
-        const read = expected.get(row.Id);
-        if (!read || sameInstant(read.stamp, row.SystemModstamp)) continue;
+        const read = expected.get(String(row['Id']));
+        if (!read) continue;
+        const stampMoved = read.stamp !== null && !sameInstant(read.stamp, String(row['SystemModstamp']));
+        const changed = Object.keys(read.record).filter(
+          (field) =>
+            field in row && JSON.stringify(row[field] ?? null) !== JSON.stringify(read.record[field] ?? null),
+        );
+        if (!stampMoved && changed.length === 0) continue;
         moved.set(read.index, {
           code: 'MODIFIED_SINCE_READ',
           kind: 'conflict',
-          fields: [],
-          message: `Opportunity ${row.Id} changed in Salesforce after this sync read it (SystemModstamp ${read.stamp} → ${row.SystemModstamp}), so it was not written; the deal is read again and merged`,
+          fields: changed,
+          message: `Opportunity ${String(row['Id'])} changed in Salesforce after this sync read it (${changed.length ? changed.join(', ') : `SystemModstamp ${read.stamp} → ${String(row['SystemModstamp'])}`}), so it was not written; the deal is read again and merged`,
           fix: 'nothing: the next attempt merges that change',
         });
       }

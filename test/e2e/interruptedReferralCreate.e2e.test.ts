@@ -73,6 +73,19 @@ describe('a referral create whose answer is lost, with undocumented filters not 
         `SELECT Partner_Center_Referral_Id__c FROM Opportunity WHERE Id = '${opportunityId}'`,
       );
       expect(opportunity.records[0]?.['Partner_Center_Referral_Id__c']).toBe(link.referralId);
+      // The create is audited once, by the sync that found it.
+      const audit = await sandbox.connector.store.audit.list({
+        connectionId: sandbox.config.connectionId,
+        linkId: link.id,
+      });
+      expect(audit.filter((entry) => /^Created referral /.test(entry.message))).toEqual([
+        expect.objectContaining({
+          outcome: 'ok',
+          message: expect.stringContaining(
+            `Created referral ${link.referralId} from opportunity ${opportunityId} (its create was interrupted`,
+          ),
+        }),
+      ]);
     },
   );
 

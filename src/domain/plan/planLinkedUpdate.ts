@@ -66,6 +66,13 @@ export async function planLinkedUpdate(
   // been: what Salesforce lacks of them was never written (not removed by a seller), so it is merged as unchanged
   // in Salesforce and Partner Center's children are written again.
   const interrupted = link?.state === 'pending' && link.opportunityId === null;
+  // Likewise a referral create whose answer never came back (or whose job was given up): the link never heard of
+  // the referral this run found for its opportunity. Its create was never audited: this run records it.
+  const referralCreated =
+    link !== null &&
+    link.salesforceObject === 'opportunity' &&
+    link.referralId === null &&
+    link.opportunityId !== null;
   const intended = (link?.base as CoSellDeal | null | undefined) ?? null;
   const base =
     interrupted && intended
@@ -184,7 +191,7 @@ export async function planLinkedUpdate(
   const direction = directionOf([...toSalesforce, ...toPartnerCenter, ...landed]);
   const outcome = conflicts.length
     ? 'conflict'
-    : wroteSomething || interrupted || landed.length
+    : wroteSomething || interrupted || referralCreated || landed.length
       ? 'ok'
       : 'noop';
   const landedText = landed.length
@@ -214,7 +221,7 @@ export async function planLinkedUpdate(
             op: 'update',
             opportunityId: opportunity.opportunityId,
             fields,
-            unmodifiedSince: opportunity.systemModstamp,
+            readAs: { systemModstamp: opportunity.systemModstamp, record: current },
           },
           accountId: textOrNull(current['AccountId']),
           children: collections.length
@@ -243,7 +250,13 @@ export async function planLinkedUpdate(
             message: [landedText, errorAudit?.message ?? ''].filter(Boolean).join(' '),
           }
         : null
-      : wroteSomething || resumed || !link || interrupted || conflicts.length || landed.length
+      : wroteSomething ||
+          resumed ||
+          !link ||
+          interrupted ||
+          referralCreated ||
+          conflicts.length ||
+          landed.length
         ? {
             trigger: input.trigger,
             direction,
@@ -259,13 +272,15 @@ export async function planLinkedUpdate(
             ],
             message: [
               landedText,
-              interrupted
-                ? `Linked opportunity ${opportunity.opportunityId} from referral ${referral.id} (its create was interrupted). ${message}`
-                : conflicts.length
-                  ? `${message} Conflict on ${conflicts.map((conflict) => `${conflict.field} (kept ${conflict.winner})`).join(', ')}.`
-                  : landed.length && !wroteSomething
-                    ? ''
-                    : message,
+              referralCreated
+                ? `Created referral ${referral.id} from opportunity ${opportunity.opportunityId} (its create was interrupted; this sync found and linked it). ${message}`
+                : interrupted
+                  ? `Linked opportunity ${opportunity.opportunityId} from referral ${referral.id} (its create was interrupted). ${message}`
+                  : conflicts.length
+                    ? `${message} Conflict on ${conflicts.map((conflict) => `${conflict.field} (kept ${conflict.winner})`).join(', ')}.`
+                    : landed.length && !wroteSomething
+                      ? ''
+                      : message,
             ]
               .filter(Boolean)
               .join(' '),
