@@ -5,12 +5,14 @@ import type { JobQueue } from '../jobs/jobQueue.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Store } from '../store/store.ts';
+import { apiAccessHook } from './auth/apiAccess.ts';
 import type { DashboardSignIn } from './auth/dashboardSignIn.ts';
 import { signInRoutes } from './auth/signInRoutes.ts';
 import { connectionPathPrefix } from './connectionPathPrefix.ts';
 import type { DashboardDeps } from './dashboard/dashboardDeps.ts';
 import type { Metrics } from './metrics.ts';
 import { adminApi } from './routes/adminApi.ts';
+import { sendError } from './routes/adminReplies.ts';
 import { dashboard } from './routes/dashboard.ts';
 import { postPartnerCenterWebhook } from './routes/postPartnerCenterWebhook.ts';
 import { addSecurityHeaders } from './securityHeaders.ts';
@@ -95,7 +97,14 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   });
 
   if (deps.webhookAtRoot !== false) await postPartnerCenterWebhook(app, deps);
-  await adminApi(app, { ...deps, now: () => deps.clock.now() });
+  // One access check (and one wrong-token limit) for every connection's copy of the API.
+  const access = apiAccessHook({
+    adminToken: deps.adminToken,
+    signIn: deps.signIn ?? null,
+    sendError,
+    nowMs: () => deps.clock.now().getTime(),
+  });
+  await adminApi(app, { ...deps, access, now: () => deps.clock.now() });
   for (const connection of deps.connections ?? []) {
     const scoped = {
       ...deps,
@@ -106,7 +115,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     await app.register(
       async (scope) => {
         await postPartnerCenterWebhook(scope, scoped);
-        await adminApi(scope, { ...scoped, now: () => deps.clock.now() });
+        await adminApi(scope, { ...scoped, access, now: () => deps.clock.now() });
       },
       { prefix: connectionPathPrefix(connection.id) },
     );
