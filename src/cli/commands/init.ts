@@ -65,7 +65,7 @@ export function registerInitCommands(program: Command, io: CliIo): void {
         `also write ${JWT_KEY_FILE} (private, 0600) and a certificate to upload to Salesforce; with an existing config, adds only these and points salesforce.auth.privateKeyFile at the key`,
       )
       .option('--force', 'overwrite existing files'),
-    { json: false },
+    { json: false, connectionHelp: null },
   ).action(async (options: InitOptions) => {
     const outcome = await writeInitFiles({
       configFile: resolve(io.cwd, options.config ?? 'cosell.yaml'),
