@@ -137,8 +137,11 @@ async function runCluster(
   const { config, configFile, traceFile, env } = writeChildSetup(first.dir, pair.config, port, 'cluster', {
     // A killed worker's jobs run again after the lease: keep it short so the run stays short.
     // Small batches spread a burst over the workers (one claim takes up to batchSize due deals).
-    queue: { leaseSeconds: 5, batchSize: 25 },
-    sync: { pollIntervalSeconds: POLL_INTERVAL_SECONDS, reconcileIntervalSeconds: 20 },
+    queue: { leaseSeconds: 5, batchSize: 25, maxConnections: 14 },
+    // Two deal batches of each connection at once per worker: four in all, as with one connection at the default.
+    // With the pools above, each process opens at most 5 + 14 + 7 Postgres connections (the database allows 100).
+    sync: { pollIntervalSeconds: POLL_INTERVAL_SECONDS, reconcileIntervalSeconds: 20, concurrency: 2 },
+    storeMaxConnections: 5,
     log: { level: 'info' },
   });
   const cluster = new ConnectorCluster({ configFile, port, env });
