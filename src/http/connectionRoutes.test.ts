@@ -57,6 +57,12 @@ describe('a server of several connections', () => {
     });
   });
 
+  it('counts links per connection in /metrics', async () => {
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toContain(`cosell_links{connection="${TEST_CONNECTION_ID}",state="synced"} 0`);
+    expect(metrics).toContain('cosell_links{connection="west",state="synced"} 0');
+  });
+
   it("receives each connection's webhooks at its own path (an unsigned delivery is refused there, not unknown)", async () => {
     const response = await fetch(`${server.url}/connections/west/webhooks/partner-center`, {
       method: 'POST',

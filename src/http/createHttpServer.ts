@@ -84,12 +84,19 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
   app.get('/metrics', async (_request, reply) => {
-    const [links, queue] = await Promise.all([
-      deps.store.links.countByState(deps.connectionId),
+    // With several connections, links are counted per connection (label `connection`).
+    const several = (deps.connections?.length ?? 0) > 1;
+    const ids = several ? (deps.connections ?? []).map((each) => each.id) : [deps.connectionId];
+    const [queue, ...linkCounts] = await Promise.all([
       deps.queue.stats(),
+      ...ids.map((id) => deps.store.links.countByState(id)),
     ]);
-    for (const [state, count] of Object.entries(links))
-      deps.metrics.set('cosell_links', 'Links by state', count, { state });
+    for (const [i, links] of linkCounts.entries())
+      for (const [state, count] of Object.entries(links))
+        deps.metrics.set('cosell_links', 'Links by state', count, {
+          state,
+          ...(several ? { connection: ids[i] ?? '' } : {}),
+        });
     deps.metrics.set('cosell_queue_jobs', 'Jobs by state', queue.pending, { state: 'pending' });
     deps.metrics.set('cosell_queue_jobs', 'Jobs by state', queue.running, { state: 'running' });
     deps.metrics.set('cosell_dead_letters', 'Dead-lettered jobs', queue.deadLetters);
