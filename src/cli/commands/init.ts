@@ -11,6 +11,8 @@ const P = TEMPLATE_PLACEHOLDERS;
 export const CONFIG_TEMPLATE = `# cosell-connector configuration. Every key is documented in README.md ("Configuration").
 # Secrets are never written here: reference environment variables as \${NAME}.
 # \`cosell config check\` lists what is still to fill in.
+# One Partner Center tenant <-> Salesforce org pair. For several in one deployment, list them instead under
+# \`connections:\` (each with id, partnerCenter, salesforce and sync): see docs/operations.md "Several connections".
 connectionId: default
 
 store:
