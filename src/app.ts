@@ -450,7 +450,7 @@ async function openConnection(shared: SharedParts, config: CosellConfig): Promis
     destinations: alertDestinations,
     sender: new AlertSender({ secretUrls: alertDestinations.map((destination) => destination.url) }),
     salesforceApiUsage: () => apiUsage.read(),
-    dashboardUrl: config.alerts.dashboardUrl ?? config.server.publicUrl ?? null,
+    dashboardUrl: connectionDashboardUrl(config),
   });
   const health = new ConnectorHealth({
     partnerCenterSignIn: () => partnerCenterAuth.signInStatus(),
@@ -485,6 +485,15 @@ async function openConnection(shared: SharedParts, config: CosellConfig): Promis
  */
 export function claimScopeOf(config: CosellConfig): { connectionId?: string } {
   return config.connections.length > 1 ? { connectionId: config.connectionId } : {};
+}
+
+/** The dashboard link in a connection's alerts: showing that connection when the config lists several. */
+function connectionDashboardUrl(config: CosellConfig): string | null {
+  const base = config.alerts.dashboardUrl ?? config.server.publicUrl ?? null;
+  if (base === null || config.connections.length === 1 || !URL.canParse(base)) return base;
+  const url = new URL(base);
+  url.searchParams.set('connection', config.connectionId);
+  return url.toString();
 }
 
 /**

@@ -12,12 +12,12 @@ export interface CommonOptions {
 /** Adds the options every command takes: --config, --connection, --log-level and (where it prints data) --json. */
 export function withCommonOptions(
   command: Command,
-  { json = true, connectionHelp = CONNECTION_HELP }: { json?: boolean; connectionHelp?: string } = {},
+  { json = true, connectionHelp = CONNECTION_HELP }: { json?: boolean; connectionHelp?: string | null } = {},
 ): Command {
-  command
-    .option('-c, --config <file>', 'config file (default: ./cosell.yaml, or $COSELL_CONFIG)')
-    .option('--connection <id>', connectionHelp)
-    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS));
+  command.option('-c, --config <file>', 'config file (default: ./cosell.yaml, or $COSELL_CONFIG)');
+  // null: the command does not act on connections (it writes the config, or covers the whole store).
+  if (connectionHelp !== null) command.option('--connection <id>', connectionHelp);
+  command.addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS));
   if (json) command.option('--json', 'print machine-readable JSON');
   return command;
 }

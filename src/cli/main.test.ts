@@ -65,3 +65,48 @@ describe('cosell main', () => {
     }
   });
 });
+
+describe('cosell with a config of several connections', () => {
+  const twoConnections = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cosell-main-'));
+    const pair = (id: string) =>
+      `  - { id: ${id}, partnerCenter: { tenantId: t-${id}, clientId: c }, salesforce: { auth: { flow: clientCredentials, clientId: x, clientSecret: y } } }`;
+    writeFileSync(
+      join(dir, 'cosell.yaml'),
+      ['store: { kind: sqlite, path: ./cosell.db }', 'connections:', pair('east'), pair('west')].join('\n'),
+    );
+    return dir;
+  };
+
+  it('asks which connection a command acts on, and reports status for each connection or the one named', async () => {
+    const dir = twoConnections();
+    const audit = memoryIo(dir);
+    expect(await main(['node', 'cosell', 'audit'], audit.io)).toBe(2);
+    expect(audit.err.join('\n')).toContain(
+      '--connection: is missing: this config lists 2 connections (east, west)',
+    );
+
+    const named = memoryIo(dir);
+    expect(await main(['node', 'cosell', 'audit', '--connection', 'west', '--json'], named.io)).toBe(0);
+    expect(JSON.parse(named.out.join(''))).toEqual({ entries: [] });
+
+    const unknown = memoryIo(dir);
+    expect(await main(['node', 'cosell', 'config', 'check', '--connection', 'north'], unknown.io)).toBe(2);
+    expect(unknown.err.join('\n')).toContain('no connection north in this config');
+
+    const all = memoryIo(dir);
+    expect(await main(['node', 'cosell', 'status', '--json'], all.io)).toBe(0);
+    const status = JSON.parse(all.out.join('')) as {
+      connectionId: string;
+      connections: { connectionId: string }[];
+    };
+    expect(status.connections.map((each) => each.connectionId)).toEqual(['east', 'west']);
+    expect(status.connectionId).toBe('east');
+
+    const one = memoryIo(dir);
+    expect(await main(['node', 'cosell', 'status', '--json', '--connection', 'west'], one.io)).toBe(0);
+    const west = JSON.parse(one.out.join('')) as { connectionId: string; connections: unknown[] };
+    expect(west.connectionId).toBe('west');
+    expect(west.connections).toHaveLength(1);
+  });
+});

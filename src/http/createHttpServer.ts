@@ -5,12 +5,14 @@ import type { JobQueue } from '../jobs/jobQueue.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Store } from '../store/store.ts';
+import { apiAccessHook } from './auth/apiAccess.ts';
 import type { DashboardSignIn } from './auth/dashboardSignIn.ts';
 import { signInRoutes } from './auth/signInRoutes.ts';
 import { connectionPathPrefix } from './connectionPathPrefix.ts';
 import type { DashboardDeps } from './dashboard/dashboardDeps.ts';
 import type { Metrics } from './metrics.ts';
 import { adminApi } from './routes/adminApi.ts';
+import { sendError } from './routes/adminReplies.ts';
 import { dashboard } from './routes/dashboard.ts';
 import { postPartnerCenterWebhook } from './routes/postPartnerCenterWebhook.ts';
 import { addSecurityHeaders } from './securityHeaders.ts';
@@ -82,12 +84,19 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
   app.get('/metrics', async (_request, reply) => {
-    const [links, queue] = await Promise.all([
-      deps.store.links.countByState(deps.connectionId),
+    // With several connections, links are counted per connection (label `connection`).
+    const several = (deps.connections?.length ?? 0) > 1;
+    const ids = several ? (deps.connections ?? []).map((each) => each.id) : [deps.connectionId];
+    const [queue, ...linkCounts] = await Promise.all([
       deps.queue.stats(),
+      ...ids.map((id) => deps.store.links.countByState(id)),
     ]);
-    for (const [state, count] of Object.entries(links))
-      deps.metrics.set('cosell_links', 'Links by state', count, { state });
+    for (const [i, links] of linkCounts.entries())
+      for (const [state, count] of Object.entries(links))
+        deps.metrics.set('cosell_links', 'Links by state', count, {
+          state,
+          ...(several ? { connection: ids[i] ?? '' } : {}),
+        });
     deps.metrics.set('cosell_queue_jobs', 'Jobs by state', queue.pending, { state: 'pending' });
     deps.metrics.set('cosell_queue_jobs', 'Jobs by state', queue.running, { state: 'running' });
     deps.metrics.set('cosell_dead_letters', 'Dead-lettered jobs', queue.deadLetters);
@@ -95,7 +104,14 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   });
 
   if (deps.webhookAtRoot !== false) await postPartnerCenterWebhook(app, deps);
-  await adminApi(app, { ...deps, now: () => deps.clock.now() });
+  // One access check (and one wrong-token limit) for every connection's copy of the API.
+  const access = apiAccessHook({
+    adminToken: deps.adminToken,
+    signIn: deps.signIn ?? null,
+    sendError,
+    nowMs: () => deps.clock.now().getTime(),
+  });
+  await adminApi(app, { ...deps, access, now: () => deps.clock.now() });
   for (const connection of deps.connections ?? []) {
     const scoped = {
       ...deps,
@@ -106,7 +122,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     await app.register(
       async (scope) => {
         await postPartnerCenterWebhook(scope, scoped);
-        await adminApi(scope, { ...scoped, now: () => deps.clock.now() });
+        await adminApi(scope, { ...scoped, access, now: () => deps.clock.now() });
       },
       { prefix: connectionPathPrefix(connection.id) },
     );

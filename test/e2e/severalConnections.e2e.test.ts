@@ -93,12 +93,15 @@ describe('two connections in one connector', () => {
     );
     const east = await newReferral('east', 'East – landing zone');
     const west = await newReferral('west', 'West – data platform');
-    await syncedLink('east', east);
-    await syncedLink('west', west);
+    const links = [await syncedLink('east', east), await syncedLink('west', west)];
     expect(await opportunityNames('east')).toEqual(['East – landing zone']);
     expect(await opportunityNames('west')).toEqual(['West – data platform']);
-    // Each webhook delivery landed in its own connection's inbox.
-    expect((await connector.store.inbox.listUnprocessed('east', 10)).length).toBe(0);
+    // Each deal came in through its own tenant's webhook (not a reconcile pass).
+    for (const [i, id] of IDS.entries()) {
+      const linkId = links[i]?.id ?? '';
+      const audit = await connector.store.audit.list({ connectionId: id, linkId, limit: 10 });
+      expect(audit.map((entry) => entry.trigger)).toContain('webhook');
+    }
   });
 
   it('reports each connection with its limits in cosell status --json', async () => {

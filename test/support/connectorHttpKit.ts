@@ -14,7 +14,7 @@ import {
   signBody,
   type TestCertificate,
 } from '../../emulators/partner-center/testPki.ts';
-import { createHttpServer } from '../../src/http/createHttpServer.ts';
+import { createHttpServer, type HttpConnection } from '../../src/http/createHttpServer.ts';
 import { Metrics } from '../../src/http/metrics.ts';
 import { EmbeddedQueue } from '../../src/jobs/embeddedQueue.ts';
 import {
@@ -141,6 +141,8 @@ export async function startConnectorHttp(options: {
   adminToken?: string;
   clock?: Clock;
   verifier?: Partial<WebhookSignatureVerifierOptions>;
+  /** Every connection served (the first one is TEST_CONNECTION_ID's unprefixed routes). */
+  connections?: HttpConnection[];
 }): Promise<ConnectorHttp> {
   const certificates = options.certificates ?? (await startCertificateServer());
   const backend = sqliteBackend();
@@ -167,6 +169,7 @@ export async function startConnectorHttp(options: {
     logger: silentLogger,
     metrics,
     ...(options.adminToken ? { adminToken: options.adminToken } : {}),
+    ...(options.connections ? { connections: options.connections } : {}),
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {

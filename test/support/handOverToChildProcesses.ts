@@ -29,6 +29,8 @@ export interface ChildConfigChanges {
   queue: Partial<CosellConfig['queue']>;
   sync: Partial<CosellConfig['sync']>;
   log: CosellConfig['log'];
+  /** Postgres only: the store's pool per process. */
+  storeMaxConnections?: number;
 }
 
 export async function handOverToChildProcesses(
@@ -58,6 +60,10 @@ export function writeChildSetup(
   const config: CosellConfig = {
     ...base,
     server: { ...base.server, port },
+    store:
+      base.store.kind === 'postgres' && changes.storeMaxConnections !== undefined
+        ? { ...base.store, maxConnections: changes.storeMaxConnections }
+        : base.store,
     queue: { ...base.queue, ...changes.queue },
     sync: { ...base.sync, ...changes.sync },
     connections: base.connections.map((connection) => ({

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { formatConfigProblems } from '../../config/configProblem.ts';
+import { ConfigError, formatConfigProblems } from '../../config/configProblem.ts';
+import { selectConnection } from '../../config/connectionConfig.ts';
 import { checkConfig } from '../../config/loadConfig.ts';
 import type { CliIo } from '../cliIo.ts';
 import { type CommonOptions, withCommonOptions } from '../commonOptions.ts';
@@ -15,6 +16,15 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
       ),
   ).action((options: CommonOptions) => {
     const check = checkConfig({ file: options.config, env: io.env, cwd: io.cwd });
+    // --connection: that connection must be in the config.
+    if (check.config && options.connection !== undefined) {
+      try {
+        selectConnection(check.config, options.connection);
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        check.problems.push(...error.problems);
+      }
+    }
     if (options.json) {
       io.out(
         JSON.stringify({ ok: check.problems.length === 0, file: check.fileName, problems: check.problems }),

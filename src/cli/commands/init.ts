@@ -11,6 +11,8 @@ const P = TEMPLATE_PLACEHOLDERS;
 export const CONFIG_TEMPLATE = `# cosell-connector configuration. Every key is documented in README.md ("Configuration").
 # Secrets are never written here: reference environment variables as \${NAME}.
 # \`cosell config check\` lists what is still to fill in.
+# One Partner Center tenant <-> Salesforce org pair. For several in one deployment, list them instead under
+# \`connections:\` (each with id, partnerCenter, salesforce and sync): see docs/operations.md "Several connections".
 connectionId: default
 
 store:
@@ -65,7 +67,7 @@ export function registerInitCommands(program: Command, io: CliIo): void {
         `also write ${JWT_KEY_FILE} (private, 0600) and a certificate to upload to Salesforce; with an existing config, adds only these and points salesforce.auth.privateKeyFile at the key`,
       )
       .option('--force', 'overwrite existing files'),
-    { json: false },
+    { json: false, connectionHelp: null },
   ).action(async (options: InitOptions) => {
     const outcome = await writeInitFiles({
       configFile: resolve(io.cwd, options.config ?? 'cosell.yaml'),

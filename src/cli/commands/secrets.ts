@@ -37,16 +37,18 @@ export function registerSecretsCommands(program: Command, io: CliIo): void {
       )
       .option('--new-key-file <file>', 'file holding the new key (base64 of 32 bytes, or 64 hex characters)')
       .option('--generate', 'first write a fresh random key to --new-key-file (mode 0600; never overwrites)'),
+    { connectionHelp: null },
   ).action(async (options: RotateKeyOptions) => {
     const current = currentBox(io.env);
     const keyFile = options.newKeyFile === undefined ? undefined : resolve(io.cwd, options.newKeyFile);
     if (options.generate) generateKeyFile(keyFile);
     const next = new SecretBox(newKey(io.env, keyFile));
-    const result = await withStore(options, io, (store) => rotateSecretKey(store, current, next)).catch(
-      (error: unknown) => {
-        throw error instanceof SecretBoxError ? new CliError(error.message) : error;
-      },
-    );
+    // One key for the whole store: every connection's secrets are re-encrypted.
+    const result = await withStore(options, io, (store) => rotateSecretKey(store, current, next), {
+      allConnections: true,
+    }).catch((error: unknown) => {
+      throw error instanceof SecretBoxError ? new CliError(error.message) : error;
+    });
     if (options.json) {
       io.out(
         JSON.stringify({

@@ -33,6 +33,11 @@ export interface AdminApiDeps {
   dashboard?: DashboardDeps | undefined;
   now?: () => Date;
   clock?: Clock | undefined;
+  /**
+   * The access check, when the server shares one between several copies of the API (one per connection: one
+   * wrong-token limit for all of them); default: its own.
+   */
+  access?: ReturnType<typeof apiAccessHook> | undefined;
   /** Every connection the server serves (GET /api/connections: the dashboard's switcher). */
   connections?: readonly { id: string; limits: ConnectionLimits }[] | undefined;
 }
@@ -57,12 +62,15 @@ export async function adminApi(app: FastifyInstance, deps: AdminApiDeps): Promis
       if (refusal) return sendError(reply, 403, 'forbidden', refusal);
     });
     const now = deps.now ?? (() => new Date());
-    const access = apiAccessHook({
-      adminToken: deps.adminToken,
-      signIn: deps.signIn ?? null,
-      sendError,
-      nowMs: () => now().getTime(),
-    });
+    const access =
+      deps.access !== undefined
+        ? deps.access
+        : apiAccessHook({
+            adminToken: deps.adminToken,
+            signIn: deps.signIn ?? null,
+            sendError,
+            nowMs: () => now().getTime(),
+          });
     if (access) scope.addHook('onRequest', access);
 
     const dashboard = deps.dashboard;
