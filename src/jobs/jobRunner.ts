@@ -108,6 +108,7 @@ export class JobRunner<C extends ClaimedJob> {
   private readonly renewTimer: NodeJS.Timeout;
   private stopped = false;
   private renewing = false;
+  private wakeScheduled = false;
 
   constructor(
     private readonly storage: JobStorage<C>,
@@ -174,6 +175,19 @@ export class JobRunner<C extends ClaimedJob> {
     void this.pump(registration);
   }
 
+  /**
+   * After a run ends: look for work once the runs ending at the same moment (a batch of completions) have all
+   * freed their slots, so one claim fills them all instead of one claim per slot.
+   */
+  private wakeSoon(): void {
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.wake();
+    });
+  }
+
   /** Looks for work now instead of at the next poll (after a local enqueue). */
   wake(name?: string): void {
     for (const registration of this.registrations.values()) {
@@ -235,13 +249,18 @@ export class JobRunner<C extends ClaimedJob> {
             if (!(await this.claimBatch(registration, registration.batch))) break;
             continue;
           }
-          const claimed = await this.storage.claim(registration.name, this.options.retry.leaseMs);
-          if (claimed === null) break;
+          // Every free slot in one claim (one transaction for several jobs, where the storage can).
+          const claimed = await this.claimMore(
+            registration.name,
+            this.options.retry.leaseMs,
+            registration.concurrency - registration.running,
+          );
+          if (claimed.length === 0) break;
           if (this.stopped) {
-            await this.storage.release(claimed);
+            for (const job of claimed) await this.storage.release(job);
             break;
           }
-          this.start(registration, claimed);
+          for (const job of claimed) this.start(registration, job);
         }
       } while (registration.pumpAgain && !this.stopped);
     } catch (error) {
@@ -259,12 +278,14 @@ export class JobRunner<C extends ClaimedJob> {
   /** Claims a batch (after the gathering window) and starts it; false when nothing was due. */
   private async claimBatch(registration: Registration, batch: BatchMode): Promise<boolean> {
     const leaseMs = this.options.retry.leaseMs;
-    const first = await this.storage.claim(registration.name, leaseMs);
-    if (first === null) return false;
-    const claimed: C[] = [first];
-    // Gather: wait a moment for others, and keep gathering while a burst is still arriving (at most
-    // MAX_GATHER_ROUNDS windows), so a lone job barely waits and a backfill fills whole batches.
-    for (let round = 0; round < MAX_GATHER_ROUNDS && claimed.length < batch.batchSize; round += 1) {
+    // Every job already due, at once.
+    const claimed = await this.claimMore(registration.name, leaseMs, batch.batchSize);
+    if (claimed.length === 0) return false;
+    // An idle worker starts at once: a lone webhook never waits the gathering window. While batches run (a burst, a
+    // backfill), the next one gathers: it waits a moment for others and keeps gathering while they still arrive (at
+    // most MAX_GATHER_ROUNDS windows), so a burst fills whole batches.
+    const gather = registration.running > 0 ? MAX_GATHER_ROUNDS : 0;
+    for (let round = 0; round < gather && claimed.length < batch.batchSize; round += 1) {
       if (batch.gatherMs > 0) await new Promise((resolve) => setTimeout(resolve, batch.gatherMs));
       if (this.stopped) break;
       let more: C[];
@@ -290,6 +311,10 @@ export class JobRunner<C extends ClaimedJob> {
   }
 
   private async claimMore(name: string, leaseMs: number, limit: number): Promise<C[]> {
+    if (limit === 1) {
+      const job = await this.storage.claim(name, leaseMs);
+      return job === null ? [] : [job];
+    }
     if (this.storage.claimMany) return this.storage.claimMany(name, leaseMs, limit);
     const out: C[] = [];
     while (out.length < limit) {
@@ -313,7 +338,7 @@ export class JobRunner<C extends ClaimedJob> {
     const done = this.executeBatch(batch, runs).finally(() => {
       registration.running -= 1;
       for (const run of runs) this.running.delete(run);
-      this.wake();
+      this.wakeSoon();
     });
     for (const run of runs) {
       run.done = done;
@@ -392,15 +417,23 @@ export class JobRunner<C extends ClaimedJob> {
       settling: false,
       done: Promise.resolve(),
     };
-    run.done = this.execute(registration, run).finally(() => {
+    // The slot is free once the handler has returned: the next claim need not wait for this outcome to be recorded
+    // (the job keeps its key until then, so no job of that key is claimed meanwhile). stop() still waits for it.
+    let slotHeld = true;
+    const freeSlot = () => {
+      if (!slotHeld) return;
+      slotHeld = false;
       registration.running -= 1;
+      this.wakeSoon();
+    };
+    run.done = this.execute(registration, run, freeSlot).finally(() => {
+      freeSlot();
       this.running.delete(run);
-      this.wake();
     });
     this.running.add(run);
   }
 
-  private async execute(registration: Registration, run: RunningJob<C>): Promise<void> {
+  private async execute(registration: Registration, run: RunningJob<C>, freeSlot: () => void): Promise<void> {
     const { claimed } = run;
     const job = this.jobOf(run);
     try {
@@ -417,6 +450,7 @@ export class JobRunner<C extends ClaimedJob> {
         failed = true;
         failure = thrown;
       }
+      freeSlot();
       if (run.handedBack) return;
       run.settling = true;
       if (run.leaseLost) {

@@ -157,6 +157,17 @@ export async function enqueueDealSync(
   return queue.enqueue(await dealSyncJob(deps, request));
 }
 
+/** Enqueues deal syncs in one queue transaction, each under its deal's key (results in order). */
+export async function enqueueDealSyncs(
+  deps: { store: Pick<Store, 'links'>; connectionId: string },
+  queue: Pick<JobQueue, 'enqueueMany'>,
+  requests: readonly DealSyncRequest[],
+): Promise<EnqueueResult[]> {
+  const jobs: JobToEnqueue<DealSyncPayload>[] = [];
+  for (const request of requests) jobs.push(await dealSyncJob(deps, request));
+  return queue.enqueueMany(jobs);
+}
+
 /** Enqueues the job for a related (Microsoft-side) referral event. */
 export function enqueueRelatedReferral(
   deps: { connectionId: string },

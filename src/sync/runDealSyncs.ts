@@ -11,7 +11,7 @@
 import type { JobQueue } from '../jobs/jobQueue.ts';
 import type { PcReferral } from '../partner-center/referralWire.ts';
 import type { DealSyncRequest } from './dealJobs.ts';
-import { enqueueDealSync } from './dealJobs.ts';
+import { enqueueDealSyncs } from './dealJobs.ts';
 import type { DealSyncDeps, DealSyncResult } from './dealSyncContext.ts';
 
 /** What a deal request is reported as: its ids, not the listed referral it may carry. */
@@ -83,6 +83,9 @@ export async function* backfillRequests(deps: DealSyncDeps): AsyncGenerator<Deal
   }
 }
 
+/** Deals enqueued per queue transaction (a Partner Center listing page). */
+const ENQUEUE_CHUNK = 100;
+
 export interface RunDealSyncsOptions {
   runId: string;
   /** Called with each deal's outcome as it arrives (each deal once), then the outcome is forgotten. */
@@ -97,7 +100,7 @@ export interface RunDealSyncsOptions {
 /** Enqueues one job per request under the run's id while the requests stream in, and waits for their outcomes. */
 export async function runDealSyncs(
   deps: DealSyncDeps,
-  queue: Pick<JobQueue, 'enqueue'>,
+  queue: Pick<JobQueue, 'enqueueMany'>,
   requests: AsyncIterable<DealSyncRequest> | Iterable<DealSyncRequest>,
   options: RunDealSyncsOptions,
 ): Promise<{ pending: RequestIds[]; total: number }> {
@@ -108,15 +111,24 @@ export async function runDealSyncs(
   let done = 0;
   let enqueued = false;
   let enqueueError: unknown = null;
+  // A listing page at a time, in one queue transaction.
+  let chunk: DealSyncRequest[] = [];
+  const flush = async () => {
+    const batch = chunk;
+    chunk = [];
+    await enqueueDealSyncs(deps, queue, batch);
+    options.onProgress?.(done, total);
+  };
   const producer = (async () => {
     try {
       for await (const request of requests) {
         const runIndex = total;
         awaited.set(runIndex, requestIdsOf(request));
         total += 1;
-        await enqueueDealSync(deps, queue, { ...request, runId: options.runId, runIndex });
-        if (total % 100 === 0) options.onProgress?.(done, total);
+        chunk.push({ ...request, runId: options.runId, runIndex });
+        if (chunk.length >= ENQUEUE_CHUNK) await flush();
       }
+      if (chunk.length) await flush();
     } catch (error) {
       enqueueError = error;
     } finally {
