@@ -192,6 +192,8 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
       io.setExitCode(EXIT.usage);
       return;
     }
+    // Before the connector opens, so the heap stays tight from the start.
+    if (!options.dryRun) setFlagsFromString(`--heap-growing-percent=${SYNC_HEAP_GROWING_PERCENT}`);
     const code = await withConnector(options, io, async (connector) => {
       const explicit: DealSyncRequest[] = [
         ...(options.referral ?? []).map((referralId) => ({ referralId, trigger: 'cli' as const })),
@@ -214,7 +216,6 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
         for (const outcome of outcomes) report.add(outcome);
         return report.finish([], timeoutSeconds);
       }
-      setFlagsFromString(`--heap-growing-percent=${SYNC_HEAP_GROWING_PERCENT}`);
       // This process works the queue too, so the command finishes with no server running; with one running,
       // both take jobs and per-deal keys keep any deal from syncing twice at once.
       await connector.queue.workBatch(JOB.dealSync, dealBatchHandler({ deps: connector.deps }), {
