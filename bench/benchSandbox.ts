@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Connector } from '../src/app.ts';
-import { enqueueDealSync } from '../src/sync/dealJobs.ts';
+import { type DealSyncRequest, enqueueDealSyncs } from '../src/sync/dealJobs.ts';
 import {
   inboundReferral,
   startTestSandbox,
@@ -101,22 +101,26 @@ export async function timeUntil<T>(
 
 /**
  * What `cosell sync` does for a backfill: lists the referrals through the Partner Center API and enqueues a
- * `deal.sync` backfill job for each of `ids` (carrying its listed referral). Fails unless every id was listed.
+ * `deal.sync` backfill job for each of `ids` (carrying its listed referral), a listing page at a time in one queue
+ * transaction. Fails unless every id was listed.
  */
 export async function enqueueBackfill(
   connector: Pick<Connector, 'referrals' | 'deps' | 'queue'>,
   ids: ReadonlySet<string>,
 ): Promise<void> {
   let listed = 0;
+  let page: DealSyncRequest[] = [];
+  const flush = async () => {
+    await enqueueDealSyncs(connector.deps, connector.queue, page);
+    page = [];
+  };
   for await (const referral of connector.referrals.list({ orderBy: 'createdDateTime asc' })) {
     if (!ids.has(referral.id)) continue;
-    await enqueueDealSync(connector.deps, connector.queue, {
-      referralId: referral.id,
-      trigger: 'backfill',
-      referral,
-    });
+    page.push({ referralId: referral.id, trigger: 'backfill', referral });
     listed += 1;
+    if (page.length >= 100) await flush();
   }
+  if (page.length) await flush();
   if (listed !== ids.size)
     throw new Error(`The Partner Center API listed ${listed} of the ${ids.size} referrals.`);
 }

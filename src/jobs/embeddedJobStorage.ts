@@ -95,29 +95,34 @@ export class EmbeddedJobStorage implements JobStorage<EmbeddedClaimedJob> {
   }
 
   enqueue(job: JobToEnqueue): EnqueueResult {
+    return this.enqueueMany([job])[0]!;
+  }
+
+  /** Every job in one write transaction. */
+  enqueueMany(jobs: readonly JobToEnqueue[]): EnqueueResult[] {
+    return this.db.transaction(() => jobs.map((job) => this.enqueueIn(job))).immediate();
+  }
+
+  private enqueueIn(job: JobToEnqueue): EnqueueResult {
     const now = this.nowMs();
     const runAt = job.runAt === undefined ? now : job.runAt.getTime();
-    return this.db
-      .transaction((): EnqueueResult => {
-        if (job.coalesce !== false) {
-          const existing = this.statements.findPending.get({ name: job.name, key: job.key });
-          if (existing !== undefined) {
-            this.statements.pullForward.run({ id: existing.id, runAt });
-            return { id: String(existing.id), coalesced: true };
-          }
-        }
-        const inserted = this.statements.insert.get({
-          name: job.name,
-          key: job.key,
-          connectionId: job.connectionId ?? null,
-          payload: JSON.stringify(job.payload ?? null),
-          runAt,
-          createdAt: new Date(now).toISOString(),
-        });
-        if (inserted === undefined) throw new Error('The job queue could not store the job.');
-        return { id: String(inserted.id), coalesced: false };
-      })
-      .immediate();
+    if (job.coalesce !== false) {
+      const existing = this.statements.findPending.get({ name: job.name, key: job.key });
+      if (existing !== undefined) {
+        this.statements.pullForward.run({ id: existing.id, runAt });
+        return { id: String(existing.id), coalesced: true };
+      }
+    }
+    const inserted = this.statements.insert.get({
+      name: job.name,
+      key: job.key,
+      connectionId: job.connectionId ?? null,
+      payload: JSON.stringify(job.payload ?? null),
+      runAt,
+      createdAt: new Date(now).toISOString(),
+    });
+    if (inserted === undefined) throw new Error('The job queue could not store the job.');
+    return { id: String(inserted.id), coalesced: false };
   }
 
   async claim(name: string, leaseMs: number, connectionId?: string): Promise<EmbeddedClaimedJob | null> {
@@ -139,10 +144,17 @@ export class EmbeddedJobStorage implements JobStorage<EmbeddedClaimedJob> {
     const claimed = this.db
       .transaction(() => {
         const rows: { row: JobRow; token: string }[] = [];
+        // Abandoned runs first. Looking for them reads every running job of the name, so once none is left the
+        // rest of the claim takes due jobs only (claiming never makes a run abandoned).
+        let expiredLeft = true;
         while (rows.length < limit) {
-          const candidate =
-            this.statements.findExpired.get({ name, now, connection }) ??
-            this.statements.findDue.get({ name, now, connection });
+          let candidate = expiredLeft
+            ? this.statements.findExpired.get({ name, now, connection })
+            : undefined;
+          if (candidate === undefined) {
+            expiredLeft = false;
+            candidate = this.statements.findDue.get({ name, now, connection });
+          }
           if (candidate === undefined) break;
           const token = randomUUID();
           const row = this.statements.markRunning.get({

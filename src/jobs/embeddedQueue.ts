@@ -55,6 +55,13 @@ export class EmbeddedQueue extends RunnerQueue<EmbeddedClaimedJob> {
     return result;
   }
 
+  async enqueueMany<P>(jobs: readonly JobToEnqueue<P>[]): Promise<EnqueueResult[]> {
+    this.assertOpen('enqueue');
+    const results = this.storage.enqueueMany(jobs);
+    for (const name of new Set(jobs.map((job) => job.name))) this.runner.wake(name);
+    return results;
+  }
+
   protected async countJobs(): Promise<{ pending: number; running: number }> {
     return this.storage.stats();
   }

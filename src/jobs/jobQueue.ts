@@ -87,6 +87,8 @@ export interface QueueStats {
 
 export interface JobQueue {
   enqueue<P>(job: JobToEnqueue<P>): Promise<EnqueueResult>;
+  /** Enqueues several jobs in one transaction (one commit, not one each); results in order. */
+  enqueueMany<P>(jobs: readonly JobToEnqueue<P>[]): Promise<EnqueueResult[]>;
   /** Registers the handler for a job name and starts fetching. */
   work<P>(name: string, handler: JobHandler<P>, options: WorkOptions): Promise<void>;
   /** Registers a batch handler: up to batchSize due jobs of different keys are claimed and handled together. */

@@ -148,6 +148,7 @@ export class JobRunner<C extends ClaimedJob> {
   private readonly renewTimer: NodeJS.Timeout;
   private stopped = false;
   private renewing = false;
+  private wakeScheduled = false;
 
   constructor(
     private readonly storage: JobStorage<C>,
@@ -234,6 +235,19 @@ export class JobRunner<C extends ClaimedJob> {
     void this.pump(registration);
   }
 
+  /**
+   * After a run ends: look for work once the runs ending at the same moment (a batch of completions) have all
+   * freed their slots, so one claim fills them all instead of one claim per slot.
+   */
+  private wakeSoon(): void {
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.wake();
+    });
+  }
+
   /** Looks for work now instead of at the next poll (after a local enqueue). */
   wake(name?: string): void {
     for (const registration of this.registrations.values()) {
@@ -296,17 +310,19 @@ export class JobRunner<C extends ClaimedJob> {
             if (!(await this.claimBatch(registration, registration.batch))) break;
             continue;
           }
-          const claimed = await this.storage.claim(
+          // Every free slot in one claim (one transaction for several jobs, where the storage can).
+          const claimed = await this.claimMore(
             registration.name,
             this.options.retry.leaseMs,
+            registration.concurrency - registration.running,
             registration.scope.connectionId,
           );
-          if (claimed === null) break;
+          if (claimed.length === 0) break;
           if (this.stopped) {
-            await this.storage.release(claimed);
+            for (const job of claimed) await this.storage.release(job);
             break;
           }
-          this.start(registration, claimed);
+          for (const job of claimed) this.start(registration, job);
         }
       } while (registration.pumpAgain && !this.stopped);
     } catch (error) {
@@ -328,11 +344,15 @@ export class JobRunner<C extends ClaimedJob> {
     const first = await this.storage.claim(registration.name, leaseMs, connectionId);
     if (first === null) return false;
     const claimed: C[] = [first];
+    // A batch whose first job ran before is smaller (see retryBatchSize); the rest already due come at once.
     const limit = retryBatchSize(batch.batchSize, first.attempt);
-    // Gather: wait a moment for others, and keep gathering while a burst is still arriving (at most
-    // MAX_GATHER_ROUNDS windows), so a lone job barely waits and a backfill fills whole batches.
-    for (let round = 0; round < MAX_GATHER_ROUNDS && claimed.length < limit; round += 1) {
-      if (batch.gatherMs > 0) await new Promise((resolve) => setTimeout(resolve, batch.gatherMs));
+    // An idle worker starts at once: a lone webhook never waits the gathering window. While batches run (a burst, a
+    // backfill), the next one gathers: it waits a moment for others and keeps gathering while they still arrive (at
+    // most MAX_GATHER_ROUNDS windows), so a burst fills whole batches.
+    const gather = registration.running > 0 ? MAX_GATHER_ROUNDS : 0;
+    for (let round = 0; round <= gather && claimed.length < limit; round += 1) {
+      if (round > 0 && batch.gatherMs > 0)
+        await new Promise((resolve) => setTimeout(resolve, batch.gatherMs));
       if (this.stopped) break;
       let more: C[];
       try {
@@ -346,7 +366,7 @@ export class JobRunner<C extends ClaimedJob> {
         break;
       }
       claimed.push(...more);
-      if (more.length === 0 || batch.gatherMs === 0) break;
+      if (round > 0 && (more.length === 0 || batch.gatherMs === 0)) break;
     }
     if (this.stopped) {
       for (const job of claimed) await this.storage.release(job);
@@ -357,6 +377,10 @@ export class JobRunner<C extends ClaimedJob> {
   }
 
   private async claimMore(name: string, leaseMs: number, limit: number, connectionId?: string): Promise<C[]> {
+    if (limit === 1) {
+      const job = await this.storage.claim(name, leaseMs, connectionId);
+      return job === null ? [] : [job];
+    }
     if (this.storage.claimMany) return this.storage.claimMany(name, leaseMs, limit, connectionId);
     const out: C[] = [];
     while (out.length < limit) {
@@ -380,7 +404,7 @@ export class JobRunner<C extends ClaimedJob> {
     const done = this.executeBatch(batch, runs).finally(() => {
       registration.running -= 1;
       for (const run of runs) this.running.delete(run);
-      this.wake();
+      this.wakeSoon();
     });
     for (const run of runs) {
       run.done = done;
@@ -465,15 +489,23 @@ export class JobRunner<C extends ClaimedJob> {
       settling: false,
       done: Promise.resolve(),
     };
-    run.done = this.execute(registration, run).finally(() => {
+    // The slot is free once the handler has returned: the next claim need not wait for this outcome to be recorded
+    // (the job keeps its key until then, so no job of that key is claimed meanwhile). stop() still waits for it.
+    let slotHeld = true;
+    const freeSlot = () => {
+      if (!slotHeld) return;
+      slotHeld = false;
       registration.running -= 1;
+      this.wakeSoon();
+    };
+    run.done = this.execute(registration, run, freeSlot).finally(() => {
+      freeSlot();
       this.running.delete(run);
-      this.wake();
     });
     this.running.add(run);
   }
 
-  private async execute(registration: Registration, run: RunningJob<C>): Promise<void> {
+  private async execute(registration: Registration, run: RunningJob<C>, freeSlot: () => void): Promise<void> {
     const { claimed } = run;
     const job = this.jobOf(run);
     try {
@@ -490,6 +522,7 @@ export class JobRunner<C extends ClaimedJob> {
         failed = true;
         failure = thrown;
       }
+      freeSlot();
       if (run.handedBack) return;
       run.settling = true;
       if (run.leaseLost) {

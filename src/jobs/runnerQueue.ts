@@ -28,6 +28,8 @@ export abstract class RunnerQueue<C extends ClaimedJob> implements JobQueue {
 
   abstract enqueue<P>(job: JobToEnqueue<P>): Promise<EnqueueResult>;
 
+  abstract enqueueMany<P>(jobs: readonly JobToEnqueue<P>[]): Promise<EnqueueResult[]>;
+
   /** Jobs waiting (including those whose lease lapsed) and jobs running under a live lease. */
   protected abstract countJobs(): Promise<{ pending: number; running: number }>;
 

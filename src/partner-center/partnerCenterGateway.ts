@@ -42,6 +42,10 @@ export class PartnerCenterGateway implements PartnerCenterPort {
     return this.client.list({ orderBy: 'createdDateTime asc' });
   }
 
+  listAllKeys(): AsyncIterable<{ id: string; engagementId: string | null }> {
+    return this.client.listKeys({ orderBy: 'createdDateTime asc' });
+  }
+
   listUpdatedSince(since: string): AsyncIterable<PcReferral> {
     return this.client.list({ filter: `updatedDateTime ge ${since}`, orderBy: 'updatedDateTime asc' });
   }

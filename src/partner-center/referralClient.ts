@@ -66,6 +66,34 @@ export class ReferralClient {
 
   /** Every referral matching the query, following `@odata.nextLink` page after page. */
   async *list(query: ListReferralsQuery = {}): AsyncGenerator<PcReferral> {
+    for await (const item of this.listItems(query)) {
+      const parsed = parseReferral(item);
+      if (parsed.ok) yield parsed.value;
+      else
+        this.logger?.warn({ error: parsed.error }, 'skipped an unreadable referral in a Partner Center list');
+    }
+  }
+
+  /**
+   * The id and engagement id of every referral matching the query, read from the listing without parsing the
+   * whole referral (a cheap first pass over a large listing). Items without an id are skipped.
+   */
+  async *listKeys(
+    query: ListReferralsQuery = {},
+  ): AsyncGenerator<{ id: string; engagementId: string | null }> {
+    for await (const item of this.listItems(query)) {
+      const record = item !== null && typeof item === 'object' ? (item as Record<string, unknown>) : {};
+      const { id, engagementId } = record;
+      if (typeof id === 'string' && id !== '')
+        yield {
+          id,
+          engagementId: typeof engagementId === 'string' && engagementId !== '' ? engagementId : null,
+        };
+    }
+  }
+
+  /** The raw items of every page, following `@odata.nextLink`. */
+  private async *listItems(query: ListReferralsQuery): AsyncGenerator<unknown> {
     let next: string | null = null;
     do {
       const response: PartnerCenterResponse = await this.http.send(
@@ -78,15 +106,7 @@ export class ReferralClient {
           : { method: 'GET', path: next },
       );
       const page = readPage(response.body);
-      for (const item of page.items) {
-        const parsed = parseReferral(item);
-        if (parsed.ok) yield parsed.value;
-        else
-          this.logger?.warn(
-            { error: parsed.error },
-            'skipped an unreadable referral in a Partner Center list',
-          );
-      }
+      yield* page.items;
       next = page.nextLink;
     } while (next !== null);
   }

@@ -33,9 +33,21 @@ export interface DealSyncPayload {
   runIndex?: number;
   /** The referral as a listing returned it (backfill, reconcile): the job need not read it again. */
   referral?: PcReferral;
-  /** The other referrals of its engagement in the same complete listing (backfill): not listed again. */
+  /**
+   * The other referrals of its engagement in the same complete listing (backfill): not listed again. Stored
+   * without `referral` itself; read it back with relatedOf.
+   */
   related?: PcReferral[];
 }
+
+/** The engagement's referrals a payload carries, the listed referral included (as a listing returns them). */
+export const relatedOf = (
+  payload: Pick<DealSyncPayload, 'referral' | 'related'>,
+): PcReferral[] | undefined => {
+  const { referral, related } = payload;
+  if (!referral || !related) return undefined;
+  return related.some((each) => each.id === referral.id) ? related : [referral, ...related];
+};
 
 export interface RelatedReferralPayload {
   connectionId: string;
@@ -121,7 +133,10 @@ export async function dealSyncJob(
     ...(request.runId ? { runId: request.runId } : {}),
     ...(request.runIndex !== undefined ? { runIndex: request.runIndex } : {}),
     ...(request.referral ? { referral: request.referral } : {}),
-    ...(request.referral && request.related ? { related: request.related } : {}),
+    // The referral itself is not repeated in `related` (it is put back when the job runs: relatedOf).
+    ...(request.referral && request.related
+      ? { related: request.related.filter((referral) => referral.id !== request.referral?.id) }
+      : {}),
   };
   return {
     name: JOB.dealSync,
@@ -140,6 +155,17 @@ export async function enqueueDealSync(
   request: DealSyncRequest,
 ): Promise<EnqueueResult> {
   return queue.enqueue(await dealSyncJob(deps, request));
+}
+
+/** Enqueues deal syncs in one queue transaction, each under its deal's key (results in order). */
+export async function enqueueDealSyncs(
+  deps: { store: Pick<Store, 'links'>; connectionId: string },
+  queue: Pick<JobQueue, 'enqueueMany'>,
+  requests: readonly DealSyncRequest[],
+): Promise<EnqueueResult[]> {
+  const jobs: JobToEnqueue<DealSyncPayload>[] = [];
+  for (const request of requests) jobs.push(await dealSyncJob(deps, request));
+  return queue.enqueueMany(jobs);
 }
 
 /** Enqueues the job for a related (Microsoft-side) referral event. */

@@ -27,6 +27,8 @@ export interface PartnerCenterPort {
   listUpdatedSince(since: string): AsyncIterable<PcReferral>;
   /** Every referral of the tenant, oldest first (backfill). */
   listAll(): AsyncIterable<PcReferral>;
+  /** The id and engagement id of every referral of the tenant, oldest first, without reading them whole. */
+  listAllKeys(): AsyncIterable<{ id: string; engagementId: string | null }>;
 }
 
 /** An opportunity as read for one deal, with the referral id it carries (if any). */

@@ -16,6 +16,7 @@ import {
   enqueueRelatedReferral,
   JOB,
   type RelatedReferralPayload,
+  relatedOf,
   type ScheduledPayload,
   scheduleNext,
 } from './dealJobs.ts';
@@ -66,7 +67,7 @@ export const requestOf = (payload: DealSyncPayload): DealSyncRequest => ({
   ...(payload.runId ? { runId: payload.runId } : {}),
   ...(payload.runIndex !== undefined ? { runIndex: payload.runIndex } : {}),
   ...(payload.referral ? { referral: payload.referral } : {}),
-  ...(payload.referral && payload.related ? { related: payload.related } : {}),
+  ...(payload.referral && payload.related ? { related: relatedOf(payload) ?? [] } : {}),
 });
 
 const withoutListing = ({

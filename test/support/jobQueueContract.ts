@@ -525,6 +525,36 @@ export function describeJobQueueContract(
       ]);
     });
 
+    it('enqueues many jobs in one call: results in order, coalescing as one enqueue each would, each job run once', async () => {
+      const queue = await open({ pollIntervalMs: 10 });
+      const results = await queue.enqueueMany([
+        { name: 'contract-many', key: 'deal:m:1', payload: { i: 1 } },
+        { name: 'contract-many', key: 'deal:m:2', payload: { i: 2 } },
+        // Pending under the same key and name as the first: folded into it.
+        { name: 'contract-many', key: 'deal:m:1', payload: { i: 3 } },
+        { name: 'contract-many', key: 'deal:m:1', payload: { i: 4 }, coalesce: false },
+      ]);
+      expect(results.map((result) => result.coalesced)).toEqual([false, false, true, false]);
+      expect(results[2]!.id).toBe(results[0]!.id);
+      expect(new Set([results[0]!.id, results[1]!.id, results[3]!.id]).size).toBe(3);
+      expect(await queue.enqueueMany([])).toEqual([]);
+      const runs: unknown[] = [];
+      await queue.work(
+        'contract-many',
+        async (job) => {
+          runs.push(job.payload);
+        },
+        { concurrency: 4 },
+      );
+      await waitFor('the queue to drain', async () => {
+        const stats = await queue.stats();
+        return stats.pending === 0 && stats.running === 0 && runs.length === 3;
+      });
+      expect(runs).toEqual(expect.arrayContaining([{ i: 1 }, { i: 2 }, { i: 4 }]));
+      // The key's jobs ran in the order they were enqueued.
+      expect(runs.filter((payload) => (payload as { i: number }).i !== 2)).toEqual([{ i: 1 }, { i: 4 }]);
+    });
+
     it('keeps renewing the lease of a long run, so no other worker starts it meanwhile', async () => {
       // Renewed every leaseMs / 3, which leaves room for late timers on a busy machine.
       const leaseMs = 450;
