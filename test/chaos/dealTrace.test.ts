@@ -11,12 +11,13 @@ describe('startDealTrace', () => {
 
   it('appends a start line and an end line with the ids the job ended up knowing', () => {
     const file = join(dir, 'trace.jsonl');
-    const span = startDealTrace({ opportunityId: '006A' }, { [DEAL_TRACE_ENV]: file });
+    const span = startDealTrace({ connectionId: 'east', opportunityId: '006A' }, { [DEAL_TRACE_ENV]: file });
     expect(readDealTrace(file).map((line) => line.event)).toEqual(['start']);
     span.finish({ referralId: 'R1', opportunityId: null }, true);
     const [start, end] = readDealTrace(file);
     expect(start).toMatchObject({
       event: 'start',
+      connectionId: 'east',
       referralId: null,
       opportunityId: '006A',
       pid: process.pid,
@@ -24,6 +25,7 @@ describe('startDealTrace', () => {
     expect(end).toMatchObject({
       event: 'end',
       job: start?.job,
+      connectionId: 'east',
       referralId: 'R1',
       opportunityId: '006A',
       ok: true,

@@ -51,6 +51,18 @@ describe('findDealOverlaps', () => {
     expect([overlaps[0]?.first.job, overlaps[0]?.second.job]).toEqual(['a', 'b']);
   });
 
+  it('keeps the deals of different connections apart when their systems hand out the same ids', () => {
+    const inConnection = (connectionId: string, lines: DealTraceLine[]) =>
+      lines.map((line) => ({ ...line, connectionId }));
+    const lines = [
+      ...inConnection('east', job('a', 1, { referralId: 'R1' }, 0, 5)),
+      ...inConnection('west', job('b', 2, { referralId: 'R1' }, 1, 6)),
+    ];
+    expect(findDealOverlaps(lines, new Map())).toEqual([]);
+    const same = [...lines, ...inConnection('west', job('c', 3, { referralId: 'R1' }, 2, 4))];
+    expect(findDealOverlaps(same, new Map()).map((overlap) => overlap.deal)).toEqual([['west:referral:R1']]);
+  });
+
   it('ends a job cut off by a kill when its process ended, and overlaps a job started before that', () => {
     const killedAt = Date.parse(at(4));
     const cut = job('a', 7, { referralId: 'R1' }, 0, null);
