@@ -16,6 +16,19 @@ export interface BatchItem {
   request: DealSyncRequest;
   /** The queue key the job ran under; a deal whose own key differs is handed back under its key. */
   key?: string;
+  /**
+   * Aborted when the job's lease was lost (another worker may take the deal now): the deal is then left before
+   * its plan, and before its writes if it was planned, instead of being written by two jobs at once.
+   */
+  signal?: AbortSignal;
+}
+
+/** Why a deal was left unwritten: its job no longer holds the deal. */
+function leaseLost(item: BatchItem): BatchOutcome {
+  return {
+    kind: 'failed',
+    error: item.signal?.reason ?? new Error('The job lease was lost: another worker may run this job now.'),
+  };
 }
 
 export type BatchOutcome =
@@ -68,6 +81,10 @@ export async function syncDealBatch(
   for (const [index, read] of reads.entries()) {
     const key = canonicalKey(deps, read);
     const item = items[index]!;
+    if (item.signal?.aborted) {
+      outcomes[index] = leaseLost(item);
+      continue;
+    }
     // One deal, one job at a time: a job that learned its deal runs under another key hands it back unwritten.
     if ((item.key !== undefined && item.key !== key) || seen.has(key)) {
       outcomes[index] = { kind: 'rekeyed', key };
@@ -101,13 +118,20 @@ export async function syncDealBatch(
       outcomes[entry.index] = { kind: 'failed', error };
     }
   }
+  // Reading and planning a batch takes a while: a job whose lease was lost meanwhile writes nothing.
+  const kept = deals.filter((entry) => {
+    const item = items[entry.index]!;
+    if (!item.signal?.aborted) return true;
+    outcomes[entry.index] = leaseLost(item);
+    return false;
+  });
   const results = dryRun
-    ? deals.map(({ planned: deal }) => ({ ok: true as const, result: dryRunResult(deal) }))
+    ? kept.map(({ planned: deal }) => ({ ok: true as const, result: dryRunResult(deal) }))
     : await applyDealPlans(
         deps,
-        deals.map((entry) => entry.planned),
+        kept.map((entry) => entry.planned),
       );
-  deals.forEach((entry, i) => {
+  kept.forEach((entry, i) => {
     const applied = results[i]!;
     outcomes[entry.index] = applied.ok
       ? { kind: 'done', result: applied.result }

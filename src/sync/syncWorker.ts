@@ -92,6 +92,7 @@ export function dealBatchHandler(
       jobs.map((job) => ({
         request: requestOf(job.attempt === 1 ? job.payload : withoutListing(job.payload)),
         key: job.key,
+        signal: job.signal,
       })),
       {
         onKeptDeal: (index) => {
