@@ -99,4 +99,33 @@ describe('EmbeddedQueue on the store file', () => {
       await env.close();
     }
   });
+
+  it('gives a batch job log2(batchSize) attempts beyond maxAttempts before dead-lettering it', async () => {
+    const env = await makeEnvironment();
+    const queue = new EmbeddedQueue({
+      path: env.path,
+      deadLetters: env.deadLetters,
+      pollIntervalMs: 10,
+      retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 },
+    });
+    try {
+      await queue.enqueue({ name: 'failing', key: 'k', payload: null });
+      const attempts: number[] = [];
+      await queue.workBatch(
+        'failing',
+        async (jobs) =>
+          jobs.map((job) => {
+            attempts.push(job.attempt);
+            return new Error('socket hang up');
+          }),
+        { concurrency: 1, batchSize: 4, gatherMs: 0 },
+      );
+      await waitFor('the dead letter', async () => (await env.deadLetters.list({})).length === 1);
+      expect(attempts).toEqual([1, 2, 3, 4]);
+      expect((await env.deadLetters.list({}))[0]).toMatchObject({ attempts: 4, errorKind: 'transient' });
+    } finally {
+      await queue.stop();
+      await env.close();
+    }
+  });
 });
