@@ -6,8 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { describeJobQueueContract } from '../../test/support/jobQueueContract.ts';
 import { waitFor } from '../../test/support/waitFor.ts';
 import { openStore } from '../store/openStore.ts';
+import type { DeadLetterRepository } from '../store/store.ts';
 import { EmbeddedQueue } from './embeddedQueue.ts';
 import { EMBEDDED_QUEUE_MIGRATIONS } from './embeddedQueueMigrations.ts';
+import { retryBatchSize } from './jobRunner.ts';
 
 async function makeEnvironment() {
   const dir = mkdtempSync(join(tmpdir(), 'cosell-queue-'));
@@ -27,6 +29,15 @@ async function makeEnvironment() {
 }
 
 describeJobQueueContract('embedded (SQLite)', makeEnvironment);
+
+/** A queue on the environment's file that retries at once (1–5 ms) up to maxAttempts. */
+const fastRetryingQueue = (env: { path: string; deadLetters: DeadLetterRepository }, maxAttempts: number) =>
+  new EmbeddedQueue({
+    path: env.path,
+    deadLetters: env.deadLetters,
+    pollIntervalMs: 10,
+    retry: { maxAttempts, baseDelayMs: 1, maxDelayMs: 5 },
+  });
 
 describe('EmbeddedQueue on the store file', () => {
   it('keeps its own migrations table beside the store tables, and reopening applies nothing twice', async () => {
@@ -64,31 +75,54 @@ describe('EmbeddedQueue on the store file', () => {
 
   it('runs jobs that ran before in smaller batches: halved per earlier attempt, down to one', async () => {
     const env = await makeEnvironment();
-    const queue = new EmbeddedQueue({
-      path: env.path,
-      deadLetters: env.deadLetters,
-      pollIntervalMs: 10,
-      retry: { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 5 },
-    });
+    const queue = fastRetryingQueue(env, 5);
     try {
       for (let i = 0; i < 8; i += 1) await queue.enqueue({ name: 'batched', key: `k${i}`, payload: i });
-      const batches: { attempt: number; size: number }[] = [];
+      // Each batch: the attempt of its first job (the one the limit follows) and its size.
+      const batches: { first: number; size: number }[] = [];
+      let done = 0;
       await queue.workBatch(
         'batched',
         async (jobs) => {
-          for (const job of jobs) batches.push({ attempt: job.attempt, size: jobs.length });
+          batches.push({ first: jobs[0]?.attempt ?? 0, size: jobs.length });
           // Every job fails twice (as if its worker had died), then succeeds.
-          return jobs.map((job) => (job.attempt < 3 ? new Error('socket hang up') : null));
+          const outcomes = jobs.map((job) => (job.attempt < 3 ? new Error('socket hang up') : null));
+          done += outcomes.filter((outcome) => outcome === null).length;
+          return outcomes;
         },
         { concurrency: 1, batchSize: 8, gatherMs: 0 },
       );
-      await waitFor('every job done', () => batches.filter((batch) => batch.attempt === 3).length === 8);
-      const largest = (attempt: number) =>
-        Math.max(...batches.filter((batch) => batch.attempt === attempt).map((batch) => batch.size));
-      expect(largest(1)).toBe(8);
-      expect(largest(2)).toBeLessThanOrEqual(4);
-      expect(largest(3)).toBeLessThanOrEqual(2);
+      await waitFor('every job done', () => done === 8);
+      expect(batches[0]).toEqual({ first: 1, size: 8 });
+      const retried = batches.filter((batch) => batch.first > 1);
+      expect(retried.length).toBeGreaterThan(0);
+      for (const batch of retried) expect(batch.size).toBeLessThanOrEqual(retryBatchSize(8, batch.first));
+      expect(Math.max(...retried.map((batch) => batch.size))).toBeLessThanOrEqual(4);
       expect(await env.deadLetters.list({})).toEqual([]);
+    } finally {
+      await queue.stop();
+      await env.close();
+    }
+  });
+
+  it('gives a batch job log2(batchSize) attempts beyond maxAttempts before dead-lettering it', async () => {
+    const env = await makeEnvironment();
+    const queue = fastRetryingQueue(env, 2);
+    try {
+      await queue.enqueue({ name: 'failing', key: 'k', payload: null });
+      const attempts: number[] = [];
+      await queue.workBatch(
+        'failing',
+        async (jobs) =>
+          jobs.map((job) => {
+            attempts.push(job.attempt);
+            return new Error('socket hang up');
+          }),
+        { concurrency: 1, batchSize: 4, gatherMs: 0 },
+      );
+      await waitFor('the dead letter', async () => (await env.deadLetters.list({})).length === 1);
+      expect(attempts).toEqual([1, 2, 3, 4]);
+      expect((await env.deadLetters.list({}))[0]).toMatchObject({ attempts: 4, errorKind: 'transient' });
     } finally {
       await queue.stop();
       await env.close();

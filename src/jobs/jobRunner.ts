@@ -127,10 +127,10 @@ export function retryGroups<T extends { attempt: number }>(jobs: readonly T[], b
 }
 
 /**
- * How many times a batch's size halves before it holds one job. A batch job abandoned again and again (its worker
- * keeps dying) is dead-lettered only after this many claims beyond maxAttempts: by then it has run alone, so a job
- * that brings its worker down is the one dead-lettered, and the jobs batched with it have had batches small enough
- * to finish.
+ * How many times a batch's size halves before it holds one job. A batch job gets this many attempts beyond
+ * maxAttempts — claims when its worker keeps dying, and failures, since every claim counts as an attempt: by then
+ * it has run alone, so a job that brings its worker down is the one dead-lettered, and the jobs batched with it
+ * have had batches small enough to finish, and their own retries.
  */
 export function halvingsToOne(batchSize: number): number {
   return Math.ceil(Math.log2(Math.max(1, batchSize)));
@@ -451,7 +451,8 @@ export class JobRunner<C extends ClaimedJob> {
           i < outcomes.length ? outcomes[i]! : new Error('The batch handler gave no outcome for this job.');
         await this.settle(run, async () => {
           if (outcome === null) return this.storage.complete(run.claimed);
-          if (outcome instanceof Error) return this.handleFailure(run, this.jobOf(run), outcome);
+          if (outcome instanceof Error)
+            return this.handleFailure(run, this.jobOf(run), outcome, halvingsToOne(batch.batchSize));
           await batch.enqueue(outcome.requeue);
           await this.storage.complete(run.claimed);
         });
@@ -543,14 +544,20 @@ export class JobRunner<C extends ClaimedJob> {
     }
   }
 
-  private async handleFailure(run: RunningJob<C>, job: Job, thrown: unknown): Promise<void> {
+  /** `extraAttempts`: a batch job's claims beyond maxAttempts (see halvingsToOne), which its failures may use too. */
+  private async handleFailure(
+    run: RunningJob<C>,
+    job: Job,
+    thrown: unknown,
+    extraAttempts = 0,
+  ): Promise<void> {
     const error = toError(thrown);
     const kind = errorKindOf(thrown);
     const retryAfterSeconds = retryAfterSecondsOf(thrown);
     const decision = decideRetry(
       kind,
       job.attempt,
-      this.options.retry,
+      { ...this.options.retry, maxAttempts: this.options.retry.maxAttempts + extraAttempts },
       this.options.random,
       retryAfterSeconds,
     );
