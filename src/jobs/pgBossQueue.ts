@@ -47,6 +47,9 @@ const CLAIM_SESSION_OPTIONS = '-c synchronous_commit=off';
 /** A connection not granted within this long fails the claim or enqueue (retried) instead of waiting for ever. */
 const CONNECT_TIMEOUT_MS = 30_000;
 
+/** Jobs added by one process between two refreshes of the job table's statistics (see analyzeAfter). */
+const ANALYZE_EVERY_JOBS = 2_000;
+
 /** Duplicate-object SQLSTATEs: another process created the index at the same moment. */
 const ALREADY_CREATED_CODES = new Set(['42P07', '23505']);
 
@@ -77,6 +80,8 @@ async function createClaimIndexes(pool: pg.Pool, schema: string): Promise<void> 
 export class PgBossQueue extends RunnerQueue<PgBossClaimedJob> {
   private readonly createdQueues = new Set<string>();
   private totalConcurrency = 0;
+  private insertedSinceAnalyze = 0;
+  private analyzing = false;
 
   private constructor(
     private readonly boss: PgBoss,
@@ -175,12 +180,37 @@ export class PgBossQueue extends RunnerQueue<PgBossClaimedJob> {
       await client.query('COMMIT');
       client.release();
       for (const name of names) this.runner.wake(name);
+      this.analyzeAfter(results.filter((result) => !result.coalesced).length);
       return results;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       client.release(error instanceof Error ? error : true);
       throw error;
     }
+  }
+
+  /**
+   * Refreshes the job table's statistics in the background after every ANALYZE_EVERY_JOBS jobs this process
+   * added. Right after a burst of enqueues (a backfill) the statistics still describe a nearly empty table, and
+   * the planner then reads and sorts the whole backlog on every claim instead of walking job_cosell_due, until
+   * autovacuum gets to it (measured: 170 instead of 1,370 jobs/s with a 10,000-job backlog).
+   */
+  private analyzeAfter(inserted: number): void {
+    this.insertedSinceAnalyze += inserted;
+    if (this.insertedSinceAnalyze < ANALYZE_EVERY_JOBS || this.analyzing) return;
+    this.insertedSinceAnalyze = 0;
+    this.analyzing = true;
+    this.enqueuePool
+      .query(`ANALYZE ${this.schema}.job`)
+      .catch((error: unknown) =>
+        this.runnerOptions.logger.warn(
+          { err: error },
+          'job queue: refreshing the job table statistics failed',
+        ),
+      )
+      .finally(() => {
+        this.analyzing = false;
+      });
   }
 
   protected override async prepareWork(name: string, concurrency: number): Promise<void> {
