@@ -64,10 +64,11 @@ async function recordWriteIntents(deps: DealSyncDeps, work: Work[]): Promise<voi
   // Either kind of create records its intent, with the deal being sent as the base: if the answer is lost (or the
   // process dies) after the other side saved it, the next run finds the record (the opportunity by its referral id,
   // the referral by its externalReferenceId) and merges against that base, so an edit made in between is kept.
+  // A create sent again (its first attempt failed or was lost), or from a link that exists (a deal refused before),
+  // makes the link a pending intent with what it sends now.
   const creating = work.filter(
     (entry) =>
-      !entry.link &&
-      (entry.plan.partnerCenter?.op === 'create' || entry.plan.salesforce?.opportunity?.op === 'create'),
+      entry.plan.partnerCenter?.op === 'create' || entry.plan.salesforce?.opportunity?.op === 'create',
   );
   const updating = work.flatMap((entry) => {
     const changes = [...entry.plan.landed, ...entry.plan.toSalesforce, ...entry.plan.toPartnerCenter];
@@ -90,7 +91,9 @@ async function recordWriteIntents(deps: DealSyncDeps, work: Work[]): Promise<voi
               base: entry.plan.link?.base ?? null,
               state: 'pending' as const,
             };
-      entry.link = await tx.links.insert(newLinkFrom(deps, entry.read, intent));
+      entry.link = entry.link
+        ? await tx.links.update(entry.link.id, { base: intent.base, state: intent.state })
+        : await tx.links.insert(newLinkFrom(deps, entry.read, intent));
     }
   });
 }
