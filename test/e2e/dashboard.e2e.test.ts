@@ -229,7 +229,11 @@ describe.runIf(hasChromium)('the dashboard, open (no admin token)', () => {
       connectionId: 'sandbox',
       state: 'error',
     });
-    expect(await page.locator('#deals-table tbody tr').count()).toBe(errors.total);
+    // The refused deal's row is in the list before the filter applies too: wait for the filtered list itself.
+    await waitFor(
+      `the error filter to list ${errors.total} deals`,
+      async () => (await page.locator('#deals-table tbody tr').count()) === errors.total,
+    );
 
     await page.getByRole('link', { name: /^Needs attention/ }).click();
     const attention = attentionRow(page, euroId);
