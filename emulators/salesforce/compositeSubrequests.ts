@@ -87,7 +87,11 @@ export function haltedResult(referenceId: string, message: string): SubrequestRe
 export const ROLLED_BACK_MESSAGE =
   'Rolled back: another subrequest of this all-or-none request failed, so none of its changes were kept.';
 
-const REFERENCE = /@\{([A-Za-z][A-Za-z0-9_]*)((?:\.[A-Za-z0-9_]+|\[\d+\])*)\}/g;
+/** `@{referenceId.path}`: the reference id, then its path (`.field` and `[index]` steps). */
+const REFERENCE_SOURCE = String.raw`@\{([A-Za-z][A-Za-z0-9_]*)((?:\.[A-Za-z0-9_]+|\[\d+\])*)\}`;
+const REFERENCE = new RegExp(REFERENCE_SOURCE, 'g');
+/** A string that is one reference and nothing else. */
+const WHOLE_REFERENCE = new RegExp(`^${REFERENCE_SOURCE}$`);
 
 /** The reference ids a subrequest's url and body point at, in order of appearance. */
 export function referencedIds(subrequest: Subrequest): string[] {
@@ -135,7 +139,7 @@ export function resolveReferences(
     text.replace(REFERENCE, (_all, id: string, path: string) => String(lookup(id, path)));
   const inValue = (value: unknown): unknown => {
     if (typeof value === 'string') {
-      const whole = /^@\{([A-Za-z][A-Za-z0-9_]*)((?:\.[A-Za-z0-9_]+|\[\d+\])*)\}$/.exec(value);
+      const whole = WHOLE_REFERENCE.exec(value);
       return whole ? lookup(whole[1] ?? '', whole[2] ?? '') : inText(value);
     }
     if (Array.isArray(value)) return value.map(inValue);

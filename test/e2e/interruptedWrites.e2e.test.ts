@@ -3,6 +3,7 @@
  * audit entry, and a seller edit made while a sync is under way is never overwritten silently.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SALESFORCE_API_VERSION } from '../../src/salesforce/salesforceConnection.ts';
 import type { AuditEntry } from '../../src/store/store.ts';
 import {
   inboundReferral,
@@ -12,7 +13,10 @@ import {
   waitForQuiet,
 } from '../support/sandboxHarness.ts';
 
-const COLLECTION_WRITE = { method: 'PATCH', path: '/services/data/v62.0/composite/sobjects' };
+const COLLECTION_WRITE = {
+  method: 'PATCH',
+  path: `/services/data/v${SALESFORCE_API_VERSION}/composite/sobjects`,
+};
 
 describe('interrupted and raced writes', () => {
   let sandbox: TestSandbox;
