@@ -9,7 +9,7 @@ import {
   ORG_RULE_CODES,
   type SalesforceRejection,
 } from './salesforceRejection.ts';
-import { soqlString } from './soqlLiteral.ts';
+import { parseSalesforceDateTime, soqlString } from './soqlLiteral.ts';
 
 /** sObject Collections accept at most 200 records per call. */
 export const SALESFORCE_COLLECTION_SIZE = 200;
@@ -54,6 +54,17 @@ interface WireSaveResult {
   errors?: WireSaveError[];
 }
 
+interface WireCompositeResult {
+  body: unknown;
+  httpStatusCode: number;
+  referenceId: string;
+}
+
+/** The error entries of a subrequest's answer body (Salesforce sends a list of them). */
+function errorEntries(body: unknown): WireSaveError[] {
+  return Array.isArray(body) ? (body as WireSaveError[]) : [];
+}
+
 function toOutcome(result: WireSaveResult): SaveOutcome {
   if (result.success && result.id) {
     return {
@@ -96,6 +107,15 @@ export interface CompositeSubrequest {
   path: string;
   referenceId: string;
   body?: unknown;
+  /** Headers of this subrequest alone, e.g. `If-Unmodified-Since` on a record PATCH. */
+  httpHeaders?: Record<string, string>;
+}
+
+/** A record update that only lands when the record was not modified after `unmodifiedSince`. */
+export interface ConditionalUpdate {
+  record: SalesforceRecordInput & { Id: string };
+  /** A Salesforce datetime (e.g. the SystemModstamp the caller read); null updates unconditionally. */
+  unmodifiedSince: string | null;
 }
 
 /** A subrequest's answer body, or its error classified as any other Salesforce error. */
@@ -324,31 +344,11 @@ export class SalesforceClient {
     operation: string,
     subrequests: readonly CompositeSubrequest[],
   ): Promise<CompositeAnswer[]> {
-    if (subrequests.length > COMPOSITE_MAX_SUBREQUESTS)
-      throw new Error(
-        `${operation}: a Composite call takes at most ${COMPOSITE_MAX_SUBREQUESTS} subrequests`,
-      );
-    const prefix = `/services/data/v${this.conn.version}`;
-    const answer = await this.call(operation, (conn) =>
-      conn.request<{
-        compositeResponse: Array<{ body: unknown; httpStatusCode: number; referenceId: string }>;
-      }>({
-        method: 'POST',
-        url: `${prefix}/composite`,
-        body: JSON.stringify({
-          allOrNone: false,
-          compositeRequest: subrequests.map(({ path, ...rest }) => ({ ...rest, url: `${prefix}${path}` })),
-        }),
-        headers: { 'content-type': 'application/json' },
-      }),
-    );
-    const byReference = new Map(answer.compositeResponse.map((result) => [result.referenceId, result]));
-    return subrequests.map((subrequest): CompositeAnswer => {
-      const result = byReference.get(subrequest.referenceId);
+    const answers = await this.compositeRaw(operation, subrequests);
+    return subrequests.map((subrequest, i): CompositeAnswer => {
+      const result = answers[i];
       if (result && result.httpStatusCode < 400) return { ok: true, value: result.body };
-      const entries = Array.isArray(result?.body)
-        ? (result.body as Array<{ errorCode?: string; message?: string }>)
-        : [];
+      const entries = errorEntries(result?.body);
       const first = entries[0];
       const error = Object.assign(
         new Error(first?.message ?? `Salesforce did not answer subrequest ${subrequest.referenceId}`),
@@ -362,6 +362,69 @@ export class SalesforceClient {
         }),
       };
     });
+  }
+
+  /**
+   * Updates records one PATCH each, 25 to a Composite call, each sent with `If-Unmodified-Since`: a record
+   * changed after that instant is not written and answers PRECONDITION_FAILED (a `conflict`). Weak validation:
+   * Salesforce compares whole seconds of LastModifiedDate. One outcome per input, in order.
+   */
+  async updateEachUnlessModified(
+    sobject: string,
+    updates: readonly ConditionalUpdate[],
+  ): Promise<SaveOutcome[]> {
+    const outcomes: SaveOutcome[] = [];
+    for (const chunk of chunks(updates, COMPOSITE_MAX_SUBREQUESTS)) {
+      const subrequests = chunk.map(({ record, unmodifiedSince }, i): CompositeSubrequest => {
+        const { Id, ...fields } = record;
+        const since = unmodifiedSince ? parseSalesforceDateTime(unmodifiedSince) : null;
+        return {
+          method: 'PATCH',
+          path: `/sobjects/${sobject}/${encodeURIComponent(Id)}`,
+          referenceId: `u${i}`,
+          body: fields,
+          ...(since ? { httpHeaders: { 'If-Unmodified-Since': since.toUTCString() } } : {}),
+        };
+      });
+      const answers = await this.compositeRaw(`update ${sobject} records unless modified`, subrequests);
+      chunk.forEach(({ record }, i) => {
+        const answer = answers[i];
+        outcomes.push(
+          answer && answer.httpStatusCode < 400
+            ? { ok: true, value: { id: record.Id } }
+            : toOutcome({
+                success: false,
+                errors: errorEntries(answer?.body).map((entry) => ({ ...entry })),
+              }),
+        );
+      });
+    }
+    return outcomes;
+  }
+
+  /** One Composite call (allOrNone false); the answers in the order of the subrequests (undefined if missing). */
+  private async compositeRaw(
+    operation: string,
+    subrequests: readonly CompositeSubrequest[],
+  ): Promise<Array<WireCompositeResult | undefined>> {
+    if (subrequests.length > COMPOSITE_MAX_SUBREQUESTS)
+      throw new Error(
+        `${operation}: a Composite call takes at most ${COMPOSITE_MAX_SUBREQUESTS} subrequests`,
+      );
+    const prefix = `/services/data/v${this.conn.version}`;
+    const answer = await this.call(operation, (conn) =>
+      conn.request<{ compositeResponse: WireCompositeResult[] }>({
+        method: 'POST',
+        url: `${prefix}/composite`,
+        body: JSON.stringify({
+          allOrNone: false,
+          compositeRequest: subrequests.map(({ path, ...rest }) => ({ ...rest, url: `${prefix}${path}` })),
+        }),
+        headers: { 'content-type': 'application/json' },
+      }),
+    );
+    const byReference = new Map(answer.compositeResponse.map((result) => [result.referenceId, result]));
+    return subrequests.map((subrequest) => byReference.get(subrequest.referenceId));
   }
 
   /** All rows of a query as an array (for small result sets). */

@@ -1,10 +1,12 @@
 /**
  * The deal gateway against the Salesforce emulator: two batches written at the same time that both bring a new
- * customer (same account, same contact) create that customer once.
+ * customer (same account, same contact) create that customer once; an opportunity a seller edits while the
+ * update is on its way is not overwritten.
  */
 import type { Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SalesforceTestOrg, startSalesforceTestOrg } from '../../test/support/salesforceTestOrg.ts';
+import { waitFor } from '../../test/support/waitFor.ts';
 import type { SalesforceWrites } from '../domain/dealPlan.ts';
 import { defaultMapping } from '../domain/mapping/defaultMapping.ts';
 import { installSalesforcePackage } from './packageInstaller.ts';
@@ -75,5 +77,55 @@ describe('SalesforceDealGateway against the emulator', () => {
       accounts.records[0]?.Id,
       accounts.records[0]?.Id,
     ]);
+  });
+
+  it('does not overwrite an edit that lands after the re-check, while the update is on its way', async () => {
+    const gateway = new SalesforceDealGateway({
+      client: new SalesforceClient(admin),
+      mapping: defaultMapping,
+    });
+    const created = (await admin.sobject('Opportunity').create({
+      Name: 'Edited in flight',
+      StageName: 'Prospecting',
+      CloseDate: '2027-06-30',
+      Amount: 100,
+    })) as { id: string };
+    const read = (await admin.sobject('Opportunity').retrieve(created.id)) as Record<string, unknown>;
+    await fetch(`${org.url}/__emulator/faults`, { method: 'DELETE' });
+    const struck = async () =>
+      ((await (await fetch(`${org.url}/__emulator/faults`)).json()) as { totals: { struck: number } }).totals
+        .struck;
+    const struckBefore = await struck();
+    // The update is held up on its way in: the seller saves in the meantime, a second later.
+    await org.control('/__emulator/faults', {
+      match: { method: 'POST', path: `/services/data/v${admin.version}/composite` },
+      latencyMs: 1_500,
+      count: 1,
+    });
+    const writing = gateway.applyWrites([
+      {
+        account: null,
+        opportunity: {
+          op: 'update',
+          opportunityId: created.id,
+          fields: { Amount: 111 },
+          readAs: {
+            systemModstamp: String(read['SystemModstamp']),
+            record: { Id: created.id, Name: read['Name'], Amount: read['Amount'] },
+          },
+        },
+        accountId: null,
+        children: newCustomerDeal('unused', 'unused').children,
+        notes: [],
+      } as unknown as SalesforceWrites,
+    ]);
+    await waitFor('the update to be held up', async () => (await struck()) === struckBefore + 1);
+    await org.control('/__emulator/clock', { advanceMs: 2_000 });
+    await admin.sobject('Opportunity').update({ Id: created.id, Amount: 999 });
+    const [result] = await writing;
+    expect(result?.error).toMatchObject({ code: 'MODIFIED_SINCE_READ', kind: 'conflict' });
+    expect(result?.opportunityId).toBeNull();
+    const after = (await admin.sobject('Opportunity').retrieve(created.id)) as Record<string, unknown>;
+    expect(after['Amount']).toBe(999);
   });
 });

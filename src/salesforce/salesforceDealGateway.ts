@@ -75,6 +75,17 @@ const scalarFields = (record: Row): Row =>
     ),
   );
 
+/** The conflict of an opportunity that changed after the batch read it: not written, read again and merged. */
+function modifiedSinceRead(opportunityId: string, what: string, fields: string[]): SalesforceWriteError {
+  return {
+    code: 'MODIFIED_SINCE_READ',
+    kind: 'conflict',
+    fields,
+    message: `Opportunity ${opportunityId} changed in Salesforce after this sync read it (${what}), so it was not written; the deal is read again and merged`,
+    fix: 'nothing: the next attempt merges that change',
+  };
+}
+
 /** Two SystemModstamps name the same instant (Salesforce writes +0000, the read may hold Z). */
 const sameInstant = (a: string, b: string): boolean => {
   const [left, right] = [Date.parse(a), Date.parse(b)];
@@ -305,7 +316,7 @@ export class SalesforceDealGateway implements SalesforcePort {
       systemModstamp: null,
     }));
     // 0. An opportunity a seller (or anyone) changed since the batch read it is not written at all: its deal is
-    //    read and merged again, so that change is merged, not overwritten (the update itself is unconditional).
+    //    read and merged again, so that change is merged, not overwritten.
     const moved = await this.movedSinceRead(planned);
     for (const [index, error] of moved) results[index]!.error = error;
     const items = planned.map((item, index) => (moved.has(index) ? NO_WRITES : item));
@@ -353,8 +364,9 @@ export class SalesforceDealGateway implements SalesforcePort {
   /**
    * The planned updates whose opportunity changed since it was read — its SystemModstamp, or the value of any
    * field the read returned (SystemModstamp counts whole seconds: an edit in the same second as the one before it
-   * keeps the stamp) — with the conflict each reports. One query per 200, none when nothing is updated. A window
-   * remains between this query and the write (one round trip, plus the account update before it).
+   * keeps the stamp) — with the conflict each reports. One query per 200, none when nothing is updated. The
+   * update itself is conditional on the stamp read (If-Unmodified-Since), so an edit landing after this query
+   * is not overwritten either, unless it falls in the same whole second as the stamp.
    */
   private async movedSinceRead(
     items: readonly SalesforceWrites[],
@@ -382,13 +394,16 @@ export class SalesforceDealGateway implements SalesforcePort {
             field in row && JSON.stringify(row[field] ?? null) !== JSON.stringify(read.record[field] ?? null),
         );
         if (!stampMoved && changed.length === 0) continue;
-        moved.set(read.index, {
-          code: 'MODIFIED_SINCE_READ',
-          kind: 'conflict',
-          fields: changed,
-          message: `Opportunity ${String(row['Id'])} changed in Salesforce after this sync read it (${changed.length ? changed.join(', ') : `SystemModstamp ${read.stamp} → ${String(row['SystemModstamp'])}`}), so it was not written; the deal is read again and merged`,
-          fix: 'nothing: the next attempt merges that change',
-        });
+        moved.set(
+          read.index,
+          modifiedSinceRead(
+            String(row['Id']),
+            changed.length
+              ? changed.join(', ')
+              : `SystemModstamp ${read.stamp} → ${String(row['SystemModstamp'])}`,
+            changed,
+          ),
+        );
       }
     }
     return moved;
@@ -403,7 +418,7 @@ export class SalesforceDealGateway implements SalesforcePort {
     accounts: readonly ({ id: string | null } | null)[],
     results: SalesforceWriteResult[],
   ): Promise<void> {
-    type Pending = { index: number; fields: Row; op: 'create' | 'update' };
+    type Pending = { index: number; fields: Row; op: 'create' | 'update'; since?: string | null };
     let pending: Pending[] = [];
     for (const [index, item] of items.entries()) {
       const write = item.opportunity;
@@ -430,6 +445,8 @@ export class SalesforceDealGateway implements SalesforcePort {
             Id: write.opportunityId,
             ...(accountId ? { AccountId: accountId } : {}),
           },
+          // Conditional on the stamp the batch read: an edit landing after the re-check above still wins.
+          since: write.readAs?.systemModstamp ?? null,
         });
       }
     }
@@ -446,9 +463,12 @@ export class SalesforceDealGateway implements SalesforcePort {
         for (const [i, entry] of creates.entries()) outcomes.set(entry, saved[i]!);
       }
       if (updates.length) {
-        const saved = await this.client.updateMany(
+        const saved = await this.client.updateEachUnlessModified(
           'Opportunity',
-          updates.map((entry) => entry.fields),
+          updates.map((entry) => ({
+            record: entry.fields as Row & { Id: string },
+            unmodifiedSince: entry.since ?? null,
+          })),
         );
         for (const [i, entry] of updates.entries()) outcomes.set(entry, saved[i]!);
       }
@@ -458,6 +478,11 @@ export class SalesforceDealGateway implements SalesforcePort {
         if (outcome.ok) {
           result.opportunityId = outcome.value.id;
           if (entry.op === 'create') result.created = outcome.value.created !== false;
+          continue;
+        }
+        if (entry.op === 'update' && outcome.error.code === 'PRECONDITION_FAILED') {
+          result.error = modifiedSinceRead(String(entry.fields['Id']), 'it was modified since the read', []);
+          result.opportunityId = null;
           continue;
         }
         const droppable = this.droppableFields(outcome.error.fields, entry.fields);

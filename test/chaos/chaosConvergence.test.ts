@@ -14,10 +14,7 @@ import { postgresSkipReason, testDatabaseUrl } from '../support/testStores.ts';
 import { INVARIANTS, type Invariant } from './chaosChecks.ts';
 import { type ChaosReport, formatChaosFigures, runChaos } from './runChaos.ts';
 
-const OPEN: Partial<Record<Invariant, string>> = {
-  lostUpdate:
-    "issue 13: the re-check just before a Salesforce write leaves a window until the update lands; the chaos run's 2-second stalls on the update call widen it, and a seller edit landing in it is overwritten unaudited (seen once in CI on Postgres, 2026-12-07). The fix is a conditional update per opportunity (sObject Rows PATCH with If-Unmodified-Since or If-Match) instead of an unconditional collection update",
-};
+const OPEN: Partial<Record<Invariant, string>> = {};
 
 const DEALS = 20;
 const RUN_TIMEOUT_MS = 480_000;
