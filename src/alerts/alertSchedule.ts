@@ -43,7 +43,7 @@ export async function startAlertSchedule(options: AlertScheduleOptions): Promise
         );
       }
     },
-    { concurrency: 1, ...(scoped ? { connectionId } : {}) },
+    { concurrency: 1, recurring: true, ...(scoped ? { connectionId } : {}) },
   );
   await scheduleNext(queue, ALERTS_EVALUATE_JOB, connectionId, clock.now());
 }

@@ -128,4 +128,36 @@ describe('EmbeddedQueue on the store file', () => {
       await env.close();
     }
   });
+  it('never dead-letters a recurring job (a poll, a reconcile): abandoned or failing, it runs again', async () => {
+    const env = await makeEnvironment();
+    const queue = fastRetryingQueue(env, 2);
+    try {
+      // Both jobs look abandoned far more often than maxAttempts allows (their workers kept dying).
+      await queue.enqueue({ name: 'recurring', key: 'poll', payload: null });
+      await queue.enqueue({ name: 'one-off', key: 'deal', payload: null });
+      const db = new Database(env.path);
+      db.prepare('UPDATE queue_job SET attempts = 10').run();
+      db.close();
+      const attempts: number[] = [];
+      await queue.work(
+        'recurring',
+        async (job) => {
+          attempts.push(job.attempt);
+          // It also fails more often than maxAttempts allows, then works.
+          if (attempts.length < 4) throw new Error('socket hang up');
+        },
+        { concurrency: 1, recurring: true },
+      );
+      await queue.work('one-off', async () => {}, { concurrency: 1 });
+      await waitFor('the recurring job to succeed', () => attempts.length === 4);
+      await waitFor('the queue to be empty', async () => (await queue.stats()).pending === 0);
+      expect(attempts).toEqual([11, 12, 13, 14]);
+      const deadLetters = await env.deadLetters.list({});
+      expect(deadLetters.map((letter) => letter.jobName)).toEqual(['one-off']);
+      expect(deadLetters[0]?.errorMessage).toMatch(/abandoned 10 times/);
+    } finally {
+      await queue.stop();
+      await env.close();
+    }
+  });
 });

@@ -54,6 +54,11 @@ export interface ClaimScope {
 
 export interface WorkOptions extends ClaimScope {
   concurrency: number;
+  /**
+   * The job schedules its own next run (a poll, a reconcile pass): however often its worker died under it, it
+   * runs again rather than being dead-lettered, which would stop the schedule until the next start.
+   */
+  recurring?: boolean;
 }
 
 /**

@@ -77,6 +77,8 @@ interface Registration {
   handler: JobHandler;
   /** Set for batch handlers: `running` then counts batches. */
   batch: BatchMode | null;
+  /** Schedules its own next run: never dead-lettered for being abandoned (see WorkOptions.recurring). */
+  recurring: boolean;
   concurrency: number;
   running: number;
   /** The fetch loop in progress, if any. */
@@ -162,8 +164,13 @@ export class JobRunner<C extends ClaimedJob> {
     return this.stopped;
   }
 
-  register(name: string, handler: JobHandler, concurrency: number, scope: ClaimScope = {}): void {
-    this.add(name, handler, null, concurrency, scope);
+  register(
+    name: string,
+    handler: JobHandler,
+    concurrency: number,
+    scope: ClaimScope & { recurring?: boolean } = {},
+  ): void {
+    this.add(name, handler, null, concurrency, scope, scope.recurring === true);
   }
 
   registerBatch(
@@ -195,6 +202,7 @@ export class JobRunner<C extends ClaimedJob> {
     batch: BatchMode | null,
     concurrency: number,
     { connectionId, mayClaim }: ClaimScope,
+    recurring = false,
   ): void {
     if (this.stopped) throw new Error(`Cannot start work on "${name}": the queue has been stopped.`);
     // One registration per name, or one per name and connection.
@@ -224,6 +232,7 @@ export class JobRunner<C extends ClaimedJob> {
       },
       handler,
       batch,
+      recurring,
       concurrency,
       running: 0,
       pumping: null,
@@ -510,7 +519,7 @@ export class JobRunner<C extends ClaimedJob> {
     const { claimed } = run;
     const job = this.jobOf(run);
     try {
-      if (claimed.attempt > this.options.retry.maxAttempts) {
+      if (claimed.attempt > this.options.retry.maxAttempts && !registration.recurring) {
         // Only a job whose lease expired again and again gets here: its worker keeps dying.
         await this.deadLetter(run, job, 'transient', abandonedError(claimed));
         return;
@@ -534,7 +543,8 @@ export class JobRunner<C extends ClaimedJob> {
         await this.storage.complete(claimed);
         return;
       }
-      await this.handleFailure(run, job, failure);
+      // A recurring job's next run is already scheduled by its handler: its failures never use up its attempts.
+      await this.handleFailure(run, job, failure, registration.recurring ? Number.MAX_SAFE_INTEGER : 0);
     } catch (error) {
       this.options.logger.error(
         { err: error, jobId: claimed.id, job: claimed.name },
@@ -544,7 +554,10 @@ export class JobRunner<C extends ClaimedJob> {
     }
   }
 
-  /** `extraAttempts`: a batch job's claims beyond maxAttempts (see halvingsToOne), which its failures may use too. */
+  /**
+   * `extraAttempts`: a batch job's claims beyond maxAttempts (see halvingsToOne), which its failures may use too;
+   * unlimited for a recurring job.
+   */
   private async handleFailure(
     run: RunningJob<C>,
     job: Job,

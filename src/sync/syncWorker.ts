@@ -219,7 +219,7 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<void>
         );
       }
     },
-    { concurrency: 1, ...scoped },
+    { concurrency: 1, recurring: true, ...scoped },
   );
 
   await queue.work<ScheduledPayload>(
@@ -236,7 +236,7 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<void>
         );
       }
     },
-    { concurrency: 1, ...scoped },
+    { concurrency: 1, recurring: true, ...scoped },
   );
 
   await scheduleNext(queue, JOB.salesforcePoll, connectionId, clock.now());
