@@ -74,6 +74,29 @@ describe('FaultInjector', () => {
     expect(made.writes).toEqual(['person']);
   });
 
+  it('a rule with bodyIncludes strikes only the requests whose body holds that text, once', async () => {
+    const made = await appWith();
+    app = made.app;
+    await app.inject({
+      method: 'POST',
+      url: '/__emulator/faults',
+      payload: { match: { method: 'POST', bodyIncludes: 'target-7' }, status: 503, phase: 'response' },
+    });
+    await app.inject({
+      method: 'POST',
+      url: '/__emulator/faults',
+      payload: { match: { bodyIncludes: 'held' }, status: 429, count: 1 },
+    });
+    expect((await post(app, 'other')).statusCode).toBe(200);
+    const lost = await post(app, 'the target-7 item');
+    expect(lost.statusCode).toBe(503);
+    expect((await post(app, 'held item')).statusCode).toBe(429);
+    expect((await post(app, 'held again')).statusCode).toBe(200);
+    expect(made.writes).toEqual(['other', 'the target-7 item', 'held again']);
+    const listed = (await app.inject({ method: 'GET', url: '/__emulator/faults' })).json();
+    expect(listed.totals).toEqual({ requests: 4, struck: 2 });
+  });
+
   it('a probabilistic rule that misses falls through to the next rule', async () => {
     const made = await appWith(() => 0.99);
     app = made.app;

@@ -23,6 +23,11 @@ export const faultRuleSchema = z.object({
       method: z.string().optional(),
       /** Path prefix, without query string. */
       path: z.string().optional(),
+      /**
+       * Text the request body must contain (e.g. one record's id in a Composite call). Such a rule is checked
+       * once the body has been read; a request already struck by another rule is not struck again.
+       */
+      bodyIncludes: z.string().min(1).optional(),
     })
     .default({}),
   status: z.number().int().min(100).max(599).optional(),
@@ -110,13 +115,19 @@ export class FaultInjector {
     return { ...this.totals };
   }
 
-  /** Finds and consumes the first rule matching this method and path (probabilistic rules must win their draw). */
-  take(method: string, path: string): FaultRule | null {
-    this.totals.requests += 1;
+  /**
+   * Finds and consumes the first rule matching this method and path (probabilistic rules must win their draw).
+   * Without `body`, rules that look at the body are left for later; with it, only those are considered.
+   */
+  take(method: string, path: string, body?: string): FaultRule | null {
+    if (body === undefined) this.totals.requests += 1;
     const nowMs = this.nowMs();
     this.rules = this.rules.filter((rule) => rule.endsAtMs === null || rule.endsAtMs > nowMs);
     const index = this.rules.findIndex(
       (rule) =>
+        (body === undefined
+          ? rule.match.bodyIncludes === undefined
+          : rule.match.bodyIncludes !== undefined && body.includes(rule.match.bodyIncludes)) &&
         (rule.match.method === undefined || rule.match.method.toUpperCase() === method.toUpperCase()) &&
         (rule.match.path === undefined || path.startsWith(rule.match.path)) &&
         (rule.probability === undefined || this.random() < rule.probability),
@@ -130,6 +141,23 @@ export class FaultInjector {
       if (rule.remaining <= 0) this.rules.splice(index, 1);
     }
     return rule;
+  }
+
+  /** Applies a request-phase rule now, or keeps a response-phase rule for when the answer is sent. */
+  private async strike(rule: FaultRule, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    if (rule.phase === 'response') {
+      this.pendingResponses.set(request, rule);
+      return;
+    }
+    if (rule.latencyMs) await delay(rule.latencyMs);
+    if (rule.drop) {
+      request.raw.socket.destroy();
+      return reply.hijack();
+    }
+    if (rule.status === undefined) return;
+    if (rule.retryAfterSeconds !== undefined) reply.header('retry-after', String(rule.retryAfterSeconds));
+    if (rule.html) return reply.code(rule.status).type(HTML_CONTENT_TYPE).send(htmlPage(rule.status));
+    return reply.code(rule.status).send(rule.body ?? this.options.errorBody(rule.status));
   }
 
   /** Registers the control routes and the request hooks on an emulator app. */
@@ -146,25 +174,28 @@ export class FaultInjector {
       this.clear();
       return reply.code(204).send();
     });
+    const exempt = (request: FastifyRequest, path: string) =>
+      path.startsWith('/__emulator/') || request.headers[NO_FAULTS_HEADER] !== undefined;
+    const struck = new WeakSet<FastifyRequest>();
     app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       const path = request.url.split('?')[0] ?? request.url;
-      if (path.startsWith('/__emulator/') || request.headers[NO_FAULTS_HEADER] !== undefined) return;
+      if (exempt(request, path)) return;
       const rule = this.take(request.method, path);
       if (!rule) return;
-      if (rule.phase === 'response') {
-        this.pendingResponses.set(request, rule);
-        return;
-      }
-      if (rule.latencyMs) await delay(rule.latencyMs);
-      if (rule.drop) {
-        request.raw.socket.destroy();
-        return reply.hijack();
-      }
-      if (rule.status === undefined) return;
-      if (rule.retryAfterSeconds !== undefined) reply.header('retry-after', String(rule.retryAfterSeconds));
-      if (rule.html) return reply.code(rule.status).type(HTML_CONTENT_TYPE).send(htmlPage(rule.status));
-      return reply.code(rule.status).send(rule.body ?? this.options.errorBody(rule.status));
+      struck.add(request);
+      return this.strike(rule, request, reply);
     });
+    // Rules that look at the body, once it has been read.
+    app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+      const path = request.url.split('?')[0] ?? request.url;
+      if (struck.has(request) || request.body === undefined || exempt(request, path)) return;
+      if (!this.rules.some((rule) => rule.match.bodyIncludes !== undefined)) return;
+      const body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+      const rule = this.take(request.method, path, body);
+      if (!rule) return;
+      return this.strike(rule, request, reply);
+    });
+
     app.addHook('onSend', async (request, reply, payload) => {
       const rule = this.pendingResponses.get(request);
       if (!rule) return payload;

@@ -13,10 +13,12 @@ import {
   waitForQuiet,
 } from '../support/sandboxHarness.ts';
 
-const COLLECTION_WRITE = {
-  method: 'PATCH',
-  path: `/services/data/v${SALESFORCE_API_VERSION}/composite/sobjects`,
-};
+/** The Composite call that updates this opportunity (each update is a PATCH subrequest with If-Unmodified-Since). */
+const opportunityUpdate = (opportunityId: string) => ({
+  method: 'POST',
+  path: `/services/data/v${SALESFORCE_API_VERSION}/composite`,
+  bodyIncludes: `/sobjects/Opportunity/${opportunityId}`,
+});
 
 describe('interrupted and raced writes', () => {
   let sandbox: TestSandbox;
@@ -53,7 +55,7 @@ describe('interrupted and raced writes', () => {
     // Salesforce saves the next opportunity update, then the answer is lost: the job fails after the write and
     // before the store transaction that holds its audit entry; its retry finds the value on both sides.
     await sandbox.sf('POST', '/__emulator/faults', {
-      match: COLLECTION_WRITE,
+      match: opportunityUpdate(deal.opportunityId),
       phase: 'response',
       status: 503,
       count: 1,

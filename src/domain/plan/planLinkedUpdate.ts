@@ -266,22 +266,42 @@ export async function planLinkedUpdate(
               ...(interrupted && intended
                 ? creationChanges(salesforceOpportunityFields(intended, mapping))
                 : []),
+              ...(referralCreated
+                ? [
+                    {
+                      field: 'referral',
+                      side: 'partnerCenter' as const,
+                      before: null,
+                      after: referral.input.name,
+                    },
+                  ]
+                : []),
               ...landed,
               ...toSalesforce,
               ...toPartnerCenter,
             ],
-            message: [
-              landedText,
-              referralCreated
-                ? `Created referral ${referral.id} from opportunity ${opportunity.opportunityId} (its create was interrupted; this sync found and linked it). ${message}`
-                : interrupted
-                  ? `Linked opportunity ${opportunity.opportunityId} from referral ${referral.id} (its create was interrupted). ${message}`
-                  : conflicts.length
-                    ? `${message} Conflict on ${conflicts.map((conflict) => `${conflict.field} (kept ${conflict.winner})`).join(', ')}.`
-                    : landed.length && !wroteSomething
-                      ? ''
-                      : message,
-            ]
+            // The create comes first: it is what happened to the deal (the earlier write it records came after).
+            message: (referralCreated
+              ? [
+                  `Created referral ${referral.id} from opportunity ${opportunity.opportunityId} (its create was interrupted; this sync found and linked it).`,
+                  landedText,
+                  message,
+                ]
+              : interrupted
+                ? [
+                    `Linked opportunity ${opportunity.opportunityId} from referral ${referral.id} (its create was interrupted).`,
+                    landedText,
+                    message,
+                  ]
+                : [
+                    landedText,
+                    conflicts.length
+                      ? `${message} Conflict on ${conflicts.map((conflict) => `${conflict.field} (kept ${conflict.winner})`).join(', ')}.`
+                      : landed.length && !wroteSomething
+                        ? ''
+                        : message,
+                  ]
+            )
               .filter(Boolean)
               .join(' '),
           }
