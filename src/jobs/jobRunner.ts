@@ -574,18 +574,19 @@ export class JobRunner<C extends ClaimedJob> {
       this.options.random,
       retryAfterSeconds,
     );
-    this.options.logger.warn(
-      {
-        jobId: job.id,
-        job: job.name,
-        key: job.key,
-        attempt: job.attempt,
-        kind,
-        decision: decision.action,
-        error: error.message,
-      },
-      'job failed',
-    );
+    const fields = {
+      jobId: job.id,
+      job: job.name,
+      key: job.key,
+      attempt: job.attempt,
+      kind,
+      decision: decision.action,
+      error: error.message,
+    };
+    // A record changed since the job read it: expected with two systems being edited, and retried at once.
+    if (kind === 'conflict' && decision.action === 'retry')
+      this.options.logger.info(fields, 'job runs again: a record changed after it was read');
+    else this.options.logger.warn(fields, 'job failed');
     if (decision.action === 'dead') {
       await this.deadLetter(run, job, kind, error);
       return;
