@@ -355,10 +355,10 @@ export class JobRunner<C extends ClaimedJob> {
     const claimed: C[] = [first];
     // A batch whose first job ran before is smaller (see retryBatchSize); the rest already due come at once.
     const limit = retryBatchSize(batch.batchSize, first.attempt);
-    // An idle worker starts at once: a lone webhook never waits the gathering window. While batches run (a burst, a
-    // backfill), the next one gathers: it waits a moment for others and keeps gathering while they still arrive (at
-    // most MAX_GATHER_ROUNDS windows), so a burst fills whole batches.
-    const gather = registration.running > 0 ? MAX_GATHER_ROUNDS : 0;
+    // A lone job starts at once: a webhook never waits the gathering window. While batches run and more jobs are
+    // due (a burst, a backfill), the batch gathers: it waits a moment for others and keeps gathering while they
+    // still arrive (at most MAX_GATHER_ROUNDS windows), so a burst fills whole batches.
+    let gather = 0;
     for (let round = 0; round <= gather && claimed.length < limit; round += 1) {
       if (round > 0 && batch.gatherMs > 0)
         await new Promise((resolve) => setTimeout(resolve, batch.gatherMs));
@@ -375,6 +375,7 @@ export class JobRunner<C extends ClaimedJob> {
         break;
       }
       claimed.push(...more);
+      if (round === 0 && registration.running > 0 && more.length > 0) gather = MAX_GATHER_ROUNDS;
       if (round > 0 && (more.length === 0 || batch.gatherMs === 0)) break;
     }
     if (this.stopped) {
