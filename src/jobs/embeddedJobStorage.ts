@@ -22,6 +22,7 @@ interface JobRow {
 
 export class EmbeddedJobStorage implements JobStorage<EmbeddedClaimedJob> {
   private readonly statements;
+  private readonly completing: { id: number; token: string; done: (error?: unknown) => void }[] = [];
 
   constructor(
     private readonly db: Database.Database,
@@ -188,8 +189,29 @@ export class EmbeddedJobStorage implements JobStorage<EmbeddedClaimedJob> {
     return result.changes === 1;
   }
 
-  async complete(job: EmbeddedClaimedJob): Promise<void> {
-    this.statements.remove.run({ id: Number(job.id), token: job.leaseToken });
+  /** Completions asked for in the same turn of the event loop are recorded in one transaction. */
+  complete(job: EmbeddedClaimedJob): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.completing.push({
+        id: Number(job.id),
+        token: job.leaseToken,
+        done: (error) => (error === undefined ? resolve() : reject(error)),
+      });
+      if (this.completing.length === 1) setImmediate(() => this.completeWaiting());
+    });
+  }
+
+  private completeWaiting(): void {
+    const waiting = this.completing.splice(0);
+    try {
+      this.db.transaction(() => {
+        for (const { id, token } of waiting) this.statements.remove.run({ id, token });
+      })();
+    } catch (error) {
+      for (const { done } of waiting) done(error);
+      return;
+    }
+    for (const { done } of waiting) done();
   }
 
   async remove(job: EmbeddedClaimedJob): Promise<void> {

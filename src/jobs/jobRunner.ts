@@ -456,17 +456,20 @@ export class JobRunner<C extends ClaimedJob> {
       } catch (thrown) {
         outcomes = runsOfGroup.map(() => toError(thrown));
       }
-      for (const [i, run] of runsOfGroup.entries()) {
-        const outcome =
-          i < outcomes.length ? outcomes[i]! : new Error('The batch handler gave no outcome for this job.');
-        await this.settle(run, async () => {
-          if (outcome === null) return this.storage.complete(run.claimed);
-          if (outcome instanceof Error)
-            return this.handleFailure(run, this.jobOf(run), outcome, halvingsToOne(batch.batchSize));
-          await batch.enqueue(outcome.requeue);
-          await this.storage.complete(run.claimed);
-        });
-      }
+      // Settled together, so the storage can record the batch's completions at once (one statement or transaction).
+      await Promise.all(
+        runsOfGroup.map((run, i) => {
+          const outcome =
+            i < outcomes.length ? outcomes[i]! : new Error('The batch handler gave no outcome for this job.');
+          return this.settle(run, async () => {
+            if (outcome === null) return this.storage.complete(run.claimed);
+            if (outcome instanceof Error)
+              return this.handleFailure(run, this.jobOf(run), outcome, halvingsToOne(batch.batchSize));
+            await batch.enqueue(outcome.requeue);
+            await this.storage.complete(run.claimed);
+          });
+        }),
+      );
     }
   }
 
