@@ -177,6 +177,27 @@ describe('ChangePoller against the emulator and a real SQLite store', () => {
     ]);
   });
 
+  it("tells a change the connector's own user made from anyone else's, row by row at the newest stamp", async () => {
+    const poller = newPoller();
+    await poller.poll();
+    const ours = synced[7] as string;
+    const theirs = synced[8] as string;
+    const both = synced[9] as string;
+    // The connector signs in as the integration user; the seller is the admin.
+    await client.update('Opportunity', { Id: ours, Amount: 7007 });
+    await admin.sobject('Opportunity').update({ Id: theirs, Amount: 8008 });
+    await client.update('Opportunity', { Id: both, Amount: 9009 });
+    // A seller's solution on the same opportunity, at the same stamp or later: someone else changed it too.
+    await adminClient.create(n.solutionObject, { [n.solutionOpportunity]: both, [n.solutionId]: 'sol-9' });
+    const { changes } = await poller.poll();
+    const byId = new Map(changes.map((change) => [change.opportunityId, change.changedByConnector]));
+    expect(Object.fromEntries([ours, theirs, both].map((id) => [id, byId.get(id)]))).toEqual({
+      [ours]: true,
+      [theirs]: false,
+      [both]: false,
+    });
+  });
+
   it('runs overlapping polls one after the other, each with its own handler', async () => {
     const poller = newPoller();
     await poller.poll();

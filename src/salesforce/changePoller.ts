@@ -26,6 +26,12 @@ export interface ChangedOpportunity {
   reasons: ChangeReason[];
   /** Newest SystemModstamp among the rows that reported it (ISO-8601). */
   systemModstamp: string;
+  /**
+   * Every row reported at that newest SystemModstamp was last modified by the user the connector signs in as:
+   * the change may be the connector's own write. False when anyone else (a seller, a flow's user) modified one,
+   * or when the connector's user is not known.
+   */
+  changedByConnector: boolean;
 }
 
 export interface PollResult {
@@ -63,6 +69,13 @@ export const DEFAULT_POLL_OVERLAP_MS = 5000;
 const COVERAGE_WINDOW_MS = 5 * 60_000;
 
 type Row = Record<string, unknown> & { Id: string; SystemModstamp: string };
+
+/** A row the poll reports, by the opportunity it belongs to. */
+interface FreshRow {
+  opportunityId: string;
+  systemModstamp: string;
+  lastModifiedById: unknown;
+}
 
 interface PolledSource {
   source: string;
@@ -161,7 +174,7 @@ export class ChangePoller {
       {
         source: SOLUTION_CURSOR_SOURCE,
         soql: (since) =>
-          `SELECT Id, IsDeleted, SystemModstamp, ${n.solutionOpportunity}, ${n.solutionId}, ${n.solutionName}, ${n.solutionPublisher} FROM ${n.solutionObject} WHERE SystemModstamp >= ${since} AND ${linkedOrSync(`${parentRelationship}.`)} ORDER BY SystemModstamp, Id`,
+          `SELECT Id, IsDeleted, SystemModstamp, LastModifiedById, ${n.solutionOpportunity}, ${n.solutionId}, ${n.solutionName}, ${n.solutionPublisher} FROM ${n.solutionObject} WHERE SystemModstamp >= ${since} AND ${linkedOrSync(`${parentRelationship}.`)} ORDER BY SystemModstamp, Id`,
         opportunityIdOf: (row) => String(row[n.solutionOpportunity] ?? ''),
         reason: 'solution',
         // Deleted solutions must reach Partner Center too: read the recycle bin as well.
@@ -172,7 +185,7 @@ export class ChangePoller {
             {
               source: LEAD_CURSOR_SOURCE,
               soql: (since: string) =>
-                `SELECT Id, SystemModstamp, IsConverted, ConvertedOpportunityId, Status FROM Lead WHERE SystemModstamp >= ${since} AND ${n.leadReferralId} != null ORDER BY SystemModstamp, Id`,
+                `SELECT Id, SystemModstamp, LastModifiedById, IsConverted, ConvertedOpportunityId, Status FROM Lead WHERE SystemModstamp >= ${since} AND ${n.leadReferralId} != null ORDER BY SystemModstamp, Id`,
               opportunityIdOf: (row: Row) => row.Id,
               reason: 'lead' as const,
             },
@@ -211,20 +224,35 @@ export class ChangePoller {
       polled.push(await this.readSource(window, answer.value as QueryPage<Row>, coveredUntilMs));
     }
 
+    const connectorUser = this.options.client.conn.userInfo?.id ?? null;
+    const byConnector = (lastModifiedById: unknown) =>
+      connectorUser !== null &&
+      typeof lastModifiedById === 'string' &&
+      lastModifiedById.slice(0, 15) === connectorUser.slice(0, 15);
     const byOpportunity = new Map<string, ChangedOpportunity>();
-    const report = (opportunityId: string, reason: ChangeReason, systemModstamp: string) => {
+    const report = (opportunityId: string, reason: ChangeReason, row: FreshRow) => {
       if (!opportunityId) return;
+      const mine = byConnector(row.lastModifiedById);
       const existing = byOpportunity.get(opportunityId);
       if (!existing) {
-        byOpportunity.set(opportunityId, { opportunityId, reasons: [reason], systemModstamp });
+        byOpportunity.set(opportunityId, {
+          opportunityId,
+          reasons: [reason],
+          systemModstamp: row.systemModstamp,
+          changedByConnector: mine,
+        });
         return;
       }
       if (!existing.reasons.includes(reason)) existing.reasons.push(reason);
-      if (systemModstamp > existing.systemModstamp) existing.systemModstamp = systemModstamp;
+      if (row.systemModstamp > existing.systemModstamp) {
+        existing.systemModstamp = row.systemModstamp;
+        existing.changedByConnector = mine;
+      } else if (row.systemModstamp === existing.systemModstamp)
+        existing.changedByConnector = existing.changedByConnector && mine;
     };
     for (const [index, { fresh }] of polled.entries()) {
       const reason = sources[index]?.reason ?? 'opportunity';
-      for (const change of fresh) report(change.opportunityId, reason, change.systemModstamp);
+      for (const change of fresh) report(change.opportunityId, reason, change);
     }
 
     const changes = [...byOpportunity.values()];
@@ -249,13 +277,14 @@ export class ChangePoller {
     firstPage: QueryPage<Row>,
     coveredUntilMs: number | undefined,
   ): Promise<{
-    fresh: Array<{ opportunityId: string; systemModstamp: string }>;
+    fresh: FreshRow[];
     next: ChangeCursor;
     rowsRead: number;
   }> {
     const opportunityIdOf = source.opportunityIdOf;
     const observed: ObservedRow[] = [];
     const opportunityByKey = new Map<ObservedRow, string>();
+    const modifierByKey = new Map<ObservedRow, unknown>();
     for await (const row of this.options.client.rowsFrom<Row>(queryOperation(soql), firstPage)) {
       const item: ObservedRow = {
         id: row.Id,
@@ -264,6 +293,7 @@ export class ChangePoller {
       };
       observed.push(item);
       opportunityByKey.set(item, opportunityIdOf(row));
+      modifierByKey.set(item, row['LastModifiedById']);
     }
     const advanced = advanceCursor(cursor, observed, this.overlapMs, coveredUntilMs);
     const { fresh } = advanced;
@@ -277,6 +307,7 @@ export class ChangePoller {
       fresh: fresh.map((row) => ({
         opportunityId: opportunityByKey.get(row) ?? '',
         systemModstamp: row.systemModstamp,
+        lastModifiedById: modifierByKey.get(row),
       })),
       next,
       rowsRead: observed.length,

@@ -200,13 +200,14 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<void>
           logger.debug({ changes }, 'Salesforce changes found');
           for (const change of changes) {
             const link = await store.links.findByOpportunityId(connectionId, change.opportunityId);
-            // Our own write, already recorded on the link: nothing new to sync.
-            if (
-              link?.sfSystemModstamp &&
-              Date.parse(change.systemModstamp) <= Date.parse(link.sfSystemModstamp) &&
-              link.state === 'synced'
-            )
-              continue;
+            // Our own write, already recorded on the link: nothing new to sync. SystemModstamp counts whole
+            // seconds, so a change in the very second the link recorded is ours only if we made it last (a seller's
+            // edit right after our write carries the same stamp).
+            if (link?.sfSystemModstamp && link.state === 'synced') {
+              const changedAt = Date.parse(change.systemModstamp);
+              const recordedAt = Date.parse(link.sfSystemModstamp);
+              if (changedAt < recordedAt || (changedAt === recordedAt && change.changedByConnector)) continue;
+            }
             await enqueueDealSync(deps, queue, { opportunityId: change.opportunityId, trigger: 'poll' });
           }
         });

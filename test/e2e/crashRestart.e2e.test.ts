@@ -61,8 +61,13 @@ describe.each(['evaluate', 'ignore'])(
         },
       );
       // Every Salesforce update/upsert and every referral update takes 2 s: a deal sync spends seconds between writes.
+      // (Upserts are Collections PATCHes; updates are PATCH subrequests of a Composite call.)
       await sandbox.sf('POST', '/__emulator/faults', {
         match: { method: 'PATCH', path: '/services/data' },
+        latencyMs: 2000,
+      });
+      await sandbox.sf('POST', '/__emulator/faults', {
+        match: { method: 'POST', path: '/services/data', bodyIncludes: '"method":"PATCH"' },
         latencyMs: 2000,
       });
       await sandbox.pc('POST', '/__emulator/faults', {

@@ -248,9 +248,14 @@ describe.runIf(hasChromium)('the dashboard, open (no admin token)', () => {
   it('shows a deal whose sync job was dead-lettered as such, and a retry from Needs attention turns it green', async () => {
     const gammaId = await newReferral({ name: 'Dashboard Gamma deal' });
     const gamma = await linkFor(gammaId, 'synced');
-    // Salesforce refuses every opportunity update with a 400 (permanent): the next sync of the deal is dead-lettered.
+    // Salesforce refuses every update of this opportunity (the Composite call that carries it) with a 400
+    // (permanent): the next sync of the deal is dead-lettered.
     await sandbox.sf('POST', '/__emulator/faults', {
-      match: { method: 'PATCH', path: '/services/data/' },
+      match: {
+        method: 'POST',
+        path: '/services/data/',
+        bodyIncludes: `/sobjects/Opportunity/${String(gamma.opportunityId)}`,
+      },
       status: 400,
       count: 1000,
     });
