@@ -84,7 +84,15 @@ export async function readDealBatch(
   }
   const getReferral = async (read: DealRead, id: string | null) => {
     if (!id) return null;
-    return usableListing(read.request, id) ?? partnerCenter.getReferral(id);
+    // A listing can be older than the deal's last sync (another job synced it since): planning a linked deal from
+    // it would take Partner Center's older values for changes and send them back. It is used for a deal not
+    // linked yet, or when it is the very version the link last saw; otherwise the referral is read now. (A
+    // referral this batch read itself, for a new opportunity's follow-up, is current.)
+    const listed = usableListing(read.request, id);
+    const current =
+      read.request.readJustNow === true || read.link === null || read.link.pcETag === listed?.eTag;
+    if (listed && current) return listed;
+    return partnerCenter.getReferral(id);
   };
 
   await boundedMap(reads, parallel, async (read) => {
