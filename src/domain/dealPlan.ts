@@ -143,8 +143,9 @@ export type OpportunityWrite =
       fields: SalesforceRecord;
       /**
        * The opportunity as the plan read it (its SystemModstamp and field values): one that has changed since is
-       * not written (sObject Collections take no If-Match) and its deal is read and merged again. The values are
-       * compared too, as SystemModstamp counts whole seconds. Absent: written unconditionally.
+       * not written — re-checked just before the write (values too, as SystemModstamp counts whole seconds), and
+       * the update sent with If-Unmodified-Since at that stamp — and its deal is read and merged again. Absent:
+       * written unconditionally.
        */
       readAs?: { systemModstamp: string | null; record: SalesforceRecord };
     };

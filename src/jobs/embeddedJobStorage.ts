@@ -126,10 +126,6 @@ export class EmbeddedJobStorage implements JobStorage<EmbeddedClaimedJob> {
     return { id: String(inserted.id), coalesced: false };
   }
 
-  async claim(name: string, leaseMs: number, connectionId?: string): Promise<EmbeddedClaimedJob | null> {
-    return (await this.claimMany(name, leaseMs, 1, connectionId))[0] ?? null;
-  }
-
   /**
    * Up to `limit` due jobs in one transaction (one write lock, not one per job). Each claimed job holds its key,
    * so the next lookup skips jobs of the same deal: every job claimed together has a key of its own.

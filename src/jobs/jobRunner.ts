@@ -32,10 +32,11 @@ export interface ClaimedJob {
 }
 
 export interface JobStorage<C extends ClaimedJob> {
-  /** Claims the oldest due job of this name (and connection, when given) whose key is free, or returns null. */
-  claim(name: string, leaseMs: number, connectionId?: string): Promise<C | null>;
-  /** Claims up to `limit` due jobs of this name, all with different free keys (default: claim() in a loop). */
-  claimMany?(name: string, leaseMs: number, limit: number, connectionId?: string): Promise<C[]>;
+  /**
+   * Claims up to `limit` of the oldest due jobs of this name (and connection, when given), all with different free
+   * keys; none when nothing is due.
+   */
+  claimMany(name: string, leaseMs: number, limit: number, connectionId?: string): Promise<C[]>;
   /** Extends the lease; false when this process no longer holds the job. */
   renew(job: C, leaseMs: number): Promise<boolean>;
   /**
@@ -320,7 +321,7 @@ export class JobRunner<C extends ClaimedJob> {
             continue;
           }
           // Every free slot in one claim (one transaction for several jobs, where the storage can).
-          const claimed = await this.claimMore(
+          const claimed = await this.storage.claimMany(
             registration.name,
             this.options.retry.leaseMs,
             registration.concurrency - registration.running,
@@ -350,8 +351,8 @@ export class JobRunner<C extends ClaimedJob> {
   private async claimBatch(registration: Registration, batch: BatchMode): Promise<boolean> {
     const leaseMs = this.options.retry.leaseMs;
     const { connectionId } = registration.scope;
-    const first = await this.storage.claim(registration.name, leaseMs, connectionId);
-    if (first === null) return false;
+    const [first] = await this.storage.claimMany(registration.name, leaseMs, 1, connectionId);
+    if (first === undefined) return false;
     const claimed: C[] = [first];
     // A batch whose first job ran before is smaller (see retryBatchSize); the rest already due come at once.
     const limit = retryBatchSize(batch.batchSize, first.attempt);
@@ -365,7 +366,7 @@ export class JobRunner<C extends ClaimedJob> {
       if (this.stopped) break;
       let more: C[];
       try {
-        more = await this.claimMore(registration.name, leaseMs, limit - claimed.length, connectionId);
+        more = await this.storage.claimMany(registration.name, leaseMs, limit - claimed.length, connectionId);
       } catch (error) {
         // The jobs claimed so far are held: run them rather than leave them (and their locks) behind.
         this.options.logger.warn(
@@ -384,21 +385,6 @@ export class JobRunner<C extends ClaimedJob> {
     }
     this.startBatch(registration, batch, claimed);
     return true;
-  }
-
-  private async claimMore(name: string, leaseMs: number, limit: number, connectionId?: string): Promise<C[]> {
-    if (limit === 1) {
-      const job = await this.storage.claim(name, leaseMs, connectionId);
-      return job === null ? [] : [job];
-    }
-    if (this.storage.claimMany) return this.storage.claimMany(name, leaseMs, limit, connectionId);
-    const out: C[] = [];
-    while (out.length < limit) {
-      const job = await this.storage.claim(name, leaseMs, connectionId);
-      if (job === null) break;
-      out.push(job);
-    }
-    return out;
   }
 
   private startBatch(registration: Registration, batch: BatchMode, claimed: C[]): void {

@@ -148,10 +148,6 @@ export class PgBossJobStorage implements JobStorage<PgBossClaimedJob> {
     };
   }
 
-  async claim(name: string, leaseMs: number, connectionId?: string): Promise<PgBossClaimedJob | null> {
-    return (await this.claimMany(name, leaseMs, 1, connectionId))[0] ?? null;
-  }
-
   /**
    * Claims up to `limit` due jobs with different free keys on one connection, which holds every key's advisory
    * lock until the job's outcome is recorded: a batch costs one connection, not one per job.

@@ -87,7 +87,7 @@ describe.skipIf(url === undefined)(`pg-boss queue${skipReason ? ` (skipped: ${sk
         const { id } = await queue.enqueue({ name: 'expiring', key: 'k-expire', payload: { n: 1 } });
         // A worker claims it with a short lease and dies (its connection, and so its key lock, goes away).
         const dyingWorker = new PgBossJobStorage(pool, schema, () => {});
-        const claimed = await dyingWorker.claim('expiring', 50);
+        const [claimed] = await dyingWorker.claimMany('expiring', 50, 1);
         expect(claimed).toMatchObject({ id, attempt: 1 });
         await dyingWorker.abandon(claimed!);
         await waitFor('the lease to lapse', async () => (await queue.stats()).running === 0);
@@ -139,7 +139,7 @@ describe.skipIf(url === undefined)(`pg-boss queue${skipReason ? ` (skipped: ${sk
         );
         expect(await queue.stats()).toMatchObject({ pending: 2, running: 0 });
         const otherWorker = new PgBossJobStorage(pool, schema, () => {});
-        expect(await otherWorker.claim('lock-guard', 1_000)).toBeNull();
+        expect(await otherWorker.claimMany('lock-guard', 1_000, 1)).toEqual([]);
         expect(events).toEqual(['start 1']);
         release();
         await waitFor('both runs', () => events.length === 4);

@@ -392,10 +392,7 @@ export class SalesforceClient {
         outcomes.push(
           answer && answer.httpStatusCode < 400
             ? { ok: true, value: { id: record.Id } }
-            : toOutcome({
-                success: false,
-                errors: errorEntries(answer?.body).map((entry) => ({ ...entry })),
-              }),
+            : toOutcome({ success: false, errors: errorEntries(answer?.body) }),
         );
       });
     }
