@@ -9,7 +9,6 @@
  */
 import type { Connector } from '../src/app.ts';
 import { openConnector } from '../src/app.ts';
-import type { CosellConfig } from '../src/config/configSchema.ts';
 import { ChangePoller } from '../src/salesforce/changePoller.ts';
 import { silentLogger } from '../src/shared/logger.ts';
 import { salesforceFieldNamesFrom } from '../src/sync/salesforceFieldNamesFrom.ts';
@@ -17,6 +16,7 @@ import { reconcile } from '../src/sync/syncWorker.ts';
 import { TEST_SECRET_KEY } from '../test/support/childProcess.ts';
 import { type RecordingProxy, startRecordingProxy } from '../test/support/recordingProxy.ts';
 import { startTestSandbox, type TestSandbox, waitFor } from '../test/support/sandboxHarness.ts';
+import { withPartnerCenterSettings } from '../test/support/withPartnerCenterSettings.ts';
 import { type BenchContext, type Benchmark, type BenchRow, scaled } from './benchmark.ts';
 import { createReferrals, enqueueBackfill } from './benchSandbox.ts';
 
@@ -61,14 +61,10 @@ async function measureIdle(sandbox: TestSandbox, linked: number, context: BenchC
     salesforce: async () => Number((await sandbox.sf('POST', '/__emulator/limits', {}))['used'] ?? 0),
     partnerCenter,
   };
-  const config: CosellConfig = {
-    ...sandbox.config,
-    partnerCenter: {
-      ...sandbox.config.partnerCenter,
-      referralsUrl: partnerCenter.url,
-      webhooksUrl: partnerCenter.url,
-    },
-  };
+  const config = withPartnerCenterSettings(sandbox.config, {
+    referralsUrl: partnerCenter.url,
+    webhooksUrl: partnerCenter.url,
+  });
   let connector: Connector | null = null;
   try {
     connector = await openConnector({

@@ -7,6 +7,7 @@
  * backoff, so a job pg-boss expires goes back to `retry` and our retryPolicy decides everything else.
  */
 
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
 import type { EnqueueResult, JobToEnqueue } from './jobQueue.ts';
@@ -58,13 +59,16 @@ const ALREADY_CREATED_CODES = new Set(['42P07', '23505']);
  * them, including partitions created later):
  * - job_cosell_live_key: the "does this key have a live run?" check of every candidate;
  * - job_cosell_due: waiting jobs of a name in claim order, so a claim reads the first few index entries instead
- *   of sorting the whole backlog (pg-boss's own fetch index is ordered by start_after, not created_on).
+ *   of sorting the whole backlog (pg-boss's own fetch index is ordered by start_after, not created_on);
+ * - job_cosell_pending_key: an enqueue's "is this key's job still waiting?" check (coalescing).
  */
 const CLAIM_INDEXES = [
   (schema: string) =>
     `CREATE INDEX IF NOT EXISTS job_cosell_live_key ON ${schema}.job (singleton_key) WHERE state = 'active'`,
   (schema: string) =>
     `CREATE INDEX IF NOT EXISTS job_cosell_due ON ${schema}.job (name, created_on, id) WHERE state < 'active'`,
+  (schema: string) =>
+    `CREATE INDEX IF NOT EXISTS job_cosell_pending_key ON ${schema}.job (name, singleton_key, created_on) WHERE state = 'created'`,
 ];
 
 async function createClaimIndexes(pool: pg.Pool, schema: string): Promise<void> {
@@ -160,23 +164,7 @@ export class PgBossQueue extends RunnerQueue<PgBossClaimedJob> {
     const client = await this.enqueuePool.connect();
     try {
       await client.query('BEGIN');
-      // In key order: two transactions that coalesce overlapping keys take their key locks in the same order.
-      const order = jobs
-        .map((job, index) => ({ job, index, sortKey: `${job.name}\u0000${job.key}` }))
-        .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : a.index - b.index));
-      const results: EnqueueResult[] = new Array(jobs.length);
-      for (const { job, index } of order) results[index] = await this.enqueueIn(client, job);
-      // Jobs inserted by one transaction share its created_on (now()), the claim order: spread them by a microsecond
-      // each, in call order, so the jobs of one key still run in the order they were given.
-      const inserted = jobs.flatMap((job, index) =>
-        results[index]!.coalesced ? [] : [{ name: job.name, id: results[index]!.id }],
-      );
-      if (inserted.length > 1)
-        await client.query(
-          `UPDATE ${this.schema}.job j SET created_on = j.created_on + (t.n * interval '1 microsecond')
-           FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS t(name, id, n) WHERE j.name = t.name AND j.id = t.id`,
-          [inserted.map((job) => job.name), inserted.map((job) => job.id)],
-        );
+      const results = await this.enqueueIn(client, jobs);
       await client.query('COMMIT');
       client.release();
       for (const name of names) this.runner.wake(name);
@@ -242,37 +230,88 @@ export class PgBossQueue extends RunnerQueue<PgBossClaimedJob> {
     await this.boss.stop({ graceful: false });
   }
 
-  private async enqueueIn(client: pg.PoolClient, job: JobToEnqueue): Promise<EnqueueResult> {
-    // Without runAt the database's clock decides when the job is due.
-    const runAt = job.runAt ?? null;
-    if (job.coalesce !== false) {
-      // Serializes enqueues of one name+key; a claim that takes the pending job first makes it non-pending.
-      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-        `cosell-enqueue:${this.schema}:${job.name}:${job.key}`,
-      ]);
-      const pending = await client.query<{ id: string }>(
-        `SELECT id FROM ${this.schema}.job
-         WHERE name = $1 AND singleton_key = $2 AND state = 'created'
-         ORDER BY created_on, id LIMIT 1 FOR UPDATE`,
-        [job.name, job.key],
-      );
-      const existing = pending.rows[0];
-      if (existing !== undefined) {
-        await client.query(
-          `UPDATE ${this.schema}.job SET start_after = LEAST(start_after, COALESCE($3, now())) WHERE name = $1 AND id = $2`,
-          [job.name, existing.id, runAt],
-        );
-        return { id: existing.id, coalesced: true };
-      }
+  /**
+   * Enqueues the jobs in a few statements, whatever their number: the key locks of the coalescing ones, one update
+   * that pulls their keys' waiting jobs forward, one insert of the rest, and one update that orders the inserted.
+   */
+  private async enqueueIn(client: pg.PoolClient, jobs: readonly JobToEnqueue[]): Promise<EnqueueResult[]> {
+    const results: EnqueueResult[] = new Array(jobs.length);
+    // One entry per name + key of the coalescing jobs (in call order), due at the earliest of their runAts.
+    const coalescing = new Map<string, { name: string; key: string; runAt: Date | null; first: number }>();
+    for (const [index, job] of jobs.entries()) {
+      if (job.coalesce === false) continue;
+      const id = `${job.name}\u0000${job.key}`;
+      const entry = coalescing.get(id);
+      const runAt = job.runAt ?? null;
+      if (entry === undefined) coalescing.set(id, { name: job.name, key: job.key, runAt, first: index });
+      else
+        entry.runAt =
+          entry.runAt === null || runAt === null
+            ? null
+            : new Date(Math.min(runAt.getTime(), entry.runAt.getTime()));
     }
-    const data: PgBossJobData = { payload: job.payload ?? null, connectionId: job.connectionId ?? null };
-    const id = await this.boss.send(job.name, data as object, {
-      singletonKey: job.key,
-      ...(runAt === null ? {} : { startAfter: runAt }),
-      db: { executeSql: (text, values) => client.query(text, values) },
-    });
-    if (id === null) throw new Error(`pg-boss did not accept job "${job.name}" for key ${job.key}.`);
-    return { id, coalesced: false };
+    const waitingOf = new Map<string, string>();
+    if (coalescing.size > 0) {
+      // In key order: two transactions that coalesce overlapping keys take their key locks in the same order. A
+      // lock serializes the enqueues of one name + key; a claim that takes the waiting job first makes it
+      // non-waiting (the update below re-checks the state of each row it locks).
+      const entries = [...coalescing.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      await client.query(
+        'SELECT count(pg_advisory_xact_lock(hashtextextended(lock_key, 0))) FROM unnest($1::text[]) AS lock_key',
+        [entries.map(([, entry]) => `cosell-enqueue:${this.schema}:${entry.name}:${entry.key}`)],
+      );
+      const pulled = await client.query<{ id: string; name: string; key: string }>(
+        `UPDATE ${this.schema}.job j SET start_after = LEAST(j.start_after, COALESCE(w.run_at, now()))
+         FROM (
+           SELECT DISTINCT ON (p.name, p.key) p.name, p.key, p.run_at, c.id
+           FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS p(name, key, run_at)
+           JOIN ${this.schema}.job c ON c.name = p.name AND c.singleton_key = p.key AND c.state = 'created'
+           ORDER BY p.name, p.key, c.created_on, c.id
+         ) w
+         WHERE j.name = w.name AND j.id = w.id AND j.state = 'created'
+         RETURNING j.id, j.name, w.key`,
+        [
+          entries.map(([, entry]) => entry.name),
+          entries.map(([, entry]) => entry.key),
+          entries.map(([, entry]) => entry.runAt?.toISOString() ?? null),
+        ],
+      );
+      for (const row of pulled.rows) waitingOf.set(`${row.name}\u0000${row.key}`, row.id);
+    }
+    const inserts: PgBoss.JobInsert[] = [];
+    for (const [index, job] of jobs.entries()) {
+      const coalesceId = `${job.name}\u0000${job.key}`;
+      const entry = job.coalesce === false ? undefined : coalescing.get(coalesceId);
+      const waiting = waitingOf.get(coalesceId);
+      if (entry !== undefined && (waiting !== undefined || entry.first !== index)) {
+        // Another waiting job of the key (one already queued, or the first of this call) stands for this one.
+        results[index] = { id: waiting ?? results[entry.first]!.id, coalesced: true };
+        continue;
+      }
+      const id = randomUUID();
+      const runAt = entry?.runAt ?? job.runAt ?? null;
+      const data: PgBossJobData = { payload: job.payload ?? null, connectionId: job.connectionId ?? null };
+      inserts.push({
+        id,
+        name: job.name,
+        data,
+        singletonKey: job.key,
+        // Without runAt the database's clock decides when the job is due.
+        ...(runAt === null ? {} : { startAfter: runAt.toISOString() }),
+      });
+      results[index] = { id, coalesced: false };
+    }
+    if (inserts.length === 0) return results;
+    await this.boss.insert(inserts, { db: { executeSql: (text, values) => client.query(text, values) } });
+    // Jobs inserted by one transaction share its created_on (now()), the claim order: spread them by a microsecond
+    // each, in call order, so the jobs of one key still run in the order they were given.
+    if (inserts.length > 1)
+      await client.query(
+        `UPDATE ${this.schema}.job j SET created_on = j.created_on + (t.n * interval '1 microsecond')
+         FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS t(name, id, n) WHERE j.name = t.name AND j.id = t.id`,
+        [inserts.map((job) => job.name), inserts.map((job) => job.id ?? '')],
+      );
+    return results;
   }
 
   private async ensureQueue(name: string): Promise<void> {

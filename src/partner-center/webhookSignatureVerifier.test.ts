@@ -10,6 +10,7 @@ import {
   signedDeliveryHeaders,
   startCertificateServer,
 } from '../../test/support/connectorHttpKit.ts';
+import { ManualClock } from '../shared/clock.ts';
 import { parseWebhookEvent } from './webhookEvent.ts';
 import {
   WebhookSignatureVerifier,
@@ -269,6 +270,25 @@ describe('WebhookSignatureVerifier', () => {
     expect(deliveries.every((result) => result.ok)).toBe(true);
     expect((await check.verify({ headers: signedHeaders(pki.leaf, url), rawBody: body })).ok).toBe(true);
     expect(requestedPaths).toEqual(['/cert/cached.cer']);
+  });
+
+  it("trusts a checked chain for a while, never past the signing certificate's expiry", async () => {
+    const clock = new ManualClock(new Date());
+    const shortLived = await issueCertificate(pki.root, {
+      subject: MICROSOFT_LEAF,
+      notBefore: new Date(clock.now().getTime() - DAY_MS),
+      notAfter: new Date(clock.now().getTime() + 2 * 60_000),
+    });
+    const url = serve('/cert/short-lived.cer', shortLived.certDer);
+    const check = verifier({ clock });
+    expect((await check.verify({ headers: signedHeaders(shortLived, url), rawBody: body })).ok).toBe(true);
+    clock.advance(60_000);
+    expect((await check.verify({ headers: signedHeaders(shortLived, url), rawBody: body })).ok).toBe(true);
+    // Still downloaded once (the certificate cache), but its chain is checked again once it has expired.
+    clock.advance(2 * 60_000);
+    const expired = await check.verify({ headers: signedHeaders(shortLived, url), rawBody: body });
+    expect(expired).toMatchObject({ ok: false, error: { code: 'certificate_expired' } });
+    expect(requestedPaths).toEqual(['/cert/short-lived.cer']);
   });
 
   it('names each missing header', async () => {

@@ -60,6 +60,12 @@ export type WebhookVerificationResult =
   | { ok: false; error: WebhookVerificationError };
 
 const MAX_ISSUER_FETCHES = 3;
+/**
+ * How long a signing certificate whose chain checked out is trusted without checking the chain again (never past
+ * its own expiry). Checking the chain means a signature check per link and an issuer lookup among every trusted
+ * root; a burst of deliveries carries the same certificate, whose chain need not be checked once per delivery.
+ */
+const TRUSTED_CHAIN_MS = 10 * 60_000;
 
 export type WebhookHeaders = Record<string, string | string[] | undefined>;
 
@@ -77,6 +83,8 @@ export class WebhookSignatureVerifier {
   private readonly requiredOrganization: string;
   private readonly fetcher: CertificateFetcher;
   private readonly clock: Clock;
+  /** Signing certificates (the fetcher's cached objects) whose chain checked out, with when to check it again. */
+  private readonly trustedUntil = new WeakMap<X509Certificate, number>();
 
   constructor(options: WebhookSignatureVerifierOptions = {}) {
     this.allowedHosts = options.allowedCertificateHosts ?? DEFAULT_CERTIFICATE_HOSTS;
@@ -127,8 +135,13 @@ export class WebhookSignatureVerifier {
     const [leaf, ...bundled] = fetched.certificates;
     if (!leaf) return reject(401, 'certificate_invalid', 'The signing certificate download was empty.');
 
-    const chain = await this.verifyChain(leaf, [...bundled, ...this.intermediates]);
-    if (!chain.ok) return reject(401, chain.error.code, chain.error.message);
+    const nowMs = this.clock.now().getTime();
+    if (nowMs >= (this.trustedUntil.get(leaf) ?? 0)) {
+      const chain = await this.verifyChain(leaf, [...bundled, ...this.intermediates]);
+      if (!chain.ok) return reject(401, chain.error.code, chain.error.message);
+      // The chain check passed, so validTo parses (checkDates).
+      this.trustedUntil.set(leaf, Math.min(nowMs + TRUSTED_CHAIN_MS, Date.parse(leaf.validTo)));
+    }
     // The subject's organisation decides; a leaf naming none (domain-validated) counts when its issuer is that organisation.
     const subjectOrganizations = nameAttribute(leaf, 'subject', 'O');
     const organizations =

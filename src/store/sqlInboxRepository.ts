@@ -41,23 +41,59 @@ export class SqlInboxRepository implements InboxRepository {
   async insertIfNew(
     row: Omit<InboxRow, 'id' | 'processedAt'>,
   ): Promise<{ inserted: boolean; row: InboxRow }> {
-    const [inserted] = await this.db.query<InboxRecord>(
+    const [result] = await this.insertManyIfNew([row]);
+    if (!result) throw new Error('The inbox returned no result for a delivery.');
+    return result;
+  }
+
+  async insertManyIfNew(
+    rows: readonly Omit<InboxRow, 'id' | 'processedAt'>[],
+  ): Promise<{ inserted: boolean; row: InboxRow }[]> {
+    if (rows.length === 0) return [];
+    // One statement for all of them; of two equal deliveries in one call, the first is stored.
+    const inserted = await this.db.query<InboxRecord>(
       `INSERT INTO inbox (connection_id, dedup_key, received_at, event_name, resource_id, body)
-       VALUES (?, ?, ?, ?, ?, ?)
+       VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}
        ON CONFLICT (connection_id, dedup_key) DO NOTHING RETURNING *`,
-      [row.connectionId, row.dedupKey, toInstant(row.receivedAt), row.eventName, row.resourceId, row.body],
+      rows.flatMap((row) => [
+        row.connectionId,
+        row.dedupKey,
+        toInstant(row.receivedAt),
+        row.eventName,
+        row.resourceId,
+        row.body,
+      ]),
     );
-    if (inserted) return { inserted: true, row: toInboxRow(inserted) };
-    const [existing] = await this.db.query<InboxRecord>(
-      'SELECT * FROM inbox WHERE connection_id = ? AND dedup_key = ?',
-      [row.connectionId, row.dedupKey],
+    const identity = (connectionId: string, dedupKey: string) => `${connectionId}\u0000${dedupKey}`;
+    const insertedBy = new Map(
+      inserted.map(toInboxRow).map((row) => [identity(row.connectionId, row.dedupKey), row]),
     );
-    if (!existing) {
-      throw new Error(
-        `Inbox delivery ${row.dedupKey} was neither inserted nor found; it was pruned meanwhile: deliver it again.`,
+    const missing = rows.filter((row) => !insertedBy.has(identity(row.connectionId, row.dedupKey)));
+    const existingBy = new Map<string, InboxRow>();
+    for (const row of missing) {
+      const key = identity(row.connectionId, row.dedupKey);
+      if (existingBy.has(key)) continue;
+      const [existing] = await this.db.query<InboxRecord>(
+        'SELECT * FROM inbox WHERE connection_id = ? AND dedup_key = ?',
+        [row.connectionId, row.dedupKey],
       );
+      if (!existing) {
+        throw new Error(
+          `Inbox delivery ${row.dedupKey} was neither inserted nor found; it was pruned meanwhile: deliver it again.`,
+        );
+      }
+      existingBy.set(key, toInboxRow(existing));
     }
-    return { inserted: false, row: toInboxRow(existing) };
+    const claimed = new Set<string>();
+    return rows.map((row) => {
+      const key = identity(row.connectionId, row.dedupKey);
+      const fresh = insertedBy.get(key);
+      if (fresh !== undefined && !claimed.has(key)) {
+        claimed.add(key);
+        return { inserted: true, row: fresh };
+      }
+      return { inserted: false, row: fresh ?? (existingBy.get(key) as InboxRow) };
+    });
   }
 
   async listUnprocessed(connectionId: string, limit: number): Promise<InboxRow[]> {

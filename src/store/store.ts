@@ -133,6 +133,13 @@ export interface InboxRow {
 export interface InboxRepository {
   /** Stores a delivery unless its dedupKey is already there (then inserted is false). */
   insertIfNew(row: Omit<InboxRow, 'id' | 'processedAt'>): Promise<{ inserted: boolean; row: InboxRow }>;
+  /**
+   * insertIfNew for several deliveries in one statement (results in order); of two with one dedupKey, the first
+   * is inserted and the second is its duplicate.
+   */
+  insertManyIfNew(
+    rows: readonly Omit<InboxRow, 'id' | 'processedAt'>[],
+  ): Promise<{ inserted: boolean; row: InboxRow }[]>;
   listUnprocessed(connectionId: string, limit: number): Promise<InboxRow[]>;
   markProcessed(id: string, at: string): Promise<void>;
   /** When the newest stored delivery for the connection arrived; null when none is stored. */

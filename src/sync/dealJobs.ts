@@ -168,35 +168,49 @@ export async function enqueueDealSyncs(
   return queue.enqueueMany(jobs);
 }
 
-/** Enqueues the job for a related (Microsoft-side) referral event. */
-export function enqueueRelatedReferral(
-  deps: { connectionId: string },
-  queue: Pick<JobQueue, 'enqueue'>,
+/** The job for a related (Microsoft-side) referral event. */
+export function relatedReferralJob(
+  connectionId: string,
   microsoftReferralId: string,
   inboxId?: string,
-): Promise<EnqueueResult> {
-  const { connectionId } = deps;
-  return queue.enqueue<RelatedReferralPayload>({
+): JobToEnqueue<RelatedReferralPayload> {
+  return {
     name: JOB.relatedReferral,
     key: relatedJobKey(connectionId, microsoftReferralId),
     connectionId,
     payload: { connectionId, microsoftReferralId, ...(inboxId ? { inboxId } : {}) },
-  });
+  };
 }
 
-/** Enqueues the job for a stored webhook delivery (the route and the inbox drain). */
-export function enqueueForEvent(
+/** What a stored webhook delivery asks for. */
+export interface DeliveredEvent {
+  eventName: string;
+  resourceId: string;
+  inboxId: string;
+  trigger?: DealSyncTrigger;
+}
+
+/** The job for a stored webhook delivery: a related-referral job, or the sync of the deal its referral is. */
+export async function eventJob(
   deps: { store: Pick<Store, 'links'>; connectionId: string },
-  queue: Pick<JobQueue, 'enqueue'>,
-  event: { eventName: string; resourceId: string; inboxId: string; trigger?: DealSyncTrigger },
-): Promise<EnqueueResult> {
+  event: DeliveredEvent,
+): Promise<JobToEnqueue> {
   if (event.eventName.startsWith('related-referral-'))
-    return enqueueRelatedReferral(deps, queue, event.resourceId, event.inboxId);
-  return enqueueDealSync(deps, queue, {
+    return relatedReferralJob(deps.connectionId, event.resourceId, event.inboxId);
+  return dealSyncJob(deps, {
     referralId: event.resourceId,
     trigger: event.trigger ?? 'webhook',
     inboxId: event.inboxId,
   });
+}
+
+/** Enqueues the job for a stored webhook delivery (the inbox drain; the route enqueues through WebhookIntake). */
+export async function enqueueForEvent(
+  deps: { store: Pick<Store, 'links'>; connectionId: string },
+  queue: Pick<JobQueue, 'enqueue'>,
+  event: DeliveredEvent,
+): Promise<EnqueueResult> {
+  return queue.enqueue(await eventJob(deps, event));
 }
 
 /** Schedules the next run of a scheduled job (one key per connection: once per interval cluster-wide). */

@@ -13,10 +13,10 @@ import {
   dealSyncJob,
   enqueueDealSync,
   enqueueForEvent,
-  enqueueRelatedReferral,
   JOB,
   type RelatedReferralPayload,
   relatedOf,
+  relatedReferralJob,
   type ScheduledPayload,
   scheduleNext,
 } from './dealJobs.ts';
@@ -294,7 +294,7 @@ export async function reconcile(
   for await (const referral of deps.partnerCenter.listUpdatedSince(since.toISOString())) {
     if (isMicrosoftReferral(referralInputOf(referral))) {
       // Microsoft's side changed: sync the partner's referral of the same engagement.
-      await enqueueRelatedReferral(deps, queue, referral.id);
+      await queue.enqueue(relatedReferralJob(connectionId, referral.id));
     } else {
       await enqueueDealSync(deps, queue, { referralId: referral.id, trigger: 'reconcile', referral });
     }

@@ -409,6 +409,35 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         expect(new Set(results.map((result) => result.row.id)).size).toBe(1);
       });
 
+      it('stores several deliveries in one statement: results in order, the first of two equal bodies inserted', async () => {
+        const earlier = await store.inbox.insertIfNew(delivery('many-0'));
+        const results = await store.inbox.insertManyIfNew([
+          delivery('many-1'),
+          delivery('many-0'),
+          delivery('many-2'),
+          delivery('many-1'),
+          delivery('many-1', { connectionId: 'conn-b' }),
+        ]);
+        expect(
+          results.map((result) => [result.row.dedupKey, result.row.connectionId, result.inserted]),
+        ).toEqual([
+          ['many-1', 'conn-a', true],
+          ['many-0', 'conn-a', false],
+          ['many-2', 'conn-a', true],
+          ['many-1', 'conn-a', false],
+          ['many-1', 'conn-b', true],
+        ]);
+        expect(results[1]?.row).toEqual(earlier.row);
+        expect(results[3]?.row).toEqual(results[0]?.row);
+        expect(new Set(results.map((result) => result.row.id)).size).toBe(4);
+        expect((await store.inbox.listUnprocessed('conn-a', 10)).map((row) => row.dedupKey).sort()).toEqual([
+          'many-0',
+          'many-1',
+          'many-2',
+        ]);
+        expect(await store.inbox.insertManyIfNew([])).toEqual([]);
+      });
+
       it('lists unprocessed deliveries oldest first, marks them processed and prunes old processed ones', async () => {
         const a = await store.inbox.insertIfNew(delivery('a', { receivedAt: '2026-03-01T09:00:00.000Z' }));
         const b = await store.inbox.insertIfNew(delivery('b', { receivedAt: '2026-03-01T09:30:00.000Z' }));

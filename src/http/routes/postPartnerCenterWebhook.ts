@@ -1,6 +1,7 @@
 /**
  * POST /webhooks/partner-center — verify the signature over the raw body, store the delivery in the
- * inbox (deduplicated by body hash: Partner Center sends no event id), enqueue the work, answer 202.
+ * inbox (deduplicated by body hash: Partner Center sends no event id), enqueue the work, answer 202 once the
+ * inbox row is committed (deliveries arriving together share the commit: WebhookIntake).
  * No remote call happens here except the verifier's first (cached) certificate fetch.
  */
 import { createHash } from 'node:crypto';
@@ -9,7 +10,7 @@ import type { JobQueue } from '../../jobs/jobQueue.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Store } from '../../store/store.ts';
-import { enqueueForEvent } from '../../sync/dealJobs.ts';
+import { WebhookIntake } from '../../sync/webhookIntake.ts';
 import type { Metrics } from '../metrics.ts';
 import { REFERRAL_EVENTS, type WebhookRefusal, type WebhookVerifier } from '../webhookVerifier.ts';
 
@@ -44,6 +45,8 @@ export async function postPartnerCenterWebhook(app: FastifyInstance, deps: Webho
       (_request, body, done) => done(null, body),
     );
 
+    // Deliveries that arrive together are stored and queued in one commit each (see WebhookIntake).
+    const intake = new WebhookIntake(deps);
     const countDelivery = (outcome: 'rejected' | 'ignored' | 'accepted' | 'duplicate') =>
       deps.metrics.increment('cosell_webhooks_total', 'Partner Center webhook deliveries', { outcome });
     const refuse = (reply: FastifyReply, error: WebhookRefusal) => {
@@ -69,29 +72,15 @@ export async function postPartnerCenterWebhook(app: FastifyInstance, deps: Webho
         countDelivery('ignored');
         return reply.code(202).send({ status: 'ignored', eventName: event.eventName });
       }
-      const { inserted, row } = await deps.store.inbox.insertIfNew({
-        connectionId: deps.connectionId,
+      const outcome = await intake.accept({
         dedupKey: createHash('sha256').update(rawBody).digest('hex'),
         receivedAt: deps.clock.now().toISOString(),
         eventName: event.eventName,
         resourceId: event.resourceId,
         body: rawBody.toString('utf8'),
       });
-      countDelivery(inserted ? 'accepted' : 'duplicate');
-      if (!inserted) return reply.code(202).send({ status: 'duplicate' });
-      try {
-        await enqueueForEvent(deps, deps.queue, {
-          eventName: event.eventName,
-          resourceId: event.resourceId,
-          inboxId: row.id,
-        });
-      } catch (error) {
-        // Stored in the inbox: the inbox drain picks it up, so the sender still gets its 202.
-        deps.logger.error(
-          { err: error, inboxId: row.id },
-          'could not enqueue webhook work; the inbox drain will retry',
-        );
-      }
+      countDelivery(outcome);
+      if (outcome === 'duplicate') return reply.code(202).send({ status: 'duplicate' });
       return reply.code(202).send({ status: 'accepted' });
     });
   });
