@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openConnector } from '../src/app.ts';
@@ -21,6 +22,7 @@ import { connectorSchemas, dropSchemas } from '../test/support/testStores.ts';
 import { type Benchmark, type BenchRow, scaled } from './benchmark.ts';
 import { createReferrals, enqueueBackfill } from './benchSandbox.ts';
 import { ratePerSecond } from './latencySummary.ts';
+import { cpuSecondsByPid, cpuSecondsOfPid, cpuSecondsSince } from './processCpu.ts';
 
 const REFERRALS = 600;
 const WORKER_COUNTS = [1, 2, 4];
@@ -30,6 +32,27 @@ const TIMEOUT_MS = 600_000;
 const WORKER_STORE_CONNECTIONS = 3;
 const WORKER_QUEUE_CONNECTIONS = 7;
 const WORKER_CONCURRENCY = 2;
+
+const sumOf = (values: readonly (number | null)[]) =>
+  values.reduce<number>((sum, value) => sum + (value ?? 0), 0);
+
+/**
+ * CPU per deal of each part, the share of the machine's cores the run kept busy, and deals per CPU-second of the
+ * workers (the per-core figure: what each core given to workers alone would sync).
+ */
+function cpuNote(
+  cpu: { workers: number; emulators: number; postgres: number },
+  deals: number,
+  elapsedMs: number,
+): string {
+  const perDeal = (seconds: number) => `${((seconds / deals) * 1000).toFixed(2)} ms`;
+  const busy = (cpu.workers + cpu.emulators + cpu.postgres) / (elapsedMs / 1000) / availableParallelism();
+  return (
+    `CPU per deal: workers ${perDeal(cpu.workers)}, emulators + producer ${perDeal(cpu.emulators)}, Postgres ${perDeal(cpu.postgres)}; ` +
+    `${Math.round(busy * 100)} % of ${availableParallelism()} cores busy; ` +
+    `${cpu.workers > 0 ? Math.round(deals / cpu.workers) : '?'} deals per worker CPU-second`
+  );
+}
 
 export const scaleOutBackfill: Benchmark = {
   name: 'scaleout',
@@ -62,6 +85,15 @@ export const scaleOutBackfill: Benchmark = {
           maxConnections: WORKER_QUEUE_CONNECTIONS,
         },
         log: { level: 'info' },
+        // Each run creates new referrals in the same tenant: a reconcile pass would list every referral of the
+        // earlier runs changed in its 5-minute look-back and sync each again beside the run being measured (it
+        // did: up to 1,900 extra deal syncs in the 4-worker run). The producer moves the reconcile cursor ahead
+        // before each run, so a worker's first pass lists nothing; this keeps a second pass out of the run.
+        sync: { ...sandbox.config.sync, reconcileIntervalSeconds: 3_600 },
+        connections: sandbox.config.connections.map((connection) => ({
+          ...connection,
+          sync: { ...connection.sync, reconcileIntervalSeconds: 3_600 },
+        })),
       };
       const configFile = join(sandbox.dir, 'scale-out.yaml');
       writeFileSync(configFile, JSON.stringify(config, null, 2));
@@ -95,6 +127,12 @@ export const scaleOutBackfill: Benchmark = {
               latencyMs: SALESFORCE_LATENCY_MS,
             });
             context.say(`scaleout: ${workers} worker(s) syncing ${count} deals…`);
+            // Where the machine's CPU goes during the run: the workers, this process (both emulators and the
+            // producer) and Postgres.
+            const workerPids = cluster.members.map((member) => member.pid);
+            const workersBefore = sumOf(workerPids.map(cpuSecondsOfPid));
+            const postgresBefore = cpuSecondsByPid('postgres');
+            const hereBefore = process.cpuUsage();
             const startedAt = performance.now();
             await enqueueBackfill(producer, ids);
             await waitFor(
@@ -108,6 +146,12 @@ export const scaleOutBackfill: Benchmark = {
               { timeoutMs: TIMEOUT_MS, intervalMs: 200 },
             );
             const elapsedMs = performance.now() - startedAt;
+            const hereUsed = process.cpuUsage(hereBefore);
+            const cpu = {
+              workers: sumOf(workerPids.map(cpuSecondsOfPid)) - workersBefore,
+              emulators: (hereUsed.user + hereUsed.system) / 1e6,
+              postgres: cpuSecondsSince('postgres', postgresBefore),
+            };
             const perSecond = ratePerSecond(count, elapsedMs);
             perWorkerBaseline ??= perSecond;
             rows.push({
@@ -123,7 +167,7 @@ export const scaleOutBackfill: Benchmark = {
                     },
                   }
                 : {}),
-              note: `${(perSecond / perWorkerBaseline).toFixed(2)} × one worker; batches of ${config.queue.batchSize}, ${config.queue.concurrency} per worker; Postgres + pg-boss; ${(elapsedMs / 1000).toFixed(1)} s`,
+              note: `${(perSecond / perWorkerBaseline).toFixed(2)} × one worker; batches of ${config.queue.batchSize}, ${config.queue.concurrency} per worker; Postgres + pg-boss; ${(elapsedMs / 1000).toFixed(1)} s; ${cpuNote(cpu, count, elapsedMs)}`,
             });
           } finally {
             await sandbox.sf('DELETE', '/__emulator/faults');

@@ -45,5 +45,5 @@ export async function startAlertSchedule(options: AlertScheduleOptions): Promise
     },
     { concurrency: 1, recurring: true, ...(scoped ? { connectionId } : {}) },
   );
-  await scheduleNext(queue, ALERTS_EVALUATE_JOB, connectionId, clock.now());
+  await scheduleNext(queue, ALERTS_EVALUATE_JOB, connectionId, clock.now(), { whenStarting: true });
 }

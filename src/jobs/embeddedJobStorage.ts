@@ -110,7 +110,7 @@ export class EmbeddedJobStorage implements JobStorage<EmbeddedClaimedJob> {
     if (job.coalesce !== false) {
       const existing = this.statements.findPending.get({ name: job.name, key: job.key });
       if (existing !== undefined) {
-        this.statements.pullForward.run({ id: existing.id, runAt });
+        if (job.keepPendingRunAt !== true) this.statements.pullForward.run({ id: existing.id, runAt });
         return { id: String(existing.id), coalesced: true };
       }
     }

@@ -28,6 +28,12 @@ export interface JobToEnqueue<P = unknown> {
    * enqueue: a change that arrives while a sync runs causes another run. false always adds a job.
    */
   coalesce?: boolean;
+  /**
+   * When it coalesces into a pending job, leave that job's runAt as it is instead of moving it earlier: a worker
+   * that joins a cluster asks for the scheduled passes (poll, reconcile) to exist without bringing the next one
+   * forward, so they still run once per interval cluster-wide.
+   */
+  keepPendingRunAt?: boolean;
 }
 
 export interface Job<P = unknown> {

@@ -237,18 +237,25 @@ export class PgBossQueue extends RunnerQueue<PgBossClaimedJob> {
   private async enqueueIn(client: pg.PoolClient, jobs: readonly JobToEnqueue[]): Promise<EnqueueResult[]> {
     const results: EnqueueResult[] = new Array(jobs.length);
     // One entry per name + key of the coalescing jobs (in call order), due at the earliest of their runAts.
-    const coalescing = new Map<string, { name: string; key: string; runAt: Date | null; first: number }>();
+    const coalescing = new Map<
+      string,
+      { name: string; key: string; runAt: Date | null; keep: boolean; first: number }
+    >();
     for (const [index, job] of jobs.entries()) {
       if (job.coalesce === false) continue;
       const id = `${job.name}\u0000${job.key}`;
       const entry = coalescing.get(id);
       const runAt = job.runAt ?? null;
-      if (entry === undefined) coalescing.set(id, { name: job.name, key: job.key, runAt, first: index });
-      else
+      const keep = job.keepPendingRunAt === true;
+      if (entry === undefined)
+        coalescing.set(id, { name: job.name, key: job.key, runAt, keep, first: index });
+      else {
+        entry.keep &&= keep;
         entry.runAt =
           entry.runAt === null || runAt === null
             ? null
             : new Date(Math.min(runAt.getTime(), entry.runAt.getTime()));
+      }
     }
     const waitingOf = new Map<string, string>();
     if (coalescing.size > 0) {
@@ -261,10 +268,11 @@ export class PgBossQueue extends RunnerQueue<PgBossClaimedJob> {
         [entries.map(([, entry]) => `cosell-enqueue:${this.schema}:${entry.name}:${entry.key}`)],
       );
       const pulled = await client.query<{ id: string; name: string; key: string }>(
-        `UPDATE ${this.schema}.job j SET start_after = LEAST(j.start_after, COALESCE(w.run_at, now()))
+        `UPDATE ${this.schema}.job j
+         SET start_after = CASE WHEN w.keep THEN j.start_after ELSE LEAST(j.start_after, COALESCE(w.run_at, now())) END
          FROM (
-           SELECT DISTINCT ON (p.name, p.key) p.name, p.key, p.run_at, c.id
-           FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS p(name, key, run_at)
+           SELECT DISTINCT ON (p.name, p.key) p.name, p.key, p.run_at, p.keep, c.id
+           FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::boolean[]) AS p(name, key, run_at, keep)
            JOIN ${this.schema}.job c ON c.name = p.name AND c.singleton_key = p.key AND c.state = 'created'
            ORDER BY p.name, p.key, c.created_on, c.id
          ) w
@@ -274,6 +282,7 @@ export class PgBossQueue extends RunnerQueue<PgBossClaimedJob> {
           entries.map(([, entry]) => entry.name),
           entries.map(([, entry]) => entry.key),
           entries.map(([, entry]) => entry.runAt?.toISOString() ?? null),
+          entries.map(([, entry]) => entry.keep),
         ],
       );
       for (const row of pulled.rows) waitingOf.set(`${row.name}\u0000${row.key}`, row.id);

@@ -213,12 +213,17 @@ export async function enqueueForEvent(
   return queue.enqueue(await eventJob(deps, event));
 }
 
-/** Schedules the next run of a scheduled job (one key per connection: once per interval cluster-wide). */
+/**
+ * Schedules the next run of a scheduled job (one key per connection: once per interval cluster-wide). A worker
+ * starting up passes `whenStarting`: the job is due now unless a run is already scheduled, which then keeps its
+ * time (a worker joining a running cluster does not start an extra poll or reconcile pass).
+ */
 export async function scheduleNext(
   queue: Pick<JobQueue, 'enqueue'>,
   name: string,
   connectionId: string,
   runAt: Date,
+  { whenStarting = false }: { whenStarting?: boolean } = {},
 ): Promise<void> {
   await queue.enqueue<ScheduledPayload>({
     name,
@@ -226,5 +231,6 @@ export async function scheduleNext(
     connectionId,
     payload: { connectionId },
     runAt,
+    ...(whenStarting ? { keepPendingRunAt: true } : {}),
   });
 }

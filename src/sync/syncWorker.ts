@@ -200,6 +200,10 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<void>
           logger.debug({ changes }, 'Salesforce changes found');
           for (const change of changes) {
             const link = await store.links.findByOpportunityId(connectionId, change.opportunityId);
+            // An opportunity we created whose link is not recorded yet: the job creating it is still queued or
+            // running, and records it (a job that fails is retried or dead-lettered, never dropped). Syncing it
+            // from here too would read and plan the deal again, under a key of its own until that job is done.
+            if (!link && change.changedByConnector) continue;
             // Our own write, already recorded on the link: nothing new to sync. SystemModstamp counts whole
             // seconds, so a change in the very second the link recorded is ours only if we made it last (a seller's
             // edit right after our write carries the same stamp).
@@ -240,8 +244,8 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<void>
     { concurrency: 1, recurring: true, ...scoped },
   );
 
-  await scheduleNext(queue, JOB.salesforcePoll, connectionId, clock.now());
-  await scheduleNext(queue, JOB.reconcile, connectionId, clock.now());
+  await scheduleNext(queue, JOB.salesforcePoll, connectionId, clock.now(), { whenStarting: true });
+  await scheduleNext(queue, JOB.reconcile, connectionId, clock.now(), { whenStarting: true });
   logger.debug({ connectionId }, 'sync worker started');
 }
 

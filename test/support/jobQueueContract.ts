@@ -555,6 +555,41 @@ export function describeJobQueueContract(
       expect(runs.filter((payload) => (payload as { i: number }).i !== 2)).toEqual([{ i: 1 }, { i: 4 }]);
     });
 
+    it("leaves a pending job's time alone when told to keep it, and brings it forward otherwise", async () => {
+      const queue = await open({ pollIntervalMs: 10 });
+      const later = new Date(Date.now() + 3_600_000);
+      const scheduled = await queue.enqueue({
+        name: 'contract-keep',
+        key: 'pass',
+        payload: 'scheduled',
+        runAt: later,
+      });
+      // A worker starting up: the pass exists already, so it stays an hour away.
+      const kept = await queue.enqueue({
+        name: 'contract-keep',
+        key: 'pass',
+        payload: 'start',
+        keepPendingRunAt: true,
+      });
+      expect(kept).toEqual({ id: scheduled.id, coalesced: true });
+      await queue.enqueue({ name: 'contract-keep', key: 'marker', payload: 'marker' });
+      const runs: unknown[] = [];
+      await queue.work(
+        'contract-keep',
+        async (job) => {
+          runs.push(job.payload);
+        },
+        { concurrency: 1 },
+      );
+      // The pass was enqueued first: had it been due, it would have been claimed no later than the marker.
+      await waitFor('the marker to run', () => runs.includes('marker'));
+      expect(runs).toEqual(['marker']);
+      const pulled = await queue.enqueue({ name: 'contract-keep', key: 'pass', payload: 'now' });
+      expect(pulled).toEqual({ id: scheduled.id, coalesced: true });
+      await waitFor('the pass, now due, to run', () => runs.length === 2);
+      expect(runs).toEqual(['marker', 'scheduled']);
+    });
+
     it('keeps renewing the lease of a long run, so no other worker starts it meanwhile', async () => {
       // Renewed every leaseMs / 3, which leaves room for late timers on a busy machine.
       const leaseMs = 450;
