@@ -3,7 +3,8 @@
  * child processes, with every Salesforce call delayed 50 ms (a real org's latency). Microsoft creates N referrals
  * with the webhook unregistered; the workers are started (start-up not timed); then the clock starts, the
  * referrals are listed and enqueued as `deal.sync` backfill jobs from this process (which runs no worker), and it
- * stops when all N opportunities exist. The reconcile cursor is moved ahead first, so the workers' first reconcile
+ * stops when all N opportunities exist and no deal job is left waiting or running (each new deal's follow-up, which
+ * sends its id to Partner Center, is part of the deal). The reconcile cursor is moved ahead first, so the workers' first reconcile
  * does not enqueue the same referrals itself. Needs DATABASE_URL.
  */
 import { randomBytes } from 'node:crypto';
@@ -11,13 +12,15 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import pg from 'pg';
 import { openConnector } from '../src/app.ts';
 import type { CosellConfig } from '../src/config/configSchema.ts';
 import { silentLogger } from '../src/shared/logger.ts';
+import { JOB } from '../src/sync/dealJobs.ts';
 import { RECONCILE_CURSOR_SOURCE } from '../src/sync/syncWorker.ts';
 import { TEST_SECRET_KEY } from '../test/support/childProcess.ts';
 import { ConnectorCluster } from '../test/support/connectorCluster.ts';
-import { startTestSandbox, waitFor } from '../test/support/sandboxHarness.ts';
+import { startTestSandbox, waitFor, waitForQuiet } from '../test/support/sandboxHarness.ts';
 import { connectorSchemas, dropSchemas } from '../test/support/testStores.ts';
 import { type Benchmark, type BenchRow, scaled } from './benchmark.ts';
 import { createReferrals, enqueueBackfill } from './benchSandbox.ts';
@@ -54,6 +57,15 @@ function cpuNote(
   );
 }
 
+/** Deal-sync jobs waiting or running in the pg-boss schema `queueSchema`. */
+async function unfinishedDealJobs(database: pg.Pool, queueSchema: string): Promise<number> {
+  const { rows } = await database.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM ${queueSchema}.job WHERE name = $1 AND state < 'completed'`,
+    [JOB.dealSync],
+  );
+  return rows[0]?.n ?? 0;
+}
+
 export const scaleOutBackfill: Benchmark = {
   name: 'scaleout',
   description: `backfill deals/s with ${WORKER_COUNTS.join(', ')} worker processes on Postgres + pg-boss, ${SALESFORCE_LATENCY_MS} ms per Salesforce call`,
@@ -70,8 +82,12 @@ export const scaleOutBackfill: Benchmark = {
       configOverrides: { store: { kind: 'postgres', url, schema } },
     });
     const rows: BenchRow[] = [];
+    const closers: (() => Promise<void>)[] = [];
     try {
       await sandbox.connector.webhooks.remove();
+      // Its first poll and reconcile passes finish here: a pass cut short by close() would run again on the
+      // first run's workers, beside the run.
+      await waitForQuiet(sandbox, { quietMs: 500 });
       await sandbox.connector.close();
       // Four workers and this process must fit in Postgres's default 100 connections beside other clients.
       const store = sandbox.config.store.kind === 'postgres' ? sandbox.config.store : null;
@@ -97,6 +113,8 @@ export const scaleOutBackfill: Benchmark = {
       };
       const configFile = join(sandbox.dir, 'scale-out.yaml');
       writeFileSync(configFile, JSON.stringify(config, null, 2));
+      const queueDatabase = new pg.Pool({ connectionString: url, max: 1 });
+      closers.push(() => queueDatabase.end());
       // Lists and enqueues from here; starts no worker.
       const producer = await openConnector({
         config,
@@ -145,6 +163,13 @@ export const scaleOutBackfill: Benchmark = {
                 ).totalSize >= count,
               { timeoutMs: TIMEOUT_MS, intervalMs: 200 },
             );
+            // A deal is done when its job is: the follow-up (its id sent to Partner Center) comes after the
+            // opportunity. Work left running would also be handed to the next run's workers when this cluster stops.
+            await waitFor(
+              `every ${tag} deal job to finish`,
+              async () => (await unfinishedDealJobs(queueDatabase, `${schema}_queue`)) === 0,
+              { timeoutMs: TIMEOUT_MS, intervalMs: 200 },
+            );
             const elapsedMs = performance.now() - startedAt;
             const hereUsed = process.cpuUsage(hereBefore);
             const cpu = {
@@ -179,6 +204,7 @@ export const scaleOutBackfill: Benchmark = {
         await producer.close();
       }
     } finally {
+      for (const close of closers) await close().catch(() => undefined);
       await sandbox.emulators.close();
       rmSync(sandbox.dir, { recursive: true, force: true });
       await dropSchemas(url, connectorSchemas(schema));

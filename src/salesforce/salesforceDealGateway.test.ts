@@ -79,6 +79,48 @@ describe('SalesforceDealGateway against the emulator', () => {
     ]);
   });
 
+  it('records the newest stamp of a new opportunity and its solutions, so the poll does not take a late solution for a change', async () => {
+    const gateway = new SalesforceDealGateway({
+      client: new SalesforceClient(admin),
+      mapping: defaultMapping,
+    });
+    const deal = newCustomerDeal('ref-late-solution', 'Contoso – late solution');
+    deal.account = {
+      match: { kind: 'namePostalCode', name: 'contoso late', postalCode: '10001' },
+      fields: { Name: 'Contoso Late', BillingPostalCode: '10001', BillingCountry: 'US' },
+    };
+    deal.children = {
+      ...(deal.children as NonNullable<SalesforceWrites['children']>),
+      contactsToAdd: [],
+      solutionsToAdd: [{ Solution_Id__c: 'sol-late-1', Solution_Name__c: 'Late Solution' }],
+    };
+    // The solutions are saved in a later second than their opportunity (and no other rule strikes first).
+    await fetch(`${org.url}/__emulator/faults`, { method: 'DELETE' });
+    await org.control('/__emulator/faults', {
+      match: { method: 'POST', bodyIncludes: 'Microsoft_Solution__c' },
+      latencyMs: 1_100,
+      count: 1,
+    });
+    try {
+      const [result] = await gateway.applyWrites([deal]);
+      expect(result?.error).toBeNull();
+      const [opportunity] = (
+        await admin.query<{ SystemModstamp: string }>(
+          `SELECT SystemModstamp FROM Opportunity WHERE Id = '${result?.opportunityId}'`,
+        )
+      ).records;
+      const [solution] = (
+        await admin.query<{ SystemModstamp: string }>(
+          `SELECT SystemModstamp FROM Microsoft_Solution__c WHERE Opportunity__c = '${result?.opportunityId}'`,
+        )
+      ).records;
+      expect(Date.parse(solution!.SystemModstamp)).toBeGreaterThan(Date.parse(opportunity!.SystemModstamp));
+      expect(result?.systemModstamp).toBe(solution!.SystemModstamp);
+    } finally {
+      await fetch(`${org.url}/__emulator/faults`, { method: 'DELETE' });
+    }
+  });
+
   it('does not overwrite an edit that lands after the re-check, while the update is on its way', async () => {
     const gateway = new SalesforceDealGateway({
       client: new SalesforceClient(admin),

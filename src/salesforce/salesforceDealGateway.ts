@@ -347,14 +347,22 @@ export class SalesforceDealGateway implements SalesforcePort {
     await writeChildRecords(this.client, this.mapping, await this.teamSelling(), items, accounts, results);
     // 4. Notes (ContentNote) for the batch: existing ones found in two queries, the rest created in bulk.
     await this.writeNotes(items, results);
-    // 5. The SystemModstamp each deal now has, in one query per 200.
+    // 5. The SystemModstamp each deal now has, in one query per 200: the newest of the opportunity's and its
+    // Microsoft solutions' (the poll reports a solution's change under its opportunity, with the solution's stamp,
+    // and a solution saved a second after its opportunity is still this sync's own write).
     const written = unique(results.map((result) => result.opportunityId));
     const stamps = new Map<string, string>();
-    for (const ids of chunks(written)) {
-      const rows = await this.client.queryAll<{ Id: string; SystemModstamp: string }>(
-        `SELECT Id, SystemModstamp FROM Opportunity WHERE Id IN (${ids.map(soqlString).join(', ')})`,
-      );
-      for (const row of rows) stamps.set(row.Id, row.SystemModstamp);
+    if (written.length > 0) {
+      const solutions = await this.solutionRelationshipName();
+      for (const ids of chunks(written)) {
+        const rows = await this.client.queryAll<
+          { Id: string; SystemModstamp: string } & Record<string, unknown>
+        >(
+          `SELECT Id, SystemModstamp, (SELECT SystemModstamp FROM ${solutions}) FROM Opportunity WHERE Id IN (${ids.map(soqlString).join(', ')})`,
+        );
+        for (const row of rows)
+          stamps.set(row.Id, newestStamp(row.SystemModstamp, subquery.parse(row[solutions])));
+      }
     }
     for (const result of results)
       if (result.opportunityId) result.systemModstamp = stamps.get(result.opportunityId) ?? null;
@@ -713,4 +721,14 @@ export function unescapeNoteText(html: string): string {
     .replace(/&quot;/g, '"')
     .replace(/&#39;/g, "'")
     .replace(/&amp;/g, '&');
+}
+
+/** The newest of an opportunity's SystemModstamp and its child rows' (Salesforce's one format compares as text). */
+function newestStamp(own: string, children: readonly Record<string, unknown>[]): string {
+  let newest = own;
+  for (const child of children) {
+    const stamp = child['SystemModstamp'];
+    if (typeof stamp === 'string' && stamp > newest) newest = stamp;
+  }
+  return newest;
 }
