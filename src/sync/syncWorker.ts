@@ -22,6 +22,7 @@ import {
 } from './dealJobs.ts';
 import type { DealSyncDeps, DealSyncResult } from './dealSyncContext.ts';
 import { type DealTraceSpan, startDealTrace } from './dealTrace.ts';
+import { isOwnEcho } from './isOwnEcho.ts';
 import { pollDelayFor } from './pollDelayFor.ts';
 import { referralInputOf } from './readDealBatch.ts';
 import { syncDealBatch } from './syncDealBatch.ts';
@@ -200,18 +201,7 @@ export async function startSyncWorker(options: SyncWorkerOptions): Promise<void>
           logger.debug({ changes }, 'Salesforce changes found');
           for (const change of changes) {
             const link = await store.links.findByOpportunityId(connectionId, change.opportunityId);
-            // An opportunity we created whose link is not recorded yet: the job creating it is still queued or
-            // running, and records it (a job that fails is retried or dead-lettered, never dropped). Syncing it
-            // from here too would read and plan the deal again, under a key of its own until that job is done.
-            if (!link && change.changedByConnector) continue;
-            // Our own write, already recorded on the link: nothing new to sync. SystemModstamp counts whole
-            // seconds, so a change in the very second the link recorded is ours only if we made it last (a seller's
-            // edit right after our write carries the same stamp).
-            if (link?.sfSystemModstamp && link.state === 'synced') {
-              const changedAt = Date.parse(change.systemModstamp);
-              const recordedAt = Date.parse(link.sfSystemModstamp);
-              if (changedAt < recordedAt || (changedAt === recordedAt && change.changedByConnector)) continue;
-            }
+            if (isOwnEcho(change, link)) continue;
             await enqueueDealSync(deps, queue, { opportunityId: change.opportunityId, trigger: 'poll' });
           }
         });
