@@ -96,6 +96,11 @@ describe('ChangePoller against the emulator and a real SQLite store', () => {
     expect(reported).toHaveLength(505);
     expect(first.changes.every((c) => c.reasons.join() === 'opportunity')).toBe(true);
     for (const id of untouched) expect(reported).not.toContain(id);
+    // Only the opportunities that came from a referral carry its id (Sync ticked alone does not).
+    const fromReferral = new Set(
+      first.changes.filter((c) => c.carriesReferralId).map((c) => c.opportunityId),
+    );
+    expect(fromReferral).toEqual(new Set(linkedOnly));
     expect(await store.cursors.get(CONNECTION_ID, OPPORTUNITY_CURSOR_SOURCE)).toContain('"at"');
 
     const second = await poller.poll();
@@ -167,7 +172,7 @@ describe('ChangePoller against the emulator and a real SQLite store', () => {
     });
     const result = await poller.poll();
     expect(result.changes).toEqual([
-      expect.objectContaining({ opportunityId: parent, reasons: ['solution'] }),
+      expect.objectContaining({ opportunityId: parent, reasons: ['solution'], carriesReferralId: false }),
     ]);
 
     await admin.sobject(n.solutionObject).destroy(solutionId);

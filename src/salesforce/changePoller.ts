@@ -32,6 +32,11 @@ export interface ChangedOpportunity {
    * or when the connector's user is not known.
    */
   changedByConnector: boolean;
+  /**
+   * The opportunity's own row was reported and its referral-id field is set: it came from a referral (the
+   * connector sets the field when it creates an opportunity from one). False when only its solutions changed.
+   */
+  carriesReferralId: boolean;
 }
 
 export interface PollResult {
@@ -75,6 +80,8 @@ interface FreshRow {
   opportunityId: string;
   systemModstamp: string;
   lastModifiedById: unknown;
+  /** An opportunity row whose referral-id field is set (the opportunity came from a referral). */
+  carriesReferralId: boolean;
 }
 
 interface PolledSource {
@@ -106,6 +113,8 @@ function coverageOf(answer: CompositeAnswer): number | undefined {
   const covered = (answer.value as { latestDateCovered?: unknown } | null)?.latestDateCovered;
   return typeof covered === 'string' ? parseSalesforceDateTime(covered).getTime() : undefined;
 }
+
+const isSet = (value: unknown): boolean => value !== null && value !== undefined && value !== '';
 
 function fingerprint(row: Row): string {
   const { attributes: _attributes, ...fields } = row;
@@ -240,10 +249,12 @@ export class ChangePoller {
           reasons: [reason],
           systemModstamp: row.systemModstamp,
           changedByConnector: mine,
+          carriesReferralId: row.carriesReferralId,
         });
         return;
       }
       if (!existing.reasons.includes(reason)) existing.reasons.push(reason);
+      existing.carriesReferralId ||= row.carriesReferralId;
       if (row.systemModstamp > existing.systemModstamp) {
         existing.systemModstamp = row.systemModstamp;
         existing.changedByConnector = mine;
@@ -285,6 +296,7 @@ export class ChangePoller {
     const observed: ObservedRow[] = [];
     const opportunityByKey = new Map<ObservedRow, string>();
     const modifierByKey = new Map<ObservedRow, unknown>();
+    const withReferralId = new Set<ObservedRow>();
     for await (const row of this.options.client.rowsFrom<Row>(queryOperation(soql), firstPage)) {
       const item: ObservedRow = {
         id: row.Id,
@@ -294,6 +306,7 @@ export class ChangePoller {
       observed.push(item);
       opportunityByKey.set(item, opportunityIdOf(row));
       modifierByKey.set(item, row['LastModifiedById']);
+      if (source.reason === 'opportunity' && isSet(row[this.names.referralId])) withReferralId.add(item);
     }
     const advanced = advanceCursor(cursor, observed, this.overlapMs, coveredUntilMs);
     const { fresh } = advanced;
@@ -308,6 +321,7 @@ export class ChangePoller {
         opportunityId: opportunityByKey.get(row) ?? '',
         systemModstamp: row.systemModstamp,
         lastModifiedById: modifierByKey.get(row),
+        carriesReferralId: withReferralId.has(row),
       })),
       next,
       rowsRead: observed.length,
