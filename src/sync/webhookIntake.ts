@@ -4,9 +4,9 @@
  * instead of two durable commits per delivery. A delivery's promise settles only after its group's inbox
  * transaction has committed, so the sender's 202 still means "stored".
  *
- * Grouping needs no timer: a delivery that arrives while no group is being written starts one on the next turn
- * of the event loop (so deliveries read in the same turn join it); deliveries that arrive while a group is being
- * written form the next group. Under load the groups grow by themselves; one delivery alone waits for nothing.
+ * Grouping needs no timer: a delivery that arrives while a writer is free starts a group on the next turn of the
+ * event loop (so deliveries read in the same turn join it); deliveries that arrive while every writer is busy
+ * form the next group. Under load the groups grow by themselves; one delivery alone waits for nothing.
  */
 import type { JobQueue } from '../jobs/jobQueue.ts';
 import type { Logger } from '../shared/logger.ts';
