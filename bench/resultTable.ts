@@ -25,7 +25,8 @@ function cells(row: BenchRow, index: number): string[] {
     formatMs(latency?.p95Ms),
     formatMs(latency?.p99Ms),
     formatMs(latency?.maxMs),
-    formatNumber(row.perSecond, row.perSecond !== undefined && row.perSecond < 100 ? 1 : 0),
+    // Rates under 1 a second (calls a day, say) keep three significant digits instead of reading as 0.0.
+    formatNumber(row.perSecond, rateDigits(row.perSecond)),
     row.target ? `${row.target.text} ${row.target.met ? '✔' : '✖'}` : '',
   ];
 }
@@ -48,4 +49,11 @@ export function formatResultTable(rows: readonly BenchRow[]): string {
   const notes = rows.flatMap((row, index) => (row.note ? [`[${index + 1}] ${row.note}`] : []));
   if (notes.length > 0) lines.push('', ...notes);
   return lines.join('\n');
+}
+
+/** Decimal places for a rate: none from 100 a second, one from 1, three significant digits below that. */
+function rateDigits(perSecond: number | undefined): number {
+  if (perSecond === undefined || perSecond >= 100) return 0;
+  if (perSecond >= 1 || perSecond <= 0) return 1;
+  return Math.min(6, 2 - Math.floor(Math.log10(perSecond)));
 }
