@@ -5,7 +5,7 @@
  * at most once, except that a 401 (the request was not processed) is retried once with a fresh token.
  */
 import { randomUUID } from 'node:crypto';
-import { type Dispatcher, fetch } from 'undici';
+import { type Dispatcher, request as undiciRequest } from 'undici';
 import { type Logger, silentLogger } from '../shared/logger.ts';
 import { parseRetryAfterSeconds } from '../shared/parseRetryAfterSeconds.ts';
 import { UpstreamError } from '../shared/upstreamError.ts';
@@ -128,7 +128,7 @@ export class PartnerCenterHttp {
     let headers: Headers;
     let text: string;
     try {
-      const response = await fetch(url, {
+      const response = await undiciRequest(url, {
         method: request.method,
         headers: {
           authorization: `Bearer ${token}`,
@@ -144,9 +144,9 @@ export class PartnerCenterHttp {
         signal: AbortSignal.timeout(this.timeoutMs),
         ...(this.options.dispatcher ? { dispatcher: this.options.dispatcher } : {}),
       });
-      status = response.status;
-      headers = response.headers as unknown as Headers;
-      text = await response.text();
+      status = response.statusCode;
+      headers = headersOf(response.headers);
+      text = await response.body.text();
     } catch (cause) {
       return { error: partnerCenterNetworkError(call, cause, this.timeoutMs), retryAfterSeconds: null };
     }
@@ -196,4 +196,12 @@ function parseJson(text: string): unknown {
   } catch {
     return null;
   }
+}
+
+/** undici's raw response headers as a Headers object (repeated headers joined, as fetch joins them). */
+function headersOf(raw: Record<string, string | string[] | undefined>): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(raw))
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  return headers;
 }
