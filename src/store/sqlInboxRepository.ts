@@ -51,7 +51,7 @@ export class SqlInboxRepository implements InboxRepository {
   ): Promise<{ inserted: boolean; row: InboxRow }[]> {
     if (rows.length === 0) return [];
     // One statement for all of them; of two equal deliveries in one call, the first is stored.
-    const inserted = await this.db.query<InboxRecord>(
+    const records = await this.db.query<InboxRecord>(
       `INSERT INTO inbox (connection_id, dedup_key, received_at, event_name, resource_id, body)
        VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}
        ON CONFLICT (connection_id, dedup_key) DO NOTHING RETURNING *`,
@@ -64,36 +64,40 @@ export class SqlInboxRepository implements InboxRepository {
         row.body,
       ]),
     );
-    const identity = (connectionId: string, dedupKey: string) => `${connectionId}\u0000${dedupKey}`;
-    const insertedBy = new Map(
-      inserted.map(toInboxRow).map((row) => [identity(row.connectionId, row.dedupKey), row]),
-    );
-    const missing = rows.filter((row) => !insertedBy.has(identity(row.connectionId, row.dedupKey)));
-    const existingBy = new Map<string, InboxRow>();
-    for (const row of missing) {
-      const key = identity(row.connectionId, row.dedupKey);
-      if (existingBy.has(key)) continue;
-      const [existing] = await this.db.query<InboxRecord>(
-        'SELECT * FROM inbox WHERE connection_id = ? AND dedup_key = ?',
-        [row.connectionId, row.dedupKey],
-      );
-      if (!existing) {
-        throw new Error(
-          `Inbox delivery ${row.dedupKey} was neither inserted nor found; it was pruned meanwhile: deliver it again.`,
-        );
+    const identity = (row: { connectionId: string; dedupKey: string }) =>
+      `${row.connectionId}\u0000${row.dedupKey}`;
+    // Rows this statement inserted, until the first delivery of each is answered; then every row answered so far.
+    const unanswered = new Map(records.map(toInboxRow).map((row) => [identity(row), row]));
+    const answered = new Map<string, InboxRow>();
+    const results: { inserted: boolean; row: InboxRow }[] = [];
+    for (const row of rows) {
+      const key = identity(row);
+      const fresh = unanswered.get(key);
+      if (fresh !== undefined) {
+        unanswered.delete(key);
+        answered.set(key, fresh);
+        results.push({ inserted: true, row: fresh });
+        continue;
       }
-      existingBy.set(key, toInboxRow(existing));
+      const known = answered.get(key) ?? (await this.stored(row));
+      answered.set(key, known);
+      results.push({ inserted: false, row: known });
     }
-    const claimed = new Set<string>();
-    return rows.map((row) => {
-      const key = identity(row.connectionId, row.dedupKey);
-      const fresh = insertedBy.get(key);
-      if (fresh !== undefined && !claimed.has(key)) {
-        claimed.add(key);
-        return { inserted: true, row: fresh };
-      }
-      return { inserted: false, row: fresh ?? (existingBy.get(key) as InboxRow) };
-    });
+    return results;
+  }
+
+  /** The stored delivery with this row's dedupKey (a duplicate's original). */
+  private async stored(row: { connectionId: string; dedupKey: string }): Promise<InboxRow> {
+    const [existing] = await this.db.query<InboxRecord>(
+      'SELECT * FROM inbox WHERE connection_id = ? AND dedup_key = ?',
+      [row.connectionId, row.dedupKey],
+    );
+    if (!existing) {
+      throw new Error(
+        `Inbox delivery ${row.dedupKey} was neither inserted nor found; it was pruned meanwhile: deliver it again.`,
+      );
+    }
+    return toInboxRow(existing);
   }
 
   async listUnprocessed(connectionId: string, limit: number): Promise<InboxRow[]> {

@@ -76,7 +76,7 @@ export class WebhookIntake {
       for (const each of group) each.reject(error);
       return;
     }
-    const fresh = stored.map((result) => result.row).filter((_row, index) => stored[index]?.inserted);
+    const fresh = stored.filter((result) => result.inserted).map((result) => result.row);
     if (fresh.length > 0) {
       try {
         const jobs = await Promise.all(
