@@ -16,7 +16,7 @@ import { reconcile } from '../src/sync/syncWorker.ts';
 import { TEST_SECRET_KEY } from '../test/support/childProcess.ts';
 import { type RecordingProxy, startRecordingProxy } from '../test/support/recordingProxy.ts';
 import { startTestSandbox, type TestSandbox, waitFor } from '../test/support/sandboxHarness.ts';
-import { withPartnerCenterSettings } from '../test/support/withPartnerCenterSettings.ts';
+import { withConnectionSettings } from '../test/support/withConnectionSettings.ts';
 import { type BenchContext, type Benchmark, type BenchRow, scaled } from './benchmark.ts';
 import { createReferrals, enqueueBackfill } from './benchSandbox.ts';
 
@@ -61,9 +61,8 @@ async function measureIdle(sandbox: TestSandbox, linked: number, context: BenchC
     salesforce: async () => Number((await sandbox.sf('POST', '/__emulator/limits', {}))['used'] ?? 0),
     partnerCenter,
   };
-  const config = withPartnerCenterSettings(sandbox.config, {
-    referralsUrl: partnerCenter.url,
-    webhooksUrl: partnerCenter.url,
+  const config = withConnectionSettings(sandbox.config, {
+    partnerCenter: { referralsUrl: partnerCenter.url, webhooksUrl: partnerCenter.url },
   });
   let connector: Connector | null = null;
   try {

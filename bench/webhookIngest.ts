@@ -23,7 +23,7 @@ import { silentLogger } from '../src/shared/logger.ts';
 import { TEST_SECRET_KEY } from '../test/support/childProcess.ts';
 import { startTestSandbox } from '../test/support/sandboxHarness.ts';
 import { connectorSchemas, dropSchemas } from '../test/support/testStores.ts';
-import { withPartnerCenterSettings } from '../test/support/withPartnerCenterSettings.ts';
+import { withConnectionSettings } from '../test/support/withConnectionSettings.ts';
 import { type BenchContext, type Benchmark, type BenchRow, scaled } from './benchmark.ts';
 import { ratePerSecond, summariseLatency } from './latencySummary.ts';
 import { runConcurrently } from './runConcurrently.ts';
@@ -159,9 +159,11 @@ export const webhookIngest: Benchmark = {
       const caBundle = join(sandbox.dir, 'bench-ca-bundle.pem');
       const emulatorCa = sandbox.config.partnerCenter.trustedCaFile;
       writeFileSync(caBundle, `${emulatorCa ? readFileSync(emulatorCa, 'utf8') : ''}\n${root.certPem}`);
-      const base = withPartnerCenterSettings(sandbox.config, {
-        trustedCaFile: caBundle,
-        webhook: { certificateHosts: [certificateHost], trustedRootsFile: rootFile },
+      const base = withConnectionSettings(sandbox.config, {
+        partnerCenter: {
+          trustedCaFile: caBundle,
+          webhook: { certificateHosts: [certificateHost], trustedRootsFile: rootFile },
+        },
       });
       const deliveries: SignedDelivery[] = Array.from({ length: count }, () => {
         const body = JSON.stringify({

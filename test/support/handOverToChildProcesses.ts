@@ -5,6 +5,7 @@
  * sandbox's, with a deal trace file (COSELL_DEAL_TRACE) they all append to. writeChildSetup does the last part for
  * any config (test/support/sandboxPair.ts: two connections).
  */
+
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CosellConfig } from '../../src/config/configSchema.ts';
@@ -13,6 +14,7 @@ import { WEBHOOK_PATH } from '../../src/http/routes/postPartnerCenterWebhook.ts'
 import { DEAL_TRACE_ENV } from '../../src/sync/dealTrace.ts';
 import { freePort, TEST_SECRET_KEY } from './childProcess.ts';
 import type { TestSandbox } from './sandboxHarness.ts';
+import { withConnectionSettings } from './withConnectionSettings.ts';
 
 export interface ChildProcessSetup {
   /** The children's config (also written to `configFile`). */
@@ -58,18 +60,13 @@ export function writeChildSetup(
   changes: ChildConfigChanges,
 ): ChildProcessSetup {
   const config: CosellConfig = {
-    ...base,
+    ...withConnectionSettings(base, { sync: changes.sync }),
     server: { ...base.server, port },
     store:
       base.store.kind === 'postgres' && changes.storeMaxConnections !== undefined
         ? { ...base.store, maxConnections: changes.storeMaxConnections }
         : base.store,
     queue: { ...base.queue, ...changes.queue },
-    sync: { ...base.sync, ...changes.sync },
-    connections: base.connections.map((connection) => ({
-      ...connection,
-      sync: { ...connection.sync, ...changes.sync },
-    })),
     log: changes.log,
   };
   const configFile = join(dir, `${name}-config.yaml`);
