@@ -9,6 +9,7 @@ import { type SalesforceTestOrg, startSalesforceTestOrg } from '../../test/suppo
 import { waitFor } from '../../test/support/waitFor.ts';
 import type { SalesforceWrites } from '../domain/dealPlan.ts';
 import { defaultMapping } from '../domain/mapping/defaultMapping.ts';
+import { adaptMappingToOrg, readOrgFacts } from '../sync/adaptMappingToOrg.ts';
 import { installSalesforcePackage } from './packageInstaller.ts';
 import { SalesforceClient } from './salesforceClient.ts';
 import { SalesforceDealGateway } from './salesforceDealGateway.ts';
@@ -49,12 +50,15 @@ describe('SalesforceDealGateway against the emulator', () => {
   afterAll(async () => {
     await org?.close();
   });
+  /** The gateway as the app builds it: the default mapping fitted to this org (no multi-currency, no teams). */
+  const orgGateway = async () => {
+    const client = new SalesforceClient(admin);
+    const { mapping } = adaptMappingToOrg(defaultMapping, await readOrgFacts(client));
+    return new SalesforceDealGateway({ client, mapping });
+  };
 
   it('creates a new customer once when two batches bring it at the same time', async () => {
-    const gateway = new SalesforceDealGateway({
-      client: new SalesforceClient(admin),
-      mapping: defaultMapping,
-    });
+    const gateway = await orgGateway();
     // Every call takes a while, so the two batches' lookups would both run before either creates anything.
     await org.control('/__emulator/faults', { match: { path: '/services/data' }, latencyMs: 40 });
     const [first, second] = await Promise.all([
@@ -80,10 +84,7 @@ describe('SalesforceDealGateway against the emulator', () => {
   });
 
   it('records the newest stamp of a new opportunity and its solutions, so the poll does not take a late solution for a change', async () => {
-    const gateway = new SalesforceDealGateway({
-      client: new SalesforceClient(admin),
-      mapping: defaultMapping,
-    });
+    const gateway = await orgGateway();
     const deal = newCustomerDeal('ref-late-solution', 'Contoso – late solution');
     deal.account = {
       match: { kind: 'namePostalCode', name: 'contoso late', postalCode: '10001' },
@@ -116,16 +117,18 @@ describe('SalesforceDealGateway against the emulator', () => {
       ).records;
       expect(Date.parse(solution!.SystemModstamp)).toBeGreaterThan(Date.parse(opportunity!.SystemModstamp));
       expect(result?.systemModstamp).toBe(solution!.SystemModstamp);
+      // The new opportunity comes back whole, as saved: its follow-up sync plans from it without reading again.
+      expect(result?.read?.opportunityId).toBe(result?.opportunityId);
+      expect(result?.read?.referralId).toBe('ref-late-solution');
+      expect(result?.read?.snapshot.account?.['Name']).toBe('Contoso Late');
+      expect(result?.read?.snapshot.solutions.map((row) => row['Solution_Id__c'])).toEqual(['sol-late-1']);
     } finally {
       await fetch(`${org.url}/__emulator/faults`, { method: 'DELETE' });
     }
   });
 
   it('does not overwrite an edit that lands after the re-check, while the update is on its way', async () => {
-    const gateway = new SalesforceDealGateway({
-      client: new SalesforceClient(admin),
-      mapping: defaultMapping,
-    });
+    const gateway = await orgGateway();
     const created = (await admin.sobject('Opportunity').create({
       Name: 'Edited in flight',
       StageName: 'Prospecting',

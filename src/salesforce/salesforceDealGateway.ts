@@ -172,7 +172,14 @@ export class SalesforceDealGateway implements SalesforcePort {
 
   private solutionFields(): string[] {
     const { solutions } = this.mapping;
-    return unique(['Id', solutions.idField, solutions.nameField, solutions.publisherField]);
+    return unique([
+      'Id',
+      solutions.idField,
+      solutions.nameField,
+      solutions.publisherField,
+      // Not mapped: the deal's stamp after a write is the newest of its opportunity's and its solutions'.
+      'SystemModstamp',
+    ]);
   }
 
   /** The child relationship name of the solution object on Opportunity (e.g. Microsoft_Solutions__r), from describe. */
@@ -212,7 +219,15 @@ export class SalesforceDealGateway implements SalesforcePort {
   }): Promise<SalesforceDealRead[]> {
     const opportunityIds = unique(query.opportunityIds).filter((id) => SALESFORCE_ID.test(id));
     const referralIds = unique(query.referralIds);
-    if (opportunityIds.length === 0 && referralIds.length === 0) return [];
+    return this.queryDeals([
+      ...chunks(opportunityIds).map((ids) => `Id IN (${ids.map(soqlString).join(', ')})`),
+      ...chunks(referralIds).map((ids) => `${this.referralIdField} IN (${ids.map(soqlString).join(', ')})`),
+    ]);
+  }
+
+  /** The opportunities matching any of the conditions (one query each), whole: account, roles, solutions, team. */
+  private async queryDeals(conditions: readonly string[]): Promise<SalesforceDealRead[]> {
+    if (conditions.length === 0) return [];
     const [solutionRelationship, teamSelling] = await Promise.all([
       this.solutionRelationshipName(),
       this.teamSelling(),
@@ -235,10 +250,6 @@ export class SalesforceDealGateway implements SalesforcePort {
           ]
         : []),
     ]).join(', ');
-    const conditions: string[] = [
-      ...chunks(opportunityIds).map((ids) => `Id IN (${ids.map(soqlString).join(', ')})`),
-      ...chunks(referralIds).map((ids) => `${this.referralIdField} IN (${ids.map(soqlString).join(', ')})`),
-    ];
     const byId = new Map<string, SalesforceDealRead>();
     for (const condition of conditions) {
       const rows = await this.client.queryAll<Row>(`SELECT ${select} FROM Opportunity WHERE ${condition}`);
@@ -347,14 +358,27 @@ export class SalesforceDealGateway implements SalesforcePort {
     await writeChildRecords(this.client, this.mapping, await this.teamSelling(), items, accounts, results);
     // 4. Notes (ContentNote) for the batch: existing ones found in two queries, the rest created in bulk.
     await this.writeNotes(items, results);
-    // 5. The SystemModstamp each deal now has, in one query per 200: the newest of the opportunity's and its
-    // Microsoft solutions' (the poll reports a solution's change under its opportunity, with the solution's stamp,
-    // and a solution saved a second after its opportunity is still this sync's own write).
-    const written = unique(results.map((result) => result.opportunityId));
+    // 5. What each deal now is, in one query per 200: a new opportunity whole (its follow-up sync plans from it),
+    // the others' SystemModstamp. The stamp is the newest of the opportunity's and its Microsoft solutions' (the
+    // poll reports a solution's change under its opportunity, with the solution's stamp, and a solution saved a
+    // second after its opportunity is still this sync's own write).
+    const created = new Set<string>();
+    results.forEach((result, index) => {
+      if (result.opportunityId && items[index]!.opportunity?.op === 'create')
+        created.add(result.opportunityId);
+    });
+    const reads = new Map(
+      (
+        await this.queryDeals(chunks([...created]).map((ids) => `Id IN (${ids.map(soqlString).join(', ')})`))
+      ).map((read) => [read.opportunityId, read]),
+    );
     const stamps = new Map<string, string>();
-    if (written.length > 0) {
+    for (const read of reads.values())
+      stamps.set(read.opportunityId, newestStamp(read.systemModstamp ?? '', read.snapshot.solutions));
+    const others = unique(results.map((result) => result.opportunityId)).filter((id) => !created.has(id));
+    if (others.length > 0) {
       const solutions = await this.solutionRelationshipName();
-      for (const ids of chunks(written)) {
+      for (const ids of chunks(others)) {
         const rows = await this.client.queryAll<
           { Id: string; SystemModstamp: string } & Record<string, unknown>
         >(
@@ -364,8 +388,12 @@ export class SalesforceDealGateway implements SalesforcePort {
           stamps.set(row.Id, newestStamp(row.SystemModstamp, subquery.parse(row[solutions])));
       }
     }
-    for (const result of results)
-      if (result.opportunityId) result.systemModstamp = stamps.get(result.opportunityId) ?? null;
+    for (const result of results) {
+      if (!result.opportunityId) continue;
+      result.systemModstamp = stamps.get(result.opportunityId) ?? null;
+      const read = created.has(result.opportunityId) ? reads.get(result.opportunityId) : undefined;
+      if (read) result.read = read;
+    }
     return results;
   }
 

@@ -15,10 +15,20 @@ import type { LinkRow } from '../store/store.ts';
 import { boundedSettle } from './boundedMap.ts';
 import type { DealSyncDeps, DealSyncResult } from './dealSyncContext.ts';
 import { auditEntryFrom, newLinkFrom, type PlannedDeal, resultOf } from './plannedDeal.ts';
-import { planReferralOf } from './readDealBatch.ts';
+import { type DealRead, planReferralOf } from './readDealBatch.ts';
 import type { SalesforceWriteError, SalesforceWriteResult } from './syncPorts.ts';
 
-export type AppliedOutcome = { ok: true; result: DealSyncResult } | { ok: false; error: unknown };
+export type AppliedOutcome =
+  | {
+      ok: true;
+      result: DealSyncResult;
+      /**
+       * A new opportunity's deal as it now stands — the link as saved, the referral as read, the opportunity as
+       * Salesforce saved it — for its follow-up sync to plan from without reading either side again.
+       */
+      settle?: DealRead;
+    }
+  | { ok: false; error: unknown };
 
 interface Work extends PlannedDeal {
   link: LinkRow | null;
@@ -204,7 +214,11 @@ async function writeSalesforce(deps: DealSyncDeps, work: Work[]): Promise<void> 
       .catch((error: unknown) => marks.map(() => error));
     errors.forEach((error, i) => {
       if (error) deps.logger.warn({ err: error }, 'could not mark the opportunity with the sync error');
-      else marks[i]!.entry.salesforce!.systemModstamp = null;
+      else {
+        // The mark changed the opportunity: what was read back after the writes is no longer what it holds.
+        marks[i]!.entry.salesforce!.systemModstamp = null;
+        delete marks[i]!.entry.salesforce!.read;
+      }
     });
   }
 }
@@ -264,8 +278,20 @@ async function saveOutcomes(deps: DealSyncDeps, work: Work[]): Promise<AppliedOu
   return work.map((entry, i) => {
     if (entry.error !== null) return { ok: false, error: entry.error };
     const row = saved[i] as LinkRow | null;
+    const readBack = entry.plan.action === 'create_opportunity' ? entry.salesforce?.read : undefined;
     return {
       ok: true,
+      ...(readBack && row && entry.read.referral && entry.read.referral.id === row.referralId
+        ? {
+            settle: {
+              request: entry.read.request,
+              link: row,
+              referral: entry.read.referral,
+              related: entry.read.related,
+              opportunity: readBack,
+            },
+          }
+        : {}),
       result: resultOf(entry.read, entry.plan, {
         action: entry.problems.length && !entry.salesforce?.opportunityId ? 'invalid' : entry.plan.action,
         linkId: row?.id ?? entry.plan.linkId,

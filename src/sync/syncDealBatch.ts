@@ -5,7 +5,7 @@
  * Being state-based, duplicated, reordered or lost triggers are harmless: the next run converges.
  */
 import { planDeal } from '../domain/planDeal.ts';
-import { applyDealPlans } from './applyDealPlans.ts';
+import { type AppliedOutcome, applyDealPlans } from './applyDealPlans.ts';
 import type { DealSyncRequest } from './dealJobs.ts';
 import type { DealSyncDeps, DealSyncResult } from './dealSyncContext.ts';
 import { syncLeadDeal } from './leadSync.ts';
@@ -125,57 +125,107 @@ export async function syncDealBatch(
     outcomes[entry.index] = leaseLost(item);
     return false;
   });
-  const results = dryRun
+  const results: AppliedOutcome[] = dryRun
     ? kept.map(({ planned: deal }) => ({ ok: true as const, result: dryRunResult(deal) }))
     : await applyDealPlans(
         deps,
         kept.map((entry) => entry.planned),
       );
+  const created: CreatedDeal[] = [];
   kept.forEach((entry, i) => {
     const applied = results[i]!;
     outcomes[entry.index] = applied.ok
       ? { kind: 'done', result: applied.result }
       : { kind: 'failed', error: applied.error };
+    if (
+      !dryRun &&
+      applied.ok &&
+      applied.result.action === 'create_opportunity' &&
+      applied.result.opportunityId
+    )
+      created.push({
+        index: entry.index,
+        result: applied.result,
+        settle: applied.settle ?? null,
+        read: entry.planned.read,
+      });
   });
-  if (!dryRun) await settleCreatedOpportunities(deps, items, reads, outcomes);
+  if (created.length) await settleCreatedOpportunities(deps, created, notesAvailable, outcomes);
   return outcomes.map(
     (outcome) => outcome ?? { kind: 'failed', error: new Error('The deal was not planned.') },
   );
 }
 
+interface CreatedDeal {
+  index: number;
+  result: DealSyncResult;
+  /** The deal as it stands after the create, when the writes could tell (see AppliedOutcome). */
+  settle: DealRead | null;
+  read: DealRead;
+}
+
 /**
  * A new opportunity may differ from the referral it came from (its id, which Partner Center keeps as the
- * externalReferenceId; values Salesforce normalised): one follow-up sync of the created deals, as one batch,
- * settles it, and its changes join the create's result.
+ * externalReferenceId; values Salesforce normalised): one follow-up sync of the created deals settles it, and its
+ * changes join the create's result. It plans from what the create already knows — the link it saved, the
+ * referral it read, the opportunity read back after the writes — and reads again only when that is not known.
  */
 async function settleCreatedOpportunities(
   deps: DealSyncDeps,
-  items: readonly BatchItem[],
-  reads: readonly DealRead[],
+  created: readonly CreatedDeal[],
+  notesAvailable: boolean,
   outcomes: (BatchOutcome | null)[],
 ): Promise<void> {
-  const created = outcomes.flatMap((outcome, index) =>
-    outcome?.kind === 'done' && outcome.result.action === 'create_opportunity' && outcome.result.opportunityId
-      ? [{ index, result: outcome.result }]
-      : [],
-  );
-  if (created.length === 0) return;
-  const settled = await syncDealBatch(
-    deps,
-    created.map(({ index, result }) => {
-      // Nothing was written to Partner Center since this batch read the referral: plan from that read.
-      const read = reads[index];
-      const referral = read?.referral?.id === result.referralId ? read.referral : null;
-      return {
-        request: {
-          referralId: result.referralId,
-          opportunityId: result.opportunityId,
-          trigger: items[index]!.request.trigger,
-          ...(referral ? { referral, related: read?.related ?? [], readJustNow: true } : {}),
-        },
-      };
-    }),
-  );
+  const settled: BatchOutcome[] = new Array(created.length);
+  const known: { at: number; planned: PlannedDeal }[] = [];
+  const unknown: number[] = [];
+  for (const [at, deal] of created.entries()) {
+    if (!deal.settle) {
+      unknown.push(at);
+      continue;
+    }
+    try {
+      known.push({
+        at,
+        planned: { read: deal.settle, plan: await planDeal(planInputOf(deps, deal.settle, notesAvailable)) },
+      });
+    } catch (error) {
+      settled[at] = { kind: 'failed', error };
+    }
+  }
+  if (known.length) {
+    const applied = await applyDealPlans(
+      deps,
+      known.map((entry) => entry.planned),
+    );
+    known.forEach((entry, i) => {
+      const outcome = applied[i]!;
+      settled[entry.at] = outcome.ok
+        ? { kind: 'done', result: outcome.result }
+        : { kind: 'failed', error: outcome.error };
+    });
+  }
+  if (unknown.length) {
+    const again = await syncDealBatch(
+      deps,
+      unknown.map((at) => {
+        const { result, read } = created[at]!;
+        // Nothing was written to Partner Center since this batch read the referral: plan from that read.
+        const referral = read.referral?.id === result.referralId ? read.referral : null;
+        return {
+          request: {
+            referralId: result.referralId,
+            opportunityId: result.opportunityId,
+            trigger: read.request.trigger,
+            ...(referral ? { referral, related: read.related, readJustNow: true } : {}),
+          },
+        };
+      }),
+    );
+    unknown.forEach((at, i) => {
+      settled[at] = again[i]!;
+    });
+  }
   settled.forEach((outcome, i) => {
     const { index, result } = created[i]!;
     if (outcome.kind !== 'done') {

@@ -71,6 +71,8 @@ export interface SalesforceWriteResult {
   dropped: { fields: string[]; what: string; dealField?: string; error: SalesforceWriteError }[];
   /** SystemModstamp after the writes (read back once for the batch). */
   systemModstamp: string | null;
+  /** A new opportunity as Salesforce saved it, read back whole with the stamp (its follow-up sync plans from it). */
+  read?: SalesforceDealRead;
 }
 
 export interface SalesforcePort {
