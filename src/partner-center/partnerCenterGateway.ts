@@ -4,7 +4,7 @@ import type { JsonPatchOperation } from '../domain/mapping/referralPatchOps.ts';
 import { UpstreamError } from '../shared/upstreamError.ts';
 import type { PartnerCenterPort } from '../sync/syncPorts.ts';
 import type { NewPcReferral, ReferralClient } from './referralClient.ts';
-import type { PcReferral } from './referralWire.ts';
+import type { PcReferral, ReferralVersion } from './referralWire.ts';
 
 export class PartnerCenterGateway implements PartnerCenterPort {
   constructor(private readonly client: ReferralClient) {}
@@ -30,8 +30,8 @@ export class PartnerCenterGateway implements PartnerCenterPort {
     id: string,
     operations: readonly JsonPatchOperation[],
     eTag: string | null,
-  ): Promise<PcReferral> {
-    return this.client.patch(id, [...operations], eTag ? { ifMatch: eTag } : {});
+  ): Promise<ReferralVersion> {
+    return this.client.patchVersion(id, [...operations], eTag ? { ifMatch: eTag } : {});
   }
 
   listEngagementReferrals(engagementId: string): Promise<PcReferral[]> {

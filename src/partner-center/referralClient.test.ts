@@ -68,6 +68,22 @@ describe('ReferralClient against the Partner Center emulator', () => {
     expect(patched.details.dealValue).toBe(75000);
     expect(patched.name).toBe('Contoso & Fabrikam migration');
     expect(patched.eTag).not.toBe(eTag);
+
+    // A writer's patch answers the version it made, as a later read reports it.
+    const version = await referrals.patchVersion(
+      created.id,
+      [{ op: 'replace', path: '/details/dealValue', value: 80000 }],
+      { ifMatch: patched.eTag ?? '' },
+    );
+    const reread = await referrals.get(created.id);
+    expect(version).toEqual({
+      id: created.id,
+      eTag: reread.eTag,
+      engagementId: reread.referral.engagementId,
+      updatedDateTime: reread.referral.updatedDateTime,
+    });
+    expect(version.eTag).not.toBe(patched.eTag);
+    expect(reread.referral.details.dealValue).toBe(80000);
   });
 
   it('follows @odata.nextLink past 100 items with filter, orderby and top', async () => {

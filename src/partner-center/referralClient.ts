@@ -10,7 +10,13 @@ import {
   PartnerCenterHttp,
   type PartnerCenterResponse,
 } from './partnerCenterHttp.ts';
-import { type PcReferral, parseReferral, toIfMatch } from './referralWire.ts';
+import {
+  type PcReferral,
+  parseReferral,
+  parseReferralVersion,
+  type ReferralVersion,
+  toIfMatch,
+} from './referralWire.ts';
 
 export const PARTNER_CENTER_REFERRALS_BASE_URL = 'https://api.partner.microsoft.com/v1.0/engagements';
 
@@ -139,7 +145,34 @@ export class ReferralClient {
     operations: ReferralPatchOperation[],
     options: { ifMatch?: string } = {},
   ): Promise<PcReferral> {
-    const response = await this.http.send({
+    const response = await this.sendPatch(id, operations, options);
+    // Without a representation (204), read the result back.
+    if (response.body === null) return (await this.get(id)).referral;
+    return this.toReferral(response, `PATCH referral ${id}`);
+  }
+
+  /**
+   * `patch`, answering only the version the change made (id, eTag, engagement, update time): what a writer
+   * records, read without normalising the whole referral.
+   */
+  async patchVersion(
+    id: string,
+    operations: ReferralPatchOperation[],
+    options: { ifMatch?: string } = {},
+  ): Promise<ReferralVersion> {
+    const response = await this.sendPatch(id, operations, options);
+    if (response.body === null) return (await this.get(id)).referral;
+    const parsed = parseReferralVersion(response.body);
+    if (parsed.ok) return parsed.value;
+    throw this.unreadable(response, parsed.error, `PATCH referral ${id}`);
+  }
+
+  private sendPatch(
+    id: string,
+    operations: ReferralPatchOperation[],
+    options: { ifMatch?: string },
+  ): Promise<PartnerCenterResponse> {
+    return this.http.send({
       method: 'PATCH',
       path: `/referrals/${encodeURIComponent(id)}`,
       body: operations,
@@ -148,9 +181,6 @@ export class ReferralClient {
         ...(options.ifMatch === undefined ? {} : { 'if-match': toIfMatch(options.ifMatch) }),
       },
     });
-    // Without a representation (204), read the result back.
-    if (response.body === null) return (await this.get(id)).referral;
-    return this.toReferral(response, `PATCH referral ${id}`);
   }
 
   /** Replaces the whole referral. Partner Center requires the eTag it was read with. */
@@ -200,12 +230,20 @@ export class ReferralClient {
   private toReferral(response: PartnerCenterResponse, what: string): PcReferral {
     const parsed = parseReferral(response.body);
     if (parsed.ok) return parsed.value;
-    throw new UpstreamError({
+    throw this.unreadable(response, parsed.error, what);
+  }
+
+  private unreadable(
+    response: PartnerCenterResponse,
+    error: { code: string; message: string },
+    what: string,
+  ): UpstreamError {
+    return new UpstreamError({
       kind: 'permanent',
       upstream: 'partnerCenter',
       status: response.status,
-      code: parsed.error.code,
-      message: `${parsed.error.message} (${what}). Report this with the payload if it persists.`,
+      code: error.code,
+      message: `${error.message} (${what}). Report this with the payload if it persists.`,
     });
   }
 }

@@ -269,6 +269,48 @@ export function parseReferral(payload: unknown): ReferralParseResult {
   return { ok: true, value };
 }
 
+/** What a write's answer is read for: which version of the referral the write made. */
+export interface ReferralVersion {
+  id: string;
+  eTag: string | null;
+  engagementId: string | null;
+  updatedDateTime: string | null;
+}
+
+const referralVersionSchema = referralWireSchema.pick({
+  id: true,
+  eTag: true,
+  engagementId: true,
+  updatedDateTime: true,
+});
+
+/**
+ * The version a write's answer reports, read without normalising the whole referral (the writer already holds
+ * what it sent; the next read plans from the whole referral). Never throws; fails like parseReferral.
+ */
+export function parseReferralVersion(
+  payload: unknown,
+): { ok: true; value: ReferralVersion } | { ok: false; error: { code: string; message: string } } {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload))
+    return {
+      ok: false,
+      error: {
+        code: 'invalid_referral',
+        message: 'Partner Center returned a referral that is not a JSON object.',
+      },
+    };
+  const parsed = referralVersionSchema.safeParse(payload);
+  if (!parsed.success)
+    return {
+      ok: false,
+      error: {
+        code: 'invalid_referral',
+        message: `Partner Center returned an unreadable referral: ${z.prettifyError(parsed.error)}`,
+      },
+    };
+  return { ok: true, value: parsed.data };
+}
+
 /** The If-Match header value for an eTag: Partner Center's quoted form, quoting a bare value. */
 export function toIfMatch(eTag: string): string {
   const trimmed = eTag.trim();

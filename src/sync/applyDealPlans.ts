@@ -9,7 +9,7 @@ import type { CoSellDeal } from '../domain/coSellDeal.ts';
 import type { AuditDraft, DealPlan, LinkUpdate } from '../domain/dealPlan.ts';
 import { markFields } from '../domain/plan/planParts.ts';
 import { planDeal } from '../domain/planDeal.ts';
-import type { PcReferral } from '../partner-center/referralWire.ts';
+import type { ReferralVersion } from '../partner-center/referralWire.ts';
 import { UpstreamError } from '../shared/upstreamError.ts';
 import type { LinkRow } from '../store/store.ts';
 import { boundedSettle } from './boundedMap.ts';
@@ -34,7 +34,8 @@ interface Work extends PlannedDeal {
   link: LinkRow | null;
   /** The plan whose Salesforce writes and link state apply (the follow-up plan after a referral create). */
   final: DealPlan;
-  referral: PcReferral | null;
+  /** The referral's version after this batch wrote it (the new referral, after a create). */
+  referral: ReferralVersion | null;
   error: unknown;
   salesforce: SalesforceWriteResult | null;
   /** Problems shown on the record: the deal was saved without these parts. */

@@ -5,7 +5,7 @@
 import type { PlanOpportunity, SalesforceWrites } from '../domain/dealPlan.ts';
 import type { JsonPatchOperation } from '../domain/mapping/referralPatchOps.ts';
 import type { SalesforceRecord } from '../domain/salesforceDealSnapshot.ts';
-import type { PcReferral } from '../partner-center/referralWire.ts';
+import type { PcReferral, ReferralVersion } from '../partner-center/referralWire.ts';
 
 export interface PartnerCenterPort {
   getReferral(id: string): Promise<PcReferral | null>;
@@ -15,12 +15,12 @@ export interface PartnerCenterPort {
    */
   findCreatedReferral(opportunityId: string, sinceAt: string): Promise<PcReferral | null>;
   createReferral(body: Record<string, unknown>): Promise<PcReferral>;
-  /** JSON Patch with If-Match; returns the updated referral. A stale eTag throws a `conflict` UpstreamError. */
+  /** JSON Patch with If-Match; returns the version it made. A stale eTag throws a `conflict` UpstreamError. */
   patchReferral(
     id: string,
     operations: readonly JsonPatchOperation[],
     eTag: string | null,
-  ): Promise<PcReferral>;
+  ): Promise<ReferralVersion>;
   /** Every referral of the engagement (ours, Microsoft's, other partners'). */
   listEngagementReferrals(engagementId: string): Promise<PcReferral[]>;
   /** Referrals updated at or after the instant, oldest first. */
