@@ -240,33 +240,29 @@ export interface PcReferral {
   raw: Record<string, unknown>;
 }
 
-export type ReferralParseResult =
-  | { ok: true; value: PcReferral }
-  | { ok: false; error: { code: string; message: string } };
+type Parsed<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
+
+export type ReferralParseResult = Parsed<PcReferral>;
+
+/** A referral payload through a schema. Never throws; fails only when the payload is not an object with an id. */
+function parseWith<T>(schema: z.ZodType<T>, payload: unknown): Parsed<T> {
+  const invalid = (message: string): Parsed<T> => ({
+    ok: false,
+    error: { code: 'invalid_referral', message },
+  });
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload))
+    return invalid('Partner Center returned a referral that is not a JSON object.');
+  const parsed = schema.safeParse(payload);
+  if (!parsed.success)
+    return invalid(`Partner Center returned an unreadable referral: ${z.prettifyError(parsed.error)}`);
+  return { ok: true, value: parsed.data };
+}
 
 /** Normalises one referral payload. Never throws; fails only when the payload is not an object with an id. */
 export function parseReferral(payload: unknown): ReferralParseResult {
-  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-    return {
-      ok: false,
-      error: {
-        code: 'invalid_referral',
-        message: 'Partner Center returned a referral that is not a JSON object.',
-      },
-    };
-  }
-  const parsed = referralWireSchema.safeParse(payload);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      error: {
-        code: 'invalid_referral',
-        message: `Partner Center returned an unreadable referral: ${z.prettifyError(parsed.error)}`,
-      },
-    };
-  }
-  const value: PcReferral = { ...parsed.data, raw: payload as Record<string, unknown> };
-  return { ok: true, value };
+  const parsed = parseWith(referralWireSchema, payload);
+  if (!parsed.ok) return parsed;
+  return { ok: true, value: { ...parsed.value, raw: payload as Record<string, unknown> } };
 }
 
 /** What a write's answer is read for: which version of the referral the write made. */
@@ -288,27 +284,8 @@ const referralVersionSchema = referralWireSchema.pick({
  * The version a write's answer reports, read without normalising the whole referral (the writer already holds
  * what it sent; the next read plans from the whole referral). Never throws; fails like parseReferral.
  */
-export function parseReferralVersion(
-  payload: unknown,
-): { ok: true; value: ReferralVersion } | { ok: false; error: { code: string; message: string } } {
-  if (payload === null || typeof payload !== 'object' || Array.isArray(payload))
-    return {
-      ok: false,
-      error: {
-        code: 'invalid_referral',
-        message: 'Partner Center returned a referral that is not a JSON object.',
-      },
-    };
-  const parsed = referralVersionSchema.safeParse(payload);
-  if (!parsed.success)
-    return {
-      ok: false,
-      error: {
-        code: 'invalid_referral',
-        message: `Partner Center returned an unreadable referral: ${z.prettifyError(parsed.error)}`,
-      },
-    };
-  return { ok: true, value: parsed.data };
+export function parseReferralVersion(payload: unknown): Parsed<ReferralVersion> {
+  return parseWith(referralVersionSchema, payload);
 }
 
 /** The If-Match header value for an eTag: Partner Center's quoted form, quoting a bare value. */
