@@ -134,6 +134,19 @@ describe('listing referrals over HTTP', () => {
     expect(newestFirst.value[0]?.['createdDateTime']).not.toBe(all.value[0]?.['createdDateTime']);
   });
 
+  it('selects top-level properties with $select, on every page, and refuses an unknown one', async () => {
+    const whole = await list('$orderby=createdDateTime asc&$top=30');
+    const keys = await list('$orderby=createdDateTime asc&$top=30&$select=id,engagementId');
+    expect(keys.value).toEqual(
+      whole.value.map((referral) => ({ id: referral['id'], engagementId: referral['engagementId'] })),
+    );
+    const next = await client.call('GET', String(keys['@odata.nextLink']).replace(client.emulator.url, ''));
+    expect(Object.keys((next.json as unknown as ListPage).value[0] ?? {})).toEqual(['id', 'engagementId']);
+    const refused = await client.call('GET', `${REFERRALS}?$select=id,noSuchProperty`);
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.json)).toContain('noSuchProperty');
+  });
+
   it('finds related referrals through the links.relatedReferrals uri', async () => {
     const one = await client.call('GET', `${REFERRALS}/${createdIds[3]}`);
     const links = one.json['links'] as { relatedReferrals: { uri: string } };

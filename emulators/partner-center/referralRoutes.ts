@@ -19,11 +19,13 @@ interface ListQuery {
   $top?: string;
   $skip?: string;
   $skiptoken?: string;
+  $select?: string;
 }
 
 interface ListPosition {
   filter: string | null;
   orderBy: string | null;
+  select?: string | null;
   top: number;
   skip: number;
 }
@@ -53,7 +55,25 @@ function orderReferrals(
   if (direction !== 'asc' && direction !== 'desc')
     return `$orderby direction must be asc or desc, not '${direction}'.`;
   const sign = direction === 'desc' ? -1 : 1;
-  return [...referrals].sort((a, b) => sign * (Date.parse(String(a[field])) - Date.parse(String(b[field]))));
+  // Each instant parsed once, not at every comparison: every page of a large listing sorts the whole set again.
+  return referrals
+    .map((referral) => ({ referral, at: Date.parse(String(referral[field])) }))
+    .sort((a, b) => sign * (a.at - b.at))
+    .map((entry) => entry.referral);
+}
+
+/**
+ * `$select`: the named top-level properties of each item, or null for all. An unknown name is refused, as OData
+ * refuses it (the real service's answer to one is undocumented).
+ */
+function selectedProperties(select: string | null, sample: JsonObject | undefined): string[] | null | string {
+  if (select === null || select.trim() === '' || select.trim() === '*') return null;
+  const names = select.split(',').map((name) => name.trim());
+  const known = new Set(Object.keys(sample ?? {}));
+  const unknown = sample ? names.filter((name) => !known.has(name)) : [];
+  if (names.some((name) => !/^[A-Za-z][A-Za-z0-9]*$/.test(name)) || unknown.length)
+    return `$select names top-level referral properties separated by commas; '${unknown[0] ?? select}' is not one.`;
+  return names;
 }
 
 function sendWriteFailure(reply: FastifyReply, outcome: Extract<WriteOutcome, { ok: false }>): FastifyReply {
@@ -115,6 +135,7 @@ export function registerReferralRoutes(
       position = {
         filter: query.$filter ?? null,
         orderBy: query.$orderby ?? null,
+        select: query.$select ?? null,
         top: Math.min(top, MAX_PAGE_SIZE),
         skip,
       };
@@ -147,7 +168,14 @@ export function registerReferralRoutes(
     }
     const ordered = orderReferrals(matching, position.orderBy);
     if (typeof ordered === 'string') return sendPcError(reply, 400, 'invalidRequest', ordered, '$orderby');
-    const page = structuredClone(ordered.slice(position.skip, position.skip + position.top));
+    const selected = selectedProperties(position.select ?? null, ordered[0]);
+    if (typeof selected === 'string') return sendPcError(reply, 400, 'invalidRequest', selected, '$select');
+    const slice = ordered.slice(position.skip, position.skip + position.top);
+    const page = selected
+      ? slice.map((referral) =>
+          Object.fromEntries(selected.map((name) => [name, structuredClone(referral[name])])),
+        )
+      : structuredClone(slice);
     const body: JsonObject = {
       '@odata.context': METADATA_CONTEXT,
       '@odata.count': ordered.length,

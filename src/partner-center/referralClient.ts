@@ -30,6 +30,8 @@ export interface ListReferralsQuery {
   orderBy?: string;
   /** OData `$top`: page size asked of the server. */
   top?: number;
+  /** OData `$select`: the top-level properties wanted of each item (a server may send more). */
+  select?: readonly string[];
 }
 
 /** A JSON Patch operation as the Referrals API accepts it (only `replace` and `add`). */
@@ -81,13 +83,13 @@ export class ReferralClient {
   }
 
   /**
-   * The id and engagement id of every referral matching the query, read from the listing without parsing the
-   * whole referral (a cheap first pass over a large listing). Items without an id are skipped.
+   * The id and engagement id of every referral matching the query, listed with `$select` and read without parsing
+   * the whole referral (a cheap first pass over a large listing). Items without an id are skipped.
    */
   async *listKeys(
     query: ListReferralsQuery = {},
   ): AsyncGenerator<{ id: string; engagementId: string | null }> {
-    for await (const item of this.listItems(query)) {
+    for await (const item of this.listItems({ ...query, select: ['id', 'engagementId'] })) {
       const record = item !== null && typeof item === 'object' ? (item as Record<string, unknown>) : {};
       const { id, engagementId } = record;
       if (typeof id === 'string' && id !== '')
@@ -107,7 +109,12 @@ export class ReferralClient {
           ? {
               method: 'GET',
               path: '/referrals',
-              query: { $filter: query.filter, $orderby: query.orderBy, $top: query.top },
+              query: {
+                $filter: query.filter,
+                $orderby: query.orderBy,
+                $top: query.top,
+                $select: query.select?.join(','),
+              },
             }
           : { method: 'GET', path: next },
       );
