@@ -10,8 +10,12 @@ export function toInstant(value: string | Date): string {
   return date.toISOString();
 }
 
+/** Text as toInstant writes it (SQLite hands it back as stored). */
+const STORED_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /** Reads an instant column: SQLite gives text, Postgres timestamptz gives a Date. */
 export function readInstant(value: unknown): string {
+  if (typeof value === 'string' && STORED_INSTANT.test(value)) return value;
   if (value instanceof Date || typeof value === 'string') return toInstant(value);
   throw new TypeError(`Expected an instant column, got ${typeof value}`);
 }

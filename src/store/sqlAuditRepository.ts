@@ -61,25 +61,42 @@ export class SqlAuditRepository implements AuditRepository {
         );
       }
     }
-    const [record] = await this.db.query<AuditRecord>(
+    const at = toInstant(entry.at);
+    const changes = writeJson(entry.changes);
+    const error = writeJson(entry.error);
+    const [record] = await this.db.query<{ id: unknown }>(
       `INSERT INTO audit (connection_id, link_id, referral_id, opportunity_id, at, sync_trigger, direction, outcome,
          changes, error, message)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
       [
         entry.connectionId,
         linkId,
         entry.referralId,
         entry.opportunityId,
-        toInstant(entry.at),
+        at,
         entry.trigger,
         entry.direction,
         entry.outcome,
-        writeJson(entry.changes),
-        writeJson(entry.error),
+        changes,
+        error,
         entry.message,
       ],
     );
-    return toAuditEntry(record!);
+    // The row as stored: its id, and the values written (the JSON columns as they read back).
+    return {
+      id: readId(record!.id),
+      connectionId: entry.connectionId,
+      linkId: linkId === null ? null : String(linkId),
+      referralId: entry.referralId,
+      opportunityId: entry.opportunityId,
+      at,
+      trigger: entry.trigger,
+      direction: entry.direction,
+      outcome: entry.outcome,
+      changes: (readJson(changes) ?? []) as AuditEntry['changes'],
+      error: readJson(error) as AuditEntry['error'],
+      message: entry.message,
+    };
   }
 
   async list(query: {
