@@ -177,29 +177,40 @@ function newestSide(partnerCenterChangedAt: string | null, salesforceChangedAt: 
   return sf > pc ? 'salesforce' : 'partnerCenter';
 }
 
-/** Merge one unit; returns the partial deal it contributes. */
-function mergeUnit(unit: MergeUnit, input: MergeDealsInput, context: Context): Partial<CoSellDeal> {
+/** Merges one unit into `into` (the deal being merged). */
+function mergeUnit(unit: MergeUnit, input: MergeDealsInput, context: Context, into: CoSellDeal): void {
   const { base, partnerCenter: pc, salesforce: sf, mapping } = input;
+  const target = into as unknown as Record<MergeUnit, unknown>;
   const spec = mapping.fields[unit];
-  const takeFrom = (deal: CoSellDeal): Partial<CoSellDeal> =>
-    unit === 'status' ? { status: deal.status, substatus: deal.substatus } : { [unit]: deal[unit] };
-  if (!salesforceKnows(unit, sf, mapping) || spec.direction === 'toSalesforce') return takeFrom(pc);
-  if (spec.direction === 'toPartnerCenter') return takeFrom(sf);
+  const take = (deal: CoSellDeal) => {
+    target[unit] = deal[unit];
+    if (unit === 'status') into.substatus = deal.substatus;
+  };
+  if (!salesforceKnows(unit, sf, mapping) || spec.direction === 'toSalesforce') return take(pc);
+  if (spec.direction === 'toPartnerCenter') return take(sf);
   if (unit === 'status') {
     const pair = (deal: CoSellDeal) => ({ status: deal.status, substatus: deal.substatus });
-    return mergeValue(base === null ? absent : pair(base), pair(pc), pair(sf), 'status', context);
+    const merged = mergeValue(base === null ? absent : pair(base), pair(pc), pair(sf), 'status', context);
+    into.status = merged.status;
+    into.substatus = merged.substatus;
+    return;
   }
   if (isCollection(unit)) {
-    return { [unit]: mergeCollection(unit, base?.[unit] ?? null, pc[unit], sf[unit], context) };
+    target[unit] = mergeCollection(unit, base?.[unit] ?? null, pc[unit], sf[unit], context);
+    return;
   }
   if (unit === 'customer') {
     const pcCustomer = pc.customer;
     const sfCustomer = sf.customer as DealCustomer;
-    if (pcCustomer === null) return { customer: sfCustomer };
+    if (pcCustomer === null) {
+      into.customer = sfCustomer;
+      return;
+    }
     const baseCustomer = base === null || base.customer === null ? absent : base.customer;
-    return { customer: mergeRecord(baseCustomer, pcCustomer, sfCustomer, 'customer', context) };
+    into.customer = mergeRecord(baseCustomer, pcCustomer, sfCustomer, 'customer', context);
+    return;
   }
-  return { [unit]: mergeValue(base === null ? absent : base[unit], pc[unit], sf[unit], unit, context) };
+  target[unit] = mergeValue(base === null ? absent : base[unit], pc[unit], sf[unit], unit, context);
 }
 
 /**
@@ -258,7 +269,10 @@ export function mergeDeals(request: MergeDealsInput): MergeDealsResult {
     salesforce: salesforceView(request.salesforce, request.partnerCenter, request.base, mapping),
   };
   const conflicts: MergeConflict[] = [];
-  let merged = { ...input.partnerCenter };
+  const creator = input.creator ?? 'partnerCenter';
+  const newest = newestSide(input.partnerCenterChangedAt, input.salesforceChangedAt);
+  // One deal filled in unit by unit (a copy per unit made merging a deal quadratic in its fields).
+  const unitByUnit: CoSellDeal = { ...input.partnerCenter };
   for (const unit of dealFields) {
     if (unit === 'substatus') continue;
     const context: Context = {
@@ -266,13 +280,13 @@ export function mergeDeals(request: MergeDealsInput): MergeDealsResult {
       field: unit,
       // A base written before this field existed has no value for it: treat it like a first sync of that field.
       firstSync: input.base === null || input.base[unit] === undefined,
-      creator: input.creator ?? 'partnerCenter',
-      newest: newestSide(input.partnerCenterChangedAt, input.salesforceChangedAt),
+      creator,
+      newest,
       conflicts,
     };
-    merged = { ...merged, ...mergeUnit(unit, input, context) };
+    mergeUnit(unit, input, context, unitByUnit);
   }
-  merged = withSharingOfHelp(withDeadlinesOfStatus(merged));
+  const merged = withSharingOfHelp(withDeadlinesOfStatus(unitByUnit));
   const direction = (field: DealField) => mapping.fields[field === 'substatus' ? 'status' : field].direction;
   const toSalesforce = changesFor(
     input.salesforce,
