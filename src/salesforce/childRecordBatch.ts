@@ -24,6 +24,67 @@ interface Write {
 const dealFieldOf = (what: string): string =>
   what.includes('solution') ? 'solutions' : what.includes('team') ? 'partnerTeam' : 'customerContacts';
 
+/** A contact the org already has with one of the batch's emails. */
+interface ExistingContact {
+  Id: string;
+  AccountId: string | null;
+  email: string;
+}
+
+/** What the batch's child records are matched against: contacts and users by email. */
+export interface ChildMatches {
+  contacts: ExistingContact[];
+  /** Active user id by email (Team Selling only). */
+  users: Map<string, string>;
+}
+
+/**
+ * The batch's existing contacts and team users, found by email in a query or two per 200 emails. Nothing the batch
+ * writes before its child records is a contact or a user, so this runs beside the account and opportunity writes.
+ */
+export async function findChildMatches(
+  client: SalesforceClient,
+  mapping: Mapping,
+  teamSelling: boolean,
+  items: readonly SalesforceWrites[],
+): Promise<ChildMatches> {
+  const { contacts } = mapping;
+  const children = items.flatMap((item) => (item.children ? [item.children] : []));
+  const emails = unique(
+    children.flatMap((child) => child.contactsToAdd.map((c) => emailKey(c[contacts.emailField]))),
+  );
+  const teamEmails = teamSelling
+    ? unique(children.flatMap((child) => child.teamEmailsToAdd.map(emailKey)))
+    : [];
+  const findContacts = async () => {
+    const existing: ExistingContact[] = [];
+    for (const batch of chunks(emails)) {
+      const rows = await client.queryAll<Record<string, unknown>>(
+        `SELECT Id, AccountId, ${contacts.emailField} FROM Contact WHERE ${contacts.emailField} IN (${batch.map(soqlString).join(', ')}) ORDER BY CreatedDate`,
+      );
+      for (const row of rows)
+        existing.push({
+          Id: String(row['Id']),
+          AccountId: typeof row['AccountId'] === 'string' ? row['AccountId'] : null,
+          email: emailKey(row[contacts.emailField]),
+        });
+    }
+    return existing;
+  };
+  const findUsers = async () => {
+    const users = new Map<string, string>();
+    for (const batch of chunks(teamEmails)) {
+      const rows = await client.queryAll<{ Id: string; Email: string }>(
+        `SELECT Id, Email FROM User WHERE IsActive = true AND Email IN (${batch.map(soqlString).join(', ')})`,
+      );
+      for (const row of rows) if (!users.has(emailKey(row.Email))) users.set(emailKey(row.Email), row.Id);
+    }
+    return users;
+  };
+  const [existing, users] = await Promise.all([findContacts(), findUsers()]);
+  return { contacts: existing, users };
+}
+
 export async function writeChildRecords(
   client: SalesforceClient,
   mapping: Mapping,
@@ -31,6 +92,7 @@ export async function writeChildRecords(
   items: readonly SalesforceWrites[],
   accounts: readonly ({ id: string | null } | null)[],
   results: SalesforceWriteResult[],
+  matches: ChildMatches,
 ): Promise<void> {
   const { contacts, solutions, team } = mapping;
   const live = items
@@ -40,9 +102,17 @@ export async function writeChildRecords(
         entry.opportunityId !== null && entry.item.children !== null,
     );
   if (live.length === 0) return;
-  const drop = (index: number, what: string, error: SalesforceWriteError) =>
-    results[index]!.dropped.push({ fields: [], what, dealField: dealFieldOf(what), error });
+  // Independent parts are written at once (contacts and their roles, solutions, team members); what each part
+  // could not write is reported on its deal in this fixed order, whichever answer came first.
+  type Refusal = { index: number; what: string; error: SalesforceWriteError };
+  const refusals = {
+    contacts: [] as Refusal[],
+    solutions: [] as Refusal[],
+    team: [] as Refusal[],
+    removals: [] as Refusal[],
+  };
   const save = async (
+    part: Refusal[],
     writes: readonly Write[],
     send: (records: SalesforceRecordInput[]) => Promise<SaveOutcome[]>,
   ) => {
@@ -50,171 +120,174 @@ export async function writeChildRecords(
     const outcomes = await send(writes.map((write) => write.record));
     outcomes.forEach((outcome, i) => {
       const error = writeErrorOf(outcome);
-      if (error) drop(writes[i]!.index, writes[i]!.what, error);
+      if (error) part.push({ index: writes[i]!.index, what: writes[i]!.what, error });
     });
     return outcomes;
   };
   const accountOf = (entry: (typeof live)[number]) => accounts[entry.index]?.id ?? entry.item.accountId;
 
-  // Customer contacts: one lookup by email for the batch, one create for the new ones, then their roles.
-  const emails = unique(
-    live.flatMap(({ item }) => item.children!.contactsToAdd.map((c) => emailKey(c[contacts.emailField]))),
-  );
-  const existing: { Id: string; AccountId: string | null; email: string }[] = [];
-  for (const batch of chunks(emails)) {
-    const rows = await client.queryAll<Record<string, unknown>>(
-      `SELECT Id, AccountId, ${contacts.emailField} FROM Contact WHERE ${contacts.emailField} IN (${batch.map(soqlString).join(', ')}) ORDER BY CreatedDate`,
+  const writeContacts = async () => {
+    // Customer contacts: found by email before the writes (findChildMatches), one create for the new ones, then
+    // their roles.
+    const existing = matches.contacts;
+    const roles: {
+      index: number;
+      opportunityId: string;
+      email: string;
+      accountId: string | null;
+      /** The deal's details, for a contact found by email on an opportunity already linked. */
+      fields: SalesforceRecordInput | null;
+    }[] = [];
+    const newContacts = new Map<string, Write>(); // email|account → the contact to create
+    for (const entry of live) {
+      const accountId = accountOf(entry);
+      for (const contact of entry.item.children!.contactsToAdd) {
+        const email = emailKey(contact[contacts.emailField]);
+        const linked = entry.item.opportunity?.op === 'update';
+        roles.push({
+          index: entry.index,
+          opportunityId: entry.opportunityId,
+          email,
+          accountId,
+          fields: linked ? contact : null,
+        });
+        const match = existing.filter((row) => email !== '' && row.email === email);
+        if (match.length || newContacts.has(`${email}|${accountId}`)) continue;
+        newContacts.set(`${email}|${accountId}`, {
+          index: entry.index,
+          what: `the contact ${email}`,
+          record: { ...contact, ...(accountId ? { AccountId: accountId } : {}) },
+        });
+      }
+    }
+    const contactWrites = [...newContacts.values()];
+    const contactOutcomes = await save(refusals.contacts, contactWrites, (records) =>
+      client.createMany('Contact', records),
     );
-    for (const row of rows)
-      existing.push({
-        Id: String(row['Id']),
-        AccountId: typeof row['AccountId'] === 'string' ? row['AccountId'] : null,
-        email: emailKey(row[contacts.emailField]),
-      });
-  }
-  const roles: {
-    index: number;
-    opportunityId: string;
-    email: string;
-    accountId: string | null;
-    /** The deal's details, for a contact found by email on an opportunity already linked. */
-    fields: SalesforceRecordInput | null;
-  }[] = [];
-  const newContacts = new Map<string, Write>(); // email|account → the contact to create
-  for (const entry of live) {
-    const accountId = accountOf(entry);
-    for (const contact of entry.item.children!.contactsToAdd) {
-      const email = emailKey(contact[contacts.emailField]);
-      const linked = entry.item.opportunity?.op === 'update';
-      roles.push({
-        index: entry.index,
-        opportunityId: entry.opportunityId,
-        email,
-        accountId,
-        fields: linked ? contact : null,
-      });
-      const match = existing.filter((row) => email !== '' && row.email === email);
-      if (match.length || newContacts.has(`${email}|${accountId}`)) continue;
-      newContacts.set(`${email}|${accountId}`, {
-        index: entry.index,
-        what: `the contact ${email}`,
-        record: { ...contact, ...(accountId ? { AccountId: accountId } : {}) },
+    const createdIds = new Map<string, string>();
+    contactWrites.forEach((write, i) => {
+      const outcome = contactOutcomes[i];
+      if (outcome?.ok) createdIds.set(emailKey(write.record[contacts.emailField]), outcome.value.id);
+    });
+    const roleWrites: Write[] = [];
+    // On a linked opportunity, a contact found by email takes the deal's details, as one already on it does (a new
+    // opportunity's follow-up sync brings the existing contact's details to Partner Center instead).
+    const reused = new Map<string, Write>();
+    for (const role of roles) {
+      const match = existing.filter((row) => role.email !== '' && row.email === role.email);
+      const found = (match.find((row) => row.AccountId === role.accountId) ?? match[0])?.Id;
+      const contactId = found ?? createdIds.get(role.email);
+      if (!contactId) continue; // its create failed and was reported
+      if (found && role.fields)
+        reused.set(found, {
+          index: role.index,
+          what: `the contact ${role.email}`,
+          record: { ...role.fields, Id: found },
+        });
+      roleWrites.push({
+        index: role.index,
+        what: `the contact role of ${role.email}`,
+        record: { OpportunityId: role.opportunityId, ContactId: contactId, Role: contacts.role },
       });
     }
-  }
-  const contactWrites = [...newContacts.values()];
-  const contactOutcomes = await save(contactWrites, (records) => client.createMany('Contact', records));
-  const createdIds = new Map<string, string>();
-  contactWrites.forEach((write, i) => {
-    const outcome = contactOutcomes[i];
-    if (outcome?.ok) createdIds.set(emailKey(write.record[contacts.emailField]), outcome.value.id);
-  });
-  const roleWrites: Write[] = [];
-  // On a linked opportunity, a contact found by email takes the deal's details, as one already on it does (a new
-  // opportunity's follow-up sync brings the existing contact's details to Partner Center instead).
-  const reused = new Map<string, Write>();
-  for (const role of roles) {
-    const match = existing.filter((row) => role.email !== '' && row.email === role.email);
-    const found = (match.find((row) => row.AccountId === role.accountId) ?? match[0])?.Id;
-    const contactId = found ?? createdIds.get(role.email);
-    if (!contactId) continue; // its create failed and was reported
-    if (found && role.fields)
-      reused.set(found, {
-        index: role.index,
-        what: `the contact ${role.email}`,
-        record: { ...role.fields, Id: found },
-      });
-    roleWrites.push({
-      index: role.index,
-      what: `the contact role of ${role.email}`,
-      record: { OpportunityId: role.opportunityId, ContactId: contactId, Role: contacts.role },
-    });
-  }
-  await save(roleWrites, (records) => client.createMany('OpportunityContactRole', records));
-  const contactUpdates = new Map<string, Write>(reused);
-  for (const entry of live)
-    for (const update of entry.item.children!.contactsToUpdate)
-      contactUpdates.set(update.contactId, {
-        index: entry.index,
-        what: `the contact ${update.contactId}`,
-        record: { ...update.fields, Id: update.contactId },
-      });
-  await save([...contactUpdates.values()], (records) => client.updateMany('Contact', records));
-
-  // Microsoft solutions.
-  await save(
-    live.flatMap((entry) =>
-      entry.item.children!.solutionsToAdd.map((solution) => ({
-        index: entry.index,
-        what: 'a Microsoft solution record',
-        record: { ...solution, [solutions.parentField]: entry.opportunityId },
-      })),
-    ),
-    (records) => client.createMany(solutions.object, records),
-  );
-  await save(
-    live.flatMap((entry) =>
-      entry.item.children!.solutionsToUpdate.map((update) => ({
-        index: entry.index,
-        what: 'a Microsoft solution record',
-        record: { ...update.fields, Id: update.id },
-      })),
-    ),
-    (records) => client.updateMany(solutions.object, records),
-  );
-
-  // Team members: users by email, once for the batch.
-  const teamEmails = teamSelling
-    ? unique(live.flatMap(({ item }) => item.children!.teamEmailsToAdd.map(emailKey)))
-    : [];
-  const users = new Map<string, string>();
-  for (const batch of chunks(teamEmails)) {
-    const rows = await client.queryAll<{ Id: string; Email: string }>(
-      `SELECT Id, Email FROM User WHERE IsActive = true AND Email IN (${batch.map(soqlString).join(', ')})`,
+    await save(refusals.contacts, roleWrites, (records) =>
+      client.createMany('OpportunityContactRole', records),
     );
-    for (const row of rows) if (!users.has(emailKey(row.Email))) users.set(emailKey(row.Email), row.Id);
-  }
-  await save(
-    live.flatMap((entry) =>
-      teamSelling
-        ? entry.item.children!.teamEmailsToAdd.flatMap((email) => {
-            // No Salesforce user with that email: the partner seller stays on the referral only.
-            const userId = users.get(emailKey(email));
-            return userId
-              ? [
-                  {
-                    index: entry.index,
-                    what: `the team member ${email}`,
-                    record: {
-                      OpportunityId: entry.opportunityId,
-                      UserId: userId,
-                      TeamMemberRole: team.role,
-                      OpportunityAccessLevel: team.accessLevel,
-                    },
-                  },
-                ]
-              : [];
-          })
-        : [],
-    ),
-    (records) => client.createMany('OpportunityTeamMember', records),
-  );
+    const contactUpdates = new Map<string, Write>(reused);
+    for (const entry of live)
+      for (const update of entry.item.children!.contactsToUpdate)
+        contactUpdates.set(update.contactId, {
+          index: entry.index,
+          what: `the contact ${update.contactId}`,
+          record: { ...update.fields, Id: update.contactId },
+        });
+    await save(refusals.contacts, [...contactUpdates.values()], (records) =>
+      client.updateMany('Contact', records),
+    );
+  };
 
+  const writeSolutions = async () => {
+    // Microsoft solutions.
+    await save(
+      refusals.solutions,
+      live.flatMap((entry) =>
+        entry.item.children!.solutionsToAdd.map((solution) => ({
+          index: entry.index,
+          what: 'a Microsoft solution record',
+          record: { ...solution, [solutions.parentField]: entry.opportunityId },
+        })),
+      ),
+      (records) => client.createMany(solutions.object, records),
+    );
+    await save(
+      refusals.solutions,
+      live.flatMap((entry) =>
+        entry.item.children!.solutionsToUpdate.map((update) => ({
+          index: entry.index,
+          what: 'a Microsoft solution record',
+          record: { ...update.fields, Id: update.id },
+        })),
+      ),
+      (records) => client.updateMany(solutions.object, records),
+    );
+  };
+
+  const writeTeam = async () => {
+    // Team members: users found by email before the writes (findChildMatches).
+    const { users } = matches;
+    await save(
+      refusals.team,
+      live.flatMap((entry) =>
+        teamSelling
+          ? entry.item.children!.teamEmailsToAdd.flatMap((email) => {
+              // No Salesforce user with that email: the partner seller stays on the referral only.
+              const userId = users.get(emailKey(email));
+              return userId
+                ? [
+                    {
+                      index: entry.index,
+                      what: `the team member ${email}`,
+                      record: {
+                        OpportunityId: entry.opportunityId,
+                        UserId: userId,
+                        TeamMemberRole: team.role,
+                        OpportunityAccessLevel: team.accessLevel,
+                      },
+                    },
+                  ]
+                : [];
+            })
+          : [],
+      ),
+      (records) => client.createMany('OpportunityTeamMember', records),
+    );
+  };
+
+  await Promise.all([writeContacts(), writeSolutions(), writeTeam()]);
   // Removals, one collection call per object.
   const removals: [string, (changes: NonNullable<SalesforceWrites['children']>) => string[], string][] = [
     ['OpportunityContactRole', (changes) => changes.contactRolesToRemove, 'a contact role'],
     [solutions.object, (changes) => changes.solutionIdsToRemove, 'a Microsoft solution record'],
     ['OpportunityTeamMember', (changes) => changes.teamMemberIdsToRemove, 'a team member'],
   ];
-  for (const [object, idsOf, what] of removals) {
-    const writes = live.flatMap((entry) =>
-      idsOf(entry.item.children!).map((Id) => ({ index: entry.index, what, record: { Id } })),
-    );
-    await save(writes, () =>
-      client.deleteMany(
-        object,
-        writes.map((write) => String(write.record['Id'])),
-      ),
-    );
-  }
+  await Promise.all(
+    removals.map(([object, idsOf, what]) => {
+      const writes = live.flatMap((entry) =>
+        idsOf(entry.item.children!).map((Id) => ({ index: entry.index, what, record: { Id } })),
+      );
+      return save(refusals.removals, writes, () =>
+        client.deleteMany(
+          object,
+          writes.map((write) => String(write.record['Id'])),
+        ),
+      );
+    }),
+  );
+  for (const { index, what, error } of [
+    ...refusals.contacts,
+    ...refusals.solutions,
+    ...refusals.team,
+    ...refusals.removals,
+  ])
+    results[index]!.dropped.push({ fields: [], what, dealField: dealFieldOf(what), error });
 }

@@ -17,7 +17,7 @@ import type {
   SalesforceWriteResult,
 } from '../sync/syncPorts.ts';
 import { findOrCreateAccounts } from './accountBatch.ts';
-import { writeChildRecords } from './childRecordBatch.ts';
+import { findChildMatches, writeChildRecords } from './childRecordBatch.ts';
 import { customerLockKeys } from './customerLockKeys.ts';
 import {
   contactRoleRow,
@@ -331,6 +331,11 @@ export class SalesforceDealGateway implements SalesforcePort {
     const moved = await this.movedSinceRead(planned);
     for (const [index, error] of moved) results[index]!.error = error;
     const items = planned.map((item, index) => (moved.has(index) ? NO_WRITES : item));
+    // The contacts and users the child records match by email, looked up while accounts and opportunities are
+    // written (step 3 uses them).
+    const teamSelling = await this.teamSelling();
+    const matching = findChildMatches(this.client, this.mapping, teamSelling, items);
+    matching.catch(() => undefined); // awaited in step 3; a failure surfaces there
     // 1. Accounts of new opportunities (and of linked ones that have none): found by their match key or created,
     //    once per customer in the batch; the account of a linked opportunity takes the customer's changes.
     const accounts = await findOrCreateAccounts(
@@ -355,7 +360,7 @@ export class SalesforceDealGateway implements SalesforcePort {
     // 2. Opportunities: creates as upserts on the referral-id field (idempotent), then updates.
     await this.writeOpportunities(items, accounts, results);
     // 3. Child records, for the opportunities that were saved.
-    await writeChildRecords(this.client, this.mapping, await this.teamSelling(), items, accounts, results);
+    await writeChildRecords(this.client, this.mapping, teamSelling, items, accounts, results, await matching);
     // 4. Notes (ContentNote) for the batch: existing ones found in two queries, the rest created in bulk.
     await this.writeNotes(items, results);
     // 5. What each deal now is, in one query per 200: a new opportunity whole (its follow-up sync plans from it),
