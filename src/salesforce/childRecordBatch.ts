@@ -85,6 +85,60 @@ export async function findChildMatches(
   return { contacts: existing, users };
 }
 
+/** A child record Salesforce refused, on the deal that wanted it. */
+interface Refusal {
+  index: number;
+  what: string;
+  error: SalesforceWriteError;
+}
+
+/** The batch's new contacts: created ids by email, and the creates Salesforce refused. */
+export interface NewContacts {
+  ids: Map<string, string>;
+  refused: Refusal[];
+}
+
+/**
+ * Creates the contacts the batch's deals name that the org does not have yet (by email; once per email and account),
+ * on the deal's account. A contact needs its account, not its opportunity: this runs beside the opportunity writes.
+ */
+export async function createNewContacts(
+  client: SalesforceClient,
+  mapping: Mapping,
+  items: readonly SalesforceWrites[],
+  accounts: readonly ({ id: string | null } | null)[],
+  matches: ChildMatches,
+): Promise<NewContacts> {
+  const { contacts } = mapping;
+  const known = new Set(matches.contacts.map((row) => row.email).filter((email) => email !== ''));
+  const newContacts = new Map<string, Write>(); // email|account → the contact to create
+  items.forEach((item, index) => {
+    const accountId = accounts[index]?.id ?? item.accountId;
+    for (const contact of item.children?.contactsToAdd ?? []) {
+      const email = emailKey(contact[contacts.emailField]);
+      if (known.has(email) || newContacts.has(`${email}|${accountId}`)) continue;
+      newContacts.set(`${email}|${accountId}`, {
+        index,
+        what: `the contact ${email}`,
+        record: { ...contact, ...(accountId ? { AccountId: accountId } : {}) },
+      });
+    }
+  });
+  const writes = [...newContacts.values()];
+  const created: NewContacts = { ids: new Map(), refused: [] };
+  if (writes.length === 0) return created;
+  const outcomes = await client.createMany(
+    'Contact',
+    writes.map((write) => write.record),
+  );
+  writes.forEach((write, i) => {
+    const outcome = outcomes[i]!;
+    if (outcome.ok) created.ids.set(emailKey(write.record[contacts.emailField]), outcome.value.id);
+    else created.refused.push({ index: write.index, what: write.what, error: writeErrorOf(outcome)! });
+  });
+  return created;
+}
+
 export async function writeChildRecords(
   client: SalesforceClient,
   mapping: Mapping,
@@ -93,6 +147,7 @@ export async function writeChildRecords(
   accounts: readonly ({ id: string | null } | null)[],
   results: SalesforceWriteResult[],
   matches: ChildMatches,
+  newContacts: NewContacts,
 ): Promise<void> {
   const { contacts, solutions, team } = mapping;
   const live = items
@@ -102,11 +157,12 @@ export async function writeChildRecords(
         entry.opportunityId !== null && entry.item.children !== null,
     );
   if (live.length === 0) return;
-  // Independent parts are written at once (contacts and their roles, solutions, team members); what each part
-  // could not write is reported on its deal in this fixed order, whichever answer came first.
-  type Refusal = { index: number; what: string; error: SalesforceWriteError };
+  // Independent parts are written at once (contact roles, solutions, team members); what each part could not
+  // write is reported on its deal in this fixed order, whichever answer came first. A refused contact create is
+  // reported on a deal whose opportunity was saved (a deal that failed as a whole reports that instead).
+  const saved = new Set(live.map((entry) => entry.index));
   const refusals = {
-    contacts: [] as Refusal[],
+    contacts: newContacts.refused.filter((refusal) => saved.has(refusal.index)),
     solutions: [] as Refusal[],
     team: [] as Refusal[],
     removals: [] as Refusal[],
@@ -127,8 +183,8 @@ export async function writeChildRecords(
   const accountOf = (entry: (typeof live)[number]) => accounts[entry.index]?.id ?? entry.item.accountId;
 
   const writeContacts = async () => {
-    // Customer contacts: found by email before the writes (findChildMatches), one create for the new ones, then
-    // their roles.
+    // Customer contacts: found by email before the writes (findChildMatches) or just created (createNewContacts);
+    // their roles on the saved opportunities.
     const existing = matches.contacts;
     const roles: {
       index: number;
@@ -138,37 +194,20 @@ export async function writeChildRecords(
       /** The deal's details, for a contact found by email on an opportunity already linked. */
       fields: SalesforceRecordInput | null;
     }[] = [];
-    const newContacts = new Map<string, Write>(); // email|account → the contact to create
     for (const entry of live) {
       const accountId = accountOf(entry);
       for (const contact of entry.item.children!.contactsToAdd) {
-        const email = emailKey(contact[contacts.emailField]);
         const linked = entry.item.opportunity?.op === 'update';
         roles.push({
           index: entry.index,
           opportunityId: entry.opportunityId,
-          email,
+          email: emailKey(contact[contacts.emailField]),
           accountId,
           fields: linked ? contact : null,
         });
-        const match = existing.filter((row) => email !== '' && row.email === email);
-        if (match.length || newContacts.has(`${email}|${accountId}`)) continue;
-        newContacts.set(`${email}|${accountId}`, {
-          index: entry.index,
-          what: `the contact ${email}`,
-          record: { ...contact, ...(accountId ? { AccountId: accountId } : {}) },
-        });
       }
     }
-    const contactWrites = [...newContacts.values()];
-    const contactOutcomes = await save(refusals.contacts, contactWrites, (records) =>
-      client.createMany('Contact', records),
-    );
-    const createdIds = new Map<string, string>();
-    contactWrites.forEach((write, i) => {
-      const outcome = contactOutcomes[i];
-      if (outcome?.ok) createdIds.set(emailKey(write.record[contacts.emailField]), outcome.value.id);
-    });
+    const createdIds = newContacts.ids;
     const roleWrites: Write[] = [];
     // On a linked opportunity, a contact found by email takes the deal's details, as one already on it does (a new
     // opportunity's follow-up sync brings the existing contact's details to Partner Center instead).

@@ -17,7 +17,7 @@ import type {
   SalesforceWriteResult,
 } from '../sync/syncPorts.ts';
 import { findOrCreateAccounts } from './accountBatch.ts';
-import { findChildMatches, writeChildRecords } from './childRecordBatch.ts';
+import { createNewContacts, findChildMatches, writeChildRecords } from './childRecordBatch.ts';
 import { customerLockKeys } from './customerLockKeys.ts';
 import {
   contactRoleRow,
@@ -357,10 +357,23 @@ export class SalesforceDealGateway implements SalesforcePort {
           error: account.error,
         });
     });
-    // 2. Opportunities: creates as upserts on the referral-id field (idempotent), then updates.
-    await this.writeOpportunities(items, accounts, results);
+    // 2. Opportunities: creates as upserts on the referral-id field (idempotent), then updates; the new contacts
+    //    (they need their account, not their opportunity) at the same time.
+    const [, newContacts] = await Promise.all([
+      this.writeOpportunities(items, accounts, results),
+      matching.then((matches) => createNewContacts(this.client, this.mapping, items, accounts, matches)),
+    ]);
     // 3. Child records, for the opportunities that were saved.
-    await writeChildRecords(this.client, this.mapping, teamSelling, items, accounts, results, await matching);
+    await writeChildRecords(
+      this.client,
+      this.mapping,
+      teamSelling,
+      items,
+      accounts,
+      results,
+      await matching,
+      newContacts,
+    );
     // 4. Notes (ContentNote) for the batch: existing ones found in two queries, the rest created in bulk.
     await this.writeNotes(items, results);
     // 5. What each deal now is, in one query per 200: a new opportunity whole (its follow-up sync plans from it),
