@@ -50,7 +50,8 @@ export const queueConfigSchema = z
   .object({
     /** embedded = tables in the SQLite store; pg-boss = Postgres. Defaults to match the store. */
     kind: z.enum(['embedded', 'pg-boss']).optional(),
-    concurrency: z.number().int().min(1).max(64).default(4),
+    /** Deal batches one worker process runs at once: enough to keep it busy while the other sides answer. */
+    concurrency: z.number().int().min(1).max(64).default(5),
     /** pg-boss: most Postgres connections for claiming and running jobs per process (default 10; each running job holds one). */
     maxConnections: z.number().int().min(6).max(200).optional(),
     maxAttempts: z.number().int().min(1).max(100).default(8),

@@ -38,7 +38,7 @@ describe('loadConfig', () => {
     expect(config.store).toEqual({ kind: 'sqlite', path: join(dir, 'data/cosell.db') });
     expect(config.queue.kind).toBe('embedded');
     expect(config.sync.pollIntervalSeconds).toBe(30);
-    expect(config.queue.concurrency).toBe(4);
+    expect(config.queue.concurrency).toBe(5);
   });
 
   it('reports three independent mistakes in one report, each with its path and line', () => {
