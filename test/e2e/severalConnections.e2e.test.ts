@@ -149,7 +149,9 @@ describe('two connections in one connector', () => {
         const switcher = page.getByRole('combobox', { name: 'Connection', exact: true });
         expect(await switcher.inputValue()).toBe('east');
         expect(await switcher.locator('option').allTextContents()).toEqual(['east', 'west']);
-        expect(await page.locator('#connection-limits').textContent()).toContain('4 batches at once');
+        expect(await page.locator('#connection-limits').textContent()).toContain(
+          `${connector.config.queue.concurrency} batches at once`,
+        );
         expect(await dealRow('West – data platform').count()).toBe(0);
 
         // Choosing west shows west's deals at the same view, and its address says so.
