@@ -127,6 +127,46 @@ describe('SalesforceDealGateway against the emulator', () => {
     }
   });
 
+  it("reports a contact Salesforce refuses on its own deal, and writes the batch's other deals whole", async () => {
+    const gateway = await orgGateway();
+    const customer = (name: string, postalCode: string, deal: SalesforceWrites): SalesforceWrites => ({
+      ...deal,
+      account: {
+        match: { kind: 'namePostalCode', name: name.toLowerCase(), postalCode },
+        fields: { Name: name, BillingPostalCode: postalCode, BillingCountry: 'US' },
+      },
+    });
+    const refused = customer(
+      'Adatum Refused',
+      '30301',
+      newCustomerDeal('ref-contact-refused', 'Adatum – refused'),
+    );
+    refused.children = {
+      ...(refused.children as NonNullable<SalesforceWrites['children']>),
+      // No LastName: Salesforce refuses the contact (REQUIRED_FIELD_MISSING), not the opportunity.
+      contactsToAdd: [{ FirstName: 'Nameless', Email: 'nameless@adatum.example' }],
+    };
+    const fine = customer('Fabrikam Fine', '60601', newCustomerDeal('ref-contact-fine', 'Fabrikam – fine'));
+    fine.children = {
+      ...(fine.children as NonNullable<SalesforceWrites['children']>),
+      contactsToAdd: [{ FirstName: 'Fiona', LastName: 'Buyer', Email: 'fiona@fabrikam.example' }],
+      solutionsToAdd: [{ Solution_Id__c: 'sol-fine-1', Solution_Name__c: 'Fine Solution' }],
+    };
+    const [first, second] = await gateway.applyWrites([refused, fine]);
+    expect(first?.error).toBeNull();
+    expect(first?.opportunityId).toBeTruthy();
+    expect(first?.dropped.map((part) => [part.what, part.dealField, part.error.code])).toEqual([
+      ['the contact nameless@adatum.example', 'customerContacts', 'REQUIRED_FIELD_MISSING'],
+    ]);
+    expect(second?.error).toBeNull();
+    expect(second?.dropped).toEqual([]);
+    expect(second?.read?.snapshot.contactRoles.map((role) => role.contact['Email'])).toEqual([
+      'fiona@fabrikam.example',
+    ]);
+    expect(second?.read?.snapshot.solutions.map((row) => row['Solution_Id__c'])).toEqual(['sol-fine-1']);
+    expect(first?.read?.snapshot.contactRoles).toEqual([]);
+  });
+
   it('does not overwrite an edit that lands after the re-check, while the update is on its way', async () => {
     const gateway = await orgGateway();
     const created = (await admin.sobject('Opportunity').create({
