@@ -6,13 +6,14 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   }
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((item, index) => deepEqual(item, b[index]));
+    for (let index = 0; index < a.length; index += 1) if (!deepEqual(a[index], b[index])) return false;
+    return true;
   }
   const left = a as Record<string, unknown>;
   const right = b as Record<string, unknown>;
-  const keys = new Set([...Object.keys(left), ...Object.keys(right)]);
-  for (const key of keys) {
-    if (!deepEqual(left[key], right[key])) return false;
-  }
+  // Without collecting the keys: the planner compares every field of every deal it plans.
+  for (const key in left) if (Object.hasOwn(left, key) && !deepEqual(left[key], right[key])) return false;
+  for (const key in right)
+    if (Object.hasOwn(right, key) && !Object.hasOwn(left, key) && right[key] !== undefined) return false;
   return true;
 }
