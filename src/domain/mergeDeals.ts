@@ -186,8 +186,16 @@ function mergeUnit(unit: MergeUnit, input: MergeDealsInput, context: Context, in
     target[unit] = deal[unit];
     if (unit === 'status') into.substatus = deal.substatus;
   };
-  if (!salesforceKnows(unit, sf, mapping) || spec.direction === 'toSalesforce') return take(pc);
-  if (spec.direction === 'toPartnerCenter') return take(sf);
+  const oneWayFrom =
+    !salesforceKnows(unit, sf, mapping) || spec.direction === 'toSalesforce'
+      ? pc
+      : spec.direction === 'toPartnerCenter'
+        ? sf
+        : null;
+  if (oneWayFrom) {
+    take(oneWayFrom);
+    return;
+  }
   if (unit === 'status') {
     const pair = (deal: CoSellDeal) => ({ status: deal.status, substatus: deal.substatus });
     const merged = mergeValue(base === null ? absent : pair(base), pair(pc), pair(sf), 'status', context);
