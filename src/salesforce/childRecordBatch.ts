@@ -92,10 +92,10 @@ interface Refusal {
   error: SalesforceWriteError;
 }
 
-/** The batch's new contacts: created ids by email, and the creates Salesforce refused. */
+/** The batch's new contacts: created ids by email, and why Salesforce refused the others (by email). */
 export interface NewContacts {
   ids: Map<string, string>;
-  refused: Refusal[];
+  refused: Map<string, SalesforceWriteError>;
 }
 
 /**
@@ -125,7 +125,7 @@ export async function createNewContacts(
     }
   });
   const writes = [...newContacts.values()];
-  const created: NewContacts = { ids: new Map(), refused: [] };
+  const created: NewContacts = { ids: new Map(), refused: new Map() };
   if (writes.length === 0) return created;
   const outcomes = await client.createMany(
     'Contact',
@@ -133,8 +133,9 @@ export async function createNewContacts(
   );
   writes.forEach((write, i) => {
     const outcome = outcomes[i]!;
-    if (outcome.ok) created.ids.set(emailKey(write.record[contacts.emailField]), outcome.value.id);
-    else created.refused.push({ index: write.index, what: write.what, error: writeErrorOf(outcome)! });
+    const email = emailKey(write.record[contacts.emailField]);
+    if (outcome.ok) created.ids.set(email, outcome.value.id);
+    else created.refused.set(email, writeErrorOf(outcome)!);
   });
   return created;
 }
@@ -158,11 +159,9 @@ export async function writeChildRecords(
     );
   if (live.length === 0) return;
   // Independent parts are written at once (contact roles, solutions, team members); what each part could not
-  // write is reported on its deal in this fixed order, whichever answer came first. A refused contact create is
-  // reported on a deal whose opportunity was saved (a deal that failed as a whole reports that instead).
-  const saved = new Set(live.map((entry) => entry.index));
+  // write is reported on its deal in this fixed order, whichever answer came first.
   const refusals = {
-    contacts: newContacts.refused.filter((refusal) => saved.has(refusal.index)),
+    contacts: [] as Refusal[],
     solutions: [] as Refusal[],
     team: [] as Refusal[],
     removals: [] as Refusal[],
@@ -216,7 +215,12 @@ export async function writeChildRecords(
       const match = existing.filter((row) => role.email !== '' && row.email === role.email);
       const found = (match.find((row) => row.AccountId === role.accountId) ?? match[0])?.Id;
       const contactId = found ?? createdIds.get(role.email);
-      if (!contactId) continue; // its create failed and was reported
+      if (!contactId) {
+        // Its create was refused: said on every saved deal that names it (a deal that failed as a whole says that).
+        const error = newContacts.refused.get(role.email);
+        if (error) refusals.contacts.push({ index: role.index, what: `the contact ${role.email}`, error });
+        continue;
+      }
       if (found && role.fields)
         reused.set(found, {
           index: role.index,

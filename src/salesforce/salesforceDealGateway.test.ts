@@ -152,7 +152,14 @@ describe('SalesforceDealGateway against the emulator', () => {
       contactsToAdd: [{ FirstName: 'Fiona', LastName: 'Buyer', Email: 'fiona@fabrikam.example' }],
       solutionsToAdd: [{ Solution_Id__c: 'sol-fine-1', Solution_Name__c: 'Fine Solution' }],
     };
-    const [first, second] = await gateway.applyWrites([refused, fine]);
+    // A second deal of the same customer names the same contact: it is told too.
+    const again = {
+      ...refused,
+      opportunity: { ...refused.opportunity!, referralId: 'ref-contact-refused-2' },
+    };
+    const [first, second, third] = await gateway.applyWrites([refused, fine, again as SalesforceWrites]);
+    expect(third?.opportunityId).toBeTruthy();
+    expect(third?.dropped.map((part) => part.what)).toEqual(['the contact nameless@adatum.example']);
     expect(first?.error).toBeNull();
     expect(first?.opportunityId).toBeTruthy();
     expect(first?.dropped.map((part) => [part.what, part.dealField, part.error.code])).toEqual([
