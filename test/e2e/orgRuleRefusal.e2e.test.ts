@@ -19,7 +19,9 @@ describe('a Salesforce validation rule refuses the opportunity of an inbound ref
           errorMessage: 'Deals over 100,000 need finance approval first.',
           errorField: 'Amount',
           condition: { field: 'Amount', op: 'greaterThan', value: 100000 },
-          on: ['create'],
+          // As a validation rule without ISNEW() does: the new opportunity's follow-up sync, an update, sends the
+          // amount again and is refused too (a rule on create only would let that update through).
+          on: ['create', 'update'],
         },
       ],
     });
