@@ -31,7 +31,7 @@ export class PartnerCenterGateway implements PartnerCenterPort {
     operations: readonly JsonPatchOperation[],
     eTag: string | null,
   ): Promise<ReferralVersion> {
-    return this.client.patchVersion(id, [...operations], eTag ? { ifMatch: eTag } : {});
+    return this.client.patch(id, [...operations], eTag ? { ifMatch: eTag } : {});
   }
 
   listEngagementReferrals(engagementId: string): Promise<PcReferral[]> {

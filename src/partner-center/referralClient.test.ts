@@ -57,7 +57,7 @@ describe('ReferralClient against the Partner Center emulator', () => {
     expect(referral.name).toBe('Contoso cloud migration');
     expect(eTag).toBe(created.eTag);
 
-    const patched = await referrals.patch(
+    const patchedVersion = await referrals.patch(
       created.id,
       [
         { op: 'replace', path: '/details/dealValue', value: 75000 },
@@ -65,12 +65,14 @@ describe('ReferralClient against the Partner Center emulator', () => {
       ],
       { ifMatch: eTag ?? '' },
     );
+    const patched = (await referrals.get(created.id)).referral;
+    expect(patchedVersion.eTag).toBe(patched.eTag);
     expect(patched.details.dealValue).toBe(75000);
     expect(patched.name).toBe('Contoso & Fabrikam migration');
     expect(patched.eTag).not.toBe(eTag);
 
     // A writer's patch answers the version it made, as a later read reports it.
-    const version = await referrals.patchVersion(
+    const version = await referrals.patch(
       created.id,
       [{ op: 'replace', path: '/details/dealValue', value: 80000 }],
       { ifMatch: patched.eTag ?? '' },
@@ -157,10 +159,11 @@ describe('ReferralClient against the Partner Center emulator', () => {
     ];
     const id = await inboundReferral();
     for (const [status, substatus] of moves) {
-      const updated = await referrals.patch(id, [
+      await referrals.patch(id, [
         { op: 'replace', path: '/status', value: status },
         { op: 'replace', path: '/substatus', value: substatus },
       ]);
+      const updated = (await referrals.get(id)).referral;
       expect([updated.status, updated.substatus]).toEqual([status, substatus]);
     }
     for (const [from, to] of [
@@ -196,11 +199,12 @@ describe('ReferralClient against the Partner Center emulator', () => {
           { op: 'replace', path: '/substatus', value: 'Accepted' },
         ]);
       }
-      const closed = await referrals.patch(start, [
+      await referrals.patch(start, [
         { op: 'replace', path: '/status', value: to[0] },
         { op: 'replace', path: '/substatus', value: to[1] },
         { op: 'replace', path: '/statusReason', value: 'Customer went another way' },
       ]);
+      const closed = (await referrals.get(start)).referral;
       expect([closed.status, closed.substatus, closed.statusReason]).toEqual([
         to[0],
         to[1],
@@ -260,9 +264,10 @@ describe('ReferralClient against the Partner Center emulator', () => {
     expect(stale.status).toBe(412);
     expect(stale.message).toContain('re-read it');
     const fresh = await referrals.get(id);
-    const patched = await referrals.patch(id, [{ op: 'replace', path: '/details/dealValue', value: 1 }], {
+    await referrals.patch(id, [{ op: 'replace', path: '/details/dealValue', value: 1 }], {
       ifMatch: fresh.eTag ?? '',
     });
+    const patched = (await referrals.get(id)).referral;
     expect(patched.details.dealValue).toBe(1);
     expect(patched.details.notes).toBe('Changed by the Microsoft seller');
   });
@@ -401,10 +406,10 @@ describe('ReferralClient against the Partner Center emulator', () => {
       return forceRefresh ? valid({ forceRefresh }) : 'not-a-valid-token';
     };
     const id = await inboundReferral();
-    const created = await client({ getAccessToken: expiredFirst }).patch(id, [
+    await client({ getAccessToken: expiredFirst }).patch(id, [
       { op: 'replace', path: '/details/notes', value: 'after refresh' },
     ]);
-    expect(created.details.notes).toBe('after refresh');
+    expect((await client().get(id)).referral.details.notes).toBe('after refresh');
     expect(calls).toEqual([false, true]);
 
     const alwaysBad: AccessTokenProvider = async () => 'still-bad-token';

@@ -144,30 +144,17 @@ export class ReferralClient {
   }
 
   /**
-   * Applies JSON Patch operations and returns the updated referral. With `ifMatch` the change is
-   * refused with a `conflict` error (HTTP 412) when the referral changed since it was read.
+   * Applies JSON Patch operations and answers the version the change made (id, eTag, engagement, update time):
+   * what a writer records, read without normalising the whole referral (`get` reads it whole). With `ifMatch` the
+   * change is refused with a `conflict` error (HTTP 412) when the referral changed since it was read.
    */
   async patch(
     id: string,
     operations: ReferralPatchOperation[],
     options: { ifMatch?: string } = {},
-  ): Promise<PcReferral> {
-    const response = await this.sendPatch(id, operations, options);
-    // Without a representation (204), read the result back.
-    if (response.body === null) return (await this.get(id)).referral;
-    return this.toReferral(response, `PATCH referral ${id}`);
-  }
-
-  /**
-   * `patch`, answering only the version the change made (id, eTag, engagement, update time): what a writer
-   * records, read without normalising the whole referral.
-   */
-  async patchVersion(
-    id: string,
-    operations: ReferralPatchOperation[],
-    options: { ifMatch?: string } = {},
   ): Promise<ReferralVersion> {
     const response = await this.sendPatch(id, operations, options);
+    // Without a representation (204), read the result back.
     if (response.body === null) return (await this.get(id)).referral;
     const parsed = parseReferralVersion(response.body);
     if (parsed.ok) return parsed.value;
